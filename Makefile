@@ -1,0 +1,45 @@
+# fanloop: `make demo` runs everything locally, `make test` runs every check.
+# Both create .venv and install the locked dependencies on first use.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck test-sqlite test-postgres bench install clean
+
+$(STAMP): requirements-dev.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "fanloop needs Python 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/fanloop demo
+
+test: $(STAMP)
+	./scripts/test.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy fanloop emulator
+
+test-sqlite: $(STAMP)
+	./scripts/test.sh sqlite
+
+test-postgres: $(STAMP)
+	./scripts/test.sh postgres
+
+bench: $(STAMP)
+	$(BIN)/python bench/page.py
+	$(BIN)/python bench/emulator.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

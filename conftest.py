@@ -1,0 +1,69 @@
+"""Shared fixtures: named personas (owner, editor, viewer, outsider) and their clients."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from fanloop.accounts.models import Role, User, Workspace
+from fanloop.accounts.services import add_member, create_workspace
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def owner(db: None) -> User:
+    return User.objects.create_user("alice@example.org", PASSWORD)
+
+
+@pytest.fixture
+def workspace(owner: User) -> Workspace:
+    return create_workspace("Alice Band", owner)
+
+
+@pytest.fixture
+def editor(workspace: Workspace) -> User:
+    user = User.objects.create_user("bob@example.org", PASSWORD)
+    add_member(workspace, user, Role.EDITOR)
+    return user
+
+
+@pytest.fixture
+def viewer(workspace: Workspace) -> User:
+    user = User.objects.create_user("vera@example.org", PASSWORD)
+    add_member(workspace, user, Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    """Member of another workspace only: must be refused everywhere in ``workspace``."""
+    user = User.objects.create_user("mallory@example.org", PASSWORD)
+    create_workspace("Mallory Records", user)
+    return user
+
+
+def _client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def owner_client(owner: User, workspace: Workspace) -> Client:
+    return _client_for(owner)
+
+
+@pytest.fixture
+def editor_client(editor: User) -> Client:
+    return _client_for(editor)
+
+
+@pytest.fixture
+def viewer_client(viewer: User) -> Client:
+    return _client_for(viewer)
+
+
+@pytest.fixture
+def outsider_client(outsider: User) -> Client:
+    return _client_for(outsider)

@@ -1,0 +1,1 @@
+"""Platform emulator: Spotify, Apple Music and Deezer on one port (see emulator/README.md)."""

@@ -1,0 +1,53 @@
+"""The one way dashboard views resolve a workspace and check the member's role.
+
+Outsiders get 404 (a workspace's existence is not disclosed); members whose
+role is too low get 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from fanloop.accounts.models import Membership, Role, Workspace
+
+P = ParamSpec("P")
+WorkspaceView = Callable[Concatenate[HttpRequest, Workspace, P], HttpResponse]
+
+
+def get_membership(request: HttpRequest, workspace_slug: str) -> Membership:
+    if not request.user.is_authenticated:
+        raise Http404("No such workspace.")
+    membership = (
+        Membership.objects.select_related("workspace")
+        .filter(workspace__slug=workspace_slug, user=request.user)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such workspace.")
+    return membership
+
+
+def workspace_view(
+    min_role: str = Role.VIEWER,
+) -> Callable[[WorkspaceView[P]], Callable[..., HttpResponse]]:
+    """Decorate a view taking ``(request, workspace, ...)``; URL kwarg ``ws`` is the slug."""
+
+    def decorator(view: WorkspaceView[P]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, ws: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            membership = get_membership(request, ws)
+            if not membership.can(min_role):
+                raise PermissionDenied("Your role in this workspace does not allow this.")
+            request.membership = membership  # type: ignore[attr-defined]
+            return view(request, membership.workspace, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

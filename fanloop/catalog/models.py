@@ -1,0 +1,141 @@
+"""Artists, releases and tracks, with per-market release instants."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import string
+from zoneinfo import ZoneInfo
+
+from django.db import models
+from django.utils import timezone
+
+from fanloop.accounts.models import Workspace
+from fanloop.lib.markets import EARLIEST_ZONE, MARKET_TIME_ZONES
+
+SHORT_CODE_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_short_code() -> str:
+    return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(7))
+
+
+class Artist(models.Model):
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="artists")
+    name = models.CharField(max_length=120)
+    # Public URLs are /<artist-slug>/<release-slug>, so artist slugs are global.
+    slug = models.SlugField(max_length=60, unique=True)
+    image = models.ImageField(upload_to="artists/", blank=True)
+    spotify_url = models.URLField(max_length=300, blank=True)
+    apple_music_url = models.URLField(max_length=300, blank=True)
+    deezer_url = models.URLField(max_length=300, blank=True)
+    spotify_id = models.CharField(max_length=40, blank=True)
+    apple_music_id = models.CharField(max_length=40, blank=True)
+    deezer_id = models.CharField(max_length=40, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReleaseType(models.TextChoices):
+    SINGLE = "single", "Single"
+    EP = "ep", "EP"
+    ALBUM = "album", "Album"
+
+
+class ReleaseMode(models.TextChoices):
+    LOCAL_MIDNIGHT = "local", "Midnight local time in each market"
+    GLOBAL = "global", "One global instant"
+
+
+class Release(models.Model):
+    artist = models.ForeignKey(Artist, models.CASCADE, related_name="releases")
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80)
+    release_type = models.CharField(
+        max_length=10, choices=ReleaseType.choices, default=ReleaseType.SINGLE
+    )
+    artwork = models.ImageField(upload_to="artwork/", blank=True)
+    upc = models.CharField("UPC", max_length=13, blank=True)
+    label_line = models.CharField(max_length=200, blank=True)
+    description = models.TextField(max_length=2000, blank=True)
+
+    release_mode = models.CharField(
+        max_length=10, choices=ReleaseMode.choices, default=ReleaseMode.LOCAL_MIDNIGHT
+    )
+    release_date = models.DateField()
+    # Global mode: the time of day in ``release_time_zone``. Local mode: always midnight.
+    release_time = models.TimeField(default=dt.time(0, 0))
+    # Global mode: the zone of the instant. Local mode: the zone used for visitors
+    # whose market is unknown.
+    release_time_zone = models.CharField(max_length=64, default="UTC")
+
+    # Filled by release detection or pasted by a member (manual override).
+    spotify_album_id = models.CharField(max_length=40, blank=True)
+    apple_music_album_id = models.CharField(max_length=40, blank=True)
+    deezer_album_id = models.CharField(max_length=40, blank=True)
+
+    published = models.BooleanField(default=False)
+    short_code = models.CharField(max_length=12, unique=True, default=new_short_code)
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-release_date", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["artist", "slug"], name="release_slug_per_artist")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.artist.name} — {self.title}"
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.artist.workspace
+
+    def _midnight_in(self, zone: str) -> dt.datetime:
+        return dt.datetime.combine(self.release_date, dt.time(0, 0), tzinfo=ZoneInfo(zone))
+
+    def global_instant(self) -> dt.datetime:
+        return dt.datetime.combine(
+            self.release_date, self.release_time, tzinfo=ZoneInfo(self.release_time_zone)
+        )
+
+    def instant_for_market(self, market: str | None) -> dt.datetime:
+        """When the release goes live for a listener in ``market`` (ISO country code).
+
+        Unknown or missing markets fall back to ``release_time_zone``.
+        """
+        if self.release_mode == ReleaseMode.GLOBAL:
+            return self.global_instant()
+        zone = MARKET_TIME_ZONES.get((market or "").upper(), self.release_time_zone)
+        return self._midnight_in(zone)
+
+    def first_instant(self) -> dt.datetime:
+        """The earliest instant the release is live anywhere."""
+        if self.release_mode == ReleaseMode.GLOBAL:
+            return self.global_instant()
+        return self._midnight_in(EARLIEST_ZONE)
+
+    def is_released(self, market: str | None = None, now: dt.datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.instant_for_market(market)
+
+
+class Track(models.Model):
+    release = models.ForeignKey(Release, models.CASCADE, related_name="tracks")
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    isrc = models.CharField("ISRC", max_length=12, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "position"], name="track_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"

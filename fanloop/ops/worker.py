@@ -1,0 +1,73 @@
+"""The ``fanloop worker`` process: launches DBOS and beats a heartbeat for /healthz."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from types import FrameType
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+from fanloop.ops.models import WorkerHeartbeat
+
+log = logging.getLogger("fanloop.worker")
+
+
+def default_executor_id() -> str:
+    return settings.WORKER_EXECUTOR_ID or f"{socket.gethostname()}-{os.getpid()}"
+
+
+def beat(executor_id: str) -> None:
+    WorkerHeartbeat.objects.update_or_create(
+        executor_id=executor_id,
+        defaults={
+            "hostname": socket.gethostname(),
+            "pid": os.getpid(),
+            "last_seen": timezone.now(),
+        },
+    )
+
+
+def launch_dbos(executor_id: str) -> None:
+    from dbos import DBOS
+
+    DBOS(
+        config={
+            "name": "fanloop",
+            "system_database_url": settings.DBOS_SYSTEM_DATABASE_URL,
+            "executor_id": executor_id,
+            "log_level": "WARNING",
+        }
+    )
+    DBOS.launch()
+
+
+def run_worker(executor_id: str | None = None) -> None:
+    executor_id = executor_id or default_executor_id()
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    launch_dbos(executor_id)
+    log.info("worker %s started", executor_id)
+    print(f"fanloop: worker {executor_id} started", flush=True)
+    while not stop.is_set():
+        try:
+            beat(executor_id)
+        except Exception:
+            log.exception("heartbeat failed")
+        finally:
+            close_old_connections()
+        stop.wait(settings.WORKER_HEARTBEAT_SECONDS)
+    from dbos import DBOS
+
+    DBOS.destroy()
+    print(f"fanloop: worker {executor_id} stopped", flush=True)
