@@ -1,10 +1,10 @@
 """The ``fanloop`` console command.
 
-    fanloop serve [--port 8000] [--workers 2]   multi-process web server (granian)
-    fanloop worker [--executor-id ID]           DBOS worker: queues, schedules, heartbeat
-    fanloop emulator [--port 8900]              the platform emulator (standalone service)
-    fanloop demo                                migrate, seed, start everything, open a browser
-    fanloop <django command> ...                any Django management command
+fanloop serve [--port 8000] [--workers 2]   multi-process web server (granian)
+fanloop worker [--executor-id ID]           DBOS worker: queues, schedules, heartbeat
+fanloop emulator [--port 8900]              the platform emulator (standalone service)
+fanloop demo                                migrate, seed, start everything, open a browser
+fanloop <django command> ...                any Django management command
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def serve(argv: list[str]) -> int:
     ]  # fmt: skip
     print(f"fanloop: serving on http://{args.host}:{args.port} with {args.workers} workers")
     sys.stdout.flush()
-    os.execv(granian, cmd)
+    os.execv(granian, cmd)  # noqa: S606 - replace this process with the server
     return 0  # pragma: no cover - execv does not return
 
 
@@ -91,5 +91,10 @@ def main(argv: list[str] | None = None) -> None:
     if command == "manage":
         sys.exit(manage(rest))
     if command in SERVICE_COMMANDS:
-        sys.exit({"serve": serve, "worker": worker, "emulator": emulator, "demo": demo}[command](rest))
+        handlers = {"serve": serve, "worker": worker, "emulator": emulator, "demo": demo}
+        sys.exit(handlers[command](rest))
     sys.exit(manage(argv))
+
+
+if __name__ == "__main__":
+    main()

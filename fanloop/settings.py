@@ -44,6 +44,7 @@ SITE_NAME = env_str("SITE_NAME", "fanloop")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 REGISTRATION_OPEN = env_bool("REGISTRATION_OPEN", True)
+INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -136,6 +137,9 @@ STORAGES = {
         )
     },
 }
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Outside production, serve straight from the app folders: no collectstatic step needed.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_MAX_AGE = 3600
 ARTWORK_MAX_BYTES = env_int("ARTWORK_MAX_BYTES", 10 * 1024 * 1024)
 ARTWORK_SIZE_PX = env_int("ARTWORK_SIZE_PX", 1200)

@@ -1,0 +1,117 @@
+"""``fanloop demo``: migrate, seed, then run web, worker, emulator and an SMTP sink together.
+
+Everything runs on the embedded default (SQLite in the data dir); Ctrl-C stops it all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import webbrowser
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+
+from fanloop.ops.seed import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+
+
+def _wait_for(url: str, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own loopback URL
+                return True
+        except OSError as exc:
+            # /healthz answers 503 until the worker's first heartbeat: the server is up.
+            if getattr(exc, "code", None):
+                return True
+            time.sleep(0.3)
+    return False
+
+
+def run_demo(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="fanloop demo")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT", "8000")))
+    parser.add_argument("--emulator-port", type=int, default=8900)
+    parser.add_argument("--smtp-port", type=int, default=settings.EMAIL_PORT)
+    parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--exit-after", type=float, default=0, help="stop after N seconds")
+    args = parser.parse_args(argv)
+
+    print("fanloop demo: preparing the database …", flush=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    data = seed_demo()
+    site = f"http://127.0.0.1:{args.port}"
+
+    exe = Path(sys.executable).parent / "fanloop"
+    env = {**os.environ, "SITE_URL": site, "EMAIL_PORT": str(args.smtp_port)}
+    outbox = Path(settings.DATA_DIR) / "outbox"
+    sink = [exe, "smtp_sink", "--port", str(args.smtp_port), "--outbox", str(outbox)]
+    procs = [
+        subprocess.Popen([str(part) for part in sink], env=env),
+        subprocess.Popen([str(exe), "serve", "--port", str(args.port), "--no-migrate"], env=env),
+        subprocess.Popen([str(exe), "worker", "--executor-id", "demo-worker-1"], env=env),
+    ]  # fmt: skip
+
+    def stop(*_: object) -> None:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def stop_and_exit(*_: object) -> None:
+        stop()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop_and_exit)
+    try:
+        if not _wait_for(f"{site}/healthz"):
+            print("fanloop demo: the web server did not start; see the output above", flush=True)
+            stop()
+            return 1
+        ws = data.workspace.slug
+        print(
+            "\n".join(
+                [
+                    "",
+                    "fanloop demo is running:",
+                    f"  dashboard      {site}/w/{ws}/",
+                    f"  log in as      {DEMO_EMAIL} / {DEMO_PASSWORD}",
+                    f"  upcoming page  {site}/{data.artist.slug}/{data.upcoming.slug}",
+                    f"  released page  {site}/{data.artist.slug}/{data.released.slug}",
+                    f"  short link     {site}/r/{data.upcoming.short_code}",
+                    f"  health         {site}/healthz",
+                    f"  admin          {site}/admin/",
+                    f"  emails         kept in {outbox}",
+                    "Press Ctrl-C to stop.",
+                    "",
+                ]
+            ),
+            flush=True,
+        )
+        if not args.no_browser:
+            webbrowser.open(f"{site}/accounts/login/?next=/w/{ws}/")
+        started = time.monotonic()
+        while all(proc.poll() is None for proc in procs):
+            if args.exit_after and time.monotonic() - started > args.exit_after:
+                break
+            time.sleep(0.5)
+        failed = [proc.args for proc in procs if proc.poll() not in (None, 0)]
+        if failed:
+            print(f"fanloop demo: a process stopped: {failed}", flush=True)
+            return 1
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop()

@@ -1,0 +1,134 @@
+"""Demo data: a workspace, a user, an artist with one upcoming and one released release.
+
+Idempotent: running it again refreshes dates instead of duplicating rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageDraw
+
+from fanloop.accounts.models import Membership, Role, User, Workspace
+from fanloop.catalog.models import Artist, Release, ReleaseMode, ReleaseType, Track
+
+DEMO_EMAIL = "demo@fanloop.local"
+DEMO_PASSWORD = "fanloop-demo"
+
+
+@dataclass
+class DemoData:
+    user: User
+    workspace: Workspace
+    artist: Artist
+    upcoming: Release
+    released: Release
+
+
+RGB = tuple[int, int, int]
+
+
+def _artwork(name: str, top: RGB, bottom: RGB) -> ContentFile[bytes]:
+    """A square gradient cover so the demo looks like a real release page."""
+    size = 600
+    image = Image.new("RGB", (size, size))
+    draw = ImageDraw.Draw(image)
+    for y in range(size):
+        t = y / size
+        color = tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
+        draw.line([(0, y), (size, y)], fill=color)
+    draw.ellipse([150, 150, 450, 450], outline=(255, 255, 255), width=6)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return ContentFile(buffer.getvalue(), name=f"{name}.jpg")
+
+
+@transaction.atomic
+def seed_demo(now: dt.datetime | None = None) -> DemoData:
+    now = now or timezone.now()
+    user = User.objects.filter(email=DEMO_EMAIL).first()
+    if user is None:
+        user = User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD, first_name="Demo")
+    workspace, _ = Workspace.objects.get_or_create(
+        slug="demo-records", defaults={"name": "Demo Records"}
+    )
+    Membership.objects.update_or_create(
+        workspace=workspace, user=user, defaults={"role": Role.OWNER}
+    )
+    artist, _ = Artist.objects.get_or_create(
+        slug="nova-lights",
+        defaults={
+            "workspace": workspace,
+            "name": "Nova Lights",
+            "spotify_url": "https://open.spotify.com/artist/0demoNovaLights00000001",
+            "spotify_id": "0demoNovaLights00000001",
+            "deezer_url": "https://www.deezer.com/artist/900001",
+            "deezer_id": "900001",
+            "apple_music_url": "https://music.apple.com/us/artist/nova-lights/1500000001",
+            "apple_music_id": "1500000001",
+        },
+    )
+    upcoming = _release(
+        artist,
+        slug="midnight-signal",
+        title="Midnight Signal",
+        release_type=ReleaseType.SINGLE,
+        upc="196922000014",
+        release_date=(now + dt.timedelta(days=5)).date(),
+        colors=((91, 43, 224), (12, 10, 40)),
+        tracks=[("Midnight Signal", "QZDA72600001")],
+    )
+    released = _release(
+        artist,
+        slug="first-light",
+        title="First Light",
+        release_type=ReleaseType.EP,
+        upc="196922000021",
+        release_date=(now - dt.timedelta(days=30)).date(),
+        colors=((255, 140, 66), (120, 20, 60)),
+        tracks=[("First Light", "QZDA72600002"), ("Afterglow", "QZDA72600003")],
+        album_ids={
+            "spotify_album_id": "0demoFirstLightAlbum001",
+            "deezer_album_id": "800001",
+            "apple_music_album_id": "1600000001",
+        },
+    )
+    return DemoData(user, workspace, artist, upcoming, released)
+
+
+def _release(
+    artist: Artist,
+    *,
+    slug: str,
+    title: str,
+    release_type: str,
+    upc: str,
+    release_date: dt.date,
+    colors: tuple[tuple[int, int, int], tuple[int, int, int]],
+    tracks: list[tuple[str, str]],
+    album_ids: dict[str, str] | None = None,
+) -> Release:
+    release = Release.objects.filter(artist=artist, slug=slug).first()
+    if release is None:
+        release = Release(artist=artist, slug=slug, title=title)
+        release.artwork.save(f"{slug}.jpg", _artwork(slug, *colors), save=False)
+    release.release_type = release_type
+    release.upc = upc
+    release.release_date = release_date
+    release.release_mode = ReleaseMode.LOCAL_MIDNIGHT
+    release.label_line = "℗ 2026 Demo Records"
+    release.description = f"{title} by {artist.name}. Pre-save it now and it lands in your library."
+    release.published = True
+    for field, value in (album_ids or {}).items():
+        setattr(release, field, value)
+    release.save()
+    for position, (track_title, isrc) in enumerate(tracks, start=1):
+        Track.objects.update_or_create(
+            release=release, position=position, defaults={"title": track_title, "isrc": isrc}
+        )
+    return release
