@@ -1,0 +1,245 @@
+"""Every write to the emulator's state goes through these functions.
+
+The admin API, the OAuth pages and the Web API handlers all call them, so a token issued for a
+test and one issued through the consent page are the same object with the same rules.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from . import ids
+from .state import DEFAULT_RATE_LIMITS, AccessToken, App, Grant, State, User
+
+
+class ActionError(ValueError):
+    pass
+
+
+def add_months(ts: float, months: int) -> float:
+    """Same day-of-month ``months`` later (clamped to the month's end), same time of day."""
+    dt = datetime.fromtimestamp(ts, UTC)
+    month0 = dt.month - 1 + months
+    year, month = dt.year + month0 // 12, month0 % 12 + 1
+    day = min(dt.day, calendar.monthrange(year, month)[1])
+    return dt.replace(year=year, month=month, day=day).timestamp()
+
+
+def create_app(state: State, data: dict[str, Any]) -> App:
+    platform = str(data.get("platform", ""))
+    if platform not in DEFAULT_RATE_LIMITS:
+        raise ActionError("platform must be spotify, deezer or apple")
+    client_id = str(data.get("client_id") or "")
+    if not client_id:
+        raise ActionError("client_id is required")
+    default_limit, default_window = DEFAULT_RATE_LIMITS[platform]
+    rate = data.get("rate_limit") or {}
+    mode = str(data.get("mode", "development" if platform == "spotify" else "extended"))
+    if mode not in ("development", "extended"):
+        raise ActionError("mode must be development or extended")
+    cap_enforcement = str(data.get("cap_enforcement", "api"))
+    if cap_enforcement not in ("api", "authorize"):
+        raise ActionError("cap_enforcement must be api or authorize")
+    app = App(
+        platform=platform,
+        client_id=client_id,
+        client_secret=str(data.get("client_secret") or ""),
+        name=str(data.get("name") or client_id),
+        redirect_uris=[str(u) for u in data.get("redirect_uris") or []],
+        mode=mode,
+        rate_limit=rate.get("limit", default_limit) if isinstance(rate, dict) else None,
+        window_s=float(rate.get("window_s", default_window)) if rate else default_window,
+        user_cap=int(data.get("user_cap", 5)),
+        cap_enforcement=cap_enforcement,
+        registered_users=[str(u) for u in data.get("registered_users") or []],
+    )
+    if platform == "apple":
+        _configure_apple_key(app, data)
+        state.apple_keys[app.key_id] = app
+    state.apps[(platform, client_id)] = app
+    return app
+
+
+def _configure_apple_key(app: App, data: dict[str, Any]) -> None:
+    app.team_id = str(data.get("team_id") or "")
+    app.key_id = str(data.get("key_id") or "")
+    if not app.team_id or not app.key_id:
+        raise ActionError("an apple app needs team_id and key_id")
+    pem = data.get("public_key")
+    if pem:
+        app.public_key_pem = str(pem)
+        try:
+            serialization.load_pem_public_key(app.public_key_pem.encode())
+        except ValueError as exc:
+            raise ActionError(f"public_key is not a PEM public key: {exc}") from exc
+        return
+    # No key given: generate a P-256 pair and hand the private half back (tests, benchmarks).
+    private = ec.generate_private_key(ec.SECP256R1())
+    app.private_key_pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    app.public_key_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
+def create_user(state: State, data: dict[str, Any]) -> User:
+    platform = str(data.get("platform", ""))
+    if platform not in DEFAULT_RATE_LIMITS:
+        raise ActionError("platform must be spotify, deezer or apple")
+    user_id = data.get("id") or data.get("user_id")
+    if not user_id:
+        state.user_seq += 1
+        user_id = ids.user_id(platform, state.user_seq)
+    user_id = str(user_id)
+    country = str(data.get("country") or "US").upper()
+    email = str(data.get("email") or f"{user_id}@users.emulator.test")
+    user = User(
+        platform=platform,
+        id=user_id,
+        country=country,
+        name=str(data.get("name") or user_id),
+        email=email,
+        premium=bool(data.get("premium", True)),
+        password=data.get("password"),
+    )
+    old = state.users.get((platform, user_id))
+    if old is not None:
+        user.library = old.library
+        state.users_by_email.pop((platform, old.email.lower()), None)
+    state.users[(platform, user_id)] = user
+    state.users_by_email[(platform, email.lower())] = user
+    return user
+
+
+def register_user(app: App, user_id: str) -> bool:
+    """Development-mode user cap: the first ``user_cap`` distinct users get in, no others."""
+    if app.platform != "spotify" or app.mode != "development":
+        return True
+    if user_id in app.registered_users:
+        return True
+    if len(app.registered_users) < app.user_cap:
+        app.registered_users.append(user_id)
+        return True
+    return False
+
+
+def issue_grant(
+    state: State, app: App, user: User, scopes: frozenset[str], pkce: bool = False
+) -> Grant:
+    now = state.clock.now()
+    refresh: str | None = None
+    refresh_expires: float | None = None
+    if app.platform == "spotify":
+        refresh = ids.token("AQ")
+        refresh_expires = add_months(now, state.config.refresh_token_months)
+    grant = Grant(
+        id=ids.token("g", 9),
+        platform=app.platform,
+        client_id=app.client_id,
+        user_id=user.id,
+        scopes=scopes,
+        authorized_at=now,
+        refresh_token=refresh,
+        refresh_expires_at=refresh_expires,
+        pkce=pkce,
+        registered=register_user(app, user.id),
+    )
+    state.grants[grant.id] = grant
+    if refresh:
+        state.refresh_tokens[refresh] = grant
+    return grant
+
+
+def issue_access_token(state: State, grant: Grant, ttl_s: float | None) -> AccessToken:
+    prefix = {"spotify": "BQ", "deezer": "fr", "apple": "A"}[grant.platform]
+    expires = state.clock.now() + ttl_s if ttl_s is not None else None
+    token = AccessToken(ids.token(prefix), grant, expires)
+    state.access_tokens[token.token] = token
+    return token
+
+
+def grant_is_revoked(state: State, grant: Grant) -> bool:
+    return grant.revoked or state.faults.user_revoked(grant.platform, grant.user_id)
+
+
+def revoke(state: State, data: dict[str, Any]) -> int:
+    """Revoke by token (access or refresh) or by user (optionally one app); count grants."""
+    tok = data.get("token")
+    if tok:
+        grant = state.refresh_tokens.get(tok)
+        if grant is None:
+            access = state.access_tokens.get(tok)
+            grant = access.grant if access else None
+        if grant is None:
+            raise ActionError("unknown token")
+        grant.revoked = True
+        return 1
+    platform, user_id = data.get("platform"), data.get("user_id")
+    if not platform or not user_id:
+        raise ActionError("give a token, or platform and user_id")
+    client_id = data.get("client_id")
+    for key in [k for k in state.consents if k[0] == platform and k[2] == str(user_id)]:
+        if client_id is None or key[1] == client_id:
+            del state.consents[key]
+    n = 0
+    for grant in state.grants.values():
+        if grant.platform == platform and grant.user_id == str(user_id):
+            if client_id is None or grant.client_id == client_id:
+                grant.revoked = True
+                n += 1
+    return n
+
+
+def _artist_of(state: State, platform: str, key: str) -> Any:
+    # Library keys of follows: "spotify:artist:<id>" (Spotify) and "artist:<id>" (Deezer).
+    if key.startswith("spotify:artist:") or key.startswith("artist:"):
+        return state.catalog.artist(platform, key.rsplit(":", 1)[1])
+    return None
+
+
+def save_items(state: State, user: User, keys: list[str]) -> None:
+    """Add items to a library and count one save operation per item (even if already there)."""
+    now = state.clock.now()
+    library = user.library
+    record = state.stats.saved
+    for key in keys:
+        if key not in library:
+            library[key] = now
+            artist = _artist_of(state, user.platform, key)
+            if artist is not None:
+                artist.fans[user.platform] = artist.fans.get(user.platform, 0) + 1
+        record(user.platform, user.id, key)
+
+
+def remove_items(state: State, user: User, keys: list[str]) -> None:
+    library = user.library
+    for key in keys:
+        if library.pop(key, None) is not None:
+            artist = _artist_of(state, user.platform, key)
+            if artist is not None:
+                artist.fans[user.platform] = max(0, artist.fans.get(user.platform, 0) - 1)
+
+
+def login_session(state: State, platform: str, user: User) -> str:
+    sid = ids.token("s", 18)
+    state.sessions[sid] = (platform, user.id)
+    return sid
+
+
+def session_user(state: State, platform: str, sid: str | None) -> User | None:
+    if not sid:
+        return None
+    found = state.sessions.get(sid)
+    if found is None or found[0] != platform:
+        return None
+    return state.users.get(found)

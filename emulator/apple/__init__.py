@@ -1,0 +1,1 @@
+"""Apple Music: developer tokens, MusicKit authorization and the Apple Music API."""

@@ -1,0 +1,1 @@
+"""Deezer: connect (OAuth) and the REST API."""

@@ -1,0 +1,135 @@
+"""Deezer connect under /deezer/oauth: auth.php (login + consent) and access_token.php.
+
+Permissions come as ``perms``; the code is exchanged with app_id + secret; ``offline_access``
+gives a token that never expires (``expires: 0``), others live deezer_token_ttl_s.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from ..actions import issue_access_token, issue_grant
+from ..errors import deezer_error
+from ..http import (
+    Request,
+    Response,
+    Router,
+    add_query,
+    html_response,
+    json_response,
+    redirect,
+    text_response,
+)
+from ..ids import token as new_token
+from ..oauth_pages import continue_query, current_user, handle_login, show_login
+from ..pages import consent_page, error_page
+from ..state import DEEZER_PERMS, App, AuthCode, State, User
+
+BASE = "/deezer/oauth"
+CODE_TTL_S = 600
+
+
+class DeezerConnect:
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def routes(self, router: Router) -> None:
+        router.add("GET", f"{BASE}/auth.php", self.authorize, "deezer")
+        router.add("POST", f"{BASE}/auth.php", self.consent, "deezer")
+        router.add("POST", f"{BASE}/login", self.login, "deezer")
+        router.add("GET", f"{BASE}/access_token.php", self.access_token, "deezer")
+
+    def _validate(self, q: dict[str, str]) -> tuple[App, str, frozenset[str]] | Response:
+        app = self.state.app("deezer", q.get("app_id", ""))
+        if app is None:
+            return html_response(*error_page("Deezer", "Wrong app_id"))
+        redirect_uri = q.get("redirect_uri", "")
+        # Deezer checks the redirect against the app's registered domain: a prefix match.
+        if not redirect_uri or not any(redirect_uri.startswith(u) for u in app.redirect_uris):
+            return html_response(*error_page("Deezer", "Wrong redirect_uri"))
+        perms = frozenset(p for p in q.get("perms", "basic_access").split(",") if p)
+        if perms - DEEZER_PERMS:
+            return html_response(
+                *error_page("Deezer", f"Wrong perms: {','.join(sorted(perms - DEEZER_PERMS))}")
+            )
+        return app, redirect_uri, perms | {"basic_access"}
+
+    async def authorize(self, req: Request) -> Response:
+        checked = self._validate(req.query)
+        if isinstance(checked, Response):
+            return checked
+        app, _redirect_uri, perms = checked
+        user = current_user(self.state, req, "deezer")
+        if user is None:
+            return show_login("deezer", f"{BASE}/login", req.query_string)
+        return html_response(
+            consent_page(
+                "deezer",
+                f"{BASE}/auth.php",
+                {"continue": req.query_string.decode("latin-1")},
+                app.name,
+                user.name,
+                user.email,
+                sorted(perms),
+            )
+        )
+
+    async def login(self, req: Request) -> Response:
+        return await handle_login(self.state, req, "deezer", f"{BASE}/auth.php")
+
+    async def consent(self, req: Request) -> Response:
+        q = continue_query(req)
+        checked = self._validate(q)
+        if isinstance(checked, Response):
+            return checked
+        app, redirect_uri, perms = checked
+        user = current_user(self.state, req, "deezer")
+        if user is None:
+            return show_login("deezer", f"{BASE}/login", req.form().get("continue", ""))
+        back = {"state": q["state"]} if "state" in q else {}
+        if req.form().get("action") != "accept":
+            return redirect(add_query(redirect_uri, {"error_reason": "user_denied", **back}))
+        return redirect(
+            add_query(redirect_uri, {"code": self._code(app, user, redirect_uri, perms), **back})
+        )
+
+    def _code(self, app: App, user: User, redirect_uri: str, perms: frozenset[str]) -> str:
+        code = AuthCode(
+            code=new_token("fr", 16),
+            platform="deezer",
+            client_id=app.client_id,
+            user_id=user.id,
+            redirect_uri=redirect_uri,
+            scopes=perms,
+            expires_at=self.state.clock.now() + CODE_TTL_S,
+        )
+        self.state.codes[code.code] = code
+        return code.code
+
+    async def access_token(self, req: Request) -> Response:
+        q = req.query
+        as_json = q.get("output") == "json"
+        state = self.state
+        app = state.app("deezer", q.get("app_id", ""))
+        if app is None or q.get("secret") != app.client_secret:
+            return _fail(as_json, "wrong app_id or secret")
+        code = state.codes.get(q.get("code", ""))
+        if code is None or code.client_id != app.client_id or state.clock.now() >= code.expires_at:
+            return _fail(as_json, "wrong code")
+        del state.codes[code.code]
+        user = state.user("deezer", code.user_id)
+        if user is None:
+            return _fail(as_json, "wrong code")
+        grant = issue_grant(state, app, user, code.scopes)
+        ttl = None if "offline_access" in code.scopes else state.config.deezer_token_ttl_s
+        tok = issue_access_token(state, grant, ttl)
+        payload = {"access_token": tok.token, "expires": int(ttl or 0)}
+        if as_json:
+            return json_response(payload)
+        return text_response(urlencode(payload))
+
+
+def _fail(as_json: bool, message: str) -> Response:
+    if as_json:
+        return deezer_error(300, message)
+    return text_response(message)

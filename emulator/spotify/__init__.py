@@ -1,0 +1,1 @@
+"""Spotify: accounts service (OAuth) and Web API."""

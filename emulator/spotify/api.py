@@ -1,0 +1,465 @@
+"""Spotify Web API under /spotify/v1: profile, library (new and legacy), catalog, search.
+
+Checks run in Spotify's order: token (401) → app rate limit (429) → development-mode user
+registration (403) → scopes (403) → parameters (400) → existence and release (404).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..actions import grant_is_revoked, remove_items, save_items
+from ..catalog import Album
+from ..errors import spotify_error, spotify_library_400
+from ..http import JSON_HEADERS, Request, Response, Router, json_response
+from ..ids import SPOTIFY_ID
+from ..state import AccessToken, App, State, User
+from .objects import Builder, private_user
+from .search import search
+
+LIB_MODIFY = "user-library-modify"
+LIB_READ = "user-library-read"
+FOLLOW_MODIFY = "user-follow-modify"
+FOLLOW_READ = "user-follow-read"
+MAX_LIBRARY_URIS = 40
+MAX_LEGACY_IDS = 50
+URI_TYPES = frozenset(
+    {"track", "album", "artist", "episode", "show", "audiobook", "user", "playlist"}
+)
+FOLLOW_TYPES = frozenset({"artist", "user"})
+USERNAME = re.compile(r"^[0-9A-Za-z._-]{1,64}$")
+
+OK_EMPTY_OBJECT = Response(200, b"{}", JSON_HEADERS)
+OK_NO_BODY = Response(200, b"", [])
+NO_CONTENT = Response(204, b"", [])
+
+# (token, user or None for client-credentials tokens, app)
+Ctx = tuple[AccessToken, User | None, App]
+UserCtx = tuple[AccessToken, User, App]
+
+
+class SpotifyApi:
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def routes(self, router: Router) -> None:
+        p = "/spotify/v1"
+        add = router.add
+        add("GET", f"{p}/me", self.me, "spotify", api=True)
+        add("PUT", f"{p}/me/library", self.library_save, "spotify", api=True)
+        add("DELETE", f"{p}/me/library", self.library_remove, "spotify", api=True)
+        add("GET", f"{p}/me/library/contains", self.library_contains, "spotify", api=True)
+        for kind in ("albums", "tracks"):
+            add("PUT", f"{p}/me/{kind}", self.legacy_save, "spotify", api=True, body=True)
+            add("DELETE", f"{p}/me/{kind}", self.legacy_remove, "spotify", api=True, body=True)
+            add("GET", f"{p}/me/{kind}/contains", self.legacy_contains, "spotify", api=True)
+        add("PUT", f"{p}/me/following", self.following_save, "spotify", api=True, body=True)
+        add("DELETE", f"{p}/me/following", self.following_remove, "spotify", api=True, body=True)
+        add("GET", f"{p}/me/following/contains", self.following_contains, "spotify", api=True)
+        add("GET", f"{p}/albums/{{id}}", self.album, "spotify", api=True)
+        add("GET", f"{p}/tracks/{{id}}", self.track, "spotify", api=True)
+        add("GET", f"{p}/artists/{{id}}", self.artist, "spotify", api=True)
+        add("GET", f"{p}/artists/{{id}}/albums", self.artist_albums, "spotify", api=True)
+        add("GET", f"{p}/search", self.search, "spotify", api=True)
+
+    # -- authentication, limits, scopes ----------------------------------------------------
+    def _auth(self, req: Request, need_user: bool = True) -> Ctx | Response:
+        state = self.state
+        raw = req.header(b"authorization")
+        if raw is None:
+            return spotify_error(401, "No token provided")
+        if raw[:7] != b"Bearer ":
+            return spotify_error(401, "Only valid bearer authentication supported")
+        tok = state.access_tokens.get(raw[7:].decode("latin-1"))
+        if tok is None or tok.grant.platform != "spotify":
+            return spotify_error(401, "Invalid access token")
+        grant = tok.grant
+        if grant_is_revoked(state, grant):
+            return spotify_error(401, "Invalid access token")
+        if tok.expires_at is not None and state.clock.now() >= tok.expires_at:
+            return spotify_error(401, "The access token expired")
+        app = state.apps.get(("spotify", grant.client_id))
+        if app is None:
+            return spotify_error(401, "Invalid access token")
+        retry = state.limiter.hit(app.limiter_key, app.rate_limit, app.window_s)
+        if retry:
+            state.stats.rate_limited += 1
+            return spotify_error(
+                429, "API rate limit exceeded", [(b"retry-after", str(retry).encode())]
+            )
+        user = state.users.get(("spotify", grant.user_id)) if grant.user_id else None
+        if user is None:
+            if need_user:
+                return spotify_error(401, "Valid user authentication required")
+        elif app.mode == "development" and user.id not in app.registered_users:
+            return spotify_error(403, "User not registered in the Developer Dashboard")
+        return tok, user, app
+
+    def _auth_user(self, req: Request, scopes: tuple[str, ...] = ()) -> UserCtx | Response:
+        ctx = self._auth(req)
+        if isinstance(ctx, Response):
+            return ctx
+        tok, user, app = ctx
+        if user is None:
+            return spotify_error(401, "Valid user authentication required")
+        for scope in scopes:
+            if scope not in tok.grant.scopes:
+                return spotify_error(403, "Insufficient client scope")
+        return tok, user, app
+
+    def _market(self, req: Request, user: User | None) -> str:
+        # A user token's country takes precedence over the market parameter (Spotify docs).
+        if user is not None:
+            return user.country
+        market = req.query.get("market")
+        if market and market != "from_token":
+            return market.upper()
+        return self.state.config.default_market
+
+    def _builder(self, req: Request, market: str, app: App) -> Builder:
+        strip = app.mode == "development" and self.state.config.dev_mode_strips_available_markets
+        return Builder(
+            self.state.catalog,
+            req.base_url + "/spotify/v1",
+            market,
+            self.state.clock.now(),
+            not strip,
+        )
+
+    # -- profile ---------------------------------------------------------------------------
+    async def me(self, req: Request) -> Response:
+        ctx = self._auth_user(req)
+        if isinstance(ctx, Response):
+            return ctx
+        tok, user, app = ctx
+        strip = app.mode == "development" and self.state.config.dev_mode_strips_private_fields
+        return json_response(
+            private_user(user, req.base_url + "/spotify/v1", tok.grant.scopes, strip)
+        )
+
+    # -- /me/library -----------------------------------------------------------------------
+    def _library_uris(self, req: Request, write: bool) -> list[tuple[str, str, str]] | Response:
+        """Parse ``uris`` into (uri, type, id) and check the scopes their types need."""
+        uris = req.query.get("uris")
+        if not uris:
+            return spotify_library_400("Missing required field: uris")
+        parts = uris.split(",")
+        if len(parts) > MAX_LIBRARY_URIS:
+            return spotify_library_400("Too many ids requested")
+        out = []
+        for uri in parts:
+            bits = uri.split(":")
+            if len(bits) != 3 or bits[0] != "spotify":
+                return spotify_library_400(f"Invalid URI: {uri}")
+            kind, item_id = bits[1], bits[2]
+            if kind not in URI_TYPES:
+                return spotify_library_400(f"Unsupported URI type: {kind}")
+            if kind == "user":
+                if not USERNAME.match(item_id):
+                    return spotify_library_400(f"Invalid URI: {uri}")
+            elif not SPOTIFY_ID.match(item_id):
+                return spotify_library_400("Invalid base62 id")
+            out.append((uri, kind, item_id))
+        return out
+
+    def _needed_scopes(self, parsed: list[tuple[str, str, str]], write: bool) -> set[str]:
+        lib, follow = (LIB_MODIFY, FOLLOW_MODIFY) if write else (LIB_READ, FOLLOW_READ)
+        follow_flag = self.state.config.library_artist_requires_follow_scope
+        needed = set()
+        for _uri, kind, _id in parsed:
+            needed.add(follow if kind in FOLLOW_TYPES and follow_flag else lib)
+        return needed
+
+    def _check_exists(self, kinds_ids: list[tuple[str, str]], market: str) -> Response | None:
+        """404 for unknown or not-yet-released catalog items (config: library_unknown_ids)."""
+        if self.state.config.library_unknown_ids != "error":
+            return None
+        catalog, now = self.state.catalog, self.state.clock.now()
+        for kind, item_id in kinds_ids:
+            if kind == "album":
+                album = catalog.album("spotify", item_id)
+                if album is None or not catalog.album_visible(album, market, now):
+                    return spotify_error(404, "non existing id")
+            elif kind == "track":
+                track = catalog.track("spotify", item_id)
+                if track is None or not catalog.track_visible(track, market, now):
+                    return spotify_error(404, "non existing id")
+            elif kind == "artist" and catalog.artist("spotify", item_id) is None:
+                return spotify_error(404, "non existing id")
+        return None
+
+    async def _library_write(self, req: Request, remove: bool) -> Response:
+        ctx = self._auth_user(req)
+        if isinstance(ctx, Response):
+            return ctx
+        tok, user, _app = ctx
+        parsed = self._library_uris(req, write=True)
+        if isinstance(parsed, Response):
+            return parsed
+        granted = tok.grant.scopes
+        for scope in self._needed_scopes(parsed, write=True):
+            if scope not in granted:
+                return spotify_error(403, "Insufficient client scope")
+        keys = [uri for uri, _k, _i in parsed]
+        if remove:
+            remove_items(self.state, user, keys)
+            return OK_EMPTY_OBJECT
+        missing = self._check_exists(
+            [(k, i) for _u, k, i in parsed],
+            user.country,
+        )
+        if missing is not None:
+            return missing
+        save_items(self.state, user, keys)
+        return OK_EMPTY_OBJECT
+
+    async def library_save(self, req: Request) -> Response:
+        return await self._library_write(req, remove=False)
+
+    async def library_remove(self, req: Request) -> Response:
+        return await self._library_write(req, remove=True)
+
+    async def library_contains(self, req: Request) -> Response:
+        ctx = self._auth_user(req)
+        if isinstance(ctx, Response):
+            return ctx
+        tok, user, _app = ctx
+        parsed = self._library_uris(req, write=False)
+        if isinstance(parsed, Response):
+            return parsed
+        for scope in self._needed_scopes(parsed, write=False):
+            if scope not in tok.grant.scopes:
+                return spotify_error(403, "Insufficient client scope")
+        library = user.library
+        return json_response([uri in library for uri, _k, _i in parsed])
+
+    # -- legacy endpoints (extended-quota apps only) ------------------------------------------
+    def _legacy_ids(self, req: Request) -> list[str] | Response:
+        raw = req.query.get("ids")
+        if raw:
+            ids = raw.split(",")
+        else:
+            body: Any = None
+            try:
+                body = req.json()
+            except ValueError:
+                return spotify_error(400, "Error parsing JSON.")
+            raw_ids = body.get("ids") if isinstance(body, dict) else None
+            if not raw_ids or not isinstance(raw_ids, list):
+                return spotify_error(400, "Missing required field: ids")
+            ids = [str(i) for i in raw_ids]
+        if len(ids) > MAX_LEGACY_IDS:
+            return spotify_error(400, "Too many ids requested")
+        for item_id in ids:
+            if not SPOTIFY_ID.match(item_id):
+                return spotify_error(400, "Invalid base62 id")
+        return ids
+
+    def _legacy_ctx(self, req: Request, scope: str) -> UserCtx | Response:
+        ctx = self._auth_user(req, (scope,))
+        if isinstance(ctx, Response):
+            return ctx
+        if ctx[2].mode == "development":
+            return spotify_error(403, "This endpoint is not available to development mode apps")
+        return ctx
+
+    @staticmethod
+    def _legacy_kind(req: Request) -> str:
+        return "album" if req.path.startswith("/spotify/v1/me/albums") else "track"
+
+    async def _legacy_write(self, req: Request, remove: bool) -> Response:
+        ctx = self._legacy_ctx(req, LIB_MODIFY)
+        if isinstance(ctx, Response):
+            return ctx
+        user = ctx[1]
+        ids = self._legacy_ids(req)
+        if isinstance(ids, Response):
+            return ids
+        kind = self._legacy_kind(req)
+        keys = [f"spotify:{kind}:{i}" for i in ids]
+        if remove:
+            remove_items(self.state, user, keys)
+            return OK_NO_BODY
+        missing = self._check_exists([(kind, i) for i in ids], user.country)
+        if missing is not None:
+            return missing
+        save_items(self.state, user, keys)
+        return OK_NO_BODY
+
+    async def legacy_save(self, req: Request) -> Response:
+        return await self._legacy_write(req, remove=False)
+
+    async def legacy_remove(self, req: Request) -> Response:
+        return await self._legacy_write(req, remove=True)
+
+    async def legacy_contains(self, req: Request) -> Response:
+        ctx = self._legacy_ctx(req, LIB_READ)
+        if isinstance(ctx, Response):
+            return ctx
+        user = ctx[1]
+        ids = self._legacy_ids(req)
+        if isinstance(ids, Response):
+            return ids
+        kind = self._legacy_kind(req)
+        return json_response([f"spotify:{kind}:{i}" in user.library for i in ids])
+
+    def _following_type(self, req: Request) -> str | Response:
+        kind = req.query.get("type")
+        if not kind:
+            return spotify_error(400, "Missing required field: type")
+        if kind not in FOLLOW_TYPES:
+            return spotify_error(400, "Invalid type")
+        return kind
+
+    async def _following_write(self, req: Request, remove: bool) -> Response:
+        ctx = self._legacy_ctx(req, FOLLOW_MODIFY)
+        if isinstance(ctx, Response):
+            return ctx
+        user = ctx[1]
+        kind = self._following_type(req)
+        if isinstance(kind, Response):
+            return kind
+        ids = self._legacy_ids(req) if kind == "artist" else req.query.get("ids", "").split(",")
+        if isinstance(ids, Response):
+            return ids
+        keys = [f"spotify:{kind}:{i}" for i in ids if i]
+        if not keys:
+            return spotify_error(400, "Missing required field: ids")
+        if remove:
+            remove_items(self.state, user, keys)
+            return NO_CONTENT
+        if kind == "artist":
+            missing = self._check_exists([("artist", i) for i in ids], user.country)
+            if missing is not None:
+                return missing
+        save_items(self.state, user, keys)
+        return NO_CONTENT
+
+    async def following_save(self, req: Request) -> Response:
+        return await self._following_write(req, remove=False)
+
+    async def following_remove(self, req: Request) -> Response:
+        return await self._following_write(req, remove=True)
+
+    async def following_contains(self, req: Request) -> Response:
+        ctx = self._legacy_ctx(req, FOLLOW_READ)
+        if isinstance(ctx, Response):
+            return ctx
+        user = ctx[1]
+        kind = self._following_type(req)
+        if isinstance(kind, Response):
+            return kind
+        ids = [i for i in req.query.get("ids", "").split(",") if i]
+        if not ids:
+            return spotify_error(400, "Missing required field: ids")
+        if len(ids) > MAX_LEGACY_IDS:
+            return spotify_error(400, "Too many ids requested")
+        return json_response([f"spotify:{kind}:{i}" in user.library for i in ids])
+
+    # -- catalog ---------------------------------------------------------------------------
+    def _catalog_ctx(self, req: Request) -> tuple[Builder, App, str] | Response:
+        ctx = self._auth(req, need_user=False)
+        if isinstance(ctx, Response):
+            return ctx
+        _tok, user, app = ctx
+        market = self._market(req, user)
+        item_id = req.params.get("id")
+        if item_id is not None and not SPOTIFY_ID.match(item_id):
+            return spotify_error(400, "Invalid base62 id")
+        return self._builder(req, market, app), app, market
+
+    def _visible_album(self, item_id: str, market: str) -> Album | None:
+        catalog = self.state.catalog
+        album = catalog.album("spotify", item_id)
+        if album is None or not catalog.album_visible(album, market, self.state.clock.now()):
+            return None
+        return album
+
+    async def album(self, req: Request) -> Response:
+        ctx = self._catalog_ctx(req)
+        if isinstance(ctx, Response):
+            return ctx
+        builder, _app, market = ctx
+        album = self._visible_album(req.params["id"], market)
+        if album is None:
+            return spotify_error(404, "non existing id")
+        return json_response(builder.album(album))
+
+    async def track(self, req: Request) -> Response:
+        ctx = self._catalog_ctx(req)
+        if isinstance(ctx, Response):
+            return ctx
+        builder, _app, market = ctx
+        catalog = self.state.catalog
+        track = catalog.track("spotify", req.params["id"])
+        if track is None or not catalog.track_visible(track, market, builder.now):
+            return spotify_error(404, "non existing id")
+        return json_response(builder.track(track))
+
+    async def artist(self, req: Request) -> Response:
+        ctx = self._catalog_ctx(req)
+        if isinstance(ctx, Response):
+            return ctx
+        builder = ctx[0]
+        artist = self.state.catalog.artist("spotify", req.params["id"])
+        if artist is None:
+            return spotify_error(404, "non existing id")
+        return json_response(builder.artist(artist))
+
+    async def artist_albums(self, req: Request) -> Response:
+        ctx = self._catalog_ctx(req)
+        if isinstance(ctx, Response):
+            return ctx
+        builder, app, market = ctx
+        catalog = self.state.catalog
+        artist = catalog.artist("spotify", req.params["id"])
+        if artist is None:
+            return spotify_error(404, "non existing id")
+        page = _paging_params(req, app)
+        if isinstance(page, Response):
+            return page
+        limit, offset = page
+        groups_raw = req.query.get("include_groups")
+        groups = set(groups_raw.split(",")) if groups_raw else None
+        items = []
+        for album in catalog.albums.values():
+            if artist.key not in album.artist_keys:
+                continue
+            if not catalog.album_visible(album, market, builder.now):
+                continue
+            if groups is not None and album.album_type not in groups:
+                continue
+            item = builder.simplified_album(album)
+            item["album_group"] = album.album_type
+            items.append(item)
+        href = f"{builder.api}/artists/{artist.ids['spotify']}/albums"
+        extra = {"include_groups": groups_raw} if groups_raw else None
+        return json_response(
+            builder.paging(href, items[offset : offset + limit], offset, limit, len(items), extra)
+        )
+
+    async def search(self, req: Request) -> Response:
+        ctx = self._catalog_ctx(req)
+        if isinstance(ctx, Response):
+            return ctx
+        builder, app, _market = ctx
+        page = _paging_params(req, app)
+        if isinstance(page, Response):
+            return page
+        return search(req, builder, *page)
+
+
+def _paging_params(req: Request, app: App) -> tuple[int, int] | Response:
+    """limit/offset with the mode's bounds: development default 5, max 10; else 20 / 50."""
+    default, maximum = (5, 10) if app.mode == "development" else (20, 50)
+    try:
+        limit = int(req.query.get("limit", default))
+        offset = int(req.query.get("offset", 0))
+    except ValueError:
+        return spotify_error(400, "Invalid limit")
+    if not 0 < limit <= maximum:
+        return spotify_error(400, "Invalid limit")
+    if not 0 <= offset <= 1000:
+        return spotify_error(400, "Invalid offset")
+    return limit, offset
