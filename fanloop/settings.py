@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Known public release pages are served from memory here, like static files.
+    "fanloop.campaigns.middleware.PublicPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -173,16 +175,28 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_PROXY", False):
+# Behind one reverse proxy: trust its X-Forwarded-Proto, and the last X-Forwarded-For entry.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- worker ---------------------------------------------------------------
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
 WORKER_EXECUTOR_ID = env_str("WORKER_EXECUTOR_ID", "")
 
+# --- streaming platforms ----------------------------------------------------
+# The real platforms by default; the demo and the tests point these at the emulator.
+SPOTIFY_ACCOUNTS_URL = env_str("SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com")
+SPOTIFY_API_URL = env_str("SPOTIFY_API_URL", "https://api.spotify.com/v1")
+APPLE_MUSIC_API_URL = env_str("APPLE_MUSIC_API_URL", "https://api.music.apple.com/v1")
+DEEZER_CONNECT_URL = env_str("DEEZER_CONNECT_URL", "https://connect.deezer.com/oauth")
+DEEZER_API_URL = env_str("DEEZER_API_URL", "https://api.deezer.com")
+
 # --- analytics ------------------------------------------------------------
 # Header set by a trusted proxy / CDN that carries the visitor's country (e.g. CF-IPCountry).
 COUNTRY_HEADER = env_str("COUNTRY_HEADER", "HTTP_CF_IPCOUNTRY")
+# Page views wait this long in each process's write-behind buffer (0: write in the request).
+EVENT_BUFFER_SECONDS = env_int("EVENT_BUFFER_SECONDS", 1)
 
 LOGGING = {
     "version": 1,

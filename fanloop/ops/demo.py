@@ -50,11 +50,23 @@ def run_demo(argv: list[str]) -> int:
     site = f"http://127.0.0.1:{args.port}"
 
     exe = Path(sys.executable).parent / "fanloop"
-    env = {**os.environ, "SITE_URL": site, "EMAIL_PORT": str(args.smtp_port)}
+    emulator = f"http://127.0.0.1:{args.emulator_port}"
+    env = {
+        **os.environ,
+        "SITE_URL": site,
+        "EMAIL_PORT": str(args.smtp_port),
+        # The demo talks to the emulator, never to the real platforms.
+        "SPOTIFY_ACCOUNTS_URL": f"{emulator}/spotify/accounts",
+        "SPOTIFY_API_URL": f"{emulator}/spotify/v1",
+        "APPLE_MUSIC_API_URL": f"{emulator}/apple/v1",
+        "DEEZER_CONNECT_URL": f"{emulator}/deezer/oauth",
+        "DEEZER_API_URL": f"{emulator}/deezer/api",
+    }
     outbox = Path(settings.DATA_DIR) / "outbox"
     sink = [exe, "smtp_sink", "--port", str(args.smtp_port), "--outbox", str(outbox)]
     procs = [
         subprocess.Popen([str(part) for part in sink], env=env),
+        subprocess.Popen([str(exe), "emulator", "--port", str(args.emulator_port)], env=env),
         subprocess.Popen([str(exe), "serve", "--port", str(args.port), "--no-migrate"], env=env),
         subprocess.Popen([str(exe), "worker", "--executor-id", "demo-worker-1"], env=env),
     ]  # fmt: skip
@@ -75,7 +87,7 @@ def run_demo(argv: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, stop_and_exit)
     try:
-        if not _wait_for(f"{site}/healthz"):
+        if not _wait_for(f"{site}/healthz") or not _wait_for(f"{emulator}/_emulator/health"):
             print("fanloop demo: the web server did not start; see the output above", flush=True)
             stop()
             return 1
@@ -92,6 +104,7 @@ def run_demo(argv: list[str]) -> int:
                     f"  short link     {site}/r/{data.upcoming.short_code}",
                     f"  health         {site}/healthz",
                     f"  admin          {site}/admin/",
+                    f"  emulator       {emulator}/_emulator/stats",
                     f"  emails         kept in {outbox}",
                     "Press Ctrl-C to stop.",
                     "",
