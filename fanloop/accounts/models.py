@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -93,6 +96,8 @@ class Invitation(models.Model):
     token = models.CharField(max_length=64, unique=True, default=_invitation_token)
     invited_by = models.ForeignKey(User, models.SET_NULL, null=True, related_name="+")
     created = models.DateTimeField(default=timezone.now)
+    # Expiry counts from the latest send, so "resend" gives the invitee a fresh window.
+    sent_at = models.DateTimeField(default=timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -106,3 +111,17 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.workspace}"
+
+    @property
+    def expires_at(self) -> dt.datetime:
+        return self.sent_at + dt.timedelta(days=settings.INVITATION_TTL_DAYS)
+
+    def is_expired(self, now: dt.datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None
+
+    def url(self) -> str:
+        """The absolute link sent by email; SITE_URL, never the request's Host header."""
+        return settings.SITE_URL + reverse("accounts:accept_invitation", args=[self.token])

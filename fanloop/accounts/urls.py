@@ -1,6 +1,45 @@
+"""Accounts URLs, mounted at /accounts/; workspace-scoped pages live under w/<ws>/."""
+
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import URLPattern, path
+
+from fanloop.accounts import views
 
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns: list[URLPattern] = [
+    path("signup/", views.signup, name="signup"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("workspaces/", views.workspaces, name="workspaces"),
+    path("invite/<str:token>/", views.accept_invitation, name="accept_invitation"),
+    path("w/<slug:ws>/settings/", views.workspace_settings, name="workspace_settings"),
+    path("w/<slug:ws>/members/", views.members, name="members"),
+    path("w/<slug:ws>/members/invite/", views.invite, name="invite"),
+    path("w/<slug:ws>/members/<int:member_id>/role/", views.change_role, name="change_role"),
+    path("w/<slug:ws>/members/<int:member_id>/remove/", views.remove_member, name="remove_member"),
+    path("w/<slug:ws>/leave/", views.leave, name="leave"),
+    path(
+        "w/<slug:ws>/invitations/<int:invitation_id>/resend/",
+        views.resend_invitation,
+        name="resend_invitation",
+    ),
+    path(
+        "w/<slug:ws>/invitations/<int:invitation_id>/revoke/",
+        views.revoke_invitation,
+        name="revoke_invitation",
+    ),
+]

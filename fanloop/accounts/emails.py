@@ -1,0 +1,46 @@
+"""Emails sent by accounts: one function per email, one template triple per email.
+
+Templates live in ``accounts/emails/<name>-subject.txt``, ``-body-text.txt`` and
+``-body-html.html``; links are built from ``SITE_URL``, never from a request.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+if TYPE_CHECKING:
+    from fanloop.accounts.models import Invitation
+
+
+def send(name: str, to: str, context: dict[str, Any]) -> None:
+    """Render the ``name`` template triple and send it; errors reach the caller."""
+    context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
+    prefix = f"accounts/emails/{name}"
+    # A newline in a subject would break the header, whatever the template produces.
+    subject = " ".join(render_to_string(f"{prefix}-subject.txt", context).split())
+    text = render_to_string(f"{prefix}-body-text.txt", context)
+    html = render_to_string(f"{prefix}-body-html.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def send_invitation(invitation: Invitation) -> None:
+    inviter = invitation.invited_by
+    send(
+        "invitation",
+        invitation.email,
+        {
+            "invitation": invitation,
+            "workspace_name": invitation.workspace.name,
+            "inviter": inviter.email if inviter else "",
+            "role": invitation.get_role_display(),
+            "url": invitation.url(),
+            "expires_at": invitation.expires_at,
+            "ttl_days": settings.INVITATION_TTL_DAYS,
+        },
+    )
