@@ -1,0 +1,258 @@
+"""Apple Music adapter: developer token (ES256 JWT), Music-User-Token, library adds and reads,
+UPC / ISRC lookups and the app's connection check.
+
+The user token comes from MusicKit JS in the fan's browser (configured with
+``developer_token()``); there is no server-side OAuth and no follow-artist endpoint, so artist
+items are skipped by ``save`` and never reported as contained.
+
+Fan identity: the Apple Music API exposes no user id. A hash of the Music-User-Token is not
+an id (every authorization, in every browser, mints a new token), and the storefront is shared
+by millions. So ``profile`` returns ``user_id=None`` with the storefront as country: an Apple
+connection is keyed by fanloop's own fan record (one Apple connection per fan), and a
+re-authorization replaces the token on that connection instead of creating a new fan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from typing import Any
+
+import httpx
+import jwt
+
+from fanloop.platforms.base import (
+    AppCredentials,
+    Capability,
+    ConnectionCheck,
+    ItemRef,
+    Pkce,
+    Profile,
+    ReleaseRef,
+    Tokens,
+    TrackRef,
+    chunks,
+)
+from fanloop.platforms.errors import (
+    AccessRevoked,
+    BadRequest,
+    NotFound,
+    PermissionDenied,
+    PlatformError,
+    RateLimited,
+    TransientError,
+)
+from fanloop.platforms.http import json_object, raise_for_common, transport_errors
+from fanloop.platforms.http import shared_client as default_client
+
+# Apple allows up to six months; a short life limits a leaked token (it is sent to browsers).
+DEVELOPER_TOKEN_TTL_S = 12 * 3600
+DEVELOPER_TOKEN_MARGIN_S = 600  # sign a new one when less than this is left
+KIND_PARAM = {"album": "albums", "track": "songs"}
+LIBRARY_BATCH = 50  # ids per add-to-library call, to keep URLs short
+LIBRARY_PAGE = 100  # Apple's maximum page size for library reads
+CHECK_STOREFRONT = "us"
+CHECK_ISRC = "USRC17607839"
+
+# Signed developer tokens per (team id, key id, key digest): (token, expires epoch).
+_developer_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
+_developer_tokens_lock = threading.Lock()
+
+
+class AppleMusic:
+    key = "applemusic"
+    label = "Apple Music"
+
+    def __init__(
+        self, app: AppCredentials, api_url: str, client: httpx.Client | None = None
+    ) -> None:
+        self.app = app
+        self.api_url = api_url.rstrip("/")
+        self.http = client or default_client()
+
+    # --- developer token ------------------------------------------------------
+    def developer_token(self) -> str:
+        """An ES256 JWT (header kid; claims iss, iat, exp), cached until near its expiry."""
+        digest = hashlib.sha256(self.app.private_key.encode()).hexdigest()
+        key = (self.app.team_id, self.app.key_id, digest)
+        now = time.time()
+        with _developer_tokens_lock:
+            hit = _developer_tokens.get(key)
+        if hit is not None and hit[1] - now > DEVELOPER_TOKEN_MARGIN_S:
+            return hit[0]
+        expires = int(now) + DEVELOPER_TOKEN_TTL_S
+        try:
+            token = jwt.encode(
+                {"iss": self.app.team_id, "iat": int(now), "exp": expires},
+                self.app.private_key,
+                algorithm="ES256",
+                headers={"kid": self.app.key_id},
+            )
+        except (ValueError, TypeError, jwt.PyJWTError):
+            raise PermissionDenied(
+                "Apple Music: the private key cannot sign a developer token: paste the whole "
+                ".p8 key (ES256, P-256)"
+            ) from None
+        with _developer_tokens_lock:
+            _developer_tokens[key] = (token, float(expires))
+        return token
+
+    # --- authorization (in the browser) -------------------------------------
+    def authorize_url(self, state: str, pkce: Pkce, capabilities: frozenset[Capability]) -> str:
+        raise NotImplementedError("Apple Music authorizes in the browser through MusicKit JS")
+
+    def exchange_code(self, code: str, pkce: Pkce) -> Tokens:
+        # The "code" is the Music-User-Token posted by MusicKit JS from the fan's browser.
+        return Tokens(access_token=code)
+
+    def refresh(self, tokens: Tokens) -> Tokens:
+        return tokens  # Music-User-Tokens cannot be refreshed server-side
+
+    # --- API --------------------------------------------------------------
+    def _call(
+        self,
+        method: str,
+        path: str,
+        tokens: Tokens | None = None,
+        params: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.developer_token()}"}
+        if tokens:
+            headers["Music-User-Token"] = tokens.access_token
+        with transport_errors(self.label):
+            response = self.http.request(
+                method, f"{self.api_url}{path}", params=params, headers=headers
+            )
+        raise_for_common(response, self.label)
+        status = response.status_code
+        if status < 300:
+            return response
+        message = f"Apple Music: {_error_message(response)}"
+        if status == 401:  # the developer token: the app's configuration, not the fan
+            raise PermissionDenied(f"{message} (developer token refused)", status=401)
+        if status == 403 and tokens:
+            # A Music-User-Token that stops working was revoked by the fan (or expired).
+            raise AccessRevoked(message, status=403)
+        if status == 403:
+            raise PermissionDenied(message, status=403)
+        if status == 404:
+            raise NotFound(message, status=404)
+        if status == 400:
+            raise BadRequest(message, status=400)
+        raise PlatformError(message, status=status)
+
+    def profile(self, tokens: Tokens) -> Profile:
+        """No user id exists on Apple (see the module docstring); the storefront is the country."""
+        data = json_object(self._call("GET", "/me/storefront", tokens)).get("data") or [{}]
+        storefront = str(data[0].get("id", ""))
+        return Profile(user_id=None, country=storefront.upper() or None)
+
+    def lookup_release(self, upc: str, market: str) -> ReleaseRef | None:
+        params = {"filter[upc]": upc}
+        body = json_object(self._call("GET", f"/catalog/{market.lower()}/albums", params=params))
+        albums = body.get("data") or []
+        if not albums:
+            return None
+        album = albums[0]
+        attributes = album.get("attributes") or {}
+        relationships = album.get("relationships") or {}
+        tracks = (relationships.get("tracks") or {}).get("data") or []
+        artists = (relationships.get("artists") or {}).get("data") or []
+        return ReleaseRef(
+            platform=self.key,
+            album_id=str(album["id"]),
+            title=attributes.get("name", ""),
+            url=attributes.get("url", ""),
+            track_ids=tuple(str(t["id"]) for t in tracks),
+            artist_ids=tuple(str(a["id"]) for a in artists),
+        )
+
+    def lookup_track(self, isrc: str, market: str) -> TrackRef | None:
+        params = {"filter[isrc]": isrc}
+        body = json_object(self._call("GET", f"/catalog/{market.lower()}/songs", params=params))
+        songs = body.get("data") or []
+        if not songs:
+            return None
+        song = songs[0]
+        attributes = song.get("attributes") or {}
+        albums = ((song.get("relationships") or {}).get("albums") or {}).get("data") or []
+        return TrackRef(
+            platform=self.key,
+            track_id=str(song["id"]),
+            album_id=str(albums[0]["id"]) if albums else None,
+            title=attributes.get("name", ""),
+            url=attributes.get("url", ""),
+        )
+
+    def test_connection(self) -> ConnectionCheck:
+        """One catalog call signed with the developer token: proves team id, key id and key."""
+        try:
+            self._call(
+                "GET",
+                f"/catalog/{CHECK_STOREFRONT}/songs",
+                params={"filter[isrc]": CHECK_ISRC},
+            )
+        except PermissionDenied as exc:
+            if exc.status is None:  # could not even sign
+                return ConnectionCheck(False, str(exc))
+            return ConnectionCheck(
+                False,
+                "Apple Music refused the developer token: check the team id, the key id and that "
+                f"the private key is the one for that key id. ({exc})",
+            )
+        except RateLimited:
+            return ConnectionCheck(False, "Apple Music is rate limiting this app: try again soon.")
+        except TransientError as exc:
+            return ConnectionCheck(False, f"Apple Music could not be reached: {exc}. Try again.")
+        except PlatformError as exc:
+            return ConnectionCheck(False, f"Apple Music refused the check: {exc}")
+        return ConnectionCheck(True, "Apple Music accepted the developer token.")
+
+    # --- library ------------------------------------------------------------
+    def save(self, tokens: Tokens, items: list[ItemRef]) -> None:
+        """202 Accepted; Apple silently ignores ids it cannot add. Artists are skipped."""
+        addable = [item for item in items if item.kind in KIND_PARAM]
+        for chunk in chunks(addable, LIBRARY_BATCH):
+            params: dict[str, str] = {}
+            for kind, param in KIND_PARAM.items():
+                ids = [item.id for item in chunk if item.kind == kind]
+                if ids:
+                    params[f"ids[{param}]"] = ",".join(ids)
+            self._call("POST", "/me/library", tokens, params=params)
+
+    def contains(self, tokens: Tokens, items: list[ItemRef]) -> list[bool]:
+        """Reads the library's albums / songs and matches their catalog ids."""
+        kinds = {item.kind for item in items if item.kind in KIND_PARAM}
+        saved = {kind: self._library_catalog_ids(KIND_PARAM[kind], tokens) for kind in kinds}
+        return [item.id in saved.get(item.kind, set()) for item in items]
+
+    def _library_catalog_ids(self, kind: str, tokens: Tokens) -> set[str]:
+        ids: set[str] = set()
+        offset = 0
+        while True:
+            params = {"limit": str(LIBRARY_PAGE), "offset": str(offset), "include": "catalog"}
+            body = json_object(self._call("GET", f"/me/library/{kind}", tokens, params=params))
+            page = body.get("data") or []
+            for entry in page:
+                ids.update(_catalog_ids(entry))
+            if not body.get("next") or not page:
+                return ids
+            offset += len(page)
+
+
+def _catalog_ids(entry: dict[str, Any]) -> set[str]:
+    """A library item's catalog ids: playParams.catalogId, else its catalog relationship."""
+    ids: set[str] = set()
+    play = (entry.get("attributes") or {}).get("playParams") or {}
+    if play.get("catalogId"):
+        ids.add(str(play["catalogId"]))
+    catalog = ((entry.get("relationships") or {}).get("catalog") or {}).get("data") or []
+    ids.update(str(c["id"]) for c in catalog if c.get("id"))
+    return ids
+
+
+def _error_message(response: httpx.Response) -> str:
+    errors = json_object(response).get("errors") or [{}]
+    first = errors[0] if isinstance(errors[0], dict) else {}
+    return str(first.get("detail") or first.get("title") or response.reason_phrase)

@@ -1,0 +1,270 @@
+"""Deezer adapter: the connect flow (not standard OAuth: plain httpx), ``offline_access``
+tokens, per-type library writes, UPC / ISRC lookups and the app's connection check.
+
+Deezer reports most errors with HTTP 200 and ``{"error": {"code": …}}``; codes map to our tree.
+The token travels in the query string, so no URL ever goes into a message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+import httpx
+
+from fanloop.platforms.base import (
+    AppCredentials,
+    Capability,
+    ConnectionCheck,
+    ItemRef,
+    Pkce,
+    Profile,
+    ReleaseRef,
+    Tokens,
+    TrackRef,
+)
+from fanloop.platforms.errors import (
+    AccessRevoked,
+    BadRequest,
+    NotFound,
+    PermissionDenied,
+    PlatformError,
+    RateLimited,
+    TransientError,
+)
+from fanloop.platforms.http import json_body, raise_for_common, transport_errors
+from fanloop.platforms.http import shared_client as default_client
+
+PERMS: dict[Capability, tuple[str, ...]] = {
+    # offline_access: the token does not expire, so release day needs no refresh.
+    Capability.SAVE: ("basic_access", "manage_library", "offline_access"),
+    Capability.FOLLOW: ("manage_library",),
+    Capability.VERIFY: (),  # basic_access already allows reading the library
+}
+QUOTA_BACKOFF_S = 5.0  # Deezer's window is 5 s and it sends no Retry-After
+LIBRARY_PAGE = 100
+CHECK_CODE = "fanloop-connection-check"  # never a valid code: only the app id and secret count
+
+
+def perms_for(capabilities: frozenset[Capability]) -> list[str]:
+    return sorted({perm for cap in capabilities | {Capability.SAVE} for perm in PERMS[cap]})
+
+
+def raise_for_error_body(body: Any) -> None:
+    """Deezer's HTTP-200 errors: 4 quota, 100 items limit, 200 permission, 300 token,
+    500/501 parameter, 600 query, 700 busy, 800 no data."""
+    if not isinstance(body, dict) or "error" not in body:
+        return
+    error = body["error"] if isinstance(body["error"], dict) else {}
+    try:
+        code = int(error.get("code", 0) or 0)
+    except (TypeError, ValueError):
+        code = 0
+    message = f"Deezer: {error.get('message', 'error')} (code {code})"
+    if code == 4:
+        raise RateLimited(QUOTA_BACKOFF_S, "Deezer quota limit")
+    if code == 700:
+        raise TransientError(message)
+    if code == 800:
+        raise NotFound(message)
+    if code == 300:
+        raise AccessRevoked(message)
+    if code == 200:
+        raise PermissionDenied(message)
+    if code in (100, 500, 501, 600):
+        raise BadRequest(message)
+    raise PlatformError(message)
+
+
+class Deezer:
+    key = "deezer"
+    label = "Deezer"
+
+    def __init__(
+        self,
+        app: AppCredentials,
+        connect_url: str,
+        api_url: str,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.app = app
+        self.connect_url = connect_url.rstrip("/")
+        self.api_url = api_url.rstrip("/")
+        self.http = client or default_client()
+
+    # --- connect ----------------------------------------------------------
+    def authorize_url(self, state: str, pkce: Pkce, capabilities: frozenset[Capability]) -> str:
+        # Deezer's connect flow has no PKCE; the signed, single-use state protects it.
+        query = {
+            "app_id": self.app.client_id,
+            "redirect_uri": self.app.redirect_uri,
+            "perms": ",".join(perms_for(capabilities)),
+            "state": state,
+        }
+        return f"{self.connect_url}/auth.php?{urlencode(query)}"
+
+    def _access_token(self, code: str) -> dict[str, str]:
+        """access_token.php: a token, or Deezer's complaint as {"error": message}."""
+        params = {
+            "app_id": self.app.client_id,
+            "secret": self.app.client_secret,
+            "code": code,
+            "output": "json",
+        }
+        with transport_errors(self.label):
+            response = self.http.get(f"{self.connect_url}/access_token.php", params=params)
+        raise_for_common(response, self.label)
+        body = json_body(response)
+        if isinstance(body, dict):
+            if "access_token" in body:
+                expires = str(body.get("expires") or 0)
+                return {"access_token": str(body["access_token"]), "expires": expires}
+            error = body.get("error")
+            message = error.get("message") if isinstance(error, dict) else error
+            return {"error": str(message or "refused")}
+        # Without output=json (or when Deezer ignores it): "access_token=…&expires=…" or text.
+        form = parse_qs(response.text)
+        if "access_token" in form:
+            return {
+                "access_token": form["access_token"][0],
+                "expires": form.get("expires", ["0"])[0],
+            }
+        return {"error": response.text.strip()[:100] or "refused"}
+
+    def exchange_code(self, code: str, pkce: Pkce) -> Tokens:
+        answer = self._access_token(code)
+        if "error" in answer:
+            raise _connect_error(answer["error"])
+        try:
+            expires = int(answer.get("expires") or 0)
+        except ValueError:
+            expires = 0
+        return Tokens(
+            access_token=answer["access_token"],
+            # offline_access: expires 0, the token never expires.
+            expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=expires) if expires else None,
+        )
+
+    def refresh(self, tokens: Tokens) -> Tokens:
+        """Deezer has no refresh: an offline_access token never expires; others must reconnect."""
+        if tokens.expires_within(0):
+            raise AccessRevoked("Deezer token expired and cannot be refreshed: reconnect")
+        return tokens
+
+    def test_connection(self) -> ConnectionCheck:
+        """A cheap public call, then access_token.php with a dummy code to check app id and
+        secret (Deezer names a wrong app id or secret apart from a wrong code)."""
+        try:
+            self._call("GET", "/infos")
+        except NotFound:
+            pass  # a Deezer error body still proves the API answers
+        except RateLimited:
+            return ConnectionCheck(False, "Deezer is rate limiting this app: try again shortly.")
+        except TransientError as exc:
+            return ConnectionCheck(False, f"Deezer could not be reached: {exc}. Try again.")
+        except PlatformError:
+            pass
+        try:
+            answer = self._access_token(CHECK_CODE)
+        except PlatformError as exc:
+            return ConnectionCheck(False, f"Deezer connect could not be reached: {exc}.")
+        if "access_token" not in answer and _names_app(answer["error"]):
+            return ConnectionCheck(
+                False, "Deezer refused the app id or secret: copy them again from your Deezer app."
+            )
+        return ConnectionCheck(True, "Deezer answered and did not refuse the app id and secret.")
+
+    # --- API --------------------------------------------------------------
+    def _call(self, method: str, path: str, tokens: Tokens | None = None, **params: str) -> Any:
+        if tokens:
+            params["access_token"] = tokens.access_token
+        with transport_errors(self.label):
+            response = self.http.request(method, f"{self.api_url}{path}", params=params)
+        raise_for_common(response, self.label)
+        if response.status_code == 404:
+            raise NotFound(f"Deezer: {path} not found", status=404)
+        body = json_body(response)
+        if body is None:
+            raise TransientError(f"Deezer answered non-JSON ({response.status_code})")
+        raise_for_error_body(body)
+        return body
+
+    def profile(self, tokens: Tokens) -> Profile:
+        body = self._call("GET", "/user/me", tokens)
+        return Profile(
+            user_id=str(body["id"]),
+            display_name=body.get("name", ""),
+            country=body.get("country") or None,
+            email=body.get("email"),  # only with the email perm, which we do not ask for
+        )
+
+    def lookup_release(self, upc: str, market: str) -> ReleaseRef | None:
+        """Deezer has no market parameter: availability follows the caller's country."""
+        # Deezer sometimes stores UPCs without their leading zeros: try both.
+        candidates = [upc] + ([upc.lstrip("0")] if upc.startswith("0") else [])
+        for candidate in candidates:
+            try:
+                album = self._call("GET", f"/album/upc:{candidate}")
+            except NotFound:
+                continue
+            artists = album.get("contributors") or ([album["artist"]] if "artist" in album else [])
+            return ReleaseRef(
+                platform=self.key,
+                album_id=str(album["id"]),
+                title=album.get("title", ""),
+                url=album.get("link", ""),
+                track_ids=tuple(str(t["id"]) for t in (album.get("tracks") or {}).get("data", [])),
+                artist_ids=tuple(dict.fromkeys(str(a["id"]) for a in artists)),
+            )
+        return None
+
+    def lookup_track(self, isrc: str, market: str) -> TrackRef | None:
+        try:
+            track = self._call("GET", f"/track/isrc:{isrc}")
+        except NotFound:
+            return None
+        album = track.get("album") or {}
+        return TrackRef(
+            platform=self.key,
+            track_id=str(track["id"]),
+            album_id=str(album["id"]) if album.get("id") else None,
+            title=track.get("title", ""),
+            url=track.get("link", ""),
+        )
+
+    # --- library ------------------------------------------------------------
+    def save(self, tokens: Tokens, items: list[ItemRef]) -> None:
+        # One write per item and type; following an artist is "saving" it.
+        for item in items:
+            self._call("POST", f"/user/me/{item.kind}s", tokens, **{f"{item.kind}_id": item.id})
+
+    def contains(self, tokens: Tokens, items: list[ItemRef]) -> list[bool]:
+        saved = {kind: self._all_ids(f"/user/me/{kind}s", tokens) for kind in _kinds(items)}
+        return [item.id in saved[item.kind] for item in items]
+
+    def _all_ids(self, path: str, tokens: Tokens) -> set[str]:
+        ids: set[str] = set()
+        index = 0
+        while True:
+            body = self._call("GET", path, tokens, index=str(index), limit=str(LIBRARY_PAGE))
+            page = body.get("data") or []
+            ids.update(str(entry["id"]) for entry in page)
+            if not body.get("next") or not page:
+                return ids
+            index += len(page)
+
+
+def _kinds(items: list[ItemRef]) -> list[str]:
+    return list(dict.fromkeys(item.kind for item in items))
+
+
+def _names_app(message: str) -> bool:
+    lowered = message.lower()
+    return "app_id" in lowered or "secret" in lowered
+
+
+def _connect_error(message: str) -> PlatformError:
+    if _names_app(message):
+        return PermissionDenied("Deezer refused the app id or secret")
+    return AccessRevoked("Deezer refused the code: the fan must connect again")

@@ -1,0 +1,101 @@
+"""Pooled httpx clients with explicit timeouts, and the mapping of HTTP failures to our errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from fanloop.platforms.errors import RateLimited, TransientError
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=10.0, pool=10.0)
+DEFAULT_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+USER_AGENT = "fanloop/0.1 (+https://github.com/fanloop)"
+
+_shared: httpx.Client | None = None
+_shared_lock = threading.Lock()
+
+
+def make_client(
+    transport: httpx.BaseTransport | None = None,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+) -> httpx.Client:
+    return httpx.Client(
+        timeout=timeout,
+        limits=DEFAULT_LIMITS,
+        transport=transport,
+        headers={"User-Agent": USER_AGENT},
+    )
+
+
+def shared_client() -> httpx.Client:
+    """One pooled client per process: adapters built per call still reuse connections."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared.is_closed:
+            _shared = make_client()
+        return _shared
+
+
+def retry_after_seconds(response: httpx.Response, default: float = 1.0) -> float:
+    """Retry-After in whole seconds; it may be a number of seconds or an HTTP date."""
+    raw = response.headers.get("Retry-After", "").strip()
+    if not raw:
+        return default
+    try:
+        return max(0.0, float(math.ceil(float(raw))))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return default
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, float(math.ceil((when - dt.datetime.now(dt.UTC)).total_seconds())))
+
+
+def raise_for_common(response: httpx.Response, platform: str) -> None:
+    """Errors every platform shares: rate limits and server-side failures."""
+    if response.status_code == 429:
+        raise RateLimited(retry_after_seconds(response), f"{platform} rate limit")
+    if response.status_code >= 500:
+        raise TransientError(
+            f"{platform} answered {response.status_code}", status=response.status_code
+        )
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The decoded JSON body, or None when there is none (or it is not JSON)."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    body = json_body(response)
+    return body if isinstance(body, dict) else {}
+
+
+@contextmanager
+def transport_errors(platform: str) -> Iterator[None]:
+    """Timeouts and connection failures are transient: the caller retries with backoff.
+
+    The httpx exception is not chained: its message can carry a URL, and Deezer's URLs carry
+    the fan's access token.
+    """
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise TransientError(f"{platform} timed out ({type(exc).__name__})") from None
+    except httpx.TransportError as exc:
+        raise TransientError(f"{platform} unreachable ({type(exc).__name__})") from None

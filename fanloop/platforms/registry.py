@@ -1,0 +1,56 @@
+"""The one table of platforms: a new platform is one module plus one line here.
+
+Base URLs are read from settings when an adapter is built, so tests and the demo can point
+them at the emulator; adapters share one pooled httpx client unless given their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+from django.conf import settings
+
+from fanloop.platforms.applemusic import AppleMusic
+from fanloop.platforms.base import AppCredentials, Platform
+from fanloop.platforms.deezer import Deezer
+from fanloop.platforms.spotify import Spotify
+
+Factory = Callable[[AppCredentials, httpx.Client | None], Platform]
+
+
+def _spotify(app: AppCredentials, client: httpx.Client | None) -> Platform:
+    return Spotify(app, settings.SPOTIFY_ACCOUNTS_URL, settings.SPOTIFY_API_URL, client)
+
+
+def _applemusic(app: AppCredentials, client: httpx.Client | None) -> Platform:
+    return AppleMusic(app, settings.APPLE_MUSIC_API_URL, client)
+
+
+def _deezer(app: AppCredentials, client: httpx.Client | None) -> Platform:
+    return Deezer(app, settings.DEEZER_CONNECT_URL, settings.DEEZER_API_URL, client)
+
+
+PLATFORMS: dict[str, tuple[str, Factory]] = {
+    "spotify": ("Spotify", _spotify),
+    "applemusic": ("Apple Music", _applemusic),
+    "deezer": ("Deezer", _deezer),
+}
+
+
+class UnknownPlatform(LookupError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"unknown platform: {key!r}")
+        self.key = key
+
+
+def get_platform(key: str, app: AppCredentials, client: httpx.Client | None = None) -> Platform:
+    try:
+        _, factory = PLATFORMS[key]
+    except KeyError:
+        raise UnknownPlatform(key) from None
+    return factory(app, client)
+
+
+def platform_choices() -> list[tuple[str, str]]:
+    return [(key, label) for key, (label, _) in PLATFORMS.items()]

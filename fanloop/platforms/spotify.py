@@ -1,0 +1,416 @@
+"""Spotify adapter: OAuth (authorization code + PKCE S256, refresh, client credentials) through
+Authlib, library writes and reads, UPC / ISRC lookups and the app's connection check.
+
+Development-mode apps write and read through ``/me/library`` (≤ 40 URIs of any type per call:
+an album and its artist go in one call); extended-mode apps use the legacy per-type endpoints
+(≤ 50 ids per call). Catalog lookups use a client-credentials token cached until near expiry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from authlib.oauth2.base import OAuth2Error
+from authlib.oauth2.client import OAuth2Client
+
+from fanloop.platforms.base import (
+    AppCredentials,
+    AppMode,
+    Capability,
+    ConnectionCheck,
+    ItemKind,
+    ItemRef,
+    Pkce,
+    Profile,
+    ReleaseRef,
+    Tokens,
+    TrackRef,
+    chunks,
+)
+from fanloop.platforms.errors import (
+    AccessRevoked,
+    BadRequest,
+    NotFound,
+    PermissionDenied,
+    PlatformError,
+    RateLimited,
+    TokenExpired,
+    TransientError,
+)
+from fanloop.platforms.http import json_body, json_object, raise_for_common, transport_errors
+from fanloop.platforms.http import shared_client as default_client
+
+LIBRARY_BATCH = 40
+LEGACY_BATCH = 50
+SEARCH_LIMIT = 5  # development-mode apps may ask for at most 10
+APP_TOKEN_MARGIN_S = 60.0
+LEGACY_CONTAINS: dict[str, tuple[str, dict[str, str]]] = {
+    "album": ("/me/albums/contains", {}),
+    "track": ("/me/tracks/contains", {}),
+    "artist": ("/me/following/contains", {"type": "artist"}),
+}
+
+# Client-credentials tokens per (accounts URL, client id, secret digest): (token, expires epoch).
+_app_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
+_app_tokens_lock = threading.Lock()
+
+
+def scopes_for(capabilities: frozenset[Capability]) -> list[str]:
+    """The narrowest Spotify scopes for what the fan agreed to, in a stable order.
+
+    Reads are asked for only with VERIFY, and the follow-read scope only when the fan also
+    agreed to follow.
+    """
+    wanted: set[str] = set()
+    if Capability.SAVE in capabilities:
+        wanted.add("user-library-modify")
+    if Capability.FOLLOW in capabilities:
+        wanted.add("user-follow-modify")
+    if Capability.VERIFY in capabilities:
+        wanted.add("user-library-read")
+        if Capability.FOLLOW in capabilities:
+            wanted.add("user-follow-read")
+    return sorted(wanted)
+
+
+def uri(item: ItemRef) -> str:
+    return f"spotify:{item.kind}:{item.id}"
+
+
+class Spotify:
+    key = "spotify"
+    label = "Spotify"
+
+    def __init__(
+        self,
+        app: AppCredentials,
+        accounts_url: str,
+        api_url: str,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.app = app
+        self.accounts_url = accounts_url.rstrip("/")
+        self.api_url = api_url.rstrip("/")
+        self.http = client or default_client()
+
+    # --- OAuth (Authlib) --------------------------------------------------
+    @property
+    def token_url(self) -> str:
+        return f"{self.accounts_url}/api/token"
+
+    def _oauth(self) -> Any:
+        """Authlib's OAuth 2 client over our pooled httpx client.
+
+        Authlib keeps the token it fetched on the client object, so one is built per token
+        request: one shared across threads could hand a fan another fan's token.
+        """
+        oauth = OAuth2Client(
+            session=self.http,
+            client_id=self.app.client_id,
+            client_secret=self.app.client_secret or None,
+            redirect_uri=self.app.redirect_uri,
+        )
+        for hook in ("access_token_response", "refresh_token_response"):
+            oauth.register_compliance_hook(hook, self._check_token_response)
+        return oauth
+
+    def _check_token_response(self, response: httpx.Response) -> httpx.Response:
+        raise_for_common(response, self.label)  # 429 and 5xx before Authlib reads the body
+        return response
+
+    def _client_auth(self) -> httpx.Auth:
+        # A confidential client proves its secret (Basic); a public one relies on PKCE and
+        # sends client_id in the body, which every token request here does anyway.
+        if self.app.client_secret:
+            return httpx.BasicAuth(self.app.client_id, self.app.client_secret)
+        return httpx.Auth()
+
+    def authorize_url(self, state: str, pkce: Pkce, capabilities: frozenset[Capability]) -> str:
+        url, _state = self._oauth().create_authorization_url(
+            f"{self.accounts_url}/authorize",
+            state=state,
+            scope=scopes_for(capabilities),
+            code_challenge=pkce.challenge,
+            code_challenge_method="S256",
+        )
+        return str(url)
+
+    def exchange_code(self, code: str, pkce: Pkce) -> Tokens:
+        return self._token_request(
+            lambda oauth: oauth.fetch_token(
+                self.token_url,
+                grant_type="authorization_code",
+                code=code,
+                code_verifier=pkce.verifier,
+                redirect_uri=self.app.redirect_uri,
+                client_id=self.app.client_id,
+                auth=self._client_auth(),
+            ),
+            previous=None,
+        )
+
+    def refresh(self, tokens: Tokens) -> Tokens:
+        """A new access token; Spotify may omit refresh_token, then the old one stays."""
+        refresh_token = tokens.refresh_token
+        if not refresh_token:
+            raise AccessRevoked("no refresh token: the fan must reconnect")
+        return self._token_request(
+            lambda oauth: oauth.refresh_token(
+                self.token_url,
+                refresh_token=refresh_token,
+                client_id=self.app.client_id,
+                auth=self._client_auth(),
+            ),
+            previous=tokens,
+        )
+
+    def _client_credentials(self) -> Tokens:
+        if not self.app.client_secret:
+            raise PermissionDenied("Spotify: catalog lookups need the app's client secret")
+        return self._token_request(
+            lambda oauth: oauth.fetch_token(
+                self.token_url, grant_type="client_credentials", auth=self._client_auth()
+            ),
+            previous=None,
+        )
+
+    def _token_request(self, fetch: Callable[[Any], Any], previous: Tokens | None) -> Tokens:
+        try:
+            with transport_errors(self.label):
+                token = fetch(self._oauth())
+        except OAuth2Error as exc:
+            raise _token_error(str(exc.error or ""), str(exc.description or "")) from None
+        except (httpx.HTTPStatusError, ValueError):
+            # Not an OAuth error body (or one Authlib refuses to read): never retry blindly.
+            raise BadRequest("Spotify token endpoint: unreadable answer") from None
+        expires_at = token.get("expires_at")
+        scope = token.get("scope")
+        refresh_token = token.get("refresh_token")
+        if previous is not None:  # a refresh may omit both: keep what we had
+            refresh_token = refresh_token or previous.refresh_token
+            scope = scope or " ".join(sorted(previous.scopes))
+        return Tokens(
+            access_token=str(token["access_token"]),
+            refresh_token=str(refresh_token) if refresh_token else None,
+            expires_at=dt.datetime.fromtimestamp(expires_at, dt.UTC) if expires_at else None,
+            scopes=frozenset(str(scope or "").split()),
+        )
+
+    # --- app token for catalog reads ----------------------------------------
+    def _app_token_key(self) -> tuple[str, str, str]:
+        digest = hashlib.sha256(self.app.client_secret.encode()).hexdigest()
+        return (self.accounts_url, self.app.client_id, digest)
+
+    def app_token(self) -> Tokens:
+        """Client-credentials token for catalog reads, cached until a minute before expiry."""
+        key = self._app_token_key()
+        with _app_tokens_lock:
+            hit = _app_tokens.get(key)
+        if hit is not None and hit[1] - time.time() > APP_TOKEN_MARGIN_S:
+            return Tokens(hit[0], expires_at=dt.datetime.fromtimestamp(hit[1], dt.UTC))
+        tokens = self._client_credentials()
+        expires = tokens.expires_at.timestamp() if tokens.expires_at else time.time() + 3600
+        with _app_tokens_lock:
+            _app_tokens[key] = (tokens.access_token, expires)
+        return tokens
+
+    def _forget_app_token(self, tokens: Tokens) -> None:
+        key = self._app_token_key()
+        with _app_tokens_lock:
+            hit = _app_tokens.get(key)
+            if hit is not None and hit[0] == tokens.access_token:
+                del _app_tokens[key]
+
+    def _catalog(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
+        tokens = self.app_token()
+        try:
+            return self._call("GET", path, tokens, params)
+        except TokenExpired:  # expired or revoked early: one fresh token, one retry
+            self._forget_app_token(tokens)
+            return self._call("GET", path, self.app_token(), params)
+
+    def test_connection(self) -> ConnectionCheck:
+        """Ask for a client-credentials token: proves the client id and secret."""
+        try:
+            self._client_credentials()
+        except PermissionDenied as exc:
+            return ConnectionCheck(False, str(exc))
+        except RateLimited as exc:
+            return ConnectionCheck(
+                False, f"Spotify is rate limiting this app: try again in {exc.retry_after:g}s."
+            )
+        except TransientError as exc:
+            return ConnectionCheck(False, f"Spotify could not be reached: {exc}. Try again.")
+        except PlatformError as exc:
+            return ConnectionCheck(False, f"Spotify refused the check: {exc}")
+        return ConnectionCheck(
+            True, f"Spotify accepted the client id and secret ({self.app.mode.value} mode)."
+        )
+
+    # --- Web API ----------------------------------------------------------
+    def _call(
+        self,
+        method: str,
+        path: str,
+        tokens: Tokens,
+        params: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        url = path if path.startswith(("http://", "https://")) else f"{self.api_url}{path}"
+        headers = {"Authorization": f"Bearer {tokens.access_token}"}
+        with transport_errors(self.label):
+            response = self.http.request(method, url, params=params, headers=headers)
+        raise_for_common(response, self.label)
+        status = response.status_code
+        if status < 300:
+            return response
+        message = f"Spotify: {_error_message(response)}"
+        if status == 401:
+            raise TokenExpired(message, status=401)
+        if status == 403:
+            raise PermissionDenied(message, status=403)
+        if status == 404:
+            raise NotFound(message, status=404)
+        if status == 400:
+            raise BadRequest(message, status=400)
+        raise PlatformError(message, status=status)
+
+    def profile(self, tokens: Tokens) -> Profile:
+        # Development-mode apps lose email and country (Feb 2026): both may be None.
+        body = json_object(self._call("GET", "/me", tokens))
+        return Profile(
+            user_id=str(body["id"]),
+            display_name=body.get("display_name") or "",
+            country=body.get("country"),
+            email=body.get("email"),
+        )
+
+    def lookup_release(self, upc: str, market: str) -> ReleaseRef | None:
+        """The album with this UPC as released in ``market`` now, or None (not there yet)."""
+        params = {"q": f"upc:{upc}", "type": "album", "market": market, "limit": str(SEARCH_LIMIT)}
+        albums = json_object(self._catalog("/search", params)).get("albums") or {}
+        items = albums.get("items") or []
+        if not items:
+            return None
+        album_id = str(items[0]["id"])
+        try:
+            album = json_object(self._catalog(f"/albums/{album_id}", {"market": market}))
+        except NotFound:
+            return None  # went away between the two calls
+        return ReleaseRef(
+            platform=self.key,
+            album_id=album_id,
+            title=album.get("name", ""),
+            url=(album.get("external_urls") or {}).get("spotify", ""),
+            track_ids=self._album_track_ids(album, market),
+            artist_ids=tuple(str(a["id"]) for a in album.get("artists") or []),
+        )
+
+    def _album_track_ids(self, album: dict[str, Any], market: str) -> tuple[str, ...]:
+        page = album.get("tracks") or {}
+        ids = [str(t["id"]) for t in page.get("items") or []]
+        while page.get("next"):  # albums of more than 50 tracks: /albums/{id}/tracks pages
+            page = json_object(self._catalog(str(page["next"])))
+            ids.extend(str(t["id"]) for t in page.get("items") or [])
+        return tuple(ids)
+
+    def lookup_track(self, isrc: str, market: str) -> TrackRef | None:
+        params = {
+            "q": f"isrc:{isrc}",
+            "type": "track",
+            "market": market,
+            "limit": str(SEARCH_LIMIT),
+        }
+        tracks = json_object(self._catalog("/search", params)).get("tracks") or {}
+        items = tracks.get("items") or []
+        if not items:
+            return None
+        track = items[0]
+        album = track.get("album") or {}
+        return TrackRef(
+            platform=self.key,
+            track_id=str(track["id"]),
+            album_id=str(album["id"]) if album.get("id") else None,
+            title=track.get("name", ""),
+            url=(track.get("external_urls") or {}).get("spotify", ""),
+        )
+
+    # --- library ------------------------------------------------------------
+    def save(self, tokens: Tokens, items: list[ItemRef]) -> None:
+        if self.app.mode == AppMode.EXTENDED:
+            self._legacy_save(tokens, items)
+            return
+        for chunk in chunks([uri(item) for item in items], LIBRARY_BATCH):
+            self._call("PUT", "/me/library", tokens, {"uris": ",".join(chunk)})
+
+    def _legacy_save(self, tokens: Tokens, items: list[ItemRef]) -> None:
+        for kind, ids in _by_kind(items).items():
+            for chunk in chunks(ids, LEGACY_BATCH):
+                if kind == "artist":
+                    params = {"type": "artist", "ids": ",".join(chunk)}
+                    self._call("PUT", "/me/following", tokens, params)
+                else:
+                    self._call("PUT", f"/me/{kind}s", tokens, {"ids": ",".join(chunk)})
+
+    def contains(self, tokens: Tokens, items: list[ItemRef]) -> list[bool]:
+        if self.app.mode == AppMode.EXTENDED:
+            return self._legacy_contains(tokens, items)
+        result: list[bool] = []
+        for chunk in chunks(items, LIBRARY_BATCH):
+            params = {"uris": ",".join(uri(i) for i in chunk)}
+            result.extend(_flags(self._call("GET", "/me/library/contains", tokens, params)))
+        return result
+
+    def _legacy_contains(self, tokens: Tokens, items: list[ItemRef]) -> list[bool]:
+        found: dict[ItemRef, bool] = {}
+        for kind, ids in _by_kind(items).items():
+            path, extra = LEGACY_CONTAINS[kind]
+            for chunk in chunks(ids, LEGACY_BATCH):
+                params = {**extra, "ids": ",".join(chunk)}
+                flags = _flags(self._call("GET", path, tokens, params))
+                found.update(zip((ItemRef(kind, i) for i in chunk), flags, strict=True))
+        return [found[item] for item in items]
+
+
+def _by_kind(items: list[ItemRef]) -> dict[ItemKind, list[str]]:
+    by_kind: dict[ItemKind, list[str]] = {}
+    for item in items:
+        by_kind.setdefault(item.kind, []).append(item.id)
+    return by_kind
+
+
+def _flags(response: httpx.Response) -> list[bool]:
+    body = json_body(response)
+    if not isinstance(body, list):
+        raise TransientError("Spotify: contains answered something other than a list")
+    return [bool(flag) for flag in body]
+
+
+def _token_error(error: str, description: str) -> PlatformError:
+    detail = f"{error}: {description}" if description else error or "refused"
+    if error == "invalid_grant":
+        return AccessRevoked(f"Spotify refused the grant ({detail}): reconnect", status=400)
+    if error == "invalid_client":
+        if "secret" in description.lower():
+            return PermissionDenied(
+                "Spotify refused the client secret: copy it again from the Spotify "
+                "developer dashboard.",
+                status=400,
+            )
+        return PermissionDenied(
+            "Spotify does not know this client id: check it in the Spotify developer dashboard.",
+            status=400,
+        )
+    return BadRequest(f"Spotify token endpoint: {detail}", status=400)
+
+
+def _error_message(response: httpx.Response) -> str:
+    error = json_object(response).get("error")
+    if isinstance(error, dict):
+        return str(error.get("message") or response.reason_phrase)
+    return str(error or response.reason_phrase)
