@@ -12,12 +12,13 @@ from typing import Any, Concatenate, ParamSpec
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from fanloop.accounts.models import Membership, Role, Workspace
 
 P = ParamSpec("P")
-WorkspaceView = Callable[Concatenate[HttpRequest, Workspace, P], HttpResponse]
+WorkspaceView = Callable[Concatenate[HttpRequest, Workspace, P], HttpResponseBase]
 
 
 def get_membership(request: HttpRequest, workspace_slug: str) -> Membership:
@@ -35,13 +36,13 @@ def get_membership(request: HttpRequest, workspace_slug: str) -> Membership:
 
 def workspace_view(
     min_role: str = Role.VIEWER,
-) -> Callable[[WorkspaceView[P]], Callable[..., HttpResponse]]:
+) -> Callable[[WorkspaceView[P]], Callable[..., HttpResponseBase]]:
     """Decorate a view taking ``(request, workspace, ...)``; URL kwarg ``ws`` is the slug."""
 
-    def decorator(view: WorkspaceView[P]) -> Callable[..., HttpResponse]:
+    def decorator(view: WorkspaceView[P]) -> Callable[..., HttpResponseBase]:
         @login_required
         @wraps(view)
-        def wrapper(request: HttpRequest, ws: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, ws: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
             membership = get_membership(request, ws)
             if not membership.can(min_role):
                 raise PermissionDenied("Your role in this workspace does not allow this.")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 import string
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -14,6 +16,13 @@ from fanloop.accounts.models import Workspace
 from fanloop.lib.markets import EARLIEST_ZONE, MARKET_TIME_ZONES
 
 SHORT_CODE_ALPHABET = string.ascii_letters + string.digits
+
+
+@functools.lru_cache(maxsize=512)
+def _last_local_midnight(day: dt.date, fallback_zone: str) -> dt.datetime:
+    # Offsets depend on the date (DST), so compare real instants, not zone names.
+    zones = {*MARKET_TIME_ZONES.values(), fallback_zone}
+    return max(dt.datetime.combine(day, dt.time(0, 0), tzinfo=ZoneInfo(z)) for z in zones)
 
 
 def new_short_code() -> str:
@@ -50,6 +59,14 @@ class ReleaseType(models.TextChoices):
 class ReleaseMode(models.TextChoices):
     LOCAL_MIDNIGHT = "local", "Midnight local time in each market"
     GLOBAL = "global", "One global instant"
+
+
+class Timing(models.TextChoices):
+    """Where a release stands in time: before its first market, during, after the last."""
+
+    UPCOMING = "upcoming", "Upcoming"
+    ROLLING_OUT = "rolling_out", "Rolling out"
+    RELEASED = "released", "Released"
 
 
 class Release(models.Model):
@@ -123,6 +140,43 @@ class Release(models.Model):
 
     def is_released(self, market: str | None = None, now: dt.datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.instant_for_market(market)
+
+    def last_instant(self) -> dt.datetime:
+        """The instant the release is live everywhere (the last market's midnight)."""
+        if self.release_mode == ReleaseMode.GLOBAL:
+            return self.global_instant()
+        return _last_local_midnight(self.release_date, self.release_time_zone)
+
+    def timing(self, now: dt.datetime | None = None) -> Timing:
+        now = now or timezone.now()
+        if now < self.first_instant():
+            return Timing.UPCOMING
+        if now < self.last_instant():
+            return Timing.ROLLING_OUT
+        return Timing.RELEASED
+
+    # Public addresses. The fan pages themselves belong to ``fanloop.campaigns``;
+    # the shapes /<artist>/<release> and /r/<code> are part of the product contract.
+    @property
+    def public_path(self) -> str:
+        return f"/{self.artist.slug}/{self.slug}"
+
+    @property
+    def public_url(self) -> str:
+        return f"{settings.SITE_URL}{self.public_path}"
+
+    @property
+    def short_path(self) -> str:
+        return f"/r/{self.short_code}"
+
+    @property
+    def short_url(self) -> str:
+        return f"{settings.SITE_URL}{self.short_path}"
+
+    @property
+    def preview_path(self) -> str:
+        """Members see unpublished pages through this address."""
+        return f"{self.public_path}?preview=1"
 
 
 class Track(models.Model):

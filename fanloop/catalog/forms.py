@@ -1,0 +1,349 @@
+"""Dashboard forms: they parse what people type and hand it to the catalog services.
+
+Field checks reuse the validators so every mistake shows at once; the services
+check everything again (plus uniqueness and artwork), so they stay the authority.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms import formset_factory
+from django.utils.html import escape
+
+from fanloop.catalog.links import PlatformKey, parse_id_or_link, parse_link
+from fanloop.catalog.models import Artist, ReleaseMode, ReleaseType
+from fanloop.catalog.services import (
+    ArtistFields,
+    ReleaseFields,
+    TrackInput,
+    time_zones,
+)
+from fanloop.catalog.validators import (
+    ARTWORK_MIN_PX,
+    normalize_isrc,
+    normalize_upc,
+    validate_isrc,
+    validate_upc,
+)
+
+IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
+
+
+def _image_help() -> str:
+    return (
+        f"JPEG, PNG or WebP, at least {ARTWORK_MIN_PX}\u00d7{ARTWORK_MIN_PX} pixels, up to "
+        f"{settings.ARTWORK_MAX_BYTES // (1024 * 1024)} MB. Square works best; it is resized "
+        f"to fit {settings.ARTWORK_SIZE_PX}\u00d7{settings.ARTWORK_SIZE_PX}."
+    )
+
+
+def _link_input(placeholder: str) -> forms.TextInput:
+    # Not type=url: people paste "open.spotify.com/…" and "spotify:artist:…" too.
+    return forms.TextInput(
+        attrs={"inputmode": "url", "placeholder": placeholder, "autocomplete": "off"}
+    )
+
+
+def zone_choices() -> list[tuple[str, Any]]:
+    """IANA zones grouped by region for the select, UTC first."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for zone in sorted(time_zones()):
+        if "/" not in zone or zone.startswith(("Etc/", "SystemV/", "posix/", "right/")):
+            continue
+        groups.setdefault(zone.split("/", 1)[0], []).append((zone, zone.replace("_", " ")))
+    return [("UTC", "UTC"), *((region, zones) for region, zones in groups.items())]
+
+
+def file_change(value: Any) -> tuple[bool, Any]:
+    """(changed, new value) from a ClearableFileInput: False means "clear"."""
+    if value is False:
+        return True, None
+    if value is not None and hasattr(value, "content_type"):  # a fresh upload
+        return True, value
+    return False, None
+
+
+class ArtistForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    slug = forms.CharField(
+        label="Page address",
+        required=False,
+        max_length=60,
+        help_text="Lowercase letters, digits and hyphens; leave empty to make one from the "
+        "name. Changing it breaks links already shared.",
+    )
+    image = forms.FileField(
+        label="Artist image",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
+    )
+    spotify_url = forms.CharField(
+        label="Spotify artist link",
+        required=False,
+        max_length=300,
+        widget=_link_input("https://open.spotify.com/artist/…"),
+    )
+    apple_music_url = forms.CharField(
+        label="Apple Music artist link",
+        required=False,
+        max_length=300,
+        widget=_link_input("https://music.apple.com/us/artist/…"),
+    )
+    deezer_url = forms.CharField(
+        label="Deezer artist link",
+        required=False,
+        max_length=300,
+        widget=_link_input("https://www.deezer.com/artist/…"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["image"].help_text = _image_help()
+        # Django renders help text unescaped: escape the configured URL.
+        self.fields["slug"].help_text = (
+            f"Fan pages live at {escape(settings.SITE_URL)}/this-address/release-title. "
+            + str(self.fields["slug"].help_text)
+        )
+
+    # Early checks so every mistake shows at once; the service checks again.
+    def clean_spotify_url(self) -> str:
+        return self._link("spotify_url", "spotify")
+
+    def clean_apple_music_url(self) -> str:
+        return self._link("apple_music_url", "applemusic")
+
+    def clean_deezer_url(self) -> str:
+        return self._link("deezer_url", "deezer")
+
+    def _link(self, field: str, platform: PlatformKey) -> str:
+        text: str = self.cleaned_data.get(field, "").strip()
+        if text:
+            parse_link(text, "artist", platform)
+        return text
+
+    def service_fields(self) -> ArtistFields:
+        data = self.cleaned_data
+        fields: ArtistFields = {
+            "name": data["name"],
+            "slug": data["slug"],
+            "spotify_url": data["spotify_url"],
+            "apple_music_url": data["apple_music_url"],
+            "deezer_url": data["deezer_url"],
+        }
+        changed, image = file_change(data.get("image"))
+        if changed:
+            fields["image"] = image
+        return fields
+
+
+def artist_initial(artist: Artist) -> dict[str, Any]:
+    return {
+        "name": artist.name,
+        "slug": artist.slug,
+        "image": artist.image or None,
+        "spotify_url": artist.spotify_url,
+        "apple_music_url": artist.apple_music_url,
+        "deezer_url": artist.deezer_url,
+    }
+
+
+class ReleaseForm(forms.Form):
+    artist = forms.ModelChoiceField(queryset=Artist.objects.none(), empty_label=None)
+    title = forms.CharField(max_length=200)
+    slug = forms.CharField(
+        label="Page address",
+        required=False,
+        max_length=80,
+        help_text="The last part of the page's link; leave empty to make one from the title. "
+        "Changing it breaks links already shared (the short link keeps working).",
+    )
+    release_type = forms.ChoiceField(label="Type", choices=ReleaseType.choices)
+    artwork = forms.FileField(
+        required=False, widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT})
+    )
+    release_mode = forms.ChoiceField(
+        label="Goes live at",
+        choices=ReleaseMode.choices,
+        initial=ReleaseMode.LOCAL_MIDNIGHT,
+        widget=forms.RadioSelect,
+    )
+    release_date = forms.DateField(
+        label="Release date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    release_time = forms.TimeField(
+        label="Release time",
+        required=False,
+        help_text="Only for one global instant; local-midnight releases ignore it.",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    release_time_zone = forms.ChoiceField(
+        label="Time zone",
+        initial="UTC",
+        help_text="One global instant: the zone of the date and time above. Midnight local "
+        "time: the zone used for visitors whose country is unknown.",
+    )
+    upc = forms.CharField(
+        label="UPC / EAN",
+        required=False,
+        max_length=32,
+        help_text="12 or 13 digits from your distributor; used to find the release on each "
+        "platform on release day.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    label_line = forms.CharField(
+        label="Label line",
+        required=False,
+        max_length=200,
+        help_text="For example “℗ 2026 Alice Band under exclusive licence to …”.",
+    )
+    description = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    spotify_album_id = forms.CharField(
+        label="Spotify album link or id",
+        required=False,
+        max_length=300,
+        widget=_link_input("https://open.spotify.com/album/…"),
+    )
+    apple_music_album_id = forms.CharField(
+        label="Apple Music album link or id",
+        required=False,
+        max_length=300,
+        widget=_link_input("https://music.apple.com/us/album/…"),
+    )
+    deezer_album_id = forms.CharField(
+        label="Deezer album link or id",
+        required=False,
+        max_length=300,
+        widget=_link_input("https://www.deezer.com/album/…"),
+    )
+
+    def __init__(self, *args: Any, artists: QuerySet[Artist], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        artist_field = self.fields["artist"]
+        assert isinstance(artist_field, forms.ModelChoiceField)
+        artist_field.queryset = artists
+        zone_field = self.fields["release_time_zone"]
+        assert isinstance(zone_field, forms.ChoiceField)
+        zone_field.choices = zone_choices()
+        self.fields["artwork"].help_text = _image_help()
+
+    # Early checks so every mistake shows at once, even when a track row is wrong too;
+    # the service checks again (and checks what needs the database, like duplicates).
+    def clean_upc(self) -> str:
+        upc = normalize_upc(self.cleaned_data.get("upc", ""))
+        if upc:
+            validate_upc(upc)
+        return upc
+
+    def clean_spotify_album_id(self) -> str:
+        return self._album("spotify_album_id", "spotify")
+
+    def clean_apple_music_album_id(self) -> str:
+        return self._album("apple_music_album_id", "applemusic")
+
+    def clean_deezer_album_id(self) -> str:
+        return self._album("deezer_album_id", "deezer")
+
+    def _album(self, field: str, platform: PlatformKey) -> str:
+        text: str = self.cleaned_data.get(field, "").strip()
+        if text:
+            parse_id_or_link(text, "album", platform)
+        return text
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("release_mode") == ReleaseMode.GLOBAL and data.get("release_time") is None:
+            if "release_time" not in self.errors:
+                self.add_error(
+                    "release_time", "Enter the time of the global release instant (e.g. 00:00)."
+                )
+        return data
+
+    def service_fields(self) -> ReleaseFields:
+        data = self.cleaned_data
+        fields: ReleaseFields = {
+            "title": data["title"],
+            "slug": data["slug"],
+            "release_type": data["release_type"],
+            "release_mode": data["release_mode"],
+            "release_date": data["release_date"],
+            "release_time_zone": data["release_time_zone"],
+            "upc": data["upc"],
+            "label_line": data["label_line"],
+            "description": data["description"],
+            "spotify_album_id": data["spotify_album_id"],
+            "apple_music_album_id": data["apple_music_album_id"],
+            "deezer_album_id": data["deezer_album_id"],
+        }
+        if data.get("release_time") is not None:
+            fields["release_time"] = data["release_time"]
+        changed, artwork = file_change(data.get("artwork"))
+        if changed:
+            fields["artwork"] = artwork
+        return fields
+
+
+class TrackForm(forms.Form):
+    position = forms.IntegerField(
+        label="#", required=False, min_value=1, max_value=999, widget=forms.NumberInput()
+    )
+    title = forms.CharField(max_length=200)
+    isrc = forms.CharField(
+        label="ISRC",
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"placeholder": "CC-XXX-YY-NNNNN", "autocomplete": "off"}),
+    )
+
+    def clean_isrc(self) -> str:
+        # Shown on the row right away; the service checks again for every caller.
+        typed: str = self.cleaned_data.get("isrc", "")
+        if normalize_isrc(typed):
+            validate_isrc(typed)  # the message quotes what was typed
+        return normalize_isrc(typed)
+
+
+def track_formset(
+    data: Any = None, *, initial: list[dict[str, Any]] | None = None, extra: int = 3
+) -> Any:
+    """The track rows of the release form, with ``extra`` blank rows to fill in."""
+    formset_class = formset_factory(
+        TrackForm, extra=extra, can_delete=True, max_num=100, validate_max=True
+    )
+    return formset_class(data, initial=initial, prefix="tracks")
+
+
+def tracks_from_formset(formset: Any) -> list[TrackInput]:
+    """Filled, not-deleted rows in display order."""
+    tracks: list[TrackInput] = []
+    for form in formset.forms:
+        data = getattr(form, "cleaned_data", None) or {}
+        if not data or data.get("DELETE"):
+            continue
+        tracks.append(
+            {"position": data.get("position"), "title": data["title"], "isrc": data["isrc"]}
+        )
+    return tracks
+
+
+def split_errors(error: ValidationError, form: forms.Form) -> list[str]:
+    """Attach a service's errors to the form's fields; return the track-list errors."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return []
+    track_errors: list[str] = []
+    for field, errors in error.error_dict.items():
+        if field == "tracks":
+            for item in errors:
+                track_errors.extend(item.messages)
+        elif field in form.fields:
+            form.add_error(field, errors)
+        else:
+            form.add_error(None, errors)
+    return track_errors

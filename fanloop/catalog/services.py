@@ -1,0 +1,608 @@
+"""Writes for the catalog (artists, releases, tracks): views, API, CLI and tests call these.
+
+Each function validates all its input first and writes in one transaction, so bad
+input raises ``ValidationError`` keyed by field and nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import zoneinfo
+from collections.abc import Callable, Mapping, Sequence
+from typing import IO, Any, TypedDict
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils.text import slugify
+from typing_extensions import Unpack
+
+from fanloop.accounts.models import Workspace
+from fanloop.catalog import links
+from fanloop.catalog.models import Artist, Release, ReleaseMode, ReleaseType, Track
+from fanloop.catalog.validators import (
+    normalize_isrc,
+    normalize_upc,
+    process_artwork,
+    validate_isrc,
+    validate_upc,
+)
+
+# Top-level paths that are (or may become) routes of fanloop itself. Artist slugs
+# are the first segment of public pages (/<artist>/<release>), so none may be one
+# of these. Generous on purpose: renaming an artist later is worse than picking now.
+RESERVED_SLUGS = frozenset(
+    {
+        "_emulator", "about", "accounts", "admin", "api", "app", "artists",
+        "assets", "auth", "blog", "callback", "connect", "dashboard", "docs", "e",
+        "emulator", "f", "fan", "fanloop", "fans", "favicon.ico", "healthz", "help",
+        "login", "logout", "me", "media", "metrics", "new", "oauth", "privacy", "r",
+        "releases", "robots.txt", "s", "settings", "signup", "sitemap.xml",
+        "static", "status", "support", "terms", "u", "unsubscribe", "w", "webhooks",
+        "well-known", "www",
+    }
+)  # fmt: skip
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ARTIST_SLUG_MAX = 60
+RELEASE_SLUG_MAX = 80
+MAX_TRACKS = 100
+
+# (platform key, URL field, id field) on Artist; (platform key, id field) on Release.
+ARTIST_PLATFORM_FIELDS: tuple[tuple[links.PlatformKey, str, str], ...] = (
+    ("spotify", "spotify_url", "spotify_id"),
+    ("applemusic", "apple_music_url", "apple_music_id"),
+    ("deezer", "deezer_url", "deezer_id"),
+)
+RELEASE_PLATFORM_FIELDS: tuple[tuple[links.PlatformKey, str], ...] = (
+    ("spotify", "spotify_album_id"),
+    ("applemusic", "apple_music_album_id"),
+    ("deezer", "deezer_album_id"),
+)
+
+
+class ArtistFields(TypedDict, total=False):
+    """Fields of an artist; in updates, a missing key leaves the value unchanged."""
+
+    name: str
+    slug: str  # empty: generated from the name
+    image: IO[bytes] | None  # None removes the image
+    spotify_url: str  # pasted share links; empty clears the link and its id
+    apple_music_url: str
+    deezer_url: str
+
+
+class ReleaseFields(TypedDict, total=False):
+    """Fields of a release; in updates, a missing key leaves the value unchanged."""
+
+    artist: Artist  # updates only: move the release to another artist of the workspace
+    title: str
+    slug: str  # empty: generated from the title
+    release_type: str
+    artwork: IO[bytes] | None  # None removes the artwork
+    upc: str
+    label_line: str
+    description: str
+    release_mode: str
+    release_date: dt.date
+    release_time: dt.time  # global mode only; local mode is always midnight
+    release_time_zone: str
+    spotify_album_id: str  # an id or a pasted album link
+    apple_music_album_id: str
+    deezer_album_id: str
+
+
+class TrackInput(TypedDict, total=False):
+    position: int | None  # optional: numbered tracks first, then the others as given
+    title: str
+    isrc: str
+
+
+class _Errors:
+    """Collects errors per field so one round trip reports every problem."""
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, list[ValidationError]] = {}
+
+    def add(self, field: str, error: ValidationError | str) -> None:
+        if isinstance(error, str):
+            error = ValidationError(error)
+        self.by_field.setdefault(field, []).append(error)
+
+    def run(self, field: str, check: Callable[[], Any]) -> Any:
+        try:
+            return check()
+        except ValidationError as error:
+            self.add(field, error)
+            return None
+
+    def __contains__(self, field: str) -> bool:
+        return field in self.by_field
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationError(self.by_field)
+
+
+def _reject_unknown(fields: Mapping[str, Any], allowed: type) -> None:
+    unknown = set(fields) - set(allowed.__annotations__)
+    if unknown:
+        raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
+
+
+def _text(value: str | None) -> str:
+    # NUL bytes are refused by PostgreSQL and never meant: drop them with the padding.
+    return (value or "").replace("\x00", "").strip()
+
+
+def _check_length(errors: _Errors, field: str, label: str, value: str, maximum: int) -> None:
+    if len(value) > maximum:
+        errors.add(
+            field,
+            ValidationError(
+                "%(label)s is too long: %(count)d characters; the maximum is %(max)d.",
+                code="too_long",
+                params={"label": label, "count": len(value), "max": maximum},
+            ),
+        )
+
+
+@functools.cache
+def time_zones() -> frozenset[str]:
+    """IANA zone names; computed once because listing them walks the tz database."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+# --- slugs -----------------------------------------------------------------------
+
+
+def _slug_format(slug: str, maximum: int) -> None:
+    if len(slug) > maximum:
+        raise ValidationError(
+            "The address is too long: %(count)d characters; the maximum is %(max)d.",
+            code="slug_too_long",
+            params={"count": len(slug), "max": maximum},
+        )
+    if not SLUG_RE.match(slug):
+        raise ValidationError(
+            "Use only lowercase letters, digits and single hyphens in the address "
+            "(e.g. “my-new-single”).",
+            code="slug_format",
+        )
+
+
+def _auto_slug(text: str, fallback: str, maximum: int, taken: Callable[[str], bool]) -> str:
+    base = slugify(text)[: maximum - 4].strip("-") or fallback
+    slug, n = base, 1
+    while taken(slug):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _artist_slug_taken(artist: Artist) -> Callable[[str], bool]:
+    def taken(slug: str) -> bool:
+        return slug in RESERVED_SLUGS or (
+            Artist.objects.filter(slug=slug).exclude(pk=artist.pk).exists()
+        )
+
+    return taken
+
+
+def _release_slug_taken(release: Release, artist: Artist) -> Callable[[str], bool]:
+    def taken(slug: str) -> bool:
+        return Release.objects.filter(artist=artist, slug=slug).exclude(pk=release.pk).exists()
+
+    return taken
+
+
+def _artist_slug(errors: _Errors, artist: Artist, wanted: str, name: str) -> str:
+    if not wanted:
+        return _auto_slug(name, "artist", ARTIST_SLUG_MAX, _artist_slug_taken(artist))
+    if artist.pk and wanted == artist.slug:
+        return wanted  # keeping one's address is always allowed, even if since reserved
+    errors.run("slug", lambda: _slug_format(wanted, ARTIST_SLUG_MAX))
+    if "slug" in errors:
+        return wanted
+    if wanted in RESERVED_SLUGS:
+        errors.add(
+            "slug",
+            ValidationError(
+                "“%(slug)s” is reserved for fanloop's own pages; choose another address.",
+                code="slug_reserved",
+                params={"slug": wanted},
+            ),
+        )
+    elif _artist_slug_taken(artist)(wanted):
+        errors.add(
+            "slug",
+            ValidationError(
+                "The address /%(slug)s is already taken by another artist; choose another.",
+                code="slug_taken",
+                params={"slug": wanted},
+            ),
+        )
+    return wanted
+
+
+def _release_slug(errors: _Errors, release: Release, artist: Artist, wanted: str) -> str:
+    taken = _release_slug_taken(release, artist)
+    if not wanted:
+        return _auto_slug(release.title, "release", RELEASE_SLUG_MAX, taken)
+    errors.run("slug", lambda: _slug_format(wanted, RELEASE_SLUG_MAX))
+    if "slug" not in errors and taken(wanted):
+        errors.add(
+            "slug",
+            ValidationError(
+                "%(artist)s already has a release at /%(artist_slug)s/%(slug)s; "
+                "choose another address.",
+                code="slug_taken",
+                params={"artist": artist.name, "artist_slug": artist.slug, "slug": wanted},
+            ),
+        )
+    return wanted
+
+
+# --- files -----------------------------------------------------------------------
+
+
+def _processed_image(
+    errors: _Errors, field: str, upload: IO[bytes], label: str
+) -> ContentFile[bytes] | None:
+    result: ContentFile[bytes] | None = errors.run(field, lambda: process_artwork(upload, label))
+    return result
+
+
+def _delete_files_on_commit(names: Sequence[str]) -> None:
+    """Remove replaced files only once the rows no longer point at them."""
+    names = [n for n in names if n]
+
+    def delete() -> None:
+        for name in names:
+            default_storage.delete(name)
+
+    if names:
+        transaction.on_commit(delete)
+
+
+def _save_with_files(instance: Model, files: dict[str, ContentFile[bytes]]) -> None:
+    """Store new files, then the row; if the row fails, the new files go too."""
+    stored: list[str] = []
+    try:
+        for field, content in files.items():
+            getattr(instance, field).save(content.name, content, save=False)
+            stored.append(getattr(instance, field).name)
+        with transaction.atomic():  # a savepoint, so an IntegrityError can be reported
+            instance.save()
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+
+
+# --- artists ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_artist(workspace: Workspace, **fields: Unpack[ArtistFields]) -> Artist:
+    """Create an artist in ``workspace``; see :class:`ArtistFields` for the fields."""
+    return _save_artist(Artist(workspace=workspace), fields, creating=True)
+
+
+@transaction.atomic
+def update_artist(artist: Artist, **fields: Unpack[ArtistFields]) -> Artist:
+    """Change the given fields of ``artist``; fields not passed keep their value."""
+    return _save_artist(artist, fields, creating=False)
+
+
+def _save_artist(artist: Artist, fields: Mapping[str, Any], *, creating: bool) -> Artist:
+    _reject_unknown(fields, ArtistFields)
+    errors = _Errors()
+    if creating or "name" in fields:
+        artist.name = _text(fields.get("name"))
+        if not artist.name:
+            errors.add("name", ValidationError("Enter the artist's name.", code="required"))
+        _check_length(errors, "name", "The name", artist.name, 120)
+    if creating or "slug" in fields:
+        wanted = _text(fields.get("slug")).lower()
+        artist.slug = _artist_slug(errors, artist, wanted, artist.name)
+    for platform, url_field, id_field in ARTIST_PLATFORM_FIELDS:
+        if url_field not in fields:
+            continue
+        text = _text(fields[url_field])
+        if not text:
+            setattr(artist, url_field, "")
+            setattr(artist, id_field, "")
+            continue
+        ref = errors.run(url_field, functools.partial(links.parse_link, text, "artist", platform))
+        if ref is not None:
+            setattr(artist, url_field, ref.url)
+            setattr(artist, id_field, ref.id)
+
+    new_files: dict[str, ContentFile[bytes]] = {}
+    old_image = artist.image.name if artist.pk else ""
+    if "image" in fields and fields["image"] is not None:
+        content = _processed_image(errors, "image", fields["image"], "Artist image")
+        if content is not None:
+            new_files["image"] = content
+    errors.raise_if_any()
+
+    if "image" in fields and fields["image"] is None:
+        artist.image = ""
+    try:
+        _save_with_files(artist, new_files)
+    except IntegrityError:
+        # Two people took the same address at the same moment: the database decided.
+        raise ValidationError(
+            {"slug": ValidationError("This address was just taken; choose another.")}
+        ) from None
+    if "image" in fields and old_image and old_image != artist.image.name:
+        _delete_files_on_commit([old_image])
+    return artist
+
+
+@transaction.atomic
+def delete_artist(artist: Artist) -> None:
+    """Delete an artist with all its releases (their pages disappear too)."""
+    files = [artist.image.name, *(r.artwork.name for r in artist.releases.all())]
+    artist.delete()
+    _delete_files_on_commit(files)
+
+
+# --- releases --------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_release(
+    artist: Artist, fields: ReleaseFields, tracks: Sequence[TrackInput] = ()
+) -> Release:
+    """Create a draft release of ``artist`` with its tracks (all or nothing)."""
+    if "artist" in fields:
+        raise TypeError("create_release takes the artist as its first argument")
+    release = Release(artist=artist)
+    return _save_release(release, fields, tracks, creating=True)
+
+
+@transaction.atomic
+def update_release(
+    release: Release, fields: ReleaseFields, tracks: Sequence[TrackInput] | None = None
+) -> Release:
+    """Change the given fields; ``tracks=None`` leaves the track list as it is."""
+    return _save_release(release, fields, tracks, creating=False)
+
+
+def _release_text_fields(errors: _Errors, release: Release, fields: Mapping[str, Any]) -> None:
+    for field, label, maximum in (
+        ("title", "The title", 200),
+        ("label_line", "The label line", 200),
+        ("description", "The description", 2000),
+    ):
+        if field in fields:
+            value = _text(fields[field])
+            setattr(release, field, value)
+            _check_length(errors, field, label, value, maximum)
+    if not release.title:
+        errors.add("title", ValidationError("Enter the release's title.", code="required"))
+
+
+def _release_choices(errors: _Errors, release: Release, fields: Mapping[str, Any]) -> None:
+    if "release_type" in fields:
+        release.release_type = fields["release_type"]
+        if release.release_type not in ReleaseType.values:
+            errors.add("release_type", "Choose single, EP or album.")
+    if "release_mode" in fields:
+        release.release_mode = fields["release_mode"]
+        if release.release_mode not in ReleaseMode.values:
+            errors.add(
+                "release_mode",
+                "Choose midnight local time in each market, or one global instant.",
+            )
+
+
+def _release_timing(errors: _Errors, release: Release, fields: Mapping[str, Any]) -> None:
+    if "release_date" in fields:
+        release.release_date = fields["release_date"]
+    if not isinstance(release.release_date, dt.date):
+        errors.add("release_date", ValidationError("Enter the release date.", code="required"))
+    if "release_time_zone" in fields:
+        release.release_time_zone = _text(fields["release_time_zone"]) or "UTC"
+        if release.release_time_zone not in time_zones():
+            errors.add(
+                "release_time_zone",
+                ValidationError(
+                    "Unknown time zone “%(zone)s”: pick one from the list (e.g. Europe/Paris).",
+                    code="time_zone",
+                    params={"zone": release.release_time_zone[:64]},
+                ),
+            )
+    if "release_time" in fields:
+        release.release_time = fields["release_time"] or dt.time(0, 0)
+    if release.release_mode != ReleaseMode.GLOBAL:
+        # Local mode means midnight in each market: a stored time would only mislead.
+        release.release_time = dt.time(0, 0)
+
+
+def _release_ids(errors: _Errors, release: Release, fields: Mapping[str, Any]) -> None:
+    if "upc" in fields:
+        upc = normalize_upc(_text(fields["upc"]))
+        if upc:
+            errors.run("upc", lambda: validate_upc(upc))
+        release.upc = upc
+        if upc and "upc" not in errors:
+            clash = (
+                Release.objects.filter(artist__workspace=release.artist.workspace, upc=upc)
+                .exclude(pk=release.pk)
+                .select_related("artist")
+                .first()
+            )
+            if clash is not None:
+                errors.add(
+                    "upc",
+                    ValidationError(
+                        "UPC %(upc)s is already used by “%(title)s” in this workspace; "
+                        "each release has its own UPC.",
+                        code="upc_taken",
+                        params={"upc": upc, "title": clash.title},
+                    ),
+                )
+    for platform, id_field in RELEASE_PLATFORM_FIELDS:
+        if id_field not in fields:
+            continue
+        text = _text(fields[id_field])
+        if not text:
+            setattr(release, id_field, "")
+            continue
+        parse = functools.partial(links.parse_id_or_link, text, "album", platform)
+        ref = errors.run(id_field, parse)
+        if ref is not None:
+            setattr(release, id_field, ref.id)
+
+
+def _save_release(
+    release: Release,
+    fields: Mapping[str, Any],
+    tracks: Sequence[TrackInput] | None,
+    *,
+    creating: bool,
+) -> Release:
+    _reject_unknown(fields, ReleaseFields)
+    errors = _Errors()
+    if "artist" in fields:
+        artist = fields["artist"]
+        if artist.workspace_id != release.artist.workspace_id:
+            errors.add("artist", "Choose an artist of this workspace.")
+        else:
+            release.artist = artist
+    _release_text_fields(errors, release, fields)
+    if creating or "slug" in fields or "artist" in fields:
+        wanted = _text(fields.get("slug", release.slug if not creating else "")).lower()
+        release.slug = _release_slug(errors, release, release.artist, wanted)
+    _release_choices(errors, release, fields)
+    _release_timing(errors, release, fields)
+    _release_ids(errors, release, fields)
+    cleaned_tracks = None if tracks is None else _clean_tracks(errors, tracks)
+
+    new_files: dict[str, ContentFile[bytes]] = {}
+    old_artwork = release.artwork.name if release.pk else ""
+    if "artwork" in fields and fields["artwork"] is not None:
+        content = _processed_image(errors, "artwork", fields["artwork"], "Artwork")
+        if content is not None:
+            new_files["artwork"] = content
+    errors.raise_if_any()
+
+    if "artwork" in fields and fields["artwork"] is None:
+        release.artwork = ""
+    try:
+        _save_with_files(release, new_files)
+    except IntegrityError:
+        raise ValidationError(
+            {"slug": ValidationError("This address was just taken; choose another.")}
+        ) from None
+    if cleaned_tracks is not None:
+        _write_tracks(release, cleaned_tracks)
+    if "artwork" in fields and old_artwork and old_artwork != release.artwork.name:
+        _delete_files_on_commit([old_artwork])
+    return release
+
+
+@transaction.atomic
+def delete_release(release: Release) -> None:
+    files = [release.artwork.name]
+    release.delete()
+    _delete_files_on_commit(files)
+
+
+@transaction.atomic
+def publish_release(release: Release) -> Release:
+    """Make the public page visible to fans."""
+    release.published = True
+    release.save(update_fields=["published", "updated"])
+    return release
+
+
+@transaction.atomic
+def unpublish_release(release: Release) -> Release:
+    """Hide the public page again; members still see it through the preview link."""
+    release.published = False
+    release.save(update_fields=["published", "updated"])
+    return release
+
+
+# --- tracks ----------------------------------------------------------------------
+
+
+def _clean_tracks(errors: _Errors, tracks: Sequence[TrackInput]) -> list[tuple[str, str]]:
+    """Validate tracks; return ``(title, isrc)`` in play order (positions renumbered)."""
+    if len(tracks) > MAX_TRACKS:
+        errors.add("tracks", f"A release can have at most {MAX_TRACKS} tracks.")
+        return []
+    seen_positions: dict[int, int] = {}
+    seen_isrcs: dict[str, int] = {}
+    # Numbered rows first, by number; rows without a number after them, as given.
+    ordered: list[tuple[tuple[int, int, int], str, str]] = []
+    for index, track in enumerate(tracks):
+        number = index + 1
+        position = track.get("position")
+        if position is not None:
+            if position < 1:
+                errors.add("tracks", f"Track {number}: the position must be 1 or more.")
+            elif position in seen_positions:
+                errors.add(
+                    "tracks",
+                    f"Tracks {seen_positions[position]} and {number} are both at position "
+                    f"{position}; give each track its own position.",
+                )
+            else:
+                seen_positions[position] = number
+        title = _text(track.get("title"))
+        if not title:
+            errors.add("tracks", f"Track {number}: enter a title.")
+        elif len(title) > 200:
+            errors.add("tracks", f"Track {number}: the title is too long (maximum 200).")
+        typed = _text(track.get("isrc"))
+        isrc = normalize_isrc(typed)
+        if isrc:
+            try:
+                validate_isrc(typed)
+            except ValidationError as error:
+                errors.add("tracks", f"Track {number}: {error.messages[0]}")
+            else:
+                if isrc in seen_isrcs:
+                    errors.add(
+                        "tracks",
+                        f"Tracks {seen_isrcs[isrc]} and {number} have the same ISRC {isrc}; "
+                        "each recording has its own.",
+                    )
+                seen_isrcs[isrc] = number
+        key = (0, position, index) if position is not None else (1, 0, index)
+        ordered.append((key, title, isrc))
+    ordered.sort()
+    return [(title, isrc) for _, title, isrc in ordered]
+
+
+def _write_tracks(release: Release, cleaned: Sequence[tuple[str, str]]) -> None:
+    # Rows are kept by position, so unchanged tracks keep their ids (others may refer to them).
+    existing = {t.position: t for t in release.tracks.all()}
+    for position, (title, isrc) in enumerate(cleaned, start=1):
+        track = existing.pop(position, None)
+        if track is None:
+            Track.objects.create(release=release, position=position, title=title, isrc=isrc)
+        elif (track.title, track.isrc) != (title, isrc):
+            track.title, track.isrc = title, isrc
+            track.save(update_fields=["title", "isrc"])
+    if existing:
+        Track.objects.filter(pk__in=[t.pk for t in existing.values()]).delete()
+
+
+@transaction.atomic
+def set_tracks(release: Release, tracks: Sequence[TrackInput]) -> list[Track]:
+    """Replace the track list of ``release`` (all or nothing)."""
+    errors = _Errors()
+    cleaned = _clean_tracks(errors, tracks)
+    errors.raise_if_any()
+    _write_tracks(release, cleaned)
+    release.save(update_fields=["updated"])
+    return list(release.tracks.all())

@@ -1,0 +1,218 @@
+"""Validation of catalog identifiers (UPC/GTIN, ISRC) and of uploaded artwork.
+
+Each error says what is wrong and what a valid value looks like; artwork is
+re-encoded here so only clean, bounded JPEGs ever reach storage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import warnings
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.template.defaultfilters import filesizeformat
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+UPC_LENGTHS = (12, 13)
+ISRC_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{2}[0-9]{5}$")
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
+
+ARTWORK_FORMATS = ("JPEG", "PNG", "WEBP")
+ARTWORK_MIN_PX = 300
+# Decoding cost grows with pixels, not bytes: a tiny PNG can claim 50 000 x 50 000.
+# 6000 x 6000 is the largest cover size distributors ask for.
+ARTWORK_MAX_PIXELS = 6000 * 6000
+ARTWORK_JPEG_QUALITY = 88
+
+
+# --- UPC / GTIN ---------------------------------------------------------------
+
+
+def normalize_upc(value: str) -> str:
+    """Drop the spaces and hyphens people paste from distributor sheets."""
+    return _SEPARATORS.sub("", value or "")
+
+
+def gtin_check_digit(body: str) -> int:
+    """GS1 mod-10 check digit for ``body`` (the GTIN without its last digit).
+
+    Weights alternate 3, 1, 3, … starting from the rightmost digit of the body.
+    """
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
+
+
+def validate_upc(value: str) -> None:
+    """Accept a GTIN-12 (UPC-A) or GTIN-13 (EAN) whose check digit is right."""
+    digits = normalize_upc(value)
+    if not digits.isascii() or not digits.isdigit():
+        raise ValidationError(
+            "UPC may contain only digits (spaces and hyphens are ignored).", code="upc_chars"
+        )
+    if len(digits) not in UPC_LENGTHS:
+        raise ValidationError(
+            "UPC must have 12 or 13 digits (got %(count)d).",
+            code="upc_length",
+            params={"count": len(digits)},
+        )
+    expected = gtin_check_digit(digits[:-1])
+    got = int(digits[-1])
+    if expected != got:
+        raise ValidationError(
+            "UPC check digit is wrong: expected %(expected)d, got %(got)d. "
+            "Check the number for a typo.",
+            code="upc_check_digit",
+            params={"expected": expected, "got": got},
+        )
+
+
+# --- ISRC -----------------------------------------------------------------------
+
+
+def normalize_isrc(value: str) -> str:
+    return _SEPARATORS.sub("", value or "").upper()
+
+
+def validate_isrc(value: str) -> None:
+    """ISO 3901: CC-XXX-YY-NNNNN (country, registrant, year, designation)."""
+    isrc = normalize_isrc(value)
+    if not ISRC_RE.match(isrc):
+        raise ValidationError(
+            "ISRC “%(value)s” is not valid: it must look like CC-XXX-YY-NNNNN, "
+            "a 2-letter country code, a 3-character registrant code (letters or digits), "
+            "2 digits for the year and 5 digits, e.g. US-S1Z-99-00001 (12 characters, "
+            "hyphens optional).",
+            code="isrc_format",
+            params={"value": value.strip()[:40]},
+        )
+
+
+# --- artwork --------------------------------------------------------------------
+
+
+def _open(file: IO[bytes], label: str) -> Image.Image:
+    """Open ``file`` as one of the accepted formats, whatever its name or content type."""
+    file.seek(0)
+    try:
+        # Decompression bombs are refused before any pixel is decoded.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return Image.open(file, formats=ARTWORK_FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(
+            "This image has far too many pixels to process safely.", code="artwork_bomb"
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise ValidationError(
+            "%(label)s must be a JPEG, PNG or WebP image; this file is not one of those "
+            "(the file's name or extension does not matter, its content does).",
+            code="artwork_format",
+            params={"label": label},
+        ) from None
+
+
+def validate_artwork(file: IO[bytes], label: str = "Artwork") -> None:
+    """Refuse anything but a sane, real JPEG/PNG/WebP of at least 300 x 300 pixels.
+
+    ``label`` names the picture in messages ("Artwork", "Artist image").
+    """
+    size = getattr(file, "size", None)
+    if size is None:
+        file.seek(0, io.SEEK_END)
+        size = file.tell()
+    if size > settings.ARTWORK_MAX_BYTES:
+        raise ValidationError(
+            "%(label)s file is too large: %(size)s; the maximum is %(max)s.",
+            code="artwork_too_big",
+            params={
+                "label": label,
+                "size": filesizeformat(size),
+                "max": filesizeformat(settings.ARTWORK_MAX_BYTES),
+            },
+        )
+    with _open(file, label) as image:
+        width, height = image.size
+        if width * height > ARTWORK_MAX_PIXELS:
+            raise ValidationError(
+                "%(label)s is %(w)d\u00d7%(h)d pixels; the maximum is 36 megapixels "
+                "(e.g. 6000\u00d76000). Export it smaller.",
+                code="artwork_too_many_pixels",
+                params={"label": label, "w": width, "h": height},
+            )
+        if width < ARTWORK_MIN_PX or height < ARTWORK_MIN_PX:
+            raise ValidationError(
+                "%(label)s is too small: %(w)d\u00d7%(h)d pixels; it must be at least "
+                "%(min)d\u00d7%(min)d (3000\u00d73000 is what stores recommend).",
+                code="artwork_too_small",
+                params={"label": label, "w": width, "h": height, "min": ARTWORK_MIN_PX},
+            )
+        try:
+            image.verify()
+        except Exception:  # Pillow raises many types for corrupt data
+            raise _damaged() from None
+
+
+def _damaged() -> ValidationError:
+    return ValidationError(
+        "This image file is damaged or incomplete; export it again and re-upload.",
+        code="artwork_damaged",
+    )
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """Convert embedded colour profiles (Display P3, Adobe RGB) to sRGB before dropping them."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        target = ImageCms.createProfile("sRGB")
+        converted = ImageCms.profileToProfile(image, source, target, outputMode=image.mode)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image  # a broken profile is not worth refusing the artwork for
+    return converted if converted is not None else image
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB on white: JPEG has no alpha, and covers are shown on light backgrounds."""
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    if not has_alpha:
+        return image.convert("RGB")
+    rgba = image.convert("RGBA")
+    background = Image.new("RGB", rgba.size, (255, 255, 255))
+    background.paste(rgba, mask=rgba.getchannel("A"))
+    return background
+
+
+def process_artwork(file: IO[bytes], label: str = "Artwork") -> ContentFile[bytes]:
+    """Validate, then re-encode as a clean sRGB JPEG fitting in ARTWORK_SIZE_PX square.
+
+    EXIF (GPS, camera, orientation) is applied then dropped. The name is a hash of
+    the output, so it changes whenever the picture does and can be cached forever.
+    """
+    validate_artwork(file, label)
+    target = settings.ARTWORK_SIZE_PX
+    original = _open(file, label)
+    try:
+        if original.format == "JPEG":
+            # Let libjpeg decode at a reduced scale: much less memory for big covers.
+            original.draft("RGB", (target, target))
+        original.load()
+        image = _flatten(_to_srgb(ImageOps.exif_transpose(original)))
+        image.thumbnail((target, target), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=ARTWORK_JPEG_QUALITY, optimize=True, progressive=True)
+    except Exception:  # truncated or corrupt data surfaces only when decoding
+        raise _damaged() from None
+    finally:
+        original.close()
+    data = out.getvalue()
+    name = hashlib.sha256(data).hexdigest()[:24] + ".jpg"
+    return ContentFile(data, name=name)

@@ -1,0 +1,343 @@
+"""Dashboard pages for artists and releases: thin views over ``catalog.services``.
+
+Every workspace page goes through ``@workspace_view``: outsiders get 404, viewers
+can read but get 403 on any write, and objects of another workspace are 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from fanloop.accounts.models import Membership, Role, Workspace
+from fanloop.accounts.permissions import workspace_view
+from fanloop.analytics.panels import release_summary
+from fanloop.catalog import services
+from fanloop.catalog.forms import (
+    ArtistForm,
+    ReleaseForm,
+    artist_initial,
+    split_errors,
+    track_formset,
+    tracks_from_formset,
+)
+from fanloop.catalog.models import Artist, Release, ReleaseMode, Track
+from fanloop.lib.markets import EARLIEST_ZONE, MARKET_TIME_ZONES
+
+PAGE_SIZE = 25
+# Markets shown on a release page to make "midnight in each market" concrete,
+# from the first to reach a date to the last.
+SAMPLE_MARKETS = ("NZ", "AU", "JP", "IN", "ZA", "DE", "GB", "BR", "US", "MX")
+SESSION_WORKSPACE = "catalog.workspace"
+
+
+def _membership(request: HttpRequest) -> Membership:
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    return membership
+
+
+def _can_edit(request: HttpRequest) -> bool:
+    return _membership(request).can(Role.EDITOR)
+
+
+def _page(request: HttpRequest, items: QuerySet[Any]) -> Any:
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+# --- entry points ----------------------------------------------------------------
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """``/`` and ``/dashboard/``: the member's last (or first) workspace, else sign in."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    memberships = Membership.objects.filter(user=request.user).select_related("workspace")
+    last = request.session.get(SESSION_WORKSPACE)
+    membership = (memberships.filter(workspace__slug=last).first() if last else None) or (
+        memberships.order_by("created", "pk").first()
+    )
+    if membership is None:
+        return redirect("accounts:workspaces")
+    return redirect("catalog:dashboard", ws=membership.workspace.slug)
+
+
+@workspace_view(Role.VIEWER)
+def dashboard(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    """The releases of every artist of the workspace, newest release date first."""
+    if request.session.get(SESSION_WORKSPACE) != workspace.slug:  # avoid a write per view
+        request.session[SESSION_WORKSPACE] = workspace.slug
+    releases = Release.objects.filter(artist__workspace=workspace).select_related("artist")
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        releases = releases.filter(
+            Q(title__icontains=query) | Q(artist__name__icontains=query) | Q(upc=query)
+        )
+    status = request.GET.get("status", "")
+    if status == "published":
+        releases = releases.filter(published=True)
+    elif status == "draft":
+        releases = releases.filter(published=False)
+    else:
+        status = ""
+    artist = None
+    artist_pk = request.GET.get("artist", "")
+    if artist_pk.isdigit():
+        artist = Artist.objects.filter(workspace=workspace, pk=int(artist_pk)).first()
+        if artist is not None:
+            releases = releases.filter(artist=artist)
+    has_any = Release.objects.filter(artist__workspace=workspace).exists()
+    return render(
+        request,
+        "catalog/dashboard.html",
+        {
+            "page": _page(request, releases),
+            "query": query,
+            "status": status,
+            "artist_filter": artist,
+            "has_any": has_any,
+            "has_artists": workspace.artists.exists(),
+            "can_edit": _can_edit(request),
+            "now": timezone.now(),
+        },
+    )
+
+
+# --- artists ---------------------------------------------------------------------
+
+
+@workspace_view(Role.VIEWER)
+def artist_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    artists = workspace.artists.annotate(release_count=Count("releases")).order_by("name", "pk")
+    return render(
+        request,
+        "catalog/artist_list.html",
+        {"page": _page(request, artists), "can_edit": _can_edit(request)},
+    )
+
+
+def _render_artist_form(
+    request: HttpRequest, form: ArtistForm, artist: Artist | None, status: int = 200
+) -> HttpResponse:
+    return render(
+        request, "catalog/artist_form.html", {"form": form, "artist": artist}, status=status
+    )
+
+
+@workspace_view(Role.EDITOR)
+def artist_create(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    form = ArtistForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            artist = services.create_artist(workspace, **form.service_fields())
+        except ValidationError as error:
+            split_errors(error, form)
+        else:
+            messages.success(request, f"Artist “{artist.name}” added.")
+            return redirect("catalog:artist_list", ws=workspace.slug)
+    status = 400 if request.method == "POST" else 200
+    return _render_artist_form(request, form, None, status)
+
+
+@workspace_view(Role.EDITOR)
+def artist_edit(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    artist = get_object_or_404(Artist, pk=pk, workspace=workspace)
+    form = ArtistForm(request.POST or None, request.FILES or None, initial=artist_initial(artist))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_artist(artist, **form.service_fields())
+        except ValidationError as error:
+            split_errors(error, form)
+            artist.refresh_from_db()  # the page shows the saved artist, not the attempt
+        else:
+            messages.success(request, f"Artist “{artist.name}” saved.")
+            return redirect("catalog:artist_list", ws=workspace.slug)
+    status = 400 if request.method == "POST" else 200
+    return _render_artist_form(request, form, artist, status)
+
+
+@workspace_view(Role.EDITOR)
+def artist_delete(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    artist = get_object_or_404(Artist, pk=pk, workspace=workspace)
+    if request.method == "POST":
+        name = artist.name
+        services.delete_artist(artist)
+        messages.success(request, f"Artist “{name}” and their releases were deleted.")
+        return redirect("catalog:artist_list", ws=workspace.slug)
+    return render(
+        request,
+        "catalog/artist_confirm_delete.html",
+        {"artist": artist, "releases": artist.releases.all()[:50]},
+    )
+
+
+# --- releases --------------------------------------------------------------------
+
+
+def _release_or_404(workspace: Workspace, pk: int) -> Release:
+    return get_object_or_404(
+        Release.objects.select_related("artist"), pk=pk, artist__workspace=workspace
+    )
+
+
+def _render_release_form(
+    request: HttpRequest,
+    form: ReleaseForm,
+    formset: Any,
+    release: Release | None,
+    track_errors: list[str],
+) -> HttpResponse:
+    status = 400 if request.method == "POST" else 200
+    context = {
+        "form": form,
+        "formset": formset,
+        "release": release,
+        "track_errors": track_errors,
+        "global_mode": ReleaseMode.GLOBAL.value,
+    }
+    return render(request, "catalog/release_form.html", context, status=status)
+
+
+@workspace_view(Role.EDITOR)
+def release_create(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    artists = workspace.artists.order_by("name", "pk")
+    if not artists.exists():
+        messages.info(request, "Add an artist first: every release belongs to an artist.")
+        return redirect("catalog:artist_create", ws=workspace.slug)
+    initial: dict[str, Any] = {"release_time_zone": "UTC"}
+    wanted = request.GET.get("artist", "")
+    if wanted.isdigit():
+        initial["artist"] = artists.filter(pk=int(wanted)).first()
+    form = ReleaseForm(
+        request.POST or None, request.FILES or None, artists=artists, initial=initial
+    )
+    formset = track_formset(request.POST or None, extra=5)
+    track_errors: list[str] = []
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            release = services.create_release(
+                form.cleaned_data["artist"], form.service_fields(), tracks_from_formset(formset)
+            )
+        except ValidationError as error:
+            track_errors = split_errors(error, form)
+        else:
+            messages.success(request, f"Release “{release.title}” created as a draft.")
+            return redirect("catalog:release_detail", ws=workspace.slug, pk=release.pk)
+    return _render_release_form(request, form, formset, None, track_errors)
+
+
+def _release_initial(release: Release) -> dict[str, Any]:
+    return {
+        "artist": release.artist,
+        "title": release.title,
+        "slug": release.slug,
+        "release_type": release.release_type,
+        "artwork": release.artwork or None,
+        "release_mode": release.release_mode,
+        "release_date": release.release_date,
+        "release_time": release.release_time,
+        "release_time_zone": release.release_time_zone,
+        "upc": release.upc,
+        "label_line": release.label_line,
+        "description": release.description,
+        "spotify_album_id": release.spotify_album_id,
+        "apple_music_album_id": release.apple_music_album_id,
+        "deezer_album_id": release.deezer_album_id,
+    }
+
+
+@workspace_view(Role.EDITOR)
+def release_edit(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    release = _release_or_404(workspace, pk)
+    artists = workspace.artists.order_by("name", "pk")
+    form = ReleaseForm(
+        request.POST or None,
+        request.FILES or None,
+        artists=artists,
+        initial=_release_initial(release),
+    )
+    tracks = [
+        {"position": t.position, "title": t.title, "isrc": t.isrc} for t in release.tracks.all()
+    ]
+    formset = track_formset(request.POST or None, initial=tracks, extra=3)
+    track_errors: list[str] = []
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        fields = form.service_fields()
+        fields["artist"] = form.cleaned_data["artist"]
+        try:
+            services.update_release(release, fields, tracks_from_formset(formset))
+        except ValidationError as error:
+            track_errors = split_errors(error, form)
+            release = _release_or_404(workspace, pk)  # show what is saved, not the attempt
+        else:
+            messages.success(request, f"Release “{release.title}” saved.")
+            return redirect("catalog:release_detail", ws=workspace.slug, pk=release.pk)
+    return _render_release_form(request, form, formset, release, track_errors)
+
+
+def _market_times(release: Release) -> list[tuple[str, str, dt.datetime]]:
+    if release.release_mode == ReleaseMode.GLOBAL:
+        return []
+    rows = [(code, MARKET_TIME_ZONES[code]) for code in SAMPLE_MARKETS]
+    times = [(code, zone, release.instant_for_market(code)) for code, zone in rows]
+    return sorted(times, key=lambda row: row[2])
+
+
+@workspace_view(Role.VIEWER)
+def release_detail(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    release = get_object_or_404(
+        Release.objects.select_related("artist").prefetch_related(
+            Prefetch("tracks", queryset=Track.objects.order_by("position"))
+        ),
+        pk=pk,
+        artist__workspace=workspace,
+    )
+    context = {
+        "release": release,
+        "tracks": release.tracks.all(),
+        "can_edit": _can_edit(request),
+        "timing": release.timing(),
+        "first_instant": release.first_instant(),
+        "last_instant": release.last_instant(),
+        "earliest_zone": EARLIEST_ZONE,
+        "market_times": _market_times(release),
+        "summary": release_summary(release),
+        "edit_url": reverse("catalog:release_edit", kwargs={"ws": workspace.slug, "pk": pk}),
+    }
+    return render(request, "catalog/release_detail.html", context)
+
+
+@workspace_view(Role.EDITOR)
+@require_POST
+def release_publish(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    release = services.publish_release(_release_or_404(workspace, pk))
+    messages.success(request, f"Published: fans can open {release.public_url}")
+    return redirect("catalog:release_detail", ws=workspace.slug, pk=pk)
+
+
+@workspace_view(Role.EDITOR)
+@require_POST
+def release_unpublish(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    services.unpublish_release(_release_or_404(workspace, pk))
+    messages.success(request, "Unpublished: the page is hidden from fans; members can preview it.")
+    return redirect("catalog:release_detail", ws=workspace.slug, pk=pk)
+
+
+@workspace_view(Role.EDITOR)
+def release_delete(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    release = _release_or_404(workspace, pk)
+    if request.method == "POST":
+        title = release.title
+        services.delete_release(release)
+        messages.success(request, f"Release “{title}” deleted.")
+        return redirect("catalog:dashboard", ws=workspace.slug)
+    return render(request, "catalog/release_confirm_delete.html", {"release": release})
