@@ -39,6 +39,28 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _encryption_keys() -> list[str]:
+    """Fernet keys for platform tokens and app secrets; the first one encrypts."""
+    keys = env_list("FANLOOP_ENCRYPTION_KEYS", [])
+    if keys:
+        return keys
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "FANLOOP_ENCRYPTION_KEYS is required when FANLOOP_PRODUCTION is on: "
+            "generate one with `fanloop generate_encryption_key`."
+        )
+    path = DATA_DIR / "encryption_keys"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return [key.strip() for key in path.read_text().split(",") if key.strip()]
+
+
+ENCRYPTION_KEYS = _encryption_keys()
 SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "fanloop")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -58,6 +80,8 @@ INSTALLED_APPS = [
     "fanloop.catalog",
     "fanloop.campaigns",
     "fanloop.analytics",
+    "fanloop.platforms",
+    "fanloop.fans",
     "fanloop.ops",
 ]
 
@@ -199,6 +223,13 @@ SPOTIFY_API_URL = env_str("SPOTIFY_API_URL", "https://api.spotify.com/v1")
 APPLE_MUSIC_API_URL = env_str("APPLE_MUSIC_API_URL", "https://api.music.apple.com/v1")
 DEEZER_CONNECT_URL = env_str("DEEZER_CONNECT_URL", "https://connect.deezer.com/oauth")
 DEEZER_API_URL = env_str("DEEZER_API_URL", "https://api.deezer.com")
+
+# --- fans -----------------------------------------------------------------
+# Email consents wait for the fan to follow a confirmation link (double opt-in).
+EMAIL_DOUBLE_OPT_IN = env_bool("EMAIL_DOUBLE_OPT_IN", True)
+EMAIL_CONFIRM_LINK_DAYS = env_int("EMAIL_CONFIRM_LINK_DAYS", 7)
+# Signed "manage my data" links in thank-you pages and emails stay valid this long.
+FAN_PORTAL_LINK_DAYS = env_int("FAN_PORTAL_LINK_DAYS", 30)
 
 # --- analytics ------------------------------------------------------------
 # Header set by a trusted proxy / CDN that carries the visitor's country (e.g. CF-IPCountry).

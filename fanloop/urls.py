@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/", include("fanloop.accounts.urls")),
     path("", include("fanloop.catalog.urls")),
     path("", include("fanloop.analytics.urls")),
+    path("", include("fanloop.platforms.urls")),
+    path("", include("fanloop.fans.urls")),
     # Public fan pages come last: /<artist-slug>/<release-slug> matches broadly.
     path("", include("fanloop.campaigns.urls")),
 ]

@@ -143,3 +143,39 @@ def apple(
     adapter = get_platform("applemusic", credentials, http)
     assert isinstance(adapter, AppleMusic)
     return adapter
+
+
+# --- platform apps (dashboard) ----------------------------------------------------------
+
+
+@pytest.fixture
+def emulated_apps(admin: AdminClient, platform_settings: SettingsWrapper) -> dict[str, Any]:
+    """The emulator knows one app per platform; the Apple key it generated comes back."""
+    from .app_factories import (
+        APPLE_KEY,
+        APPLE_TEAM,
+        DEEZER_ID,
+        DEEZER_SECRET,
+        SPOTIFY_ID,
+        SPOTIFY_SECRET,
+    )
+
+    admin.app(
+        platform="spotify",
+        client_id=SPOTIFY_ID,
+        client_secret=SPOTIFY_SECRET,
+        redirect_uris=[REDIRECT],
+        mode="development",
+        name="fanloop",
+    )
+    admin.app(
+        platform="deezer",
+        client_id=DEEZER_ID,
+        client_secret=DEEZER_SECRET,
+        redirect_uris=[REDIRECT],
+        name="fanloop",
+    )
+    apple = admin.app(
+        platform="apple", client_id="apple-app", team_id=APPLE_TEAM, key_id=APPLE_KEY, name="x"
+    )
+    return {"apple_private_key": apple["private_key"]}

@@ -1,0 +1,63 @@
+"""Emails sent to fans: one function per email, one template triple per email.
+
+Templates live in ``fans/emails/<name>-subject.txt``, ``-body-text.txt`` and
+``-body-html.html``; every email carries the fan's "manage my data" link.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+
+def send(name: str, to: str, context: dict[str, Any]) -> None:
+    """Render the ``name`` template triple and send it; errors reach the caller."""
+    context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
+    prefix = f"fans/emails/{name}"
+    # A newline in a subject would break the header, whatever the template produces.
+    subject = " ".join(render_to_string(f"{prefix}-subject.txt", context).split())
+    text = render_to_string(f"{prefix}-body-text.txt", context)
+    html = render_to_string(f"{prefix}-body-html.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def send_email_confirmation(
+    to: str,
+    *,
+    sender_name: str,
+    release_title: str,
+    confirm_url: str,
+    portal_url: str,
+    wording: str,
+) -> None:
+    """The double opt-in email: nothing is sent to ``to`` until this link is followed."""
+    send(
+        "confirm-email",
+        to,
+        {
+            "sender_name": sender_name,
+            "release_title": release_title,
+            "confirm_url": confirm_url,
+            "portal_url": portal_url,
+            "wording": wording,
+            "link_days": settings.EMAIL_CONFIRM_LINK_DAYS,
+        },
+    )
+
+
+def send_portal_link(to: str, *, workspace_name: str, portal_url: str) -> None:
+    """A fan asked (often by replying to an email) to see or delete their data."""
+    send(
+        "portal-link",
+        to,
+        {
+            "workspace_name": workspace_name,
+            "portal_url": portal_url,
+            "link_days": settings.FAN_PORTAL_LINK_DAYS,
+        },
+    )

@@ -1,0 +1,185 @@
+"""The fan's self-service portal at ``/me/<signed token>/``: see connections, consents and
+pre-saves; disconnect a platform, withdraw a consent, export as JSON, delete everything.
+
+The signed token is the fan's only credential (no account, no session); responses are
+never cached or indexed and send no referrer, since the token is in the address.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from fanloop.catalog.models import Artist
+from fanloop.fans import services
+from fanloop.fans.links import InvalidLink
+from fanloop.fans.models import ConsentKind, Fan, PlatformConnection, PreSave
+
+# What consent rows written from here record as their page: the token must not be logged.
+PORTAL_PAGE = "/me/ (self-service portal)"
+# Where a fan removes fanloop's access at each platform (none offers a revoke API).
+PLATFORM_SETTINGS = {
+    "spotify": ("Spotify", "https://www.spotify.com/account/apps/"),
+    "deezer": ("Deezer", "https://www.deezer.com/account/apps"),
+    "applemusic": ("Apple Music", ""),
+}
+APPLE_SETTINGS_HINT = (
+    "On an iPhone or iPad: Settings → Privacy & Security → Media & Apple Music; "
+    "on a Mac: System Settings → Privacy & Security → Media & Apple Music."
+)
+NOTICES = {
+    "disconnected": "The account is disconnected and its access tokens are deleted.",
+    "revoked": "Your consent is withdrawn.",
+    "nothing": "There was nothing to withdraw.",
+}
+
+PortalView = Callable[..., HttpResponseBase]
+
+
+def _private(response: HttpResponseBase) -> HttpResponseBase:
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _refused(request: HttpRequest, error: InvalidLink) -> HttpResponse:
+    return render(
+        request,
+        "fans/portal_invalid.html",
+        {"message": str(error), "expired": error.expired},
+        status=403,
+    )
+
+
+def _gone(request: HttpRequest) -> HttpResponse:
+    return render(request, "fans/portal_gone.html", status=404)
+
+
+def portal_view(view: PortalView) -> Callable[..., HttpResponseBase]:
+    """Resolve the token to its fan: a bad or expired link is 403, a deleted fan is 404."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            fan = services.fan_for_portal(token)
+        except InvalidLink as error:
+            return _private(_refused(request, error))
+        except Fan.DoesNotExist:
+            return _private(_gone(request))
+        return _private(view(request, fan, token, *args, **kwargs))
+
+    return wrapper
+
+
+def _home(token: str, notice: str = "") -> HttpResponse:
+    url = reverse("fans:portal", args=[token])
+    return redirect(f"{url}?done={notice}" if notice else url)
+
+
+@require_safe
+@portal_view
+def home(request: HttpRequest, fan: Fan, token: str) -> HttpResponse:
+    connections = PlatformConnection.objects.filter(fan=fan).order_by("platform")
+    presaves = (
+        PreSave.objects.filter(fan=fan)
+        .select_related("release", "release__artist")
+        .order_by("-created", "-pk")
+    )
+    return render(
+        request,
+        "fans/portal.html",
+        {
+            "fan": fan,
+            "token": token,
+            "connections": [
+                (c, *PLATFORM_SETTINGS.get(c.platform, (c.platform, ""))) for c in connections
+            ],
+            "states": services.consent_states(fan),
+            "presaves": presaves,
+            "apple_hint": APPLE_SETTINGS_HINT,
+            "notice": NOTICES.get(request.GET.get("done", ""), ""),
+        },
+    )
+
+
+@require_safe
+@portal_view
+def export(request: HttpRequest, fan: Fan, token: str) -> HttpResponse:
+    body = json.dumps(services.export_fan(fan), indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="my-data-{fan.workspace.slug}.json"'
+    return response
+
+
+@require_POST
+@portal_view
+def disconnect(request: HttpRequest, fan: Fan, token: str, pk: int) -> HttpResponse:
+    connection = get_object_or_404(PlatformConnection, pk=pk, fan=fan)
+    services.disconnect(connection)
+    return _home(token, "disconnected")
+
+
+@require_POST
+@portal_view
+def revoke(request: HttpRequest, fan: Fan, token: str) -> HttpResponse:
+    kind = request.POST.get("kind", "")
+    if kind not in ConsentKind.values:
+        return render(
+            request,
+            "fans/portal_error.html",
+            {"token": token, "message": "This consent does not exist. Nothing was changed."},
+            status=400,
+        )
+    artist = None
+    artist_pk = request.POST.get("artist", "")
+    if artist_pk:
+        if not artist_pk.isdigit() or len(artist_pk) > 12:
+            return render(
+                request,
+                "fans/portal_error.html",
+                {"token": token, "message": "This artist does not exist. Nothing was changed."},
+                status=400,
+            )
+        artist = get_object_or_404(Artist, pk=int(artist_pk), workspace_id=fan.workspace_id)
+    written = services.revoke_consent(fan, kind, PORTAL_PAGE, artist=artist)
+    return _home(token, "revoked" if written else "nothing")
+
+
+def _delete_page(
+    request: HttpRequest, fan: Fan, token: str, error: str = "", status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "fans/portal_delete.html",
+        {
+            "fan": fan,
+            "token": token,
+            "error": error,
+            "connection_count": fan.connections.count(),
+            "presave_count": fan.presaves.count(),
+            "consent_count": fan.consents.count(),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@portal_view
+def delete(request: HttpRequest, fan: Fan, token: str) -> HttpResponse:
+    """A GET shows what goes and asks to confirm; the POST (with ``confirm``) deletes."""
+    if request.method != "POST":
+        return _delete_page(request, fan, token)
+    if request.POST.get("confirm") != "yes":
+        error = "Tick the box to confirm that everything should be deleted."
+        return _delete_page(request, fan, token, error, status=400)
+    workspace_name = fan.workspace.name
+    services.delete_fan(fan)
+    return render(request, "fans/portal_deleted.html", {"workspace_name": workspace_name})

@@ -1,0 +1,50 @@
+"""The fan's portal shows their connections, consents (with the wording they agreed to) and
+pre-saves, explains that platforms have no revoke API, and is never cached or indexed."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from fanloop.fans.services import portal_url
+
+
+def test_it_shows_everything_kept_about_the_fan(connected, release):
+    fan, _ = connected
+    response = Client().get(portal_url(fan))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "fan@example.org" in page
+    assert "Spotify" in page and "Fan One" in page and "add to your library" in page
+    assert "Follow The Lanterns on my streaming account." in page
+    assert "Send me emails from The Lanterns" in page
+    assert "First Light" in page
+    assert "https://www.spotify.com/account/apps/" in page
+    assert "offers no way for an app to give back its access" in page
+    assert 'name="viewport"' in page
+
+
+def test_it_is_private_and_sends_no_referrer(connected):
+    response = Client().get(portal_url(connected[0]))
+    assert response["Cache-Control"] == "private, no-store"
+    assert "noindex" in response["X-Robots-Tag"]
+    assert response["Referrer-Policy"] == "no-referrer"
+
+
+def test_it_has_an_empty_state(release, workspace):
+    from fanloop.fans.services import subscribe_email
+
+    fan = subscribe_email(
+        workspace, "quiet@example.org", release=None, artist=None, page="/p", notify_me=False
+    )
+    page = Client().get(portal_url(fan)).content.decode()
+    assert "No streaming account is connected." in page
+    assert "No pre-saves." in page
+    assert "waiting for your confirmation" in page
+
+
+def test_it_links_apple_music_users_to_their_settings(apple_app):
+    from .conftest import connect
+
+    fan, _ = connect(apple_app, None, refresh=None)
+    page = Client().get(portal_url(fan)).content.decode()
+    assert "Media &amp; Apple Music" in page

@@ -1,0 +1,88 @@
+"""Platform apps: the credentials a workspace registered with each streaming platform."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from fanloop.accounts.models import Workspace
+from fanloop.lib.crypto import EncryptedTextField
+from fanloop.platforms.base import AppCredentials, AppMode
+
+# Spotify development mode: at most 5 users per app (Feb to Mar 2026).
+DEVELOPMENT_USER_CAP = 5
+# A conservative default request budget per rolling 30 s window, with headroom.
+DEFAULT_BUDGET_PER_30S = {"spotify": 150, "deezer": 250, "applemusic": 150}
+
+
+class PlatformApp(models.Model):
+    PLATFORM_CHOICES = [("spotify", "Spotify"), ("applemusic", "Apple Music"), ("deezer", "Deezer")]
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="platform_apps")
+    platform = models.CharField(max_length=20, choices=PLATFORM_CHOICES)
+    name = models.CharField(max_length=100, blank=True)
+    client_id = models.CharField("client / app id", max_length=200, blank=True)
+    client_secret = EncryptedTextField(blank=True)
+    # Apple Music developer-token signing material.
+    team_id = models.CharField(max_length=20, blank=True)
+    key_id = models.CharField(max_length=20, blank=True)
+    private_key = EncryptedTextField(blank=True)
+    mode = models.CharField(
+        max_length=12,
+        choices=[(m.value, m.value.title()) for m in AppMode],
+        default=AppMode.DEVELOPMENT,
+    )
+    # Users allowed by the platform for this app; None = no cap (extended mode).
+    user_cap = models.PositiveIntegerField(null=True, blank=True, default=DEVELOPMENT_USER_CAP)
+    # Calls per rolling 30 s the delivery engine may make with this app.
+    budget_per_30s = models.PositiveIntegerField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    last_check_ok = models.BooleanField(null=True, blank=True)
+    last_check_message = models.CharField(max_length=300, blank=True)
+    last_checked = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "platform", "client_id"], name="one_app_per_client_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} app {self.name or self.client_id}"
+
+    @property
+    def title(self) -> str:
+        """How the dashboard names the app: its name, else its client (or key) id."""
+        return self.name or self.client_id or f"#{self.pk}"
+
+    @property
+    def redirect_uri(self) -> str:
+        """The one fixed redirect URI registered with the platform."""
+        return settings.SITE_URL + reverse("campaigns:oauth_callback", args=[self.platform])
+
+    def routed_redirect_uri(self) -> str | None:
+        """The redirect URI, or None while no OAuth callback route is installed."""
+        try:
+            return self.redirect_uri
+        except NoReverseMatch:
+            return None
+
+    def credentials(self, redirect_uri: str | None = None) -> AppCredentials:
+        """What the adapters need; ``redirect_uri`` overrides the fixed one (connection checks
+        need none, and must work before the OAuth callback route exists)."""
+        return AppCredentials(
+            client_id=self.client_id,
+            client_secret=self.client_secret or "",
+            redirect_uri=self.redirect_uri if redirect_uri is None else redirect_uri,
+            mode=AppMode(self.mode),
+            team_id=self.team_id,
+            key_id=self.key_id,
+            private_key=self.private_key or "",
+        )
+
+    def effective_budget(self) -> int:
+        return self.budget_per_30s or DEFAULT_BUDGET_PER_30S.get(self.platform, 100)

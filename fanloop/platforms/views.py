@@ -1,0 +1,169 @@
+"""Dashboard pages for a workspace's platform apps: thin views over ``platforms.services``.
+
+Members see the list (never a secret); only owners add, edit, (de)activate or delete apps,
+since credentials are sensitive; editors may also run the connection check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from fanloop.accounts.models import Membership, Role, Workspace
+from fanloop.accounts.permissions import workspace_view
+from fanloop.platforms import services
+from fanloop.platforms.forms import FORMS, AppForm, attach_errors
+from fanloop.platforms.models import DEVELOPMENT_USER_CAP, PlatformApp
+from fanloop.platforms.registry import PLATFORMS
+
+PAGE_SIZE = 25
+# Platforms whose fans authorize through our OAuth callback (Apple uses MusicKit JS).
+REDIRECT_PLATFORMS = ("spotify", "deezer")
+
+
+def _membership(request: HttpRequest) -> Membership:
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    return membership
+
+
+def _app_or_404(workspace: Workspace, pk: int) -> PlatformApp:
+    # Secrets stay encrypted in the database: no page needs them decrypted.
+    apps = PlatformApp.objects.defer(*services.SECRET_FIELDS).select_related("workspace")
+    return get_object_or_404(apps, pk=pk, workspace=workspace)
+
+
+def _redirect_uris() -> dict[str, str | None]:
+    """Per platform, the redirect URI to register (None while capture is not installed)."""
+    return {p: PlatformApp(platform=p).routed_redirect_uri() for p in REDIRECT_PLATFORMS}
+
+
+def _back_to_list(app: PlatformApp) -> HttpResponseRedirect:
+    url = reverse("platforms:app_list", kwargs={"ws": app.workspace.slug})
+    return HttpResponseRedirect(f"{url}#app-{app.pk}")
+
+
+@workspace_view(Role.VIEWER)
+def app_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    quotas = services.quota_summary(workspace)
+    membership = _membership(request)
+    context = {
+        "page": Paginator(quotas, PAGE_SIZE).get_page(request.GET.get("page")),
+        "platforms": services.platform_summary(quotas),
+        "redirect_uris": _redirect_uris(),
+        "is_owner": membership.can(Role.OWNER),
+        "can_check": membership.can(Role.EDITOR),
+        "development_cap": DEVELOPMENT_USER_CAP,
+    }
+    return render(request, "platforms/app_list.html", context)
+
+
+def _render_form(
+    request: HttpRequest, form: AppForm, platform: str, app: PlatformApp | None
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "form": form,
+        "app": app,
+        "platform": platform,
+        "label": PLATFORMS[platform][0],
+        "redirect_uri": _redirect_uris().get(platform),
+        "uses_redirect": platform in REDIRECT_PLATFORMS,
+        "development_cap": DEVELOPMENT_USER_CAP,
+    }
+    if app is not None:
+        context["quota"] = next(
+            (q for q in services.quota_summary(app.workspace) if q.app.pk == app.pk), None
+        )
+    status = 400 if request.method == "POST" else 200
+    return render(request, "platforms/app_form.html", context, status=status)
+
+
+@workspace_view(Role.OWNER)
+def app_create(request: HttpRequest, workspace: Workspace, platform: str) -> HttpResponse:
+    if platform not in FORMS:
+        raise Http404("No such platform.")
+    form = FORMS[platform](request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            app = services.create_app(workspace, platform, **form.service_fields())
+        except ValidationError as error:
+            attach_errors(error, form)
+        else:
+            messages.success(
+                request,
+                f"{app.get_platform_display()} app “{app.title}” added. Test its connection to be "
+                "sure the credentials work.",
+            )
+            return _back_to_list(app)
+    return _render_form(request, form, platform, None)
+
+
+@workspace_view(Role.OWNER)
+def app_edit(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    app = _app_or_404(workspace, pk)
+    form = FORMS[app.platform](request.POST or None, request.FILES or None, app=app)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_app(app, **form.service_fields())
+        except ValidationError as error:
+            attach_errors(error, form)
+        else:
+            messages.success(request, f"{app.get_platform_display()} app “{app.title}” saved.")
+            return _back_to_list(app)
+    return _render_form(request, form, app.platform, app)
+
+
+@workspace_view(Role.EDITOR)
+@require_POST
+def app_check(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    app = _app_or_404(workspace, pk)
+    check = services.check_connection(app)
+    if check.ok:
+        messages.success(request, f"Connection check of “{app.title}” passed: {check.message}")
+    else:
+        messages.error(request, f"Connection check of “{app.title}” failed: {check.message}")
+    return _back_to_list(app)
+
+
+@workspace_view(Role.OWNER)
+@require_POST
+def app_activate(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    app = services.set_app_active(_app_or_404(workspace, pk), True)
+    messages.success(request, f"“{app.title}” is active again: new fans can connect through it.")
+    return _back_to_list(app)
+
+
+@workspace_view(Role.OWNER)
+@require_POST
+def app_deactivate(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    app = services.set_app_active(_app_or_404(workspace, pk), False)
+    messages.success(
+        request,
+        f"“{app.title}” is inactive: it takes no new fans; fans already connected through it keep "
+        "their pre-saves.",
+    )
+    return _back_to_list(app)
+
+
+@workspace_view(Role.OWNER)
+def app_delete(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    """GET asks for confirmation; POST deletes (refused while fans are connected through it)."""
+    app = _app_or_404(workspace, pk)
+    connected = services.connected_users(app)
+    if request.method == "POST":
+        try:
+            services.delete_app(app)
+        except services.PlatformAppError as error:
+            messages.error(request, str(error))
+            return _back_to_list(app)
+        messages.success(request, f"{app.get_platform_display()} app “{app.title}” deleted.")
+        return redirect("platforms:app_list", ws=workspace.slug)
+    return render(
+        request, "platforms/app_confirm_delete.html", {"app": app, "connected": connected}
+    )
