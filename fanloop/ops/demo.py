@@ -35,6 +35,17 @@ def _wait_for(url: str, timeout: float = 30.0) -> bool:
     return False
 
 
+def _spawn(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(cmd, env=env, start_new_session=True)
+
+
+def _signal_group(proc: subprocess.Popen[bytes], signum: int) -> None:
+    try:
+        os.killpg(proc.pid, signum)
+    except ProcessLookupError:
+        pass
+
+
 def run_demo(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="fanloop demo")
     parser.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT", "8000")))
@@ -65,21 +76,23 @@ def run_demo(argv: list[str]) -> int:
     outbox = Path(settings.DATA_DIR) / "outbox"
     sink = [exe, "smtp_sink", "--port", str(args.smtp_port), "--outbox", str(outbox)]
     procs = [
-        subprocess.Popen([str(part) for part in sink], env=env),
-        subprocess.Popen([str(exe), "emulator", "--port", str(args.emulator_port)], env=env),
-        subprocess.Popen([str(exe), "serve", "--port", str(args.port), "--no-migrate"], env=env),
-        subprocess.Popen([str(exe), "worker", "--executor-id", "demo-worker-1"], env=env),
+        _spawn([str(part) for part in sink], env),
+        _spawn([str(exe), "emulator", "--port", str(args.emulator_port)], env),
+        _spawn([str(exe), "serve", "--port", str(args.port), "--no-migrate"], env),
+        _spawn([str(exe), "worker", "--executor-id", "demo-worker-1"], env),
     ]  # fmt: skip
 
     def stop(*_: object) -> None:
+        # Each child leads its own process group, so server workers stop with their master.
         for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
+            _signal_group(proc, signal.SIGTERM)
+        deadline = time.monotonic() + 15
         for proc in procs:
             try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                proc.kill()
+                pass
+            _signal_group(proc, signal.SIGKILL)
 
     def stop_and_exit(*_: object) -> None:
         stop()

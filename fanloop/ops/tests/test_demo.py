@@ -69,5 +69,8 @@ def test_it_runs_the_whole_demo(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(demo.pid, signal.SIGKILL)
             raise
-    with socket.socket() as sock:  # every child is gone: the port is free again
-        assert sock.connect_ex(("127.0.0.1", port)) != 0
+    assert demo.returncode == 0, "".join(lines)
+    # Every child is gone with the demo: nothing answers on its ports any more.
+    for service_port in (port, emulator_port, smtp_port):
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", service_port)) != 0
