@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.test import Client
@@ -15,6 +15,15 @@ from fanloop.accounts.services import add_member, create_workspace
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Real hashers take ~0.3 s per password by design; tests need not pay for that."""
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
 
 PASSWORD = "correct horse battery staple"
 

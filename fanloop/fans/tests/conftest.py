@@ -30,12 +30,6 @@ SPOTIFY_SECRET = "fanloop-secret"
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # Personas are created per test; the default hasher costs ~0.5 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _capture_flow_urls(settings: Any) -> None:
     """Use the real URL map when the capture flow's URL names exist, else placeholders."""
     try:
