@@ -12,8 +12,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 
@@ -138,3 +140,57 @@ class AdminClient:
 
     def close(self) -> None:
         self.http.close()
+
+
+class _FormParser(HTMLParser):
+    """The first form of a page: its action, hidden fields and named buttons."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.fields: dict[str, str] = {}
+        self.buttons: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and self.action is None:
+            self.action = a.get("action", "")
+        elif tag == "input" and a.get("type") == "hidden":
+            self.fields[a["name"]] = a.get("value", "")
+        elif tag == "button" and a.get("name"):
+            self.buttons[a.get("id", a["name"])] = a.get("value", "")
+
+
+def parse_form(html: str) -> _FormParser:
+    parser = _FormParser()
+    parser.feed(html)
+    if parser.action is None:
+        raise AssertionError(f"no form on the page:\n{html[:500]}")
+    return parser
+
+
+def answer_consent(
+    client: httpx.Client,
+    authorize_url: str,
+    email: str,
+    *,
+    agree: bool = True,
+    password: str = "x",  # noqa: S107 - the emulator accepts any password unless configured
+) -> str:
+    """Act as the fan's browser at the emulator: log in when asked, then agree (or cancel)
+    on the consent page. Returns where the emulator redirects: the app's callback URL."""
+    r = client.get(authorize_url)
+    if r.status_code == 200 and 'name="email"' in r.text:
+        form = parse_form(r.text)
+        data = {**form.fields, "email": email, "password": password}
+        r = client.post(urljoin(authorize_url, form.action or ""), data=data)
+        if r.status_code != 303:
+            raise AssertionError(f"login refused: {r.status_code} {r.text[:300]}")
+        r = client.get(urljoin(authorize_url, r.headers["location"]))
+    if r.status_code == 200:
+        form = parse_form(r.text)
+        data = {**form.fields, "action": "accept" if agree else "cancel"}
+        r = client.post(urljoin(authorize_url, form.action or ""), data=data)
+    if r.status_code not in (302, 303):
+        raise AssertionError(f"no redirect from the emulator: {r.status_code} {r.text[:300]}")
+    return str(r.headers["location"])
