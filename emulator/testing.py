@@ -101,6 +101,11 @@ class AdminClient:
     def app(self, **fields: Any) -> Any:
         return self._post("/apps", fields)
 
+    def list_apps(self) -> list[dict[str, Any]]:
+        answer = self._get("/apps")
+        apps = answer.get("apps", answer) if isinstance(answer, dict) else answer
+        return list(apps)
+
     def catalog(self, artists: list[dict[str, Any]], albums: list[dict[str, Any]]) -> Any:
         return self._post("/catalog", {"artists": artists, "albums": albums})
 

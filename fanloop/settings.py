@@ -230,6 +230,15 @@ EMAIL_DOUBLE_OPT_IN = env_bool("EMAIL_DOUBLE_OPT_IN", True)
 EMAIL_CONFIRM_LINK_DAYS = env_int("EMAIL_CONFIRM_LINK_DAYS", 7)
 # Signed "manage my data" links in thank-you pages and emails stay valid this long.
 FAN_PORTAL_LINK_DAYS = env_int("FAN_PORTAL_LINK_DAYS", 30)
+# A pre-save's OAuth round trip (the signed, single-use `state`) must finish within this.
+OAUTH_STATE_TTL_SECONDS = env_int("OAUTH_STATE_TTL_SECONDS", 600)
+# MusicKit JS loaded by the Apple Music connect page (the demo and tests use the emulator's).
+APPLE_MUSICKIT_JS_URL = env_str(
+    "APPLE_MUSICKIT_JS_URL", "https://js-cdn.music.apple.com/musickit/v3/musickit.js"
+)
+# Notify-me sign-ups and "email me a link" requests allowed per visitor IP and release.
+NOTIFY_RATE_LIMIT = env_int("NOTIFY_RATE_LIMIT", 5)
+NOTIFY_RATE_WINDOW_SECONDS = env_int("NOTIFY_RATE_WINDOW_SECONDS", 600)
 
 # --- analytics ------------------------------------------------------------
 # Header set by a trusted proxy / CDN that carries the visitor's country (e.g. CF-IPCountry).

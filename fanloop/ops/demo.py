@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import webbrowser
@@ -18,6 +19,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 
+from fanloop.ops.demo_audience import run_audience, seed_platforms
 from fanloop.ops.seed import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 
 
@@ -52,6 +54,7 @@ def run_demo(argv: list[str]) -> int:
     parser.add_argument("--emulator-port", type=int, default=8900)
     parser.add_argument("--smtp-port", type=int, default=settings.EMAIL_PORT)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--no-audience", action="store_true", help="no scripted fans")
     parser.add_argument("--exit-after", type=float, default=0, help="stop after N seconds")
     args = parser.parse_args(argv)
 
@@ -72,12 +75,17 @@ def run_demo(argv: list[str]) -> int:
         "APPLE_MUSIC_API_URL": f"{emulator}/apple/v1",
         "DEEZER_CONNECT_URL": f"{emulator}/deezer/oauth",
         "DEEZER_API_URL": f"{emulator}/deezer/api",
+        "APPLE_MUSICKIT_JS_URL": f"{emulator}/apple/musickit/v3/musickit.js",
     }
     outbox = Path(settings.DATA_DIR) / "outbox"
+    # The emulator keeps its state across demo runs, like a real platform would.
+    snapshot = str(Path(settings.DATA_DIR) / "emulator-snapshot.json")
     sink = [exe, "smtp_sink", "--port", str(args.smtp_port), "--outbox", str(outbox)]
     procs = [
         _spawn([str(part) for part in sink], env),
-        _spawn([str(exe), "emulator", "--port", str(args.emulator_port)], env),
+        _spawn(
+            [str(exe), "emulator", "--port", str(args.emulator_port), "--snapshot", snapshot], env
+        ),
         _spawn([str(exe), "serve", "--port", str(args.port), "--no-migrate"], env),
         _spawn([str(exe), "worker", "--executor-id", "demo-worker-1"], env),
     ]  # fmt: skip
@@ -104,6 +112,7 @@ def run_demo(argv: list[str]) -> int:
             print("fanloop demo: the web server did not start; see the output above", flush=True)
             stop()
             return 1
+        seed_platforms(emulator, site, data)
         ws = data.workspace.slug
         print(
             "\n".join(
@@ -118,6 +127,9 @@ def run_demo(argv: list[str]) -> int:
                     f"  health         {site}/healthz",
                     f"  admin          {site}/admin/",
                     f"  emulator       {emulator}/_emulator/stats",
+                    "  pre-save yourself on the upcoming page: at the emulator, log in as",
+                    "                 you@fans.example (Spotify), you-too@fans.example (Deezer)",
+                    "                 or you-apple@fans.example (Apple Music), any password",
                     f"  emails         kept in {outbox}",
                     "Press Ctrl-C to stop.",
                     "",
@@ -125,6 +137,10 @@ def run_demo(argv: list[str]) -> int:
             ),
             flush=True,
         )
+        if not args.no_audience:
+            threading.Thread(
+                target=run_audience, args=(site, data.upcoming.pk), daemon=True
+            ).start()
         if not args.no_browser:
             webbrowser.open(f"{site}/accounts/login/?next=/w/{ws}/")
         started = time.monotonic()

@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from fanloop.accounts.models import User, Workspace
@@ -27,16 +26,6 @@ from fanloop.platforms.tests.conftest import (  # noqa: F401
 
 SPOTIFY_CLIENT = "fanloop-client"
 SPOTIFY_SECRET = "fanloop-secret"
-
-
-@pytest.fixture(autouse=True)
-def _capture_flow_urls(settings: Any) -> None:
-    """Use the real URL map when the capture flow's URL names exist, else placeholders."""
-    try:
-        reverse("campaigns:oauth_callback", args=["spotify"])
-        reverse("campaigns:confirm_email", args=["x"])
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "fanloop.fans.tests.urls"
 
 
 @pytest.fixture

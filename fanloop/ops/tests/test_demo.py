@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -38,15 +39,20 @@ def test_it_runs_the_whole_demo(tmp_path: Path) -> None:
         start_new_session=True,
     )  # fmt: skip
     lines: list[str] = []
-    try:
-        assert demo.stdout is not None
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            line = demo.stdout.readline()
-            lines.append(line)
-            if "Press Ctrl-C to stop." in line or demo.poll() is not None:
+    assert demo.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(demo.stdout or []), daemon=True)
+    reader.start()
+
+    def wait_for(text: str, count: int = 1, timeout: float = 90) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and demo.poll() is None:
+            if "".join(lines).count(text) >= count:
                 break
-        output = "".join(lines)
+            time.sleep(0.2)
+        return "".join(lines)
+
+    try:
+        output = wait_for("Press Ctrl-C to stop.")
         assert "fanloop demo is running" in output, output
         assert "demo@fanloop.local" in output
         base = f"http://127.0.0.1:{port}"
@@ -62,6 +68,12 @@ def test_it_runs_the_whole_demo(tmp_path: Path) -> None:
         assert "Midnight Signal" in page.text
         login = httpx.get(f"{base}/accounts/login/", timeout=10)
         assert login.status_code == 200
+        # The scripted audience pre-saves through the real OAuth flow against the emulator.
+        output = wait_for("pre-saved on", count=6)
+        assert output.count("pre-saved on spotify") == 4, output
+        assert output.count("pre-saved on deezer") == 2, output
+        stats = httpx.get(f"http://127.0.0.1:{emulator_port}/_emulator/stats", timeout=10)
+        assert stats.status_code == 200
     finally:
         os.killpg(demo.pid, signal.SIGINT)
         try:

@@ -10,7 +10,6 @@ import pytest
 from conftest import PASSWORD
 
 from .app_factories import SPOTIFY_ID_2, connect_fans, deezer_app, spotify_app
-from .test_apps_redirect_uri import WithCapture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_it_fits_a_phone_and_copies_the_redirect_uri(
     browser, live_server, settings, owner, workspace, artifacts: Path
 ) -> None:
-    settings.ROOT_URLCONF = WithCapture
     settings.SITE_URL = live_server.url
     connect_fans(spotify_app(workspace, name="Nearly full"), 4)
     connect_fans(spotify_app(workspace, name="Full", client_id=SPOTIFY_ID_2), 5, start=10)

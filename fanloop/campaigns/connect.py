@@ -1,0 +1,491 @@
+"""The OAuth pre-save round trip for Spotify and Deezer: start (state + PKCE) and callback.
+
+The ``state`` is signed, short-lived, names one pending attempt kept in this browser's
+session and is consumed on first use, so a state that is tampered with, replayed, expired
+or carried to another browser is refused before any code is exchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from fanloop.accounts.models import Workspace
+from fanloop.analytics.ingest import (
+    hit_from_request,
+    request_country,
+    take_visitor_id,
+)
+from fanloop.analytics.models import Event, EventKind
+from fanloop.campaigns import pages
+from fanloop.campaigns.inapp import inapp_interstitial
+from fanloop.campaigns.links import BY_KEY, page_path
+from fanloop.catalog.models import Release
+from fanloop.fans import services as fans
+from fanloop.fans.models import ConsentKind, Fan, PlatformConnection
+from fanloop.platforms import errors
+from fanloop.platforms.base import Capability, Pkce
+from fanloop.platforms.deezer import perms_for
+from fanloop.platforms.models import PlatformApp
+from fanloop.platforms.registry import get_platform
+from fanloop.platforms.services import active_app, app_has_room
+
+log = logging.getLogger(__name__)
+
+HTML = "text/html; charset=utf-8"
+STATE_SALT = "fanloop.oauth-state"
+PENDING_KEY = "fanloop_oauth_pending"
+FAN_IDS_KEY = "fanloop_fan_ids"
+MAX_PENDING = 5  # attempts kept per browser: enough for a few tabs, bounded for the session
+OAUTH_PLATFORMS = frozenset({"spotify", "deezer"})  # Apple Music goes through MusicKit JS
+UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
+DENIED_ERRORS = frozenset({"access_denied", "user_denied"})  # Spotify / Deezer wording
+
+
+# --- options chosen by the fan -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Options:
+    """The consents a fan chose before connecting (all off unless explicitly ticked)."""
+
+    follow: bool = False
+    forever: bool = False
+    verify: bool = False
+
+    @classmethod
+    def from_query(cls, query: Any) -> Options:
+        def ticked(name: str) -> bool:
+            return str(query.get(name, "")).lower() in ("1", "on", "yes", "true")
+
+        return cls(ticked("follow"), ticked("forever"), ticked("verify"))
+
+    def capabilities(self) -> frozenset[Capability]:
+        # A forever save writes future releases to the library: SAVE covers it.
+        caps = {Capability.SAVE}
+        if self.follow:
+            caps.add(Capability.FOLLOW)
+        if self.verify:
+            caps.add(Capability.VERIFY)
+        return frozenset(caps)
+
+    def consent_kinds(self) -> list[str]:
+        chosen = [
+            (self.follow, ConsentKind.FOLLOW),
+            (self.forever, ConsentKind.FOREVER_SAVE),
+            (self.verify, ConsentKind.VERIFY),
+        ]
+        return [kind.value for on, kind in chosen if on]
+
+    def query(self) -> dict[str, str]:
+        return {name: "1" for name in ("follow", "forever", "verify") if getattr(self, name)}
+
+
+def start_url(release: Release, platform: str, options: Options | None = None) -> str:
+    """The pre-save button's address (also the retry link of every error page)."""
+    query = {"release": str(release.pk), **(options or Options()).query()}
+    return f"{reverse('campaigns:oauth_start', args=[platform])}?{urlencode(query)}"
+
+
+def notify_url(release: Release, platform: str, reason: str) -> str:
+    """The email "notify me" fallback (built by capture-flow part 2 at this fixed path)."""
+    return f"{page_path(release)}/notify?{urlencode({'reason': reason, 'platform': platform})}"
+
+
+def thanks_url(release: Release) -> str:
+    return reverse(
+        "campaigns:thanks",
+        kwargs={"artist_slug": release.artist.slug, "release_slug": release.slug},
+    )
+
+
+# --- the browser's fan ----------------------------------------------------------------
+
+
+def remember_fan(request: HttpRequest, fan: Fan, *, proven: bool) -> None:
+    """Note in the session that this browser pre-saved as ``fan`` (one fan per workspace).
+
+    ``proven``: the browser showed it is this fan (a new fan, or found by platform user id
+    or by the session's own fan); a fan found only by an email a platform reported is not,
+    so the thank-you page never hands that fan's data to this browser.
+    """
+    known = dict(request.session.get(FAN_IDS_KEY, {}))
+    known[str(fan.workspace_id)] = {"fan": fan.pk, "proven": proven}
+    request.session[FAN_IDS_KEY] = known
+
+
+def session_fan(request: HttpRequest, workspace_id: int) -> tuple[Fan | None, bool]:
+    """(the fan this browser pre-saved as in the workspace, whether it is proven)."""
+    entry = request.session.get(FAN_IDS_KEY, {}).get(str(workspace_id))
+    if not isinstance(entry, dict) or not isinstance(entry.get("fan"), int):
+        return None, False
+    fan = Fan.objects.filter(pk=entry["fan"], workspace_id=workspace_id).first()
+    return fan, bool(fan and entry.get("proven"))
+
+
+# --- responses -------------------------------------------------------------------------
+
+
+def _no_store(response: HttpResponseBase) -> HttpResponseBase:
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def problem(
+    request: HttpRequest,
+    title: str,
+    message: str,
+    *,
+    status: int,
+    release: Release | None = None,
+    retry: str | None = None,
+) -> HttpResponseBase:
+    """A small page in the release page's style: what happened and what to do next."""
+    html = render_to_string(
+        "campaigns/connect_problem.html",
+        {
+            "title": title,
+            "message": message,
+            "release": release,
+            "page_path": page_path(release) if release else None,
+            "retry": retry,
+            "css": pages.inline_assets().css,
+        },
+        request=request,
+    )
+    response = HttpResponse(html, HTML, status=status)
+    response["Content-Security-Policy"] = pages.inline_assets().csp
+    return _no_store(response)
+
+
+def _release_by_id(raw: object) -> Release | None:
+    try:
+        pk = int(str(raw))
+    except ValueError:
+        return None
+    if pk <= 0 or pk > 2**62:
+        return None
+    return (
+        Release.objects.select_related("artist", "artist__workspace")
+        .filter(pk=pk, published=True)
+        .first()
+    )
+
+
+def _not_found(request: HttpRequest, what: str) -> HttpResponseBase:
+    return problem(
+        request,
+        "This page is not here",
+        f"{what} Go back to the artist's page and tap the pre-save button again.",
+        status=404,
+    )
+
+
+# --- attribution ------------------------------------------------------------------------
+
+
+def attribution_for(request: HttpRequest, release: Release) -> dict[str, str]:
+    """UTM parameters of the page the fan came from, and the site that sent them there.
+
+    The public page is identical for everyone, so the UTM parameters ride in the pre-save
+    link's query or in the Referer (our own page's address, sent in full same-origin);
+    the outside referrer comes from the page view the event log recorded for this visitor.
+    """
+    values = {name: str(request.GET.get(name, "")) for name in UTM_FIELDS}
+    referer = str(request.META.get("HTTP_REFERER", ""))
+    landing = page_path(release)
+    try:
+        parts = urlsplit(referer)
+    except ValueError:
+        parts = None
+    own_host = (urlsplit(settings.SITE_URL).hostname or "").lower()
+    if parts and (parts.hostname or "").lower() in (own_host, request.get_host().split(":")[0]):
+        landing = parts.path or landing
+        for name, value in parse_qsl(parts.query):
+            if name in values and not values[name]:
+                values[name] = value
+    country = request_country(request)
+    # The same visitor id the event log gave this fan's page view today (salted hash).
+    hit = hit_from_request(request, EventKind.PAGE_VIEW, release, country=country)
+    take_visitor_id(hit)
+    event = (
+        Event.objects.filter(
+            release=release, kind=EventKind.PAGE_VIEW, visitor_id=hit.fields["visitor_id"]
+        )
+        .order_by("-pk")
+        .first()
+    )
+    return {
+        **values,
+        "referrer_host": event.referrer_host if event else "",
+        "landing_page": landing,
+        "country": country,
+    }
+
+
+# --- start ------------------------------------------------------------------------------
+
+
+@require_GET
+def oauth_start(request: HttpRequest, platform: str) -> HttpResponseBase:
+    """The pre-save button: check the release and the app, then send the fan to the platform."""
+    if platform not in BY_KEY:
+        return _not_found(request, f"“{platform[:40]}” is not a streaming service we support.")
+    release = _release_by_id(request.GET.get("release", ""))
+    if release is None:
+        return _not_found(request, "This release does not exist or is not public.")
+    interstitial = inapp_interstitial(request, release, platform)
+    if interstitial is not None:
+        return interstitial
+    options = Options.from_query(request.GET)
+    if platform not in OAUTH_PLATFORMS:
+        return _apple(request, release, options)
+    if release.is_released(request_country(request) or None):
+        # Out already: the page now offers listen links instead of pre-saves.
+        return _no_store(HttpResponseRedirect(page_path(release)))
+    app = active_app(release.artist.workspace, platform)
+    if app is None:
+        return _no_store(HttpResponseRedirect(notify_url(release, platform, "unavailable")))
+    if not app_has_room(app):
+        return _no_store(HttpResponseRedirect(notify_url(release, platform, "cap")))
+    pkce = Pkce.generate()
+    nonce = secrets.token_urlsafe(16)
+    pending = dict(request.session.get(PENDING_KEY, {}))
+    pending[nonce] = {
+        "verifier": pkce.verifier,
+        "release": release.pk,
+        "platform": platform,
+        "app": app.pk,
+        "options": options.query(),
+        "attribution": attribution_for(request, release),
+        "created": time.time(),
+    }
+    # Bounded: only the most recent attempts of this browser stay usable.
+    newest = sorted(pending.items(), key=lambda item: item[1]["created"])[-MAX_PENDING:]
+    request.session[PENDING_KEY] = dict(newest)
+    state = signing.dumps({"n": nonce, "r": release.pk, "p": platform}, salt=STATE_SALT)
+    adapter = get_platform(platform, app.credentials())
+    return _no_store(
+        HttpResponseRedirect(adapter.authorize_url(state, pkce, options.capabilities()))
+    )
+
+
+def _apple(request: HttpRequest, release: Release, options: Options) -> HttpResponseBase:
+    """Apple Music has no OAuth redirect: it authorizes through MusicKit JS (part 2's page)."""
+    query = urlencode({"release": str(release.pk), **options.query()})
+    return _no_store(HttpResponseRedirect(f"{reverse('campaigns:apple_connect')}?{query}"))
+
+
+# --- callback ---------------------------------------------------------------------------
+
+
+class StateRefused(Exception):
+    """The state failed a check; ``str()`` is the message for the fan."""
+
+
+def _read_state(request: HttpRequest, platform: str) -> tuple[dict[str, Any], Release]:
+    """The pending attempt the state names, consumed (single use), and its release."""
+    raw = str(request.GET.get("state", ""))
+    if not raw or len(raw) > 1000:
+        raise StateRefused("The answer from the streaming service is missing its check code.")
+    try:
+        payload = signing.loads(raw, salt=STATE_SALT, max_age=settings.OAUTH_STATE_TTL_SECONDS)
+    except signing.SignatureExpired:
+        raise StateRefused(
+            "This pre-save took too long to finish, so it was stopped to keep your account safe."
+        ) from None
+    except signing.BadSignature:
+        raise StateRefused("The answer from the streaming service could not be verified.") from None
+    if not isinstance(payload, dict) or payload.get("p") != platform:
+        raise StateRefused("The answer from the streaming service could not be verified.")
+    pending = dict(request.session.get(PENDING_KEY, {}))
+    attempt = pending.pop(str(payload.get("n")), None)
+    # Consumed now, whatever happens next: the same state never works twice.
+    request.session[PENDING_KEY] = pending
+    if not isinstance(attempt, dict):
+        raise StateRefused(
+            "This pre-save was already completed, or it was started in another browser. "
+            "Pre-saves must finish in the browser where they began."
+        )
+    if attempt.get("platform") != platform or attempt.get("release") != payload.get("r"):
+        raise StateRefused("The answer from the streaming service could not be verified.")
+    release = _release_by_id(attempt["release"])
+    if release is None:
+        raise StateRefused("This release is no longer public.")
+    return attempt, release
+
+
+@require_GET
+def oauth_callback(request: HttpRequest, platform: str) -> HttpResponseBase:
+    """The fixed redirect URI: verify the state, exchange the code, store the pre-save."""
+    if platform not in OAUTH_PLATFORMS:
+        return _not_found(request, "This is not a streaming service we connect to this way.")
+    try:
+        attempt, release = _read_state(request, platform)
+    except StateRefused as refused:
+        return problem(request, "This pre-save could not be completed", str(refused), status=400)
+    options = Options.from_query(attempt.get("options", {}))
+    retry = start_url(release, platform, options)
+    label = BY_KEY[platform].name
+    error = str(request.GET.get("error", "") or request.GET.get("error_reason", ""))
+    if error in DENIED_ERRORS:
+        return problem(
+            request,
+            "You cancelled — nothing was saved",
+            f"You did not allow the pre-save on {label}, so nothing was stored about you. "
+            "You can try again whenever you like.",
+            status=200,
+            release=release,
+            retry=retry,
+        )
+    code = str(request.GET.get("code", ""))
+    if error or not code or len(code) > 2000:
+        return _incomplete(request, release, retry, label)
+    app_id = attempt.get("app")
+    app = (
+        PlatformApp.objects.filter(pk=app_id, platform=platform).first()
+        if isinstance(app_id, int)
+        else None
+    )
+    if app is None or app.workspace_id != release.artist.workspace_id:
+        return _no_store(HttpResponseRedirect(notify_url(release, platform, "unavailable")))
+    return _complete(request, release, app, attempt, options, code, retry)
+
+
+def _incomplete(request: HttpRequest, release: Release, retry: str, label: str) -> HttpResponseBase:
+    return problem(
+        request,
+        "The pre-save did not complete",
+        f"{label} did not confirm the authorization. Nothing was saved — please try again.",
+        status=400,
+        release=release,
+        retry=retry,
+    )
+
+
+def _complete(
+    request: HttpRequest,
+    release: Release,
+    app: PlatformApp,
+    attempt: dict[str, Any],
+    options: Options,
+    code: str,
+    retry: str,
+) -> HttpResponseBase:
+    platform = app.platform
+    label = BY_KEY[platform].name
+    verifier = str(attempt.get("verifier", ""))
+    adapter = get_platform(platform, app.credentials())
+    try:
+        tokens = adapter.exchange_code(code, Pkce(verifier, create_s256_code_challenge(verifier)))
+    except (errors.TransientError, errors.RateLimited):
+        return _trouble(request, release, retry, label)
+    except errors.PermissionDenied:
+        # The platform refused the app itself (credentials changed): nothing a fan can fix.
+        log.warning("%s refused the credentials of platform app %s", label, app.pk)
+        return _no_store(HttpResponseRedirect(notify_url(release, platform, "unavailable")))
+    except errors.PlatformError:
+        return _incomplete(request, release, retry, label)
+    if platform == "deezer" and not tokens.scopes:
+        # Deezer's token answer names no permissions; its consent is all or nothing, so
+        # the fan granted exactly what was asked for.
+        tokens.scopes = frozenset(perms_for(options.capabilities()))
+    try:
+        profile = adapter.profile(tokens)
+    except errors.PermissionDenied:
+        # A development-mode app over its cap at the platform: offer the email reminder.
+        return _no_store(HttpResponseRedirect(notify_url(release, platform, "cap")))
+    except (errors.TransientError, errors.RateLimited):
+        return _trouble(request, release, retry, label)
+    except errors.PlatformError:
+        return _incomplete(request, release, retry, label)
+    workspace = release.artist.workspace
+    fan, proven = _store(request, workspace, release, app, profile, tokens, attempt, options)
+    remember_fan(request, fan, proven=proven)
+    return _no_store(HttpResponseRedirect(thanks_url(release)))
+
+
+def _trouble(request: HttpRequest, release: Release, retry: str, label: str) -> HttpResponseBase:
+    return problem(
+        request,
+        f"{label} is having trouble",
+        f"{label} did not answer properly just now. Nothing was saved — try again in a moment.",
+        status=503,
+        release=release,
+        retry=retry,
+    )
+
+
+def _store(
+    request: HttpRequest,
+    workspace: Workspace,
+    release: Release,
+    app: PlatformApp,
+    profile: Any,
+    tokens: Any,
+    attempt: dict[str, Any],
+    options: Options,
+) -> tuple[Fan, bool]:
+    """Fan, connection, pre-save and upfront consents in one transaction: all or nothing."""
+    own, own_proven = session_fan(request, workspace.pk)
+    given = own if own_proven else None
+    by_user_id: int | None = None
+    if profile.user_id:
+        by_user_id = (
+            PlatformConnection.objects.filter(
+                fan__workspace=workspace, platform=app.platform, platform_user_id=profile.user_id
+            )
+            .values_list("fan_id", flat=True)
+            .first()
+        )
+    # Fans an email from the platform would match: that email is not proven to be this
+    # browser's, so such a fan's data is not shown here (the portal link goes by email).
+    address = (profile.email or "").strip().lower()
+    email_holders = set(
+        Fan.objects.filter(workspace=workspace, email=address).values_list("pk", flat=True)
+        if address
+        else []
+    )
+    newest = Fan.objects.filter(workspace=workspace).order_by("-pk").values_list("pk", flat=True)
+    last_before = newest.first() or 0
+    attribution = attribution_from_attempt(attempt)
+    with transaction.atomic():
+        fan, connection = fans.upsert_fan_for_connection(workspace, app, profile, tokens, fan=given)
+        fans.record_presave(
+            fan, release, app.platform, connection=connection, attribution=attribution
+        )
+        for kind in options.consent_kinds():
+            fans.record_consent(fan, kind, True, page=page_path(release), artist=release.artist)
+    created_here = fan.pk > last_before and fan.pk not in email_holders
+    proven = created_here or fan.pk in (by_user_id, given.pk if given else None)
+    return fan, proven
+
+
+ATTRIBUTION_FIELDS = (
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "referrer_host",
+    "landing_page",
+    "country",
+)
+
+
+def attribution_from_attempt(attempt: dict[str, Any]) -> fans.Attribution:
+    """The attribution kept in a pending pre-save attempt (see ``attribution_for``)."""
+    raw = attempt.get("attribution") or {}
+    return fans.Attribution(**{k: str(raw.get(k, "")) for k in ATTRIBUTION_FIELDS})

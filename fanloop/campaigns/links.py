@@ -1,0 +1,84 @@
+"""Where a public page's buttons lead: listen and pre-save links per streaming platform.
+
+Listen URLs are only ever built from ids and artist links stored by members,
+never from request input, so the click redirect cannot be an open redirect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+from django.urls import reverse
+
+from fanloop.catalog.models import Release
+
+
+@dataclass(frozen=True)
+class PagePlatform:
+    key: str
+    name: str
+    album_url: str  # format string taking the quoted album id
+    album_field: str  # Release field holding the album id
+    artist_url_field: str  # Artist field holding the artist's page on the platform
+    hosts: frozenset[str]  # hosts an artist link may point to
+
+
+PLATFORMS: tuple[PagePlatform, ...] = (
+    PagePlatform(
+        "spotify", "Spotify", "https://open.spotify.com/album/{}", "spotify_album_id",
+        "spotify_url", frozenset({"open.spotify.com"}),
+    ),
+    PagePlatform(
+        "applemusic", "Apple Music", "https://music.apple.com/album/{}", "apple_music_album_id",
+        "apple_music_url", frozenset({"music.apple.com", "geo.music.apple.com"}),
+    ),
+    PagePlatform(
+        "deezer", "Deezer", "https://www.deezer.com/album/{}", "deezer_album_id",
+        "deezer_url", frozenset({"www.deezer.com", "deezer.com", "link.deezer.com"}),
+    ),
+)  # fmt: skip
+BY_KEY = {p.key: p for p in PLATFORMS}
+
+
+def listen_url(release: Release, platform: PagePlatform) -> str | None:
+    """The album on ``platform``, else the artist's page there, else None."""
+    album_id = str(getattr(release, platform.album_field)).strip()
+    if album_id:
+        return platform.album_url.format(quote(album_id, safe=""))
+    artist_url = str(getattr(release.artist, platform.artist_url_field)).strip()
+    parts = urlsplit(artist_url)
+    # A stored link to anywhere else (a typo, a phishing page) is not offered to fans.
+    if parts.scheme == "https" and (parts.hostname or "") in platform.hosts:
+        return artist_url
+    return None
+
+
+def listen_links(release: Release) -> list[tuple[PagePlatform, str]]:
+    """(platform, click-tracking path) for each platform the release can be heard on."""
+    args = {"artist_slug": release.artist.slug, "release_slug": release.slug}
+    return [
+        (p, reverse("campaigns:listen", kwargs={**args, "platform": p.key}))
+        for p in PLATFORMS
+        if listen_url(release, p) is not None
+    ]
+
+
+def presave_links(release: Release) -> list[tuple[PagePlatform, str]]:
+    """(platform, path) of the pre-save button of every supported platform: the start of
+    its connect flow (the same for every visitor, so the page stays cacheable)."""
+    return [
+        (p, f"{reverse('campaigns:oauth_start', args=[p.key])}?release={release.pk}")
+        for p in PLATFORMS
+    ]
+
+
+def page_path(release: Release) -> str:
+    return reverse(
+        "campaigns:release_page",
+        kwargs={"artist_slug": release.artist.slug, "release_slug": release.slug},
+    )
+
+
+def short_path(release: Release) -> str:
+    return reverse("campaigns:short_link", kwargs={"code": release.short_code})

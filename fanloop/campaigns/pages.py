@@ -1,0 +1,422 @@
+"""The public release page: which mode a visitor sees, its rendering, and its caches.
+
+Rendered pages are cached per process under a key made of everything they show
+(so an edit in any process changes the key) plus mode and countdown label; see
+``middleware.py`` for why a release is re-read at most once a second.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import hashlib
+import math
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+
+from fanloop.analytics.ingest import record_page_view, request_country
+from fanloop.campaigns.links import PLATFORMS, PagePlatform, listen_links, page_path, presave_links
+from fanloop.catalog.models import Release, ReleaseMode
+
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "campaigns"
+# How many rendered pages and public addresses each process keeps in memory.
+RENDERED_PAGES = 2000
+KNOWN_PAGES = 5000
+# A release read from the database is trusted this long before it is read again.
+# Saves in this process forget it at once (signals.py); saves in another process
+# (or QuerySet.update) show within this delay, well inside the HTTP max-age.
+REVALIDATE_SECONDS = 1.0
+
+# Fields whose values appear on the page: any change makes a new cache key.
+RELEASE_FIELDS = (
+    "title", "slug", "release_type", "artwork", "label_line", "description", "release_mode",
+    "release_date", "release_time", "release_time_zone", "spotify_album_id",
+    "apple_music_album_id", "deezer_album_id", "published", "updated",
+)  # fmt: skip
+ARTIST_FIELDS = ("name", "slug", "image", "spotify_url", "apple_music_url", "deezer_url")
+
+
+def find_release(artist_slug: str, release_slug: str) -> Release | None:
+    """The release at /<artist_slug>/<release_slug>, published or not, with its artist."""
+    return (
+        Release.objects.select_related("artist")
+        .filter(artist__slug=artist_slug, slug=release_slug)
+        .first()
+    )
+
+
+def find_release_by_code(code: str) -> Release | None:
+    return Release.objects.select_related("artist").filter(short_code=code).first()
+
+
+# --- mode and countdown -----------------------------------------------------
+
+
+@dataclass(slots=True)
+class PageState:
+    """What one visitor sees now: before release (with a countdown) or after."""
+
+    live: bool
+    instant: dt.datetime  # when the release goes live for this visitor's market
+    countdown: str  # "" once live
+    seconds_left: int  # whole seconds until live; 0 once live
+
+
+_UNITS = ((2 * 86400, 86400, "days"), (2 * 3600, 3600, "hours"), (120, 60, "minutes"))
+
+
+def countdown_label(seconds: float) -> str:
+    """Coarse on purpose: the text only changes a few times a day, so it caches well."""
+    for threshold, unit, name in _UNITS:
+        if seconds >= threshold:
+            return f"Out in {int(seconds // unit)} {name}"
+    return "Out in a moment"
+
+
+def page_state(
+    release: Release, market: str, now: dt.datetime, instant: dt.datetime | None = None
+) -> PageState:
+    """``instant``: the release's instant for ``market``, when the caller knows it."""
+    if instant is None:
+        instant = release.instant_for_market(market or None)
+    if now >= instant:
+        return PageState(live=True, instant=instant, countdown="", seconds_left=0)
+    left = (instant - now).total_seconds()
+    return PageState(False, instant, countdown_label(left), math.floor(left))
+
+
+def release_date_text(release: Release, live: bool) -> str:
+    day = release.release_date
+    when = f"{day:%A} {day.day} {day:%B %Y}"
+    if live:
+        return f"Released {day.day} {day:%B %Y}"
+    if release.release_mode == ReleaseMode.GLOBAL:
+        instant = release.global_instant()
+        return f"Out {when}, {instant:%H:%M} {release.release_time_zone}"
+    return f"Out {when} at midnight, your local time"
+
+
+# --- inline assets ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InlineAssets:
+    css: SafeString
+    js: SafeString
+    csp: str
+
+
+@functools.cache
+def inline_assets() -> InlineAssets:
+    """CSS and JS inlined into the page (no extra requests), with their CSP hashes."""
+    css = (TEMPLATES / "page.css").read_text().strip()
+    js = (TEMPLATES / "countdown.js").read_text().strip()
+
+    def digest(text: str) -> str:
+        return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+    csp = (
+        "default-src 'none'; "
+        f"style-src {digest(css)}; script-src {digest(js)}; "
+        "img-src 'self' https: data:; form-action 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    )
+    return InlineAssets(mark_safe(css), mark_safe(js), csp)
+
+
+# --- rendering --------------------------------------------------------------
+
+
+def absolute(url: str) -> str:
+    return url if url.startswith(("https://", "http://")) else f"{settings.SITE_URL}{url}"
+
+
+def _image_url(release: Release) -> str:
+    if release.artwork:
+        return release.artwork.url
+    if release.artist.image:
+        return release.artist.image.url
+    return ""
+
+
+def _description(release: Release, live: bool) -> str:
+    if release.description.strip():
+        return Truncator(" ".join(release.description.split())).chars(200)
+    who = f"“{release.title}” by {release.artist.name}"
+    if live:
+        return f"Listen to {who} on Spotify, Apple Music and Deezer."
+    return f"Pre-save {who}. {release_date_text(release, live=False)}."
+
+
+# --- pre-save offers: which platforms get a button (platform apps' caps) -----------
+
+# (platform key, "ok" | "cap" | "unavailable") per page platform.
+Offers = tuple[tuple[str, str], ...]
+
+
+def presave_offers(release: Release) -> Offers:
+    """Whether each platform's pre-save can start: an active app with room ("ok"), active
+    apps all at their user cap ("cap": the page offers the email reminder instead), or
+    none ("unavailable": the button stays; the start sends the fan to the email form)."""
+    from fanloop.platforms.services import active_app, app_has_room
+
+    workspace = release.artist.workspace
+    offers: list[tuple[str, str]] = []
+    for platform in PLATFORMS:
+        app = active_app(workspace, platform.key)
+        offer = "unavailable" if app is None else ("ok" if app_has_room(app) else "cap")
+        offers.append((platform.key, offer))
+    return tuple(offers)
+
+
+def _presave_buttons(
+    release: Release, offers: Offers
+) -> tuple[list[tuple[PagePlatform, str]], list[tuple[PagePlatform, str]]]:
+    """(pre-save buttons, "full: get an email" links) for the page."""
+    states = dict(offers)
+    args = {"artist_slug": release.artist.slug, "release_slug": release.slug}
+    buttons: list[tuple[PagePlatform, str]] = []
+    full: list[tuple[PagePlatform, str]] = []
+    for platform, link in presave_links(release):
+        offer = states.get(platform.key, "ok")
+        if offer == "cap":
+            query = urlencode({"reason": "cap", "platform": platform.key})
+            full.append((platform, f"{reverse('campaigns:notify', kwargs=args)}?{query}"))
+        elif platform.key == "applemusic" and offer == "ok":
+            # Apple authorizes with MusicKit JS on its own page, not an OAuth redirect.
+            buttons.append((platform, f"{reverse('campaigns:apple_connect')}?release={release.pk}"))
+        else:
+            buttons.append((platform, link))
+    return buttons, full
+
+
+def page_context(
+    release: Release, state: PageState, preview: bool, offers: Offers | None = None
+) -> dict[str, Any]:
+    image = _image_url(release)
+    assets = inline_assets()
+    buttons, full = (
+        ([], [])
+        if state.live
+        else _presave_buttons(release, presave_offers(release) if offers is None else offers)
+    )
+    args = {"artist_slug": release.artist.slug, "release_slug": release.slug}
+    return {
+        "release": release,
+        "artist": release.artist,
+        "state": state,
+        "preview": preview,
+        "date_text": release_date_text(release, state.live),
+        "instant_ms": int(state.instant.timestamp() * 1000),
+        "description": _description(release, state.live),
+        "page_url": absolute(page_path(release)),
+        "image_path": image,
+        "image_url": absolute(image) if image else "",
+        "site_name": settings.SITE_NAME,
+        "listen_links": listen_links(release) if state.live else [],
+        "presave_links": buttons,
+        "presave_full": full,
+        "notify_path": reverse("campaigns:notify", kwargs=args),
+        "css": assets.css,
+        "js": assets.js,
+    }
+
+
+def render_page(
+    release: Release, state: PageState, preview: bool, offers: Offers | None = None
+) -> bytes:
+    # No request is passed: rendering must never touch the session or set a cookie.
+    context = page_context(release, state, preview, offers)
+    html = render_to_string("campaigns/release_page.html", context)
+    return html.encode()
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    body: bytes
+    etag: str
+    rendered_at: dt.datetime
+    last_modified: str  # rendered_at as an HTTP date
+    length: str  # Content-Length: without it the server falls back to chunked encoding
+
+
+def content_stamp(release: Release, offers: Offers | None = None) -> str:
+    """A short hash of every stored value the page shows (any process's edit changes it).
+
+    Hashing the values rather than trusting ``updated`` alone also catches
+    ``QuerySet.update()`` writes, which do not touch ``auto_now`` fields.
+    """
+    values = [str(getattr(release, name)) for name in RELEASE_FIELDS]
+    values += [str(getattr(release.artist, name)) for name in ARTIST_FIELDS]
+    values += [settings.SITE_URL, settings.SITE_NAME]
+    # Which pre-save buttons show depends on the platform apps' caps (``presave_offers``).
+    offers = presave_offers(release) if offers is None else offers
+    values += [f"{key}={offer}" for key, offer in offers]
+    return hashlib.blake2b("\x1f".join(values).encode(), digest_size=12).hexdigest()
+
+
+def cache_key(release: Release, stamp: str, state: PageState) -> str:
+    label = state.countdown.replace(" ", "_")
+    mode = "live" if state.live else f"pre:{int(state.instant.timestamp())}:{label}"
+    return f"{release.pk}:{stamp}:{mode}"
+
+
+class _Lru:
+    """A small thread-safe LRU dict: rendered pages of this process."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[str, RenderedPage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> RenderedPage | None:
+        with self._lock:
+            page = self._data.get(key)
+            if page is not None:
+                self._data.move_to_end(key)
+            return page
+
+    def put(self, key: str, page: RenderedPage) -> None:
+        with self._lock:
+            self._data[key] = page
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+_rendered = _Lru(RENDERED_PAGES)
+
+
+def public_page(
+    release: Release,
+    stamp: str,
+    state: PageState,
+    now: dt.datetime,
+    offers: Offers | None = None,
+) -> RenderedPage:
+    """The public (non-preview) page for ``state``, from this process's cache when possible."""
+    key = cache_key(release, stamp, state)
+    page = _rendered.get(key)
+    if page is None:
+        body = render_page(release, state, preview=False, offers=offers)
+        etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+        rendered_at = now.replace(microsecond=0)
+        last_modified = http_date(rendered_at.timestamp())
+        page = RenderedPage(body, etag, rendered_at, last_modified, str(len(body)))
+        _rendered.put(key, page)
+    return page
+
+
+# --- what this process knows about each public address -----------------------
+
+
+@dataclass(frozen=True)
+class KnownPage:
+    """A published release as last read from the database for one public address."""
+
+    release: Release
+    stamp: str
+    checked_at: float  # time.time() of that read
+    instants: dict[str, dt.datetime] = field(default_factory=dict)  # market → release instant
+    offers: Offers | None = None  # pre-save offers read with the release (None: read on render)
+
+    def instant_for(self, market: str) -> dt.datetime:
+        instant = self.instants.get(market)
+        if instant is None:
+            instant = self.instants[market] = self.release.instant_for_market(market or None)
+        return instant
+
+
+_known: dict[str, KnownPage] = {}
+
+
+def remember(path: str, release: Release) -> KnownPage:
+    # The caps are read with the release, so a freed slot shows within REVALIDATE_SECONDS.
+    offers = presave_offers(release)
+    known = KnownPage(release, content_stamp(release, offers), time.time(), offers=offers)
+    if len(_known) >= KNOWN_PAGES:  # crude bound: start again rather than grow forever
+        _known.clear()
+    _known[path] = known
+    return known
+
+
+def recall(path: str) -> KnownPage | None:
+    """The release at ``path`` if it was read less than ``REVALIDATE_SECONDS`` ago."""
+    known = _known.get(path)
+    if known is None or time.time() - known.checked_at >= REVALIDATE_SECONDS:
+        return None
+    return known
+
+
+def forget(release_id: int | None = None, artist_id: int | None = None) -> None:
+    """Drop what this process knows about a release or an artist's releases (after a save)."""
+    for path, known in list(_known.items()):
+        if known.release.pk == release_id or known.release.artist_id == artist_id:
+            _known.pop(path, None)
+
+
+def clear() -> None:
+    _known.clear()
+    _rendered.clear()
+
+
+def public_response(
+    request: HttpRequest, known: KnownPage, now: dt.datetime, member: bool = False
+) -> HttpResponseBase:
+    """The public page as an HTTP response: cache headers, validators, 304s, the page view."""
+    release = known.release
+    country = request_country(request)
+    state = page_state(release, country, now, known.instant_for(country))
+    if request.method == "GET":  # HEAD comes from link checkers, not fans
+        record_page_view(request, release, member=member, country=country, at=now)
+    page = public_page(release, known.stamp, state, now, known.offers)
+    response = HttpResponse(page.body, "text/html; charset=utf-8")
+    response["Cache-Control"] = f"public, max-age={max_age(state)}"
+    response["Content-Length"] = page.length
+    response["ETag"] = page.etag
+    response["Last-Modified"] = page.last_modified
+    # Also forbids framing (frame-ancestors), which X-Frame-Options would repeat.
+    response["Content-Security-Policy"] = inline_assets().csp
+    if release.release_mode == ReleaseMode.LOCAL_MIDNIGHT:
+        # The mode depends on the visitor's country: shared caches must keep one copy each.
+        response["Vary"] = country_header_name()
+    meta = request.META
+    if "HTTP_IF_NONE_MATCH" in meta or "HTTP_IF_MODIFIED_SINCE" in meta:
+        last_modified = int(page.rendered_at.timestamp())
+        conditional = get_conditional_response(
+            request, etag=page.etag, last_modified=last_modified, response=response
+        )
+        if conditional is not None:
+            return conditional
+    return response
+
+
+def country_header_name() -> str:
+    """HTTP_CF_IPCOUNTRY → Cf-Ipcountry (header names are case-insensitive)."""
+    return settings.COUNTRY_HEADER.removeprefix("HTTP_").replace("_", "-").title()
+
+
+def max_age(state: PageState) -> int:
+    """Browsers and CDNs may keep the page until the mode switch, never past it."""
+    if state.live:
+        return settings.PAGE_CACHE_SECONDS
+    return max(0, min(settings.PAGE_CACHE_SECONDS, state.seconds_left))

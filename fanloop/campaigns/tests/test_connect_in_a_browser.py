@@ -1,0 +1,60 @@
+"""A fan on a phone taps "Pre-save on Spotify" on the live release page, logs in and agrees
+at the emulated Spotify, and is back on the thank-you page. Real browser, real servers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from emulator.testing import AdminClient
+from fanloop.catalog.models import Release
+from fanloop.fans.models import PreSave
+from fanloop.platforms import services
+from fanloop.platforms.tests.app_factories import SPOTIFY_ID, SPOTIFY_SECRET
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_it_presaves_on_spotify_from_a_phone(
+    browser,
+    live_server,
+    admin: AdminClient,
+    platform_settings,
+    release: Release,
+    workspace,
+    artifacts: Path,
+) -> None:
+    # The redirect URI is built from SITE_URL: it must be the live server's address.
+    platform_settings.SITE_URL = live_server.url
+    admin.app(
+        platform="spotify",
+        client_id=SPOTIFY_ID,
+        client_secret=SPOTIFY_SECRET,
+        redirect_uris=[f"{live_server.url}/connect/spotify/callback"],
+        mode="development",
+    )
+    admin.user(platform="spotify", id="phonefan", email="phone@example.org", country="GB")
+    services.create_app(
+        workspace, "spotify", name="Main", client_id=SPOTIFY_ID, client_secret=SPOTIFY_SECRET
+    )
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/nova-lights/midnight-signal")
+    page.get_by_role("link", name="Pre-save on Spotify").click()
+    page.wait_for_url(f"{admin.base_url}/**")
+    page.locator("input[name=email]").fill("phone@example.org")
+    page.locator("input[name=password]").fill("x")
+    page.locator("form button[type=submit], form input[type=submit]").first.click()
+    page.locator("#auth-accept").click()
+    page.wait_for_url(f"{live_server.url}/nova-lights/midnight-signal/thanks")
+    assert page.locator("h1").inner_text() == "You're all set"
+    assert "will be in your Spotify library on 15 March 2030" in page.content()
+    page.screenshot(path=str(artifacts / "presave-spotify-phone-thanks.png"), full_page=True)
+    context.close()
+    presave = PreSave.objects.get()
+    assert presave.platform == "spotify"
+    assert presave.connection is not None
+    assert presave.connection.platform_user_id == "phonefan"

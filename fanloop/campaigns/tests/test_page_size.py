@@ -1,0 +1,38 @@
+"""The page, with its inline CSS and JS, stays within 30 KB gzipped (artwork excluded)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+
+import pytest
+import time_machine
+from django.test import Client
+
+from fanloop.catalog.models import Release
+
+BUDGET = 30 * 1024
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [dt.datetime(2030, 3, 1, tzinfo=dt.UTC), dt.datetime(2030, 4, 1, tzinfo=dt.UTC)],
+    ids=["pre-release", "post-release"],
+)
+def test_it_fits_the_size_budget_at_its_largest(release: Release, moment: dt.datetime) -> None:
+    release.title = "T" * 200
+    release.description = ("All platforms, longest texts: " + "x" * 70 + "\n") * 20
+    release.label_line = "L" * 200
+    release.apple_music_album_id = "1440857781"
+    release.artwork.name = "artwork/" + "a" * 80 + ".jpg"
+    release.save()
+    artist = release.artist
+    artist.name = "N" * 120
+    artist.save()
+    with time_machine.travel(moment, tick=False):
+        body = Client().get("/nova-lights/midnight-signal").content
+    assert len(gzip.compress(body)) <= BUDGET
+    # The page makes no other request than its artwork: no stylesheet, no script file.
+    html = body.decode()
+    assert '<link rel="stylesheet"' not in html
+    assert "<script src" not in html
