@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from emulator.testing import AdminClient
+from emulator.testing import AdminClient, answer_consent
 from fanloop.catalog.models import Release
 from fanloop.platforms import services
 from fanloop.platforms.models import PlatformApp
@@ -30,27 +29,6 @@ from fanloop.platforms.tests.app_factories import (
 )
 
 SITE = "http://testserver"
-
-
-class _Form(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.action: str | None = None
-        self.hidden: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form" and self.action is None:
-            self.action = a.get("action", "")
-        elif tag == "input" and a.get("type") == "hidden":
-            self.hidden[a["name"]] = a.get("value", "")
-
-
-def _form(html: str) -> _Form:
-    form = _Form()
-    form.feed(html)
-    assert form.action is not None, html
-    return form
 
 
 @dataclass
@@ -67,22 +45,7 @@ class Flow:
 
     def authorize(self, location: str, email: str, agree: bool = True) -> dict[str, str]:
         """At the emulator: log in, answer the consent page; the callback's query."""
-        r = self.browser.get(location)
-        assert r.status_code == 200, (r.status_code, r.text)
-        if 'name="email"' in r.text:
-            form = _form(r.text)
-            r = self.browser.post(
-                urljoin(location, form.action),
-                data={**form.hidden, "email": email, "password": "x"},
-            )
-            assert r.status_code == 303, r.text
-            r = self.browser.get(urljoin(location, r.headers["location"]))
-        if r.status_code == 200:
-            form = _form(r.text)
-            data = {**form.hidden, "action": "accept" if agree else "cancel"}
-            r = self.browser.post(urljoin(location, form.action), data=data)
-        assert r.status_code in (302, 303), (r.status_code, r.text)
-        back = r.headers["location"]
+        back = answer_consent(self.browser, location, email, agree=agree)
         assert back.startswith(f"{SITE}/connect/"), back
         return {k: v[0] for k, v in parse_qs(urlsplit(back).query).items()}
 

@@ -4,13 +4,12 @@ pages like a browser (real HTML forms over HTTP), and read its request counters.
 from __future__ import annotations
 
 import datetime as dt
-from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlparse
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from emulator.testing import AdminClient
+from emulator.testing import AdminClient, answer_consent
 from fanloop.platforms.base import Tokens
 
 REDIRECT = "http://127.0.0.1:9/connect/callback"
@@ -131,47 +130,10 @@ def route_count(admin: AdminClient, route: str) -> int:
     return sum(admin.stats()["requests"].get(route, {}).values())
 
 
-class _Form(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.action: str | None = None
-        self.hidden: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form" and self.action is None:
-            self.action = a.get("action", "")
-        elif tag == "input" and a.get("type") == "hidden":
-            self.hidden[a["name"]] = a.get("value", "")
-
-
-def _form(html: str) -> _Form:
-    form = _Form()
-    form.feed(html)
-    assert form.action is not None, html
-    return form
-
-
 def authorize_in_browser(
     browser: httpx.Client, authorize_url: str, email: str, agree: bool = True
 ) -> dict[str, str]:
     """Open the authorize URL, log in, answer the consent page; the callback's query."""
-    r = browser.get(authorize_url)
-    assert r.status_code == 200, (r.status_code, r.text)
-    if 'name="email"' in r.text:
-        form = _form(r.text)
-        r = browser.post(
-            urljoin(authorize_url, form.action),
-            data={**form.hidden, "email": email, "password": "x"},
-        )
-        assert r.status_code == 303, r.text
-        r = browser.get(urljoin(authorize_url, r.headers["location"]))
-    if r.status_code == 200:
-        form = _form(r.text)
-        assert 'id="auth-accept"' in r.text, r.text
-        data = {**form.hidden, "action": "accept" if agree else "cancel"}
-        r = browser.post(urljoin(authorize_url, form.action), data=data)
-    assert r.status_code in (302, 303), (r.status_code, r.text)
-    location = r.headers["location"]
+    location = answer_consent(browser, authorize_url, email, agree=agree)
     assert location.startswith(REDIRECT), location
     return {k: v[0] for k, v in parse_qs(urlparse(location).query).items()}
