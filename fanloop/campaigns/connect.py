@@ -168,7 +168,7 @@ def problem(
         request=request,
     )
     response = HttpResponse(html, HTML, status=status)
-    response["Content-Security-Policy"] = pages.inline_assets().csp
+    response["Content-Security-Policy"] = pages.page_csp()
     return _no_store(response)
 
 

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -46,7 +46,7 @@ REVALIDATE_SECONDS = 1.0
 RELEASE_FIELDS = (
     "title", "slug", "release_type", "artwork", "label_line", "description", "release_mode",
     "release_date", "release_time", "release_time_zone", "spotify_album_id",
-    "apple_music_album_id", "deezer_album_id", "published", "updated",
+    "apple_music_album_id", "deezer_album_id", "published", "updated", "consents_upfront",
 )  # fmt: skip
 ARTIST_FIELDS = ("name", "slug", "image", "spotify_url", "apple_music_url", "deezer_url")
 
@@ -133,7 +133,7 @@ def inline_assets() -> InlineAssets:
     csp = (
         "default-src 'none'; "
         f"style-src {digest(css)}; script-src {digest(js)}; "
-        "img-src 'self' https: data:; form-action 'self'; base-uri 'none'; "
+        "img-src 'self' https: data:; form-action {form_action}; base-uri 'none'; "
         "frame-ancestors 'none'"
     )
     return InlineAssets(mark_safe(css), mark_safe(js), csp)
@@ -205,6 +205,31 @@ def _presave_buttons(
     return buttons, full
 
 
+def upfront_consents(release: Release) -> list[tuple[str, str]]:
+    """(query name, exact wording) of the consents a release asks before the login."""
+    from fanloop.fans.consents import render
+    from fanloop.fans.models import ConsentKind
+
+    kinds = (("follow", ConsentKind.FOLLOW), ("forever", ConsentKind.FOREVER_SAVE))
+    return [(name, render(kind, release.artist.name)[1]) for name, kind in kinds]
+
+
+def form_action_sources() -> str:
+    """Where the page's forms may lead: itself, and the platforms' authorize pages that the
+    pre-save start redirects to (browsers apply form-action to that redirect too)."""
+    origins = {"'self'"}
+    for url in (settings.SPOTIFY_ACCOUNTS_URL, settings.DEEZER_CONNECT_URL):
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            origins.add(f"{parts.scheme}://{parts.netloc}")
+    return " ".join(sorted(origins))
+
+
+def page_csp() -> str:
+    """The public pages' Content-Security-Policy (inline assets by hash, no other scripts)."""
+    return inline_assets().csp.replace("{form_action}", form_action_sources())
+
+
 def page_context(
     release: Release, state: PageState, preview: bool, offers: Offers | None = None
 ) -> dict[str, Any]:
@@ -231,6 +256,11 @@ def page_context(
         "listen_links": listen_links(release) if state.live else [],
         "presave_links": buttons,
         "presave_full": full,
+        "upfront_consents": (
+            upfront_consents(release) if release.consents_upfront and not state.live else []
+        ),
+        # The same buttons as form submits: the form carries the release and the choices.
+        "presave_actions": [(platform, link.split("?", 1)[0]) for platform, link in buttons],
         "notify_path": reverse("campaigns:notify", kwargs=args),
         "css": assets.css,
         "js": assets.js,
@@ -395,7 +425,7 @@ def public_response(
     response["ETag"] = page.etag
     response["Last-Modified"] = page.last_modified
     # Also forbids framing (frame-ancestors), which X-Frame-Options would repeat.
-    response["Content-Security-Policy"] = inline_assets().csp
+    response["Content-Security-Policy"] = page_csp()
     if release.release_mode == ReleaseMode.LOCAL_MIDNIGHT:
         # The mode depends on the visitor's country: shared caches must keep one copy each.
         response["Vary"] = country_header_name()

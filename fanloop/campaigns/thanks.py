@@ -238,7 +238,7 @@ def _render(
         request=request,
     )
     response = HttpResponse(html, HTML, status=status)
-    response["Content-Security-Policy"] = pages.inline_assets().csp
+    response["Content-Security-Policy"] = pages.page_csp()
     return _private(response)
 
 

@@ -223,6 +223,14 @@ class ReleaseForm(forms.Form):
         widget=_link_input("https://www.deezer.com/album/…"),
     )
 
+    consents_upfront = forms.BooleanField(
+        label="Ask for consents on the release page",
+        required=False,
+        help_text="Off (recommended): fans pre-save with the fewest permissions and are "
+        "offered “follow the artist” and “save future releases” on the thank-you page. "
+        "On: unticked checkboxes for both appear next to the pre-save buttons.",
+    )
+
     def __init__(self, *args: Any, artists: QuerySet[Artist], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         artist_field = self.fields["artist"]
@@ -280,6 +288,7 @@ class ReleaseForm(forms.Form):
             "spotify_album_id": data["spotify_album_id"],
             "apple_music_album_id": data["apple_music_album_id"],
             "deezer_album_id": data["deezer_album_id"],
+            "consents_upfront": bool(data.get("consents_upfront")),
         }
         if data.get("release_time") is not None:
             fields["release_time"] = data["release_time"]

@@ -96,6 +96,15 @@ class Release(models.Model):
     apple_music_album_id = models.CharField(max_length=40, blank=True)
     deezer_album_id = models.CharField(max_length=40, blank=True)
 
+    # Progressive by default: follow and future-release consents are offered on the
+    # thank-you page. When on, the release page asks for them before the platform login.
+    consents_upfront = models.BooleanField(
+        "ask for consents on the release page",
+        default=False,
+        help_text="Show “follow the artist” and “save future releases” checkboxes next to "
+        "the pre-save buttons. Off: they are offered on the thank-you page, after the "
+        "pre-save, which asks fans for fewer permissions up front.",
+    )
     published = models.BooleanField(default=False)
     short_code = models.CharField(max_length=12, unique=True, default=new_short_code)
     created = models.DateTimeField(default=timezone.now)

@@ -93,6 +93,7 @@ class ReleaseFields(TypedDict, total=False):
     spotify_album_id: str  # an id or a pasted album link
     apple_music_album_id: str
     deezer_album_id: str
+    consents_upfront: bool
 
 
 class TrackInput(TypedDict, total=False):
@@ -389,6 +390,8 @@ def _release_text_fields(errors: _Errors, release: Release, fields: Mapping[str,
 
 
 def _release_choices(errors: _Errors, release: Release, fields: Mapping[str, Any]) -> None:
+    if "consents_upfront" in fields:
+        release.consents_upfront = bool(fields["consents_upfront"])
     if "release_type" in fields:
         release.release_type = fields["release_type"]
         if release.release_type not in ReleaseType.values:

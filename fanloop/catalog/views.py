@@ -252,6 +252,7 @@ def _release_initial(release: Release) -> dict[str, Any]:
         "spotify_album_id": release.spotify_album_id,
         "apple_music_album_id": release.apple_music_album_id,
         "deezer_album_id": release.deezer_album_id,
+        "consents_upfront": release.consents_upfront,
     }
 
 

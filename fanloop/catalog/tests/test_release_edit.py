@@ -128,3 +128,15 @@ def test_local_mode_forgets_a_stale_time(release):
     update_release(release, {"release_mode": "local"})
     release.refresh_from_db()
     assert release.release_time == dt.time(0, 0)
+
+
+def test_it_turns_upfront_consents_on_and_off(editor_client, release):
+    assert not release.consents_upfront  # progressive by default
+    content = editor_client.get(_url(release)).content.decode()
+    assert "Ask for consents on the release page" in content
+    editor_client.post(_url(release), _post_data(release, consents_upfront="on"))
+    release.refresh_from_db()
+    assert release.consents_upfront
+    editor_client.post(_url(release), _post_data(release))
+    release.refresh_from_db()
+    assert not release.consents_upfront
