@@ -45,7 +45,7 @@ def test_it_points_apple_music_to_musickit_when_an_app_exists(release: Release) 
     assert f'href="/connect/applemusic?release={release.pk}"' in after
 
 
-def test_it_links_the_email_form_to_the_notify_page(release: Release) -> None:
+def test_it_links_to_the_notify_page(release: Release) -> None:
     with time_machine.travel(dt.datetime(2030, 3, 1, tzinfo=dt.UTC), tick=False):
         html = Client().get(PAGE).content.decode()
-    assert 'action="/nova-lights/midnight-signal/notify" method="get"' in html
+    assert 'href="/nova-lights/midnight-signal/notify"' in html
