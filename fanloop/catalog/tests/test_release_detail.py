@@ -46,3 +46,10 @@ def test_viewers_see_no_edit_buttons(viewer_client, release):
 def test_editors_see_publish(editor_client, release):
     content = editor_client.get(_url(release)).content.decode()
     assert f"/releases/{release.pk}/publish/" in content
+
+
+def test_it_links_to_the_fans_pages_of_the_release(viewer_client, release):
+    ws = release.artist.workspace.slug
+    content = viewer_client.get(f"/w/{ws}/releases/{release.pk}/").content.decode()
+    assert f'href="/w/{ws}/fans/presaves/?release={release.pk}"' in content
+    assert f'href="/w/{ws}/fans/reconnect/?release={release.pk}"' in content
