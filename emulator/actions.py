@@ -207,9 +207,10 @@ def _artist_of(state: State, platform: str, key: str) -> Any:
     return None
 
 
-def save_items(state: State, user: User, keys: list[str]) -> None:
+def save_items(state: State, user: User, keys: list[str], now: float | None = None) -> None:
     """Add items to a library and count one save operation per item (even if already there)."""
-    now = state.clock.now()
+    if now is None:
+        now = state.clock.now()
     library = user.library
     record = state.stats.saved
     for key in keys:
