@@ -172,14 +172,12 @@ class SpotifyApi:
         return needed
 
     def _check_exists(
-        self, kinds_ids: list[tuple[str, str]], market: str, now: float | None = None
+        self, kinds_ids: list[tuple[str, str]], market: str, now: float
     ) -> Response | None:
         """404 for unknown or not-yet-released catalog items (config: library_unknown_ids)."""
         if self.state.config.library_unknown_ids != "error":
             return None
         catalog = self.state.catalog
-        if now is None:
-            now = self.state.clock.now()
         for kind, item_id in kinds_ids:
             if kind == "album":
                 album = catalog.album("spotify", item_id)
@@ -192,6 +190,26 @@ class SpotifyApi:
             elif kind == "artist" and catalog.artist("spotify", item_id) is None:
                 return spotify_error(404, "non existing id")
         return None
+
+    def _apply_write(
+        self,
+        user: User,
+        keys: list[str],
+        must_exist: list[tuple[str, str]],
+        remove: bool,
+        ok: Response,
+    ) -> Response:
+        """The tail of every library write: remove, or check existence then save (one
+        clock reading for both)."""
+        if remove:
+            remove_items(self.state, user, keys)
+            return ok
+        now = self.state.clock.now()
+        missing = self._check_exists(must_exist, user.country, now)
+        if missing is not None:
+            return missing
+        save_items(self.state, user, keys, now)
+        return ok
 
     async def _library_write(self, req: Request, remove: bool) -> Response:
         # The hot path of every delivery benchmark: one pass over the URIs for scopes and
@@ -210,15 +228,8 @@ class SpotifyApi:
             if scope not in granted:
                 return spotify_error(403, "Insufficient client scope")
         keys = [uri for uri, _k, _i in parsed]
-        if remove:
-            remove_items(self.state, user, keys)
-            return OK_EMPTY_OBJECT
-        now = self.state.clock.now()
-        missing = self._check_exists([(k, i) for _u, k, i in parsed], user.country, now)
-        if missing is not None:
-            return missing
-        save_items(self.state, user, keys, now)
-        return OK_EMPTY_OBJECT
+        must_exist = [(k, i) for _u, k, i in parsed]
+        return self._apply_write(user, keys, must_exist, remove, OK_EMPTY_OBJECT)
 
     async def library_save(self, req: Request) -> Response:
         return await self._library_write(req, remove=False)
@@ -284,14 +295,7 @@ class SpotifyApi:
             return ids
         kind = self._legacy_kind(req)
         keys = [f"spotify:{kind}:{i}" for i in ids]
-        if remove:
-            remove_items(self.state, user, keys)
-            return OK_NO_BODY
-        missing = self._check_exists([(kind, i) for i in ids], user.country)
-        if missing is not None:
-            return missing
-        save_items(self.state, user, keys)
-        return OK_NO_BODY
+        return self._apply_write(user, keys, [(kind, i) for i in ids], remove, OK_NO_BODY)
 
     async def legacy_save(self, req: Request) -> Response:
         return await self._legacy_write(req, remove=False)
@@ -332,15 +336,9 @@ class SpotifyApi:
         keys = [f"spotify:{kind}:{i}" for i in ids if i]
         if not keys:
             return spotify_error(400, "Missing required field: ids")
-        if remove:
-            remove_items(self.state, user, keys)
-            return NO_CONTENT
-        if kind == "artist":
-            missing = self._check_exists([("artist", i) for i in ids], user.country)
-            if missing is not None:
-                return missing
-        save_items(self.state, user, keys)
-        return NO_CONTENT
+        # Users being followed are not catalog items: only artists must exist.
+        must_exist = [("artist", i) for i in ids] if kind == "artist" else []
+        return self._apply_write(user, keys, must_exist, remove, NO_CONTENT)
 
     async def following_save(self, req: Request) -> Response:
         return await self._following_write(req, remove=False)
