@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+
+from fanloop.lib.mail import send_templated
 
 if TYPE_CHECKING:
     from fanloop.accounts.models import Invitation
@@ -18,15 +18,7 @@ if TYPE_CHECKING:
 
 def send(name: str, to: str, context: dict[str, Any]) -> None:
     """Render the ``name`` template triple and send it; errors reach the caller."""
-    context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
-    prefix = f"accounts/emails/{name}"
-    # A newline in a subject would break the header, whatever the template produces.
-    subject = " ".join(render_to_string(f"{prefix}-subject.txt", context).split())
-    text = render_to_string(f"{prefix}-body-text.txt", context)
-    html = render_to_string(f"{prefix}-body-html.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    send_templated(f"accounts/emails/{name}", to, context)
 
 
 def send_invitation(invitation: Invitation) -> None:

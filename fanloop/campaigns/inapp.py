@@ -17,9 +17,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -30,6 +28,7 @@ from fanloop.campaigns.links import BY_KEY, page_path
 from fanloop.campaigns.notify import fan_page, public_release, rate_limited
 from fanloop.catalog.models import Release
 from fanloop.fans.services import normalize_email
+from fanloop.lib.mail import send_templated
 
 log = logging.getLogger(__name__)
 
@@ -199,12 +198,5 @@ def send_link_email(to: str, release: Release, platform: str) -> None:
         "platform": BY_KEY[platform],
         "presave_url": settings.SITE_URL + presave_start(release, platform),
         "page_url": settings.SITE_URL + page_path(release),
-        "site_name": settings.SITE_NAME,
     }
-    prefix = "campaigns/inapp_email"
-    subject = " ".join(render_to_string(f"{prefix}_subject.txt", context).split())
-    text = render_to_string(f"{prefix}_body.txt", context)
-    html = render_to_string(f"{prefix}_body.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    send_templated("campaigns/emails/inapp-link", to, context)

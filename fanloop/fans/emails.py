@@ -9,21 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+
+from fanloop.lib.mail import send_templated
 
 
 def send(name: str, to: str, context: dict[str, Any]) -> None:
     """Render the ``name`` template triple and send it; errors reach the caller."""
-    context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
-    prefix = f"fans/emails/{name}"
-    # A newline in a subject would break the header, whatever the template produces.
-    subject = " ".join(render_to_string(f"{prefix}-subject.txt", context).split())
-    text = render_to_string(f"{prefix}-body-text.txt", context)
-    html = render_to_string(f"{prefix}-body-html.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    send_templated(f"fans/emails/{name}", to, context)
 
 
 def send_email_confirmation(
