@@ -214,11 +214,10 @@ def upfront_consents(release: Release) -> list[tuple[str, str]]:
     return [(name, render(kind, release.artist.name)[1]) for name, kind in kinds]
 
 
-def form_action_sources() -> str:
-    """Where the page's forms may lead: itself, and the platforms' authorize pages that the
-    pre-save start redirects to (browsers apply form-action to that redirect too)."""
+@functools.lru_cache(maxsize=8)
+def _form_action_sources(*authorize_urls: str) -> str:
     origins = {"'self'"}
-    for url in (settings.SPOTIFY_ACCOUNTS_URL, settings.DEEZER_CONNECT_URL):
+    for url in authorize_urls:
         parts = urlsplit(url)
         if parts.scheme in ("http", "https") and parts.netloc:
             origins.add(f"{parts.scheme}://{parts.netloc}")
@@ -226,8 +225,14 @@ def form_action_sources() -> str:
 
 
 def page_csp() -> str:
-    """The public pages' Content-Security-Policy (inline assets by hash, no other scripts)."""
-    return inline_assets().csp.replace("{form_action}", form_action_sources())
+    """The public pages' Content-Security-Policy (inline assets by hash, no other scripts).
+
+    Forms may lead to the page itself and to the platforms' authorize pages that the
+    pre-save start redirects to (browsers apply form-action to that redirect too). Cached
+    per configured URL pair: this runs on every public page response.
+    """
+    sources = _form_action_sources(settings.SPOTIFY_ACCOUNTS_URL, settings.DEEZER_CONNECT_URL)
+    return inline_assets().csp.replace("{form_action}", sources)
 
 
 def page_context(
