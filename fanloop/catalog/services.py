@@ -299,6 +299,39 @@ def update_artist(artist: Artist, **fields: Unpack[ArtistFields]) -> Artist:
     return _save_artist(artist, fields, creating=False)
 
 
+def _save_with_image(
+    errors: _Errors,
+    obj: Artist | Release,
+    fields: Mapping[str, Any],
+    field: str,
+    label: str,
+    after_save: Callable[[], None] | None = None,
+) -> None:
+    """Check the uploaded image with every other error, save the row and the new file
+    together, then delete the replaced file once the transaction commits."""
+    new_files: dict[str, ContentFile[bytes]] = {}
+    old_name = getattr(obj, field).name if obj.pk else ""
+    if field in fields and fields[field] is not None:
+        content = _processed_image(errors, field, fields[field], label)
+        if content is not None:
+            new_files[field] = content
+    errors.raise_if_any()
+
+    if field in fields and fields[field] is None:
+        setattr(obj, field, "")
+    try:
+        _save_with_files(obj, new_files)
+    except IntegrityError:
+        # Two people took the same address at the same moment: the database decided.
+        raise ValidationError(
+            {"slug": ValidationError("This address was just taken; choose another.")}
+        ) from None
+    if after_save is not None:
+        after_save()
+    if field in fields and old_name and old_name != getattr(obj, field).name:
+        _delete_files_on_commit([old_name])
+
+
 def _save_artist(artist: Artist, fields: Mapping[str, Any], *, creating: bool) -> Artist:
     _reject_unknown(fields, ArtistFields)
     errors = _Errors()
@@ -323,25 +356,7 @@ def _save_artist(artist: Artist, fields: Mapping[str, Any], *, creating: bool) -
             setattr(artist, url_field, ref.url)
             setattr(artist, id_field, ref.id)
 
-    new_files: dict[str, ContentFile[bytes]] = {}
-    old_image = artist.image.name if artist.pk else ""
-    if "image" in fields and fields["image"] is not None:
-        content = _processed_image(errors, "image", fields["image"], "Artist image")
-        if content is not None:
-            new_files["image"] = content
-    errors.raise_if_any()
-
-    if "image" in fields and fields["image"] is None:
-        artist.image = ""
-    try:
-        _save_with_files(artist, new_files)
-    except IntegrityError:
-        # Two people took the same address at the same moment: the database decided.
-        raise ValidationError(
-            {"slug": ValidationError("This address was just taken; choose another.")}
-        ) from None
-    if "image" in fields and old_image and old_image != artist.image.name:
-        _delete_files_on_commit([old_image])
+    _save_with_image(errors, artist, fields, "image", "Artist image")
     return artist
 
 
@@ -488,26 +503,11 @@ def _save_release(
     _release_ids(errors, release, fields)
     cleaned_tracks = None if tracks is None else _clean_tracks(errors, tracks)
 
-    new_files: dict[str, ContentFile[bytes]] = {}
-    old_artwork = release.artwork.name if release.pk else ""
-    if "artwork" in fields and fields["artwork"] is not None:
-        content = _processed_image(errors, "artwork", fields["artwork"], "Artwork")
-        if content is not None:
-            new_files["artwork"] = content
-    errors.raise_if_any()
+    def write_tracks() -> None:
+        if cleaned_tracks is not None:
+            _write_tracks(release, cleaned_tracks)
 
-    if "artwork" in fields and fields["artwork"] is None:
-        release.artwork = ""
-    try:
-        _save_with_files(release, new_files)
-    except IntegrityError:
-        raise ValidationError(
-            {"slug": ValidationError("This address was just taken; choose another.")}
-        ) from None
-    if cleaned_tracks is not None:
-        _write_tracks(release, cleaned_tracks)
-    if "artwork" in fields and old_artwork and old_artwork != release.artwork.name:
-        _delete_files_on_commit([old_artwork])
+    _save_with_image(errors, release, fields, "artwork", "Artwork", after_save=write_tracks)
     return release
 
 
