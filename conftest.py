@@ -118,3 +118,29 @@ def browser() -> Iterator[Browser]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# --- durable workflows -----------------------------------------------------
+@pytest.fixture
+def dbos_runtime(transactional_db: None, tmp_path: Path) -> Iterator[None]:
+    """DBOS launched in this process with every fanloop workflow registered, on a fresh
+    SQLite system database; destroyed after the test. Workflow threads use their own
+    database connections, so tests using it see committed data only (transactional_db)."""
+    from dbos import DBOS
+
+    from fanloop.ops.worker import register_workflows
+
+    register_workflows()
+    DBOS(
+        config={
+            "name": "fanloop",
+            "system_database_url": f"sqlite:///{tmp_path / 'dbos.sqlite3'}",
+            "executor_id": "test-worker",
+            "log_level": "WARNING",
+        }
+    )
+    DBOS.launch()
+    try:
+        yield
+    finally:
+        DBOS.destroy(destroy_registry=False)

@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     "fanloop.analytics",
     "fanloop.platforms",
     "fanloop.fans",
+    "fanloop.fulfillment",
+    "fanloop.messaging",
+    "fanloop.flows",
     "fanloop.ops",
 ]
 
@@ -136,6 +139,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 _test_suffix = env_str("FANLOOP_TEST_DB_SUFFIX", "")
 if _test_suffix:  # a fresh PostgreSQL database per test run
     DATABASES["default"]["TEST"] = {"NAME": f"test_fanloop_{_test_suffix}"}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not Django's shared-cache in-memory database: worker threads and processes
+    # (DBOS workflows, killed-and-restarted workers) must see the same data and wait on
+    # its lock instead of failing with "database table is locked".
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_fanloop.sqlite3")}
 # DBOS keeps its system tables apart from Django's so they never wait on one writer lock.
 DBOS_SYSTEM_DATABASE_URL = env_str(
     "DBOS_SYSTEM_DATABASE_URL", f"sqlite:///{DATA_DIR / 'dbos.sqlite3'}"

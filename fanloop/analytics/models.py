@@ -98,3 +98,55 @@ class DailySalt(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+class FanEventKind(models.TextChoices):
+    """What happened to one fan: the triggers of growth flows and the inputs of analytics."""
+
+    PRESAVED = "presaved", "Pre-saved"
+    EMAIL_SUBSCRIBED = "email_subscribed", "Subscribed to emails"
+    FOREVER_SAVE_OPTIN = "forever_save_optin", "Opted in to forever save"
+    RELEASE_LIVE = "release_live", "Release live for the fan"
+    NEW_RELEASE_DETECTED = "new_release_detected", "New release detected"
+    DELIVERY_SUCCEEDED = "delivery_succeeded", "Release-day save delivered"
+    DELIVERY_FAILED = "delivery_failed", "Release-day save failed"
+    NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+    SAVED = "saved", "Saved (one-click or API)"
+    FOLLOWED = "followed", "Followed the artist"
+    SAVE_VERIFIED = "save_verified", "Save verified"
+    SAVE_MISSING = "save_missing", "Save not found on the platform"
+    SAVE_KEPT_7D = "save_kept_7d", "Save kept 7 days"
+    SAVE_KEPT_30D = "save_kept_30d", "Save kept 30 days"
+    FOLLOW_VERIFIED = "follow_verified", "Follow verified"
+    EMAIL_SENT = "email_sent", "Email sent"
+    EMAIL_OPENED = "email_opened", "Email opened"
+    EMAIL_CLICKED = "email_clicked", "Email link clicked"
+    EMAIL_BOUNCED = "email_bounced", "Email bounced"
+    EMAIL_COMPLAINED = "email_complained", "Spam complaint"
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+    JOINED_SEGMENT = "joined_segment", "Joined a segment"
+
+
+class FanEvent(models.Model):
+    """One thing that happened to a fan. ``key`` makes every write idempotent: a step that
+    runs twice (a retried workflow step, a re-sent webhook) records its event once."""
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="+")
+    fan = models.ForeignKey("fans.Fan", models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30, choices=FanEventKind.choices)
+    artist = models.ForeignKey(Artist, models.CASCADE, null=True, blank=True, related_name="+")
+    release = models.ForeignKey(Release, models.CASCADE, null=True, blank=True, related_name="+")
+    platform = models.CharField(max_length=20, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    key = models.CharField(max_length=200, unique=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["fan", "kind", "created"], name="fanevent_fan_kind"),
+            models.Index(fields=["workspace", "kind", "created"], name="fanevent_ws_kind"),
+            models.Index(fields=["id", "kind"], name="fanevent_id_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of fan {self.fan_id}"

@@ -20,6 +20,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from fanloop.analytics.fan_events import record_fan_event
+from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.fans import consents, emails, links
 from fanloop.fans.links import InvalidLink
 from fanloop.fans.models import (
@@ -295,6 +297,7 @@ def merge_fans(*, into: Fan, other: Fan) -> Fan:
             else:
                 PreSave.objects.filter(pk=presave.pk).update(fan=into)
         Consent.objects.filter(fan=other).update(fan=into)
+        FanEvent.objects.filter(fan=other).update(fan=into)
         email, confirmed = other.email, other.email_confirmed_at
         for name in ("display_name", "country"):
             if not getattr(into, name):
@@ -352,6 +355,13 @@ def record_presave(
                 presave = PreSave.objects.create(
                     release=release, fan=fan, platform=platform, connection=connection, **values
                 )
+                record_fan_event(
+                    fan,
+                    FanEventKind.PRESAVED,
+                    key=f"presave:{presave.pk}",
+                    release=release,
+                    platform=platform,
+                )
             return presave, True
         except IntegrityError:
             if attempt:
@@ -403,7 +413,7 @@ def record_consent(
         _same_workspace(fan, artist.workspace_id, "the artist")
     version, text = consents.render(consent_kind, _sender_name(fan, artist))
     now = timezone.now()
-    return Consent.objects.create(
+    consent = Consent.objects.create(
         fan=fan,
         kind=consent_kind,
         granted=granted,
@@ -414,6 +424,13 @@ def record_consent(
         confirmed_at=now if (granted and confirmed and consent_kind == ConsentKind.EMAIL) else None,
         created=now,
     )
+    if granted and consent_kind == ConsentKind.FOREVER_SAVE:
+        record_fan_event(
+            fan, FanEventKind.FOREVER_SAVE_OPTIN, key=f"consent:{consent.pk}", artist=artist
+        )
+    elif consent_kind == ConsentKind.EMAIL and consent.confirmed_at is not None:
+        record_fan_event(fan, FanEventKind.EMAIL_SUBSCRIBED, key=f"consent:{consent.pk}")
+    return consent
 
 
 def consent_is_active(consent: Consent | None) -> bool:
@@ -578,6 +595,8 @@ def confirm_email(token: str) -> Fan:
             if c.kind == ConsentKind.EMAIL and c.granted and c.confirmed_at is None
         ]
         Consent.objects.filter(pk__in=pending).update(confirmed_at=now)
+        for pk in pending:
+            record_fan_event(fan, FanEventKind.EMAIL_SUBSCRIBED, key=f"consent:{pk}")
     return fan
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import signal
@@ -33,8 +34,20 @@ def beat(executor_id: str) -> None:
     )
 
 
+# Modules whose import registers DBOS workflows, queues and schedules. DBOS needs every
+# workflow registered before launch, in every process that runs or recovers them.
+WORKFLOW_MODULES = ("fanloop.fulfillment.workflows", "fanloop.flows.engine")
+
+
+def register_workflows() -> None:
+    for module in WORKFLOW_MODULES:
+        importlib.import_module(module)
+
+
 def launch_dbos(executor_id: str) -> None:
     from dbos import DBOS
+
+    register_workflows()
 
     DBOS(
         config={

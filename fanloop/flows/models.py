@@ -1,0 +1,178 @@
+"""Growth flows: versioned definitions, one journey per fan, and the step log.
+
+A ``FlowVersion`` is immutable once a journey has started on it; editing a flow creates a
+new version, and each journey stays on the version it started on.
+
+Steps are JSON objects in ``FlowVersion.steps`` (validated by ``fanloop.flows.steps``):
+
+    {"id": "w1", "type": "wait", "duration_s": 172800}
+    {"id": "w2", "type": "wait", "until_time": "10:00"}              # fan's time zone
+    {"id": "w3", "type": "wait", "event": "saved", "timeout_s": 86400}
+    {"id": "c1", "type": "condition", "check": "has_saved", "negate": true,
+     "if_false": "exit"}                        # or "next", or {"goto": "<step id>"}
+        checks: has_saved (verified), is_following, engagement_at_least (value),
+                platform (value), country (value), consent (value: kind), segment (value)
+    {"id": "e1", "type": "email", "template": <EmailTemplate id>}
+    {"id": "t1", "type": "tag", "tag": "superfan"}
+    {"id": "a1", "type": "api_save"}  /  {"id": "a2", "type": "api_follow"}
+    {"id": "h1", "type": "webhook", "url": "https://…"}
+
+The goal (an event kind, e.g. "followed") ends the journey whenever it happens.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from fanloop.accounts.models import Workspace
+from fanloop.analytics.models import FanEvent, FanEventKind
+from fanloop.catalog.models import Artist, Release
+from fanloop.fans.models import Fan
+
+
+class FlowStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    STOPPED = "stopped", "Stopped"
+
+
+class Flow(models.Model):
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="flows")
+    artist = models.ForeignKey(Artist, models.CASCADE, null=True, blank=True, related_name="flows")
+    name = models.CharField(max_length=120)
+    description = models.TextField(max_length=2000, blank=True)
+    status = models.CharField(max_length=10, choices=FlowStatus.choices, default=FlowStatus.DRAFT)
+    # Dry run: journeys advance and log, but nothing is sent or written to a platform.
+    dry_run = models.BooleanField(default=False)
+    is_default = models.BooleanField(default=False)
+    current_version = models.ForeignKey(
+        "FlowVersion", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FlowVersion(models.Model):
+    flow = models.ForeignKey(Flow, models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    trigger = models.CharField(max_length=30, choices=FanEventKind.choices)
+    # Optional narrowing of the trigger: only events of this release.
+    trigger_release = models.ForeignKey(
+        Release, models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    steps = models.JSONField(default=list)
+    goal = models.CharField(max_length=30, choices=FanEventKind.choices, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["flow", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["flow", "number"], name="one_flow_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flow} v{self.number}"
+
+
+class JourneyState(models.TextChoices):
+    ACTIVE = "active", "Running"  # due now: the engine runs its next step
+    WAITING = "waiting", "Waiting"  # until due_at, or an event (with a timeout at due_at)
+    COMPLETED = "completed", "Completed"  # ran every step
+    GOAL = "goal", "Reached the goal"
+    EXITED = "exited", "Left at a condition"
+    STOPPED = "stopped", "Stopped"  # the flow was stopped, or the fan unsubscribed
+    FAILED = "failed", "Failed"
+
+
+OPEN_JOURNEY_STATES = (JourneyState.ACTIVE, JourneyState.WAITING)
+
+
+class Journey(models.Model):
+    version = models.ForeignKey(FlowVersion, models.CASCADE, related_name="journeys")
+    flow = models.ForeignKey(Flow, models.CASCADE, related_name="journeys")
+    fan = models.ForeignKey(Fan, models.CASCADE, related_name="journeys")
+    release = models.ForeignKey(Release, models.CASCADE, null=True, blank=True, related_name="+")
+    trigger_event = models.ForeignKey(
+        FanEvent, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # One journey per flow, fan and release (or per flow and fan without a release).
+    key = models.CharField(max_length=100, unique=True)
+    state = models.CharField(
+        max_length=10, choices=JourneyState.choices, default=JourneyState.ACTIVE
+    )
+    step_index = models.PositiveIntegerField(default=0)
+    due_at = models.DateTimeField(null=True, blank=True)
+    wait_event = models.CharField(max_length=30, blank=True)
+    wait_since = models.DateTimeField(null=True, blank=True)
+    context = models.JSONField(default=dict, blank=True)
+    # Set by the engine while a worker advances the journey (claim), cleared after.
+    claimed_by = models.CharField(max_length=100, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    started = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(auto_now=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="journey_due"),
+            models.Index(fields=["fan", "state"], name="journey_fan_state"),
+            models.Index(fields=["version", "state"], name="journey_version_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"journey {self.pk} of fan {self.fan_id} in {self.version}"
+
+
+class StepOutcome(models.TextChoices):
+    ENTERED = "entered", "Entered"
+    PASSED = "passed", "Passed"
+    WAITING = "waiting", "Waiting"
+    LEFT = "left", "Left"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"  # dry run, suppression, frequency cap: see detail
+
+
+class JourneyStep(models.Model):
+    """The step log: what each journey did at each step. Per-step counts come from here."""
+
+    journey = models.ForeignKey(Journey, models.CASCADE, related_name="steps")
+    version = models.ForeignKey(FlowVersion, models.CASCADE, related_name="+", db_index=False)
+    step_index = models.PositiveIntegerField()
+    step_id = models.CharField(max_length=40)
+    outcome = models.CharField(max_length=10, choices=StepOutcome.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["version", "step_id", "outcome"], name="journeystep_counts")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.journey_id} {self.step_id} {self.outcome}"
+
+
+class FanTag(models.Model):
+    """Tags and segments set by flows (``tag`` action) and matched by ``segment`` conditions."""
+
+    fan = models.ForeignKey(Fan, models.CASCADE, related_name="tags")
+    tag = models.CharField(max_length=60)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["fan", "tag"], name="one_tag_per_fan")]
+
+    def __str__(self) -> str:
+        return self.tag

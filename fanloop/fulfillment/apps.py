@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class FulfillmentConfig(AppConfig):
+    name = "fanloop.fulfillment"
+    label = "fulfillment"
+    verbose_name = "Release-day delivery"

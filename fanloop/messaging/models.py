@@ -1,0 +1,102 @@
+"""Email: templates with the artist's branding, the outbox, and the suppression list.
+
+``OutboundMessage.key`` is the idempotency key of one send (for flows:
+``journey:<id>:step:<index>``): the row is written before the message goes out and marked
+after, so a retried step never sends twice.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from fanloop.accounts.models import Workspace
+from fanloop.catalog.models import Artist, Release
+from fanloop.fans.models import Fan
+
+
+class EmailTemplate(models.Model):
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="email_templates")
+    artist = models.ForeignKey(
+        Artist, models.CASCADE, null=True, blank=True, related_name="email_templates"
+    )
+    name = models.CharField(max_length=120)
+    # Django template syntax; context: fan, artist, release, listen_links, save_url,
+    # follow_url, unsubscribe_url, portal_url.
+    subject = models.CharField(max_length=200)
+    text_body = models.TextField(max_length=20000)
+    html_body = models.TextField(max_length=50000, blank=True)  # blank: built from the text
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"  # handed to the mail backend; the outcome not yet written
+    SENT = "sent", "Sent"
+    SUPPRESSED = "suppressed", "Not sent: suppressed or unsubscribed"
+    CAPPED = "capped", "Not sent: frequency cap"
+    NO_CONSENT = "no_consent", "Not sent: no email consent"
+    DRY_RUN = "dry_run", "Not sent: dry run"
+    FAILED = "failed", "Failed"
+    UNCERTAIN = "uncertain", "Interrupted while sending: not retried"
+
+
+class OutboundMessage(models.Model):
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="+")
+    fan = models.ForeignKey(Fan, models.CASCADE, null=True, blank=True, related_name="messages")
+    template = models.ForeignKey(
+        EmailTemplate, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    release = models.ForeignKey(Release, models.SET_NULL, null=True, blank=True, related_name="+")
+    key = models.CharField(max_length=200, unique=True)
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    message_id = models.CharField(max_length=300, blank=True)  # the Message-ID header
+    status = models.CharField(
+        max_length=12, choices=MessageStatus.choices, default=MessageStatus.PENDING
+    )
+    detail = models.CharField(max_length=300, blank=True)
+    is_test = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["fan", "status", "sent_at"], name="message_fan_sent"),
+            models.Index(fields=["workspace", "created"], name="message_ws_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} to {self.to}: {self.status}"
+
+
+class SuppressionReason(models.TextChoices):
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+    BOUNCED = "bounced", "Hard bounce"
+    COMPLAINED = "complained", "Spam complaint"
+    MANUAL = "manual", "Added by a member"
+
+
+class Suppression(models.Model):
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="suppressions")
+    email = models.EmailField()
+    reason = models.CharField(max_length=14, choices=SuppressionReason.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "email"], name="one_suppression_per_email")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.reason})"
