@@ -13,6 +13,9 @@ urlpatterns = [
     path("", include("fanloop.analytics.urls")),
     path("", include("fanloop.platforms.urls")),
     path("", include("fanloop.fans.urls")),
+    path("", include("fanloop.fulfillment.urls")),
+    path("", include("fanloop.messaging.urls")),
+    path("", include("fanloop.flows.urls")),
     # Public fan pages come last: /<artist-slug>/<release-slug> matches broadly.
     path("", include("fanloop.campaigns.urls")),
 ]
