@@ -38,6 +38,13 @@ class AppleApi:
         add("GET", f"{BASE}/catalog/{{storefront}}/albums", self.albums, "apple", api=True)
         add("GET", f"{BASE}/catalog/{{storefront}}/albums/{{id}}", self.album, "apple", api=True)
         add("GET", f"{BASE}/catalog/{{storefront}}/songs", self.songs, "apple", api=True)
+        add(
+            "GET",
+            f"{BASE}/catalog/{{storefront}}/artists/{{id}}/albums",
+            self.artist_albums,
+            "apple",
+            api=True,
+        )
         add("GET", f"{BASE}/catalog/{{storefront}}/songs/{{id}}", self.song, "apple", api=True)
         for path in ("me/library", "me/library/albums", "me/library/songs", "me/storefront"):
             add("OPTIONS", f"{BASE}/{path}", self.preflight, "apple")
@@ -289,6 +296,31 @@ class AppleApi:
         if album is None or not self._visible_album(album, sf):
             return _cors(apple_error(404, "Resource with requested id was not found", "40400"))
         return _cors(json_response({"data": [self.album_res(album, sf, True)]}))
+
+    async def artist_albums(self, req: Request) -> Response:
+        """An artist's albums released in the storefront, paged by ``limit`` / ``offset``."""
+        sf = self._catalog_ctx(req)
+        if isinstance(sf, Response):
+            return sf
+        catalog = self.state.catalog
+        artist = catalog.artist("apple", req.params["id"])
+        if artist is None:
+            return _cors(apple_error(404, "Resource with requested id was not found", "40400"))
+        try:
+            limit = min(100, max(1, int(req.query.get("limit", 25))))
+            offset = max(0, int(req.query.get("offset", 0)))
+        except ValueError:
+            return _cors(apple_error(400, "Invalid limit or offset", "40005"))
+        albums = [
+            self.album_res(album, sf, False)
+            for album in catalog.albums.values()
+            if artist.key in album.artist_keys and self._visible_album(album, sf)
+        ]
+        body: dict[str, Any] = {"data": albums[offset : offset + limit]}
+        if offset + limit < len(albums):
+            aid = artist.ids["apple"]
+            body["next"] = f"/v1/catalog/{sf}/artists/{aid}/albums?offset={offset + limit}"
+        return _cors(json_response(body))
 
     def _visible_track(self, track: Track | None, sf: str) -> bool:
         catalog = self.state.catalog

@@ -44,6 +44,7 @@ class DeezerApi:
         add("GET", f"{BASE}/album/{{id}}", self.album, "deezer", api=True)
         add("GET", f"{BASE}/track/{{id}}", self.track, "deezer", api=True)
         add("GET", f"{BASE}/artist/{{id}}", self.artist, "deezer", api=True)
+        add("GET", f"{BASE}/artist/{{id}}/albums", self.artist_albums, "deezer", api=True)
 
     # -- auth and quota -------------------------------------------------------------------
     def _ctx(self, req: Request, need_user: bool) -> Ctx | Response:
@@ -294,6 +295,32 @@ class DeezerApi:
         ):
             return deezer_error(800, "no data")
         return json_response(self.track_obj(track, req.base_url + BASE))
+
+    async def artist_albums(self, req: Request) -> Response:
+        """The artist's released albums (in the caller's market), paged by index / limit."""
+        ctx = self._ctx(req, need_user=False)
+        if isinstance(ctx, Response):
+            return ctx
+        catalog = self.state.catalog
+        artist = catalog.artist("deezer", req.params["id"])
+        if artist is None:
+            return deezer_error(800, "no data")
+        try:
+            index = max(0, int(req.query.get("index", 0)))
+            limit = min(100, max(1, int(req.query.get("limit", 25))))
+        except ValueError:
+            return deezer_error(500, "Wrong parameter")
+        market, now, api = self._market(ctx[1]), self.state.clock.now(), req.base_url + BASE
+        albums = [
+            self._album_brief(album, api)
+            for album in catalog.albums.values()
+            if artist.key in album.artist_keys and catalog.album_visible(album, market, now)
+        ]
+        body: dict[str, Any] = {"data": albums[index : index + limit], "total": len(albums)}
+        if index + limit < len(albums):
+            aid = artist.ids["deezer"]
+            body["next"] = f"{api}/artist/{aid}/albums?index={index + limit}&limit={limit}"
+        return json_response(body)
 
     async def artist(self, req: Request) -> Response:
         ctx = self._ctx(req, need_user=False)

@@ -14,6 +14,7 @@ re-authorization replaces the token on that connection instead of creating a new
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 import time
@@ -23,6 +24,7 @@ import httpx
 import jwt
 
 from fanloop.platforms.base import (
+    AlbumInfo,
     AppCredentials,
     Capability,
     ConnectionCheck,
@@ -33,6 +35,7 @@ from fanloop.platforms.base import (
     Tokens,
     TrackRef,
     chunks,
+    parse_day,
 )
 from fanloop.platforms.errors import (
     AccessRevoked,
@@ -52,6 +55,7 @@ DEVELOPER_TOKEN_MARGIN_S = 600  # sign a new one when less than this is left
 KIND_PARAM = {"album": "albums", "track": "songs"}
 LIBRARY_BATCH = 50  # ids per add-to-library call, to keep URLs short
 LIBRARY_PAGE = 100  # Apple's maximum page size for library reads
+ARTIST_ALBUM_PAGES = 10
 CHECK_STOREFRONT = "us"
 CHECK_ISRC = "USRC17607839"
 
@@ -184,6 +188,36 @@ class AppleMusic:
             title=attributes.get("name", ""),
             url=attributes.get("url", ""),
         )
+
+    def artist_albums(self, artist_id: str, market: str, since: dt.date) -> list[AlbumInfo]:
+        """``/catalog/{storefront}/artists/{id}/albums`` (paged), released on or after ``since``."""
+        found: list[AlbumInfo] = []
+        path: str | None = f"/catalog/{market.lower()}/artists/{artist_id}/albums"
+        params: dict[str, str] | None = {"limit": "100"}
+        for _ in range(ARTIST_ALBUM_PAGES):
+            if path is None:
+                break
+            body = json_object(self._call("GET", path, params=params))
+            for album in body.get("data") or []:
+                attributes = album.get("attributes") or {}
+                day = parse_day(attributes.get("releaseDate"))
+                if day is None or day < since:
+                    continue
+                found.append(
+                    AlbumInfo(
+                        platform=self.key,
+                        album_id=str(album["id"]),
+                        title=str(attributes.get("name") or ""),
+                        release_date=day,
+                        upc=str(attributes.get("upc") or ""),
+                        url=str(attributes.get("url") or ""),
+                        album_type="single" if attributes.get("isSingle") else "album",
+                    )
+                )
+            following = body.get("next")
+            path = str(following).removeprefix("/v1") if following else None
+            params = None
+        return found
 
     def test_connection(self) -> ConnectionCheck:
         """One catalog call signed with the developer token: proves team id, key id and key."""

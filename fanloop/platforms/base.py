@@ -106,6 +106,19 @@ class TrackRef:
 
 
 @dataclass(frozen=True)
+class AlbumInfo:
+    """An album of an artist's discography, as the daily forever-save check reads it."""
+
+    platform: str
+    album_id: str
+    title: str
+    release_date: dt.date | None  # None when the platform gives no day
+    upc: str = ""
+    url: str = ""
+    album_type: str = "album"  # album, single, ep, compilation
+
+
+@dataclass(frozen=True)
 class ConnectionCheck:
     """The answer to "do these app credentials work?", with a message for a human."""
 
@@ -126,6 +139,16 @@ class Platform(Protocol):
     def save(self, tokens: Tokens, items: list[ItemRef]) -> None: ...
     def contains(self, tokens: Tokens, items: list[ItemRef]) -> list[bool]: ...
     def test_connection(self) -> ConnectionCheck: ...
+    def artist_albums(self, artist_id: str, market: str, since: dt.date) -> list[AlbumInfo]: ...
+
+
+def parse_day(value: object) -> dt.date | None:
+    """A platform's release date ("2026-09-12", or only "2026" / "2026-09": no day) or None."""
+    text = str(value or "")
+    try:
+        return dt.date.fromisoformat(text[:10]) if len(text) >= 10 else None
+    except ValueError:
+        return None
 
 
 def chunks(items: list[T], size: int) -> list[list[T]]:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode
 import httpx
 
 from fanloop.platforms.base import (
+    AlbumInfo,
     AppCredentials,
     Capability,
     ConnectionCheck,
@@ -23,6 +24,7 @@ from fanloop.platforms.base import (
     ReleaseRef,
     Tokens,
     TrackRef,
+    parse_day,
 )
 from fanloop.platforms.errors import (
     AccessRevoked,
@@ -44,6 +46,7 @@ PERMS: dict[Capability, tuple[str, ...]] = {
 }
 QUOTA_BACKOFF_S = 5.0  # Deezer's window is 5 s and it sends no Retry-After
 LIBRARY_PAGE = 100
+ARTIST_ALBUM_PAGES = 10
 CHECK_CODE = "fanloop-connection-check"  # never a valid code: only the app id and secret count
 
 
@@ -232,6 +235,35 @@ class Deezer:
             title=track.get("title", ""),
             url=track.get("link", ""),
         )
+
+    def artist_albums(self, artist_id: str, market: str, since: dt.date) -> list[AlbumInfo]:
+        """``/artist/{id}/albums`` (paged), released on or after ``since``."""
+        found: list[AlbumInfo] = []
+        index = 0
+        for _ in range(ARTIST_ALBUM_PAGES):
+            body = self._call(
+                "GET", f"/artist/{artist_id}/albums", index=str(index), limit=str(LIBRARY_PAGE)
+            )
+            page = body.get("data") or []
+            for album in page:
+                day = parse_day(album.get("release_date"))
+                if day is None or day < since:
+                    continue
+                found.append(
+                    AlbumInfo(
+                        platform=self.key,
+                        album_id=str(album["id"]),
+                        title=str(album.get("title") or ""),
+                        release_date=day,
+                        upc=str(album.get("upc") or ""),
+                        url=str(album.get("link") or ""),
+                        album_type=str(album.get("record_type") or "album"),
+                    )
+                )
+            if not body.get("next") or not page:
+                break
+            index += len(page)
+        return found
 
     # --- library ------------------------------------------------------------
     def save(self, tokens: Tokens, items: list[ItemRef]) -> None:

@@ -20,6 +20,7 @@ from authlib.oauth2.base import OAuth2Error
 from authlib.oauth2.client import OAuth2Client
 
 from fanloop.platforms.base import (
+    AlbumInfo,
     AppCredentials,
     AppMode,
     Capability,
@@ -32,6 +33,7 @@ from fanloop.platforms.base import (
     Tokens,
     TrackRef,
     chunks,
+    parse_day,
 )
 from fanloop.platforms.errors import (
     AccessRevoked,
@@ -49,6 +51,7 @@ from fanloop.platforms.http import shared_client as default_client
 LIBRARY_BATCH = 40
 LEGACY_BATCH = 50
 SEARCH_LIMIT = 5  # development-mode apps may ask for at most 10
+ARTIST_ALBUM_PAGES = 10
 APP_TOKEN_MARGIN_S = 60.0
 LEGACY_CONTAINS: dict[str, tuple[str, dict[str, str]]] = {
     "album": ("/me/albums/contains", {}),
@@ -339,6 +342,44 @@ class Spotify:
             title=track.get("name", ""),
             url=(track.get("external_urls") or {}).get("spotify", ""),
         )
+
+    def artist_albums(self, artist_id: str, market: str, since: dt.date) -> list[AlbumInfo]:
+        """The artist's albums and singles released on or after ``since``, with their UPC.
+
+        Pages through ``/artists/{id}/albums`` (at most ``ARTIST_ALBUM_PAGES`` pages), then
+        reads each recent album for its UPC.
+        """
+        limit = "10" if self.app.mode == AppMode.DEVELOPMENT else "50"
+        params = {"include_groups": "album,single", "market": market, "limit": limit}
+        page = json_object(self._catalog(f"/artists/{artist_id}/albums", params))
+        recent: list[dict[str, Any]] = []
+        for _ in range(ARTIST_ALBUM_PAGES):
+            for album in page.get("items") or []:
+                day = parse_day(album.get("release_date"))
+                if day is not None and day >= since:
+                    recent.append(album)
+            if not page.get("next"):
+                break
+            page = json_object(self._catalog(str(page["next"])))
+        found: list[AlbumInfo] = []
+        for album in recent:
+            album_id = str(album["id"])
+            try:
+                full = json_object(self._catalog(f"/albums/{album_id}", {"market": market}))
+            except NotFound:
+                continue
+            found.append(
+                AlbumInfo(
+                    platform=self.key,
+                    album_id=album_id,
+                    title=str(full.get("name") or album.get("name") or ""),
+                    release_date=parse_day(full.get("release_date")),
+                    upc=str((full.get("external_ids") or {}).get("upc") or ""),
+                    url=(full.get("external_urls") or {}).get("spotify", ""),
+                    album_type=str(full.get("album_type") or "album"),
+                )
+            )
+        return found
 
     # --- library ------------------------------------------------------------
     def save(self, tokens: Tokens, items: list[ItemRef]) -> None:

@@ -8,6 +8,7 @@ from django.urls import include, path
 from fanloop.accounts import urls as accounts_urls
 from fanloop.catalog import urls as catalog_urls
 from fanloop.fans import urls as fans_urls
+from fanloop.messaging import urls as messaging_urls
 from fanloop.platforms import urls as platforms_urls
 from fanloop.platforms.models import PlatformApp
 
@@ -24,6 +25,7 @@ class WithCapture:
         path("", include(catalog_urls)),
         path("", include(platforms_urls)),
         path("", include(fans_urls)),  # the dashboard's navigation links to it
+        path("", include(messaging_urls)),  # and to this
         path(
             "",
             include(
@@ -37,7 +39,7 @@ class WithCapture:
 
 
 class WithoutCapture:
-    urlpatterns = WithCapture.urlpatterns[:4]
+    urlpatterns = WithCapture.urlpatterns[:5]
 
 
 def test_it_shows_the_redirect_uris(owner_client, workspace, settings):
