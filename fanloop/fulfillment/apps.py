@@ -7,3 +7,8 @@ class FulfillmentConfig(AppConfig):
     name = "fanloop.fulfillment"
     label = "fulfillment"
     verbose_name = "Release-day delivery"
+
+    def ready(self) -> None:
+        from fanloop.fulfillment import signals
+
+        signals.connect()

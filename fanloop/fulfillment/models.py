@@ -92,6 +92,8 @@ class MarketWave(models.Model):
     detected_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # RELEASE_LIVE events of this market's fans were recorded (once, after the instant).
+    announced_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
     updated = models.DateTimeField(auto_now=True)
 
@@ -139,6 +141,11 @@ class Delivery(models.Model):
     reason = models.CharField(max_length=300, blank=True)
     items = models.JSONField(default=list, blank=True)  # what was saved / followed
     attempts = models.PositiveSmallIntegerField(default=0)
+    # A write may have reached the platform without its outcome being recorded (a crash
+    # in between): the next attempt asks the platform first when the fan allowed reads.
+    in_flight = models.BooleanField(default=False)
+    # Not before this instant (the release was not live yet in the fan's market).
+    retry_at = models.DateTimeField(null=True, blank=True)
     batch = models.CharField(max_length=100, blank=True)  # workflow id of the claiming batch
     claimed_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -155,6 +162,8 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["release", "platform", "state"], name="delivery_progress"),
             models.Index(fields=["wave", "state"], name="delivery_wave_state"),
+            models.Index(fields=["batch", "state"], name="delivery_batch"),
+            models.Index(fields=["state", "claimed_at"], name="delivery_claims"),
         ]
 
     def __str__(self) -> str:

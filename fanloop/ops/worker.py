@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import threading
+from datetime import timedelta
 from types import FrameType
 
 from django.conf import settings
@@ -36,7 +37,13 @@ def beat(executor_id: str) -> None:
 
 # Modules whose import registers DBOS workflows, queues and schedules. DBOS needs every
 # workflow registered before launch, in every process that runs or recovers them.
-WORKFLOW_MODULES = ("fanloop.fulfillment.workflows", "fanloop.flows.engine")
+# A module may define ``after_launch()`` (e.g. to apply its DBOS schedules): it is called
+# once DBOS has launched.
+WORKFLOW_MODULES = (
+    "fanloop.fulfillment.workflows",
+    "fanloop.flows.engine",
+    "fanloop.flows.verification",
+)
 
 
 def register_workflows() -> None:
@@ -58,6 +65,41 @@ def launch_dbos(executor_id: str) -> None:
         }
     )
     DBOS.launch()
+    for module in WORKFLOW_MODULES:
+        hook = getattr(importlib.import_module(module), "after_launch", None)
+        if callable(hook):
+            hook()
+
+
+def recover_dead_workers(executor_id: str) -> list[str]:
+    """Recover the pending workflows of workers whose heartbeat went stale.
+
+    A worker is dead after ``WORKER_DEAD_AFTER_BEATS`` missed beats. Exactly one live worker
+    takes each dead one over: it deletes the dead worker's heartbeat row, guarded by the
+    ``last_seen`` it read, and only the one whose delete matched asks DBOS to recover that
+    executor's workflows (DBOS re-enqueues them; any worker then runs each one once). A dead
+    worker that comes back simply beats again.
+    """
+    from dbos import DBOS
+
+    cutoff = timezone.now() - timedelta(
+        seconds=settings.WORKER_HEARTBEAT_SECONDS * max(2, settings.WORKER_DEAD_AFTER_BEATS)
+    )
+    recovered: list[str] = []
+    stale = WorkerHeartbeat.objects.filter(last_seen__lt=cutoff).exclude(executor_id=executor_id)
+    for dead in stale:
+        taken, _ = WorkerHeartbeat.objects.filter(pk=dead.pk, last_seen=dead.last_seen).delete()
+        if not taken:
+            continue  # another worker took it over
+        handles = DBOS._recover_pending_workflows([dead.executor_id])
+        log.warning(
+            "worker %s recovered %d workflows of dead worker %s",
+            executor_id,
+            len(handles),
+            dead.executor_id,
+        )
+        recovered.append(dead.executor_id)
+    return recovered
 
 
 def run_worker(executor_id: str | None = None) -> None:
@@ -75,6 +117,7 @@ def run_worker(executor_id: str | None = None) -> None:
     while not stop.is_set():
         try:
             beat(executor_id)
+            recover_dead_workers(executor_id)
         except Exception:
             log.exception("heartbeat failed")
         finally:

@@ -1,0 +1,137 @@
+"""The shared call pacer of one platform app: GCRA slots reserved under a row lock.
+
+Every worker (every thread, every machine) reserves its calls from the app's ``RateGate``
+row: the gate keeps the "theoretical arrival time" (``tat``) of the next free slot, slots are
+``30 s / (budget x (1 - headroom))`` apart, and a reservation of ``n`` calls starts at
+``max(tat, now - credit, paused_until)`` and moves ``tat`` by ``n`` slots. The holder sleeps
+until its start, then makes its calls. Idle time banks at most ``credit`` (a quarter of the
+headroom), so any rolling 30 s window sees at most ``budget x (1 - headroom)`` calls, plus
+one reservation's worth and the slots a late worker caught up on (together: the headroom).
+
+A ``RateLimited`` answer pauses the app for every worker (``paused_until``) and pushes
+``tat`` past the pause. Reservations are taken a few calls at a time
+(the calls a batch is about to make, at most half the headroom) so that a high budget does
+not cost one database write per call, and no reserved slot is left unused.
+
+Clocks: slots are wall-clock epoch seconds; workers on several machines need NTP.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import transaction
+
+from fanloop.fulfillment.models import RateGate
+from fanloop.platforms.models import PlatformApp
+
+WINDOW_S = 30.0
+MAX_GRAIN = 50
+
+Sleep = Callable[[float], None]
+
+
+def calls_per_window(app: PlatformApp) -> float:
+    """The calls fanloop allows itself per 30 s: the budget less the headroom."""
+    headroom = min(max(settings.DELIVERY_BUDGET_HEADROOM_PERCENT, 0), 50) / 100
+    return max(1.0, app.effective_budget() * (1 - headroom))
+
+
+def interval_s(app: PlatformApp) -> float:
+    return WINDOW_S / calls_per_window(app)
+
+
+def grain(app: PlatformApp) -> int:
+    """Most calls one reservation may hold: half the headroom, so that the burst of one
+    reservation never pushes a 30 s window past the budget (1 for small budgets)."""
+    spare = app.effective_budget() - calls_per_window(app)
+    return max(1, min(MAX_GRAIN, int(spare / 2)))
+
+
+def credit(app: PlatformApp) -> int:
+    """Slots a late worker may catch up on (a quarter of the headroom, 0 for small budgets):
+    threads that wake up late do not lose the budget, and together with one reservation's
+    burst (``grain``) a 30 s window still stays within the budget."""
+    spare = app.effective_budget() - calls_per_window(app)
+    return max(0, int(spare / 4))
+
+
+def ensure_gate(app: PlatformApp) -> None:
+    RateGate.objects.get_or_create(app=app)
+
+
+def reserve(app: PlatformApp, calls: int) -> float:
+    """Reserve ``calls`` slots; returns the epoch instant the first one may start."""
+    step = interval_s(app)
+    late = credit(app) * step
+    with transaction.atomic():
+        gate = RateGate.objects.select_for_update().filter(app=app).first()
+        if gate is None:
+            gate = RateGate.objects.create(app=app)
+        now = time.time()
+        start = max(gate.tat, now - late, gate.paused_until)
+        gate.tat = start + calls * step
+        gate.calls += calls
+        gate.save(update_fields=["tat", "calls", "updated"])
+    return start
+
+
+def pause(app: PlatformApp, retry_after: float) -> float:
+    """Stop every worker's calls with ``app`` for ``retry_after`` seconds (a 429)."""
+    until = time.time() + max(retry_after, 1.0)
+    with transaction.atomic():
+        gate = RateGate.objects.select_for_update().filter(app=app).first()
+        if gate is None:
+            gate = RateGate.objects.create(app=app)
+        if until > gate.paused_until:
+            gate.paused_until = until
+            gate.pauses += 1
+        gate.tat = max(gate.tat, gate.paused_until)
+        gate.save(update_fields=["paused_until", "pauses", "tat", "updated"])
+    return until
+
+
+def paused_until(app: PlatformApp) -> float:
+    value = RateGate.objects.filter(app=app).values_list("paused_until", flat=True).first()
+    return float(value or 0.0)
+
+
+class Permits:
+    """One thread's view of an app's gate: takes calls from a small local reservation."""
+
+    def __init__(self, app: PlatformApp, sleep: Sleep = time.sleep) -> None:
+        self.app = app
+        self.sleep = sleep
+        self.grain = grain(app)
+        self.available = 0
+
+    def take(self, calls: int = 1, ahead: int = 0) -> None:
+        """Block until ``calls`` calls may be made now; ``ahead`` more are coming soon and
+        may be reserved in the same round trip (at most ``grain`` in all)."""
+        while self.available < calls:
+            wanted = max(calls - self.available, min(calls + ahead, self.grain))
+            start = reserve(self.app, wanted)
+            wait = start - time.time()
+            if wait > 0:
+                self.sleep(wait)
+                # A 429 seen by another worker while we slept voids our slots.
+                if paused_until(self.app) > time.time():
+                    self.available = 0
+                    continue
+            self.available += wanted
+        self.available -= calls
+
+    def rate_limited(self, retry_after: float) -> None:
+        """A 429: pause the app everywhere, drop what we hold, wait out the pause."""
+        until = pause(self.app, retry_after)
+        self.available = 0
+        self.sleep(max(0.0, until - time.time()) + random.uniform(0, 0.25))
+
+
+def backoff_s(attempt: int, base: float = 0.5, cap: float = 8.0) -> float:
+    """Exponential backoff with full jitter for the ``attempt``-th retry (1-based)."""
+    return random.uniform(0, min(cap, base * math.pow(2, attempt - 1)))
