@@ -59,11 +59,15 @@ class OutboundMessage(models.Model):
     to = models.EmailField()
     subject = models.CharField(max_length=300)
     message_id = models.CharField(max_length=300, blank=True)  # the Message-ID header
+    # The provider's id of the message (django-anymail), to match its webhooks.
+    esp_message_id = models.CharField(max_length=300, blank=True, db_index=True)
     status = models.CharField(
         max_length=12, choices=MessageStatus.choices, default=MessageStatus.PENDING
     )
     detail = models.CharField(max_length=300, blank=True)
     is_test = models.BooleanField(default=False)
+    # PENDING after a deferral (quiet hours, frequency cap): the sender retries then.
+    retry_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)

@@ -1,4 +1,5 @@
-"""A local SMTP sink for the demo: accepts every message and keeps it in an outbox folder."""
+"""A local SMTP sink for the demo and tests: accepts every message and keeps it in an
+outbox folder, one ``<ns>-<n>.eml`` file each (the demo's mailbox page reads them)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,10 @@ class OutboxHandler:
         self.count += 1
         raw = envelope.original_content or b""
         name = f"{time.time_ns()}-{self.count}.eml"
-        (self.outbox / name).write_bytes(raw)
+        # Written aside then renamed: a reader never sees half a message.
+        partial = self.outbox / f".{name}.part"
+        partial.write_bytes(raw)
+        partial.replace(self.outbox / name)
         message = email.message_from_bytes(raw, policy=email.policy.default)
         print(f"smtp-sink: to {', '.join(envelope.rcpt_tos)}: {message['subject']}", flush=True)
         return "250 Message accepted for delivery"

@@ -1,0 +1,240 @@
+"""Rendering an email template: the context, the sandboxed bodies, the branded layout,
+and the rewrite of links into signed click-tracking redirects.
+
+Templates see plain values only (strings, lists, dicts), never models: a template
+cannot walk from ``fan`` to its tokens or to the workspace's members.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models.fields.files import FieldFile
+from django.template import Context, Template, TemplateSyntaxError
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import linebreaks, urlize
+from django.utils.safestring import mark_safe
+
+from fanloop.catalog.models import Artist, Release
+from fanloop.fans.models import Fan
+from fanloop.fans.services import portal_url
+from fanloop.flows.links import action_url
+from fanloop.messaging import tokens
+from fanloop.messaging.models import EmailTemplate
+from fanloop.messaging.sandbox import HTML_ENGINE, TEXT_ENGINE
+
+HTML_HREF = re.compile(r"""href=(["'])(https?://[^"']+)\1""", re.IGNORECASE)
+TEXT_URL = re.compile(r"""https?://[^\s<>"'()]+""", re.IGNORECASE)
+# Compiled template parts kept, by engine and source text: a batch of sends compiles each
+# part once, and an edited template is a new source (the old one ages out).
+COMPILED_CACHE_SIZE = 256
+
+# Shown in previews and test sends: a sample fan, never anyone's data.
+SAMPLE_FAN = {
+    "name": "Alex Sample",
+    "first_name": "Alex",
+    "email": "alex@example.com",
+    "country": "US",
+}
+
+
+class TemplateProblem(ValueError):
+    """The template cannot be rendered (syntax or render error); the message says why."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def _absolute(file: FieldFile | None) -> str:
+    if not file:
+        return ""
+    url = file.url
+    return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
+
+
+def _fan_values(fan: Fan) -> dict[str, str]:
+    name = fan.display_name.strip()
+    return {
+        "name": name,
+        "first_name": name.split()[0] if name else "",
+        "email": fan.email,
+        "country": fan.country,
+    }
+
+
+def _artist_values(artist: Artist | None, workspace_name: str) -> dict[str, str]:
+    if artist is None:
+        return {"name": workspace_name, "image_url": ""}
+    return {"name": artist.name, "image_url": _absolute(artist.image)}
+
+
+def _release_values(release: Release | None) -> dict[str, str] | None:
+    if release is None:
+        return None
+    return {
+        "title": release.title,
+        "type": release.get_release_type_display(),
+        "artwork_url": _absolute(release.artwork),
+        "url": release.public_url,
+        "release_date": release.release_date.isoformat(),
+    }
+
+
+def _listen_links(release: Release | None) -> list[tuple[str, str]]:
+    if release is None:
+        return []
+    from fanloop.campaigns.links import listen_links
+
+    return [(p.name, settings.SITE_URL + path) for p, path in listen_links(release)]
+
+
+def fan_context(
+    fan: Fan,
+    *,
+    artist: Artist | None,
+    release: Release | None,
+    message_pk: int | None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The context of a real send (the contract in ``flows-issue``'s send_email)."""
+    artist = artist or (release.artist if release is not None else None)
+    context: dict[str, Any] = {
+        "fan": _fan_values(fan),
+        "artist": _artist_values(artist, fan.workspace.name),
+        "release": _release_values(release),
+        "listen_links": _listen_links(release),
+        "save_url": action_url(fan.pk, release.pk, "save") if release is not None else "",
+        "follow_url": action_url(fan.pk, release.pk, "follow") if release is not None else "",
+        "unsubscribe_url": tokens.unsubscribe_url(tokens.unsubscribe_token(fan.pk, message_pk)),
+        "portal_url": portal_url(fan),
+        "workspace_name": fan.workspace.name,
+    }
+    context.update(extra or {})
+    return context
+
+
+def _inert(what: str) -> str:
+    return settings.SITE_URL + reverse("messaging:test_link", args=[what])
+
+
+def preview_context(template: EmailTemplate, *, fan: Fan | None = None) -> dict[str, Any]:
+    """A context for previews and test sends: a sample (or the chosen) fan, the artist's
+    latest release, and links that only explain what they would do."""
+    artist = template.artist
+    releases = Release.objects.filter(artist__workspace_id=template.workspace_id)
+    if artist is not None:
+        releases = releases.filter(artist=artist)
+    release = releases.select_related("artist").order_by("-release_date", "-pk").first()
+    artist = artist or (release.artist if release is not None else None)
+    return {
+        "fan": _fan_values(fan) if fan is not None else dict(SAMPLE_FAN),
+        "artist": _artist_values(artist, template.workspace.name),
+        "release": _release_values(release)
+        or {
+            "title": "Your next release",
+            "type": "Single",
+            "artwork_url": "",
+            "url": "",
+            "release_date": "",
+        },
+        "listen_links": _listen_links(release) or [("Spotify", _inert("listen"))],
+        "save_url": _inert("save"),
+        "follow_url": _inert("follow"),
+        "unsubscribe_url": tokens.unsubscribe_url(tokens.test_unsubscribe_token()),
+        "portal_url": _inert("portal"),
+        "workspace_name": template.workspace.name,
+    }
+
+
+@functools.lru_cache(maxsize=COMPILED_CACHE_SIZE)
+def _compile(engine: Any, source: str) -> Template:
+    """``engine.from_string(source)``, cached: a compiled template renders in any thread."""
+    template: Template = engine.from_string(source)
+    return template
+
+
+def _render(engine: Any, source: str, context: dict[str, Any], field: str) -> str:
+    try:
+        return str(_compile(engine, source).render(Context(context, autoescape=engine.autoescape)))
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(f"{field}: {exc}") from exc
+    except Exception as exc:
+        raise TemplateProblem(f"{field}: {type(exc).__name__}: {exc}") from exc
+
+
+def _track_html(body: str, message_pk: int, keep: set[str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        quote_char, url = match.group(1), html.unescape(match.group(2))
+        if url in keep:
+            return match.group(0)
+        tracked = html.escape(tokens.click_url(message_pk, url), quote=True)
+        return f"href={quote_char}{tracked}{quote_char}"
+
+    return HTML_HREF.sub(replace, body)
+
+
+def _track_text(body: str, message_pk: int, keep: set[str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        url = match.group(0).rstrip(".,;:!?")
+        tail = match.group(0)[len(url) :]
+        if url in keep:
+            return match.group(0)
+        return tokens.click_url(message_pk, url) + tail
+
+    return TEXT_URL.sub(replace, body)
+
+
+def render_message(
+    template: EmailTemplate,
+    context: dict[str, Any],
+    *,
+    track_message_pk: int | None = None,
+) -> Rendered:
+    """Subject, text and branded HTML of ``template``; with ``track_message_pk`` the links
+    become click-tracking redirects (and the open pixel is added when enabled)."""
+    subject = " ".join(_render(TEXT_ENGINE, template.subject, context, "Subject").split())
+    text = _render(TEXT_ENGINE, template.text_body, context, "Text").strip()
+    if template.html_body.strip():
+        body_html = _render(HTML_ENGINE, template.html_body, context, "HTML")
+    else:
+        body_html = linebreaks(urlize(text, nofollow=False, autoescape=True))
+    pixel = ""
+    if track_message_pk is not None and settings.EMAIL_OPEN_TRACKING:
+        pixel = tokens.open_url(track_message_pk)
+    layout = {**context, "subject": subject, "body_html": mark_safe(body_html), "pixel": pixel}
+    html_out: str = render_to_string("messaging/email/layout.html", layout)
+    text_out: str = render_to_string("messaging/email/layout.txt", {**context, "body_text": text})
+    if track_message_pk is not None:
+        keep = {str(context.get("unsubscribe_url", "")), str(context.get("portal_url", ""))}
+        html_out = _track_html(html_out, track_message_pk, keep)
+        text_out = _track_text(text_out, track_message_pk, keep)
+    # Plain strings, not the loader's SafeStrings: a page showing them must escape them.
+    return Rendered(subject=subject, text=str.__str__(text_out), html=str.__str__(html_out))
+
+
+def check_template(template: EmailTemplate) -> None:
+    """ValidationError (per field) when a part does not compile or fails on a sample fan."""
+    context = preview_context(template)
+    errors: dict[str, str] = {}
+    for field, engine, source in (
+        ("subject", TEXT_ENGINE, template.subject),
+        ("text_body", TEXT_ENGINE, template.text_body),
+        ("html_body", HTML_ENGINE, template.html_body),
+    ):
+        try:
+            _render(engine, source, context, field)
+        except TemplateProblem as exc:
+            errors[field] = str(exc.__cause__ or exc)
+    if errors:
+        raise ValidationError(errors)

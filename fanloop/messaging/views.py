@@ -1,0 +1,409 @@
+"""Email pages: templates (list, edit, preview, test send, delete), the outbox, the
+suppression list and the demo's sink under ``/w/<ws>/email/``; and the fans' public
+endpoints: unsubscribe ``/u/<token>``, tracked clicks ``/e/c/<token>`` and the open
+pixel ``/e/o/<token>.gif``.
+
+Dashboard views go through ``@workspace_view``: outsiders get 404, viewers read, editors
+and owners write. Writes go through ``services``.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from fanloop.accounts.models import Membership, Role, Workspace
+from fanloop.accounts.permissions import workspace_view
+from fanloop.analytics.useragents import is_bot
+from fanloop.catalog.models import Artist
+from fanloop.fans.links import InvalidLink
+from fanloop.fans.models import Fan
+from fanloop.fans.services import portal_url
+from fanloop.messaging import rendering, services, sink, tokens
+from fanloop.messaging.forms import EmailTemplateForm, PreviewForm, SuppressionForm
+from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage, Suppression
+
+PAGE_SIZE = 25
+QUERY_MAX = 100
+# A transparent 1x1 GIF.
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+# What each inert link of a preview or test send stands for.
+TEST_LINKS = {
+    "save": "save the release to the fan's library",
+    "follow": "follow the artist on the fan's platform",
+    "portal": "open the fan's “manage my data” page",
+    "listen": "open the release on a streaming platform",
+}
+
+
+def _can_edit(request: HttpRequest) -> bool:
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    return membership.can(Role.EDITOR)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 12 else None
+
+
+def _page(request: HttpRequest, name: str, context: dict[str, Any]) -> HttpResponse:
+    return render(request, name, {"sink_on": sink.sink_dir() is not None, **context})
+
+
+def _template(workspace: Workspace, pk: int) -> EmailTemplate:
+    return get_object_or_404(
+        EmailTemplate.objects.select_related("artist", "workspace"), pk=pk, workspace=workspace
+    )
+
+
+# --- templates -----------------------------------------------------------------------
+
+
+@workspace_view(Role.VIEWER)
+@require_safe
+def template_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    artists = list(Artist.objects.filter(workspace=workspace).order_by("name"))
+    artist_pk = _int(request.GET.get("artist"))
+    rows = EmailTemplate.objects.filter(workspace=workspace).select_related("artist")
+    if artist_pk is not None:
+        rows = rows.filter(artist_id=artist_pk)
+    page = Paginator(rows.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return _page(
+        request,
+        "messaging/template_list.html",
+        {
+            "page": page,
+            "artists": artists,
+            "artist_pk": artist_pk,
+            "has_any": EmailTemplate.objects.filter(workspace=workspace).exists(),
+            "can_edit": _can_edit(request),
+            "section": "templates",
+        },
+    )
+
+
+def _template_form(
+    request: HttpRequest, workspace: Workspace, template: EmailTemplate | None
+) -> HttpResponse:
+    form = EmailTemplateForm(request.POST or None, instance=template, workspace=workspace)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(commit=False)
+        saved.workspace = workspace
+        try:
+            services.save_template(saved)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Saved “{saved.name}”.")
+            return redirect("messaging:template_preview", ws=workspace.slug, pk=saved.pk)
+    return _page(
+        request,
+        "messaging/template_form.html",
+        {"form": form, "template": template, "section": "templates"},
+    )
+
+
+@workspace_view(Role.EDITOR)
+@require_http_methods(["GET", "HEAD", "POST"])
+def template_create(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    return _template_form(request, workspace, None)
+
+
+@workspace_view(Role.EDITOR)
+@require_http_methods(["GET", "HEAD", "POST"])
+def template_edit(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    return _template_form(request, workspace, _template(workspace, pk))
+
+
+@workspace_view(Role.VIEWER)
+@require_safe
+def template_preview(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    template = _template(workspace, pk)
+    form = PreviewForm(request.GET or None)
+    fan = None
+    if form.is_valid() and form.cleaned_data["fan"]:
+        query = form.cleaned_data["fan"].strip().lower()
+        fan = Fan.objects.filter(workspace=workspace, email=query).first()
+        if fan is None:
+            form.add_error("fan", "No fan of this workspace has that address.")
+    rendered = problem = None
+    try:
+        rendered = rendering.render_message(template, rendering.preview_context(template, fan=fan))
+    except rendering.TemplateProblem as exc:
+        problem = str(exc)
+    return _page(
+        request,
+        "messaging/template_preview.html",
+        {
+            "template": template,
+            "form": form,
+            "fan": fan,
+            "rendered": rendered,
+            "problem": problem,
+            "used_by": services.templates_in_use(template),
+            "can_edit": _can_edit(request),
+            "section": "templates",
+        },
+    )
+
+
+@workspace_view(Role.EDITOR)
+@require_POST
+def template_test_send(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    template = _template(workspace, pk)
+    address = str(request.user.email)  # type: ignore[union-attr]
+    fan = None
+    fan_email = request.POST.get("fan", "").strip().lower()[:254]
+    if fan_email:
+        fan = Fan.objects.filter(workspace=workspace, email=fan_email).first()
+    try:
+        services.send_test_email(template, to=address, fan=fan)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Test email sent to {address}.")
+    return redirect("messaging:template_preview", ws=workspace.slug, pk=template.pk)
+
+
+@workspace_view(Role.EDITOR)
+@require_http_methods(["GET", "HEAD", "POST"])
+def template_delete(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    template = _template(workspace, pk)
+    used_by = services.templates_in_use(template)
+    if request.method == "POST":
+        try:
+            services.delete_template(template)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("messaging:template_preview", ws=workspace.slug, pk=template.pk)
+        messages.success(request, f"Deleted “{template.name}”.")
+        return redirect("messaging:template_list", ws=workspace.slug)
+    return _page(
+        request,
+        "messaging/template_delete.html",
+        {"template": template, "used_by": used_by, "section": "templates"},
+    )
+
+
+# --- outbox -------------------------------------------------------------------------------
+
+
+@workspace_view(Role.VIEWER)
+@require_safe
+def outbox(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    status = request.GET.get("status", "")
+    status = status if status in MessageStatus.values else ""
+    query = request.GET.get("q", "").strip()[:QUERY_MAX]
+    template_pk = _int(request.GET.get("template"))
+    rows = OutboundMessage.objects.filter(workspace=workspace).select_related("fan", "template")
+    if status:
+        rows = rows.filter(status=status)
+    if query:
+        rows = rows.filter(Q(to__icontains=query) | Q(subject__icontains=query))
+    if template_pk is not None:
+        rows = rows.filter(template_id=template_pk)
+    page = Paginator(rows.order_by("-created", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return _page(
+        request,
+        "messaging/outbox.html",
+        {
+            "page": page,
+            "filters": {
+                "status": status,
+                "q": query,
+                "template": template_pk,
+                "any": bool(status or query or template_pk),
+            },
+            "status_choices": MessageStatus.choices,
+            "templates": EmailTemplate.objects.filter(workspace=workspace).order_by("name"),
+            "has_any": OutboundMessage.objects.filter(workspace=workspace).exists(),
+            "sink_on": sink.sink_dir() is not None,
+            "section": "outbox",
+        },
+    )
+
+
+# --- suppressions -----------------------------------------------------------------------
+
+
+@workspace_view(Role.VIEWER)
+@require_safe
+def suppressions(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    return _suppressions_page(request, workspace, SuppressionForm())
+
+
+def _suppressions_page(
+    request: HttpRequest, workspace: Workspace, form: SuppressionForm
+) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:QUERY_MAX]
+    rows = Suppression.objects.filter(workspace=workspace)
+    if query:
+        rows = rows.filter(Q(email__icontains=query) | Q(detail__icontains=query))
+    page = Paginator(rows.order_by("-created", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return _page(
+        request,
+        "messaging/suppressions.html",
+        {
+            "page": page,
+            "query": query,
+            "form": form,
+            "has_any": Suppression.objects.filter(workspace=workspace).exists(),
+            "can_edit": _can_edit(request),
+            "section": "suppressions",
+        },
+    )
+
+
+@workspace_view(Role.EDITOR)
+@require_POST
+def suppression_add(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    form = SuppressionForm(request.POST)
+    if form.is_valid():
+        try:
+            row = services.add_suppression(
+                workspace, form.cleaned_data["email"], detail=form.cleaned_data["detail"]
+            )
+        except ValidationError as exc:
+            form.add_error("email", exc)
+        else:
+            messages.success(request, f"{row.email} will not get any email from this workspace.")
+            return redirect("messaging:suppressions", ws=workspace.slug)
+    return _suppressions_page(request, workspace, form)
+
+
+@workspace_view(Role.EDITOR)
+@require_http_methods(["GET", "HEAD", "POST"])
+def suppression_remove(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    row = get_object_or_404(Suppression, pk=pk, workspace=workspace)
+    if request.method == "POST":
+        services.remove_suppression(row)
+        messages.success(request, f"Removed {row.email} from the suppression list.")
+        return redirect("messaging:suppressions", ws=workspace.slug)
+    return _page(
+        request, "messaging/suppression_remove.html", {"row": row, "section": "suppressions"}
+    )
+
+
+# --- the demo's SMTP sink ------------------------------------------------------------------
+
+
+@workspace_view(Role.VIEWER)
+@require_safe
+def sink_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    folder = sink.sink_dir()
+    if folder is None:
+        raise Http404("No SMTP sink is configured.")
+    page = Paginator(sink.entries(workspace), PAGE_SIZE).get_page(request.GET.get("page"))
+    return _page(
+        request,
+        "messaging/sink_list.html",
+        {"page": page, "folder": folder, "section": "sink"},
+    )
+
+
+@workspace_view(Role.VIEWER)
+@require_safe
+def sink_message(request: HttpRequest, workspace: Workspace, name: str) -> HttpResponse:
+    if sink.sink_dir() is None:
+        raise Http404("No SMTP sink is configured.")
+    found = sink.read(workspace, name)
+    if found is None:
+        raise Http404("No such message.")
+    return _page(request, "messaging/sink_message.html", {"message": found, "section": "sink"})
+
+
+# --- public: unsubscribe, tracking ---------------------------------------------------------
+
+
+def _public(
+    request: HttpRequest, name: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    response = render(request, f"messaging/{name}.html", context, status=status)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@csrf_exempt  # RFC 8058: mail clients POST without a CSRF token; the signed token is the key
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (link scanners must not unsubscribe anyone); POST with the
+    RFC 8058 body ``List-Unsubscribe=One-Click`` unsubscribes: from the button, or from
+    a mail client's one-click unsubscribe."""
+    try:
+        read = tokens.read_unsubscribe_token(token)
+    except InvalidLink as exc:
+        return _public(request, "unsubscribe_invalid", {"reason": str(exc)}, status=404)
+    if read is None:
+        return _public(request, "test_link", {"what": "unsubscribe the fan from every email"})
+    fan_pk, message_pk = read
+    fan = Fan.objects.select_related("workspace").filter(pk=fan_pk).first()
+    if fan is None or not fan.email:
+        return _public(
+            request,
+            "unsubscribe_invalid",
+            {"reason": "This address is no longer on any list here."},
+            status=404,
+        )
+    message = None
+    if message_pk is not None:
+        message = OutboundMessage.objects.filter(pk=message_pk, fan=fan).first()
+    sender = message.template.artist if message and message.template else None
+    context = {"fan": fan, "sender": sender.name if sender else fan.workspace.name, "token": token}
+    if request.method != "POST":
+        return _public(request, "unsubscribe", context)
+    if request.POST.get("List-Unsubscribe") != "One-Click":
+        return _public(request, "unsubscribe", {**context, "bad_request": True}, status=400)
+    services.unsubscribe(fan, message=message, page=request.path)
+    return _public(request, "unsubscribed", {**context, "portal_url": portal_url(fan)})
+
+
+def _a_person(request: HttpRequest) -> bool:
+    """Link scanners and scripts follow links too: only browsers count as clicks and opens."""
+    user_agent = request.headers.get("User-Agent", "")
+    return bool(user_agent) and not is_bot(user_agent)
+
+
+@never_cache
+@require_safe
+def click(request: HttpRequest, token: str) -> HttpResponse:
+    """Record the click, then redirect to the URL signed in the token (and only there)."""
+    try:
+        message_pk, url = tokens.read_click_token(token)
+    except InvalidLink as exc:
+        return _public(request, "unsubscribe_invalid", {"reason": str(exc)}, status=404)
+    if request.method == "GET" and _a_person(request):
+        services.record_click(message_pk, url)
+    response = HttpResponseRedirect(url)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@never_cache
+@require_safe
+def open_pixel(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        message_pk = tokens.read_open_token(token)
+    except InvalidLink:
+        message_pk = None
+    if message_pk is not None and request.method == "GET" and _a_person(request):
+        services.record_open(message_pk)
+    return HttpResponse(PIXEL, content_type="image/gif")
+
+
+@require_safe
+def test_link(request: HttpRequest, what: str) -> HttpResponse:
+    """Where the links of previews and test sends lead: what the link would do."""
+    if what not in TEST_LINKS:
+        raise Http404("No such link.")
+    return _public(request, "test_link", {"what": TEST_LINKS[what]})
