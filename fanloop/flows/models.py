@@ -129,6 +129,10 @@ class Journey(models.Model):
             models.Index(fields=["state", "due_at"], name="journey_due"),
             models.Index(fields=["fan", "state"], name="journey_fan_state"),
             models.Index(fields=["version", "state"], name="journey_version_state"),
+            # Claims in flight (few rows): counted by every engine tick.
+            models.Index(
+                fields=["claimed_at"], condition=~models.Q(claimed_by=""), name="journey_claimed"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -176,3 +180,17 @@ class FanTag(models.Model):
 
     def __str__(self) -> str:
         return self.tag
+
+
+class EventCursor(models.Model):
+    """How far the engine has read the fan event log (``FanEvent.id``), and which worker
+    holds the lease to read on (so two workers never consume the same events at once)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    last_id = models.BigIntegerField(default=0)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_id}"

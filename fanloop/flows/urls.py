@@ -1,7 +1,26 @@
+"""Flows URLs: the editor under ``/w/<ws>/flows/…`` and the fans' one-click action pages
+at ``/a/<token>/`` (included before the campaigns' broad ``/<artist>/<release>`` routes)."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
+
+from fanloop.flows import actions, views
 
 app_name = "flows"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("w/<slug:ws>/flows/", views.flow_list, name="flow_list"),
+    path("w/<slug:ws>/flows/new/", views.flow_create, name="flow_create"),
+    path("w/<slug:ws>/flows/<int:pk>/", views.flow_detail, name="flow_detail"),
+    path("w/<slug:ws>/flows/<int:pk>/edit/", views.flow_edit, name="flow_edit"),
+    path(
+        "w/<slug:ws>/flows/<int:pk>/versions/<int:number>/",
+        views.version_detail,
+        name="version_detail",
+    ),
+    path("w/<slug:ws>/flows/<int:pk>/status/", views.flow_status, name="flow_status"),
+    path("w/<slug:ws>/flows/<int:pk>/dry-run/", views.flow_dry_run, name="flow_dry_run"),
+    path("a/<str:token>/", actions.action_page, name="action"),
+    path("a/<str:token>/done", actions.action_done, name="action_done"),
+]

@@ -1,15 +1,39 @@
-"""Flow panels embedded in other apps' pages (fan view)."""
+"""Flow panels embedded in other apps' pages: the fan view's engagement and journeys."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import template
+from django.template.loader import render_to_string
+
+from fanloop.catalog.models import Release
+from fanloop.flows.models import Journey
+from fanloop.flows.scoring import release_scores
 
 register = template.Library()
+
+JOURNEYS_SHOWN = 20
 
 
 @register.simple_tag(takes_context=True)
 def fan_engagement(context: dict[str, Any], fan: Any) -> str:
-    """Engagement scores and journeys on the fan view (filled by the flows work)."""
-    return ""
+    """Engagement score per release (``fanloop.flows.scoring``) and the fan's journeys."""
+    scores = release_scores(fan)
+    releases = Release.objects.filter(pk__in=list(scores)).select_related("artist")
+    by_score = sorted(releases, key=lambda r: (-scores[r.pk], r.title))
+    journeys = (
+        Journey.objects.filter(fan=fan)
+        .select_related("flow", "version", "release")
+        .order_by("-started")[: JOURNEYS_SHOWN + 1]
+    )
+    rows = list(journeys)
+    return render_to_string(
+        "flows/_fan_engagement.html",
+        {
+            "workspace": context.get("workspace"),
+            "scores": [(release, scores[release.pk]) for release in by_score],
+            "journeys": rows[:JOURNEYS_SHOWN],
+            "more_journeys": len(rows) > JOURNEYS_SHOWN,
+        },
+    )

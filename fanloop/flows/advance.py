@@ -1,0 +1,549 @@
+"""Claiming due journeys and running their steps, a batch at a time.
+
+A journey is due when it is ACTIVE, or WAITING with ``due_at`` in the past, and its flow is
+active (a paused flow's journeys stay where they are). ``claim_due`` marks up to a batch of
+them with a token (``claimed_by`` / ``claimed_at``, a conditional UPDATE, so two workers
+never take the same journey); a claim older than ``FLOW_CLAIM_TIMEOUT_SECONDS`` (its worker
+died) can be taken again. ``advance_batch`` runs each claimed journey until it waits or
+ends, then writes the journey and its step log rows in one transaction, only if the claim
+is still its own (a goal or an unsubscribe that closed the journey meanwhile wins).
+
+Side effects are idempotent by step: the email step's outbox key is
+``journey:<id>:step:<index>``, so a batch re-run after a crash between the send and the
+journey write finds the recorded outcome and never sends twice; events and tags have
+keys of their own; webhooks carry the same idempotency key on every attempt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from fanloop.analytics.fan_events import record_fan_event
+from fanloop.analytics.models import FanEvent, FanEventKind
+from fanloop.flows import actions_api, conditions, webhooks_out
+from fanloop.flows.models import (
+    OPEN_JOURNEY_STATES,
+    FanTag,
+    FlowStatus,
+    Journey,
+    JourneyState,
+    JourneyStep,
+    StepOutcome,
+)
+from fanloop.flows.steps import format_duration, step_index
+from fanloop.messaging.models import EmailTemplate, MessageStatus
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5  # transient failures of an API or webhook step before it is given up
+MAX_ERRORS = 3  # unexpected errors of one journey before it is marked failed
+RETRY_BASE_S = 60
+# Events that describe a state rather than a moment: a wait for one passes at once when
+# it already happened (a fan who pre-saved after the release went live).
+STATE_EVENTS = frozenset({FanEventKind.RELEASE_LIVE})
+
+# Test seam: called right after an email step's send returns, before the journey is written
+# (the crash test makes it kill the process there).
+after_send: Callable[[], None] | None = None
+
+
+def wait_scale() -> float:
+    return max(float(settings.FLOW_WAIT_SCALE), 0.0)
+
+
+def scaled(seconds: float) -> dt.timedelta:
+    return dt.timedelta(seconds=seconds * wait_scale())
+
+
+def next_time_of_day(hhmm: str, zone: ZoneInfo, now: dt.datetime) -> dt.datetime:
+    """The next ``hhmm`` in ``zone`` strictly after ``now`` (an aware UTC datetime)."""
+    hour, minute = (int(part) for part in hhmm.split(":"))
+    local = now.astimezone(zone)
+    target = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if target <= local:
+        target = (local + dt.timedelta(days=1)).replace(
+            hour=hour, minute=minute, second=0, microsecond=0
+        )
+    return target.astimezone(dt.UTC)
+
+
+# --- claims ---------------------------------------------------------------------------
+
+
+def _claimable(now: dt.datetime) -> Q:
+    expired = now - dt.timedelta(seconds=settings.FLOW_CLAIM_TIMEOUT_SECONDS)
+    return Q(claimed_by="") | Q(claimed_at__lt=expired)
+
+
+def claim_due(*, now: dt.datetime | None = None) -> list[tuple[str, list[int]]]:
+    """Claim due journeys in batches of ``FLOW_BATCH_SIZE``: [(token, journey ids)], at most
+    as many batches as leave ``FLOW_MAX_BATCHES_IN_FLIGHT`` in flight across workers."""
+    now = now or timezone.now()
+    clock = timezone.now()
+    size = max(1, settings.FLOW_BATCH_SIZE)
+    expired = clock - dt.timedelta(seconds=settings.FLOW_CLAIM_TIMEOUT_SECONDS)
+    in_flight = Journey.objects.exclude(claimed_by="").filter(claimed_at__gte=expired).count()
+    room = settings.FLOW_MAX_BATCHES_IN_FLIGHT - math.ceil(in_flight / size)
+    batches: list[tuple[str, list[int]]] = []
+    for _ in range(max(room, 0)):
+        ids = list(
+            Journey.objects.filter(
+                state__in=OPEN_JOURNEY_STATES, due_at__lte=now, flow__status=FlowStatus.ACTIVE
+            )
+            .filter(_claimable(clock))
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:size]
+        )
+        if not ids:
+            break
+        token = f"flows-batch-{uuid.uuid4().hex}"
+        Journey.objects.filter(pk__in=ids).filter(_claimable(clock)).update(
+            claimed_by=token, claimed_at=clock
+        )
+        claimed = list(Journey.objects.filter(claimed_by=token).values_list("pk", flat=True))
+        if claimed:
+            batches.append((token, claimed))
+        if len(ids) < size:
+            break
+    return batches
+
+
+# --- running journeys -----------------------------------------------------------------
+
+
+@dataclass
+class BatchReport:
+    journeys: int = 0
+    steps: int = 0
+    sent: int = 0
+    lost_claims: int = 0
+    errors: int = 0
+
+
+@dataclass
+class Batch:
+    """What every journey of one batch shares: the time, templates, one SMTP connection."""
+
+    token: str
+    now: dt.datetime
+    templates: dict[int, EmailTemplate] = field(default_factory=dict)
+    _mail: BaseEmailBackend | None = None
+
+    def mail(self) -> BaseEmailBackend:
+        if self._mail is None:
+            self._mail = get_connection()
+            self._mail.open()
+        return self._mail
+
+    def close(self) -> None:
+        if self._mail is not None:
+            self._mail.close()
+            self._mail = None
+
+
+class Run:
+    """One journey being advanced: its new state and the log rows to write."""
+
+    def __init__(self, journey: Journey, batch: Batch) -> None:
+        self.journey = journey
+        self.batch = batch
+        self.now = batch.now
+        self.steps: list[dict[str, Any]] = list(journey.version.steps)
+        self.logs: list[JourneyStep] = []
+        self.sent = 0
+
+    @property
+    def step(self) -> dict[str, Any]:
+        return self.steps[self.journey.step_index]
+
+    def log(self, outcome: StepOutcome, detail: str = "", index: int | None = None) -> None:
+        index = self.journey.step_index if index is None else index
+        self.logs.append(
+            JourneyStep(
+                journey_id=self.journey.pk,
+                version_id=self.journey.version_id,
+                step_index=index,
+                step_id=str(self.steps[index].get("id", index)),
+                outcome=outcome,
+                detail=detail[:300],
+                created=self.now,
+            )
+        )
+
+    def enter(self) -> None:
+        """Log ENTERED the first time the journey reaches its current step."""
+        index = self.journey.step_index
+        if int(self.journey.context.get("entered", -1)) < index:
+            self.journey.context["entered"] = index
+            self.log(StepOutcome.ENTERED)
+
+    def go_to(self, index: int) -> None:
+        journey = self.journey
+        journey.step_index = index
+        journey.wait_since = None
+        journey.wait_event = ""
+        journey.due_at = self.now
+        journey.context.pop("attempts", None)
+
+    def wait_until(self, due: dt.datetime, detail: str, *, event: str = "") -> None:
+        journey = self.journey
+        journey.state = JourneyState.WAITING
+        journey.due_at = due
+        journey.wait_event = event
+        self.log(StepOutcome.WAITING, detail)
+
+    def finish(self, state: JourneyState) -> None:
+        self.journey.state = state
+        self.journey.finished = self.now
+        self.journey.due_at = None
+        self.journey.wait_event = ""
+
+    def retry_later(self, detail: str, retry_after_s: float | None) -> bool:
+        """A transient failure: wait and re-run the step, or give up after MAX_ATTEMPTS."""
+        attempts = int(self.journey.context.get("attempts", 0)) + 1
+        if attempts >= MAX_ATTEMPTS:
+            self.log(StepOutcome.FAILED, f"gave up after {attempts} attempts: {detail}")
+            self.go_to(self.journey.step_index + 1)
+            return True
+        self.journey.context["attempts"] = attempts
+        delay = max(retry_after_s or 0, RETRY_BASE_S * 2 ** (attempts - 1))
+        self.wait_until(self.now + dt.timedelta(seconds=delay), f"will retry: {detail}")
+        return False
+
+
+def _subject(journey: Journey) -> conditions.Subject:
+    release = journey.release
+    artist = release.artist if release is not None else journey.flow.artist
+    return conditions.Subject(fan=journey.fan, release=release, artist=artist)
+
+
+def _run_wait(run: Run) -> bool:
+    journey, step, now = run.journey, run.step, run.now
+    if journey.wait_since is None:
+        journey.wait_since = now
+        if "duration_s" in step:
+            due = now + scaled(step["duration_s"])
+            run.wait_until(due, f"waiting {format_duration(int(step['duration_s']))}")
+        elif "until_time" in step:
+            from fanloop.messaging.services import fan_time_zone
+
+            target = next_time_of_day(step["until_time"], fan_time_zone(journey.fan), now)
+            due = now + (target - now) * wait_scale()
+            run.wait_until(due, f"waiting until {step['until_time']} in the fan's time zone")
+        else:
+            event = str(step["event"])
+            if _already_happened(journey, event):
+                run.log(StepOutcome.PASSED, f"{event} had already happened")
+                run.go_to(journey.step_index + 1)
+                return True
+            due = now + scaled(step["timeout_s"])
+            run.wait_until(due, f"waiting for {event}", event=event)
+        return False
+    if "event" in step:
+        if journey.wait_event and journey.due_at is not None and journey.due_at > now:
+            journey.state = JourneyState.WAITING
+            return False
+        detail = "timed out" if journey.wait_event else f"{step['event']} happened"
+    else:
+        if journey.due_at is not None and journey.due_at > now:
+            journey.state = JourneyState.WAITING
+            return False
+        detail = "waited"
+    run.log(StepOutcome.PASSED, detail)
+    run.go_to(journey.step_index + 1)
+    return True
+
+
+def _already_happened(journey: Journey, kind: str) -> bool:
+    from fanloop.flows.intake import matches
+
+    events = FanEvent.objects.filter(fan_id=journey.fan_id, kind=kind)
+    if kind not in STATE_EVENTS:
+        events = events.filter(created__gte=journey.started)
+    rows = events.values("id", "kind", "artist_id", "release_id", "release__artist_id")
+    return any(matches(journey, dict(row)) for row in rows[:50])
+
+
+def _run_condition(run: Run) -> bool:
+    journey, step = run.journey, run.step
+    met, why = conditions.evaluate(step, _subject(journey))
+    if met:
+        run.log(StepOutcome.PASSED, f"met: {why}")
+        run.go_to(journey.step_index + 1)
+        return True
+    if_false = step.get("if_false", "exit")
+    if if_false == "next":
+        run.log(StepOutcome.PASSED, f"not met ({why}): skipped the next step")
+        skipped = journey.step_index + 1
+        if skipped < len(run.steps):
+            run.log(StepOutcome.SKIPPED, "skipped: the condition before it was not met", skipped)
+        run.go_to(skipped + 1)
+        return True
+    if isinstance(if_false, dict):
+        target = step_index(run.steps, str(if_false.get("goto")))
+        if target is not None and target > journey.step_index:
+            run.log(StepOutcome.PASSED, f"not met ({why}): jumped to {if_false['goto']}")
+            run.go_to(target)
+            return True
+    run.log(StepOutcome.LEFT, f"not met: {why}")
+    run.finish(JourneyState.EXITED)
+    return False
+
+
+EMAIL_SKIPPED = {MessageStatus.SUPPRESSED, MessageStatus.NO_CONSENT, MessageStatus.DRY_RUN}
+
+
+def _run_email(run: Run) -> bool:
+    from fanloop.messaging.services import send_email
+
+    journey, step = run.journey, run.step
+    template = run.batch.templates.get(int(step["template"]))
+    if template is None:
+        run.log(StepOutcome.FAILED, "the email template was deleted")
+        run.go_to(journey.step_index + 1)
+        return True
+    outcome = send_email(
+        fan=journey.fan,
+        template=template,
+        key=f"journey:{journey.pk}:step:{journey.step_index}",
+        release=journey.release,
+        dry_run=journey.flow.dry_run,
+        connection=run.batch.mail(),
+        now=run.now,
+    )
+    if after_send is not None:
+        after_send()
+    message = outcome.message
+    detail = message.detail if message is not None else ""
+    if outcome.retry_at is not None:
+        why = "frequency cap" if outcome.status == MessageStatus.CAPPED else "quiet hours"
+        run.wait_until(
+            outcome.retry_at, f"deferred ({why}) until {outcome.retry_at:%Y-%m-%d %H:%M} UTC"
+        )
+        return False
+    if outcome.status == MessageStatus.SENT:
+        run.sent += 1
+        run.log(StepOutcome.PASSED, f"sent “{message.subject if message else template.name}”")
+    elif outcome.status in EMAIL_SKIPPED:
+        run.log(StepOutcome.SKIPPED, detail or outcome.status.label)
+    else:
+        run.log(StepOutcome.FAILED, detail or outcome.status.label)
+    run.go_to(journey.step_index + 1)
+    return True
+
+
+def _run_tag(run: Run) -> bool:
+    journey, tag = run.journey, str(run.step["tag"])
+    if journey.flow.dry_run:
+        run.log(StepOutcome.SKIPPED, f"dry run: would tag “{tag}”")
+    else:
+        row, created = FanTag.objects.get_or_create(fan_id=journey.fan_id, tag=tag)
+        if created:
+            record_fan_event(
+                journey.fan,
+                FanEventKind.JOINED_SEGMENT,
+                key=f"tag:{row.pk}",
+                release=journey.release,
+                artist=journey.flow.artist,
+                data={"tag": tag, "journey": journey.pk},
+            )
+        run.log(StepOutcome.PASSED, f"tagged “{tag}”" if created else f"already tagged “{tag}”")
+    run.go_to(journey.step_index + 1)
+    return True
+
+
+def _run_api(run: Run) -> bool:
+    journey, kind = run.journey, run.step["type"]
+    what = "save the release" if kind == "api_save" else "follow the artist"
+    if journey.flow.dry_run:
+        run.log(StepOutcome.SKIPPED, f"dry run: would {what}")
+        run.go_to(journey.step_index + 1)
+        return True
+    act = actions_api.save_release if kind == "api_save" else actions_api.follow_artist
+    result = act(
+        journey.fan, journey.release, key=f"journey:{journey.pk}:step:{journey.step_index}"
+    )
+    if result.status == actions_api.ApiStatus.RETRY:
+        return run.retry_later(result.detail, result.retry_after_s)
+    outcome = (
+        StepOutcome.PASSED if result.status == actions_api.ApiStatus.DONE else StepOutcome.SKIPPED
+    )
+    run.log(outcome, result.detail)
+    run.go_to(journey.step_index + 1)
+    return True
+
+
+def webhook_payload(journey: Journey, step: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    fan, release = journey.fan, journey.release
+    return {
+        "type": "flow.step",
+        "at": now.isoformat(),
+        "flow": {
+            "id": journey.flow_id,
+            "name": journey.flow.name,
+            "version": journey.version.number,
+        },
+        "step": step.get("id"),
+        "journey": journey.pk,
+        "fan": {"id": fan.pk, "email": fan.email, "name": fan.display_name, "country": fan.country},
+        "release": (
+            {"id": release.pk, "title": release.title, "artist": release.artist.name}
+            if release is not None
+            else None
+        ),
+    }
+
+
+def _run_webhook(run: Run) -> bool:
+    journey, step = run.journey, run.step
+    if journey.flow.dry_run:
+        run.log(StepOutcome.SKIPPED, "dry run: webhook not called")
+        run.go_to(journey.step_index + 1)
+        return True
+    result = webhooks_out.post_webhook(
+        str(step["url"]),
+        webhook_payload(journey, step, run.now),
+        key=f"journey:{journey.pk}:step:{journey.step_index}",
+    )
+    if result.retry:
+        return run.retry_later(result.detail, None)
+    run.log(StepOutcome.PASSED if result.ok else StepOutcome.FAILED, result.detail)
+    run.go_to(journey.step_index + 1)
+    return True
+
+
+RUNNERS: dict[str, Callable[[Run], bool]] = {
+    "wait": _run_wait,
+    "condition": _run_condition,
+    "email": _run_email,
+    "tag": _run_tag,
+    "api_save": _run_api,
+    "api_follow": _run_api,
+    "webhook": _run_webhook,
+}
+
+
+def run_journey(journey: Journey, batch: Batch) -> Run:
+    """Advance ``journey`` in memory (side effects done) until it waits or ends."""
+    run = Run(journey, batch)
+    journey.state = JourneyState.ACTIVE
+    for _ in range(len(run.steps) + 2):
+        if journey.step_index >= len(run.steps):
+            run.finish(JourneyState.COMPLETED)
+            break
+        run.enter()
+        if not RUNNERS[run.step["type"]](run):
+            break
+    return run
+
+
+_WRITE_FIELDS = ("state", "step_index", "due_at", "wait_event", "wait_since", "context", "finished")
+
+
+def _write(run: Run, token: str) -> bool:
+    journey = run.journey
+    values = {name: getattr(journey, name) for name in _WRITE_FIELDS}
+    with transaction.atomic():
+        written = Journey.objects.filter(
+            pk=journey.pk, claimed_by=token, state__in=OPEN_JOURNEY_STATES
+        ).update(**values, claimed_by="", claimed_at=None, updated=run.now)
+        if written and run.logs:
+            JourneyStep.objects.bulk_create(run.logs)
+    return bool(written)
+
+
+def _record_error(journey: Journey, token: str, exc: Exception, now: dt.datetime) -> None:
+    """An unexpected error: retry the journey a little later, fail it after MAX_ERRORS."""
+    errors = int(journey.context.get("errors", 0)) + 1
+    detail = f"{type(exc).__name__}: {exc}"[:300]
+    fresh = Journey.objects.filter(pk=journey.pk, claimed_by=token).first()
+    if fresh is None:
+        return
+    fresh.context = {**fresh.context, "errors": errors}
+    if errors < MAX_ERRORS:
+        fresh.due_at = now + dt.timedelta(seconds=RETRY_BASE_S * errors)
+        state: JourneyState | None = None
+    else:
+        state = JourneyState.FAILED
+    steps = fresh.version.steps
+    index = min(fresh.step_index, max(len(steps) - 1, 0))
+    with transaction.atomic():
+        Journey.objects.filter(pk=fresh.pk, claimed_by=token).update(
+            context=fresh.context,
+            due_at=None if state else fresh.due_at,
+            state=state or fresh.state,
+            finished=now if state else None,
+            claimed_by="",
+            claimed_at=None,
+        )
+        if steps:
+            JourneyStep.objects.create(
+                journey_id=fresh.pk,
+                version_id=fresh.version_id,
+                step_index=index,
+                step_id=str(steps[index].get("id", index)),
+                outcome=StepOutcome.FAILED,
+                detail=detail,
+                created=now,
+            )
+
+
+def advance_batch(token: str, ids: list[int], *, now: dt.datetime | None = None) -> BatchReport:
+    """Run every journey of a claimed batch; returns counts. Journeys whose claim was lost
+    (taken over after a timeout, or closed by an event) are left alone."""
+    now = now or timezone.now()
+    report = BatchReport()
+    Journey.objects.filter(pk__in=ids, claimed_by=token).update(claimed_at=timezone.now())
+    journeys = list(
+        Journey.objects.filter(pk__in=ids, claimed_by=token)
+        .select_related(
+            "fan", "fan__workspace", "version", "flow", "flow__artist", "release", "release__artist"
+        )
+        .order_by("pk")
+    )
+    report.lost_claims = len(ids) - len(journeys)
+    template_ids = {
+        int(step["template"])
+        for journey in journeys
+        for step in journey.version.steps
+        if step.get("type") == "email" and step.get("template") is not None
+    }
+    batch = Batch(token=token, now=now)
+    batch.templates = EmailTemplate.objects.select_related("artist").in_bulk(list(template_ids))
+    try:
+        for journey in journeys:
+            report.journeys += 1
+            if journey.flow.status != FlowStatus.ACTIVE:
+                Journey.objects.filter(pk=journey.pk, claimed_by=token).update(
+                    claimed_by="", claimed_at=None
+                )
+                continue
+            try:
+                run = run_journey(journey, batch)
+            except Exception as exc:
+                log.exception("journey %s failed at step %s", journey.pk, journey.step_index)
+                report.errors += 1
+                _record_error(journey, token, exc, now)
+                continue
+            if _write(run, token):
+                report.steps += sum(1 for row in run.logs if row.outcome != StepOutcome.ENTERED)
+                report.sent += run.sent
+            else:
+                report.lost_claims += 1
+    finally:
+        batch.close()
+    return report

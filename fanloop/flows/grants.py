@@ -1,0 +1,101 @@
+"""What a stored platform connection may do, and the platform ids a release's actions use.
+
+A capability is granted when the connection holds every scope its platform asks for it
+(Spotify's ``scopes_for``, Deezer's ``perms_for``). Apple Music's user token is all or
+nothing: it can save and read the library, and Apple has no follow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.utils import timezone
+
+from fanloop.catalog.models import Release
+from fanloop.fans.models import ConnectionStatus, PlatformConnection
+from fanloop.fans.tokens import fresh_tokens
+from fanloop.fulfillment.models import ReleasePlatform
+from fanloop.platforms.base import Capability, ItemRef, Platform, Tokens
+from fanloop.platforms.deezer import perms_for
+from fanloop.platforms.errors import TokenExpired
+from fanloop.platforms.registry import get_platform
+from fanloop.platforms.spotify import scopes_for
+
+T = TypeVar("T")
+
+ALBUM_FIELDS = {
+    "spotify": "spotify_album_id",
+    "applemusic": "apple_music_album_id",
+    "deezer": "deezer_album_id",
+}
+ARTIST_FIELDS = {"spotify": "spotify_id", "deezer": "deezer_id"}  # Apple Music: no follow
+
+
+def required_scopes(platform: str, capability: Capability) -> frozenset[str] | None:
+    """Scopes ``capability`` needs on ``platform``; None when the platform cannot do it."""
+    if platform == "spotify":
+        return frozenset(scopes_for(frozenset({capability})))
+    if platform == "deezer":
+        return frozenset(perms_for(frozenset({capability})))
+    if platform == "applemusic":
+        return None if capability == Capability.FOLLOW else frozenset()
+    return None
+
+
+def has_capability(connection: PlatformConnection, capability: Capability) -> bool:
+    """An active connection holding the scopes ``capability`` needs."""
+    if connection.status != ConnectionStatus.ACTIVE or not connection.access_token:
+        return False
+    needed = required_scopes(connection.platform, capability)
+    return needed is not None and needed <= connection.scope_set
+
+
+def granted_capabilities(connection: PlatformConnection) -> frozenset[Capability]:
+    """Every capability the connection's scopes cover (asked for again on a re-connect, so
+    a new grant for one action does not drop what the fan granted before)."""
+    return frozenset(
+        cap
+        for cap in Capability
+        if (needed := required_scopes(connection.platform, cap)) is not None
+        and needed <= connection.scope_set
+    )
+
+
+def _state(release: Release, platform: str) -> ReleasePlatform | None:
+    return ReleasePlatform.objects.filter(release=release, platform=platform).first()
+
+
+def album_ref(release: Release, platform: str) -> ItemRef | None:
+    """The release's album on ``platform``: the member's id, else the detected one."""
+    field = ALBUM_FIELDS.get(platform)
+    album_id = str(getattr(release, field, "") or "").strip() if field else ""
+    if not album_id:
+        state = _state(release, platform)
+        album_id = state.album_id if state else ""
+    return ItemRef("album", album_id) if album_id else None
+
+
+def artist_ref(release: Release, platform: str) -> ItemRef | None:
+    """The release's artist on ``platform`` (for a follow): stored id, else the detected one."""
+    field = ARTIST_FIELDS.get(platform)
+    if field is None:
+        return None
+    artist_id = str(getattr(release.artist, field, "") or "").strip()
+    if not artist_id:
+        state = _state(release, platform)
+        ids = state.artist_ids if state else []
+        artist_id = str(ids[0]) if ids else ""
+    return ItemRef("artist", artist_id) if artist_id else None
+
+
+def call_with_tokens(connection: PlatformConnection, call: Callable[[Platform, Tokens], T]) -> T:
+    """``call(adapter, tokens)`` with fresh tokens; an access token the platform calls
+    expired is refreshed and the call made once more. AccessRevoked marks the connection
+    (see ``fresh_tokens``); other platform errors propagate."""
+    adapter = get_platform(connection.platform, connection.app.credentials())
+    try:
+        return call(adapter, fresh_tokens(connection))
+    except TokenExpired:
+        connection.token_expires_at = timezone.now()  # due now: the next read refreshes
+        return call(adapter, fresh_tokens(connection))

@@ -1,0 +1,11 @@
+"""Flows test fixtures: the platform emulator, and the editor / action page fixtures."""
+
+from __future__ import annotations
+
+from fanloop.platforms.tests.conftest import (  # noqa: F401 - fixtures, used by name
+    admin,
+    emulator_url,
+    platform_settings,
+)
+
+from .ui_fixtures import artist, fan, release, templates  # noqa: F401 - fixtures

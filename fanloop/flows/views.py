@@ -1,0 +1,290 @@
+"""Flow editor pages: list, create, edit (a new version per change), versions, and the
+status buttons (activate, pause, resume, stop, dry run). Thin views over ``editing``,
+``services``, ``stats`` and ``warnings``.
+
+Every page goes through ``@workspace_view``: outsiders get 404, viewers read, editors
+and owners change flows (POST with CSRF only).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from fanloop.accounts.models import Membership, Role, Workspace
+from fanloop.accounts.permissions import workspace_view
+from fanloop.flows import services, stats
+from fanloop.flows.editing import save_flow
+from fanloop.flows.forms import (
+    STEPS_PREFIX,
+    FlowForm,
+    StepFormSet,
+    raw_rows,
+    sketch,
+    step_initial,
+    template_choices,
+)
+from fanloop.flows.models import Flow, FlowStatus, FlowVersion, JourneyState
+from fanloop.flows.steps import STEP_TYPES, describe_step, describe_trigger
+from fanloop.flows.warnings import flow_warnings, templates_for
+
+PAGE_SIZE = 25
+VERSIONS_SHOWN = 50
+STATUS_ACTIONS = ("activate", "pause", "resume", "stop")
+
+
+def _can_edit(request: HttpRequest) -> bool:
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    return membership.can(Role.EDITOR)
+
+
+def _flow(workspace: Workspace, pk: int) -> Flow:
+    return get_object_or_404(
+        Flow.objects.select_related("current_version", "artist"), pk=pk, workspace=workspace
+    )
+
+
+@workspace_view()
+@require_safe
+def flow_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    flows = Flow.objects.filter(workspace=workspace).select_related("current_version", "artist")
+    page = Paginator(flows, PAGE_SIZE).get_page(request.GET.get("page"))
+    running = stats.open_journeys(flow.pk for flow in page)
+    rows = [
+        {
+            "flow": flow,
+            "trigger": describe_trigger(flow.current_version.trigger)
+            if flow.current_version
+            else "—",
+            "open": running.get(flow.pk, 0),
+        }
+        for flow in page
+    ]
+    return render(
+        request,
+        "flows/flow_list.html",
+        {"workspace": workspace, "rows": rows, "page": page, "can_edit": _can_edit(request)},
+    )
+
+
+def _step_rows(version: FlowVersion, templates: dict[int, Any]) -> list[dict[str, Any]]:
+    counts = stats.step_counts(version)
+    return [
+        {
+            "number": index + 1,
+            "id": step.get("id", ""),
+            "type": STEP_TYPES.get(step.get("type", ""), step.get("type")),
+            "text": describe_step(step, templates=templates),
+            "counts": counts.get(str(step.get("id", "")), {}),
+        }
+        for index, step in enumerate(version.steps)
+    ]
+
+
+def _version_context(workspace: Workspace, version: FlowVersion) -> dict[str, Any]:
+    templates = templates_for(workspace.pk, version.steps)
+    states = stats.journey_states(version)
+    return {
+        "version": version,
+        "trigger": describe_trigger(version.trigger),
+        "steps": _step_rows(version, templates),
+        "warnings": flow_warnings(version.trigger, version.steps, templates),
+        "journeys": [
+            (label, count)
+            for state, label in JourneyState.choices
+            if (count := states.get(state, 0))
+        ],
+    }
+
+
+@workspace_view()
+@require_safe
+def flow_detail(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+    flow = _flow(workspace, pk)
+    versions = flow.versions.select_related("created_by").order_by("-number")
+    context: dict[str, Any] = {
+        "workspace": workspace,
+        "flow": flow,
+        "versions": versions[:VERSIONS_SHOWN],
+        "more_versions": max(versions.count() - VERSIONS_SHOWN, 0),
+        "can_edit": _can_edit(request),
+        "open": stats.open_journeys([flow.pk]).get(flow.pk, 0),
+    }
+    if flow.current_version is not None:
+        context.update(_version_context(workspace, flow.current_version))
+    return render(request, "flows/flow_detail.html", context)
+
+
+@workspace_view()
+@require_safe
+def version_detail(
+    request: HttpRequest, workspace: Workspace, pk: int, number: int
+) -> HttpResponse:
+    flow = _flow(workspace, pk)
+    version = get_object_or_404(FlowVersion, flow=flow, number=number)
+    context = {
+        "workspace": workspace,
+        "flow": flow,
+        "is_current": version.pk == flow.current_version_id,
+        **_version_context(workspace, version),
+    }
+    return render(request, "flows/version_detail.html", context)
+
+
+@workspace_view(Role.EDITOR)
+@require_http_methods(["GET", "HEAD", "POST"])
+def flow_create(request: HttpRequest, workspace: Workspace) -> HttpResponseBase:
+    return _editor(request, workspace, None)
+
+
+@workspace_view(Role.EDITOR)
+@require_http_methods(["GET", "HEAD", "POST"])
+def flow_edit(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponseBase:
+    return _editor(request, workspace, _flow(workspace, pk))
+
+
+def _flow_initial(flow: Flow | None) -> dict[str, Any]:
+    if flow is None:
+        return {"trigger": "presaved"}
+    version = flow.current_version
+    return {
+        "name": flow.name,
+        "description": flow.description,
+        "artist": flow.artist_id,
+        "trigger": version.trigger if version else "presaved",
+        "trigger_release": version.trigger_release_id if version else None,
+        "goal": version.goal if version else "",
+    }
+
+
+def _editor(request: HttpRequest, workspace: Workspace, flow: Flow | None) -> HttpResponseBase:
+    choices = template_choices(workspace)
+    op = str(request.POST.get("op", "save")) if request.method == "POST" else ""
+    if request.method == "POST" and op != "save":
+        return _rearranged(request, workspace, flow, choices, op)
+    if request.method != "POST":
+        steps = flow.current_version.steps if flow and flow.current_version else []
+        form = FlowForm(initial=_flow_initial(flow), workspace=workspace)
+        formset = StepFormSet(
+            initial=[step_initial(s) for s in steps], prefix=STEPS_PREFIX, templates=choices
+        )
+        return _render_editor(request, workspace, flow, form, formset, steps)
+    form = FlowForm(request.POST, workspace=workspace)
+    formset = StepFormSet(request.POST, prefix=STEPS_PREFIX, templates=choices)
+    others: list[str] = []
+    if form.is_valid() and formset.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = save_flow(
+                workspace,
+                flow,
+                name=data["name"],
+                description=data["description"],
+                artist=data["artist"],
+                trigger=data["trigger"],
+                trigger_release=data["trigger_release"],
+                goal=data["goal"],
+                steps=formset.steps(),
+                user=request.user,
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for name, errors in error.error_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                others = formset.attach(error)
+        else:
+            messages.success(request, f"“{saved.name}” saved.")
+            return redirect("flows:flow_detail", ws=workspace.slug, pk=saved.pk)
+    steps = sketch(raw_rows(request.POST))
+    return _render_editor(request, workspace, flow, form, formset, steps, others, status=400)
+
+
+def _rearranged(
+    request: HttpRequest,
+    workspace: Workspace,
+    flow: Flow | None,
+    choices: list[tuple[int, str]],
+    op: str,
+) -> HttpResponse:
+    """Add, remove or move a step, or re-check the warnings: the editor again, unsaved."""
+    rows = raw_rows(request.POST)
+    verb, _, raw_index = op.partition(":")
+    index = int(raw_index) if raw_index.isdigit() else -1
+    if verb == "add":
+        kind = str(request.POST.get("add_type", ""))
+        if kind in STEP_TYPES:
+            rows.append({"type": kind, "id": "", "if_false": "exit", "unit": "86400"})
+    elif verb == "remove" and 0 <= index < len(rows):
+        rows.pop(index)
+    elif verb in ("up", "down") and 0 <= index < len(rows):
+        other = index - 1 if verb == "up" else index + 1
+        if 0 <= other < len(rows):
+            rows[index], rows[other] = rows[other], rows[index]
+    fields = ("name", "description", "artist", "trigger", "trigger_release", "goal")
+    form = FlowForm(initial={n: request.POST.get(n, "") for n in fields}, workspace=workspace)
+    formset = StepFormSet(initial=rows, prefix=STEPS_PREFIX, templates=choices)
+    return _render_editor(request, workspace, flow, form, formset, sketch(rows))
+
+
+def _render_editor(
+    request: HttpRequest,
+    workspace: Workspace,
+    flow: Flow | None,
+    form: FlowForm,
+    formset: Any,
+    steps: list[dict[str, Any]],
+    others: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    trigger = str(form["trigger"].value() or "")
+    warnings = flow_warnings(trigger, steps, templates_for(workspace.pk, steps))
+    context = {
+        "workspace": workspace,
+        "flow": flow,
+        "form": form,
+        "formset": formset,
+        "step_errors": others or [],
+        "step_types": STEP_TYPES.items(),
+        "warnings": warnings,
+        "has_templates": bool(formset.templates),
+    }
+    return render(request, "flows/flow_form.html", context, status=status)
+
+
+@workspace_view(Role.EDITOR)
+@require_POST
+def flow_status(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponseBase:
+    flow = _flow(workspace, pk)
+    action = str(request.POST.get("action", ""))
+    if action not in STATUS_ACTIONS:
+        raise Http404("No such action.")
+    try:
+        getattr(services, action)(flow)
+    except (ValidationError, ValueError) as error:
+        text = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        messages.error(request, f"Could not {action} “{flow.name}”: {text}")
+    else:
+        flow.refresh_from_db()
+        messages.success(request, f"“{flow.name}” is now {FlowStatus(flow.status).label.lower()}.")
+    return redirect("flows:flow_detail", ws=workspace.slug, pk=flow.pk)
+
+
+@workspace_view(Role.EDITOR)
+@require_POST
+def flow_dry_run(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponseBase:
+    flow = _flow(workspace, pk)
+    on = request.POST.get("dry_run") == "on"
+    services.set_dry_run(flow, on)
+    if on:
+        messages.success(request, "Dry run on: journeys advance and log, nothing is sent.")
+    else:
+        messages.success(request, "Dry run off: emails and platform actions happen for real.")
+    return redirect("flows:flow_detail", ws=workspace.slug, pk=flow.pk)
