@@ -40,6 +40,7 @@ test-postgres: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/page.py
 	$(BIN)/python bench/emulator.py
+	$(BIN)/python bench/flows.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from fanloop.lib.env import env_bool, env_int, env_list, env_str
+from fanloop.lib.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -207,6 +207,20 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "fanloop <noreply@localhost>")
+# Flow emails: at most EMAIL_FREQUENCY_CAP per fan in EMAIL_FREQUENCY_WINDOW_HOURS (0: no cap);
+# none during EMAIL_QUIET_HOURS in the fan's time zone ("21:00-09:00"; blank: none).
+EMAIL_FREQUENCY_CAP = env_int("EMAIL_FREQUENCY_CAP", 3)
+EMAIL_FREQUENCY_WINDOW_HOURS = env_int("EMAIL_FREQUENCY_WINDOW_HOURS", 72)
+EMAIL_QUIET_HOURS = env_str("EMAIL_QUIET_HOURS", "21:00-09:00")
+EMAIL_OPEN_TRACKING = env_bool("EMAIL_OPEN_TRACKING", False)
+# Optional second List-Unsubscribe address (a mailbox someone processes); blank: https only.
+EMAIL_UNSUBSCRIBE_MAILTO = env_str("EMAIL_UNSUBSCRIBE_MAILTO", "")
+# Provider webhooks (bounces, complaints) under /webhooks/anymail/: "user:password" basic auth.
+# Without a secret the webhook URLs answer 404: an open one would let anyone suppress fans.
+_anymail_secret = env_str("ANYMAIL_WEBHOOK_SECRET", "")
+ANYMAIL = {"WEBHOOK_SECRET": _anymail_secret} if _anymail_secret else {}
+# The demo's SMTP sink folder: when set, members see what it received (Email → Sink).
+SMTP_SINK_DIR = env_str("SMTP_SINK_DIR", "")
 
 # --- security -------------------------------------------------------------
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
@@ -223,6 +237,56 @@ if BEHIND_PROXY:
 # --- worker ---------------------------------------------------------------
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
 WORKER_EXECUTOR_ID = env_str("WORKER_EXECUTOR_ID", "")
+
+# --- release-day delivery ------------------------------------------------------
+# Fans per delivery workflow (one batch is claimed, paced and written fan by fan).
+DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 100)
+# Batch workflows one worker runs at once per platform app (each holds one fan's calls).
+DELIVERY_WORKER_CONCURRENCY = env_int("DELIVERY_WORKER_CONCURRENCY", 4)
+# How often the delivery tick advances waves (seconds, 1 to 59).
+DELIVERY_TICK_SECONDS = env_int("DELIVERY_TICK_SECONDS", 2)
+# Start looking for a release this many minutes before each market's instant.
+DELIVERY_DETECT_LEAD_MINUTES = env_int("DELIVERY_DETECT_LEAD_MINUTES", 10)
+# Stop looking (wave "not found", shown on the dashboard) this long after the instant.
+DELIVERY_GIVE_UP_HOURS = env_int("DELIVERY_GIVE_UP_HOURS", 24)
+# Share of each app's budget kept unused (percent), against clock skew and burst edges.
+DELIVERY_BUDGET_HEADROOM_PERCENT = env_int("DELIVERY_BUDGET_HEADROOM_PERCENT", 2)
+# Attempts per fan (transient errors, not-live-yet answers) before a delivery fails.
+DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 5)
+# Check each release's UPC against the platforms' catalogs this many days ahead.
+DELIVERY_PRECHECK_DAYS = env_int("DELIVERY_PRECHECK_DAYS", 7)
+# Hour (UTC) of the daily check of forever-save artists' new albums on each platform.
+FOREVER_SAVE_CHECK_HOUR = env_int("FOREVER_SAVE_CHECK_HOUR", 6)
+# Albums older than this (days) found by the daily check are back catalog, not new releases.
+FOREVER_SAVE_LOOKBACK_DAYS = env_int("FOREVER_SAVE_LOOKBACK_DAYS", 14)
+# A worker whose heartbeat is older than this many intervals is dead: another recovers its work.
+WORKER_DEAD_AFTER_BEATS = env_int("WORKER_DEAD_AFTER_BEATS", 4)
+
+# --- growth flows -----------------------------------------------------------
+# How often the flow engine ticks (seconds, 1 to 59): reads new fan events, claims due journeys.
+FLOW_TICK_SECONDS = env_int("FLOW_TICK_SECONDS", 1)
+# Journeys per batch workflow (one transaction per journey, one SMTP connection per batch).
+FLOW_BATCH_SIZE = env_int("FLOW_BATCH_SIZE", 200)
+# Batch workflows one worker runs at once, and how often its queue is polled (seconds).
+FLOW_WORKER_CONCURRENCY = env_int("FLOW_WORKER_CONCURRENCY", 4)
+FLOW_QUEUE_POLL_SECONDS = env_float("FLOW_QUEUE_POLL_SECONDS", 0.5)
+# Claimed batches not yet finished, across all workers, before a tick claims more.
+FLOW_MAX_BATCHES_IN_FLIGHT = env_int("FLOW_MAX_BATCHES_IN_FLIGHT", 8)
+# A claim older than this (a worker died mid-batch) lets another worker take the journeys.
+FLOW_CLAIM_TIMEOUT_SECONDS = env_int("FLOW_CLAIM_TIMEOUT_SECONDS", 600)
+# Finished engine workflows (ticks, batches) are deleted from DBOS's database after this.
+FLOW_WORKFLOW_RETENTION_HOURS = env_int("FLOW_WORKFLOW_RETENTION_HOURS", 24)
+# Multiplies every wait and timeout of every flow (the demo sets it small).
+FLOW_WAIT_SCALE = env_float("FLOW_WAIT_SCALE", 1.0)
+# Signs webhook calls (HMAC-SHA256); blank: derived from SECRET_KEY.
+FLOW_WEBHOOK_SECRET = env_str("FLOW_WEBHOOK_SECRET", "")
+FLOW_WEBHOOK_TIMEOUT_SECONDS = env_int("FLOW_WEBHOOK_TIMEOUT_SECONDS", 5)
+# Allow webhooks to private, loopback and link-local addresses (off: no SSRF into the network).
+FLOW_WEBHOOK_ALLOW_PRIVATE = env_bool("FLOW_WEBHOOK_ALLOW_PRIVATE", False)
+# Cron (UTC, seconds first allowed) of the save / follow verification sweep (+1 d, +7 d, +30 d).
+FLOW_VERIFY_SCHEDULE = env_str("FLOW_VERIFY_SCHEDULE", "0 17 * * * *")
+# Fans checked per verification batch (one platform call each, paced by the app's gate).
+FLOW_VERIFY_BATCH = env_int("FLOW_VERIFY_BATCH", 200)
 
 # --- streaming platforms ----------------------------------------------------
 # The real platforms by default; the demo and the tests point these at the emulator.
@@ -253,6 +317,12 @@ NOTIFY_RATE_WINDOW_SECONDS = env_int("NOTIFY_RATE_WINDOW_SECONDS", 600)
 COUNTRY_HEADER = env_str("COUNTRY_HEADER", "HTTP_CF_IPCOUNTRY")
 # Page views wait this long in each process's write-behind buffer (0: write in the request).
 EVENT_BUFFER_SECONDS = env_int("EVENT_BUFFER_SECONDS", 1)
+
+# --- demo (`fanloop demo`) ------------------------------------------------
+# The demo's release-day release goes live this many minutes after the demo starts, ...
+DEMO_RELEASE_DELAY_MINUTES = env_int("DEMO_RELEASE_DELAY_MINUTES", 3)
+# ... with this many scripted pre-savers (Spotify and Deezer) for the progress bar to fill.
+DEMO_AUDIENCE_SIZE = env_int("DEMO_AUDIENCE_SIZE", 300)
 
 LOGGING = {
     "version": 1,

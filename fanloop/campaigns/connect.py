@@ -262,26 +262,54 @@ def oauth_start(request: HttpRequest, platform: str) -> HttpResponseBase:
         return _no_store(HttpResponseRedirect(notify_url(release, platform, "unavailable")))
     if not app_has_room(app):
         return _no_store(HttpResponseRedirect(notify_url(release, platform, "cap")))
+    attempt = {"options": options.query(), "attribution": attribution_for(request, release)}
+    return _to_platform(request, release, app, options.capabilities(), attempt)
+
+
+def start_for_fan(
+    request: HttpRequest,
+    release: Release,
+    app: PlatformApp,
+    capabilities: frozenset[Capability],
+    *,
+    fan: Fan,
+    then: str,
+    retry: str,
+) -> HttpResponseBase:
+    """OAuth for a known fan and exactly ``capabilities`` (a flow's one-click action page).
+
+    The callback stores the connection on that fan, records no pre-save and no consent
+    (the action page records its own), and sends the browser to the local path ``then``.
+    """
+    attempt = {"options": {}, "for_fan": {"fan": fan.pk, "then": then, "retry": retry}}
+    return _to_platform(request, release, app, capabilities, attempt)
+
+
+def _to_platform(
+    request: HttpRequest,
+    release: Release,
+    app: PlatformApp,
+    capabilities: frozenset[Capability],
+    attempt: dict[str, Any],
+) -> HttpResponseBase:
+    """Keep a pending attempt in the session and send the browser to the authorize page."""
     pkce = Pkce.generate()
     nonce = secrets.token_urlsafe(16)
     pending = dict(request.session.get(PENDING_KEY, {}))
     pending[nonce] = {
         "verifier": pkce.verifier,
         "release": release.pk,
-        "platform": platform,
+        "platform": app.platform,
         "app": app.pk,
-        "options": options.query(),
-        "attribution": attribution_for(request, release),
         "created": time.time(),
+        **attempt,
     }
     # Bounded: only the most recent attempts of this browser stay usable.
     newest = sorted(pending.items(), key=lambda item: item[1]["created"])[-MAX_PENDING:]
     request.session[PENDING_KEY] = dict(newest)
-    state = signing.dumps({"n": nonce, "r": release.pk, "p": platform}, salt=STATE_SALT)
-    adapter = get_platform(platform, app.credentials())
-    return _no_store(
-        HttpResponseRedirect(adapter.authorize_url(state, pkce, options.capabilities()))
-    )
+    state = signing.dumps({"n": nonce, "r": release.pk, "p": app.platform}, salt=STATE_SALT)
+    adapter = get_platform(app.platform, app.credentials())
+    return _no_store(HttpResponseRedirect(adapter.authorize_url(state, pkce, capabilities)))
 
 
 def _apple(request: HttpRequest, release: Release, options: Options) -> HttpResponseBase:
@@ -339,7 +367,7 @@ def oauth_callback(request: HttpRequest, platform: str) -> HttpResponseBase:
     except StateRefused as refused:
         return problem(request, "This pre-save could not be completed", str(refused), status=400)
     options = Options.from_query(attempt.get("options", {}))
-    retry = start_url(release, platform, options)
+    retry = _for_fan_path(attempt, "retry") or start_url(release, platform, options)
     label = BY_KEY[platform].name
     error = str(request.GET.get("error", "") or request.GET.get("error_reason", ""))
     if error in DENIED_ERRORS:
@@ -414,9 +442,22 @@ def _complete(
     except errors.PlatformError:
         return _incomplete(request, release, retry, label)
     workspace = release.artist.workspace
+    then = _for_fan_path(attempt, "then")
+    if then:
+        given = Fan.objects.filter(pk=attempt["for_fan"].get("fan"), workspace=workspace).first()
+        fans.upsert_fan_for_connection(workspace, app, profile, tokens, fan=given)
+        return _no_store(HttpResponseRedirect(then))
     fan, proven = _store(request, workspace, release, app, profile, tokens, attempt, options)
     remember_fan(request, fan, proven=proven)
     return _no_store(HttpResponseRedirect(thanks_url(release)))
+
+
+def _for_fan_path(attempt: dict[str, Any], name: str) -> str:
+    """A local path kept by ``start_for_fan`` ("then" or "retry"); "" for a pre-save."""
+    for_fan = attempt.get("for_fan")
+    path = str(for_fan.get(name, "")) if isinstance(for_fan, dict) else ""
+    # Only a path on this site: never an open redirect, even from a tampered session.
+    return path if path.startswith("/") and not path.startswith(("//", "/\\")) else ""
 
 
 def _trouble(request: HttpRequest, release: Release, retry: str, label: str) -> HttpResponseBase:

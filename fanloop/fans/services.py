@@ -298,6 +298,10 @@ def merge_fans(*, into: Fan, other: Fan) -> Fan:
                 PreSave.objects.filter(pk=presave.pk).update(fan=into)
         Consent.objects.filter(fan=other).update(fan=into)
         FanEvent.objects.filter(fan=other).update(fan=into)
+        _merge_deliveries(into, other)
+        from fanloop.flows.services import move_fan_rows
+
+        move_fan_rows(into=into, other=other)
         email, confirmed = other.email, other.email_confirmed_at
         for name in ("display_name", "country"):
             if not getattr(into, name):
@@ -307,6 +311,18 @@ def merge_fans(*, into: Fan, other: Fan) -> Fan:
             into.email, into.email_confirmed_at = email, confirmed
         into.save()
     return into
+
+
+def _merge_deliveries(into: Fan, other: Fan) -> None:
+    """Release-day deliveries follow the fan; where both have one, ``into``'s stays."""
+    from fanloop.fulfillment.models import Delivery
+
+    taken = set(Delivery.objects.filter(fan=into).values_list("release_id", "platform"))
+    for pk, release_id, platform in Delivery.objects.filter(fan=other).values_list(
+        "pk", "release_id", "platform"
+    ):
+        if (release_id, platform) not in taken:
+            Delivery.objects.filter(pk=pk).update(fan=into)
 
 
 def disconnect(connection: PlatformConnection) -> None:
@@ -690,7 +706,35 @@ def export_fan(fan: Fan) -> dict[str, Any]:
             }
             for p in presaves
         ],
+        "deliveries": _deliveries_export(fan),
+        **_flows_export(fan),
     }
+
+
+def _deliveries_export(fan: Fan) -> list[dict[str, Any]]:
+    """Release-day saves made for the fan: what, where, when, and how it went."""
+    from fanloop.fulfillment.services import deliveries_of
+
+    return [
+        {
+            "release": d.release.title,
+            "artist": d.release.artist.name,
+            "platform": d.platform,
+            "state": d.state,
+            "reason": d.reason,
+            "saved": list(d.items),
+            "followed_artist": d.follow,
+            "source": d.source,
+            "delivered_at": _iso(d.delivered_at),
+        }
+        for d in deliveries_of(fan)
+    ]
+
+
+def _flows_export(fan: Fan) -> dict[str, Any]:
+    from fanloop.flows.services import fan_export
+
+    return fan_export(fan)
 
 
 def delete_fan(fan: Fan) -> dict[str, int]:

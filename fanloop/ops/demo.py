@@ -16,11 +16,13 @@ import urllib.request
 import webbrowser
 from pathlib import Path
 
+import httpx
 from django.conf import settings
 from django.core.management import call_command
 
-from fanloop.ops.demo_audience import run_audience, seed_platforms
-from fanloop.ops.seed import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+from fanloop.fulfillment.services import schedule_release
+from fanloop.ops.demo_audience import run_audience, seed_crowd, seed_platforms
+from fanloop.ops.seed import DEMO_EMAIL, DEMO_PASSWORD, DemoData, seed_demo
 
 
 def _wait_for(url: str, timeout: float = 30.0) -> bool:
@@ -48,6 +50,23 @@ def _signal_group(proc: subprocess.Popen[bytes], signum: int) -> None:
         pass
 
 
+def _seed_release_day(emulator: str, site: str, data: DemoData, size: int) -> None:
+    """The crowd pre-saves the release-day release, then its delivery is scheduled."""
+    try:
+        counts = seed_crowd(emulator, site, data, size)
+    except (httpx.HTTPError, RuntimeError) as exc:
+        print(f"fanloop demo: the release-day crowd could not be created: {exc}", flush=True)
+        counts = {}
+    schedule_release(data.release_day)
+    if counts:
+        detail = ", ".join(f"{n} on {platform.title()}" for platform, n in sorted(counts.items()))
+        print(
+            f"fanloop demo: {sum(counts.values())} fans are waiting for "
+            f"“{data.release_day.title}” ({detail})",
+            flush=True,
+        )
+
+
 def run_demo(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="fanloop demo")
     parser.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT", "8000")))
@@ -55,12 +74,24 @@ def run_demo(argv: list[str]) -> int:
     parser.add_argument("--smtp-port", type=int, default=settings.EMAIL_PORT)
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--no-audience", action="store_true", help="no scripted fans")
+    parser.add_argument(
+        "--release-delay-minutes",
+        type=int,
+        default=settings.DEMO_RELEASE_DELAY_MINUTES,
+        help="the release-day release goes live this many minutes from now",
+    )
+    parser.add_argument(
+        "--audience-size",
+        type=int,
+        default=settings.DEMO_AUDIENCE_SIZE,
+        help="pre-savers of the release-day release",
+    )
     parser.add_argument("--exit-after", type=float, default=0, help="stop after N seconds")
     args = parser.parse_args(argv)
 
     print("fanloop demo: preparing the database …", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
-    data = seed_demo()
+    data = seed_demo(delay_minutes=max(1, args.release_delay_minutes))
     site = f"http://127.0.0.1:{args.port}"
 
     exe = Path(sys.executable).parent / "fanloop"
@@ -78,6 +109,12 @@ def run_demo(argv: list[str]) -> int:
         "APPLE_MUSICKIT_JS_URL": f"{emulator}/apple/musickit/v3/musickit.js",
     }
     outbox = Path(settings.DATA_DIR) / "outbox"
+    # Flow emails go to the sink, shown on Email → Demo mailbox; no quiet hours by default,
+    # so fans move through the flows at any time of day.
+    env["EMAIL_HOST"], env["SMTP_SINK_DIR"] = "127.0.0.1", str(outbox)
+    env["EMAIL_QUIET_HOURS"] = os.environ.get("EMAIL_QUIET_HOURS", "")
+    # Flow waits shrink so fans move through every step in minutes (2 days: about 90 s).
+    env["FLOW_WAIT_SCALE"] = os.environ.get("FLOW_WAIT_SCALE", "0.0005")
     # The emulator keeps its state across demo runs, like a real platform would.
     snapshot = str(Path(settings.DATA_DIR) / "emulator-snapshot.json")
     sink = [exe, "smtp_sink", "--port", str(args.smtp_port), "--outbox", str(outbox)]
@@ -113,7 +150,9 @@ def run_demo(argv: list[str]) -> int:
             stop()
             return 1
         seed_platforms(emulator, site, data)
+        _seed_release_day(emulator, site, data, 0 if args.no_audience else args.audience_size)
         ws = data.workspace.slug
+        live_at = data.release_day.global_instant()
         print(
             "\n".join(
                 [
@@ -124,13 +163,16 @@ def run_demo(argv: list[str]) -> int:
                     f"  upcoming page  {site}/{data.artist.slug}/{data.upcoming.slug}",
                     f"  released page  {site}/{data.artist.slug}/{data.released.slug}",
                     f"  short link     {site}/r/{data.upcoming.short_code}",
+                    f"  release day    “{data.release_day.title}” goes live at "
+                    f"{live_at:%H:%M} UTC: watch detection and delivery at",
+                    f"                 {site}/w/{ws}/releases/{data.release_day.pk}/delivery/",
                     f"  health         {site}/healthz",
                     f"  admin          {site}/admin/",
                     f"  emulator       {emulator}/_emulator/stats",
                     "  pre-save yourself on the upcoming page: at the emulator, log in as",
                     "                 you@fans.example (Spotify), you-too@fans.example (Deezer)",
                     "                 or you-apple@fans.example (Apple Music), any password",
-                    f"  emails         kept in {outbox}",
+                    f"  emails         {site}/w/{ws}/email/sink/ (kept in {outbox})",
                     "Press Ctrl-C to stop.",
                     "",
                 ]

@@ -1,21 +1,28 @@
 """The demo's platforms and audience: the emulator seeded with apps, a catalog and fans, the
-same apps registered in fanloop, and scripted fans pre-saving through the real OAuth flow.
+same apps registered in fanloop, scripted fans pre-saving through the real OAuth flow, and a
+crowd of pre-savers of the release-day release stored directly (tokens from the emulator's
+admin API, rows through the fans services) so the delivery progress bar has work to show.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin
 
 import httpx
 from django.db import transaction
+from django.utils import timezone
 
 from emulator.testing import AdminClient, answer_consent
-from fanloop.catalog.models import Release
+from fanloop.catalog.models import Release, ReleaseMode
+from fanloop.fans import services as fan_services
 from fanloop.ops.seed import DemoData
 from fanloop.platforms import services as platform_services
+from fanloop.platforms.base import Profile, Tokens
 from fanloop.platforms.models import PlatformApp
 
 log = logging.getLogger("fanloop.demo")
@@ -26,6 +33,16 @@ DEEZER_APP_ID = "700001"
 DEEZER_SECRET = "demo-deezer-secret"
 APPLE_TEAM_ID = "DEMOTEAM01"
 APPLE_KEY_ID = "DEMOKEY001"
+# The crowd connects through an extended-quota Spotify app (no 5-user cap), paced at
+# CROWD_SPOTIFY_BUDGET calls per 30 s so delivery takes long enough to watch.
+CROWD_SPOTIFY_CLIENT_ID = "f4a100bd3e0c11e4700000000000c70d"
+CROWD_SPOTIFY_SECRET = "demo-spotify-crowd-secret"
+CROWD_SPOTIFY_BUDGET = 100
+CROWD_SPOTIFY_SCOPES = "user-follow-modify user-library-modify"
+CROWD_DEEZER_PERMS = "basic_access manage_library offline_access"
+CROWD_COUNTRIES = ("DE", "US", "FR", "GB", "BR", "JP", "IN", "MX", "AU", "SE", "NG")
+CROWD_SOURCES = ("instagram", "tiktok", "newsletter", "youtube", "")
+CROWD_CHUNK = 50
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,7 @@ def seed_platforms(emulator_url: str, site_url: str, data: DemoData) -> None:
             albums=[
                 _album(data.upcoming, "midnight"),
                 _album(data.released, "firstlight"),
+                _album(data.release_day, "countdown"),
             ],
         )
         admin.users([_emulated_user(fan) for fan in [*AUDIENCE, *SPARE_FANS]])
@@ -105,14 +123,19 @@ def _emulated_user(fan: DemoFan) -> dict[str, object]:
 
 
 def _album(release: Release, key: str) -> dict[str, object]:
-    return {
+    """The release in the emulator's catalog, invisible until the same instant as fanloop's."""
+    album: dict[str, object] = {
         "key": key,
         "name": release.title,
         "upc": release.upc,
         "artists": ["nova"],
-        "release_date": release.release_date.isoformat(),
         "tracks": [{"name": t.title, "isrc": t.isrc} for t in release.tracks.all()],
     }
+    if release.release_mode == ReleaseMode.GLOBAL:
+        album["release_at"] = release.global_instant().isoformat()
+    else:
+        album["release_date"] = release.release_date.isoformat()
+    return album
 
 
 @transaction.atomic
@@ -173,3 +196,132 @@ def run_audience(site_url: str, release_id: int, pause_s: float = 2.0) -> None:
             continue
         where = urljoin(site_url, ended).removeprefix(site_url)
         print(f"fanloop demo: {fan.email} pre-saved on {fan.platform} → {where}", flush=True)
+
+
+# --- the crowd: many pre-savers of the release-day release ----------------------------
+
+
+def crowd(size: int) -> list[DemoFan]:
+    """``size`` scripted fans, two in three on Spotify, the others on Deezer."""
+    return [
+        DemoFan(
+            "deezer" if i % 3 == 2 else "spotify",
+            f"crowd-{i:04d}",
+            f"crowd{i:04d}@fans.example",
+            CROWD_COUNTRIES[i % len(CROWD_COUNTRIES)],
+            CROWD_SOURCES[i % len(CROWD_SOURCES)],
+        )
+        for i in range(size)
+    ]
+
+
+def _token_request(fan: DemoFan) -> dict[str, str]:
+    if fan.platform == "spotify":
+        return {
+            "platform": "spotify",
+            "user_id": fan.user_id,
+            "client_id": CROWD_SPOTIFY_CLIENT_ID,
+            "scopes": CROWD_SPOTIFY_SCOPES,
+        }
+    return {
+        "platform": "deezer",
+        "user_id": fan.user_id,
+        "client_id": DEEZER_APP_ID,
+        "perms": CROWD_DEEZER_PERMS,
+    }
+
+
+def _tokens(fan: DemoFan, answer: dict[str, Any], now: dt.datetime) -> Tokens:
+    if fan.platform == "spotify":
+        return Tokens(
+            access_token=str(answer["access_token"]),
+            refresh_token=str(answer["refresh_token"]),
+            expires_at=now + dt.timedelta(seconds=int(answer["expires_in"])),
+            scopes=frozenset(str(answer["scope"]).split()),
+        )
+    expires = int(answer.get("expires") or 0)
+    return Tokens(
+        access_token=str(answer["access_token"]),
+        expires_at=now + dt.timedelta(seconds=expires) if expires else None,
+        scopes=frozenset(CROWD_DEEZER_PERMS.split()),
+    )
+
+
+def _crowd_apps(data: DemoData) -> dict[str, PlatformApp]:
+    spotify = PlatformApp.objects.filter(
+        workspace=data.workspace, platform="spotify", client_id=CROWD_SPOTIFY_CLIENT_ID
+    ).first()
+    if spotify is None:
+        spotify = platform_services.create_app(
+            data.workspace,
+            "spotify",
+            name="Demo Spotify app (extended quota)",
+            client_id=CROWD_SPOTIFY_CLIENT_ID,
+            client_secret=CROWD_SPOTIFY_SECRET,
+            mode="extended",
+            user_cap=None,
+            budget_per_30s=CROWD_SPOTIFY_BUDGET,
+        )
+    deezer = PlatformApp.objects.get(
+        workspace=data.workspace, platform="deezer", client_id=DEEZER_APP_ID
+    )
+    return {"spotify": spotify, "deezer": deezer}
+
+
+def _store(data: DemoData, app: PlatformApp, fan: DemoFan, tokens: Tokens, follow: bool) -> None:
+    """What a pre-save's OAuth callback stores, through the same services."""
+    release = data.release_day
+    profile = Profile(fan.user_id, fan.user_id.title(), fan.country, fan.email)
+    stored, connection = fan_services.upsert_fan_for_connection(
+        data.workspace, app, profile, tokens
+    )
+    fan_services.record_presave(
+        stored,
+        release,
+        fan.platform,
+        connection=connection,
+        attribution=fan_services.Attribution(
+            utm_source=fan.utm_source, utm_medium="social" if fan.utm_source else ""
+        ),
+    )
+    current = fan_services.current_consents(stored, artist=data.artist).get("follow")
+    if follow and not fan_services.consent_is_active(current):
+        fan_services.record_consent(
+            stored, "follow", True, page=release.public_path, artist=data.artist
+        )
+
+
+def seed_crowd(emulator_url: str, site_url: str, data: DemoData, size: int) -> dict[str, int]:
+    """``size`` fans pre-save the release-day release; returns how many per platform.
+
+    Emulator users and tokens are minted in bulk through the admin API; fanloop's rows go
+    through the fans services, as an OAuth callback would store them. Every third fan also
+    agreed to follow the artist. Idempotent: a second run refreshes tokens, adds nothing.
+    """
+    fans = crowd(size)
+    admin = AdminClient(emulator_url)
+    try:
+        admin.app(
+            platform="spotify",
+            client_id=CROWD_SPOTIFY_CLIENT_ID,
+            client_secret=CROWD_SPOTIFY_SECRET,
+            name="fanloop demo (extended quota)",
+            redirect_uris=[f"{site_url}/connect/spotify/callback"],
+            mode="extended",
+            rate_limit={"limit": CROWD_SPOTIFY_BUDGET, "window_s": 30},
+        )
+        admin.users([_emulated_user(fan) for fan in fans])
+        answers = admin.tokens([_token_request(fan) for fan in fans]) if fans else []
+    finally:
+        admin.close()
+    apps = _crowd_apps(data)
+    now = timezone.now()
+    counts: dict[str, int] = {}
+    for start in range(0, len(fans), CROWD_CHUNK):
+        with transaction.atomic():
+            for i in range(start, min(start + CROWD_CHUNK, len(fans))):
+                fan = fans[i]
+                tokens = _tokens(fan, answers[i], now)
+                _store(data, apps[fan.platform], fan, tokens, follow=i % 3 == 0)
+                counts[fan.platform] = counts.get(fan.platform, 0) + 1
+    return counts

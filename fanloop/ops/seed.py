@@ -1,6 +1,8 @@
-"""Demo data: a workspace, a user, an artist with one upcoming and one released release.
+"""Demo data: a workspace, a user, an artist with one upcoming and one released release,
+and a release-day release going live a few minutes after the demo starts.
 
-Idempotent: running it again refreshes dates instead of duplicating rows.
+Idempotent: running it again refreshes dates instead of duplicating rows, and starts the
+release-day release's delivery over (its detection and deliveries are forgotten).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from PIL import Image, ImageDraw
 
 from fanloop.accounts.models import Membership, Role, User, Workspace
 from fanloop.catalog.models import Artist, Release, ReleaseMode, ReleaseType, Track
+from fanloop.fulfillment.models import Delivery, ReleasePlatform
 
 DEMO_EMAIL = "demo@fanloop.local"
 DEMO_PASSWORD = "fanloop-demo"
@@ -28,6 +31,7 @@ class DemoData:
     artist: Artist
     upcoming: Release
     released: Release
+    release_day: Release  # goes live minutes after the demo starts, in one global instant
 
 
 RGB = tuple[int, int, int]
@@ -48,8 +52,16 @@ def _artwork(name: str, top: RGB, bottom: RGB) -> ContentFile[bytes]:
     return ContentFile(buffer.getvalue(), name=f"{name}.jpg")
 
 
+def release_day_instant(now: dt.datetime, delay_minutes: int) -> dt.datetime:
+    """``delay_minutes`` from ``now``, on a whole minute (release times have no seconds)."""
+    instant = now.astimezone(dt.UTC) + dt.timedelta(minutes=delay_minutes)
+    if instant.second or instant.microsecond:
+        instant = instant.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    return instant
+
+
 @transaction.atomic
-def seed_demo(now: dt.datetime | None = None) -> DemoData:
+def seed_demo(now: dt.datetime | None = None, delay_minutes: int = 3) -> DemoData:
     now = now or timezone.now()
     user = User.objects.filter(email=DEMO_EMAIL).first()
     if user is None:
@@ -98,7 +110,19 @@ def seed_demo(now: dt.datetime | None = None) -> DemoData:
             "apple_music_album_id": "1600000001",
         },
     )
-    return DemoData(user, workspace, artist, upcoming, released)
+    release_day = _release(
+        artist,
+        slug="countdown",
+        title="Countdown",
+        release_type=ReleaseType.SINGLE,
+        upc="196922000034",
+        release_date=now.date(),
+        colors=((20, 160, 140), (10, 30, 60)),
+        tracks=[("Countdown", "QZDA72600004")],
+        global_instant=release_day_instant(now, delay_minutes),
+        fresh_start=True,
+    )
+    return DemoData(user, workspace, artist, upcoming, released, release_day)
 
 
 def _release(
@@ -112,15 +136,27 @@ def _release(
     colors: tuple[tuple[int, int, int], tuple[int, int, int]],
     tracks: list[tuple[str, str]],
     album_ids: dict[str, str] | None = None,
+    global_instant: dt.datetime | None = None,
+    fresh_start: bool = False,
 ) -> Release:
     release = Release.objects.filter(artist=artist, slug=slug).first()
     if release is None:
         release = Release(artist=artist, slug=slug, title=title)
         release.artwork.save(f"{slug}.jpg", _artwork(slug, *colors), save=False)
+    elif fresh_start:
+        # Last run's detection and deliveries would show a finished release day.
+        Delivery.objects.filter(release=release).delete()
+        ReleasePlatform.objects.filter(release=release).delete()
+        release.spotify_album_id = release.apple_music_album_id = release.deezer_album_id = ""
     release.release_type = release_type
     release.upc = upc
     release.release_date = release_date
     release.release_mode = ReleaseMode.LOCAL_MIDNIGHT
+    if global_instant is not None:
+        release.release_mode = ReleaseMode.GLOBAL
+        release.release_date = global_instant.date()
+        release.release_time = global_instant.time()
+        release.release_time_zone = "UTC"
     release.label_line = "℗ 2026 Demo Records"
     release.description = f"{title} by {artist.name}. Pre-save it now and it lands in your library."
     release.published = True

@@ -1,10 +1,13 @@
-"""``fanloop demo`` starts web, worker and SMTP sink on SQLite, seeded, and stops cleanly."""
+"""``fanloop demo`` starts web, worker and SMTP sink on SQLite, seeded, and stops cleanly;
+its release-day release is scheduled minutes ahead with a crowd of pre-savers."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,12 +23,40 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _check_release_day(database: Path) -> None:
+    with sqlite3.connect(database) as db:
+        release_id, mode, day, time_of_day = db.execute(
+            "select id, release_mode, release_date, release_time from catalog_release"
+            " where slug = 'countdown'"
+        ).fetchone()
+        assert mode == "global"
+        instant = dt.datetime.fromisoformat(f"{day}T{time_of_day}+00:00")
+        ahead = instant - dt.datetime.now(dt.UTC)
+        assert dt.timedelta(minutes=3) < ahead <= dt.timedelta(minutes=6), ahead
+        presaves = db.execute(
+            "select platform, count(*) from fans_presave where release_id = ? group by platform",
+            (release_id,),
+        ).fetchall()
+        assert dict(presaves) == {"deezer": 10, "spotify": 20}
+        waves = db.execute(
+            "select rp.platform, w.market, w.status from fulfillment_marketwave w"
+            " join fulfillment_releaseplatform rp on rp.id = w.state_id"
+            " where rp.release_id = ? order by rp.platform",
+            (release_id,),
+        ).fetchall()
+        assert [(p, m) for p, m, _ in waves] == [("deezer", ""), ("spotify", "")], waves
+        # The worker may already be looking (detection starts a few minutes ahead).
+        assert all(status in ("scheduled", "detecting") for _, _, status in waves), waves
+
+
 def test_it_runs_the_whole_demo(tmp_path: Path) -> None:
     port, smtp_port, emulator_port = _free_port(), _free_port(), _free_port()
     env = {
         **os.environ,
         "FANLOOP_DATA_DIR": str(tmp_path / "data"),
         "WORKER_HEARTBEAT_SECONDS": "1",
+        "DEMO_RELEASE_DELAY_MINUTES": "5",
+        "DEMO_AUDIENCE_SIZE": "30",
     }
     for name in ("DATABASE_URL", "DBOS_SYSTEM_DATABASE_URL", "EMAIL_BACKEND"):
         env.pop(name, None)
@@ -74,6 +105,10 @@ def test_it_runs_the_whole_demo(tmp_path: Path) -> None:
         assert output.count("pre-saved on deezer") == 2, output
         stats = httpx.get(f"http://127.0.0.1:{emulator_port}/_emulator/stats", timeout=10)
         assert stats.status_code == 200
+        # The release-day release: a crowd pre-saved it and its delivery is scheduled.
+        assert "30 fans are waiting for “Countdown” (10 on Deezer, 20 on Spotify)" in output
+        assert f"{base}/w/demo-records/releases/" in output and "/delivery/" in output
+        _check_release_day(tmp_path / "data" / "fanloop.sqlite3")
     finally:
         os.killpg(demo.pid, signal.SIGINT)
         try:
