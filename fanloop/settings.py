@@ -240,7 +240,7 @@ WORKER_EXECUTOR_ID = env_str("WORKER_EXECUTOR_ID", "")
 
 # --- release-day delivery ------------------------------------------------------
 # Fans per delivery workflow (one batch is claimed, paced and written fan by fan).
-DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 100)
+DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 400)
 # Batch workflows one worker runs at once per platform app (each holds one fan's calls).
 DELIVERY_WORKER_CONCURRENCY = env_int("DELIVERY_WORKER_CONCURRENCY", 4)
 # How often the delivery tick advances waves (seconds, 1 to 59).

@@ -43,20 +43,32 @@ def _tick_cron() -> str:
     return f"*/{seconds} * * * * *"
 
 
+# A tick slower than the schedule must not pile up behind itself: while this process is
+# still reading events (or claiming), the next tick's step skips that part.
+_consuming = threading.Lock()
+_claiming = threading.Lock()
+
+
 @DBOS.step(name="flows.consume_events")
 def consume_events_step(owner: str) -> dict[str, int]:
+    if not _consuming.acquire(blocking=False):
+        return {}
     try:
         return asdict(intake.consume_events(owner=owner))
     finally:
         connections.close_all()
+        _consuming.release()
 
 
 @DBOS.step(name="flows.claim_due")
 def claim_due_step() -> list[tuple[str, list[int]]]:
+    if not _claiming.acquire(blocking=False):
+        return []
     try:
         return advance.claim_due()
     finally:
         connections.close_all()
+        _claiming.release()
 
 
 @DBOS.step(name="flows.advance_batch")

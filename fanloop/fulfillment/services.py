@@ -304,7 +304,8 @@ def _create_deliveries(wave: MarketWave) -> int:
         if r.market == wave.market
     ]
     before = Delivery.objects.filter(wave=wave).count()
-    Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    for start in range(0, len(rows), 500):  # short transactions: other writers go between
+        Delivery.objects.bulk_create(rows[start : start + 500], ignore_conflicts=True)
     return Delivery.objects.filter(wave=wave).count() - before
 
 

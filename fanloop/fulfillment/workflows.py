@@ -121,10 +121,16 @@ def _alive_batches(batch_ids: list[str]) -> set[str]:
     return alive
 
 
+_tick_running = threading.Lock()
+
+
 @DBOS.step()
 def tick_step(scheduled_at: dt.datetime) -> list[tuple[int, str]]:
     from django.utils import timezone
 
+    # A tick slower than the schedule must not pile up behind itself: skip this one.
+    if not _tick_running.acquire(blocking=False):
+        return []
     close_old_connections()
     try:
         now = timezone.now()
@@ -134,6 +140,7 @@ def tick_step(scheduled_at: dt.datetime) -> list[tuple[int, str]]:
         return [(b.app_id, b.batch_id) for b in services.tick(now)]
     finally:
         close_old_connections()
+        _tick_running.release()
 
 
 @DBOS.workflow()
