@@ -1,0 +1,67 @@
+"""The flows benchmark's harness (``bench/flows.py``): its bulk-seeded journeys are ones the
+engine really advances, and its counting sink counts duplicates. The benchmark itself is run
+by hand, not here."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+
+import pytest
+from django.core import mail
+from django.test import override_settings
+from django.utils import timezone
+
+from fanloop.flows import engine
+from fanloop.flows.models import Journey, JourneyState
+from fanloop.messaging.models import MessageStatus, OutboundMessage
+
+BENCH = Path(__file__).resolve().parents[3] / "bench" / "flows.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_flows", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.django_db
+@override_settings(EMAIL_QUIET_HOURS="", EMAIL_FREQUENCY_CAP=0)
+def test_seeded_journeys_wait_then_pass_the_email_step(bench: ModuleType) -> None:
+    bench.seed_base()
+    bench.seed_journeys(bench.WAIT_FLOW, 3, False)
+    bench.seed_journeys(bench.EMAIL_FLOW, 4, True)
+    assert engine.run_until_idle()["sent"] == 0  # everything waits a year
+    Journey.objects.filter(flow__name=bench.EMAIL_FLOW).update(due_at=timezone.now())
+
+    totals = engine.run_until_idle()
+
+    assert totals["sent"] == 4
+    assert len(mail.outbox) == 4
+    assert OutboundMessage.objects.filter(status=MessageStatus.SENT).count() == 4
+    assert bench.outcome(bench.EMAIL_FLOW)["journeys"] == {"waiting@2": 4}
+    assert bench.outcome(bench.WAIT_FLOW)["journeys"] == {"waiting@0": 3}
+    assert not Journey.objects.exclude(state=JourneyState.WAITING).exists()
+
+
+def test_counting_sink_counts_messages_and_repeated_recipients(bench: ModuleType) -> None:
+    handler = bench.CountingHandler()
+
+    async def deliver(*rcpts: str) -> str:
+        envelope = SimpleNamespace(rcpt_tos=list(rcpts))
+        return str(await handler.handle_DATA(None, None, envelope))
+
+    # Its own thread: the browser tests may leave an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        for rcpts in (["a@example.org"], ["b@example.org"], ["a@example.org"]):
+            assert pool.submit(asyncio.run, deliver(*rcpts)).result().startswith("250")
+    assert (handler.accepted, handler.duplicates) == (3, 1)
+    assert handler.last_at > 0
