@@ -16,7 +16,7 @@ def fan(workspace):
     return Fan.objects.create(workspace=workspace, email="fan@example.org")
 
 
-def _new(fan, key, **data):
+def _new(fan: Fan, key: str, **data: object) -> NewFanEvent:
     return NewFanEvent(
         workspace_id=fan.workspace_id, fan_id=fan.pk, kind=FanEventKind.SAVED, key=key, data=data
     )
