@@ -5,8 +5,10 @@ active (a paused flow's journeys stay where they are). ``claim_due`` marks up to
 them with a token (``claimed_by`` / ``claimed_at``, a conditional UPDATE, so two workers
 never take the same journey); a claim older than ``FLOW_CLAIM_TIMEOUT_SECONDS`` (its worker
 died) can be taken again. ``advance_batch`` runs each claimed journey until it waits or
-ends, then writes the journey and its step log rows in one transaction, only if the claim
-is still its own (a goal or an unsubscribe that closed the journey meanwhile wins).
+ends, and writes the journeys it ran with their step log rows a few at a time (every
+``WRITE_EVERY`` journeys or ``WRITE_EVERY_S`` seconds), in one transaction, each only if
+the claim is still its own (a goal or an unsubscribe that closed the journey meanwhile
+wins).
 
 Side effects are idempotent by step: the email step's outbox key is
 ``journey:<id>:step:<index>``, so a batch re-run after a crash between the send and the
@@ -17,8 +19,10 @@ keys of their own; webhooks carry the same idempotency key on every attempt.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import math
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,13 +49,18 @@ from fanloop.flows.models import (
     StepOutcome,
 )
 from fanloop.flows.steps import format_duration, step_index
-from fanloop.messaging.models import EmailTemplate, MessageStatus
+from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5  # transient failures of an API or webhook step before it is given up
 MAX_ERRORS = 3  # unexpected errors of one journey before it is marked failed
 RETRY_BASE_S = 60
+# Journeys run but not yet written are written together once there are this many, or
+# this long after the last write: fewer commits, and a batch stopped midway re-runs (with
+# its idempotent side effects) only what ran since.
+WRITE_EVERY = 50
+WRITE_EVERY_S = 1.0
 # Events that describe a state rather than a moment: a wait for one passes at once when
 # it already happened (a fan who pre-saved after the release went live).
 STATE_EVENTS = frozenset({FanEventKind.RELEASE_LIVE})
@@ -136,11 +145,13 @@ class BatchReport:
 
 @dataclass
 class Batch:
-    """What every journey of one batch shares: the time, templates, one SMTP connection."""
+    """What every journey of one batch shares: the time, templates, the outbox rows of its
+    email steps' keys (read up front), one SMTP connection."""
 
     token: str
     now: dt.datetime
     templates: dict[int, EmailTemplate] = field(default_factory=dict)
+    outbox: dict[str, OutboundMessage] = field(default_factory=dict)
     _mail: BaseEmailBackend | None = None
 
     def mail(self) -> BaseEmailBackend:
@@ -307,6 +318,26 @@ def _run_condition(run: Run) -> bool:
 EMAIL_SKIPPED = {MessageStatus.SUPPRESSED, MessageStatus.NO_CONSENT, MessageStatus.DRY_RUN}
 
 
+def email_key(journey_pk: int, index: int) -> str:
+    """The outbox key of a journey's email step: at most one message per step, ever."""
+    return f"journey:{journey_pk}:step:{index}"
+
+
+def _outbox_rows(journeys: list[Journey]) -> dict[str, OutboundMessage]:
+    """The outbox rows of the email steps the journeys may reach, by key."""
+    keys = [
+        email_key(journey.pk, index)
+        for journey in journeys
+        for index, step in enumerate(journey.version.steps)
+        if index >= journey.step_index and step.get("type") == "email"
+    ]
+    rows: dict[str, OutboundMessage] = {}
+    for first in range(0, len(keys), 500):
+        chunk = keys[first : first + 500]
+        rows.update((m.key, m) for m in OutboundMessage.objects.filter(key__in=chunk))
+    return rows
+
+
 def _run_email(run: Run) -> bool:
     from fanloop.messaging.services import send_email
 
@@ -319,11 +350,12 @@ def _run_email(run: Run) -> bool:
     outcome = send_email(
         fan=journey.fan,
         template=template,
-        key=f"journey:{journey.pk}:step:{journey.step_index}",
+        key=email_key(journey.pk, journey.step_index),
         release=journey.release,
         dry_run=journey.flow.dry_run,
         connection=run.batch.mail(),
         now=run.now,
+        outbox=run.batch.outbox,
     )
     if after_send is not None:
         after_send()
@@ -454,16 +486,37 @@ def run_journey(journey: Journey, batch: Batch) -> Run:
 _WRITE_FIELDS = ("state", "step_index", "due_at", "wait_event", "wait_since", "context", "finished")
 
 
-def _write(run: Run, token: str) -> bool:
-    journey = run.journey
-    values = {name: getattr(journey, name) for name in _WRITE_FIELDS}
+def _write(runs: list[Run], token: str) -> list[Run]:
+    """Write the runs' journeys (releasing the claim) and step logs in one transaction:
+    those still claimed by ``token`` and open only. Returns the runs written."""
+    if not runs:
+        return []
     with transaction.atomic():
-        written = Journey.objects.filter(
-            pk=journey.pk, claimed_by=token, state__in=OPEN_JOURNEY_STATES
-        ).update(**values, claimed_by="", claimed_at=None, updated=run.now)
-        if written and run.logs:
-            JourneyStep.objects.bulk_create(run.logs)
-    return bool(written)
+        ours = set(
+            Journey.objects.select_for_update()
+            .filter(
+                pk__in=[run.journey.pk for run in runs],
+                claimed_by=token,
+                state__in=OPEN_JOURNEY_STATES,
+            )
+            .values_list("pk", flat=True)
+        )
+        written = [run for run in runs if run.journey.pk in ours]
+        # One UPDATE per distinct set of values: a batch's journeys mostly move alike.
+        groups: dict[tuple[Any, ...], tuple[dict[str, Any], list[int]]] = {}
+        for run in written:
+            journey = run.journey
+            values = {name: getattr(journey, name) for name in _WRITE_FIELDS}
+            values["updated"] = run.now
+            same = tuple(
+                json.dumps(value, sort_keys=True) if name == "context" else value
+                for name, value in values.items()
+            )
+            groups.setdefault(same, (values, []))[1].append(journey.pk)
+        for values, pks in groups.values():
+            Journey.objects.filter(pk__in=pks).update(**values, claimed_by="", claimed_at=None)
+        JourneyStep.objects.bulk_create([row for run in written for row in run.logs])
+    return written
 
 
 def _record_error(journey: Journey, token: str, exc: Exception, now: dt.datetime) -> None:
@@ -524,6 +577,18 @@ def advance_batch(token: str, ids: list[int], *, now: dt.datetime | None = None)
     }
     batch = Batch(token=token, now=now)
     batch.templates = EmailTemplate.objects.select_related("artist").in_bulk(list(template_ids))
+    batch.outbox = _outbox_rows(journeys)
+    ran: list[Run] = []
+    written_at = time.monotonic()
+
+    def write() -> None:
+        written = _write(ran, token)
+        report.lost_claims += len(ran) - len(written)
+        for run in written:
+            report.steps += sum(1 for row in run.logs if row.outcome != StepOutcome.ENTERED)
+            report.sent += run.sent
+        ran.clear()
+
     try:
         for journey in journeys:
             report.journeys += 1
@@ -533,17 +598,16 @@ def advance_batch(token: str, ids: list[int], *, now: dt.datetime | None = None)
                 )
                 continue
             try:
-                run = run_journey(journey, batch)
+                ran.append(run_journey(journey, batch))
             except Exception as exc:
                 log.exception("journey %s failed at step %s", journey.pk, journey.step_index)
                 report.errors += 1
                 _record_error(journey, token, exc, now)
                 continue
-            if _write(run, token):
-                report.steps += sum(1 for row in run.logs if row.outcome != StepOutcome.ENTERED)
-                report.sent += run.sent
-            else:
-                report.lost_claims += 1
+            if len(ran) >= WRITE_EVERY or time.monotonic() - written_at >= WRITE_EVERY_S:
+                write()
+                written_at = time.monotonic()
+        write()
     finally:
         batch.close()
     return report

@@ -34,7 +34,7 @@ HTML_HREF = re.compile(r"""href=(["'])(https?://[^"']+)\1""", re.IGNORECASE)
 TEXT_URL = re.compile(r"""https?://[^\s<>"'()]+""", re.IGNORECASE)
 # Compiled template parts kept, by engine and source text: a batch of sends compiles each
 # part once, and an edited template is a new source (the old one ages out).
-COMPILED_CACHE_SIZE = 256
+COMPILED_CACHE_SIZE = 128
 
 # Shown in previews and test sends: a sample fan, never anyone's data.
 SAMPLE_FAN = {

@@ -1,0 +1,121 @@
+"""How a batch writes what it ran: journeys a few at a time in one transaction each, every
+journey with its own values, a journey whose claim was lost meanwhile left alone; and the
+queries an email step costs per journey."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from fanloop.accounts.models import Workspace
+from fanloop.analytics.models import FanEventKind
+from fanloop.catalog.models import Release
+from fanloop.fans.models import Fan
+from fanloop.flows import advance, intake
+from fanloop.flows.models import FanTag, Flow, Journey, JourneyState, JourneyStep
+from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
+
+from .engine_helpers import event, log_of, make_flow, run, subscribed_fan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings: Any, workspace: Workspace) -> None:
+    Flow.objects.filter(is_default=True).delete()  # tested in test_defaults
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_QUIET_HOURS = ""
+    settings.EMAIL_FREQUENCY_CAP = 0
+    settings.FLOW_WAIT_SCALE = 1.0
+
+
+def _start(fans: list[Fan], release: Release) -> list[tuple[str, list[int]]]:
+    for fan in fans:
+        event(fan, FanEventKind.PRESAVED, release=release)
+    intake.consume_events(owner="test")
+    return advance.claim_due()
+
+
+def test_journeys_written_a_few_at_a_time_keep_their_own_values(
+    monkeypatch: pytest.MonkeyPatch, workspace: Workspace, release: Release
+) -> None:
+    monkeypatch.setattr(advance, "WRITE_EVERY", 2)
+    tagging = make_flow(workspace, [{"id": "t", "type": "tag", "tag": "a"}], name="Tag")
+    waiting = make_flow(workspace, [{"id": "w", "type": "wait", "duration_s": 86400}], name="Wait")
+    fans = [subscribed_fan(workspace, f"f{i}@example.org") for i in range(5)]
+    for fan in fans:
+        event(fan, FanEventKind.PRESAVED, release=release)
+    before = timezone.now()
+
+    totals = run()
+
+    assert totals["batches"] == 1
+    for journey in Journey.objects.filter(flow=tagging):
+        assert journey.state == JourneyState.COMPLETED and journey.finished is not None
+        assert journey.due_at is None and journey.claimed_by == ""
+        assert log_of(journey) == [("t", "passed")]
+    for journey in Journey.objects.filter(flow=waiting):
+        assert journey.state == JourneyState.WAITING and journey.finished is None
+        assert journey.due_at is not None
+        assert journey.due_at - before >= dt.timedelta(days=1) and journey.claimed_by == ""
+        assert journey.context == {"entered": 0} and log_of(journey) == [("w", "waiting")]
+    assert Journey.objects.count() == 10
+    assert FanTag.objects.filter(tag="a").count() == len(fans)
+
+
+def test_a_journey_whose_claim_is_lost_mid_batch_is_not_written(
+    monkeypatch: pytest.MonkeyPatch, workspace: Workspace, release: Release
+) -> None:
+    make_flow(workspace, [{"id": "t", "type": "tag", "tag": "a"}])
+    fans = [subscribed_fan(workspace, f"f{i}@example.org") for i in range(4)]
+    [(token, ids)] = _start(fans, release)
+    taken = ids[1]
+    running = advance.run_journey
+
+    def run_then_lose(journey: Journey, batch: advance.Batch) -> advance.Run:
+        ran = running(journey, batch)
+        if journey.pk == taken:  # another worker took it over after a claim timeout
+            Journey.objects.filter(pk=taken).update(claimed_by="flows-batch-other")
+        return ran
+
+    monkeypatch.setattr(advance, "run_journey", run_then_lose)
+    report = advance.advance_batch(token, ids)
+
+    assert report.journeys == 4 and report.lost_claims == 1 and report.steps == 3
+    lost = Journey.objects.get(pk=taken)
+    assert lost.claimed_by == "flows-batch-other" and lost.state == JourneyState.ACTIVE
+    assert not JourneyStep.objects.filter(journey=lost).exists()
+    written = Journey.objects.exclude(pk=taken)
+    assert {j.state for j in written} == {JourneyState.COMPLETED}
+    assert {j.claimed_by for j in written} == {""}
+
+
+def test_an_email_step_costs_a_few_queries_per_journey_and_sends_once(
+    workspace: Workspace, release: Release
+) -> None:
+    note = EmailTemplate.objects.create(
+        workspace=workspace, name="Note", subject="Hi {{ fan.first_name }}", text_body="Out now"
+    )
+    make_flow(workspace, [{"id": "e", "type": "email", "template": note.pk}])
+
+    def queries(count: int, first: int) -> int:
+        fans = [subscribed_fan(workspace, f"q{first + i}@example.org") for i in range(count)]
+        [(token, ids)] = _start(fans, release)
+        with CaptureQueriesContext(connection) as captured:
+            report = advance.advance_batch(token, ids)
+        assert report.sent == count
+        control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")
+        return sum(1 for q in captured.captured_queries if not q["sql"].startswith(control))
+
+    few, more = queries(2, 0), queries(6, 100)
+    # Per journey: the consent and suppression reads, the row inserted as SENDING, then
+    # marked SENT and its fan event recorded (in a second transaction).
+    assert (more - few) / 4 == 5
+    assert len(mail.outbox) == 8
+    assert OutboundMessage.objects.filter(status=MessageStatus.SENT).count() == 8
