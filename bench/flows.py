@@ -36,7 +36,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -611,7 +611,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         timed_out = False
         before = sink.stats()
         peak = {"rss_mb": 0.0, "threads": 0.0}
-        with worker(env, tmp, "throughput") as proc:
+        with ExitStack() as stack:
+            procs = [
+                stack.enter_context(worker(env, tmp, f"throughput-{i}"))
+                for i in range(args.workers)
+            ]
             time.sleep(args.warmup)  # launched and ticking before the journeys fall due
             started = time.time()
             db.query(
@@ -622,8 +626,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 if time.monotonic() > deadline:
                     timed_out = True
                     break
-                status = _group_status(proc.pid)
-                peak = {key: max(peak[key], status[key]) for key in peak}
+                for proc in procs:
+                    status = _group_status(proc.pid)
+                    peak = {key: max(peak[key], status[key]) for key in peak}
                 if int(time.time() - started) % 30 == 0:
                     accepted = sink.stats()["accepted"] - before["accepted"]
                     _say(f"sink accepted {accepted:,} of {args.due:,} from the worker")
@@ -673,6 +678,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "duplicates": final["duplicates"],
             "timed_out": timed_out,
             "engine_seconds": round(engine_seconds, 2),
+            "workers": args.workers,
             "engine_workflows": workflows,
             "worker_throughput": {
                 "peak_rss_mb": round(peak["rss_mb"], 1),
@@ -711,6 +717,9 @@ def main() -> None:
     parser.add_argument("--journeys", type=int, help="waiting journeys (default 100k / 1M)")
     parser.add_argument("--due", type=int, help="journeys due at once (default 100k)")
     parser.add_argument("--quick", action="store_true", help="10k waiting, 5k due, short settle")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="fanloop workers advancing the due journeys (1)"
+    )
     parser.add_argument("--settle", type=float, help="seconds each memory worker runs (30)")
     parser.add_argument("--warmup", type=float, default=5, help="seconds before the due flip")
     parser.add_argument("--timeout", type=float, default=900, help="longest throughput phase")
