@@ -80,9 +80,23 @@ def create_flow(
     )
     steps = validate_steps(steps, workspace=workspace)
     flow = Flow.objects.create(workspace=workspace, artist=artist, name=name[:120])
+    _add_version(flow, 1, trigger, steps, goal, trigger_release, user)
+    return flow
+
+
+def _add_version(
+    flow: Flow,
+    number: int,
+    trigger: str,
+    steps: list[dict[str, Any]],
+    goal: str,
+    trigger_release: Release | None,
+    user: Any,
+) -> FlowVersion:
+    """Write version ``number`` (already validated) and make it the flow's current one."""
     version = FlowVersion.objects.create(
         flow=flow,
-        number=1,
+        number=number,
         trigger=trigger,
         trigger_release=trigger_release,
         steps=steps,
@@ -91,7 +105,7 @@ def create_flow(
     )
     flow.current_version = version
     flow.save(update_fields=["current_version", "updated"])
-    return flow
+    return version
 
 
 @transaction.atomic
@@ -115,18 +129,7 @@ def new_version(
     )
     steps = validate_steps(steps, workspace=flow.workspace)
     number = (flow.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    version = FlowVersion.objects.create(
-        flow=flow,
-        number=number,
-        trigger=trigger,
-        trigger_release=trigger_release,
-        steps=steps,
-        goal=goal,
-        created_by=user if getattr(user, "pk", None) else None,
-    )
-    flow.current_version = version
-    flow.save(update_fields=["current_version", "updated"])
-    return version
+    return _add_version(flow, number, trigger, steps, goal, trigger_release, user)
 
 
 def _set_status(flow: Flow, status: FlowStatus, allowed_from: tuple[FlowStatus, ...]) -> Flow:
