@@ -33,7 +33,7 @@ def _rows_containing(needle: str) -> list[str]:
     with connection.cursor() as cursor:
         for table, column in _text_columns():
             cursor.execute(
-                f"SELECT COUNT(*) FROM {quote(table)} WHERE {quote(column)} LIKE %s",
+                f"SELECT COUNT(*) FROM {quote(table)} WHERE CAST({quote(column)} AS TEXT) LIKE %s",
                 [f"%{needle}%"],
             )
             if cursor.fetchone()[0]:
