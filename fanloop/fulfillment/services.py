@@ -364,8 +364,11 @@ def dispatch(now: dt.datetime, app_ids: Iterable[int] | None = None) -> list[Bat
             state=DeliveryState.SENDING, connection__app_id=app_id
         ).count()
         room = inflight_limit() - inflight
-        while room > 0:
-            batch = claim(app_id, min(batch_size(), room), now)
+        # Whole batches only: rows freed a chunk at a time must not become a stream of
+        # small batches, each costing a workflow start that the app's DBOS limiter counts
+        # (measured: at 25 to 100 rows a batch the limiter halved a 267 calls/s delivery).
+        while room >= batch_size():
+            batch = claim(app_id, batch_size(), now)
             if batch is None:
                 break
             batches.append(batch)
