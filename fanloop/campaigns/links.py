@@ -12,6 +12,7 @@ from urllib.parse import quote, urlsplit
 from django.urls import reverse
 
 from fanloop.catalog.models import Release
+from fanloop.lib.urls import reverse_cached
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def listen_links(release: Release) -> list[tuple[PagePlatform, str]]:
     """(platform, click-tracking path) for each platform the release can be heard on."""
     args = {"artist_slug": release.artist.slug, "release_slug": release.slug}
     return [
-        (p, reverse("campaigns:listen", kwargs={**args, "platform": p.key}))
+        (p, reverse_cached("campaigns:listen", **args, platform=p.key))
         for p in PLATFORMS
         if listen_url(release, p) is not None
     ]

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from fanloop.lib.urls import reverse_cached
+
 PORTAL_SALT = "fanloop.fans.portal"
 CONFIRM_SALT = "fanloop.fans.confirm-email"
 
@@ -59,7 +61,7 @@ def read_portal_token(token: str) -> tuple[int, int]:
 
 def portal_url_for(fan_id: int, workspace_id: int) -> str:
     token = portal_token(fan_id, workspace_id)
-    return settings.SITE_URL + reverse("fans:portal", args=[token])
+    return settings.SITE_URL + reverse_cached("fans:portal", token=token)
 
 
 # --- email confirmation (double opt-in) -------------------------------------

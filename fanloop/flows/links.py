@@ -11,9 +11,9 @@ import datetime as dt
 from typing import Literal
 
 from django.conf import settings
-from django.urls import reverse
 
 from fanloop.fans.links import InvalidLink, _sign, _unsign
+from fanloop.lib.urls import reverse_cached
 
 ACTION_SALT = "fanloop.flows.action"
 ACTION_LINK_DAYS = 60
@@ -35,6 +35,6 @@ def read_action_token(token: str) -> tuple[int, int, Action]:
 
 
 def action_url(fan_id: int, release_id: int, action: Action) -> str:
-    return settings.SITE_URL + reverse(
-        "flows:action", args=[action_token(fan_id, release_id, action)]
+    return settings.SITE_URL + reverse_cached(
+        "flows:action", token=action_token(fan_id, release_id, action)
     )

@@ -11,9 +11,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
 
 from fanloop.fans.links import InvalidLink
+from fanloop.lib.urls import reverse_cached
 
 UNSUBSCRIBE_SALT = "fanloop.messaging.unsubscribe"
 CLICK_SALT = "fanloop.messaging.click"
@@ -56,12 +56,12 @@ def read_unsubscribe_token(token: str) -> tuple[int, int | None] | None:
 
 
 def unsubscribe_url(token: str) -> str:
-    return settings.SITE_URL + reverse("messaging:unsubscribe", args=[token])
+    return settings.SITE_URL + reverse_cached("messaging:unsubscribe", token=token)
 
 
 def click_url(message_pk: int, url: str) -> str:
     token = _sign({"m": message_pk, "u": url}, CLICK_SALT)
-    return settings.SITE_URL + reverse("messaging:click", args=[token])
+    return settings.SITE_URL + reverse_cached("messaging:click", token=token)
 
 
 def read_click_token(token: str) -> tuple[int, str]:
@@ -77,7 +77,7 @@ def read_click_token(token: str) -> tuple[int, str]:
 
 def open_url(message_pk: int) -> str:
     token = _sign({"m": message_pk}, OPEN_SALT)
-    return settings.SITE_URL + reverse("messaging:open", args=[token])
+    return settings.SITE_URL + reverse_cached("messaging:open", token=token)
 
 
 def read_open_token(token: str) -> int:
