@@ -19,7 +19,7 @@ from django.db.models.fields.files import FieldFile
 from django.template import Context, Template, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import linebreaks, urlize
+from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 
 from fanloop.catalog.models import Artist, Release
@@ -173,6 +173,21 @@ def _render(engine: Any, source: str, context: dict[str, Any], field: str) -> st
         raise TemplateProblem(f"{field}: {type(exc).__name__}: {exc}") from exc
 
 
+def text_to_html(text: str) -> str:
+    """A text body as HTML: escaped, its http(s) URLs as links (trailing punctuation left
+    out), blank lines as paragraphs and line breaks as ``<br>`` — ``linebreaks(urlize())``
+    for the links emails hold, at a fraction of the cost."""
+    parts: list[str] = []
+    done = 0
+    for match in TEXT_URL.finditer(text):
+        url = match.group(0).rstrip(".,;:!?")
+        link = html.escape(url)
+        parts += [html.escape(text[done : match.start()]), f'<a href="{link}">{link}</a>']
+        done = match.start() + len(url)
+    parts.append(html.escape(text[done:]))
+    return linebreaks("".join(parts), autoescape=False)
+
+
 def _track_html(body: str, message_pk: int, keep: set[str]) -> str:
     def replace(match: re.Match[str]) -> str:
         quote_char, url = match.group(1), html.unescape(match.group(2))
@@ -208,7 +223,7 @@ def render_message(
     if template.html_body.strip():
         body_html = _render(HTML_ENGINE, template.html_body, context, "HTML")
     else:
-        body_html = linebreaks(urlize(text, nofollow=False, autoescape=True))
+        body_html = text_to_html(text)
     pixel = ""
     if track_message_pk is not None and settings.EMAIL_OPEN_TRACKING:
         pixel = tokens.open_url(track_message_pk)

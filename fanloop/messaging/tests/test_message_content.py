@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan
 from fanloop.messaging import tokens
@@ -122,3 +124,19 @@ def test_a_connection_can_be_shared_by_a_batch(smtp_sink, workspace, template, r
             )
             assert outcome.status == "sent"
     assert sorted(m["To"] for m in smtp_sink.messages()) == [f.email for f in fans]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi Jo,\n\nListen: https://example.org/a?b=1&c=2.\nThanks & bye <3",
+        "One line http://x.example/p\n\n\nNew paragraph, no link.",
+        "Plain text only: nothing to link, 'quotes' and \"double\".",
+    ],
+)
+def test_a_text_only_body_becomes_html_as_urlize_would_make_it(text: str) -> None:
+    from django.utils.html import linebreaks, urlize
+
+    from fanloop.messaging.rendering import text_to_html
+
+    assert text_to_html(text) == linebreaks(urlize(text, nofollow=False, autoescape=True))
