@@ -36,20 +36,26 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from fanloop.accounts.models import Workspace
 from fanloop.analytics.fan_events import record_fan_event
 from fanloop.analytics.models import FanEvent, FanEventKind
+from fanloop.catalog.models import Release
 from fanloop.flows import actions_api, conditions, webhooks_out
 from fanloop.flows.models import (
     OPEN_JOURNEY_STATES,
     FanTag,
+    Flow,
     FlowStatus,
+    FlowVersion,
     Journey,
     JourneyState,
     JourneyStep,
     StepOutcome,
 )
 from fanloop.flows.steps import format_duration, step_index
+from fanloop.lib.bulk import insert_many
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
+from fanloop.messaging.services import EmailRequest, SendOutcome, send_emails
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +71,8 @@ WRITE_EVERY_S = 1.0
 # it already happened (a fan who pre-saved after the release went live).
 STATE_EVENTS = frozenset({FanEventKind.RELEASE_LIVE})
 
-# Test seam: called right after an email step's send returns, before the journey is written
-# (the crash test makes it kill the process there).
+# Test seam: called right after a chunk of email steps' sends return, before their journeys
+# are written (the crash test makes it kill the process there).
 after_send: Callable[[], None] | None = None
 
 
@@ -146,12 +152,14 @@ class BatchReport:
 @dataclass
 class Batch:
     """What every journey of one batch shares: the time, templates, the outbox rows of its
-    email steps' keys (read up front), one SMTP connection."""
+    email steps' keys (read up front), one SMTP connection, and the outcomes of the
+    emails sent for its journeys, by outbox key, until each journey takes its own."""
 
     token: str
     now: dt.datetime
     templates: dict[int, EmailTemplate] = field(default_factory=dict)
     outbox: dict[str, OutboundMessage] = field(default_factory=dict)
+    outcomes: dict[str, SendOutcome] = field(default_factory=dict)
     _mail: BaseEmailBackend | None = None
 
     def mail(self) -> BaseEmailBackend:
@@ -176,6 +184,33 @@ class Run:
         self.steps: list[dict[str, Any]] = list(journey.version.steps)
         self.logs: list[JourneyStep] = []
         self.sent = 0
+        # Stopped at an email step: the batch sends its email with others' (``send_emails``
+        # for a chunk), then calls ``advance`` again.
+        self.sending = False
+
+    def advance(self) -> None:
+        """Run steps until the journey waits, ends or stops to have its email sent."""
+        journey = self.journey
+        journey.state = JourneyState.ACTIVE
+        self.sending = False
+        for _ in range(len(self.steps) + 2):
+            if journey.step_index >= len(self.steps):
+                self.finish(JourneyState.COMPLETED)
+                break
+            self.enter()
+            if not RUNNERS[self.step["type"]](self):
+                break
+
+    def email_request(self) -> EmailRequest:
+        """The email of the step the journey stopped at (``sending``)."""
+        journey = self.journey
+        return EmailRequest(
+            fan=journey.fan,
+            template=self.batch.templates[int(self.step["template"])],
+            key=email_key(journey.pk, journey.step_index),
+            release=journey.release,
+            dry_run=journey.flow.dry_run,
+        )
 
     @property
     def step(self) -> dict[str, Any]:
@@ -339,26 +374,16 @@ def _outbox_rows(journeys: list[Journey]) -> dict[str, OutboundMessage]:
 
 
 def _run_email(run: Run) -> bool:
-    from fanloop.messaging.services import send_email
-
     journey, step = run.journey, run.step
     template = run.batch.templates.get(int(step["template"]))
     if template is None:
         run.log(StepOutcome.FAILED, "the email template was deleted")
         run.go_to(journey.step_index + 1)
         return True
-    outcome = send_email(
-        fan=journey.fan,
-        template=template,
-        key=email_key(journey.pk, journey.step_index),
-        release=journey.release,
-        dry_run=journey.flow.dry_run,
-        connection=run.batch.mail(),
-        now=run.now,
-        outbox=run.batch.outbox,
-    )
-    if after_send is not None:
-        after_send()
+    outcome = run.batch.outcomes.pop(email_key(journey.pk, journey.step_index), None)
+    if outcome is None:  # not sent yet: the batch sends it with others, then resumes
+        run.sending = True
+        return False
     message = outcome.message
     detail = message.detail if message is not None else ""
     if outcome.retry_at is not None:
@@ -470,17 +495,21 @@ RUNNERS: dict[str, Callable[[Run], bool]] = {
 
 
 def run_journey(journey: Journey, batch: Batch) -> Run:
-    """Advance ``journey`` in memory (side effects done) until it waits or ends."""
+    """Advance ``journey`` in memory (side effects done) until it waits, ends or stops at an
+    email step (``run.sending``: ``send_pending`` sends it and runs the journey on)."""
     run = Run(journey, batch)
-    journey.state = JourneyState.ACTIVE
-    for _ in range(len(run.steps) + 2):
-        if journey.step_index >= len(run.steps):
-            run.finish(JourneyState.COMPLETED)
-            break
-        run.enter()
-        if not RUNNERS[run.step["type"]](run):
-            break
+    run.advance()
     return run
+
+
+def send_pending(runs: list[Run], batch: Batch) -> None:
+    """Send the emails the runs stopped at, together (``send_emails``); the outcomes wait
+    in ``batch.outcomes`` for the runs to take when they advance again."""
+    requests = [run.email_request() for run in runs]
+    outcomes = send_emails(requests, connection=batch.mail(), now=batch.now, outbox=batch.outbox)
+    batch.outcomes.update(outcomes)
+    if after_send is not None:
+        after_send()
 
 
 _WRITE_FIELDS = ("state", "step_index", "due_at", "wait_event", "wait_since", "context", "finished")
@@ -515,7 +544,7 @@ def _write(runs: list[Run], token: str) -> list[Run]:
             groups.setdefault(same, (values, []))[1].append(journey.pk)
         for values, pks in groups.values():
             Journey.objects.filter(pk__in=pks).update(**values, claimed_by="", claimed_at=None)
-        JourneyStep.objects.bulk_create([row for run in written for row in run.logs])
+        insert_many(JourneyStep, [row for run in written for row in run.logs])
     return written
 
 
@@ -555,19 +584,33 @@ def _record_error(journey: Journey, token: str, exc: Exception, now: dt.datetime
             )
 
 
+def _load(ids: list[int], token: str) -> list[Journey]:
+    """The batch's journeys still claimed by ``token``, with their fans; the versions,
+    flows, releases, artists and workspaces they share are read once each, not per row."""
+    journeys = list(
+        Journey.objects.filter(pk__in=ids, claimed_by=token).select_related("fan").order_by("pk")
+    )
+    versions = FlowVersion.objects.in_bulk({j.version_id for j in journeys})
+    flows = Flow.objects.select_related("artist").in_bulk({j.flow_id for j in journeys})
+    releases = Release.objects.select_related("artist").in_bulk(
+        {j.release_id for j in journeys if j.release_id is not None}
+    )
+    workspaces = Workspace.objects.in_bulk({j.fan.workspace_id for j in journeys})
+    for journey in journeys:
+        journey.version = versions[journey.version_id]
+        journey.flow = flows[journey.flow_id]
+        journey.release = releases.get(journey.release_id) if journey.release_id else None
+        journey.fan.workspace = workspaces[journey.fan.workspace_id]
+    return journeys
+
+
 def advance_batch(token: str, ids: list[int], *, now: dt.datetime | None = None) -> BatchReport:
     """Run every journey of a claimed batch; returns counts. Journeys whose claim was lost
     (taken over after a timeout, or closed by an event) are left alone."""
     now = now or timezone.now()
     report = BatchReport()
     Journey.objects.filter(pk__in=ids, claimed_by=token).update(claimed_at=timezone.now())
-    journeys = list(
-        Journey.objects.filter(pk__in=ids, claimed_by=token)
-        .select_related(
-            "fan", "fan__workspace", "version", "flow", "flow__artist", "release", "release__artist"
-        )
-        .order_by("pk")
-    )
+    journeys = _load(ids, token)
     report.lost_claims = len(ids) - len(journeys)
     template_ids = {
         int(step["template"])
@@ -579,6 +622,7 @@ def advance_batch(token: str, ids: list[int], *, now: dt.datetime | None = None)
     batch.templates = EmailTemplate.objects.select_related("artist").in_bulk(list(template_ids))
     batch.outbox = _outbox_rows(journeys)
     ran: list[Run] = []
+    sending: list[Run] = []  # stopped at an email step, sent a chunk at a time
     written_at = time.monotonic()
 
     def write() -> None:
@@ -589,6 +633,32 @@ def advance_batch(token: str, ids: list[int], *, now: dt.datetime | None = None)
             report.sent += run.sent
         ran.clear()
 
+    def failed(journey: Journey, exc: Exception) -> None:
+        log.error("journey %s failed at step %s", journey.pk, journey.step_index, exc_info=exc)
+        report.errors += 1
+        _record_error(journey, token, exc, now)
+
+    def place(run: Run) -> None:
+        (sending if run.sending else ran).append(run)
+
+    def send() -> None:
+        while sending:
+            runs = sending[:]
+            sending.clear()
+            try:
+                send_pending(runs, batch)
+            except Exception as exc:
+                for run in runs:
+                    failed(run.journey, exc)
+                continue
+            for run in runs:
+                try:
+                    run.advance()
+                except Exception as exc:
+                    failed(run.journey, exc)
+                    continue
+                place(run)
+
     try:
         for journey in journeys:
             report.journeys += 1
@@ -598,15 +668,16 @@ def advance_batch(token: str, ids: list[int], *, now: dt.datetime | None = None)
                 )
                 continue
             try:
-                ran.append(run_journey(journey, batch))
+                place(run_journey(journey, batch))
             except Exception as exc:
-                log.exception("journey %s failed at step %s", journey.pk, journey.step_index)
-                report.errors += 1
-                _record_error(journey, token, exc, now)
+                failed(journey, exc)
                 continue
+            if len(sending) >= settings.EMAIL_SEND_CHUNK:
+                send()
             if len(ran) >= WRITE_EVERY or time.monotonic() - written_at >= WRITE_EVERY_S:
                 write()
                 written_at = time.monotonic()
+        send()
         write()
     finally:
         batch.close()

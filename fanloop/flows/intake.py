@@ -10,6 +10,8 @@ one worker at a time (a lease on the cursor row). For each event, in this order:
    flow, fan and release (``Journey.key``): a fan never enters the same flow twice for
    the same release.
 
+Events of a kind no flow of the workspace uses (``kinds_in_use``) are passed over.
+
 An event matches a journey when it concerns the journey's release (release events) or its
 artist (follows, opt-ins); an event that names neither matches every journey of the fan.
 
@@ -37,6 +39,7 @@ from fanloop.flows.models import (
     EventCursor,
     Flow,
     FlowStatus,
+    FlowVersion,
     Journey,
     JourneyState,
     JourneyStep,
@@ -180,9 +183,28 @@ def end_journey(
     )
 
 
+def kinds_in_use(workspace_ids: set[int]) -> set[str]:
+    """The event kinds that can do anything to the workspaces' journeys: ``unsubscribed``,
+    and every trigger, goal and awaited event of their flows' versions (old versions
+    too: journeys stay on the version they started on). An email sent, say, usually
+    matters to no flow, and its event is passed over without reading any journey."""
+    kinds = {FanEventKind.UNSUBSCRIBED.value}
+    versions = FlowVersion.objects.filter(flow__workspace_id__in=workspace_ids)
+    for trigger, goal, steps in versions.values_list("trigger", "goal", "steps"):
+        kinds.update({trigger, goal} - {""})
+        kinds.update(
+            str(step["event"]) for step in steps if step.get("type") == "wait" and "event" in step
+        )
+    return kinds
+
+
 def apply_events(rows: list[dict[str, Any]], *, now: dt.datetime) -> IntakeReport:
     """Apply a chunk of events (dicts of ``_EVENT_FIELDS`` + ``release__artist_id``)."""
     report = IntakeReport(events=len(rows))
+    kinds = kinds_in_use({row["workspace_id"] for row in rows})
+    rows = [row for row in rows if row["kind"] in kinds]
+    if not rows:
+        return report
     open_by_fan: dict[int, list[Journey]] = defaultdict(list)
     journeys = Journey.objects.filter(
         fan_id__in={row["fan_id"] for row in rows}, state__in=OPEN_JOURNEY_STATES

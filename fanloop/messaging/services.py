@@ -1,17 +1,21 @@
 """Sending flow emails, and the writes around them: unsubscribes, suppressions, tracking.
 
-``send_email`` is the one way a fan gets a flow email. It checks, in order: an address,
-the suppression list, the fan's email consent (confirmed under double opt-in), the dry
-run, quiet hours in the fan's time zone and the frequency cap; then it commits the outbox
-row as SENDING (inserting it, for a new key), renders the template, sends through Django's
-email framework and commits the row SENT (with its EMAIL_SENT fan event) or FAILED: two
-commits per message. The row's unique ``key`` makes it at-most-once: the same key again
+``send_emails`` is the one way fans get flow emails (``send_email`` sends one). For a
+chunk of ``EMAIL_SEND_CHUNK`` requests it reads, in one query each, the fans' email
+consents, the suppression list and (with a frequency cap) their recent sends, and decides
+per message, in order: an address, the suppression list, the email consent (confirmed
+under double opt-in), the dry run, quiet hours in the fan's time zone and the frequency
+cap. It then commits the chunk's outbox rows — SENDING for those to send (inserted for a
+new key), the outcome for the others — renders and sends each message through Django's
+email framework, and commits them SENT (with their EMAIL_SENT fan events) or FAILED: two
+commits per chunk. The rows' unique ``key`` makes it at-most-once: the same key again
 returns the recorded outcome, and a row a crash left in SENDING becomes UNCERTAIN and is
-never sent again. Deferrals (quiet hours, cap) leave the row PENDING with ``retry_at``:
+never sent again (a worker killed mid-chunk leaves at most a chunk of them, which is why
+chunks are small). Deferrals (quiet hours, cap) leave the row PENDING with ``retry_at``:
 the caller calls again then, with the same key.
 
-Call it outside a database transaction: the SENDING row must be committed before the
-message leaves, or a crash would roll it back and the retry would send a second time.
+Call it outside a database transaction: the SENDING rows must be committed before the
+messages leave, or a crash would roll them back and the retry would send a second time.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,8 +35,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
+from django.db import connection as database
+from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -57,6 +63,7 @@ from fanloop.messaging.models import (
 
 __all__ = [
     "FINAL_STATUSES",
+    "EmailRequest",
     "SendOutcome",
     "add_suppression",
     "delete_template",
@@ -67,6 +74,7 @@ __all__ = [
     "remove_suppression",
     "save_template",
     "send_email",
+    "send_emails",
     "send_test_email",
     "suppress_from_provider",
     "templates_in_use",
@@ -74,7 +82,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-_Row = TypeVar("_Row", bound=Model)
 
 FINAL_STATUSES = frozenset(
     {
@@ -145,26 +152,6 @@ def quiet_hours_end(fan: Fan, now: dt.datetime) -> dt.datetime | None:
     return dt.datetime.combine(day, end, tzinfo=zone).astimezone(dt.UTC)
 
 
-def _cap_reopens_at(fan: Fan, now: dt.datetime) -> dt.datetime | None:
-    """When the frequency cap lets the fan get one more email; None when under the cap."""
-    cap = settings.EMAIL_FREQUENCY_CAP
-    if cap <= 0:
-        return None
-    window = dt.timedelta(hours=settings.EMAIL_FREQUENCY_WINDOW_HOURS)
-    sent = list(
-        OutboundMessage.objects.filter(
-            fan=fan, status=MessageStatus.SENT, is_test=False, sent_at__gt=now - window
-        )
-        .order_by("-sent_at")
-        .values_list("sent_at", flat=True)[:cap]
-    )
-    if len(sent) < cap:
-        return None
-    oldest = sent[-1]
-    assert oldest is not None  # filtered on sent_at
-    return oldest + window
-
-
 # --- sending ---------------------------------------------------------------------------
 
 
@@ -181,10 +168,11 @@ def _message_id(key: str) -> str:
     return f"<{digest[:40]}@{domain}>"
 
 
-def _list_unsubscribe(url: str, token: str) -> str:
+def _list_unsubscribe(url: str, fan_pk: int, message_pk: int) -> str:
     values = [f"<{url}>"]
     mailto = settings.EMAIL_UNSUBSCRIBE_MAILTO
     if mailto:
+        token = tokens.unsubscribe_token(fan_pk, message_pk)
         values.append(f"<mailto:{mailto}?subject={quote('unsubscribe ' + token)}>")
     return ", ".join(values)
 
@@ -200,126 +188,141 @@ def _final(message: OutboundMessage) -> SendOutcome:
     return SendOutcome(MessageStatus(message.status), message)
 
 
-def _finish(
-    message: OutboundMessage, status: MessageStatus, detail: str = "", *, retry_at: Any = None
-) -> SendOutcome:
-    message.status, message.detail, message.retry_at = status, detail[:300], retry_at
-    message.save(update_fields=["status", "detail", "retry_at"])
-    return SendOutcome(status, message, retry_at)
-
-
 @dataclass(frozen=True)
-class _Send:
-    """The arguments of one ``send_email`` call."""
+class EmailRequest:
+    """One message for ``send_emails``: ``template`` to ``fan``, at most once for ``key``."""
 
     fan: Fan
     template: EmailTemplate
     key: str
-    release: Release | None
-    extra_context: dict[str, Any] | None
-    dry_run: bool
-    connection: BaseEmailBackend | None
-    now: dt.datetime
+    release: Release | None = None
+    extra_context: dict[str, Any] | None = None
+    dry_run: bool = False
 
     @property
     def artist(self) -> Artist | None:
         return self.template.artist or (self.release.artist if self.release is not None else None)
 
+    def check(self) -> None:
+        """ValueError for a request no caller may make (another workspace, a bad key)."""
+        workspace_id = self.fan.workspace_id
+        if self.template.workspace_id != workspace_id:
+            raise ValueError("the template belongs to another workspace")
+        if self.release is not None and self.release.artist.workspace_id != workspace_id:
+            raise ValueError("the release belongs to another workspace")
+        if not self.key or len(self.key) > MAX_KEY_LENGTH:
+            raise ValueError(f"the key must be 1 to {MAX_KEY_LENGTH} characters")
 
-def _insert(send: _Send, **values: Any) -> OutboundMessage | None:
-    """Write the key's outbox row with ``values`` (one commit); None when a concurrent
-    call wrote it first."""
-    fan = send.fan
-    row = {
-        "workspace_id": fan.workspace_id,
-        "fan": fan,
-        "template": send.template,
-        "release": send.release,
-        "key": send.key,
-        "to": fan.email,
-        "subject": send.template.name[:300],
-        "message_id": _message_id(send.key),
-        "created": send.now,
-    }
-    message = OutboundMessage(**{**row, **values})
-    try:
-        with transaction.atomic():
-            message.save(force_insert=True)
-    except IntegrityError:
+
+@dataclass(frozen=True)
+class _Decision:
+    """What to do with one request: SENDING = send it now; PENDING = defer to
+    ``retry_at``; any other status = record it, not sent."""
+
+    status: MessageStatus
+    detail: str = ""
+    retry_at: dt.datetime | None = None
+    capped: bool = False
+
+    def outcome(self, message: OutboundMessage) -> SendOutcome:
+        status = MessageStatus.CAPPED if self.capped else self.status
+        return SendOutcome(status, message, self.retry_at)
+
+
+SEND_NOW = _Decision(MessageStatus.SENDING)
+
+
+class _Facts:
+    """What decides whether the fans of a chunk may get an email now, read in one query
+    each (consents, suppressions, recent sends for the cap) just before the chunk is
+    claimed: a fan who unsubscribes before the claim gets nothing."""
+
+    def __init__(self, requests: list[EmailRequest], now: dt.datetime) -> None:
+        self.now = now
+        fan_ids = {request.fan.pk for request in requests}
+        self.consents: dict[int, list[Consent]] = defaultdict(list)
+        rows = Consent.objects.filter(kind=ConsentKind.EMAIL, fan_id__in=fan_ids).order_by("-pk")
+        for consent in rows:
+            self.consents[consent.fan_id].append(consent)
+        self.suppressions = {
+            (row.workspace_id, row.email): row
+            for row in Suppression.objects.filter(
+                workspace_id__in={request.fan.workspace_id for request in requests},
+                email__in={request.fan.email for request in requests if request.fan.email},
+            )
+        }
+        # Newest first, per fan; a send decided in this chunk counts for the ones after it.
+        self.sent: dict[int, list[dt.datetime]] = defaultdict(list)
+        self.cap = max(settings.EMAIL_FREQUENCY_CAP, 0)
+        self.window = dt.timedelta(hours=settings.EMAIL_FREQUENCY_WINDOW_HOURS)
+        if self.cap:
+            recent = OutboundMessage.objects.filter(
+                fan_id__in=fan_ids, status=MessageStatus.SENT, is_test=False,
+                sent_at__gt=now - self.window,
+            ).values_list("fan_id", "sent_at")  # fmt: skip
+            for fan_id, sent_at in recent:
+                if sent_at is not None:  # filtered on sent_at
+                    self.sent[fan_id].append(sent_at)
+            for times in self.sent.values():
+                times.sort(reverse=True)
+
+    def email_consent(self, fan: Fan, artist: Artist | None) -> Consent | None:
+        """The latest email decision (for ``artist``: its own or a workspace-wide one), as
+        ``current_consents(fan, artist=artist)[EMAIL]``."""
+        for consent in self.consents.get(fan.pk, ()):
+            if artist is None or consent.artist_id in (None, artist.pk):
+                return consent
         return None
-    return message
 
+    def suppressed(self, fan: Fan, consent_at: dt.datetime | None) -> Suppression | None:
+        suppression = self.suppressions.get((fan.workspace_id, fan.email))
+        # An unsubscribe is overridden by a later opt-in; bounces, complaints and manual
+        # entries only by a member removing them.
+        if (
+            suppression is not None
+            and suppression.reason == SuppressionReason.UNSUBSCRIBED
+            and consent_at is not None
+            and consent_at > suppression.created
+        ):
+            return None
+        return suppression
 
-def _record(
-    send: _Send,
-    message: OutboundMessage | None,
-    status: MessageStatus,
-    detail: str,
-    *,
-    retry_at: dt.datetime | None = None,
-) -> SendOutcome | None:
-    """An outcome decided without sending, written to the row (inserted with it when the
-    key has none yet); None when a concurrent call inserted the row first."""
-    if message is not None:
-        return _finish(message, status, detail, retry_at=retry_at)
-    message = _insert(send, status=status, detail=detail[:300], retry_at=retry_at)
-    return None if message is None else SendOutcome(status, message, retry_at)
+    def cap_reopens_at(self, fan: Fan) -> dt.datetime | None:
+        """When the frequency cap lets the fan get one more email; None when under it."""
+        if not self.cap:
+            return None
+        recent = [at for at in self.sent.get(fan.pk, ()) if at > self.now - self.window]
+        if len(recent) < self.cap:
+            return None
+        return recent[self.cap - 1] + self.window
 
-
-def _first(model: type[_Row], where: str, params: list[Any], order: str = "") -> _Row | None:
-    """The first row of ``SELECT * FROM <model's table> WHERE <where> <order>``.
-
-    The send path's two reads per message, written out: compiling the same query through
-    the ORM costs several times running it. Fields are converted as the ORM does."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"SELECT * FROM {table} WHERE {where} {order} LIMIT 1"  # noqa: S608 - constant parts
-    rows = model._default_manager.raw(sql, params)
-    return next(iter(rows), None)
-
-
-def _suppressed(fan: Fan, consent_at: dt.datetime | None) -> Suppression | None:
-    where = '"workspace_id" = %s AND "email" = %s'
-    suppression = _first(Suppression, where, [fan.workspace_id, fan.email])
-    if suppression is None:
-        return None
-    # An unsubscribe is overridden by a later opt-in; bounces, complaints and manual
-    # entries only by a member removing them.
-    if (
-        suppression.reason == SuppressionReason.UNSUBSCRIBED
-        and consent_at is not None
-        and consent_at > suppression.created
-    ):
-        return None
-    return suppression
-
-
-def _email_consent(fan: Fan, artist: Artist | None) -> Consent | None:
-    """``current_consents(fan, artist=artist)[EMAIL]`` in one narrow query: the latest
-    email decision (for ``artist``: its own or a workspace-wide one)."""
-    where, params = '"fan_id" = %s AND "kind" = %s', [fan.pk, ConsentKind.EMAIL.value]
-    if artist is not None:
-        where += ' AND ("artist_id" IS NULL OR "artist_id" = %s)'
-        params.append(artist.pk)
-    return _first(Consent, where, params, 'ORDER BY "id" DESC')
-
-
-def _not_sendable(send: _Send) -> tuple[MessageStatus, str] | None:
-    """Why the fan may not get this email (no address, suppressed, no consent, dry run)."""
-    fan = send.fan
-    if not fan.email:
-        return MessageStatus.NO_CONSENT, "The fan has no email address."
-    consent = _email_consent(fan, send.artist)
-    active = consent_is_active(consent)
-    consent_at = (consent.confirmed_at or consent.created) if active and consent else None
-    suppression = _suppressed(fan, consent_at)
-    if suppression is not None:
-        return MessageStatus.SUPPRESSED, f"On the suppression list: {suppression.reason}."
-    if not active:
-        why = "not confirmed" if consent and consent.granted else "none given or withdrawn"
-        return MessageStatus.NO_CONSENT, f"No email consent ({why})."
-    if send.dry_run:
-        return MessageStatus.DRY_RUN, "Dry run: would have been sent."
-    return None
+    def decide(self, request: EmailRequest) -> _Decision:
+        """In order: an address, the suppression list, consent, dry run, quiet hours, cap."""
+        fan = request.fan
+        if not fan.email:
+            return _Decision(MessageStatus.NO_CONSENT, "The fan has no email address.")
+        consent = self.email_consent(fan, request.artist)
+        active = consent_is_active(consent)
+        consent_at = (consent.confirmed_at or consent.created) if active and consent else None
+        suppression = self.suppressed(fan, consent_at)
+        if suppression is not None:
+            detail = f"On the suppression list: {suppression.reason}."
+            return _Decision(MessageStatus.SUPPRESSED, detail)
+        if not active:
+            why = "not confirmed" if consent and consent.granted else "none given or withdrawn"
+            return _Decision(MessageStatus.NO_CONSENT, f"No email consent ({why}).")
+        if request.dry_run:
+            return _Decision(MessageStatus.DRY_RUN, "Dry run: would have been sent.")
+        quiet_end = quiet_hours_end(fan, self.now)
+        if quiet_end is not None:
+            detail = "Waiting for the end of quiet hours."
+            return _Decision(MessageStatus.PENDING, detail, quiet_end)
+        cap_end = self.cap_reopens_at(fan)
+        if cap_end is not None:
+            detail = "Waiting: frequency cap reached."
+            return _Decision(MessageStatus.PENDING, detail, cap_end, capped=True)
+        self.sent[fan.pk].insert(0, self.now)
+        return SEND_NOW
 
 
 def send_email(
@@ -334,93 +337,233 @@ def send_email(
     now: dt.datetime | None = None,
     outbox: Mapping[str, OutboundMessage] | None = None,
 ) -> SendOutcome:
-    """Send ``template`` to ``fan`` at most once for ``key``; see the module docstring.
+    """Send ``template`` to ``fan`` at most once for ``key``: ``send_emails`` for one."""
+    request = EmailRequest(fan, template, key, release, extra_context, dry_run)
+    return send_emails([request], connection=connection, now=now, outbox=outbox)[key]
 
-    ``outbox``: the outbox rows of a batch's keys, read just before (a key missing from it
-    had no row then), instead of a read per call. The row's unique key and the conditional
+
+def send_emails(
+    requests: Sequence[EmailRequest],
+    *,
+    connection: BaseEmailBackend | None = None,
+    now: dt.datetime | None = None,
+    outbox: Mapping[str, OutboundMessage] | None = None,
+) -> dict[str, SendOutcome]:
+    """Send each request at most once for its key; the outcomes by key. See the module
+    docstring; ``EMAIL_SEND_CHUNK`` requests are decided, claimed and recorded together.
+
+    ``outbox``: the outbox rows of the keys, read just before (a key missing from it had
+    no row then), instead of a read per chunk. The rows' unique key and the conditional
     status updates still settle a concurrent call with the same key.
     """
-    if template.workspace_id != fan.workspace_id:
-        raise ValueError("the template belongs to another workspace")
-    if release is not None and release.artist.workspace_id != fan.workspace_id:
-        raise ValueError("the release belongs to another workspace")
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise ValueError(f"the key must be 1 to {MAX_KEY_LENGTH} characters")
-    send = _Send(
-        fan, template, key, release, extra_context, dry_run, connection, now or timezone.now()
-    )
-    if outbox is not None:
-        outcome = _send(send, outbox.get(key))
-    else:
-        outcome = _send(send, OutboundMessage.objects.filter(key=key).first())
-    if outcome is None:  # a concurrent call wrote the key's row first: go by that row
-        outcome = _send(send, OutboundMessage.objects.get(key=key))
-    assert outcome is not None  # with a row, _send always decides
-    return outcome
+    for request in requests:
+        request.check()
+    if len({request.key for request in requests}) != len(requests):
+        raise ValueError("each request needs a key of its own")
+    now = now or timezone.now()
+    chunk = max(1, settings.EMAIL_SEND_CHUNK)
+    outcomes: dict[str, SendOutcome] = {}
+    for first in range(0, len(requests), chunk):
+        part = list(requests[first : first + chunk])
+        if outbox is not None:
+            rows = {request.key: outbox.get(request.key) for request in part}
+        else:
+            rows = _read_rows([request.key for request in part])
+        outcomes.update(_send_chunk(part, rows, connection, now))
+    return outcomes
 
 
-def _send(send: _Send, message: OutboundMessage | None) -> SendOutcome | None:
-    """``send_email`` on the key's row (None: no row yet). None when a concurrent call
-    wrote the row between our read and our insert."""
-    if message is not None and message.status == MessageStatus.SENDING:
-        # Handed to the mail backend by an attempt that never recorded the result.
-        uncertain = {
-            "status": MessageStatus.UNCERTAIN,
-            "detail": "Interrupted while sending; not sent again.",
-        }
-        if OutboundMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
-            **uncertain
-        ):
-            return _final(_assign(message, uncertain))
-        message.refresh_from_db()  # a concurrent call recorded the outcome meanwhile
-        return _final(message)
-    if message is not None and message.status in FINAL_STATUSES:
-        return _final(message)
+def _read_rows(keys: list[str]) -> dict[str, OutboundMessage | None]:
+    found = {row.key: row for row in OutboundMessage.objects.filter(key__in=keys)}
+    return {key: found.get(key) for key in keys}
 
-    fan, now = send.fan, send.now
-    refused = _not_sendable(send)
-    if refused is not None:
-        return _record(send, message, *refused)
-    quiet_end = quiet_hours_end(fan, now)
-    if quiet_end is not None:
-        detail = "Waiting for the end of quiet hours."
-        return _record(send, message, MessageStatus.PENDING, detail, retry_at=quiet_end)
-    cap_end = _cap_reopens_at(fan, now)
-    if cap_end is not None:
-        detail = "Waiting: frequency cap reached."
-        deferred = _record(send, message, MessageStatus.PENDING, detail, retry_at=cap_end)
-        if deferred is None:
-            return None
-        return SendOutcome(MessageStatus.CAPPED, deferred.message, cap_end)
 
-    # Claim, in one commit before the send: only one caller inserts the row as SENDING
-    # (or moves a deferred row PENDING → SENDING). The tokens in the links need its id.
-    claim = {"status": MessageStatus.SENDING, "to": fan.email, "detail": "", "retry_at": None}
-    if message is None:
-        message = _insert(send, **claim)
-        if message is None:
-            return None
-    elif OutboundMessage.objects.filter(pk=message.pk, status=MessageStatus.PENDING).update(
-        **claim
+def _send_chunk(
+    requests: list[EmailRequest],
+    rows: Mapping[str, OutboundMessage | None],
+    connection: BaseEmailBackend | None,
+    now: dt.datetime,
+    *,
+    again: bool = True,
+) -> dict[str, SendOutcome]:
+    """Decide, claim (one commit), send, record (one commit). A key another call wrote
+    between our read and our write is settled by that call's row (``again``: once)."""
+    outcomes: dict[str, SendOutcome] = {}
+    todo: list[tuple[EmailRequest, OutboundMessage | None]] = []
+    for request in requests:
+        message = rows.get(request.key)
+        if message is not None and message.status == MessageStatus.SENDING:
+            outcomes[request.key] = _uncertain(message)
+        elif message is not None and message.status in FINAL_STATUSES:
+            outcomes[request.key] = _final(message)
+        else:  # no row yet, or deferred before (PENDING): decide now
+            todo.append((request, message))
+    if not todo:
+        return outcomes
+    facts = _Facts([request for request, _ in todo], now)
+    decided = [(request, message, facts.decide(request)) for request, message in todo]
+    written, lost = _write_decisions(decided, now)
+    claimed: list[tuple[EmailRequest, OutboundMessage]] = []
+    for request, message, decision in written:
+        if decision is SEND_NOW:
+            claimed.append((request, message))
+        else:
+            outcomes[request.key] = decision.outcome(message)
+    outcomes.update(_deliver(claimed, connection))
+    if lost:
+        fresh = _read_rows([request.key for request in lost])
+        if not again:  # pragma: no cover - a key written twice in a row by others
+            raise RuntimeError("the outbox rows of these keys keep changing")
+        outcomes.update(_send_chunk(lost, fresh, connection, now, again=False))
+    return outcomes
+
+
+def _uncertain(message: OutboundMessage) -> SendOutcome:
+    """A row left SENDING: handed to the mail backend by an attempt that never recorded
+    the result. It becomes UNCERTAIN and is never sent again."""
+    uncertain = {
+        "status": MessageStatus.UNCERTAIN,
+        "detail": "Interrupted while sending; not sent again.",
+    }
+    if OutboundMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        **uncertain
     ):
-        _assign(message, claim)
-    else:  # a concurrent call with the same key got there first: its outcome
-        message.refresh_from_db()
-        return _final(message)
-    return _deliver(send, message)
+        return _final(_assign(message, uncertain))
+    message.refresh_from_db()  # a concurrent call recorded the outcome meanwhile
+    return _final(message)
 
 
-def _deliver(send: _Send, message: OutboundMessage) -> SendOutcome:
-    """Render and send the claimed (SENDING) row, then record the outcome in one commit."""
-    fan, template, artist = send.fan, send.template, send.artist
+_OUTBOX_FIELDS: list[Field[Any, Any]] = [
+    field for field in OutboundMessage._meta.concrete_fields if not field.primary_key
+]
+_OUTBOX_BY_NAME = {field.name: field for field in _OUTBOX_FIELDS}
+
+
+def _new_row(request: EmailRequest, decision: _Decision, now: dt.datetime) -> OutboundMessage:
+    fan = request.fan
+    return OutboundMessage(
+        workspace_id=fan.workspace_id,
+        fan=fan,
+        template=request.template,
+        release=request.release,
+        key=request.key,
+        to=fan.email,
+        subject=request.template.name[:300],
+        message_id=_message_id(request.key),
+        status=decision.status,
+        detail=decision.detail[:300],
+        retry_at=decision.retry_at,
+        created=now,
+    )
+
+
+def _insert_rows(messages: list[OutboundMessage]) -> None:
+    """Insert the rows, skipping keys that already have one; sets ``pk`` on those inserted.
+
+    One ``INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, key``: the ORM's
+    ``bulk_create`` either fails the whole chunk on a concurrent key or returns no ids."""
+    if not messages:
+        return
+    ops = database.ops
+    table = ops.quote_name(OutboundMessage._meta.db_table)
+    columns = ", ".join(ops.quote_name(field.column) for field in _OUTBOX_FIELDS)
+    one = "(" + ", ".join(["%s"] * len(_OUTBOX_FIELDS)) + ")"
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(messages))} "  # noqa: S608
+        'ON CONFLICT ("key") DO NOTHING RETURNING "id", "key"'
+    )
+    params = [
+        field.get_db_prep_save(field.pre_save(message, True), database)
+        for message in messages
+        for field in _OUTBOX_FIELDS
+    ]
+    with database.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = dict((key, pk) for pk, key in cursor.fetchall())
+    for message in messages:
+        message.pk = ids.get(message.key)
+        message._state.adding = message.pk is None
+
+
+def _write_decisions(
+    decided: list[tuple[EmailRequest, OutboundMessage | None, _Decision]], now: dt.datetime
+) -> tuple[list[tuple[EmailRequest, OutboundMessage, _Decision]], list[EmailRequest]]:
+    """Write every decision in one commit: new keys inserted, deferred rows still PENDING
+    updated. Returns (written, lost): the requests whose row another call wrote first."""
+    written: list[tuple[EmailRequest, OutboundMessage, _Decision]] = []
+    lost: list[EmailRequest] = []
+    new = [(request, _new_row(request, decision, now), decision)
+           for request, message, decision in decided if message is None]  # fmt: skip
+    with transaction.atomic():
+        _insert_rows([message for _, message, _ in new])
+        for request, message, decision in new:
+            if message.pk is None:
+                lost.append(request)
+            else:
+                written.append((request, message, decision))
+        for request, old, decision in decided:
+            if old is None:
+                continue
+            values: dict[str, Any] = {"status": decision.status, "detail": decision.detail[:300],
+                                      "retry_at": decision.retry_at}  # fmt: skip
+            if decision is SEND_NOW:
+                values["to"] = request.fan.email
+            pending = OutboundMessage.objects.filter(pk=old.pk, status=MessageStatus.PENDING)
+            if pending.update(**values):
+                written.append((request, _assign(old, values), decision))
+            else:
+                lost.append(request)
+    return written, lost
+
+
+@dataclass
+class _Result:
+    """One claimed message after its send: the values to write, its event if sent."""
+
+    message: OutboundMessage
+    values: dict[str, Any]
+    event: NewFanEvent | None = None
+
+
+def _deliver(
+    claimed: list[tuple[EmailRequest, OutboundMessage]], connection: BaseEmailBackend | None
+) -> dict[str, SendOutcome]:
+    """Render and send each claimed (SENDING) row, then record every outcome in one
+    commit. Rows not yet attempted when an error stops the chunk go back to PENDING (the
+    next attempt sends them); the one being sent stays SENDING (it may have left), as do
+    the rows of a killed process."""
+    results: list[_Result] = []
+    attempted: set[int] = set()
+    try:
+        for request, message in claimed:
+            attempted.add(message.pk)
+            results.append(_deliver_one(request, message, connection))
+    finally:
+        untouched = [message.pk for _, message in claimed if message.pk not in attempted]
+        with transaction.atomic():
+            _record_results(results)
+            if untouched:
+                OutboundMessage.objects.filter(
+                    pk__in=untouched, status=MessageStatus.SENDING
+                ).update(status=MessageStatus.PENDING, detail="Interrupted before sending.")
+    return {
+        result.message.key: _final(_assign(result.message, result.values)) for result in results
+    }
+
+
+def _deliver_one(
+    request: EmailRequest, message: OutboundMessage, connection: BaseEmailBackend | None
+) -> _Result:
+    fan, template, artist = request.fan, request.template, request.artist
     try:
         context = rendering.fan_context(
-            fan, artist=artist, release=send.release, message_pk=message.pk,
-            extra=send.extra_context,
+            fan, artist=artist, release=request.release, message_pk=message.pk,
+            extra=request.extra_context,
         )  # fmt: skip
         rendered = rendering.render_message(template, context, track_message_pk=message.pk)
     except rendering.TemplateProblem as exc:
-        return _update(message, status=MessageStatus.FAILED, detail=f"Template error: {exc}"[:300])
+        failed = {"status": MessageStatus.FAILED, "detail": f"Template error: {exc}"[:300]}
+        return _Result(message, failed)
 
     email = EmailMultiAlternatives(
         subject=rendered.subject,
@@ -429,12 +572,10 @@ def _deliver(send: _Send, message: OutboundMessage) -> SendOutcome:
         to=[fan.email],
         headers={
             "Message-ID": message.message_id,
-            "List-Unsubscribe": _list_unsubscribe(
-                context["unsubscribe_url"], tokens.unsubscribe_token(fan.pk, message.pk)
-            ),
+            "List-Unsubscribe": _list_unsubscribe(context["unsubscribe_url"], fan.pk, message.pk),
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
-        connection=send.connection or get_connection(),
+        connection=connection or get_connection(),
     )
     email.attach_alternative(rendered.html, "text/html")
     # Providers behind django-anymail hand this back on bounce and complaint webhooks.
@@ -445,8 +586,8 @@ def _deliver(send: _Send, message: OutboundMessage) -> SendOutcome:
     except Exception as exc:
         log.warning("email %s to fan %s failed: %s", message.pk, fan.pk, exc)
         detail = f"{type(exc).__name__}: {exc}"[:300]
-        return _update(message, status=MessageStatus.FAILED, subject=subject, detail=detail)
-    # A concurrent retry may have marked the row UNCERTAIN meanwhile: the truth wins.
+        return _Result(message, {"status": MessageStatus.FAILED, "subject": subject,
+                                 "detail": detail})  # fmt: skip
     sent = {"status": MessageStatus.SENT, "subject": subject, "sent_at": timezone.now(),
             "detail": "", "esp_message_id": _esp_message_id(email)}  # fmt: skip
     event = NewFanEvent(
@@ -455,18 +596,35 @@ def _deliver(send: _Send, message: OutboundMessage) -> SendOutcome:
         kind=FanEventKind.EMAIL_SENT,
         key=f"email:{message.pk}:sent",
         artist_id=artist.pk if artist is not None else None,
-        release_id=send.release.pk if send.release is not None else None,
+        release_id=request.release.pk if request.release is not None else None,
         data={"message": message.pk, "template": template.pk, "subject": subject},
     )
-    with transaction.atomic():
-        outcome = _update(message, **sent)
-        record_fan_events([event])
-    return outcome
+    return _Result(message, sent, event)
 
 
-def _update(message: OutboundMessage, **values: Any) -> SendOutcome:
-    OutboundMessage.objects.filter(pk=message.pk).update(**values)
-    return _final(_assign(message, values))
+def _record_results(results: list[_Result]) -> None:
+    """Write the outcomes of sent (or failed) messages: one UPDATE per message, prepared
+    once; a concurrent retry may have marked a row UNCERTAIN meanwhile: the truth wins."""
+    by_fields: dict[tuple[str, ...], list[_Result]] = defaultdict(list)
+    for result in results:
+        by_fields[tuple(result.values)].append(result)
+    ops = database.ops
+    table = ops.quote_name(OutboundMessage._meta.db_table)
+    with database.cursor() as cursor:
+        for names, group in by_fields.items():
+            fields = [_OUTBOX_BY_NAME[name] for name in names]
+            sets = ", ".join(f"{ops.quote_name(field.column)} = %s" for field in fields)
+            cursor.executemany(
+                f"UPDATE {table} SET {sets} WHERE id = %s",  # noqa: S608 - constant parts
+                [
+                    [field.get_db_prep_save(result.values[field.name], database)
+                     for field in fields] + [result.message.pk]
+                    for result in group
+                ],
+            )  # fmt: skip
+    events = [result.event for result in results if result.event is not None]
+    if events:
+        record_fan_events(events)
 
 
 def _esp_message_id(email: EmailMultiAlternatives) -> str:
@@ -527,7 +685,8 @@ def send_test_email(
     try:
         email.send()
     except Exception as exc:
-        _finish(message, MessageStatus.FAILED, f"{type(exc).__name__}: {exc}")
+        message.status, message.detail = MessageStatus.FAILED, f"{type(exc).__name__}: {exc}"[:300]
+        message.save(update_fields=["status", "detail"])
         raise ValidationError(f"The test email could not be sent: {exc}") from exc
     message.status, message.sent_at = MessageStatus.SENT, timezone.now()
     message.save(update_fields=["status", "sent_at"])

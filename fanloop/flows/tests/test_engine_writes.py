@@ -96,8 +96,8 @@ def test_a_journey_whose_claim_is_lost_mid_batch_is_not_written(
     assert {j.claimed_by for j in written} == {""}
 
 
-def test_an_email_step_costs_a_few_queries_per_journey_and_sends_once(
-    workspace: Workspace, release: Release
+def test_email_steps_cost_queries_per_chunk_not_per_journey_and_send_once(
+    settings: Any, workspace: Workspace, release: Release
 ) -> None:
     note = EmailTemplate.objects.create(
         workspace=workspace, name="Note", subject="Hi {{ fan.first_name }}", text_body="Out now"
@@ -113,9 +113,31 @@ def test_an_email_step_costs_a_few_queries_per_journey_and_sends_once(
         control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")
         return sum(1 for q in captured.captured_queries if not q["sql"].startswith(control))
 
-    few, more = queries(2, 0), queries(6, 100)
-    # Per journey: the consent and suppression reads, the row inserted as SENDING, then
-    # marked SENT and its fan event recorded (in a second transaction).
-    assert (more - few) / 4 == 5
-    assert len(mail.outbox) == 8
-    assert OutboundMessage.objects.filter(status=MessageStatus.SENT).count() == 8
+    settings.EMAIL_SEND_CHUNK = 10
+    assert queries(2, 0) == queries(6, 100)  # one chunk either way
+    settings.EMAIL_SEND_CHUNK = 2
+    # Per chunk: the consents and suppressions read, the rows inserted as SENDING, marked
+    # SENT (one prepared UPDATE) and their fan events recorded: 5 queries; 3 chunks vs 1.
+    assert queries(6, 200) - queries(2, 300) == 2 * 5
+    assert len(mail.outbox) == 16
+    assert OutboundMessage.objects.filter(status=MessageStatus.SENT).count() == 16
+
+
+def test_events_of_kinds_no_flow_uses_are_passed_over_without_reading_journeys(
+    workspace: Workspace, release: Release
+) -> None:
+    make_flow(workspace, [{"id": "w", "type": "wait", "event": "saved", "timeout_s": 86400}])
+    fan = subscribed_fan(workspace, "quiet@example.org")
+    event(fan, FanEventKind.PRESAVED, release=release)
+    run()
+    [journey] = Journey.objects.filter(fan=fan)
+    assert journey.state == JourneyState.WAITING and journey.wait_event == "saved"
+
+    event(fan, FanEventKind.EMAIL_SENT, release=release)
+    with CaptureQueriesContext(connection) as captured:
+        report = intake.consume_events(owner="test")
+    assert report.events == 1 and report.woken == 0
+    assert not [q for q in captured.captured_queries if "flows_journey" in q["sql"]]
+
+    event(fan, FanEventKind.SAVED, release=release)  # the awaited kind still wakes it
+    assert intake.consume_events(owner="test").woken == 1
