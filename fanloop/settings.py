@@ -269,11 +269,12 @@ WORKER_DEAD_AFTER_BEATS = env_int("WORKER_DEAD_AFTER_BEATS", 4)
 # --- growth flows -----------------------------------------------------------
 # How often the flow engine ticks (seconds, 1 to 59): reads new fan events, claims due journeys.
 FLOW_TICK_SECONDS = env_int("FLOW_TICK_SECONDS", 1)
-# Journeys per batch workflow (one transaction per journey, one SMTP connection per batch).
+# Journeys per batch workflow (one SMTP connection per batch; emails go out in chunks of
+# EMAIL_SEND_CHUNK, journeys are written a few dozen at a time).
 FLOW_BATCH_SIZE = env_int("FLOW_BATCH_SIZE", 200)
 # Batch workflows one worker runs at once, and how often its queue is polled (seconds).
 FLOW_WORKER_CONCURRENCY = env_int("FLOW_WORKER_CONCURRENCY", 4)
-FLOW_QUEUE_POLL_SECONDS = env_float("FLOW_QUEUE_POLL_SECONDS", 0.5)
+FLOW_QUEUE_POLL_SECONDS = env_float("FLOW_QUEUE_POLL_SECONDS", 0.2)
 # Claimed batches not yet finished, across all workers, before a tick claims more.
 FLOW_MAX_BATCHES_IN_FLIGHT = env_int("FLOW_MAX_BATCHES_IN_FLIGHT", 8)
 # A claim older than this (a worker died mid-batch) lets another worker take the journeys.
