@@ -55,7 +55,7 @@ from fanloop.flows.models import (
 from fanloop.flows.steps import format_duration, step_index
 from fanloop.lib.bulk import insert_many
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
-from fanloop.messaging.services import EmailRequest, SendOutcome, send_emails
+from fanloop.messaging.services import EmailRequest, SendOutcome, read_outbox, send_emails
 
 log = logging.getLogger(__name__)
 
@@ -366,11 +366,7 @@ def _outbox_rows(journeys: list[Journey]) -> dict[str, OutboundMessage]:
         for index, step in enumerate(journey.version.steps)
         if index >= journey.step_index and step.get("type") == "email"
     ]
-    rows: dict[str, OutboundMessage] = {}
-    for first in range(0, len(keys), 500):
-        chunk = keys[first : first + 500]
-        rows.update((m.key, m) for m in OutboundMessage.objects.filter(key__in=chunk))
-    return rows
+    return read_outbox(keys)
 
 
 def _run_email(run: Run) -> bool:

@@ -37,7 +37,6 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection as database
 from django.db import transaction
-from django.db.models import Field
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -51,6 +50,7 @@ from fanloop.fans.services import (
     normalize_email,
     revoke_consent,
 )
+from fanloop.lib.bulk import insert_fields, insert_sql, prepared
 from fanloop.lib.markets import MARKET_TIME_ZONES
 from fanloop.messaging import rendering, tokens
 from fanloop.messaging.models import (
@@ -69,6 +69,7 @@ __all__ = [
     "delete_template",
     "fan_time_zone",
     "quiet_hours_end",
+    "read_outbox",
     "record_click",
     "record_open",
     "remove_suppression",
@@ -365,22 +366,23 @@ def send_emails(
     outcomes: dict[str, SendOutcome] = {}
     for first in range(0, len(requests), chunk):
         part = list(requests[first : first + chunk])
-        if outbox is not None:
-            rows = {request.key: outbox.get(request.key) for request in part}
-        else:
-            rows = _read_rows([request.key for request in part])
+        rows = outbox if outbox is not None else read_outbox([r.key for r in part])
         outcomes.update(_send_chunk(part, rows, connection, now))
     return outcomes
 
 
-def _read_rows(keys: list[str]) -> dict[str, OutboundMessage | None]:
-    found = {row.key: row for row in OutboundMessage.objects.filter(key__in=keys)}
-    return {key: found.get(key) for key in keys}
+def read_outbox(keys: Sequence[str]) -> dict[str, OutboundMessage]:
+    """The outbox rows of ``keys`` that exist, by key (500 keys a query)."""
+    rows: dict[str, OutboundMessage] = {}
+    for first in range(0, len(keys), 500):
+        found = OutboundMessage.objects.filter(key__in=keys[first : first + 500])
+        rows.update((row.key, row) for row in found)
+    return rows
 
 
 def _send_chunk(
     requests: list[EmailRequest],
-    rows: Mapping[str, OutboundMessage | None],
+    rows: Mapping[str, OutboundMessage],
     connection: BaseEmailBackend | None,
     now: dt.datetime,
     *,
@@ -411,7 +413,7 @@ def _send_chunk(
             outcomes[request.key] = decision.outcome(message)
     outcomes.update(_deliver(claimed, connection))
     if lost:
-        fresh = _read_rows([request.key for request in lost])
+        fresh = read_outbox([request.key for request in lost])
         if not again:  # pragma: no cover - a key written twice in a row by others
             raise RuntimeError("the outbox rows of these keys keep changing")
         outcomes.update(_send_chunk(lost, fresh, connection, now, again=False))
@@ -433,10 +435,7 @@ def _uncertain(message: OutboundMessage) -> SendOutcome:
     return _final(message)
 
 
-_OUTBOX_FIELDS: list[Field[Any, Any]] = [
-    field for field in OutboundMessage._meta.concrete_fields if not field.primary_key
-]
-_OUTBOX_BY_NAME = {field.name: field for field in _OUTBOX_FIELDS}
+_OUTBOX_BY_NAME = {field.name: field for field in insert_fields(OutboundMessage)}
 
 
 def _new_row(request: EmailRequest, decision: _Decision, now: dt.datetime) -> OutboundMessage:
@@ -464,19 +463,10 @@ def _insert_rows(messages: list[OutboundMessage]) -> None:
     ``bulk_create`` either fails the whole chunk on a concurrent key or returns no ids."""
     if not messages:
         return
-    ops = database.ops
-    table = ops.quote_name(OutboundMessage._meta.db_table)
-    columns = ", ".join(ops.quote_name(field.column) for field in _OUTBOX_FIELDS)
-    one = "(" + ", ".join(["%s"] * len(_OUTBOX_FIELDS)) + ")"
-    sql = (
-        f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(messages))} "  # noqa: S608
-        'ON CONFLICT ("key") DO NOTHING RETURNING "id", "key"'
+    sql = insert_sql(
+        OutboundMessage, len(messages), 'ON CONFLICT ("key") DO NOTHING RETURNING "id", "key"'
     )
-    params = [
-        field.get_db_prep_save(field.pre_save(message, True), database)
-        for message in messages
-        for field in _OUTBOX_FIELDS
-    ]
+    params = [value for message in messages for value in prepared(OutboundMessage, message)]
     with database.cursor() as cursor:
         cursor.execute(sql, params)
         ids = dict((key, pk) for pk, key in cursor.fetchall())

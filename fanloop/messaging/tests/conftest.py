@@ -7,11 +7,14 @@ import datetime as dt
 import email
 import email.policy
 import socket
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
@@ -23,6 +26,8 @@ from fanloop.fans.models import Fan
 from fanloop.messaging.models import EmailTemplate, OutboundMessage
 from fanloop.messaging.services import SendOutcome
 from fanloop.ops.smtp_sink import start_sink
+
+T = TypeVar("T")
 
 TEXT = (
     "Hi {{ fan.first_name|default:'there' }},\n\n"
@@ -129,6 +134,23 @@ def smtp_sink(settings: SettingsWrapper, tmp_path: Path) -> Iterator[Sink]:
         yield Sink(folder)
     finally:
         controller.stop()
+
+
+def on_another_connection(read: Callable[[], T]) -> T:
+    """``read()`` in another thread, so on another database connection (as another
+    worker would): it sees committed data only."""
+    seen: list[T] = []
+
+    def run() -> None:
+        try:
+            seen.append(read())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return seen[0]
 
 
 def msg(outcome: SendOutcome) -> OutboundMessage:

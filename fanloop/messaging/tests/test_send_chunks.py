@@ -5,14 +5,12 @@ cap counts the chunk's own sends, and an error mid-chunk sends nothing twice."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 
 import pytest
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import connection
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from fanloop.accounts.models import Workspace
@@ -22,24 +20,13 @@ from fanloop.fans.models import Fan
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 from fanloop.messaging.services import EmailRequest, send_emails, unsubscribe
 
-from .conftest import msg, subscribed_fan
+from .conftest import msg, on_another_connection, subscribed_fan
 from .crash_backend import ProcessDied
 
 
 def _committed_statuses() -> dict[str, str]:
     """Every outbox row's status by key, as another connection (worker) sees them."""
-    seen: dict[str, str] = {}
-
-    def read() -> None:
-        try:
-            seen.update(OutboundMessage.objects.values_list("key", "status"))
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=read)
-    thread.start()
-    thread.join()
-    return seen
+    return on_another_connection(lambda: dict(OutboundMessage.objects.values_list("key", "status")))
 
 
 class HookBackend(EmailBackend):

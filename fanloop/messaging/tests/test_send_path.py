@@ -4,14 +4,12 @@ stale, never lead to a second send; compiled templates are reused until the text
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 
 import pytest
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import connection
 
 from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.fans.models import Fan
@@ -19,26 +17,18 @@ from fanloop.messaging import rendering
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 from fanloop.messaging.services import send_email
 
-from .conftest import msg
+from .conftest import msg, on_another_connection
 
 
 def _committed(pk: int) -> tuple[str, bool]:
     """The row's status and whether its EMAIL_SENT event exists, as another connection
     (another worker) sees them: committed data only."""
-    seen: dict[str, tuple[str, bool]] = {}
 
-    def read() -> None:
-        try:
-            status = OutboundMessage.objects.get(pk=pk).status
-            event = FanEvent.objects.filter(key=f"email:{pk}:sent").exists()
-            seen["row"] = (status, event)
-        finally:
-            connection.close()
+    def read() -> tuple[str, bool]:
+        status = OutboundMessage.objects.get(pk=pk).status
+        return status, FanEvent.objects.filter(key=f"email:{pk}:sent").exists()
 
-    thread = threading.Thread(target=read)
-    thread.start()
-    thread.join()
-    return seen["row"]
+    return on_another_connection(read)
 
 
 class ObservingBackend(EmailBackend):
