@@ -268,8 +268,12 @@ def _crowd_apps(data: DemoData) -> dict[str, PlatformApp]:
     return {"spotify": spotify, "deezer": deezer}
 
 
-def _store(data: DemoData, app: PlatformApp, fan: DemoFan, tokens: Tokens, follow: bool) -> None:
-    """What a pre-save's OAuth callback stores, through the same services."""
+def _store(
+    data: DemoData, app: PlatformApp, fan: DemoFan, tokens: Tokens, *, follow: bool, email: bool
+) -> None:
+    """What a pre-save's OAuth callback stores, through the same services; with ``email``,
+    the fan also ticked "email me" on the thank-you page (and, as double opt-in would
+    have them do, confirmed it: the demo sends no confirmation mail)."""
     release = data.release_day
     profile = Profile(fan.user_id, fan.user_id.title(), fan.country, fan.email)
     stored, connection = fan_services.upsert_fan_for_connection(
@@ -284,8 +288,19 @@ def _store(data: DemoData, app: PlatformApp, fan: DemoFan, tokens: Tokens, follo
             utm_source=fan.utm_source, utm_medium="social" if fan.utm_source else ""
         ),
     )
-    current = fan_services.current_consents(stored, artist=data.artist).get("follow")
-    if follow and not fan_services.consent_is_active(current):
+    current = fan_services.current_consents(stored, artist=data.artist)
+    if email and not fan_services.consent_is_active(current.get("email")):
+        fan_services.subscribe_email(
+            data.workspace,
+            fan.email,
+            release=release,
+            artist=data.artist,
+            page=release.public_path,
+            fan=stored,
+            notify_me=False,
+            double_opt_in=False,
+        )
+    if follow and not fan_services.consent_is_active(current.get("follow")):
         fan_services.record_consent(
             stored, "follow", True, page=release.public_path, artist=data.artist
         )
@@ -296,7 +311,9 @@ def seed_crowd(emulator_url: str, site_url: str, data: DemoData, size: int) -> d
 
     Emulator users and tokens are minted in bulk through the admin API; fanloop's rows go
     through the fans services, as an OAuth callback would store them. Every third fan also
-    agreed to follow the artist. Idempotent: a second run refreshes tokens, adds nothing.
+    agreed to follow the artist; three in four agreed to emails (the flows' release-day,
+    save and follow emails then reach the demo mailbox). Idempotent: a second run
+    refreshes tokens, adds nothing.
     """
     fans = crowd(size)
     admin = AdminClient(emulator_url)
@@ -322,6 +339,6 @@ def seed_crowd(emulator_url: str, site_url: str, data: DemoData, size: int) -> d
             for i in range(start, min(start + CROWD_CHUNK, len(fans))):
                 fan = fans[i]
                 tokens = _tokens(fan, answers[i], now)
-                _store(data, apps[fan.platform], fan, tokens, follow=i % 3 == 0)
+                _store(data, apps[fan.platform], fan, tokens, follow=i % 3 == 0, email=i % 4 != 3)
                 counts[fan.platform] = counts.get(fan.platform, 0) + 1
     return counts
