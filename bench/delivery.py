@@ -55,7 +55,8 @@ sys.path.insert(0, str(ROOT))
 from emulator.testing import AdminClient, run_emulator  # noqa: E402
 
 BIN = Path(sys.executable).parent
-WORKER_COMMAND = [str(BIN / "fanloop"), "worker"]
+# One process per worker: --workers N is N single-process workers (the figures before).
+WORKER_COMMAND = [str(BIN / "fanloop"), "worker", "--processes", "1"]
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 CLIENT_ID = "benchdelivery0000000000000000001"
 SCOPES = "user-library-modify user-library-read"

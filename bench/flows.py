@@ -1,5 +1,8 @@
 """Benchmark: growth flows on real ``fanloop worker`` processes.
 
+A worker is ``fanloop worker`` as deployed: by default one process per CPU core
+(``--processes`` sets it; memory and threads are summed over its processes).
+
 Part 1, memory flat: a worker's resident memory and thread count with 1,000 waiting
 journeys, then (a fresh worker, same configuration) with N waiting journeys (100,000 on
 SQLite, 1,000,000 with ``--db postgres``), each read from /proc after the worker has run
@@ -19,6 +22,7 @@ system) created and dropped on 127.0.0.1:5432. Servers run in their own process 
 are stopped on exit. Prints one JSON line last.
 
     .venv/bin/python bench/flows.py [--db sqlite|postgres] [--journeys N] [--due N] [--quick]
+                                    [--processes N] [--workers N]
 """
 
 from __future__ import annotations
@@ -515,18 +519,30 @@ def _group_status(pgid: int) -> dict[str, float]:
     return totals
 
 
+def _processes(args: argparse.Namespace, env: dict[str, str]) -> int:
+    """Processes each ``fanloop worker`` runs: ``--processes``, else the worker's default."""
+    sys.path.insert(0, str(ROOT))
+    from fanloop.ops.supervisor import worker_processes
+
+    return worker_processes(args.processes, int(env.get("WORKER_PROCESSES") or 0))
+
+
 @contextmanager
-def worker(env: dict[str, str], tmp: Path, name: str) -> Iterator[subprocess.Popen[bytes]]:
-    """A real ``fanloop worker`` in its own process group, started and stopped for sure."""
+def worker(
+    env: dict[str, str], tmp: Path, name: str, processes: int
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real ``fanloop worker`` (``processes`` processes) in its own process group,
+    started (every process beat once) and stopped for sure."""
     log = tmp / f"{name}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(BIN / "fanloop"), "worker", "--executor-id", f"bench-{name}"],
+            [str(BIN / "fanloop"), "worker", "--processes", str(processes),
+             "--executor-id", f"bench-{name}"],
             env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
-        while b"started" not in log.read_bytes():
+        while log.read_bytes().count(b" started") < processes:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"worker {name} did not start:\n{log.read_text()[-4000:]}")
             time.sleep(0.1)
@@ -540,11 +556,12 @@ def worker(env: dict[str, str], tmp: Path, name: str) -> Iterator[subprocess.Pop
 
 
 def measure_memory(
-    env: dict[str, str], tmp: Path, db: Database, name: str, settle: float
+    env: dict[str, str], tmp: Path, db: Database, name: str, settle: float, processes: int
 ) -> dict[str, Any]:
-    """Run a fresh worker for ``settle`` seconds; its /proc figures at the end, and the peak."""
+    """Run a fresh worker for ``settle`` seconds; its /proc figures at the end (summed over
+    its processes), and the peak."""
     before = sum(db.workflows().values())
-    with worker(env, tmp, name) as proc:
+    with worker(env, tmp, name, processes) as proc:
         peak_rss = 0.0
         deadline = time.monotonic() + settle
         while time.monotonic() < deadline:
@@ -590,17 +607,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         subprocess.run([str(BIN / "fanloop"), "migrate", "-v", "0"], env=env, cwd=ROOT, check=True)
         _internal(env, "seed-base")
+        processes = _processes(args, env)
         _say(f"{args.db} database migrated; SMTP sink on port {sink.port}")
+        _say(f"each worker runs {processes} processes")
 
         # Part 1: the same worker with 1,000 and with N waiting journeys.
         seeded = _internal(env, "seed-journeys", WAIT_FLOW, str(SMALL), "plain")
-        small = measure_memory(env, tmp, db, "small", args.settle)
+        small = measure_memory(env, tmp, db, "small", args.settle, processes)
         _say(f"worker with {SMALL:,} waiting journeys: {small}")
         seeded_large = _internal(
             env, "seed-journeys", WAIT_FLOW, str(args.journeys - SMALL), "plain"
         )
         _say(f"seeded {args.journeys:,} waiting journeys ({seeded_large['seconds']} s)")
-        large = measure_memory(env, tmp, db, "large", args.settle)
+        large = measure_memory(env, tmp, db, "large", args.settle, processes)
         _say(f"worker with {args.journeys:,} waiting journeys: {large}")
         waiting_left = _internal(env, "outcome", WAIT_FLOW)["journeys"]
 
@@ -613,7 +632,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         peak = {"rss_mb": 0.0, "threads": 0.0}
         with ExitStack() as stack:
             procs = [
-                stack.enter_context(worker(env, tmp, f"throughput-{i}"))
+                stack.enter_context(worker(env, tmp, f"throughput-{i}", processes))
                 for i in range(args.workers)
             ]
             time.sleep(args.warmup)  # launched and ticking before the journeys fall due
@@ -679,6 +698,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "timed_out": timed_out,
             "engine_seconds": round(engine_seconds, 2),
             "workers": args.workers,
+            "processes_per_worker": processes,
             "engine_workflows": workflows,
             "worker_throughput": {
                 "peak_rss_mb": round(peak["rss_mb"], 1),
@@ -720,6 +740,11 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="fanloop workers advancing the due journeys (1)"
     )
+    parser.add_argument(
+        "--processes", type=int, default=None,
+        help="processes per worker (fanloop worker --processes; default: the worker's own, "
+        "one per CPU core)",
+    )  # fmt: skip
     parser.add_argument("--settle", type=float, help="seconds each memory worker runs (30)")
     parser.add_argument("--warmup", type=float, default=5, help="seconds before the due flip")
     parser.add_argument("--timeout", type=float, default=900, help="longest throughput phase")

@@ -1,7 +1,9 @@
 """The ``fanloop`` console command.
 
 fanloop serve [--port 8000] [--workers 2]   multi-process web server (granian)
-fanloop worker [--executor-id ID]           DBOS worker: queues, schedules, heartbeat
+fanloop worker [--executor-id ID] [--processes N]
+                                            DBOS worker: queues, schedules, heartbeat
+                                            (N processes; default one per CPU core)
 fanloop emulator [--port 8900]              the platform emulator (standalone service)
 fanloop demo                                migrate, seed, start everything, open a browser
 fanloop <django command> ...                any Django management command
@@ -53,12 +55,26 @@ def serve(argv: list[str]) -> int:
 def worker(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="fanloop worker")
     parser.add_argument("--executor-id", default=None, help="stable id of this worker")
+    parser.add_argument(
+        "--processes", type=int, default=None,
+        help="worker processes to run (default WORKER_PROCESSES; 0 = one per CPU core); "
+        "with more than one, each gets the id <executor-id>-<n>",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     _django_setup()
-    from fanloop.ops.worker import run_worker
+    from django.conf import settings
 
-    run_worker(executor_id=args.executor_id)
-    return 0
+    from fanloop.ops.supervisor import Supervisor, worker_processes
+    from fanloop.ops.worker import default_executor_id, run_worker
+
+    try:
+        count = worker_processes(args.processes, settings.WORKER_PROCESSES)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if count == 1:
+        run_worker(executor_id=args.executor_id)
+        return 0
+    return Supervisor(args.executor_id or default_executor_id(), count).run()
 
 
 def emulator(argv: list[str]) -> int:

@@ -241,6 +241,9 @@ if BEHIND_PROXY:
 # --- worker ---------------------------------------------------------------
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
 WORKER_EXECUTOR_ID = env_str("WORKER_EXECUTOR_ID", "")
+# Worker processes one ``fanloop worker`` runs (0: one per usable CPU core). The engine's
+# work is CPU-bound Python, so one process uses one core at most.
+WORKER_PROCESSES = env_int("WORKER_PROCESSES", 0)
 
 # --- release-day delivery ------------------------------------------------------
 # Fans per delivery workflow (one batch is claimed, paced and written fan by fan).

@@ -124,7 +124,8 @@ def run_demo(argv: list[str]) -> int:
             [str(exe), "emulator", "--port", str(args.emulator_port), "--snapshot", snapshot], env
         ),
         _spawn([str(exe), "serve", "--port", str(args.port), "--no-migrate"], env),
-        _spawn([str(exe), "worker", "--executor-id", "demo-worker-1"], env),
+        # One worker process: the demo's crowd needs no more, and SQLite one writer less.
+        _spawn([str(exe), "worker", "--processes", "1", "--executor-id", "demo-worker-1"], env),
     ]  # fmt: skip
 
     def stop(*_: object) -> None:

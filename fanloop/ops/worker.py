@@ -16,6 +16,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from fanloop.ops.models import WorkerHeartbeat
+from fanloop.ops.supervisor import watch_parent
 
 log = logging.getLogger("fanloop.worker")
 
@@ -111,6 +112,7 @@ def run_worker(executor_id: str | None = None) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    watch_parent(stop)  # a supervisor's child stops with it
     launch_dbos(executor_id)
     log.info("worker %s started", executor_id)
     print(f"fanloop: worker {executor_id} started", flush=True)

@@ -71,7 +71,16 @@ def test_a_crash_between_send_and_checkpoint_sends_once(tmp_path: Path) -> None:
         assert state == "active" and str(claimed_by).startswith("flows-batch-")  # not written
 
         worker = subprocess.Popen(
-            [PYTHON, "-m", "fanloop.cli", "worker", "--executor-id", "crash-exec"],
+            [
+                PYTHON,
+                "-m",
+                "fanloop.cli",
+                "worker",
+                "--processes",
+                "1",
+                "--executor-id",
+                "crash-exec",
+            ],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -48,7 +48,16 @@ def worker_env(emulator_url: str, system_db: str, **extra: str) -> dict[str, str
 
 def start_worker(env: dict[str, str], executor_id: str, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "fanloop.cli", "worker", "--executor-id", executor_id],
+        [
+            sys.executable,
+            "-m",
+            "fanloop.cli",
+            "worker",
+            "--processes",
+            "1",
+            "--executor-id",
+            executor_id,
+        ],
         env=env,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,

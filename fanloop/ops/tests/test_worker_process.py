@@ -23,7 +23,7 @@ def test_it_starts_dbos_beats_and_stops_on_sigterm(tmp_path: Path) -> None:
     fanloop = [sys.executable, "-m", "fanloop.cli"]
     subprocess.run([*fanloop, "migrate", "-v0"], env=env, check=True, timeout=120)
     worker = subprocess.Popen(
-        [*fanloop, "worker", "--executor-id", "test-exec"],
+        [*fanloop, "worker", "--processes", "1", "--executor-id", "test-exec"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -43,3 +43,88 @@ def test_it_starts_dbos_beats_and_stops_on_sigterm(tmp_path: Path) -> None:
         out, _ = worker.communicate(timeout=30)
     assert worker.returncode == 0, out
     assert "worker test-exec stopped" in out
+
+
+def _heartbeats(db_path: Path) -> dict[str, int]:
+    try:
+        with sqlite3.connect(db_path) as db:
+            rows = db.execute("SELECT executor_id, pid FROM ops_workerheartbeat").fetchall()
+    except sqlite3.OperationalError:  # not migrated yet, or locked for a moment
+        return {}
+    return {str(executor_id): int(pid) for executor_id, pid in rows}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie (exited, not yet reaped by anyone) counts as gone
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _until(predicate: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_processes_run_under_stable_ids_are_restarted_and_stop_together(tmp_path: Path) -> None:
+    """``--processes 2``: two DBOS workers <id>-1 and <id>-2; one killed with SIGKILL comes
+    back under the same id; SIGTERM stops the supervisor and both; a supervisor killed
+    with SIGKILL takes its processes with it."""
+    data = tmp_path / "data"
+    db_path = data / "w.sqlite3"
+    env = {
+        **os.environ,
+        "FANLOOP_DATA_DIR": str(data),
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DBOS_SYSTEM_DATABASE_URL": f"sqlite:///{data / 'dbos.sqlite3'}",
+        "WORKER_HEARTBEAT_SECONDS": "1",
+    }
+    fanloop = [sys.executable, "-m", "fanloop.cli"]
+    subprocess.run([*fanloop, "migrate", "-v0"], env=env, check=True, timeout=120)
+    command = [*fanloop, "worker", "--processes", "2", "--executor-id", "multi"]
+    sup = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        _until(lambda: set(_heartbeats(db_path)) == {"multi-1", "multi-2"}, 90, "two beats")
+        first = _heartbeats(db_path)
+        assert first["multi-1"] != first["multi-2"] != sup.pid
+
+        os.kill(first["multi-1"], signal.SIGKILL)
+        _until(
+            lambda: _heartbeats(db_path).get("multi-1") not in (None, first["multi-1"]),
+            90,
+            "multi-1 restarted",
+        )
+        second = _heartbeats(db_path)
+        assert second["multi-2"] == first["multi-2"]  # the other one kept running
+        sup.send_signal(signal.SIGTERM)
+        out, _ = sup.communicate(timeout=60)
+    finally:
+        if sup.poll() is None:
+            sup.kill()
+            sup.communicate()
+    text = out.decode()
+    assert sup.returncode == 0, text
+    assert "worker multi runs 2 processes (multi-1, multi-2)" in text
+    assert "worker process multi-1 exited (-9); restarting in 1 s" in text
+    assert "worker multi-1 stopped" in text and "worker multi-2 stopped" in text
+    assert not _alive(second["multi-1"]) and not _alive(second["multi-2"])
+
+    # Killed for good, the supervisor cannot stop its processes: they notice and stop.
+    with sqlite3.connect(db_path) as db:
+        db.execute("DELETE FROM ops_workerheartbeat")
+    sup = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _until(lambda: len(_heartbeats(db_path)) == 2, 90, "two beats")
+        pids = list(_heartbeats(db_path).values())
+    finally:
+        sup.kill()
+        sup.wait()
+    _until(lambda: not any(_alive(pid) for pid in pids), 60, "orphaned processes to stop")
