@@ -129,7 +129,10 @@ def claim_due(*, now: dt.datetime | None = None) -> list[tuple[str, list[int]]]:
         Journey.objects.filter(pk__in=ids).filter(_claimable(clock)).update(
             claimed_by=token, claimed_at=clock
         )
-        claimed = list(Journey.objects.filter(claimed_by=token).values_list("pk", flat=True))
+        # By primary key: the token alone has no index (a full scan of every journey).
+        claimed = list(
+            Journey.objects.filter(pk__in=ids, claimed_by=token).values_list("pk", flat=True)
+        )
         if claimed:
             batches.append((token, claimed))
         if len(ids) < size:

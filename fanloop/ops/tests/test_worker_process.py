@@ -10,9 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+FANLOOP = [sys.executable, "-m", "fanloop.cli"]
 
-def test_it_starts_dbos_beats_and_stops_on_sigterm(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+
+def _migrated(data: Path) -> dict[str, str]:
+    """The environment of a worker on SQLite files in ``data``, migrated."""
     env = {
         **os.environ,
         "FANLOOP_DATA_DIR": str(data),
@@ -20,10 +22,15 @@ def test_it_starts_dbos_beats_and_stops_on_sigterm(tmp_path: Path) -> None:
         "DBOS_SYSTEM_DATABASE_URL": f"sqlite:///{data / 'dbos.sqlite3'}",
         "WORKER_HEARTBEAT_SECONDS": "1",
     }
-    fanloop = [sys.executable, "-m", "fanloop.cli"]
-    subprocess.run([*fanloop, "migrate", "-v0"], env=env, check=True, timeout=120)
+    subprocess.run([*FANLOOP, "migrate", "-v0"], env=env, check=True, timeout=120)
+    return env
+
+
+def test_it_starts_dbos_beats_and_stops_on_sigterm(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = _migrated(data)
     worker = subprocess.Popen(
-        [*fanloop, "worker", "--processes", "1", "--executor-id", "test-exec"],
+        [*FANLOOP, "worker", "--processes", "1", "--executor-id", "test-exec"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -80,16 +87,8 @@ def test_processes_run_under_stable_ids_are_restarted_and_stop_together(tmp_path
     with SIGKILL takes its processes with it."""
     data = tmp_path / "data"
     db_path = data / "w.sqlite3"
-    env = {
-        **os.environ,
-        "FANLOOP_DATA_DIR": str(data),
-        "DATABASE_URL": f"sqlite:///{db_path}",
-        "DBOS_SYSTEM_DATABASE_URL": f"sqlite:///{data / 'dbos.sqlite3'}",
-        "WORKER_HEARTBEAT_SECONDS": "1",
-    }
-    fanloop = [sys.executable, "-m", "fanloop.cli"]
-    subprocess.run([*fanloop, "migrate", "-v0"], env=env, check=True, timeout=120)
-    command = [*fanloop, "worker", "--processes", "2", "--executor-id", "multi"]
+    env = _migrated(data)
+    command = [*FANLOOP, "worker", "--processes", "2", "--executor-id", "multi"]
     sup = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         _until(lambda: set(_heartbeats(db_path)) == {"multi-1", "multi-2"}, 90, "two beats")
