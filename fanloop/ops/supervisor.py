@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 
@@ -54,6 +55,15 @@ def worker_processes(requested: int | None, configured: int) -> int:
             f"the number of worker processes must be 0 (one per core) or more, not {value}"
         )
     return value or usable_cpus()
+
+
+# ``fanloop worker`` run by this Python: the supervisor's children, and tests' workers.
+WORKER_COMMAND = (sys.executable, "-m", "fanloop.cli", "worker")
+
+
+def one_process_command(executor_id: str, prefix: Sequence[str] = WORKER_COMMAND) -> list[str]:
+    """``fanloop worker --processes 1 --executor-id <executor_id>``: one worker process."""
+    return [*prefix, "--processes", "1", "--executor-id", executor_id]
 
 
 def child_executor_id(base: str, index: int) -> str:
@@ -93,14 +103,13 @@ class Supervisor:
 
     def __init__(self, base_id: str, count: int, command: list[str] | None = None) -> None:
         self.base_id = base_id
-        self.command = command or [sys.executable, "-m", "fanloop.cli", "worker"]
+        self.command = command or list(WORKER_COMMAND)
         self.children = [Child(i, child_executor_id(base_id, i)) for i in range(count)]
         self.stopping = threading.Event()
 
     def _start(self, child: Child) -> None:
         env = {**os.environ, PARENT_ENV: str(os.getpid())}
-        argv = [*self.command, "--processes", "1", "--executor-id", child.executor_id]
-        child.proc = subprocess.Popen(argv, env=env)
+        child.proc = subprocess.Popen(one_process_command(child.executor_id, self.command), env=env)
         child.started_at = time.monotonic()
         child.restart_at = None
 

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from fanloop.ops.smtp_sink import start_sink
+from fanloop.ops.supervisor import one_process_command
 
 PYTHON = sys.executable
 
@@ -71,16 +72,7 @@ def test_a_crash_between_send_and_checkpoint_sends_once(tmp_path: Path) -> None:
         assert state == "active" and str(claimed_by).startswith("flows-batch-")  # not written
 
         worker = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "fanloop.cli",
-                "worker",
-                "--processes",
-                "1",
-                "--executor-id",
-                "crash-exec",
-            ],
+            one_process_command("crash-exec"),
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -7,7 +7,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from emulator.testing import AdminClient
 from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.fulfillment.models import Delivery, DeliveryState
+from fanloop.ops.supervisor import one_process_command
 
 from .engine_helpers import scenario, wait_for
 
@@ -48,16 +48,7 @@ def worker_env(emulator_url: str, system_db: str, **extra: str) -> dict[str, str
 
 def start_worker(env: dict[str, str], executor_id: str, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "fanloop.cli",
-            "worker",
-            "--processes",
-            "1",
-            "--executor-id",
-            executor_id,
-        ],
+        one_process_command(executor_id),
         env=env,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,

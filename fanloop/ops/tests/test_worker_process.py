@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from fanloop.ops.supervisor import one_process_command
+
 FANLOOP = [sys.executable, "-m", "fanloop.cli"]
 
 
@@ -30,7 +32,7 @@ def test_it_starts_dbos_beats_and_stops_on_sigterm(tmp_path: Path) -> None:
     data = tmp_path / "data"
     env = _migrated(data)
     worker = subprocess.Popen(
-        [*FANLOOP, "worker", "--processes", "1", "--executor-id", "test-exec"],
+        one_process_command("test-exec"),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
