@@ -88,7 +88,6 @@ def watch_parent(stop: threading.Event) -> None:
 
 @dataclass
 class Child:
-    index: int
     executor_id: str
     proc: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
@@ -99,12 +98,12 @@ class Child:
 
 
 class Supervisor:
-    """Starts ``count`` children running ``command(executor_id)``; see the module doc."""
+    """Starts ``count`` one-process workers (``command`` + their ids); see the module doc."""
 
     def __init__(self, base_id: str, count: int, command: list[str] | None = None) -> None:
         self.base_id = base_id
         self.command = command or list(WORKER_COMMAND)
-        self.children = [Child(i, child_executor_id(base_id, i)) for i in range(count)]
+        self.children = [Child(child_executor_id(base_id, i)) for i in range(count)]
         self.stopping = threading.Event()
 
     def _start(self, child: Child) -> None:
