@@ -46,6 +46,9 @@ def test_seeded_journeys_wait_then_pass_the_email_step(bench: ModuleType) -> Non
 
     assert totals["sent"] == 4
     assert len(mail.outbox) == 4
+    # About the release, as pre-save journeys are: its title and listen links.
+    assert mail.outbox[0].subject == "First Light is out"
+    assert "Spotify: http" in str(mail.outbox[0].body)
     assert OutboundMessage.objects.filter(status=MessageStatus.SENT).count() == 4
     assert bench.outcome(bench.EMAIL_FLOW)["journeys"] == {"waiting@2": 4}
     assert bench.outcome(bench.WAIT_FLOW)["journeys"] == {"waiting@0": 3}
@@ -56,12 +59,33 @@ def test_counting_sink_counts_messages_and_repeated_recipients(bench: ModuleType
     handler = bench.CountingHandler()
 
     async def deliver(*rcpts: str) -> str:
-        envelope = SimpleNamespace(rcpt_tos=list(rcpts))
+        envelope = SimpleNamespace(rcpt_tos=list(rcpts), content=b"x" * 10)
         return str(await handler.handle_DATA(None, None, envelope))
 
     # Its own thread: the browser tests may leave an event loop running in this one.
     with ThreadPoolExecutor(1) as pool:
         for rcpts in (["a@example.org"], ["b@example.org"], ["a@example.org"]):
             assert pool.submit(asyncio.run, deliver(*rcpts)).result().startswith("250")
-    assert (handler.accepted, handler.duplicates) == (3, 1)
+    assert (handler.accepted, handler.bytes, handler.duplicates) == (3, 30, 1)
     assert handler.last_at > 0
+
+
+@pytest.mark.django_db
+@override_settings(EMAIL_QUIET_HOURS="", EMAIL_FREQUENCY_CAP=0)
+def test_the_reference_sends_messages_like_the_engine_s(bench: ModuleType) -> None:
+    """The sink-alone reference sends the engine's message (same subject, bodies and
+    List-Unsubscribe), so the two rates compare messages of the same size."""
+    bench.seed_base()
+    bench.seed_journeys(bench.EMAIL_FLOW, 2, True)
+    Journey.objects.update(due_at=timezone.now())
+    engine.run_until_idle()
+    [sent, _] = mail.outbox
+
+    sample = bench.sample_message()
+
+    assert sample["subject"] == sent.subject
+    engine_html = sent.alternatives[0][0]  # type: ignore[attr-defined]
+    for ours, theirs in ((sample["text"], sent.body), (sample["html"], engine_html)):
+        assert abs(len(ours) - len(theirs)) <= 0.05 * len(theirs)
+        assert "/c/" in ours  # click-tracked links, as the engine's
+    assert sample["unsubscribe"].startswith("<http://") and "/u/" in sample["unsubscribe"]
