@@ -19,6 +19,7 @@ keys of their own; webhooks carry the same idempotency key on every attempt.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import math
@@ -26,13 +27,13 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -53,7 +54,7 @@ from fanloop.flows.models import (
     StepOutcome,
 )
 from fanloop.flows.steps import format_duration, step_index
-from fanloop.lib.bulk import insert_many
+from fanloop.lib.bulk import copy_rows
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 from fanloop.messaging.services import EmailRequest, SendOutcome, read_outbox, send_emails
 
@@ -188,6 +189,11 @@ class Batch:
     outcomes: dict[str, SendOutcome] = field(default_factory=dict)
     _mail: BaseEmailBackend | None = None
 
+    @functools.cached_property
+    def stamp(self) -> Any:
+        """``now`` as the database takes it: the step log's ``created``, adapted once."""
+        return connection.ops.adapt_datetimefield_value(self.now)
+
     def mail(self) -> BaseEmailBackend:
         if self._mail is None:
             self._mail = get_connection()
@@ -200,6 +206,19 @@ class Batch:
             self._mail = None
 
 
+class LogRow(NamedTuple):
+    """A ``JourneyStep`` row to write (``copy_rows``): a tuple, not a model instance, with
+    the time already in the database's form; written a few hundred at a time."""
+
+    journey_id: int
+    version_id: int
+    step_index: int
+    step_id: str
+    outcome: str
+    detail: str
+    created: Any
+
+
 class Run:
     """One journey being advanced: its new state and the log rows to write."""
 
@@ -208,7 +227,7 @@ class Run:
         self.batch = batch
         self.now = batch.now
         self.steps: list[dict[str, Any]] = list(journey.version.steps)
-        self.logs: list[JourneyStep] = []
+        self.logs: list[LogRow] = []
         self.sent = 0
         # Stopped at an email step: the batch sends its email with others' (``send_emails``
         # for a chunk), then calls ``advance`` again.
@@ -245,14 +264,14 @@ class Run:
     def log(self, outcome: StepOutcome, detail: str = "", index: int | None = None) -> None:
         index = self.journey.step_index if index is None else index
         self.logs.append(
-            JourneyStep(
-                journey_id=self.journey.pk,
-                version_id=self.journey.version_id,
-                step_index=index,
-                step_id=str(self.steps[index].get("id", index)),
-                outcome=outcome,
-                detail=detail[:300],
-                created=self.now,
+            LogRow(
+                self.journey.pk,
+                self.journey.version_id,
+                index,
+                str(self.steps[index].get("id", index)),
+                outcome.value,
+                detail[:300],
+                self.batch.stamp,
             )
         )
 
@@ -558,7 +577,7 @@ def _write(runs: list[Run], token: str) -> list[Run]:
             groups.setdefault(same, (values, []))[1].append(journey.pk)
         for values, pks in groups.values():
             Journey.objects.filter(pk__in=pks).update(**values, claimed_by="", claimed_at=None)
-        insert_many(JourneyStep, [row for run in written for row in run.logs])
+        copy_rows(JourneyStep, LogRow._fields, [row for run in written for row in run.logs])
     return written
 
 

@@ -1,17 +1,21 @@
 """Inserting many rows of a model at once, cheaper than ``bulk_create``.
 
 ``bulk_create`` compiles one long statement per batch with the ORM's per-value SQL
-assembly; on the flow engine's hot path (two step-log rows per journey) that cost more
-than the write. ``insert_many`` prepares each value once and runs one parameterised
-``INSERT`` through ``executemany``; ``insert_sql`` and ``prepared`` build the same
-statement and values for callers that need more (``ON CONFLICT``, ``RETURNING``). Ids
-are not set on the objects.
+assembly; on the flow engine's hot path (five step-log rows per journey past an email)
+that cost more than the write. ``insert_sql`` and ``prepared`` build one parameterised
+``INSERT`` of many rows and its values, prepared once each (for ``ON CONFLICT`` and
+``RETURNING``).
+
+``copy_rows`` takes plain tuples instead of model instances (no instance to build, no
+per-field preparation) and streams them with ``COPY`` on PostgreSQL: for the step log,
+a tenth of the client CPU of model instances through ``executemany``, and half the
+server's time.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -44,12 +48,24 @@ def prepared(model: type[Model], obj: Model) -> list[Any]:
     return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in insert_fields(model)]
 
 
-def insert_many(model: type[Model], objs: Sequence[Model]) -> None:
-    """INSERT ``objs`` (every concrete field but the auto primary key), in one transaction."""
-    if not objs:
+def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """INSERT ``rows`` (tuples of values for ``columns``, already as the database takes
+    them: see ``connection.ops.adapt_datetimefield_value``) into ``model``'s table, in one
+    transaction: ``COPY … FROM STDIN`` on PostgreSQL, ``executemany`` elsewhere."""
+    rows = list(rows)
+    if not rows:
         return
-    sql = insert_sql(model)
-    rows = [prepared(model, obj) for obj in objs]
+    ops = connection.ops
+    table = ops.quote_name(model._meta.db_table)
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    names = ", ".join(ops.quote_name(fields[column].column) for column in columns)
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - model names
         for start in range(0, len(rows), CHUNK):
             cursor.executemany(sql, rows[start : start + CHUNK])
