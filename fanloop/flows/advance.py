@@ -617,6 +617,16 @@ def _record_error(journey: Journey, token: str, exc: Exception, now: dt.datetime
             )
 
 
+def renew_claim(ids: list[int], token: str) -> int:
+    """Give a batch that waited long in the queue (half the claim timeout) its whole
+    timeout to run: its journeys' claims are renewed. A fresh claim is left as it is (a
+    rewrite of every row, each with all its index entries). Returns the rows renewed."""
+    clock = timezone.now()
+    stale = clock - dt.timedelta(seconds=settings.FLOW_CLAIM_TIMEOUT_SECONDS / 2)
+    claims = Journey.objects.filter(pk__in=ids, claimed_by=token, claimed_at__lt=stale)
+    return claims.update(claimed_at=clock)
+
+
 def _load(ids: list[int], token: str) -> list[Journey]:
     """The batch's journeys still claimed by ``token``, with their fans; the versions,
     flows, releases, artists and workspaces they share are read once each, not per row."""
@@ -642,7 +652,7 @@ def advance_batch(token: str, ids: list[int], *, now: dt.datetime | None = None)
     (taken over after a timeout, or closed by an event) are left alone."""
     now = now or timezone.now()
     report = BatchReport()
-    Journey.objects.filter(pk__in=ids, claimed_by=token).update(claimed_at=timezone.now())
+    renew_claim(ids, token)
     journeys = _load(ids, token)
     report.lost_claims = len(ids) - len(journeys)
     template_ids = {

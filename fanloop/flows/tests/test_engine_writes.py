@@ -232,3 +232,22 @@ def test_a_batch_locks_its_journeys_by_primary_key_alone(
     assert '"id" IN' in where
     assert "claimed_by" not in where and "state" not in where, lock
     assert Journey.objects.filter(state=JourneyState.COMPLETED).count() == 3
+
+
+def test_a_batch_renews_only_claims_that_waited_half_the_timeout(
+    settings: Any, workspace: Workspace, release: Release
+) -> None:
+    settings.FLOW_CLAIM_TIMEOUT_SECONDS = 600
+    make_flow(workspace, [{"id": "w", "type": "wait", "duration_s": 86400}])
+    fans = [subscribed_fan(workspace, f"r{i}@example.org") for i in range(2)]
+    [(token, ids)] = _start(fans, release)
+    claimed_at = Journey.objects.get(pk=ids[0]).claimed_at
+
+    assert advance.renew_claim(ids, token) == 0  # fresh: not rewritten
+    assert Journey.objects.get(pk=ids[0]).claimed_at == claimed_at
+
+    old = timezone.now() - dt.timedelta(seconds=301)
+    Journey.objects.filter(pk=ids[0]).update(claimed_at=old)
+    assert advance.renew_claim(ids, token) == 1
+    assert Journey.objects.get(pk=ids[0]).claimed_at > old
+    assert advance.renew_claim(ids, "flows-batch-another") == 0
