@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +100,27 @@ def _listen_links(release: Release | None) -> list[tuple[str, str]]:
     return [(p.name, settings.SITE_URL + path) for p, path in listen_links(release)]
 
 
+class SharedValues:
+    """The parts of the context that depend on the artist and release alone, built once
+    for the messages of a send (a chunk of fans getting the same release's email)."""
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[int | None, int | None, str], dict[str, Any]] = {}
+
+    def get(
+        self, artist: Artist | None, release: Release | None, workspace_name: str
+    ) -> dict[str, Any]:
+        key = (artist.pk if artist else None, release.pk if release else None, workspace_name)
+        values = self._values.get(key)
+        if values is None:
+            values = self._values[key] = {
+                "artist": _artist_values(artist, workspace_name),
+                "release": _release_values(release),
+                "listen_links": _listen_links(release),
+            }
+        return values
+
+
 def fan_context(
     fan: Fan,
     *,
@@ -106,16 +128,23 @@ def fan_context(
     release: Release | None,
     message_pk: int | None,
     extra: dict[str, Any] | None = None,
+    shared: SharedValues | None = None,
 ) -> dict[str, Any]:
-    """The context of a real send (the contract in ``flows-issue``'s send_email)."""
+    """The context of a real send (the contract in ``flows-issue``'s send_email).
+
+    The one-click save and follow links are signed only if the template shows them
+    (callables, which the template language calls when it reads them)."""
     artist = artist or (release.artist if release is not None else None)
+    save_url: Callable[[], str] | str = ""
+    follow_url: Callable[[], str] | str = ""
+    if release is not None:
+        save_url = functools.partial(action_url, fan.pk, release.pk, "save")
+        follow_url = functools.partial(action_url, fan.pk, release.pk, "follow")
     context: dict[str, Any] = {
         "fan": _fan_values(fan),
-        "artist": _artist_values(artist, fan.workspace.name),
-        "release": _release_values(release),
-        "listen_links": _listen_links(release),
-        "save_url": action_url(fan.pk, release.pk, "save") if release is not None else "",
-        "follow_url": action_url(fan.pk, release.pk, "follow") if release is not None else "",
+        **(shared or SharedValues()).get(artist, release, fan.workspace.name),
+        "save_url": save_url,
+        "follow_url": follow_url,
         "unsubscribe_url": tokens.unsubscribe_url(tokens.unsubscribe_token(fan.pk, message_pk)),
         "portal_url": portal_url(fan),
         "workspace_name": fan.workspace.name,
@@ -188,24 +217,36 @@ def text_to_html(text: str) -> str:
     return linebreaks("".join(parts), autoescape=False)
 
 
-def _track_html(body: str, message_pk: int, keep: set[str]) -> str:
+class _Tracker:
+    """The click-tracking URL of each link of one message, signed once per URL (the text
+    and HTML bodies mostly hold the same links); ``keep`` URLs stay as they are."""
+
+    def __init__(self, message_pk: int, keep: set[str]) -> None:
+        self.message_pk = message_pk
+        self.urls = {url: url for url in keep}
+
+    def __call__(self, url: str) -> str:
+        tracked = self.urls.get(url)
+        if tracked is None:
+            tracked = self.urls[url] = tokens.click_url(self.message_pk, url)
+        return tracked
+
+
+def _track_html(body: str, track: _Tracker) -> str:
     def replace(match: re.Match[str]) -> str:
         quote_char, url = match.group(1), html.unescape(match.group(2))
-        if url in keep:
+        tracked = track(url)
+        if tracked == url:
             return match.group(0)
-        tracked = html.escape(tokens.click_url(message_pk, url), quote=True)
-        return f"href={quote_char}{tracked}{quote_char}"
+        return f"href={quote_char}{html.escape(tracked, quote=True)}{quote_char}"
 
     return HTML_HREF.sub(replace, body)
 
 
-def _track_text(body: str, message_pk: int, keep: set[str]) -> str:
+def _track_text(body: str, track: _Tracker) -> str:
     def replace(match: re.Match[str]) -> str:
         url = match.group(0).rstrip(".,;:!?")
-        tail = match.group(0)[len(url) :]
-        if url in keep:
-            return match.group(0)
-        return tokens.click_url(message_pk, url) + tail
+        return track(url) + match.group(0)[len(url) :]
 
     return TEXT_URL.sub(replace, body)
 
@@ -232,8 +273,9 @@ def render_message(
     text_out: str = render_to_string("messaging/email/layout.txt", {**context, "body_text": text})
     if track_message_pk is not None:
         keep = {str(context.get("unsubscribe_url", "")), str(context.get("portal_url", ""))}
-        html_out = _track_html(html_out, track_message_pk, keep)
-        text_out = _track_text(text_out, track_message_pk, keep)
+        track = _Tracker(track_message_pk, keep)
+        html_out = _track_html(html_out, track)
+        text_out = _track_text(text_out, track)
     # Plain strings, not the loader's SafeStrings: a page showing them must escape them.
     return Rendered(subject=subject, text=str.__str__(text_out), html=str.__str__(html_out))
 

@@ -524,10 +524,11 @@ def _deliver(
     the rows of a killed process."""
     results: list[_Result] = []
     attempted: set[int] = set()
+    shared = rendering.SharedValues()  # the release's part of the context, once
     try:
         for request, message in claimed:
             attempted.add(message.pk)
-            results.append(_deliver_one(request, message, connection))
+            results.append(_deliver_one(request, message, connection, shared))
     finally:
         untouched = [message.pk for _, message in claimed if message.pk not in attempted]
         with transaction.atomic():
@@ -542,13 +543,16 @@ def _deliver(
 
 
 def _deliver_one(
-    request: EmailRequest, message: OutboundMessage, connection: BaseEmailBackend | None
+    request: EmailRequest,
+    message: OutboundMessage,
+    connection: BaseEmailBackend | None,
+    shared: rendering.SharedValues,
 ) -> _Result:
     fan, template, artist = request.fan, request.template, request.artist
     try:
         context = rendering.fan_context(
             fan, artist=artist, release=request.release, message_pk=message.pk,
-            extra=request.extra_context,
+            extra=request.extra_context, shared=shared,
         )  # fmt: skip
         rendered = rendering.render_message(template, context, track_message_pk=message.pk)
     except rendering.TemplateProblem as exc:

@@ -249,5 +249,6 @@ def test_a_batch_renews_only_claims_that_waited_half_the_timeout(
     old = timezone.now() - dt.timedelta(seconds=301)
     Journey.objects.filter(pk=ids[0]).update(claimed_at=old)
     assert advance.renew_claim(ids, token) == 1
-    assert Journey.objects.get(pk=ids[0]).claimed_at > old
+    renewed = Journey.objects.get(pk=ids[0]).claimed_at
+    assert renewed is not None and renewed > old
     assert advance.renew_claim(ids, "flows-batch-another") == 0

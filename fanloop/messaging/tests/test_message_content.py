@@ -140,3 +140,67 @@ def test_a_text_only_body_becomes_html_as_urlize_would_make_it(text: str) -> Non
     from fanloop.messaging.rendering import text_to_html
 
     assert text_to_html(text) == linebreaks(urlize(text, nofollow=False, autoescape=True))
+
+
+def test_a_link_in_both_bodies_is_one_click_token(smtp_sink, fan, template, release):
+    _send(fan, template, release)
+    [received] = smtp_sink.messages()
+    text = received.get_body(("plain",)).get_content()
+    html = received.get_body(("html",)).get_content()
+
+    def spotify(body: str) -> set[str]:
+        tokens_ = re.findall(r"http://testserver/e/c/([^\s\"'<>]+)", body)
+        return {t for t in tokens_ if tokens.read_click_token(t)[1].endswith("/spotify")}
+
+    assert len(spotify(text)) == 1 and spotify(text) == spotify(html)
+
+
+def test_save_and_follow_links_are_signed_only_when_the_email_shows_them(
+    smtp_sink, monkeypatch, workspace, fan, template, release
+):
+    from fanloop.flows import links
+
+    signed: list[str] = []
+    real = links.action_token
+
+    def counting(fan_id: int, release_id: int, action: links.Action) -> str:
+        signed.append(action)
+        return real(fan_id, release_id, action)
+
+    monkeypatch.setattr(links, "action_token", counting)
+    plain = EmailTemplate.objects.create(
+        workspace=workspace, name="plain", subject="Hi", text_body="Out now: {{ release.title }}"
+    )
+    _send(fan, plain, release, key="plain")
+    assert signed == []
+
+    _send(fan, template, release, key="with-save")  # shows {{ save_url }}
+    assert signed == ["save"]
+
+
+def test_a_chunk_for_one_release_builds_its_release_values_once(
+    smtp_sink, monkeypatch, workspace, template, release
+):
+    from fanloop.messaging import rendering
+    from fanloop.messaging.services import EmailRequest, send_emails
+
+    from .conftest import subscribed_fan
+
+    calls: list[Release | None] = []
+    real = rendering._listen_links
+
+    def counting(release: Release | None) -> list[tuple[str, str]]:
+        calls.append(release)
+        return real(release)
+
+    monkeypatch.setattr(rendering, "_listen_links", counting)
+    fans = [subscribed_fan(workspace, f"c{n}@fans.example") for n in range(3)]
+
+    outcomes = send_emails(
+        [EmailRequest(fan, template, f"c{n}", release) for n, fan in enumerate(fans)]
+    )
+
+    assert {o.status for o in outcomes.values()} == {"sent"}
+    assert len(calls) == 1
+    bodies = [m.get_body(("plain",)).get_content() for m in smtp_sink.messages()]
+    assert all("Spotify: http://testserver/e/c/" in body for body in bodies)
