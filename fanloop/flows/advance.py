@@ -152,8 +152,9 @@ def _claimed_by(ids: list[int], token: str, *, lock: bool = False) -> list[int]:
     """Those of ``ids`` claimed by ``token`` (and open, with ``lock``: locked FOR UPDATE).
 
     Read by primary key alone, the token and state compared here: with them in the
-    query, PostgreSQL may plan a scan of an index on them (with stale statistics, every
-    open journey's ``journey_open_due`` entry: 20-90 ms a call at a million journeys)."""
+    query, PostgreSQL may plan a scan of another index on them (seen with stale
+    statistics: every open journey's entry of a (state, due_at) index, 20-90 ms a call
+    at a million journeys)."""
     rows = Journey.objects.filter(pk__in=ids)
     if lock:
         rows = rows.select_for_update()

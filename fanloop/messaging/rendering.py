@@ -1,8 +1,9 @@
 """Rendering an email template: the context, the sandboxed bodies, the branded layout,
 and the rewrite of links into signed click-tracking redirects.
 
-Templates see plain values only (strings, lists, dicts), never models: a template
-cannot walk from ``fan`` to its tokens or to the workspace's members.
+Templates see plain values only (strings, lists, dicts, and the save and follow links
+as callables the template language turns into strings when it reads them), never models:
+a template cannot walk from ``fan`` to its tokens or to the workspace's members.
 """
 
 from __future__ import annotations

@@ -204,3 +204,24 @@ def test_a_chunk_for_one_release_builds_its_release_values_once(
     assert len(calls) == 1
     bodies = [m.get_body(("plain",)).get_content() for m in smtp_sink.messages()]
     assert all("Spotify: http://testserver/e/c/" in body for body in bodies)
+
+
+def test_the_link_builders_give_a_template_their_link_and_nothing_else(
+    smtp_sink, workspace, fan, release
+):
+    """``save_url`` and ``follow_url`` reach templates as callables: the template language
+    calls them at once, so nothing behind them (the function, its arguments) is reachable."""
+    probe = EmailTemplate.objects.create(
+        workspace=workspace,
+        name="probe",
+        subject="Probe",
+        text_body=(
+            "[{{ save_url.func }}|{{ save_url.args }}|{{ follow_url.keywords }}]\n"
+            "{% if follow_url %}Follow: {{ follow_url }}{% endif %}"
+        ),
+    )
+    _send(fan, probe, release, key="probe")
+    [received] = smtp_sink.messages()
+    text = received.get_body(("plain",)).get_content()
+    assert "[||]" in text
+    assert "Follow: http://testserver/e/c/" in text
