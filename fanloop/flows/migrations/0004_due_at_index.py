@@ -6,9 +6,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0003_fanevent'),
-        ('catalog', '0002_release_consents_upfront'),
-        ('fans', '0002_initial'),
         ('flows', '0003_default_flows'),
     ]
 
