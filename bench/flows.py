@@ -195,21 +195,14 @@ def _django() -> None:
 
 
 def _fast_insert(model: Any, objs: list[Any]) -> None:
-    """Insert rows with their ids set: COPY on PostgreSQL, executemany on SQLite."""
+    """Insert rows with their ids set (``copy_rows``: COPY on PostgreSQL)."""
     from django.db import connection
 
+    from fanloop.lib.bulk import copy_rows
+
     fields = list(model._meta.concrete_fields)
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+    copy_rows(model, [f.attname for f in fields], rows)
 
 
 def _next_id(model: Any) -> int:
