@@ -50,8 +50,10 @@ def test_it_disconnects_a_platform_in_a_browser(portal: Any, connected: Any) -> 
 
 def test_it_withdraws_a_consent_in_a_browser(portal: Any, connected: Any) -> None:
     fan, _ = connected
-    follow = portal.locator("li").filter(has_text="follow").filter(
-        has=portal.get_by_role("button", name="Withdraw")
+    follow = (
+        portal.locator("li")
+        .filter(has_text="follow")
+        .filter(has=portal.get_by_role("button", name="Withdraw"))
     )
     granted = Consent.objects.filter(fan=fan, kind=ConsentKind.FOLLOW).get()
     submit(portal, follow.get_by_role("button", name="Withdraw"))
