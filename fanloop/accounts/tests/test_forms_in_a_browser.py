@@ -14,7 +14,7 @@ from django.core import mail
 
 from conftest import PASSWORD
 from fanloop.accounts.models import Membership, Role, User, Workspace
-from fanloop.lib.tests.browser_forms import submit
+from fanloop.lib.tests.browser_forms import referer_sent_to_third_party, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -79,6 +79,9 @@ def test_an_invited_member_joins_in_a_browser(
     page: Any, live_server: Any, invite: Any, outsider: User, workspace: Workspace
 ) -> None:
     invitation = invite(outsider.email, Role.VIEWER)
+    page.goto(f"{live_server.url}/accounts/invite/{invitation.token}/")
+    # The address is the invitation: other sites get this site's origin at most.
+    assert referer_sent_to_third_party(page) in (None, f"{live_server.url}/")
     page.goto(f"{live_server.url}/accounts/invite/{invitation.token}/")
     page.get_by_role("link", name="Log in to accept").click()
     page.wait_for_load_state()
