@@ -33,18 +33,20 @@ RANDOM = "Zk3_q9Xw-2LrT8vNc1YpHs4u"
 
 @pytest.fixture
 def console() -> Iterator[io.StringIO]:
-    """What fanloop's scrubbing handlers write, for the length of a test."""
+    """What the configured console handlers write, for the length of a test."""
     out = io.StringIO()
-    handlers = [
-        handler
-        for name in ("", "django", "django.server", "granian.access")
-        for handler in logging.getLogger(name).handlers
-        if type(handler) is logging.StreamHandler  # not pytest's capturing handlers
-    ]
-    previous = [handler.setStream(out) for handler in handlers]  # type: ignore[attr-defined]
+    handlers = list(  # one handler may serve several loggers: swap its stream once
+        dict.fromkeys(
+            handler
+            for name in ("", "django", "django.server", "granian.access")
+            for handler in logging.getLogger(name).handlers
+            if type(handler) is logging.StreamHandler  # not pytest's capturing handlers
+        )
+    )
+    previous = [handler.setStream(out) for handler in handlers]
     yield out
     for handler, stream in zip(handlers, previous, strict=True):
-        handler.setStream(stream)  # type: ignore[attr-defined]
+        handler.setStream(stream)
 
 
 def test_a_bad_request_to_a_token_url_logs_no_token(console: io.StringIO, workspace) -> None:
