@@ -22,11 +22,12 @@ def origin_of(url: str) -> str:
 def submit(page: Any, button: Any) -> Any:
     """Click ``button`` and return the response to the form's POST, after checking that
     the browser sent the page's own origin (not ``null``) and that CSRF did not refuse it."""
+    origin = origin_of(page.url)  # before the click: the answer may lead elsewhere
     with page.expect_response(lambda response: response.request.method == "POST") as caught:
         button.click()
     response = caught.value
     headers = response.request.all_headers()
-    assert headers.get("origin") == origin_of(page.url), headers.get("origin")
+    assert headers.get("origin") == origin, headers.get("origin")
     assert response.status != 403, response.text()[:500]
     page.wait_for_load_state()
     return response
