@@ -53,6 +53,9 @@ PENDING_KEY = "fanloop_flow_actions"
 PENDING_TTL_S = 1800  # an OAuth round trip longer than this starts over
 CAPABILITY: dict[str, Capability] = {"save": Capability.SAVE, "follow": Capability.FOLLOW}
 OAUTH_PLATFORMS = ("spotify", "deezer")
+# What a follow consent given here records as its page: the address holds the fan's token,
+# and the consent log is shown on the dashboard.
+ACTION_PAGE = "/a/ (one-click follow page)"
 
 
 # --- the action itself (service) ------------------------------------------------------
@@ -259,7 +262,7 @@ def action_page(request: HttpRequest, token: str) -> HttpResponseBase:
         return _render(request, "action", _context(target, choices, error=error), status=400)
     if target.action == "follow" and not follow_consented(target.fan, release):
         fans.record_consent(
-            target.fan, ConsentKind.FOLLOW, True, page=_page(target), artist=release.artist
+            target.fan, ConsentKind.FOLLOW, True, page=ACTION_PAGE, artist=release.artist
         )
     return _act(request, target, platform)
 
