@@ -332,13 +332,40 @@ DEMO_RELEASE_DELAY_MINUTES = env_int("DEMO_RELEASE_DELAY_MINUTES", 3)
 # ... with this many scripted pre-savers (Spotify and Deezer) for the progress bar to fill.
 DEMO_AUDIENCE_SIZE = env_int("DEMO_AUDIENCE_SIZE", 300)
 
+# Token addresses (portal, action, unsubscribe, invitation links ...) are credentials: every
+# handler scrubs them, and Django's request loggers, the development server and granian's
+# access log (when an operator turns it on) all write through the scrubbing handlers.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"scrub_tokens": {"()": "fanloop.lib.logscrub.ScrubTokens"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["scrub_tokens"],
+        },
+        "server": {
+            "class": "logging.StreamHandler",
+            "formatter": "server",
+            "filters": ["scrub_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own handlers (a DEBUG-only console, mail to ADMINS) would print request
+        # paths unscrubbed: its records go to the root handler instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+        "granian.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # httpx logs request URLs at INFO; Deezer's carry the fan's access token.
         "httpx": {"level": "WARNING"},

@@ -2,7 +2,9 @@
 pre-saves; disconnect a platform, withdraw a consent, export as JSON, delete everything.
 
 The signed token is the fan's only credential (no account, no session); responses are
-never cached or indexed and send no referrer, since the token is in the address.
+never cached or indexed, and their referrer policy is ``same-origin``: the address (and its
+token) reaches no other site, while the portal's own forms still post with their real
+Origin, which Django's CSRF check needs (``no-referrer`` makes Chromium send ``null``).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ PortalView = Callable[..., HttpResponseBase]
 def _private(response: HttpResponseBase) -> HttpResponseBase:
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -53,6 +53,9 @@ PENDING_KEY = "fanloop_flow_actions"
 PENDING_TTL_S = 1800  # an OAuth round trip longer than this starts over
 CAPABILITY: dict[str, Capability] = {"save": Capability.SAVE, "follow": Capability.FOLLOW}
 OAUTH_PLATFORMS = ("spotify", "deezer")
+# What a follow consent given here records as its page: the address holds the fan's token,
+# and the consent log is shown on the dashboard.
+ACTION_PAGE = "/a/ (one-click follow page)"
 
 
 # --- the action itself (service) ------------------------------------------------------
@@ -153,6 +156,9 @@ def _render(request: HttpRequest, name: str, context: dict[str, Any], status: in
     response["Content-Security-Policy"] = pages.page_csp()
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
+    # The address carries the fan's signed token: no other site may see it in a Referer,
+    # and the form still posts with its real Origin (no-referrer would send "null").
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -256,7 +262,7 @@ def action_page(request: HttpRequest, token: str) -> HttpResponseBase:
         return _render(request, "action", _context(target, choices, error=error), status=400)
     if target.action == "follow" and not follow_consented(target.fan, release):
         fans.record_consent(
-            target.fan, ConsentKind.FOLLOW, True, page=_page(target), artist=release.artist
+            target.fan, ConsentKind.FOLLOW, True, page=ACTION_PAGE, artist=release.artist
         )
     return _act(request, target, platform)
 

@@ -23,11 +23,13 @@ def test_it_shows_everything_kept_about_the_fan(connected, release):
     assert 'name="viewport"' in page
 
 
-def test_it_is_private_and_sends_no_referrer(connected):
+def test_it_is_private_and_sends_its_address_to_no_other_site(connected):
     response = Client().get(portal_url(connected[0]))
     assert response["Cache-Control"] == "private, no-store"
     assert "noindex" in response["X-Robots-Tag"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    # same-origin, not no-referrer: the portal's forms must post with their real Origin.
+    assert response["Referrer-Policy"] == "same-origin"
+    assert '<meta name="referrer" content="same-origin">' in response.content.decode()
 
 
 def test_it_has_an_empty_state(release, workspace):

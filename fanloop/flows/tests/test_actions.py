@@ -105,6 +105,9 @@ def test_a_follow_needs_the_fans_explicit_tick(
     assert library(admin)["follows"] == {ids["spotify_artist"]}
     consent = Consent.objects.get(kind=ConsentKind.FOLLOW)
     assert consent.granted and consent.artist == release.artist and consent.wording
+    # The consent log is on the dashboard: it names the page, not its tokened address.
+    assert consent.page == "/a/ (one-click follow page)"
+    assert url.split("/")[2] not in consent.page
     event = FanEvent.objects.get(kind=FanEventKind.FOLLOWED)
     assert event.artist == release.artist
 

@@ -14,6 +14,7 @@ from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Consent, ConsentKind, Fan, PlatformConnection
 from fanloop.flows.links import action_url
+from fanloop.lib.tests.browser_forms import submit
 
 from .ui_fixtures import register_apps, seed_album
 
@@ -38,12 +39,13 @@ def test_a_fan_follows_the_artist_from_a_phone(
     admin.user(platform="spotify", id="phonefan", email="fan1@example.org", country="DE")
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
-    page.goto(action_url(fan.pk, release.pk, "follow"))
+    response = page.goto(action_url(fan.pk, release.pk, "follow"))
+    assert response.headers["referrer-policy"] == "same-origin"
     assert page.locator("h1").inner_text() == "Follow Nova Lights"
-    page.get_by_role("button", name="Follow Nova Lights").click()
+    assert submit(page, page.get_by_role("button", name="Follow Nova Lights")).status == 400
     assert "Tick the box to follow Nova Lights" in page.content()
     page.get_by_role("checkbox").check()
-    page.get_by_role("button", name="Follow Nova Lights").click()
+    submit(page, page.get_by_role("button", name="Follow Nova Lights"))
     page.wait_for_url(f"{admin.base_url}/**")
     assert "scope=user-follow-modify" in page.url
     page.locator("input[name=email]").fill("fan1@example.org")
