@@ -554,6 +554,7 @@ def subscribe_email(
     if double_opt_in:
         emails.send_email_confirmation(
             address,
+            workspace_id=workspace.pk,
             sender_name=_sender_name(target, artist),
             release_title=release.title if release is not None else "",
             confirm_url=links.confirm_url(target.pk, address),
@@ -635,7 +636,10 @@ def send_portal_link(fan: Fan) -> None:
     if not fan.email:
         raise ValidationError("This fan has no email address to send the link to.")
     emails.send_portal_link(
-        fan.email, workspace_name=fan.workspace.name, portal_url=portal_url(fan)
+        fan.email,
+        workspace_id=fan.workspace_id,
+        workspace_name=fan.workspace.name,
+        portal_url=portal_url(fan),
     )
 
 

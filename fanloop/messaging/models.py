@@ -104,3 +104,20 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} ({self.reason})"
+
+
+class MailboxEntry(models.Model):
+    """An email sent on a workspace's behalf outside the outbox (a fan's confirmation
+    link, portal link or in-app link), by its random Message-ID: what the demo mailbox
+    matches a received message against. Kept only while ``SMTP_SINK_DIR`` is set."""
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="+")
+    message_id = models.CharField(max_length=300)
+    kind = models.CharField(max_length=40)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "message_id"], name="mailbox_ws_message_id")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.message_id}"
