@@ -28,7 +28,7 @@ from fanloop.catalog.models import Artist, Release
 from fanloop.fans.models import Fan
 from fanloop.fans.services import portal_url
 from fanloop.flows.links import action_url
-from fanloop.messaging import tokens
+from fanloop.messaging import sandbox, tokens
 from fanloop.messaging.models import EmailTemplate
 from fanloop.messaging.sandbox import HTML_ENGINE, TEXT_ENGINE
 
@@ -195,8 +195,14 @@ def _compile(engine: Any, source: str) -> Template:
 
 
 def _render(engine: Any, source: str, context: dict[str, Any], field: str) -> str:
+    """One part rendered within the sandbox's limits (the message's, when in one)."""
     try:
-        return str(_compile(engine, source).render(Context(context, autoescape=engine.autoescape)))
+        with sandbox.budget():
+            compiled = _compile(engine, source)
+            output = compiled.render(Context(context, autoescape=engine.autoescape))
+            return sandbox.check_output(str(output))
+    except sandbox.RenderLimit as exc:
+        raise TemplateProblem(f"{field}: {exc}") from exc
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"{field}: {exc}") from exc
     except Exception as exc:
@@ -259,7 +265,15 @@ def render_message(
     track_message_pk: int | None = None,
 ) -> Rendered:
     """Subject, text and branded HTML of ``template``; with ``track_message_pk`` the links
-    become click-tracking redirects (and the open pixel is added when enabled)."""
+    become click-tracking redirects (and the open pixel is added when enabled).
+    TemplateProblem when a part does not render, or not within the sandbox's limits."""
+    with sandbox.budget():
+        return _render_message(template, context, track_message_pk)
+
+
+def _render_message(
+    template: EmailTemplate, context: dict[str, Any], track_message_pk: int | None
+) -> Rendered:
     subject = " ".join(_render(TEXT_ENGINE, template.subject, context, "Subject").split())
     text = _render(TEXT_ENGINE, template.text_body, context, "Text").strip()
     if template.html_body.strip():
