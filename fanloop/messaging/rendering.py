@@ -224,18 +224,58 @@ def text_to_html(text: str) -> str:
     return linebreaks("".join(parts), autoescape=False)
 
 
+class _Built:
+    """A link fanloop builds only when the template shows it (save, follow), remembered
+    in ``seen`` once built: a link fanloop made may be tracked."""
+
+    def __init__(self, build: Callable[[], str], seen: set[str]) -> None:
+        self.build, self.seen = build, seen
+
+    def __call__(self) -> str:
+        url = str(self.build())
+        self.seen.add(url)
+        return url
+
+
+def _written_links(template: EmailTemplate) -> set[str]:
+    """The http(s) URLs the template's author wrote, as written and HTML-unescaped."""
+    found: set[str] = set()
+    for source in (template.subject, template.text_body, template.html_body):
+        for match in TEXT_URL.finditer(source):
+            url = match.group(0).rstrip(".,;:!?")
+            found |= {url, html.unescape(url)}
+    return found
+
+
+def _built_links(context: dict[str, Any]) -> set[str]:
+    """The release and platform links fanloop put in the context."""
+    found: set[str] = set()
+    release = context.get("release")
+    if isinstance(release, dict) and release.get("url"):
+        found.add(str(release["url"]))
+    for link in context.get("listen_links") or ():
+        found.add(str(link[1]))
+    return found
+
+
 class _Tracker:
     """The click-tracking URL of each link of one message, signed once per URL (the text
-    and HTML bodies mostly hold the same links); ``keep`` URLs stay as they are."""
+    and HTML bodies mostly hold the same links). Only ``trackable`` URLs are tracked —
+    those the template's author wrote or fanloop built —, never a URL that came from
+    fan data (a signed redirect to it would be an open redirect); ``keep`` URLs (the
+    unsubscribe and portal links) stay as they are."""
 
-    def __init__(self, message_pk: int, keep: set[str]) -> None:
+    def __init__(self, message_pk: int, keep: set[str], trackable: set[str]) -> None:
         self.message_pk = message_pk
         self.urls = {url: url for url in keep}
+        self.trackable = trackable
 
     def __call__(self, url: str) -> str:
         tracked = self.urls.get(url)
         if tracked is None:
-            tracked = self.urls[url] = tokens.click_url(self.message_pk, url)
+            trackable = url in self.trackable
+            tracked = tokens.click_url(self.message_pk, url) if trackable else url
+            self.urls[url] = tracked
         return tracked
 
 
@@ -274,6 +314,12 @@ def render_message(
 def _render_message(
     template: EmailTemplate, context: dict[str, Any], track_message_pk: int | None
 ) -> Rendered:
+    built: set[str] = set()
+    context = dict(context)
+    for name in ("save_url", "follow_url"):
+        link = context.get(name)
+        if callable(link):
+            context[name] = _Built(link, built)
     subject = " ".join(_render(TEXT_ENGINE, template.subject, context, "Subject").split())
     text = _render(TEXT_ENGINE, template.text_body, context, "Text").strip()
     if template.html_body.strip():
@@ -288,7 +334,8 @@ def _render_message(
     text_out: str = render_to_string("messaging/email/layout.txt", {**context, "body_text": text})
     if track_message_pk is not None:
         keep = {str(context.get("unsubscribe_url", "")), str(context.get("portal_url", ""))}
-        track = _Tracker(track_message_pk, keep)
+        trackable = _written_links(template) | _built_links(context) | built
+        track = _Tracker(track_message_pk, keep, trackable)
         html_out = _track_html(html_out, track)
         text_out = _track_text(text_out, track)
     # Plain strings, not the loader's SafeStrings: a page showing them must escape them.
