@@ -743,6 +743,7 @@ def _flows_export(fan: Fan) -> dict[str, Any]:
 
 def delete_fan(fan: Fan) -> dict[str, int]:
     """Delete the fan and everything about them: connections and tokens, consents, pre-saves.
+    A suppression of the fan's address stays (so it is still refused), without the address.
 
     Returns how many rows of each kind went. Like ``disconnect``, no platform offers a
     revoke endpoint, so deleting the tokens is what ends fanloop's access.
@@ -754,6 +755,10 @@ def delete_fan(fan: Fan) -> dict[str, int]:
             "consents": Consent.objects.filter(fan=fan).delete()[0],
         }
         counts["fans"] = Fan.objects.filter(pk=fan.pk).delete()[0]
+        if fan.email:
+            from fanloop.messaging.services import forget_suppressed_address
+
+            forget_suppressed_address(fan.workspace_id, fan.email)
     return counts
 
 

@@ -29,6 +29,7 @@ from fanloop.catalog.models import Artist
 from fanloop.fans.links import InvalidLink
 from fanloop.fans.models import Fan
 from fanloop.messaging import rendering, services, sink, tokens
+from fanloop.messaging.addresses import address_hashes
 from fanloop.messaging.forms import EmailTemplateForm, PreviewForm, SuppressionForm
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage, Suppression
 
@@ -246,7 +247,9 @@ def _suppressions_page(
     query = request.GET.get("q", "").strip()[:QUERY_MAX]
     rows = Suppression.objects.filter(workspace=workspace)
     if query:
-        rows = rows.filter(Q(email__icontains=query) | Q(detail__icontains=query))
+        # A whole address also finds the row of an erased fan, kept by its hash only.
+        by_hash = Q(email_hash__in=address_hashes(query)) if "@" in query else Q(pk__in=[])
+        rows = rows.filter(Q(email__icontains=query) | Q(detail__icontains=query) | by_hash)
     page = Paginator(rows.order_by("-created", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(
         request,
@@ -285,7 +288,9 @@ def suppression_remove(request: HttpRequest, workspace: Workspace, pk: int) -> H
     row = get_object_or_404(Suppression, pk=pk, workspace=workspace)
     if request.method == "POST":
         services.remove_suppression(row)
-        messages.success(request, f"Removed {row.email} from the suppression list.")
+        messages.success(
+            request, f"Removed {row.email or 'the erased address'} from the suppression list."
+        )
         return redirect("messaging:suppressions", ws=workspace.slug)
     return _page(
         request, "messaging/suppression_remove.html", {"row": row, "section": "suppressions"}
