@@ -118,3 +118,16 @@ def test_a_message_claiming_to_be_the_workspaces_is_not_shown(
         smtp.send_message(forged)
     assert len(smtp_sink.messages()) == 1
     assert _shown(owner_client, workspace, smtp_sink) == {}
+
+
+def test_it_shows_an_in_app_link_email_sent_for_the_workspace(
+    smtp_sink, owner_client, workspace, release, outsider, other_workspace
+):
+    from fanloop.campaigns.inapp import send_link_email
+
+    send_link_email("someone@fans.example", release, "spotify")
+    [name] = _names_with_subject(smtp_sink, "")
+    assert list(_shown(owner_client, workspace, smtp_sink)) == [name]
+    attacker = Client()
+    attacker.force_login(outsider)
+    assert _shown(attacker, other_workspace, smtp_sink) == {}
