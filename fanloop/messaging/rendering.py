@@ -12,6 +12,7 @@ import functools
 import html
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -237,14 +238,15 @@ class _Built:
         return url
 
 
-def _written_links(template: EmailTemplate) -> set[str]:
+@functools.lru_cache(maxsize=COMPILED_CACHE_SIZE)
+def _written_links(*sources: str) -> frozenset[str]:
     """The http(s) URLs the template's author wrote, as written and HTML-unescaped."""
     found: set[str] = set()
-    for source in (template.subject, template.text_body, template.html_body):
+    for source in sources:
         for match in TEXT_URL.finditer(source):
             url = match.group(0).rstrip(".,;:!?")
             found |= {url, html.unescape(url)}
-    return found
+    return frozenset(found)
 
 
 def _built_links(context: dict[str, Any]) -> set[str]:
@@ -265,7 +267,7 @@ class _Tracker:
     fan data (a signed redirect to it would be an open redirect); ``keep`` URLs (the
     unsubscribe and portal links) stay as they are."""
 
-    def __init__(self, message_pk: int, keep: set[str], trackable: set[str]) -> None:
+    def __init__(self, message_pk: int, keep: set[str], trackable: AbstractSet[str]) -> None:
         self.message_pk = message_pk
         self.urls = {url: url for url in keep}
         self.trackable = trackable
@@ -334,7 +336,8 @@ def _render_message(
     text_out: str = render_to_string("messaging/email/layout.txt", {**context, "body_text": text})
     if track_message_pk is not None:
         keep = {str(context.get("unsubscribe_url", "")), str(context.get("portal_url", ""))}
-        trackable = _written_links(template) | _built_links(context) | built
+        written = _written_links(template.subject, template.text_body, template.html_body)
+        trackable = written | _built_links(context) | built
         track = _Tracker(track_message_pk, keep, trackable)
         html_out = _track_html(html_out, track)
         text_out = _track_text(text_out, track)
