@@ -114,6 +114,7 @@ class RenderLimit(Exception):
 class _Budget:
     deadline: float
     chars: int = 0
+    charges: int = 0
     iterations: int = 0
 
     def _in_time(self) -> None:
@@ -124,12 +125,14 @@ class _Budget:
 
     def charge(self, chars: int) -> None:
         self.chars += chars
+        self.charges += 1
         if self.chars > MAX_WORK_CHARS:
             raise RenderLimit(
                 f"The template produces more than {MAX_WORK_CHARS // 1024} KB of text "
                 "while rendering: make it shorter or loop less."
             )
-        self._in_time()
+        if not self.charges % 16:  # each step is small: the clock need not be read each time
+            self._in_time()
 
     def tick(self) -> None:
         self.iterations += 1
@@ -137,7 +140,8 @@ class _Budget:
             raise RenderLimit(
                 f"Loops run more than {MAX_LOOP_ITERATIONS} times in all: loop over less."
             )
-        self._in_time()
+        if not self.iterations % 16:
+            self._in_time()
 
 
 _BUDGET: ContextVar[_Budget | None] = ContextVar("fanloop_render_budget", default=None)

@@ -89,7 +89,7 @@ def test_a_render_stops_at_the_time_limit(monkeypatch, workspace):
         workspace=workspace,
         name="n",
         subject="s",
-        text_body="{% for a in 'ab' %}{{ a }}{% endfor %}",
+        text_body="{% for a in '" + "x" * 100 + "' %}{{ a }}{% endfor %}",
     )
     with pytest.raises(ValidationError, match="longer than 0 seconds"):
         check_template(template)
