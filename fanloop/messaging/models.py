@@ -115,7 +115,7 @@ class Suppression(models.Model):
         return f"{self.email or 'erased address'} ({self.reason})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.email and not self.email_hash:
+        if self.email:  # an erased row keeps the hash it has
             self.email_hash = address_hash(self.email)
         super().save(*args, **kwargs)
 
