@@ -39,6 +39,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Former SECRET_KEYs, still accepted when checking signatures (and the suppression
+# list's address hashes) while they age out.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 
 def _encryption_keys() -> list[str]:

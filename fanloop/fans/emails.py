@@ -1,7 +1,8 @@
 """Emails sent to fans: one function per email, one template triple per email.
 
 Templates live in ``fans/emails/<name>-subject.txt``, ``-body-text.txt`` and
-``-body-html.html``; every email carries the fan's "manage my data" link.
+``-body-html.html``; every email carries the fan's "manage my data" link, and a Message-ID
+recorded for the workspace it is sent for (the demo mailbox shows it there only).
 """
 
 from __future__ import annotations
@@ -11,16 +12,19 @@ from typing import Any
 from django.conf import settings
 
 from fanloop.lib.mail import send_templated
+from fanloop.messaging.sink import headers_for
 
 
-def send(name: str, to: str, context: dict[str, Any]) -> None:
+def send(name: str, to: str, context: dict[str, Any], *, workspace_id: int) -> None:
     """Render the ``name`` template triple and send it; errors reach the caller."""
-    send_templated(f"fans/emails/{name}", to, context)
+    headers = headers_for(workspace_id, f"fans:{name}")
+    send_templated(f"fans/emails/{name}", to, context, headers=headers)
 
 
 def send_email_confirmation(
     to: str,
     *,
+    workspace_id: int,
     sender_name: str,
     release_title: str,
     confirm_url: str,
@@ -39,10 +43,11 @@ def send_email_confirmation(
             "wording": wording,
             "link_days": settings.EMAIL_CONFIRM_LINK_DAYS,
         },
+        workspace_id=workspace_id,
     )
 
 
-def send_portal_link(to: str, *, workspace_name: str, portal_url: str) -> None:
+def send_portal_link(to: str, *, workspace_id: int, workspace_name: str, portal_url: str) -> None:
     """A fan asked (often by replying to an email) to see or delete their data."""
     send(
         "portal-link",
@@ -52,4 +57,5 @@ def send_portal_link(to: str, *, workspace_name: str, portal_url: str) -> None:
             "portal_url": portal_url,
             "link_days": settings.FAN_PORTAL_LINK_DAYS,
         },
+        workspace_id=workspace_id,
     )

@@ -554,6 +554,7 @@ def subscribe_email(
     if double_opt_in:
         emails.send_email_confirmation(
             address,
+            workspace_id=workspace.pk,
             sender_name=_sender_name(target, artist),
             release_title=release.title if release is not None else "",
             confirm_url=links.confirm_url(target.pk, address),
@@ -635,7 +636,10 @@ def send_portal_link(fan: Fan) -> None:
     if not fan.email:
         raise ValidationError("This fan has no email address to send the link to.")
     emails.send_portal_link(
-        fan.email, workspace_name=fan.workspace.name, portal_url=portal_url(fan)
+        fan.email,
+        workspace_id=fan.workspace_id,
+        workspace_name=fan.workspace.name,
+        portal_url=portal_url(fan),
     )
 
 
@@ -739,6 +743,7 @@ def _flows_export(fan: Fan) -> dict[str, Any]:
 
 def delete_fan(fan: Fan) -> dict[str, int]:
     """Delete the fan and everything about them: connections and tokens, consents, pre-saves.
+    A suppression of the fan's address stays (so it is still refused), without the address.
 
     Returns how many rows of each kind went. Like ``disconnect``, no platform offers a
     revoke endpoint, so deleting the tokens is what ends fanloop's access.
@@ -750,6 +755,10 @@ def delete_fan(fan: Fan) -> dict[str, int]:
             "consents": Consent.objects.filter(fan=fan).delete()[0],
         }
         counts["fans"] = Fan.objects.filter(pk=fan.pk).delete()[0]
+        if fan.email:
+            from fanloop.messaging.services import forget_suppressed_address
+
+            forget_suppressed_address(fan.workspace_id, fan.email)
     return counts
 
 

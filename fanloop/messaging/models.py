@@ -7,12 +7,15 @@ after, so a retried step never sends twice.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans.models import Fan
+from fanloop.messaging.addresses import address_hash
 
 
 class EmailTemplate(models.Model):
@@ -91,16 +94,44 @@ class SuppressionReason(models.TextChoices):
 
 
 class Suppression(models.Model):
+    """An address the workspace must not email, found by its keyed hash (``addresses``);
+    ``email`` is kept for display only, and blanked when the fan is erased."""
+
     workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="suppressions")
-    email = models.EmailField()
+    email = models.EmailField(blank=True)
+    email_hash = models.CharField(max_length=64)
     reason = models.CharField(max_length=14, choices=SuppressionReason.choices)
     detail = models.CharField(max_length=300, blank=True)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "email"], name="one_suppression_per_email")
+            models.UniqueConstraint(
+                fields=["workspace", "email_hash"], name="one_suppression_per_address"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.email} ({self.reason})"
+        return f"{self.email or 'erased address'} ({self.reason})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.email:  # an erased row keeps the hash it has
+            self.email_hash = address_hash(self.email)
+        super().save(*args, **kwargs)
+
+
+class MailboxEntry(models.Model):
+    """An email sent on a workspace's behalf outside the outbox (a fan's confirmation
+    link, portal link or in-app link), by its random Message-ID: what the demo mailbox
+    matches a received message against. Kept only while ``SMTP_SINK_DIR`` is set."""
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="+")
+    message_id = models.CharField(max_length=300)
+    kind = models.CharField(max_length=40)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "message_id"], name="mailbox_ws_message_id")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.message_id}"

@@ -12,6 +12,7 @@ import functools
 import html
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +29,7 @@ from fanloop.catalog.models import Artist, Release
 from fanloop.fans.models import Fan
 from fanloop.fans.services import portal_url
 from fanloop.flows.links import action_url
-from fanloop.messaging import tokens
+from fanloop.messaging import sandbox, tokens
 from fanloop.messaging.models import EmailTemplate
 from fanloop.messaging.sandbox import HTML_ENGINE, TEXT_ENGINE
 
@@ -195,8 +196,14 @@ def _compile(engine: Any, source: str) -> Template:
 
 
 def _render(engine: Any, source: str, context: dict[str, Any], field: str) -> str:
+    """One part rendered within the sandbox's limits (the message's, when in one)."""
     try:
-        return str(_compile(engine, source).render(Context(context, autoescape=engine.autoescape)))
+        with sandbox.budget():
+            compiled = _compile(engine, source)
+            output = compiled.render(Context(context, autoescape=engine.autoescape))
+            return sandbox.check_output(str(output))
+    except sandbox.RenderLimit as exc:
+        raise TemplateProblem(f"{field}: {exc}") from exc
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"{field}: {exc}") from exc
     except Exception as exc:
@@ -218,18 +225,59 @@ def text_to_html(text: str) -> str:
     return linebreaks("".join(parts), autoescape=False)
 
 
+class _Built:
+    """A link fanloop builds only when the template shows it (save, follow), remembered
+    in ``seen`` once built: a link fanloop made may be tracked."""
+
+    def __init__(self, build: Callable[[], str], seen: set[str]) -> None:
+        self.build, self.seen = build, seen
+
+    def __call__(self) -> str:
+        url = str(self.build())
+        self.seen.add(url)
+        return url
+
+
+@functools.lru_cache(maxsize=COMPILED_CACHE_SIZE)
+def _written_links(*sources: str) -> frozenset[str]:
+    """The http(s) URLs the template's author wrote, as written and HTML-unescaped."""
+    found: set[str] = set()
+    for source in sources:
+        for match in TEXT_URL.finditer(source):
+            url = match.group(0).rstrip(".,;:!?")
+            found |= {url, html.unescape(url)}
+    return frozenset(found)
+
+
+def _built_links(context: dict[str, Any]) -> set[str]:
+    """The release and platform links fanloop put in the context."""
+    found: set[str] = set()
+    release = context.get("release")
+    if isinstance(release, dict) and release.get("url"):
+        found.add(str(release["url"]))
+    for link in context.get("listen_links") or ():
+        found.add(str(link[1]))
+    return found
+
+
 class _Tracker:
     """The click-tracking URL of each link of one message, signed once per URL (the text
-    and HTML bodies mostly hold the same links); ``keep`` URLs stay as they are."""
+    and HTML bodies mostly hold the same links). Only ``trackable`` URLs are tracked —
+    those the template's author wrote or fanloop built —, never a URL that came from
+    fan data (a signed redirect to it would be an open redirect); ``keep`` URLs (the
+    unsubscribe and portal links) stay as they are."""
 
-    def __init__(self, message_pk: int, keep: set[str]) -> None:
+    def __init__(self, message_pk: int, keep: set[str], trackable: AbstractSet[str]) -> None:
         self.message_pk = message_pk
         self.urls = {url: url for url in keep}
+        self.trackable = trackable
 
     def __call__(self, url: str) -> str:
         tracked = self.urls.get(url)
         if tracked is None:
-            tracked = self.urls[url] = tokens.click_url(self.message_pk, url)
+            trackable = url in self.trackable
+            tracked = tokens.click_url(self.message_pk, url) if trackable else url
+            self.urls[url] = tracked
         return tracked
 
 
@@ -259,7 +307,21 @@ def render_message(
     track_message_pk: int | None = None,
 ) -> Rendered:
     """Subject, text and branded HTML of ``template``; with ``track_message_pk`` the links
-    become click-tracking redirects (and the open pixel is added when enabled)."""
+    become click-tracking redirects (and the open pixel is added when enabled).
+    TemplateProblem when a part does not render, or not within the sandbox's limits."""
+    with sandbox.budget():
+        return _render_message(template, context, track_message_pk)
+
+
+def _render_message(
+    template: EmailTemplate, context: dict[str, Any], track_message_pk: int | None
+) -> Rendered:
+    built: set[str] = set()
+    context = dict(context)
+    for name in ("save_url", "follow_url"):
+        link = context.get(name)
+        if callable(link):
+            context[name] = _Built(link, built)
     subject = " ".join(_render(TEXT_ENGINE, template.subject, context, "Subject").split())
     text = _render(TEXT_ENGINE, template.text_body, context, "Text").strip()
     if template.html_body.strip():
@@ -274,7 +336,9 @@ def render_message(
     text_out: str = render_to_string("messaging/email/layout.txt", {**context, "body_text": text})
     if track_message_pk is not None:
         keep = {str(context.get("unsubscribe_url", "")), str(context.get("portal_url", ""))}
-        track = _Tracker(track_message_pk, keep)
+        written = _written_links(template.subject, template.text_body, template.html_body)
+        trackable = written | _built_links(context) | built
+        track = _Tracker(track_message_pk, keep, trackable)
         html_out = _track_html(html_out, track)
         text_out = _track_text(text_out, track)
     # Plain strings, not the loader's SafeStrings: a page showing them must escape them.

@@ -53,6 +53,7 @@ from fanloop.fans.services import (
 from fanloop.lib.bulk import insert_fields, insert_sql, prepared
 from fanloop.lib.markets import MARKET_TIME_ZONES
 from fanloop.messaging import rendering, tokens
+from fanloop.messaging.addresses import address_hashes
 from fanloop.messaging.models import (
     EmailTemplate,
     MessageStatus,
@@ -68,6 +69,7 @@ __all__ = [
     "add_suppression",
     "delete_template",
     "fan_time_zone",
+    "forget_suppressed_address",
     "quiet_hours_end",
     "read_outbox",
     "record_click",
@@ -245,11 +247,16 @@ class _Facts:
         rows = Consent.objects.filter(kind=ConsentKind.EMAIL, fan_id__in=fan_ids).order_by("-pk")
         for consent in rows:
             self.consents[consent.fan_id].append(consent)
+        self.hashes = {
+            request.fan.email: address_hashes(request.fan.email)
+            for request in requests
+            if request.fan.email
+        }
         self.suppressions = {
-            (row.workspace_id, row.email): row
+            (row.workspace_id, row.email_hash): row
             for row in Suppression.objects.filter(
                 workspace_id__in={request.fan.workspace_id for request in requests},
-                email__in={request.fan.email for request in requests if request.fan.email},
+                email_hash__in={h for hashes in self.hashes.values() for h in hashes},
             )
         }
         # Newest first, per fan; a send decided in this chunk counts for the ones after it.
@@ -276,7 +283,8 @@ class _Facts:
         return None
 
     def suppressed(self, fan: Fan, consent_at: dt.datetime | None) -> Suppression | None:
-        suppression = self.suppressions.get((fan.workspace_id, fan.email))
+        found = (self.suppressions.get((fan.workspace_id, h)) for h in self.hashes[fan.email])
+        suppression = next((row for row in found if row is not None), None)
         # An unsubscribe is overridden by a later opt-in; bounces, complaints and manual
         # entries only by a member removing them.
         if (
@@ -734,12 +742,17 @@ def _suppress(
     workspace_id: int, email: str, reason: SuppressionReason, detail: str = ""
 ) -> tuple[Suppression, bool]:
     """Add the address's suppression; (row, created). An existing unsubscribe becomes a
-    bounce or complaint (which a later opt-in does not lift); otherwise the first stays."""
+    bounce or complaint (which a later opt-in does not lift); otherwise the first stays.
+    Found by the address's hash; a row hashed under a former key is re-keyed."""
+    current, *former = address_hashes(email)
+    rows = Suppression.objects.select_for_update()
     with transaction.atomic():
-        row, created = Suppression.objects.select_for_update().get_or_create(
+        if former:
+            rows.filter(workspace_id=workspace_id, email_hash__in=former).update(email_hash=current)
+        row, created = rows.get_or_create(
             workspace_id=workspace_id,
-            email=email,
-            defaults={"reason": reason, "detail": detail[:300]},
+            email_hash=current,
+            defaults={"email": email, "reason": reason, "detail": detail[:300]},
         )
         if (
             not created
@@ -780,10 +793,25 @@ def unsubscribe(fan: Fan, *, message: OutboundMessage | None = None, page: str =
 def add_suppression(workspace: Workspace, email: str, *, detail: str = "") -> Suppression:
     """A member adds an address by hand; ValidationError if it is invalid or already listed."""
     address = normalize_email(email)
-    if Suppression.objects.filter(workspace=workspace, email=address).exists():
+    hashes = address_hashes(address)
+    if Suppression.objects.filter(workspace=workspace, email_hash__in=hashes).exists():
         raise ValidationError(f"{address} is already on the suppression list.")
     row, _ = _suppress(workspace.pk, address, SuppressionReason.MANUAL, detail)
     return row
+
+
+def forget_suppressed_address(workspace_id: int, email: str) -> None:
+    """The fan with this address is erased: its suppression stays (found by the hash),
+    the address (and a provider's note that names it) goes."""
+    address = email.strip().lower()
+    rows = Suppression.objects.filter(
+        workspace_id=workspace_id, email_hash__in=address_hashes(address)
+    )
+    for row in rows:
+        row.email = ""
+        if address in row.detail.lower():
+            row.detail = ""
+        row.save(update_fields=["email", "detail"])
 
 
 def remove_suppression(suppression: Suppression) -> None:

@@ -1,7 +1,10 @@
 """Reading what the demo's SMTP sink received (``SMTP_SINK_DIR``, one ``.eml`` per message).
 
-A workspace sees a message only when it is one of its outbox rows (by Message-ID) or went
-to one of its fans or members: the sink is shared by the whole install.
+The sink is shared by the whole install, so a workspace sees exactly the messages sent on
+its behalf: those whose Message-ID is one of its outbox rows' or of its ``MailboxEntry``
+rows (confirmation, portal and in-app link emails to its fans). Both are made by fanloop
+and unguessable, so no header written by anyone else matches, and account emails
+(sign-up, password reset, invitations) match no workspace: the recipient is never enough.
 """
 
 from __future__ import annotations
@@ -11,14 +14,13 @@ import email.policy
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
-from email.utils import getaddresses
 from pathlib import Path
 
 from django.conf import settings
 
 from fanloop.accounts.models import Workspace
-from fanloop.fans.models import Fan
-from fanloop.messaging.models import OutboundMessage
+from fanloop.lib.mail import new_message_id
+from fanloop.messaging.models import MailboxEntry, OutboundMessage
 
 # The newest files looked at: the sink is a demo tool, not an archive.
 SCAN_LIMIT = 2000
@@ -62,35 +64,32 @@ def _files(folder: Path) -> list[Path]:
     return files[:SCAN_LIMIT]
 
 
-def _recipients(value: str) -> set[str]:
-    return {address.lower() for _, address in getaddresses([value]) if address}
+def headers_for(workspace_id: int, kind: str) -> dict[str, str]:
+    """The headers of an email sent on the workspace's behalf outside the outbox: a new
+    Message-ID, recorded for the demo mailbox when the sink is on."""
+    message_id = new_message_id()
+    if sink_dir() is not None:
+        MailboxEntry.objects.create(workspace_id=workspace_id, message_id=message_id, kind=kind)
+    return {"Message-ID": message_id}
 
 
-def _visible_keys(
-    workspace: Workspace, message_ids: set[str], recipients: set[str]
-) -> tuple[set[str], set[str]]:
-    """Of these Message-IDs and addresses, those belonging to the workspace (3 queries)."""
-    ids = set(
-        OutboundMessage.objects.filter(workspace=workspace, message_id__in=message_ids)
-        .values_list("message_id", flat=True)
-    ) if message_ids else set()  # fmt: skip
-    addresses = set(
-        Fan.objects.filter(workspace=workspace, email__in=recipients).values_list(
-            "email", flat=True
+def _visible_ids(workspace: Workspace, message_ids: set[str]) -> set[str]:
+    """Of these Message-IDs, those of the workspace's own messages (2 queries a batch)."""
+    found: set[str] = set()
+    wanted = sorted(message_ids - {""})
+    for first in range(0, len(wanted), 500):
+        batch = wanted[first : first + 500]
+        found.update(
+            OutboundMessage.objects.filter(workspace=workspace, message_id__in=batch).values_list(
+                "message_id", flat=True
+            )
         )
-    )
-    addresses |= {
-        email.lower()
-        for email in workspace.memberships.filter(user__email__in=recipients).values_list(
-            "user__email", flat=True
+        found.update(
+            MailboxEntry.objects.filter(workspace=workspace, message_id__in=batch).values_list(
+                "message_id", flat=True
+            )
         )
-    }
-    return ids, addresses
-
-
-def _visible(workspace: Workspace, message_id: str, recipients: set[str]) -> bool:
-    ids, addresses = _visible_keys(workspace, {message_id} - {""}, recipients)
-    return bool(ids or addresses)
+    return found
 
 
 def entries(workspace: Workspace) -> list[SinkEntry]:
@@ -99,7 +98,7 @@ def entries(workspace: Workspace) -> list[SinkEntry]:
     if folder is None:
         return []
     parser = BytesHeaderParser(policy=email.policy.default)
-    scanned: list[tuple[SinkEntry, set[str]]] = []
+    scanned: list[SinkEntry] = []
     for path in _files(folder):
         try:
             with path.open("rb") as handle:
@@ -110,13 +109,9 @@ def entries(workspace: Workspace) -> list[SinkEntry]:
         entry = SinkEntry(path.stem, str(headers.get("Subject", "")), to,
                           str(headers.get("Date", "")),
                           str(headers.get("Message-ID", "")).strip())  # fmt: skip
-        scanned.append((entry, _recipients(to)))
-    ids, addresses = _visible_keys(
-        workspace,
-        {e.message_id for e, _ in scanned if e.message_id},
-        set().union(*(r for _, r in scanned)) if scanned else set(),
-    )
-    return [e for e, rcpt in scanned if e.message_id in ids or rcpt & addresses]
+        scanned.append(entry)
+    ids = _visible_ids(workspace, {entry.message_id for entry in scanned})
+    return [entry for entry in scanned if entry.message_id in ids]
 
 
 def read(workspace: Workspace, name: str) -> SinkMessage | None:
@@ -132,7 +127,7 @@ def read(workspace: Workspace, name: str) -> SinkMessage | None:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
     message_id = str(message.get("Message-ID", "")).strip()
-    if not _visible(workspace, message_id, _recipients(str(message.get("To", "")))):
+    if not message_id or not _visible_ids(workspace, {message_id}):
         return None
     text_part = message.get_body(preferencelist=("plain",))
     html_part = message.get_body(preferencelist=("html",))

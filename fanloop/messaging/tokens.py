@@ -1,39 +1,65 @@
 """Signed tokens in flow emails: unsubscribe, tracked clicks and the open pixel.
 
 Each kind has its own salt, so one can never be replayed as another (or as a portal or
-action link). They do not expire: an unsubscribe link must keep working for as long as
-the email sits in an inbox, and a click token only ever redirects to the URL it signs.
+action link). Click links expire after ``CLICK_LINK_DAYS`` and unsubscribe links after
+``UNSUBSCRIBE_LINK_DAYS`` (long after any law asks an unsubscribe link to work; every
+newer email has a fresh one). Tokens made before they carried a timestamp are honoured
+while their message is younger than that, then refused.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.utils import timezone
 
 from fanloop.fans.links import InvalidLink
 from fanloop.lib.urls import reverse_cached
+from fanloop.messaging.models import OutboundMessage
 
 UNSUBSCRIBE_SALT = "fanloop.messaging.unsubscribe"
 CLICK_SALT = "fanloop.messaging.click"
 OPEN_SALT = "fanloop.messaging.open"
 # The payload of the unsubscribe link in test sends and previews: it does nothing.
 TEST_PAYLOAD = {"t": 1}
+CLICK_LINK_DAYS = 90
+UNSUBSCRIBE_LINK_DAYS = 365
+EXPIRED = "This link has expired."
 
 
 def _sign(payload: dict[str, Any], salt: str) -> str:
-    return signing.Signer(salt=salt).sign_object(payload, compress=True)
+    return signing.TimestampSigner(salt=salt).sign_object(payload, compress=True)
 
 
-def _unsign(token: str, salt: str) -> dict[str, Any]:
+def _unsign(token: str, salt: str, days: int | None = None) -> tuple[dict[str, Any], bool]:
+    """(payload, legacy): ``legacy`` for a token from before tokens had a timestamp."""
+    max_age = dt.timedelta(days=days) if days is not None else None
     try:
-        payload = signing.Signer(salt=salt).unsign_object(token)
+        payload = signing.TimestampSigner(salt=salt).unsign_object(token, max_age=max_age)
+        legacy = False
+    except signing.SignatureExpired:
+        raise InvalidLink(EXPIRED, expired=True) from None
     except (signing.BadSignature, ValueError, UnicodeDecodeError):
-        raise InvalidLink("This link is not valid: it may have been cut or changed.") from None
+        try:
+            payload, legacy = signing.Signer(salt=salt).unsign_object(token), True
+        except (signing.BadSignature, ValueError, UnicodeDecodeError):
+            raise InvalidLink("This link is not valid: it may have been cut or changed.") from None
     if not isinstance(payload, dict):
         raise InvalidLink("This link is not valid.")
-    return payload
+    return payload, legacy
+
+
+def _legacy_in_time(message_pk: object, days: int) -> None:
+    """InvalidLink (expired) unless the legacy token's message is younger than ``days``."""
+    since = timezone.now() - dt.timedelta(days=days)
+    if (
+        not isinstance(message_pk, int)
+        or not OutboundMessage.objects.filter(pk=message_pk, created__gt=since).exists()
+    ):
+        raise InvalidLink(EXPIRED, expired=True)
 
 
 def unsubscribe_token(fan_pk: int, message_pk: int | None) -> str:
@@ -45,11 +71,14 @@ def test_unsubscribe_token() -> str:
 
 
 def read_unsubscribe_token(token: str) -> tuple[int, int | None] | None:
-    """(fan id, message id or None); None for a test send's link; InvalidLink if bad."""
-    payload = _unsign(token, UNSUBSCRIBE_SALT)
+    """(fan id, message id or None); None for a test send's link; InvalidLink if bad or
+    expired."""
+    payload, legacy = _unsign(token, UNSUBSCRIBE_SALT, UNSUBSCRIBE_LINK_DAYS)
     if payload == TEST_PAYLOAD:
         return None
     fan_pk, message_pk = payload.get("f"), payload.get("m")
+    if legacy:
+        _legacy_in_time(message_pk, UNSUBSCRIBE_LINK_DAYS)
     if not isinstance(fan_pk, int) or not (message_pk is None or isinstance(message_pk, int)):
         raise InvalidLink("This link is not valid.")
     return fan_pk, message_pk
@@ -65,9 +94,12 @@ def click_url(message_pk: int, url: str) -> str:
 
 
 def read_click_token(token: str) -> tuple[int, str]:
-    """(message id, target URL) of a valid click token; the URL is http(s) only."""
-    payload = _unsign(token, CLICK_SALT)
+    """(message id, target URL) of a valid click token; the URL is http(s) only.
+    InvalidLink if bad, ``expired`` after ``CLICK_LINK_DAYS``."""
+    payload, legacy = _unsign(token, CLICK_SALT, CLICK_LINK_DAYS)
     message_pk, url = payload.get("m"), payload.get("u")
+    if legacy:
+        _legacy_in_time(message_pk, CLICK_LINK_DAYS)
     if not isinstance(message_pk, int) or not isinstance(url, str):
         raise InvalidLink("This link is not valid.")
     if not url.lower().startswith(("https://", "http://")):
@@ -81,7 +113,7 @@ def open_url(message_pk: int) -> str:
 
 
 def read_open_token(token: str) -> int:
-    message_pk = _unsign(token, OPEN_SALT).get("m")
+    message_pk = _unsign(token, OPEN_SALT)[0].get("m")
     if not isinstance(message_pk, int):
         raise InvalidLink("This link is not valid.")
     return message_pk

@@ -28,8 +28,8 @@ from fanloop.analytics.useragents import is_bot
 from fanloop.catalog.models import Artist
 from fanloop.fans.links import InvalidLink
 from fanloop.fans.models import Fan
-from fanloop.fans.services import portal_url
 from fanloop.messaging import rendering, services, sink, tokens
+from fanloop.messaging.addresses import address_hashes
 from fanloop.messaging.forms import EmailTemplateForm, PreviewForm, SuppressionForm
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage, Suppression
 
@@ -247,7 +247,9 @@ def _suppressions_page(
     query = request.GET.get("q", "").strip()[:QUERY_MAX]
     rows = Suppression.objects.filter(workspace=workspace)
     if query:
-        rows = rows.filter(Q(email__icontains=query) | Q(detail__icontains=query))
+        # A whole address also finds the row of an erased fan, kept by its hash only.
+        by_hash = Q(email_hash__in=address_hashes(query)) if "@" in query else Q(pk__in=[])
+        rows = rows.filter(Q(email__icontains=query) | Q(detail__icontains=query) | by_hash)
     page = Paginator(rows.order_by("-created", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(
         request,
@@ -286,7 +288,9 @@ def suppression_remove(request: HttpRequest, workspace: Workspace, pk: int) -> H
     row = get_object_or_404(Suppression, pk=pk, workspace=workspace)
     if request.method == "POST":
         services.remove_suppression(row)
-        messages.success(request, f"Removed {row.email} from the suppression list.")
+        messages.success(
+            request, f"Removed {row.email or 'the erased address'} from the suppression list."
+        )
         return redirect("messaging:suppressions", ws=workspace.slug)
     return _page(
         request, "messaging/suppression_remove.html", {"row": row, "section": "suppressions"}
@@ -359,13 +363,25 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if message_pk is not None:
         message = OutboundMessage.objects.filter(pk=message_pk, fan=fan).first()
     sender = message.template.artist if message and message.template else None
-    context = {"fan": fan, "sender": sender.name if sender else fan.workspace.name, "token": token}
+    # Whoever holds the link (a forwarded email) sees no more than this, and gets no
+    # other link: the data portal is reached from the emails' own "Manage your data".
+    context = {
+        "address": _masked(fan.email),
+        "workspace_name": fan.workspace.name,
+        "sender": sender.name if sender else fan.workspace.name,
+    }
     if request.method != "POST":
         return _public(request, "unsubscribe", context)
     if request.POST.get("List-Unsubscribe") != "One-Click":
         return _public(request, "unsubscribe", {**context, "bad_request": True}, status=400)
     services.unsubscribe(fan, message=message, page=request.path)
-    return _public(request, "unsubscribed", {**context, "portal_url": portal_url(fan)})
+    return _public(request, "unsubscribed", context)
+
+
+def _masked(address: str) -> str:
+    """``jo@fans.example`` → ``j…@fans.example``: enough to recognise one's address."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}…@{domain}"
 
 
 def _a_person(request: HttpRequest) -> bool:
@@ -377,10 +393,13 @@ def _a_person(request: HttpRequest) -> bool:
 @never_cache
 @require_safe
 def click(request: HttpRequest, token: str) -> HttpResponse:
-    """Record the click, then redirect to the URL signed in the token (and only there)."""
+    """Record the click, then redirect to the URL signed in the token (and only there);
+    an expired link explains itself and goes nowhere."""
     try:
         message_pk, url = tokens.read_click_token(token)
     except InvalidLink as exc:
+        if exc.expired:
+            return _public(request, "link_expired", {"days": tokens.CLICK_LINK_DAYS}, status=410)
         return _public(request, "unsubscribe_invalid", {"reason": str(exc)}, status=404)
     if request.method == "GET" and _a_person(request):
         services.record_click(message_pk, url)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from fanloop.messaging.addresses import address_hash
 from fanloop.messaging.models import MessageStatus, OutboundMessage, Suppression
 from fanloop.messaging.services import send_email
 from fanloop.messaging.views import PAGE_SIZE
@@ -125,7 +126,12 @@ def test_a_suppression_of_another_workspace_is_404(owner_client, workspace, othe
 
 def test_the_suppression_list_is_paginated(viewer_client, workspace):
     Suppression.objects.bulk_create(
-        Suppression(workspace=workspace, email=f"s{n}@x.example", reason="manual")
+        Suppression(
+            workspace=workspace,
+            email=f"s{n}@x.example",
+            email_hash=address_hash(f"s{n}@x.example"),
+            reason="manual",
+        )
         for n in range(PAGE_SIZE + 1)
     )
     page = viewer_client.get(_url("suppressions", workspace)).content.decode()
