@@ -14,6 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from fanloop.lib.env import env_bool, env_float, env_int, env_list, env_str
+from fanloop.lib.files import private_sqlite_files
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -259,6 +260,8 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if PRODUCTION and not SECURE_HSTS_PRELOAD:
     # Preloading is a one-way promise for the whole domain: the operator's choice alone.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# SQLite databases readable by fanloop's user only, like the key files (0600).
+private_sqlite_files(DATABASE_URL, DBOS_SYSTEM_DATABASE_URL)
 # Wrong passwords allowed per account, and per client address, within LOGIN_COOLOFF_MINUTES;
 # one more locks that account (or address) out of the login form until the window ends.
 # Failures during a lockout do not extend it, and a password reset by email always works.
