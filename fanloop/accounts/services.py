@@ -24,6 +24,7 @@ from fanloop.accounts.models import (
     User,
     Workspace,
 )
+from fanloop.lib.reserved import is_reserved
 
 # An owner pressing "resend" repeatedly must not turn fanloop into a mail cannon.
 RESEND_COOLDOWN = dt.timedelta(seconds=60)
@@ -85,7 +86,9 @@ def clean_workspace_name(name: str) -> str:
 def unique_workspace_slug(name: str) -> str:
     base = slugify(name)[:50] or "workspace"
     slug, n = base, 1
-    while Workspace.objects.filter(slug=slug).exists():
+    # Never one of fanloop's own path names: /w/api/ would read like a route, and a
+    # workspace slug should be able to become a top-level address later.
+    while is_reserved(slug) or Workspace.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
