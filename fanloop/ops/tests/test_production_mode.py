@@ -84,3 +84,18 @@ def test_check_deploy_is_clean_in_production(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
     assert "WARNINGS" not in result.stdout + result.stderr
+
+
+def test_http_is_redirected_except_the_health_check(settings, db) -> None:
+    from django.test import Client
+
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 31536000
+    client = Client()
+    response = client.get("/accounts/login/")
+    assert response.status_code == 301
+    assert response["Location"] == "https://testserver/accounts/login/"
+    assert client.get("/healthz").status_code in (200, 503)  # answered, not redirected
+    secure = client.get("/accounts/login/", secure=True)
+    assert secure.status_code == 200
+    assert secure["Strict-Transport-Security"].startswith("max-age=31536000")
