@@ -16,7 +16,11 @@ FANLOOP = str(Path(sys.executable).with_name("fanloop"))
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    drop = {"SECRET_KEY", "DEBUG", "DATABASE_URL", "DBOS_SYSTEM_DATABASE_URL", "EMAIL_BACKEND"}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser fixture for the test process only.
+    drop = {
+        "SECRET_KEY", "DEBUG", "DATABASE_URL", "DBOS_SYSTEM_DATABASE_URL", "EMAIL_BACKEND",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("SECURE_")}
     env.update(
         {
