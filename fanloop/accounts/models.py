@@ -139,7 +139,10 @@ class ThrottleHit(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["scope", "key", "at"], name="throttle_scope_key_at")]
+        indexes = [
+            models.Index(fields=["scope", "key", "at"], name="throttle_scope_key_at"),
+            models.Index(fields=["at"], name="throttle_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.scope} at {self.at:%Y-%m-%d %H:%M:%S}"

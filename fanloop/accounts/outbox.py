@@ -53,6 +53,8 @@ def _deliver(row: AccountEmail) -> None:
     if row.kind == AccountEmailKind.PASSWORD_RESET:
         emails.send_password_reset(row.to)
     elif row.kind == AccountEmailKind.SIGNUP:
+        if not settings.REGISTRATION_OPEN:
+            return  # closed since the request: its link would only lead to "closed"
         site = settings.SITE_URL
         if User.objects.filter(email__iexact=row.to).exists():
             emails.send_signup_exists(
@@ -100,8 +102,10 @@ def send_due(limit: int = 50) -> int:
             continue
         AccountEmail.objects.filter(pk=row_id).update(sent_at=timezone.now())
         sent += 1
-    # Sent rows have done their job; keeping addresses around would only be a liability.
+    # Sent rows have done their job, and rows given up on are of no use a week later:
+    # keeping addresses around would only be a liability.
     AccountEmail.objects.filter(sent_at__lt=now - dt.timedelta(days=1)).delete()
+    AccountEmail.objects.filter(created__lt=now - dt.timedelta(days=7)).delete()
     return sent
 
 

@@ -57,11 +57,24 @@ def over(scope: str, key: str, limit: int) -> bool:
 
 
 def hit(scope: str, key: str) -> None:
-    """Count one attempt, and forget this key's attempts older than the window."""
-    digest = _digest(scope, key)
+    """Count one attempt, and forget every attempt older than the window."""
     now = timezone.now()
-    ThrottleHit.objects.filter(scope=scope, key=digest, at__lte=now - window()).delete()
-    ThrottleHit.objects.create(scope=scope, key=digest, at=now)
+    ThrottleHit.objects.filter(at__lte=now - window()).delete()
+    ThrottleHit.objects.create(scope=scope, key=_digest(scope, key), at=now)
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: Any = None
+) -> HttpResponse:
+    """django-axes' lockout answer (``AXES_LOCKOUT_CALLABLE``): 429 with a clear page."""
+    context = {"failure_limit": settings.LOGIN_FAILURE_LIMIT, "minutes": window_minutes()}
+    response = render(request, "accounts/locked_out.html", context, status=429)
+    response["Retry-After"] = str(window_minutes() * 60)
+    return response
+
+
+def window_minutes() -> int:
+    return int(settings.LOGIN_COOLOFF_MINUTES)
 
 
 def too_many(request: HttpRequest, what: str) -> HttpResponse:

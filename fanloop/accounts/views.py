@@ -107,6 +107,9 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 
 def signup_finish(request: HttpRequest, token: str) -> HttpResponse:
     """The emailed link: choose a password, and the account and its workspace exist."""
+    if not settings.REGISTRATION_OPEN:
+        status = 403 if request.method == "POST" else 200
+        return render(request, "accounts/signup_closed.html", status=status)
     claim = outbox.read_signup_token(token)
     if claim is None:
         problem = "This sign-up link is not valid or has expired. Sign up again for a new one."

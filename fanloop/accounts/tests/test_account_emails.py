@@ -128,3 +128,23 @@ def test_one_client_is_stopped_after_too_many_requests(client, settings, db):
         for n in range(4)
     ]
     assert signups == [302, 302, 302, 429]
+
+
+def test_old_throttle_counts_are_forgotten(client, settings, db):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from fanloop.accounts.models import ThrottleHit
+
+    settings.PASSWORD_RESET_LIMIT = 2
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        for n in range(2):
+            client.post(RESET, {"email": f"x{n}@example.org"})
+        assert client.post(RESET, {"email": "x3@example.org"}).status_code == 429
+        clock.move_to(start + dt.timedelta(minutes=settings.LOGIN_COOLOFF_MINUTES, seconds=1))
+        assert client.post(RESET, {"email": "x4@example.org"}).status_code == 302
+    # Only this window's rows are kept: one per counter the last request touched.
+    assert ThrottleHit.objects.count() == 2

@@ -29,6 +29,8 @@ def test_50_wrong_passwords_then_the_right_one_does_not_log_in(client, owner, se
     assert response.status_code == 429
     body = response.content.decode()
     assert "Too many failed log-ins" in body
+    assert f"for {settings.LOGIN_COOLOFF_MINUTES} minutes" in body
+    assert response["Retry-After"] == str(settings.LOGIN_COOLOFF_MINUTES * 60)
     assert "reset it by email" in body
     assert PASSWORD not in body
     assert "_auth_user_id" not in client.session

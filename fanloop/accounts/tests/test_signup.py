@@ -153,6 +153,25 @@ def test_it_creates_nothing_when_registration_is_closed(client, settings):
     assert not AccountEmail.objects.exists()
 
 
+@pytest.mark.django_db
+def test_a_link_from_before_registration_closed_creates_nothing(client, settings):
+    client.post(URL, GOOD)
+    outbox.send_due()
+    link = _finish_link()
+    settings.REGISTRATION_OPEN = False
+    response = client.post(link, {"password": PASSWORD})
+    assert response.status_code == 403
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_no_link_is_sent_once_registration_closed(client, settings):
+    client.post(URL, GOOD)
+    settings.REGISTRATION_OPEN = False
+    assert outbox.send_due() == 1  # done with, nothing to send
+    assert mail.outbox == []
+
+
 def test_it_sends_a_logged_in_user_to_their_workspaces(owner_client):
     response = owner_client.get(URL)
     assert response.status_code == 302

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.urls import include, path
 from django.urls.resolvers import get_resolver
 
@@ -14,7 +15,7 @@ from fanloop.lib.reserved import reserved_slugs, route_segments
 
 # Mounted as ROOT_URLCONF by the test below: fanloop's routes plus one new top-level one.
 urlpatterns = [
-    path("brand-new-route/", lambda request: None),
+    path("brand-new-route/", lambda request: HttpResponse()),
     path("", include("fanloop.urls")),
 ]
 
