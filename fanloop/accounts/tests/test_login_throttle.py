@@ -86,8 +86,9 @@ def test_a_reset_link_logs_the_owner_in_during_a_lockout(client, owner, settings
     assert path
     form_url = client.get(path.group(1), follow=True).redirect_chain[-1][0]
     new = "another long passphrase here"
-    client.post(form_url, {"new_password1": new, "new_password2": new})
+    done = client.post(form_url, {"new_password1": new, "new_password2": new}, follow=True)
     assert client.session["_auth_user_id"] == str(owner.pk)
+    assert "You are logged in" in done.content.decode()
     # The failures against the account are forgotten: the form works again at once.
     fresh = Client()
     assert _login(fresh, owner.email, new, ip="192.0.2.5").status_code == 302
