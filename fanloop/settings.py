@@ -287,6 +287,8 @@ AXES_USERNAME_CALLABLE = "fanloop.accounts.throttle.login_username"
 AXES_CLIENT_IP_CALLABLE = "fanloop.accounts.throttle.client_ip"
 AXES_LOCKOUT_CALLABLE = "fanloop.accounts.throttle.locked_out"
 AXES_DISABLE_ACCESS_LOG = True
+# Masked in the stored attempts (the password always is).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 AXES_VERBOSE = False
 
 # --- worker ---------------------------------------------------------------

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 import time_machine
+from axes.models import AccessAttempt
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -34,6 +35,9 @@ def test_50_wrong_passwords_then_the_right_one_does_not_log_in(client, owner, se
     assert "reset it by email" in body
     assert PASSWORD not in body
     assert "_auth_user_id" not in client.session
+    # What axes stored names the account, never a password tried.
+    stored = " ".join(f"{a.get_data} {a.post_data}" for a in AccessAttempt.objects.all())
+    assert "guess" not in stored and PASSWORD not in stored
 
 
 def test_it_locks_the_account_whatever_the_address(client, owner, settings):
