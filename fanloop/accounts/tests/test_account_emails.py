@@ -3,6 +3,7 @@ wait on the mail server, whether or not the address has an account."""
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -148,3 +149,23 @@ def test_old_throttle_counts_are_forgotten(client, settings, db):
         assert client.post(RESET, {"email": "x4@example.org"}).status_code == 302
     # Only this window's rows are kept: one per counter the last request touched.
     assert ThrottleHit.objects.count() == 2
+
+
+@pytest.mark.parametrize("url", [RESET, SIGNUP])
+def test_the_request_runs_the_same_queries_whether_or_not_the_account_exists(
+    client, owner, url
+):
+    """Same statements in the same order: no lookup whose cost depends on the account."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(email: str) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            client.post(url, {"email": email, "workspace_name": "X"})
+        return [q["sql"].replace(email, "<email>") for q in queries.captured_queries]
+
+    known, unknown = statements(owner.email), statements("nobody@example.org")
+    # Values differ (times, HMAC keys, addresses); the statements must not.
+    literal = re.compile(r"'[^']*'")
+    assert [literal.sub("?", q) for q in known] == [literal.sub("?", q) for q in unknown]
+    assert known and not any("accounts_user" in q for q in known)
