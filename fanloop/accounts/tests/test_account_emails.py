@@ -152,9 +152,7 @@ def test_old_throttle_counts_are_forgotten(client, settings, db):
 
 
 @pytest.mark.parametrize("url", [RESET, SIGNUP])
-def test_the_request_runs_the_same_queries_whether_or_not_the_account_exists(
-    client, owner, url
-):
+def test_the_request_runs_the_same_queries_whether_or_not_the_account_exists(client, owner, url):
     """Same statements in the same order: no lookup whose cost depends on the account."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
