@@ -176,3 +176,8 @@ def test_it_sends_a_logged_in_user_to_their_workspaces(owner_client):
     response = owner_client.get(URL)
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:workspaces")
+
+
+@pytest.mark.django_db
+def test_the_sent_page_takes_no_post(client):
+    assert client.post(reverse("accounts:signup_sent")).status_code == 405
