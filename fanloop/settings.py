@@ -6,6 +6,7 @@ documented in the README's configuration table (a test checks it).
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from fanloop.lib.env import env_bool, env_float, env_int, env_list, env_str
+from fanloop.lib.files import private_sqlite_files
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -89,6 +91,7 @@ INSTALLED_APPS = [
     "fanloop.messaging",
     "fanloop.flows",
     "fanloop.ops",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +105,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "fanloop.lib.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fanloop.urls"
@@ -240,6 +246,53 @@ X_FRAME_OPTIONS = "DENY"
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- hardening: production mode, throttling, account emails -----------------
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured(
+        "DEBUG must be off when FANLOOP_PRODUCTION is on: debug pages show settings and code."
+    )
+# Production answers http:// with a redirect to https:// unless the TLS-terminating proxy
+# already does (set SECURE_SSL_REDIRECT=false there), and tells browsers to stay on https.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# /healthz stays plain http for load balancers and container probes on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if PRODUCTION and not SECURE_HSTS_PRELOAD:
+    # Preloading is a one-way promise for the whole domain: the operator's choice alone.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# SQLite databases readable by fanloop's user only, like the key files (0600).
+private_sqlite_files(DATABASE_URL, DBOS_SYSTEM_DATABASE_URL)
+# Wrong passwords allowed per account, and per client address, within LOGIN_COOLOFF_MINUTES;
+# one more locks that account (or address) out of the login form until the window ends.
+# Failures during a lockout do not extend it, and a password reset by email always works.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
+# Password reset requests per client address, and bad invitation links per client address,
+# within LOGIN_COOLOFF_MINUTES (an address's reset emails are capped lower, see throttle).
+PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 5)
+INVITATION_FAILURE_LIMIT = env_int("INVITATION_FAILURE_LIMIT", 10)
+# How often a worker looks for account emails to send (sign-up links, password resets).
+ACCOUNT_EMAIL_POLL_SECONDS = env_float("ACCOUNT_EMAIL_POLL_SECONDS", 1.0)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every web process
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "fanloop.accounts.throttle.login_username"
+AXES_CLIENT_IP_CALLABLE = "fanloop.accounts.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "fanloop.accounts.throttle.locked_out"
+AXES_DISABLE_ACCESS_LOG = True
+# Masked in the stored attempts (the password always is).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+AXES_VERBOSE = False
 
 # --- worker ---------------------------------------------------------------
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)

@@ -36,3 +36,48 @@ def send_invitation(invitation: Invitation) -> None:
             "ttl_days": settings.INVITATION_TTL_DAYS,
         },
     )
+
+
+def _link_days() -> int:
+    return max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
+
+
+def send_password_reset(to: str) -> int:
+    """Email a reset link to each active account of ``to``; how many were sent (0 or 1)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from fanloop.accounts.models import User
+
+    users = [
+        user
+        for user in User.objects.filter(email__iexact=to, is_active=True)
+        if user.has_usable_password()
+    ]
+    for user in users:
+        send(
+            "password-reset",
+            user.email,
+            {
+                "email": user.email,
+                "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+                "timeout_days": _link_days(),
+            },
+        )
+    return len(users)
+
+
+def send_signup_link(to: str, url: str, workspace_name: str) -> None:
+    """The link that finishes a sign-up: only the owner of the mailbox chooses the password."""
+    send(
+        "signup-confirm",
+        to,
+        {"to": to, "url": url, "workspace_name": workspace_name, "link_days": _link_days()},
+    )
+
+
+def send_signup_exists(to: str, login_url: str, reset_url: str) -> None:
+    """Someone tried to sign up with an address that already has an account."""
+    send("signup-exists", to, {"to": to, "login_url": login_url, "reset_url": reset_url})

@@ -38,30 +38,39 @@ def _workspace_name_field(**kwargs: Any) -> forms.CharField:
 
 
 class SignupForm(forms.Form):
+    """Step one of a sign-up: the password is chosen from the emailed link (step two)."""
+
     email = forms.EmailField(
         label="Email",
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        help_text="We email you a link to choose your password and finish.",
     )
-    password = _new_password_field()
     workspace_name = _workspace_name_field(
         label="Workspace name",
         help_text="Your artist, band, management or label name. You can change it later.",
     )
 
     def clean_email(self) -> str:
-        email = normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email=email).exists():
-            raise ValidationError(
-                "An account with this email already exists. Log in, or reset your password."
-            )
-        return email
+        # No "already taken" check here: the answer must not tell who has an account.
+        return normalize_email(self.cleaned_data["email"])
+
+
+class FinishSignupForm(forms.Form):
+    """Step two: the emailed link proved the address, so only a password is asked."""
+
+    password = _new_password_field("Choose a password")
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+        self.fields["password"].widget.attrs["autofocus"] = True
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         password = cleaned.get("password")
         if password:
             try:
-                passwords.validate(password, User(email=cleaned.get("email", "")))
+                passwords.validate(password, User(email=self.email))
             except ValidationError as error:
                 self.add_error("password", error)
         return cleaned

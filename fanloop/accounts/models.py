@@ -125,3 +125,53 @@ class Invitation(models.Model):
     def url(self) -> str:
         """The absolute link sent by email; SITE_URL, never the request's Host header."""
         return settings.SITE_URL + reverse("accounts:accept_invitation", args=[self.token])
+
+
+class ThrottleHit(models.Model):
+    """One counted attempt (a reset request, a bad invitation link) by a hashed key.
+
+    In the database so every web process sees the same counts; rows older than the
+    window are deleted as new ones arrive.
+    """
+
+    scope = models.CharField(max_length=30)
+    key = models.CharField(max_length=64)  # HMAC of the address or email, never the value
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "key", "at"], name="throttle_scope_key_at"),
+            models.Index(fields=["at"], name="throttle_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class AccountEmailKind(models.TextChoices):
+    PASSWORD_RESET = "password_reset", "Password reset"
+    SIGNUP = "signup", "Sign-up"
+
+
+class AccountEmail(models.Model):
+    """An account email a worker sends after the request that asked for it has answered.
+
+    The request only writes this row, the same one whether or not the address has an
+    account, so neither the answer nor its timing tells anyone which addresses do. Links
+    and tokens are made when the worker sends, so none is stored here.
+    """
+
+    kind = models.CharField(max_length=20, choices=AccountEmailKind.choices)
+    to = models.EmailField()
+    data = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["sent_at", "created"], name="account_email_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.to}"

@@ -15,8 +15,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from fanloop.accounts import emails, passwords
-from fanloop.accounts.models import Invitation, Membership, Role, User, Workspace
+from fanloop.accounts import emails, outbox, passwords
+from fanloop.accounts.models import (
+    AccountEmailKind,
+    Invitation,
+    Membership,
+    Role,
+    User,
+    Workspace,
+)
+from fanloop.lib.reserved import is_reserved
 
 # An owner pressing "resend" repeatedly must not turn fanloop into a mail cannon.
 RESEND_COOLDOWN = dt.timedelta(seconds=60)
@@ -78,7 +86,9 @@ def clean_workspace_name(name: str) -> str:
 def unique_workspace_slug(name: str) -> str:
     base = slugify(name)[:50] or "workspace"
     slug, n = base, 1
-    while Workspace.objects.filter(slug=slug).exists():
+    # Never one of fanloop's own path names: /w/api/ would read like a route, and a
+    # workspace slug should be able to become a top-level address later.
+    while is_reserved(slug) or Workspace.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -131,6 +141,24 @@ def sign_up(email: str, password: str, workspace_name: str) -> SignUp:
     name = clean_workspace_name(workspace_name)
     user = _create_user(email, password)
     return SignUp(user=user, workspace=create_workspace(name, user))
+
+
+def request_signup(email: str, workspace_name: str) -> None:
+    """Queue the sign-up email; the worker sends a link to finish, or "log in instead"."""
+    name = clean_workspace_name(workspace_name)
+    outbox.queue(AccountEmailKind.SIGNUP, normalize_email(email), {"workspace_name": name})
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset email; the worker sends it only if ``email`` has an account."""
+    outbox.queue(AccountEmailKind.PASSWORD_RESET, normalize_email(email))
+
+
+def forget_login_failures(user: User) -> None:
+    """Clear the failed log-ins counted against ``user`` (after a reset by email)."""
+    from axes.utils import reset
+
+    reset(username=normalize_email(user.email))
 
 
 @transaction.atomic

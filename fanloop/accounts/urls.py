@@ -9,6 +9,8 @@ from fanloop.accounts import views
 app_name = "accounts"
 urlpatterns: list[URLPattern] = [
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("signup/finish/<str:token>/", views.signup_finish, name="signup_finish"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),

@@ -20,9 +20,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from fanloop.accounts import forms, services
+from fanloop.accounts import forms, outbox, services, throttle
 from fanloop.accounts.models import Invitation, Membership, Role, User, Workspace
 from fanloop.accounts.permissions import workspace_view
 
@@ -64,6 +64,20 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
+def _email_request_allowed(request: HttpRequest, scope: str, email: str) -> bool | None:
+    """Count a request that emails ``email``: None when this client is over its limit (show
+    the 429 page), False when the address had its share of emails this window (answer as
+    usual, send nothing: its earlier links still work), True to queue the email."""
+    ip = throttle.client_ip(request)
+    if throttle.over(f"{scope}_ip", ip, settings.PASSWORD_RESET_LIMIT):
+        return None
+    throttle.hit(f"{scope}_ip", ip)
+    if throttle.over(f"{scope}_to", email, throttle.RESET_EMAILS_PER_ADDRESS):
+        return False
+    throttle.hit(f"{scope}_to", email)
+    return True
+
+
 def signup(request: HttpRequest) -> HttpResponse:
     token = request.POST.get("invite") or request.GET.get("invite")
     if token:
@@ -75,33 +89,80 @@ def signup(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/signup_closed.html", status=status)
     form = forms.SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        allowed = _email_request_allowed(request, "signup", email)
+        if allowed is None:
+            return throttle.too_many(request, "sign-up requests")
+        if allowed:
+            # The same row whether or not the address has an account: the worker decides
+            # between "finish signing up" and "you already have an account".
+            services.request_signup(email, form.cleaned_data["workspace_name"])
+        return redirect("accounts:signup_sent")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@require_safe
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_sent.html")
+
+
+def signup_finish(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: choose a password, and the account and its workspace exist."""
+    if not settings.REGISTRATION_OPEN:
+        status = 403 if request.method == "POST" else 200
+        return render(request, "accounts/signup_closed.html", status=status)
+    claim = outbox.read_signup_token(token)
+    if claim is None:
+        problem = "This sign-up link is not valid or has expired. Sign up again for a new one."
+        return render(request, "accounts/signup_invalid.html", {"problem": problem}, status=410)
+    email, workspace_name = claim
+    if User.objects.filter(email=email).exists():
+        messages.info(request, "This address already has an account: log in.")
+        return redirect("accounts:login")
+    form = forms.FinishSignupForm(request.POST or None, email=email)
+    if request.method == "POST" and form.is_valid():
         try:
-            result = services.sign_up(
-                form.cleaned_data["email"],
-                form.cleaned_data["password"],
-                form.cleaned_data["workspace_name"],
-            )
-        except services.EmailTaken as error:
-            form.add_error("email", str(error))
+            result = services.sign_up(email, form.cleaned_data["password"], workspace_name)
+        except services.EmailTaken:
+            messages.info(request, "This address already has an account: log in.")
+            return redirect("accounts:login")
         except ValidationError as error:
             form.add_error("password", error)
         except services.AccountsError as error:
-            form.add_error("workspace_name", str(error))
+            return render(
+                request, "accounts/signup_invalid.html", {"problem": str(error)}, status=400
+            )
         else:
             login(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome to {settings.SITE_NAME}! Add your first artist.")
             return redirect(dashboard_url(result.workspace))
-    return render(request, "accounts/signup.html", {"form": form})
+    context = {"form": form, "email": email, "workspace_name": workspace_name}
+    return render(request, "accounts/signup_finish.html", context)
 
 
 def _invitation_problem(request: HttpRequest, message: str, status: int) -> HttpResponse:
     return render(request, "accounts/invitation_invalid.html", {"problem": message}, status=status)
 
 
-def _invited_signup(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = Invitation.objects.select_related("workspace").filter(token=token).first()
+def _find_invitation(request: HttpRequest, token: str) -> Invitation | HttpResponse:
+    """The invitation of ``token``, or the page to show: 429 once this client sent too
+    many unknown links (even a right guess then looks the same), 404 for an unknown one."""
+    ip = throttle.client_ip(request)
+    if throttle.over("invitation_ip", ip, settings.INVITATION_FAILURE_LIMIT):
+        return throttle.too_many(request, "invitation links that do not work")
+    invitation = (
+        Invitation.objects.select_related("workspace", "invited_by").filter(token=token).first()
+    )
     if invitation is None:
+        throttle.hit("invitation_ip", ip)
         return _invitation_problem(request, services.REVOKED_MESSAGE, 404)
+    return invitation
+
+
+def _invited_signup(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = _find_invitation(request, token)
+    if isinstance(invitation, HttpResponse):
+        return invitation
     accept_url = reverse("accounts:accept_invitation", args=[token])
     if request.user.is_authenticated or invitation.is_accepted():
         return redirect(accept_url)
@@ -131,25 +192,20 @@ def _invited_signup(request: HttpRequest, token: str) -> HttpResponse:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Same answer whether or not the email has an account: nobody can probe for users."""
+    """Same answer, and the same work, whether or not the email has an account: the request
+    only queues the address; a worker looks it up and sends the link (``outbox``)."""
 
     template_name = "accounts/password_reset_form.html"
-    subject_template_name = "accounts/emails/password-reset-subject.txt"
-    email_template_name = "accounts/emails/password-reset-body-text.txt"
-    html_email_template_name = "accounts/emails/password-reset-body-html.html"
     success_url = reverse_lazy("accounts:password_reset_done")
 
-    def get_extra_email_context(self) -> dict[str, Any]:
-        # Links come from SITE_URL: a forged Host header must not end up in the email.
-        return {
-            "site_url": settings.SITE_URL,
-            "site_name": settings.SITE_NAME,
-            "timeout_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
-        }
-
     def form_valid(self, form: Any) -> HttpResponse:
-        self.extra_email_context = self.get_extra_email_context()
-        return super().form_valid(form)
+        email = services.normalize_email(form.cleaned_data["email"])
+        allowed = _email_request_allowed(self.request, "reset", email)
+        if allowed is None:
+            return throttle.too_many(self.request, "password reset requests")
+        if allowed:
+            services.request_password_reset(email)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -160,6 +216,15 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     form_class = forms.NewPasswordForm
     success_url = reverse_lazy("accounts:password_reset_complete")
+    # The emailed link proves the mailbox: it logs in even while the login form is locked
+    # for this account, so failed guesses by others never lock the owner out.
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.forget_login_failures(form.user)
+        return response
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
@@ -383,11 +448,9 @@ def revoke_invitation(
 
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The page an invitation email links to; joining is a POST so link scanners cannot join."""
-    invitation = (
-        Invitation.objects.select_related("workspace", "invited_by").filter(token=token).first()
-    )
-    if invitation is None:
-        return _invitation_problem(request, services.REVOKED_MESSAGE, 404)
+    invitation = _find_invitation(request, token)
+    if isinstance(invitation, HttpResponse):
+        return invitation
     user = request.user if isinstance(request.user, User) else None
     workspace = invitation.workspace
     if invitation.is_accepted():

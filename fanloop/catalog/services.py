@@ -31,21 +31,8 @@ from fanloop.catalog.validators import (
     validate_isrc,
     validate_upc,
 )
+from fanloop.lib.reserved import is_reserved
 
-# Top-level paths that are (or may become) routes of fanloop itself. Artist slugs
-# are the first segment of public pages (/<artist>/<release>), so none may be one
-# of these. Generous on purpose: renaming an artist later is worse than picking now.
-RESERVED_SLUGS = frozenset(
-    {
-        "_emulator", "about", "accounts", "admin", "api", "app", "artists",
-        "assets", "auth", "blog", "callback", "connect", "dashboard", "docs", "e",
-        "emulator", "f", "fan", "fanloop", "fans", "favicon.ico", "healthz", "help",
-        "login", "logout", "me", "media", "metrics", "new", "oauth", "privacy", "r",
-        "releases", "robots.txt", "s", "settings", "signup", "sitemap.xml",
-        "static", "status", "support", "terms", "u", "unsubscribe", "w", "webhooks",
-        "well-known", "www",
-    }
-)  # fmt: skip
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ARTIST_SLUG_MAX = 60
 RELEASE_SLUG_MAX = 80
@@ -185,8 +172,10 @@ def _auto_slug(text: str, fallback: str, maximum: int, taken: Callable[[str], bo
 
 
 def _artist_slug_taken(artist: Artist) -> Callable[[str], bool]:
+    # Artist slugs are the first segment of public pages (/<artist>/<release>): none may
+    # be one of fanloop's own (see lib.reserved).
     def taken(slug: str) -> bool:
-        return slug in RESERVED_SLUGS or (
+        return is_reserved(slug) or (
             Artist.objects.filter(slug=slug).exclude(pk=artist.pk).exists()
         )
 
@@ -208,7 +197,7 @@ def _artist_slug(errors: _Errors, artist: Artist, wanted: str, name: str) -> str
     errors.run("slug", lambda: _slug_format(wanted, ARTIST_SLUG_MAX))
     if "slug" in errors:
         return wanted
-    if wanted in RESERVED_SLUGS:
+    if is_reserved(wanted):
         errors.add(
             "slug",
             ValidationError(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import subprocess
+import sys
 import warnings
 from typing import IO
 
@@ -16,7 +18,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
+
+from fanloop.catalog import artwork
 
 UPC_LENGTHS = (12, 13)
 ISRC_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{2}[0-9]{5}$")
@@ -28,6 +32,8 @@ ARTWORK_MIN_PX = 300
 # 6000 x 6000 is the largest cover size distributors ask for.
 ARTWORK_MAX_PIXELS = 6000 * 6000
 ARTWORK_JPEG_QUALITY = 88
+# Decoding and re-encoding happen in a child process (see ``artwork``), given this long.
+ARTWORK_TIMEOUT_SECONDS = 60
 
 
 # --- UPC / GTIN ---------------------------------------------------------------
@@ -164,33 +170,6 @@ def _damaged() -> ValidationError:
     )
 
 
-def _to_srgb(image: Image.Image) -> Image.Image:
-    """Convert embedded colour profiles (Display P3, Adobe RGB) to sRGB before dropping them."""
-    icc = image.info.get("icc_profile")
-    if not icc or image.mode not in ("RGB", "RGBA"):
-        return image
-    try:
-        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        target = ImageCms.createProfile("sRGB")
-        converted = ImageCms.profileToProfile(image, source, target, outputMode=image.mode)
-    except (ImageCms.PyCMSError, OSError, ValueError):
-        return image  # a broken profile is not worth refusing the artwork for
-    return converted if converted is not None else image
-
-
-def _flatten(image: Image.Image) -> Image.Image:
-    """RGB on white: JPEG has no alpha, and covers are shown on light backgrounds."""
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info
-    )
-    if not has_alpha:
-        return image.convert("RGB")
-    rgba = image.convert("RGBA")
-    background = Image.new("RGB", rgba.size, (255, 255, 255))
-    background.paste(rgba, mask=rgba.getchannel("A"))
-    return background
-
-
 def process_artwork(file: IO[bytes], label: str = "Artwork") -> ContentFile[bytes]:
     """Validate, then re-encode as a clean sRGB JPEG fitting in ARTWORK_SIZE_PX square.
 
@@ -198,21 +177,32 @@ def process_artwork(file: IO[bytes], label: str = "Artwork") -> ContentFile[byte
     the output, so it changes whenever the picture does and can be cached forever.
     """
     validate_artwork(file, label)
-    target = settings.ARTWORK_SIZE_PX
-    original = _open(file, label)
+    file.seek(0)
     try:
-        if original.format == "JPEG":
-            # Let libjpeg decode at a reduced scale: much less memory for big covers.
-            original.draft("RGB", (target, target))
-        original.load()
-        image = _flatten(_to_srgb(ImageOps.exif_transpose(original)))
-        image.thumbnail((target, target), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=ARTWORK_JPEG_QUALITY, optimize=True, progressive=True)
-    except Exception:  # truncated or corrupt data surfaces only when decoding
-        raise _damaged() from None
-    finally:
-        original.close()
-    data = out.getvalue()
+        child = subprocess.run(
+            [
+                sys.executable, "-I", "-m", "fanloop.catalog.artwork",
+                str(settings.ARTWORK_SIZE_PX), str(ARTWORK_JPEG_QUALITY),
+            ],
+            input=file.read(),
+            capture_output=True,
+            timeout=ARTWORK_TIMEOUT_SECONDS,
+            check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise ValidationError(
+            "%(label)s took too long to process; export it smaller and re-upload.",
+            code="artwork_too_slow",
+            params={"label": label},
+        ) from None
+    if child.returncode == artwork.EXIT_MEMORY:
+        raise ValidationError(
+            "%(label)s needs too much memory to process; export it smaller and re-upload.",
+            code="artwork_too_much_memory",
+            params={"label": label},
+        )
+    if child.returncode != 0 or not child.stdout:
+        raise _damaged()
+    data = child.stdout
     name = hashlib.sha256(data).hexdigest()[:24] + ".jpg"
     return ContentFile(data, name=name)

@@ -54,10 +54,35 @@ def sign(body: bytes, timestamp: int, secret: str | None = None) -> str:
     return f"t={timestamp},v1={digest}"
 
 
+# IPv6 forms that carry an IPv4 address in their last 32 bits; the IPv4 one decides.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # NAT64 well-known prefix (RFC 6052)
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # local-use NAT64 (RFC 8215)
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated ::a.b.c.d (RFC 4291)
+_IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")  # ::ffff:0:a.b.c.d (RFC 2765)
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one leads to (mapped, compatible, NAT64, 6to4, Teredo)."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    last32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip in _NAT64 or ip in _IPV4_TRANSLATED:
+        return last32
+    if ip in _IPV4_COMPATIBLE and int(ip) > 1:  # not :: or ::1, which are themselves
+        return last32
+    return None
+
+
 def _allowed(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL and not settings.FLOW_WEBHOOK_ALLOW_PRIVATE:
+            return False  # translates into the operator's own network
+        ip = embedded_ipv4(ip) or ip
     if settings.FLOW_WEBHOOK_ALLOW_PRIVATE:
         return not (ip.is_multicast or ip.is_unspecified)
     return ip.is_global and not ip.is_multicast

@@ -114,6 +114,10 @@ def run_worker(executor_id: str | None = None) -> None:
     signal.signal(signal.SIGINT, _stop)
     watch_parent(stop)  # a supervisor's child stops with it
     launch_dbos(executor_id)
+    from fanloop.accounts import outbox
+
+    # Sign-up and password reset emails, queued by requests that answered without waiting.
+    threading.Thread(target=outbox.run, args=(stop,), name="account-emails", daemon=True).start()
     log.info("worker %s started", executor_id)
     print(f"fanloop: worker {executor_id} started", flush=True)
     while not stop.is_set():
