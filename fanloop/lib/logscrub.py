@@ -21,6 +21,7 @@ TOKEN_PREFIXES = (
     "e/c",  # click tracking
     "e/o",  # open tracking pixel
     "accounts/invite",  # workspace invitations
+    "accounts/signup/finish",  # the emailed link that finishes a sign-up
 )
 # Query parameters whose value is a secret (OAuth callbacks, invited sign-up).
 SECRET_PARAMETERS = ("code", "state", "token", "invite")

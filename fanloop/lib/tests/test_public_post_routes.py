@@ -61,7 +61,10 @@ BROWSER_TESTS: dict[str, list[str]] = {
         "fanloop/campaigns/tests/test_apple_in_a_browser.py::test_it_presaves_on_apple_music_in_a_phone_browser"
     ],
     "accounts:signup": [
-        "fanloop/accounts/tests/test_forms_in_a_browser.py::test_a_musician_signs_up_in_a_browser"
+        "fanloop/accounts/tests/test_signup_in_a_browser.py::test_a_musician_signs_up_through_the_emailed_link"
+    ],
+    "accounts:signup_finish": [
+        "fanloop/accounts/tests/test_signup_in_a_browser.py::test_a_musician_signs_up_through_the_emailed_link"
     ],
     "accounts:login": [
         "fanloop/accounts/tests/test_forms_in_a_browser.py::test_a_member_logs_in_in_a_browser",
