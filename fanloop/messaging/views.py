@@ -34,6 +34,8 @@ from fanloop.messaging.forms import EmailTemplateForm, PreviewForm, SuppressionF
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage, Suppression
 
 PAGE_SIZE = 25
+# The consent log (shown to members) records this, never the link with the fan's token.
+UNSUBSCRIBE_PAGE = "/u/ (unsubscribe page)"
 QUERY_MAX = 100
 # A transparent 1x1 GIF.
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -374,7 +376,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return _public(request, "unsubscribe", context)
     if request.POST.get("List-Unsubscribe") != "One-Click":
         return _public(request, "unsubscribe", {**context, "bad_request": True}, status=400)
-    services.unsubscribe(fan, message=message, page=request.path)
+    services.unsubscribe(fan, message=message, page=UNSUBSCRIBE_PAGE)
     return _public(request, "unsubscribed", context)
 
 

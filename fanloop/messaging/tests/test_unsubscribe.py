@@ -75,6 +75,9 @@ def test_one_click_post_unsubscribes(client, url, fan, sent, template, release):
         "unsubscribed",
     )
     assert not _consent_active(fan)
+    # The consent log is shown on the dashboard: it records the page, not the token.
+    withdrawn = fan.consents.filter(kind=ConsentKind.EMAIL).latest("pk")
+    assert not withdrawn.granted and withdrawn.page == "/u/ (unsubscribe page)"
     event = FanEvent.objects.get(kind=FanEventKind.UNSUBSCRIBED)
     assert event.fan_id == fan.pk and event.release_id == release.pk
     assert event.data == {"message": sent.pk}
