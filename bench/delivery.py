@@ -61,7 +61,7 @@ PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 CLIENT_ID = "benchdelivery0000000000000000001"
 SCOPES = "user-library-modify user-library-read"
 WRITE_ROUTE = "PUT /spotify/v1/me/library"
-# Goals of the issue.
+# The goals ("goals_met" is true when every one is met).
 GOAL_UTILIZATION = 0.97
 GOAL_SHARE_429 = 0.005
 GOAL_OVERHEAD_RATIO = 0.5
