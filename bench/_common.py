@@ -123,7 +123,7 @@ def pg_admin(pg_url: str, *statements: str) -> None:
 
     with psycopg.connect(f"{pg_url.rstrip('/')}/postgres", autocommit=True) as conn:
         for sql in statements:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql)
 
 
 @contextmanager
