@@ -27,6 +27,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/deptry .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy fanloop emulator
@@ -37,10 +38,11 @@ test-sqlite: $(STAMP)
 test-postgres: $(STAMP)
 	./scripts/test.sh postgres
 
+# Every benchmark in bench/ (bench/_*.py are shared helpers), one after another.
+BENCHES := $(sort $(filter-out bench/_%,$(wildcard bench/*.py)))
+
 bench: $(STAMP)
-	$(BIN)/python bench/page.py
-	$(BIN)/python bench/emulator.py
-	$(BIN)/python bench/flows.py
+	@set -e; for bench in $(BENCHES); do echo "== $$bench"; $(BIN)/python $$bench; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import secrets
 import shutil
@@ -41,8 +40,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,16 +50,23 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._common import (  # noqa: E402
+    cpu_seconds,
+    databases,
+    fanloop_process_env,
+    print_result,
+    proc_stats,
+    stop_process,
+)
 from emulator.testing import AdminClient, run_emulator  # noqa: E402
 
 BIN = Path(sys.executable).parent
 # One process per worker: --workers N is N single-process workers (the figures before).
 WORKER_COMMAND = [str(BIN / "fanloop"), "worker", "--processes", "1"]
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 CLIENT_ID = "benchdelivery0000000000000000001"
 SCOPES = "user-library-modify user-library-read"
 WRITE_ROUTE = "PUT /spotify/v1/me/library"
-# Goals of the issue.
+# The goals ("goals_met" is true when every one is met).
 GOAL_UTILIZATION = 0.97
 GOAL_SHARE_429 = 0.005
 GOAL_OVERHEAD_RATIO = 0.5
@@ -84,18 +89,12 @@ def log(message: str) -> None:
 def _proc_table() -> dict[int, tuple[int, float, str]]:
     """pid → (parent pid, CPU seconds used so far, command line), from /proc."""
     table: dict[int, tuple[int, float, str]] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for pid, fields in proc_stats():
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        table[int(stat.parent.name)] = (
-            int(fields[1]),
-            (int(fields[11]) + int(fields[12])) / tick,
-            cmdline,
-        )
+        table[pid] = (int(fields[1]), cpu_seconds(fields), cmdline)
     return table
 
 
@@ -144,69 +143,27 @@ class Worker:
 
     def stop(self) -> None:
         """SIGTERM (the worker destroys DBOS and exits), else kill the whole group."""
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+        stop_process(self.proc, group=True)
         self.log.close()
-
-
-@contextmanager
-def databases(kind: str, tmp: Path) -> Iterator[tuple[str, str]]:
-    """(Django URL, DBOS system URL): two SQLite files, or two fresh PostgreSQL databases."""
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp / 'fanloop.sqlite3'}", f"sqlite:///{tmp / 'dbos.sqlite3'}"
-        return
-    import psycopg
-
-    name = f"bench_delivery_{os.getpid()}"
-    names = (name, f"{name}_dbos")
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        for db in names:
-            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{db}"')
-    try:
-        base = PG_ADMIN_URL.rsplit("/", 1)[0]
-        yield f"{base}/{names[0]}", f"{base}/{names[1]}"
-    finally:
-        if "django.db" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            for db in names:
-                conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
 def fanloop_env(tmp: Path, db_url: str, dbos_url: str, emulator: str) -> dict[str, str]:
     """The environment shared by this process (Django set up in-process) and the workers."""
     from cryptography.fernet import Fernet
 
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DEBUG", "FANLOOP_PRODUCTION", "FANLOOP_TEST_DB_SUFFIX"}
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "fanloop.settings",
-            "FANLOOP_DATA_DIR": str(tmp),
-            "DATABASE_URL": db_url,
-            "DBOS_SYSTEM_DATABASE_URL": dbos_url,
+    return fanloop_process_env(
+        tmp,
+        db_url,
+        dbos_url=dbos_url,
+        extra={
             # Explicit keys: every process must decrypt the tokens this one encrypts.
             "SECRET_KEY": secrets.token_urlsafe(50),
             "FANLOOP_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "SPOTIFY_ACCOUNTS_URL": f"{emulator}/spotify/accounts",
             "SPOTIFY_API_URL": f"{emulator}/spotify/v1",
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT),
-        }
+        },
     )
-    return env
 
 
 # --- seeding ----------------------------------------------------------------------------
@@ -639,7 +596,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         tmp = Path(tempfile.mkdtemp(prefix="fanloop-bench-delivery-"))
         stack.callback(shutil.rmtree, tmp, ignore_errors=True)
         base = stack.enter_context(run_emulator())
-        db_url, dbos_url = stack.enter_context(databases(args.db, tmp))
+        db_url, dbos_url = stack.enter_context(databases(args.db, tmp, "bench_delivery"))
         env = fanloop_env(tmp, db_url, dbos_url, base)
         admin = AdminClient(base, timeout_s=300)
         stack.callback(admin.close)
@@ -735,7 +692,7 @@ def main(argv: list[str] | None = None) -> int:
         args.timeout = 180 + 3 * args.fans / (args.limit / 30)
     signal.signal(signal.SIGTERM, _exit_on_signal)
     result = run(args)
-    print(json.dumps(result))
+    print_result(result)
     return 0
 
 

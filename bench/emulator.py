@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing
-import re
 import shutil
 import subprocess
 import sys
@@ -21,10 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from emulator.testing import AdminClient, run_emulator  # noqa: E402
+from bench._common import keep_alive_connection, parse_wrk, print_result
+from emulator.testing import AdminClient, run_emulator
 
 
 def seed(admin: AdminClient, users: int, albums: int) -> list[tuple[str, str]]:
@@ -106,46 +104,23 @@ def run_wrk(base: str, pairs: list[tuple[str, str]] | None, path: str, args: Any
         base + path,
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + 60).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = re.search(r"Socket errors: (.*)", out)
+    report = parse_wrk(out)
     return {
-        "rps": rps,
-        "requests": total,
-        "non_2xx": int(bad.group(1)) if bad else 0,
-        "socket_errors": errors.group(1) if errors else None,
+        "rps": report["rps"],
+        "requests": report["requests"],
+        "non_2xx": report["non_2xx"],
+        "socket_errors": report["socket_errors"],
     }
 
 
 # -- generator 2: raw asyncio sockets in a separate process ---------------------------------
-async def _conn(host: str, port: int, reqs: list[bytes], deadline: float, out: list[int]) -> None:
-    reader, writer = await asyncio.open_connection(host, port)
-    i = 0
-    ok = bad = 0
-    while time.monotonic() < deadline:
-        writer.write(reqs[i % len(reqs)])
-        i += 1
-        head = await reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        m = re.search(rb"(?i)content-length:\s*(\d+)", head)
-        if m:
-            await reader.readexactly(int(m.group(1)))
-        if status < 300:
-            ok += 1
-        else:
-            bad += 1
-    writer.close()
-    out.extend((ok, bad))
-
-
 def _py_worker(host: str, port: int, reqs: list[bytes], conc: int, secs: float, q: Any) -> None:
     async def main() -> list[int]:
         deadline = time.monotonic() + secs
-        results: list[list[int]] = [[] for _ in range(conc)]
+        latencies: list[float] = []
         per = [reqs[k::conc] or reqs for k in range(conc)]
-        await asyncio.gather(
-            *(_conn(host, port, per[k], deadline, results[k]) for k in range(conc))
+        results = await asyncio.gather(
+            *(keep_alive_connection(host, port, per[k], deadline, latencies) for k in range(conc))
         )
         return [sum(r[0] for r in results), sum(r[1] for r in results)]
 
@@ -244,7 +219,7 @@ def main() -> int:
         .get("PUT /spotify/v1/me/library", {})
         .get("200", 0),
     }
-    print(json.dumps(result))
+    print_result(result)
     return 0
 
 

@@ -33,7 +33,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -46,7 +45,19 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from bench._common import (  # noqa: E402
+    BIN,
+    fanloop_process_env,
+    free_port,
+    pg_admin,
+    print_result,
+    proc_stats,
+    seed_artist,
+    stop_process,
+)
+
 SMALL = 1_000
 # Threads a worker process may differ by between two runs: DBOS and the engine start pool
 # threads lazily (14 to 16 measured across runs), which is not growth with journeys. The
@@ -67,12 +78,6 @@ TEXT_BODY = (
 def _say(message: str) -> None:
     """Progress, on stderr (the JSON line on stdout stays the last line)."""
     print(f"bench/flows: {message}", file=sys.stderr, flush=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # --- databases -----------------------------------------------------------------
@@ -96,10 +101,7 @@ class Database:
         self.created = False
 
     def _admin(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(f"{self.pg_url}/postgres", autocommit=True) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+        pg_admin(self.pg_url, sql)
 
     def create(self) -> None:
         if self.kind == "postgres":
@@ -154,24 +156,9 @@ class Database:
 
 
 def _env(data_dir: Path, db: Database, extra: dict[str, str]) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "DEBUG", "FANLOOP_PRODUCTION", "FANLOOP_TEST_DB_SUFFIX"}
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "fanloop.settings",
-            "FANLOOP_DATA_DIR": str(data_dir),
-            "DATABASE_URL": db.url,
-            "DBOS_SYSTEM_DATABASE_URL": db.dbos_url,
-            "SITE_URL": "http://127.0.0.1:8000",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT),
-        }
+    return fanloop_process_env(
+        data_dir, db.url, dbos_url=db.dbos_url, extra={"SITE_URL": "http://127.0.0.1:8000", **extra}
     )
-    env.update(extra)
-    return env
 
 
 def _internal(env: dict[str, str], *argv: str, timeout: float = 3600) -> dict[str, Any]:
@@ -226,19 +213,12 @@ def seed_base() -> dict[str, Any]:
 
     from django.utils import timezone
 
-    from fanloop.accounts.models import User
-    from fanloop.accounts.services import create_workspace
-    from fanloop.catalog.models import Artist, Release
+    from fanloop.catalog.models import Release
     from fanloop.flows.models import Flow, FlowStatus, FlowVersion
     from fanloop.flows.steps import validate_steps
     from fanloop.messaging.models import EmailTemplate
 
-    owner = User.objects.create_user("bench@example.org", "bench-password-123")
-    workspace = create_workspace("Bench Records", owner)
-    artist = Artist.objects.create(
-        workspace=workspace, name="Bench Artist", slug="bench-artist",
-        spotify_url="https://open.spotify.com/artist/0benchArtist000000000001",
-    )  # fmt: skip
+    workspace, artist = seed_artist()
     release = Release.objects.create(
         artist=artist, title="First Light", slug="first-light", release_type="ep",
         release_date=timezone.now().date() - dt.timedelta(days=1),
@@ -501,7 +481,7 @@ def run_sink(port: int, stats: Path) -> None:
 
 class Sink:
     def __init__(self, env: dict[str, str], tmp: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.stats_path = tmp / "sink-stats.json"
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "--sink", str(self.port), str(self.stats_path)],
@@ -517,31 +497,21 @@ class Sink:
         return dict(json.loads(self.stats_path.read_text()))
 
     def stop(self) -> None:
-        _stop(self.proc)
+        stop_process(self.proc)
 
 
 # --- the worker -------------------------------------------------------------------
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-
 def _group_status(pgid: int) -> dict[str, float]:
     """VmRSS, VmHWM and Threads summed over a process group, from /proc/<pid>/status."""
     totals = {"rss_mb": 0.0, "hwm_mb": 0.0, "threads": 0.0, "processes": 0.0}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for pid, fields in proc_stats():
+        if int(fields[2]) != pgid:
+            continue
         try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) != pgid:
-                continue
-            status = (stat.parent / "status").read_text()
-        except (OSError, IndexError, ValueError):
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         totals["rss_mb"] += int(fields["VmRSS"].split()[0]) / 1024
@@ -553,7 +523,6 @@ def _group_status(pgid: int) -> dict[str, float]:
 
 def _processes(args: argparse.Namespace, env: dict[str, str]) -> int:
     """Processes each ``fanloop worker`` runs: ``--processes``, else the worker's default."""
-    sys.path.insert(0, str(ROOT))
     from fanloop.ops.supervisor import worker_processes
 
     return worker_processes(args.processes, int(env.get("WORKER_PROCESSES") or 0))
@@ -580,7 +549,7 @@ def worker(
             time.sleep(0.1)
         yield proc
     finally:
-        _stop(proc)
+        stop_process(proc)
         errors = [line for line in log.read_text().splitlines() if "Traceback" in line]
         if errors:
             print(f"worker {name} logged {len(errors)} tracebacks, see below", file=sys.stderr)
@@ -809,7 +778,7 @@ def main() -> None:
         parser.error(f"--journeys must be at least {SMALL}")
     # A SIGTERM unwinds like Ctrl-C: the workers, the sink and the databases are cleaned up.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    print(json.dumps(run(args)))
+    print_result(run(args))
 
 
 if __name__ == "__main__":

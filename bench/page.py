@@ -19,10 +19,7 @@ import asyncio
 import gzip
 import json
 import os
-import re
 import shutil
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -32,8 +29,21 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import (
+    BIN,
+    ROOT,
+    fanloop_process_env,
+    free_port,
+    group_cpu_seconds,
+    keep_alive_connection,
+    parse_wrk,
+    print_result,
+    start_process,
+    stop_process,
+)
+
 BROWSER_UA = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/124.0 Safari/537.36"
@@ -43,30 +53,11 @@ STATIC_PATH = "/static/bench/page.html"
 BUDGET_BYTES = 30 * 1024
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _env(data_dir: Path, port: int, extra: dict[str, str]) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "DEBUG", "FANLOOP_PRODUCTION", "FANLOOP_TEST_DB_SUFFIX"}
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "fanloop.settings",
-            "FANLOOP_DATA_DIR": str(data_dir),
-            "DATABASE_URL": f"sqlite:///{data_dir / 'fanloop.sqlite3'}",
-            "SITE_URL": f"http://127.0.0.1:{port}",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT),
-        }
+    database = f"sqlite:///{data_dir / 'fanloop.sqlite3'}"
+    return fanloop_process_env(
+        data_dir, database, extra={"SITE_URL": f"http://127.0.0.1:{port}", **extra}
     )
-    env.update(extra)
-    return env
 
 
 SEED = """
@@ -76,15 +67,9 @@ django.setup()
 from django.core.management import call_command
 from django.utils import timezone
 call_command("migrate", interactive=False, verbosity=0)
-from fanloop.accounts.models import User
-from fanloop.accounts.services import create_workspace
-from fanloop.catalog.models import Artist, Release
-owner = User.objects.create_user("bench@example.org", "bench-password-123")
-workspace = create_workspace("Bench Records", owner)
-artist = Artist.objects.create(
-    workspace=workspace, name="Bench Artist", slug="bench-artist",
-    spotify_url="https://open.spotify.com/artist/0benchArtist000000000001",
-)
+from bench._common import seed_artist
+from fanloop.catalog.models import Release
+workspace, artist = seed_artist()
 Release.objects.create(
     artist=artist, title="First Light", slug="first-light", release_type="ep",
     description="Five songs written on night trains. " * 8,
@@ -103,10 +88,7 @@ class Server:
         if not migrate:
             cmd.append("--no-migrate")
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            cmd, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
+        self.proc = start_process(cmd, env, self.log)
         self.base = f"http://127.0.0.1:{port}"
 
     def wait_ready(self, path: str, timeout: float = 60) -> None:
@@ -124,25 +106,11 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """CPU time used so far by the server's processes (its process group), from /proc."""
-        total = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == self.proc.pid:  # field 5 of stat: process group id
-                total += int(fields[11]) + int(fields[12])  # utime + stime
-        return total / os.sysconf("SC_CLK_TCK")
+        return group_cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
         """Graceful stop (SIGTERM to granian, which stops its workers), else kill the group."""
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
+        stop_process(self.proc, timeout=20)
 
 
 def _fetch(url: str) -> bytes:
@@ -169,19 +137,13 @@ def _wrk(wrk: str, url: str, duration: int, connections: int) -> dict[str, float
          "--timeout", "5s", "-H", f"User-Agent: {BROWSER_UA}", url],
         capture_output=True, text=True, timeout=duration + 60, check=True,
     ).stdout  # fmt: skip
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-    p99_ms = float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan")
-    errors = 0
-    for pattern in (r"Non-2xx or 3xx responses: (\d+)", r"Socket errors: .*?(\d+) timeout"):
-        match = re.search(pattern, out)
-        errors += int(match.group(1)) if match else 0
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+)", out)
-    if socket_errors:
-        errors += sum(int(n) for n in socket_errors.groups())
-    return {"rps": rps, "p99_ms": p99_ms, "requests": requests, "errors": errors}
+    report = parse_wrk(out)
+    return {
+        "rps": report["rps"],
+        "p99_ms": report["p99_ms"],
+        "requests": report["requests"],
+        "errors": report["non_2xx"] + report["socket_errors"],
+    }
 
 
 async def _python_load(url: str, duration: float, connections: int) -> dict[str, float]:
@@ -192,26 +154,16 @@ async def _python_load(url: str, duration: float, connections: int) -> dict[str,
         f"GET /{path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: {BROWSER_UA}\r\n\r\n"
     ).encode()
     latencies: list[float] = []
-    errors = 0
     deadline = time.monotonic() + duration
-
-    async def worker() -> None:
-        nonlocal errors
-        reader, writer = await asyncio.open_connection(host, int(port))
-        while time.monotonic() < deadline:
-            started = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = int(re.search(rb"content-length: (\d+)", head, re.I).group(1))  # type: ignore[union-attr]
-            await reader.readexactly(length)
-            latencies.append(time.perf_counter() - started)
-            if not head.startswith(b"HTTP/1.1 200"):
-                errors += 1
-        writer.close()
-
     started = time.monotonic()
-    await asyncio.gather(*(worker() for _ in range(connections)))
+    counts = await asyncio.gather(
+        *(
+            keep_alive_connection(host, int(port), [request], deadline, latencies)
+            for _ in range(connections)
+        )
+    )
     elapsed = time.monotonic() - started
+    errors = sum(bad for _ok, bad in counts)
     latencies.sort()
     p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else float("nan")
     return {
@@ -238,7 +190,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     tmp = Path(tempfile.mkdtemp(prefix="fanloop-bench-"))
     data_dir = tmp / "data"
     data_dir.mkdir()
-    port = _free_port()
+    port = free_port()
     extra = {"EVENT_BUFFER_SECONDS": str(args.event_buffer_seconds)}
     env = _env(data_dir, port, extra)
     server: Server | None = None
@@ -338,7 +290,7 @@ def main() -> None:
     parser.add_argument("--event-buffer-seconds", type=int, default=1)
     parser.add_argument("--python-generator", action="store_true", help="do not use wrk")
     result = run(parser.parse_args())
-    print(json.dumps(result))
+    print_result(result)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ scripts/ensure-chromium.sh
 
 if [[ $which == all ]]; then
   echo "== ruff"; $BIN/ruff check . && $BIN/ruff format --check .
+  echo "== deptry"; $BIN/deptry .
   echo "== mypy"; $BIN/mypy fanloop emulator
 fi
 

@@ -11,7 +11,7 @@ import functools
 import re
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
-from typing import IO, Any, TypedDict
+from typing import IO, Any, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -19,7 +19,6 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils.text import slugify
-from typing_extensions import Unpack
 
 from fanloop.accounts.models import Workspace
 from fanloop.catalog import links

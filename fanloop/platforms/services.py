@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 import httpx
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, ProtectedError, Q, QuerySet
 from django.utils import timezone
-from typing_extensions import Unpack
 
 from fanloop.accounts.models import Workspace
 from fanloop.lib.crypto import DecryptionError
