@@ -56,7 +56,7 @@ CONDITION_CHECKS: dict[str, str] = {
     "segment": "is in the segment",
 }
 
-# Fan event kinds that can start a flow (the trigger list).
+# Fan event kinds that can start a flow.
 TRIGGERS: dict[str, str] = {
     kind.value: kind.label
     for kind in (
