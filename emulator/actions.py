@@ -225,8 +225,12 @@ def save_items(state: State, user: User, keys: list[str], now: float | None = No
 
 
 FAN_ACTS = ("save", "remove", "follow", "unfollow")
-_ACT_TYPES = {"save": ("album", "track"), "remove": ("album", "track")}
-_ACT_TYPES.update(follow=("artist",), unfollow=("artist",))
+_ACT_TYPES: dict[str, tuple[str, ...]] = {
+    "save": ("album", "track"),
+    "remove": ("album", "track"),
+    "follow": ("artist",),
+    "unfollow": ("artist",),
+}
 APPLE_KINDS = {"album": "albums", "track": "songs"}
 
 
@@ -281,11 +285,13 @@ def _plan_fan_act(state: State, data: dict[str, Any]) -> _FanAct:
     catalog = state.catalog
     item: Any
     if data.get("key"):
-        by_key: dict[str, Any] = {
-            "album": catalog.albums,
-            "track": catalog.tracks,
-            "artist": catalog.artists,
-        }[kind]
+        by_key: dict[str, Any] = (
+            catalog.albums
+            if kind == "album"
+            else catalog.tracks
+            if kind == "track"
+            else catalog.artists
+        )
         item = by_key.get(str(data["key"]))
     elif data.get("id"):
         by_id = {"album": catalog.album, "track": catalog.track, "artist": catalog.artist}[kind]
