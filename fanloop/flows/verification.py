@@ -34,7 +34,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
-from fanloop.analytics.models import FanEvent, FanEventKind
+from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import (
     ConnectionStatus,
@@ -191,11 +191,17 @@ def _events(
             kind = SAVED_KIND[check.checkpoint] if present else FanEventKind.SAVE_MISSING
             report.saved += int(present)
             report.missing += int(not present)
-            events.append(NewFanEvent(kind=kind, key=check.key, **common))
+            # fanloop looked and found it kept; missing means the fan removed it.
+            actor = Actor.FANLOOP if present else Actor.FAN
+            events.append(NewFanEvent(kind=kind, key=check.key, actor=actor, **common))
         elif present:
             report.follows += 1
             key = f"{check.key}:follow"
-            events.append(NewFanEvent(kind=FanEventKind.FOLLOW_VERIFIED, key=key, **common))
+            events.append(
+                NewFanEvent(
+                    kind=FanEventKind.FOLLOW_VERIFIED, key=key, actor=Actor.FANLOOP, **common
+                )
+            )
     return events
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django.template.loader import render_to_string
 
+from fanloop.analytics.models import FanEvent
 from fanloop.catalog.models import Release
 from fanloop.flows.models import Journey
 from fanloop.flows.scoring import release_scores
@@ -14,6 +15,7 @@ from fanloop.flows.scoring import release_scores
 register = template.Library()
 
 JOURNEYS_SHOWN = 20
+EVENTS_SHOWN = 50
 
 
 @register.simple_tag(takes_context=True)
@@ -28,6 +30,11 @@ def fan_engagement(context: dict[str, Any], fan: Any) -> str:
         .order_by("-started")[: JOURNEYS_SHOWN + 1]
     )
     rows = list(journeys)
+    events = list(
+        FanEvent.objects.filter(fan_id=fan.pk)
+        .select_related("release")
+        .order_by("-created", "-pk")[: EVENTS_SHOWN + 1]
+    )
     return render_to_string(
         "flows/_fan_engagement.html",
         {
@@ -35,5 +42,7 @@ def fan_engagement(context: dict[str, Any], fan: Any) -> str:
             "scores": [(release, scores[release.pk]) for release in by_score],
             "journeys": rows[:JOURNEYS_SHOWN],
             "more_journeys": len(rows) > JOURNEYS_SHOWN,
+            "events": events[:EVENTS_SHOWN],
+            "more_events": len(events) > EVENTS_SHOWN,
         },
     )
