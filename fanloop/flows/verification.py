@@ -10,10 +10,17 @@ agreed to follow), paced by the platform app's shared call gate (``fulfillment.p
 Results are fan events with one key per release, fan, platform and checkpoint
 (``verify:<release>:<fan>:<platform>:<checkpoint>``, and ``…:follow`` for the follow):
 
-    +1 d    saved → SAVE_VERIFIED     not saved → SAVE_MISSING
+    +1 d    saved → SAVE_VERIFIED     not saved → SAVE_MISSING (the fan removed it)
     +7 d    saved → SAVE_KEPT_7D      not saved → SAVE_MISSING
     +30 d   saved → SAVE_KEPT_30D     not saved → SAVE_MISSING
     any     following → FOLLOW_VERIFIED
+    any     a track of the release in the library → TRACK_SAVED (once per track,
+            ``verify-track:<release>:<fan>:<platform>:<track id>``), the fan's own act:
+            only where fanloop did not save the tracks itself (``include_tracks`` off)
+
+The same call reads the release's tracks (their ids as release detection found them).
+A check that could not be made (no consent, no read scope, an expired grant) writes
+nothing: unknown is never "not saved".
 
 A checkpoint whose call failed (rate limit, outage) writes nothing and is retried by the
 next sweep. The sweep is a DBOS workflow on the ``FLOW_VERIFY_SCHEDULE`` cron schedule.
@@ -45,6 +52,7 @@ from fanloop.fans.models import (
 )
 from fanloop.fans.services import consent_is_active
 from fanloop.flows.grants import album_ref, artist_ref, call_with_tokens, has_capability
+from fanloop.fulfillment.models import ReleasePlatform
 from fanloop.fulfillment.pacer import Permits
 from fanloop.platforms import errors
 from fanloop.platforms.base import Capability, ItemRef, Platform, Tokens
@@ -170,7 +178,16 @@ def _items(check: Check) -> list[ItemRef]:
     album = album_ref(check.release, platform)
     items = [album] if album else []
     artist = artist_ref(check.release, platform) if check.follow else None
-    return items + ([artist] if artist else [])
+    return items + ([artist] if artist else []) + _tracks(check.release, platform)
+
+
+def _tracks(release: Release, platform: str) -> list[ItemRef]:
+    """The release's tracks on ``platform``, unless fanloop saved them itself on release
+    day (then a track in the library says nothing about the fan)."""
+    state = ReleasePlatform.objects.filter(release=release, platform=platform).first()
+    if state is None or state.include_tracks:
+        return []
+    return [ItemRef("track", str(t)) for t in state.track_ids]
 
 
 def _events(
@@ -194,6 +211,14 @@ def _events(
             # fanloop looked and found it kept; missing means the fan removed it.
             actor = Actor.FANLOOP if present else Actor.FAN
             events.append(NewFanEvent(kind=kind, key=check.key, actor=actor, **common))
+        elif item.kind == "track":
+            if present:
+                c = check.connection
+                key = f"verify-track:{check.release.pk}:{c.fan_id}:{c.platform}:{item.id}"
+                track = {**common, "data": {"checkpoint": check.checkpoint, "track": item.id}}
+                events.append(
+                    NewFanEvent(kind=FanEventKind.TRACK_SAVED, key=key, actor=Actor.FAN, **track)
+                )
         elif present:
             report.follows += 1
             key = f"{check.key}:follow"

@@ -220,3 +220,58 @@ def test_the_worker_applies_the_configured_schedule(dbos_runtime: None, settings
     assert schedule is not None
     assert schedule["schedule"] == "0 */5 * * * *"
     assert schedule["workflow_name"].endswith("verification_sweep")
+
+
+def test_a_track_the_fan_saved_on_their_own_is_read_back_once(
+    admin: AdminClient, apps: Any, ids: Any, fan: Fan, release: Release
+) -> None:
+    """The fan saves a track in their app (the emulator's admin acts): the next check reads
+    it back through the platform API and records the fan's own TRACK_SAVED, once."""
+    from fanloop.analytics.models import Actor
+    from fanloop.fulfillment.models import ReleasePlatform
+
+    seeded = admin.http.get("/catalog").json()
+    track = next(a for a in seeded["albums"] if a["key"] == "signal")["tracks"][0]
+    ReleasePlatform.objects.create(
+        release=release, platform="spotify", track_ids=[track["ids"]["spotify"]]
+    )
+    connection = presaver(admin, apps["spotify"], fan, release)
+    save(connection, ItemRef("album", ids["spotify_album"]))
+    with time_machine.travel(at(release, 1)):
+        verify_due()
+    assert not FanEvent.objects.filter(kind=FanEventKind.TRACK_SAVED).exists()
+    admin.act(platform="spotify", user_id="fan1", act="save", type="track", key=track["key"])
+    for days in (7, 30):
+        with time_machine.travel(at(release, days)):
+            verify_due()
+    saved = FanEvent.objects.get(kind=FanEventKind.TRACK_SAVED)
+    assert (saved.fan, saved.actor, saved.data["track"]) == (
+        fan,
+        Actor.FAN,
+        track["ids"]["spotify"],
+    )
+    assert route_count(admin, CONTAINS) == 3  # still one call per checkpoint
+
+
+def test_tracks_fanloop_saved_itself_are_not_the_fans(
+    admin: AdminClient, apps: Any, ids: Any, fan: Fan, release: Release
+) -> None:
+    from fanloop.fulfillment.models import ReleasePlatform
+
+    seeded = admin.http.get("/catalog").json()
+    track = next(a for a in seeded["albums"] if a["key"] == "signal")["tracks"][0]
+    ReleasePlatform.objects.create(
+        release=release,
+        platform="spotify",
+        track_ids=[track["ids"]["spotify"]],
+        include_tracks=True,
+    )
+    connection = presaver(admin, apps["spotify"], fan, release)
+    save(
+        connection,
+        ItemRef("album", ids["spotify_album"]),
+        ItemRef("track", track["ids"]["spotify"]),
+    )
+    with time_machine.travel(at(release, 1)):
+        verify_due()
+    assert not FanEvent.objects.filter(kind=FanEventKind.TRACK_SAVED).exists()
