@@ -275,3 +275,63 @@ def test_tracks_fanloop_saved_itself_are_not_the_fans(
     with time_machine.travel(at(release, 1)):
         verify_due()
     assert not FanEvent.objects.filter(kind=FanEventKind.TRACK_SAVED).exists()
+
+
+def test_results_show_on_the_fan_page_the_release_page_and_the_csv(
+    admin: AdminClient,
+    emulator_url: str,
+    apps: Any,
+    ids: Any,
+    fan: Fan,
+    release: Release,
+    viewer_client: Any,
+) -> None:
+    """Kept / removed with dates on the fan page, kept shares of the fans checked on the
+    release page, every pre-saver in the CSV; a fan who allowed no checks is "not
+    checked", never counted as not saved."""
+    from django.urls import reverse
+
+    from fanloop.flows.checks import release_checks
+
+    workspace = release.artist.workspace
+    remover = Fan.objects.create(workspace=workspace, email="remover@example.org")
+    unchecked = Fan.objects.create(workspace=workspace, email="quiet@example.org")
+    album = ItemRef("album", ids["spotify_album"])
+    save(presaver(admin, apps["spotify"], fan, release), album)
+    removing = presaver(admin, apps["spotify"], remover, release, user_id="fan2")
+    save(removing, album)
+    save(presaver(admin, apps["spotify"], unchecked, release, verify=False, user_id="fan3"), album)
+    with time_machine.travel(at(release, 1)):
+        verify_due()
+    unsave(emulator_url, removing, ids["spotify_album"])
+    with time_machine.travel(at(release, 7)):
+        verify_due()
+
+    checks = release_checks(release)
+    assert checks.audience == 3
+    assert checks.rows[:2] == [("1 day", 2, 2, 100, 1), ("7 days", 1, 2, 50, 1)]
+    assert checks.rows[2] == ("30 days", 0, 0, None, 3)
+
+    ws = workspace.slug
+    page = viewer_client.get(reverse("catalog:release_detail", kwargs={"ws": ws, "pk": release.pk}))
+    panel = page.content.decode().split('id="checks-h"')[1].split("</section>")[0]
+    assert "<td>7 days</td><td>1</td><td>2</td><td>50 %</td><td>1</td>" in panel
+
+    def fan_page(who: Fan) -> str:
+        html = viewer_client.get(reverse("fans:fan_detail", kwargs={"ws": ws, "pk": who.pk}))
+        return html.content.decode().split('id="library-checks"')[1].split('id="activity"')[0]
+
+    assert fan_page(remover).count("removed") == 1 and fan_page(remover).count(">kept<") == 1
+    assert "removed" not in fan_page(unchecked) and "kept" not in fan_page(unchecked)
+
+    csv = viewer_client.get(
+        reverse("fans:checks_csv", kwargs={"ws": ws}) + f"?release={release.pk}"
+    )
+    lines = b"".join(csv.streaming_content).decode().splitlines()
+    assert lines[0] == "fan,email,kept_1d,kept_7d,kept_30d,tracks_saved,last_checked"
+    by_email = {line.split(",")[1]: line.split(",")[2:6] for line in lines[1:]}
+    assert by_email == {
+        fan.email: ["kept", "kept", "not checked", "0"],
+        "remover@example.org": ["kept", "removed", "not checked", "0"],
+        "quiet@example.org": ["not checked", "not checked", "not checked", "0"],
+    }
