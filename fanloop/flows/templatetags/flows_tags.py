@@ -11,7 +11,7 @@ from fanloop.analytics.models import FanEvent
 from fanloop.catalog.models import Release
 from fanloop.flows.checks import fan_checks, release_checks
 from fanloop.flows.models import Journey
-from fanloop.flows.scoring import release_scores
+from fanloop.flows.scoring import breakdown, release_scores
 
 register = template.Library()
 
@@ -40,7 +40,9 @@ def fan_engagement(context: dict[str, Any], fan: Any) -> str:
         "flows/_fan_engagement.html",
         {
             "workspace": context.get("workspace"),
-            "scores": [(release, scores[release.pk]) for release in by_score],
+            "scores": [
+                (release, scores[release.pk], breakdown(fan, release)) for release in by_score
+            ],
             "journeys": rows[:JOURNEYS_SHOWN],
             "more_journeys": len(rows) > JOURNEYS_SHOWN,
             "checks": fan_checks(fan),
