@@ -22,6 +22,7 @@ The same call reads the release's tracks (their ids as release detection found t
 A check that could not be made (no consent, no read scope, an expired grant) writes
 nothing: unknown is never "not saved".
 
+Checkpoint delays are scaled by ``FLOW_WAIT_SCALE`` like flow waits (1.0 outside the demo).
 A checkpoint whose call failed (rate limit, outage) writes nothing and is retried by the
 next sweep. The sweep is a DBOS workflow on the ``FLOW_VERIFY_SCHEDULE`` cron schedule.
 """
@@ -118,9 +119,15 @@ def _latest_consents(fan_ids: Iterable[int], kind: str, release: Release) -> set
     return {fan_id for fan_id, row in latest.items() if consent_is_active(row)}
 
 
+def _after(days: int) -> dt.timedelta:
+    """A checkpoint's delay after release, scaled like flow waits (``FLOW_WAIT_SCALE``: the
+    demo's days pass in minutes, and its checks with them)."""
+    return dt.timedelta(days=days) * max(float(settings.FLOW_WAIT_SCALE), 0.0)
+
+
 def _due_releases(now: dt.datetime, days: int) -> Iterable[Release]:
-    newest = (now - dt.timedelta(days=days) + MARKET_SPREAD).date()
-    oldest = (now - dt.timedelta(days=days) - LATE_LIMIT - MARKET_SPREAD).date()
+    newest = (now - _after(days) + MARKET_SPREAD).date()
+    oldest = (now - _after(days) - LATE_LIMIT - MARKET_SPREAD).date()
     return Release.objects.filter(
         published=True, release_date__gte=oldest, release_date__lte=newest
     ).select_related("artist")
@@ -155,7 +162,7 @@ def _release_checks(release: Release, checkpoint: str, days: int, now: dt.dateti
     due: list[Check] = []
     for check in checks:
         market = check.connection.country or check.connection.fan.country or None
-        at = release.instant_for_market(market) + dt.timedelta(days=days)
+        at = release.instant_for_market(market) + _after(days)
         if check.key not in done and at <= now <= at + LATE_LIMIT:
             due.append(check)
     return due

@@ -56,6 +56,7 @@ from fanloop.fulfillment.models import Delivery, DeliveryState
 from fanloop.messaging.tests.conftest import Sink, smtp_sink  # noqa: F401 - fixture
 from fanloop.platforms import services as platform_services
 from fanloop.platforms.base import Profile, Tokens
+from fanloop.platforms.models import PlatformApp
 from fanloop.platforms.tests.app_factories import SPOTIFY_ID, SPOTIFY_SECRET
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +125,9 @@ def world(admin: AdminClient, platform_settings: Any, workspace: Workspace) -> d
         client_secret=SPOTIFY_SECRET,
         mode="extended",
     )
+    # The emulated app has no rate limit: fanloop's own pacing need not wait for one.
+    PlatformApp.objects.filter(pk=app.pk).update(budget_per_30s=1_000_000)
+    app.refresh_from_db()
     artist = catalog.create_artist(
         workspace,
         name="The Quiet Loops",

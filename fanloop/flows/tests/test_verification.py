@@ -335,3 +335,14 @@ def test_results_show_on_the_fan_page_the_release_page_and_the_csv(
         "remover@example.org": ["kept", "removed", "not checked", "0"],
         "quiet@example.org": ["not checked", "not checked", "not checked", "0"],
     }
+
+
+def test_checkpoints_scale_with_flow_waits(
+    admin: AdminClient, apps: Any, ids: Any, fan: Fan, release: Release, settings: Any
+) -> None:
+    """The demo's days pass in minutes (FLOW_WAIT_SCALE), its library checks with them."""
+    settings.FLOW_WAIT_SCALE = 0.001  # one day: 86.4 s
+    presaver(admin, apps["spotify"], fan, release)
+    instant = release.instant_for_market("DE")
+    assert due_checks(instant + dt.timedelta(seconds=80)) == []
+    assert [c.checkpoint for c in due_checks(instant + dt.timedelta(seconds=90))] == ["1d"]
