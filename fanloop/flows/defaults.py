@@ -176,6 +176,63 @@ def default_steps(templates: dict[str, int]) -> list[dict[str, Any]]:
     ]
 
 
+# The first default flow's step ids and save-prompt subject: a workspace whose default flow
+# is still exactly that gets the progression above as a new version (``upgrade``).
+FIRST_STEP_IDS = [
+    "release-live",
+    "its-out",
+    "wait-2d",
+    "not-saved",
+    "save-prompt",
+    "wait-3d",
+    "engaged",
+    "not-following",
+    "follow-prompt",
+]
+FIRST_SAVE_SUBJECT = "Keep {{ release.title }} in your library"
+
+
+def upgrade_default_flow(
+    flow: Any, *, template_model: Any = EmailTemplate, version_model: Any = FlowVersion
+) -> bool:
+    """Give an untouched first default flow the current steps as a new version (journeys
+    under way finish on theirs). False when the flow was edited: a member's flow is theirs.
+    The save prompt's copy is replaced only while it is still the first wording."""
+    current = flow.current_version
+    if current is None or [s.get("id") for s in current.steps] != FIRST_STEP_IDS:
+        return False
+    by_id = {s["id"]: s for s in current.steps}
+    save_prompt = template_model.objects.filter(pk=by_id["save-prompt"]["template"]).first()
+    if save_prompt is None:
+        return False
+    if save_prompt.subject == FIRST_SAVE_SUBJECT:
+        save_prompt.subject = DEFAULT_TEMPLATES[SAVE_PROMPT]["subject"]
+        save_prompt.text_body = DEFAULT_TEMPLATES[SAVE_PROMPT]["text_body"]
+        save_prompt.save(update_fields=["subject", "text_body"])
+    track = template_model.objects.create(
+        workspace_id=flow.workspace_id, **DEFAULT_TEMPLATES[TRACK_PROMPT]
+    )
+    ids = {
+        ITS_OUT: by_id["its-out"]["template"],
+        SAVE_PROMPT: save_prompt.pk,
+        TRACK_PROMPT: track.pk,
+        FOLLOW_PROMPT: by_id["follow-prompt"]["template"],
+    }
+    latest = version_model.objects.filter(flow=flow).order_by("-number").first()
+    version = version_model.objects.create(
+        flow=flow,
+        number=latest.number + 1,
+        trigger=current.trigger,
+        trigger_release=current.trigger_release,
+        steps=default_steps(ids),
+        goal=current.goal,
+    )
+    flow.current_version = version
+    flow.description = DEFAULT_FLOW_DESCRIPTION
+    flow.save(update_fields=["current_version", "description"])
+    return True
+
+
 def build_default_flow(
     workspace_id: int,
     *,

@@ -162,3 +162,54 @@ def test_the_follow_goal_ends_the_journey_and_unengaged_fans_leave(
         "Midnight Signal is out now",
         "Add Midnight Signal to your library",
     ]
+
+
+def test_an_untouched_first_default_flow_is_upgraded_an_edited_one_is_not(
+    workspace: Workspace,
+) -> None:
+    from fanloop.flows.defaults import FIRST_STEP_IDS, upgrade_default_flow
+    from fanloop.flows.models import FlowVersion
+
+    flow = Flow.objects.get(workspace=workspace, is_default=True)
+    version = flow.current_version
+    assert version is not None
+    assert upgrade_default_flow(flow) is False  # already the progression
+    # The first default flow, as workspaces created before have it.
+    ids = {s["id"]: s.get("template") for s in version.steps}
+    first = [
+        {"id": "release-live", "type": "wait", "event": "release_live", "timeout_s": 86400},
+        {"id": "its-out", "type": "email", "template": ids["its-out"]},
+        {"id": "wait-2d", "type": "wait", "duration_s": 172800},
+        {"id": "not-saved", "type": "condition", "check": "has_saved", "negate": True,
+         "if_false": "next"},
+        {"id": "save-prompt", "type": "email", "template": ids["save-prompt"]},
+        {"id": "wait-3d", "type": "wait", "duration_s": 259200},
+        {"id": "engaged", "type": "condition", "check": "engagement_at_least", "value": 5,
+         "negate": False, "if_false": "exit"},
+        {"id": "not-following", "type": "condition", "check": "is_following", "negate": True,
+         "if_false": "exit"},
+        {"id": "follow-prompt", "type": "email", "template": ids["follow-prompt"]},
+    ]  # fmt: skip
+    assert [s["id"] for s in first] == FIRST_STEP_IDS
+    old = FlowVersion.objects.create(flow=flow, number=2, trigger="presaved", goal="followed",
+                                     steps=first)  # fmt: skip
+    flow.current_version = old
+    flow.save()
+    EmailTemplate.objects.filter(pk=ids["save-prompt"]).update(
+        subject="Keep {{ release.title }} in your library"
+    )
+    assert upgrade_default_flow(flow) is True
+    flow.refresh_from_db()
+    assert flow.current_version is not None and flow.current_version.number == 3
+    assert [s["id"] for s in flow.current_version.steps][-2:] == ["not-following", "follow-prompt"]
+    save = EmailTemplate.objects.get(pk=ids["save-prompt"])
+    assert save.subject == "Add {{ release.title }} to your library"
+    templates = templates_for(workspace.pk, flow.current_version.steps)
+    assert flow_warnings("presaved", flow.current_version.steps, templates) == []
+    # A flow a member edited is theirs: no upgrade.
+    edited = FlowVersion.objects.create(
+        flow=flow, number=4, trigger="presaved", goal="followed", steps=[*first[:-1]]
+    )
+    flow.current_version = edited
+    flow.save()
+    assert upgrade_default_flow(flow) is False
