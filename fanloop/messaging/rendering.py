@@ -159,10 +159,12 @@ def fan_context(
 
 
 def _track_links(fan_id: int, release: Release) -> list[tuple[str, str]]:
-    """(title, one-click "save this track" link) per track of the release, album order."""
+    """(title, one-click "save this track" link) per track of the release: the artist's
+    focus track first, then album order."""
+    tracks = sorted(release.tracks.all(), key=lambda t: t.position != release.focus_track)
     return [
         (track.title, action_url(fan_id, release.pk, "save_track", track.position))
-        for track in release.tracks.all()
+        for track in tracks
     ]
 
 
