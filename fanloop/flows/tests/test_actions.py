@@ -298,3 +298,28 @@ def test_a_track_link_saves_that_track_and_records_the_fans_own_act(
     assert b"Not available here yet" in client.get(missing).content
     bad = reverse("flows:action", args=[action_token(fan.pk, release.pk, "save_track")])
     assert client.get(bad).status_code == 404
+
+
+def test_the_save_page_offers_every_platform_the_fan_has_apple_music_included(
+    client: Client, admin: AdminClient, apps: Any, ids: Any, fan: Fan, release: Release
+) -> None:
+    """Apple Music has no OAuth redirect here, but a fan connected to it can still save."""
+    from fanloop.fans import services as fans
+    from fanloop.platforms.base import Profile, Tokens
+    from fanloop.platforms.tests.app_factories import apple_app
+
+    release.apple_music_album_id = "1440857781"
+    release.save(update_fields=["apple_music_album_id"])
+    connect_spotify(admin, fan, apps["spotify"])
+    fans.upsert_fan_for_connection(
+        fan.workspace,
+        apple_app(fan.workspace),
+        Profile(user_id=None, country="US"),
+        Tokens(access_token="music-user-token", scopes=frozenset()),
+        fan=fan,
+    )
+    html = client.get(page(fan, release, "save")).content.decode()
+    assert 'value="spotify"' in html and 'value="applemusic"' in html
+    assert "Apple Music" in html
+    follow = client.get(page(fan, release, "follow")).content.decode()
+    assert 'value="applemusic"' not in follow  # Apple Music cannot follow
