@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -104,17 +105,38 @@ def engagement_at_least(subject: Subject, value: Any) -> tuple[bool, str]:
         return score >= int(value), f"engagement score {score}"
     if subject.release is None or subject.flow_id is None:
         return False, "no release audience to compare with"
-    from fanloop.flows.models import Journey
-
-    audience = Journey.objects.filter(flow_id=subject.flow_id, release=subject.release)
-    size = audience.count()
-    scores = audience_scores(audience.values("fan_id"), subject.release)
+    size, ranked = _ranking(subject.flow_id, subject.release, audience_scores)
     places = math.ceil(size * percent / 100)
-    ranked = sorted(scores.values(), reverse=True)
     # The score the last place of the top N % needs (ties at the edge are all in).
     bar = ranked[places - 1] if 0 < places <= len(ranked) else 0
     met = score > 0 and score >= bar
     return met, f"engagement score {score}; top {percent}% of {size} fans needs {max(bar, 1)}"
+
+
+# The audience's ranking, computed once per flow and release per RANKING_TTL_S in each
+# process: the fans reaching the step together (a release-day cohort) are ranked alike,
+# and a cohort of N fans costs one scoring query, not N.
+RANKING_TTL_S = 60.0
+_RANKINGS: dict[tuple[int, Any, int], tuple[float, int, list[int]]] = {}
+
+
+def _ranking(flow_id: int, release: Release, score: Any) -> tuple[int, list[int]]:
+    """(audience size, its scores best first) of the flow's journeys for ``release``."""
+    from fanloop.flows.models import Flow, Journey
+
+    created = Flow.objects.filter(pk=flow_id).values_list("created", flat=True).first()
+    key = (flow_id, created, release.pk)
+    now = time.monotonic()
+    hit = _RANKINGS.get(key)
+    if hit is not None and now - hit[0] < RANKING_TTL_S:
+        return hit[1], hit[2]
+    audience = Journey.objects.filter(flow_id=flow_id, release=release)
+    size = audience.count()
+    ranked = sorted(score(audience.values("fan_id"), release).values(), reverse=True)
+    if len(_RANKINGS) > 1000:
+        _RANKINGS.clear()
+    _RANKINGS[key] = (now, size, ranked)
+    return size, ranked
 
 
 def did(subject: Subject, value: Any) -> tuple[bool, str]:

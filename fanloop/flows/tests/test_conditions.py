@@ -208,7 +208,7 @@ def test_can_do_knows_apple_music_cannot_follow(
 
 
 def test_engagement_top_share_ranks_the_release_audience_of_the_flow(
-    workspace: Workspace, release: Release
+    workspace: Workspace, release: Release, monkeypatch: Any
 ) -> None:
     flow = make_flow(workspace, [{"id": "w", "type": "wait", "duration_s": 60}])
     audience = [subscribed_fan(workspace, email=f"f{n}@example.org") for n in range(10)]
@@ -224,10 +224,22 @@ def test_engagement_top_share_ranks_the_release_audience_of_the_flow(
         return evaluate({"check": "engagement_at_least", "value": share}, subject)[0]
 
     # scores: fan 9: 11, fans 6-8: 8, fans 3-5: 5, fans 0-2: 2 (the pre-save alone)
+    from fanloop.flows import conditions, scoring
+
+    conditions._RANKINGS.clear()
+    calls: list[int] = []
+    real = scoring.audience_scores
+
+    def counting(fan_ids: Any, release: Release) -> dict[int, int]:
+        calls.append(1)
+        return real(fan_ids, release)
+
+    monkeypatch.setattr(scoring, "audience_scores", counting)
     assert [n for n, fan in enumerate(audience) if top(fan, "top 10%")] == [9]
     # top 30 %: three places; the third is a tie at 8, so every fan at 8 is in
     assert [n for n, fan in enumerate(audience) if top(fan, "top 30%")] == [6, 7, 8, 9]
     assert [n for n, fan in enumerate(audience) if top(fan, "top 50%")] == [3, 4, 5, 6, 7, 8, 9]
+    assert len(calls) == 1  # the cohort is ranked once, not once per fan
     # no flow to compare with: never met
     assert not evaluate(
         {"check": "engagement_at_least", "value": "top 30%"},
