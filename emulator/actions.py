@@ -7,6 +7,7 @@ test and one issued through the consent page are the same object with the same r
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from . import ids
+from .clock import iso, parse_instant
 from .state import DEFAULT_RATE_LIMITS, AccessToken, App, Grant, State, User
 
 
@@ -220,6 +222,122 @@ def save_items(state: State, user: User, keys: list[str], now: float | None = No
             if artist is not None:
                 artist.fans[user.platform] = artist.fans.get(user.platform, 0) + 1
         record(user.platform, user.id, key)
+
+
+FAN_ACTS = ("save", "remove", "follow", "unfollow")
+_ACT_TYPES: dict[str, tuple[str, ...]] = {
+    "save": ("album", "track"),
+    "remove": ("album", "track"),
+    "follow": ("artist",),
+    "unfollow": ("artist",),
+}
+APPLE_KINDS = {"album": "albums", "track": "songs"}
+
+
+def _library_key(platform: str, kind: str, item_id: str) -> str:
+    if platform == "spotify":
+        return f"spotify:{kind}:{item_id}"
+    if platform == "apple":
+        return f"{APPLE_KINDS[kind]}:{item_id}"
+    return f"{kind}:{item_id}"
+
+
+@dataclass(slots=True)
+class _FanAct:
+    user: User
+    act: str
+    kind: str
+    item: Any
+    key: str
+    at: float
+
+
+def fan_acts(state: State, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Users acting on their own, outside any app: save or remove an album or track, follow
+    or unfollow an artist, at ``at`` (emulated time; default now). All checked, then all
+    applied in order: one bad act and none is applied.
+
+    Not a save operation of any app, so not counted in the save stats (they count what a
+    client did) but in ``fan_acts``. Saving an item not yet released in the user's market at
+    that time is refused, as the platforms' own apps would.
+    """
+    planned = [_plan_fan_act(state, item) for item in items]
+    return [_apply_fan_act(state, act) for act in planned]
+
+
+def _plan_fan_act(state: State, data: dict[str, Any]) -> _FanAct:
+    if not isinstance(data, dict):
+        raise ActionError("each act is a JSON object")
+    platform = str(data.get("platform", ""))
+    user = state.user(platform, str(data.get("user_id", "")))
+    if user is None:
+        raise ActionError("unknown user (platform, user_id)")
+    act = str(data.get("act", ""))
+    if act not in FAN_ACTS:
+        raise ActionError(f"act must be one of {', '.join(FAN_ACTS)}")
+    kind = str(data.get("type", ""))
+    if kind not in _ACT_TYPES[act]:
+        raise ActionError(f"{act} takes type {' or '.join(_ACT_TYPES[act])}")
+    if kind == "artist" and platform == "apple":
+        raise ActionError("apple music has no artist follows")
+    at_raw = data.get("at")
+    at = state.clock.now() if at_raw is None else _instant(at_raw)
+    catalog = state.catalog
+    item: Any
+    if data.get("key"):
+        by_key: dict[str, Any] = (
+            catalog.albums
+            if kind == "album"
+            else catalog.tracks
+            if kind == "track"
+            else catalog.artists
+        )
+        item = by_key.get(str(data["key"]))
+    elif data.get("id"):
+        by_id = {"album": catalog.album, "track": catalog.track, "artist": catalog.artist}[kind]
+        item = by_id(platform, str(data["id"]))
+    else:
+        raise ActionError("give the item's catalog key or its platform id")
+    if item is None:
+        raise ActionError(f"unknown {kind}")
+    if act == "save":
+        visible = (
+            catalog.album_visible(item, user.country, at)
+            if kind == "album"
+            else catalog.track_visible(item, user.country, at)
+        )
+        if not visible:
+            raise ActionError(f"that {kind} is not released in {user.country} at that time")
+    return _FanAct(user, act, kind, item, _library_key(platform, kind, item.ids[platform]), at)
+
+
+def _apply_fan_act(state: State, a: _FanAct) -> dict[str, Any]:
+    user, platform = a.user, a.user.platform
+    adds = a.act in ("save", "follow")
+    was_there = a.key in user.library
+    if adds and not was_there:
+        user.library[a.key] = a.at
+        if a.kind == "artist":
+            a.item.fans[platform] = a.item.fans.get(platform, 0) + 1
+    elif not adds:
+        remove_items(state, user, [a.key])
+    state.stats.fan_act(a.act)
+    return {
+        "platform": platform,
+        "user_id": user.id,
+        "act": a.act,
+        "type": a.kind,
+        "key": a.key,
+        "changed": was_there != adds,
+        "at": iso(a.at),
+    }
+
+
+def _instant(value: Any) -> float:
+    try:
+        return parse_instant(value)
+    except (TypeError, ValueError) as exc:
+        raise ActionError(f"at: {exc}") from exc
 
 
 def remove_items(state: State, user: User, keys: list[str]) -> None:

@@ -85,6 +85,7 @@ class Admin:
         add("POST", f"{p}/users", self.create_users, "admin")
         add("GET", f"{p}/users/{{platform}}/{{user_id}}", self.get_user, "admin")
         add("GET", f"{p}/users/{{platform}}/{{user_id}}/library", self.library, "admin")
+        add("POST", f"{p}/acts", self.acts, "admin")
         add("POST", f"{p}/tokens", self.tokens, "admin")
         add("POST", f"{p}/revoke", self.revoke, "admin")
         add("GET", f"{p}/clock", self.get_clock, "admin")
@@ -173,6 +174,15 @@ class Admin:
         return json_response(
             {"platform": user.platform, "user_id": user.id, "saved": saved, "follows": follows}
         )
+
+    async def acts(self, req: Request) -> Response:
+        """Users acting on their own (save, remove, follow, unfollow), all or none applied."""
+        try:
+            items, many = _many(req.json(), "acts")
+            out = actions.fan_acts(self.state, items)
+        except ErrorTypes as exc:
+            return admin_error(str(exc))
+        return json_response({"acts": out} if many else out[0], 201)
 
     async def tokens(self, req: Request) -> Response:
         try:

@@ -124,6 +124,25 @@ SCHEMAS: dict[str, Any] = {
             "pkce": {"type": "boolean"},
         },
     },
+    "FanAct": {
+        "type": "object",
+        "required": ["platform", "user_id", "act", "type"],
+        "properties": {
+            "platform": PLATFORM,
+            "user_id": STR,
+            "act": {"enum": ["save", "remove", "follow", "unfollow"]},
+            "type": {
+                "enum": ["album", "track", "artist"],
+                "description": "save/remove: album or track; follow/unfollow: artist",
+            },
+            "key": {**STR, "description": "the item's catalog key"},
+            "id": {**STR, "description": "or the item's id on that platform"},
+            "at": {
+                "oneOf": [STR, {"type": "number"}],
+                "description": "emulated time of the act (ISO 8601 or epoch); default now",
+            },
+        },
+    },
     "Revoke": {
         "type": "object",
         "properties": {"token": STR, "platform": PLATFORM, "user_id": STR, "client_id": STR},
@@ -240,6 +259,15 @@ PATHS: dict[str, Any] = {
     },
     "/_emulator/users/{platform}/{user_id}/library": {
         "get": {**_op("Saved items and follows of a user"), "parameters": _user_params()}
+    },
+    "/_emulator/acts": {
+        "post": _op(
+            "Users acting on their own, outside any app: save or remove an album or track, "
+            "follow or unfollow an artist, at an emulated time (201; all or none applied; "
+            "counted in stats.fan_acts, not as save operations)",
+            "FanAct",
+            "acts",
+        )
     },
     "/_emulator/tokens": {
         "post": _op(

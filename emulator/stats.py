@@ -15,6 +15,8 @@ class Stats:
         self.rate_limited = 0
         self.save_ops_total = 0
         self.saves: dict[tuple[str, str, str], int] = {}
+        # Users' own acts through the admin API (not save operations of any app).
+        self.fan_acts: dict[str, int] = {}
 
     def record(self, route: str, status: int) -> None:
         key = (route, status)
@@ -24,6 +26,9 @@ class Stats:
         key = (platform, user_id, item)
         self.saves[key] = self.saves.get(key, 0) + 1
         self.save_ops_total += 1
+
+    def fan_act(self, act: str) -> None:
+        self.fan_acts[act] = self.fan_acts.get(act, 0) + 1
 
     def describe(self, detail: bool = False) -> dict[str, Any]:
         by_route: dict[str, dict[str, int]] = {}
@@ -50,6 +55,7 @@ class Stats:
             "saved_items": len(self.saves),
             "duplicate_saves": duplicates,
             "saves_by_platform": per_platform,
+            "fan_acts": dict(self.fan_acts),
         }
         if detail:
             out["saves"] = [

@@ -133,6 +133,12 @@ class AdminClient:
     def config(self, **fields: Any) -> Any:
         return self._post("/config", fields)
 
+    def act(self, **fields: Any) -> Any:
+        return self._post("/acts", fields)
+
+    def acts(self, acts: list[dict[str, Any]]) -> Any:
+        return self._post("/acts", {"acts": acts})["acts"]
+
     def library(self, platform: str, user_id: str) -> Any:
         return self._get(f"/users/{platform}/{user_id}/library")
 

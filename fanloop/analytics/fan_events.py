@@ -1,7 +1,10 @@
 """Writes of fan events (``FanEvent``): idempotent by key, one row per thing that happened.
 
 Every producer passes a key naming the work that caused the event (for example
-``delivery:<delivery id>:succeeded``), so a retried step or webhook records it once.
+``delivery:<delivery id>:succeeded``), so a retried step or webhook records it once, and
+the actor: ``fan`` when the fan did it (pre-save, one-click save, click, follow by click),
+``fanloop`` when fanloop did it for the fan (release-day delivery, forever save, a flow's
+API step, a check, a sent email). There is no default: who acted is the writer's call.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from fanloop.analytics.models import FanEvent, FanEventKind
+from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class NewFanEvent:
     fan_id: int
     kind: str
     key: str
+    actor: str
     artist_id: int | None = None
     release_id: int | None = None
     platform: str = ""
@@ -35,6 +39,7 @@ def record_fan_event(
     kind: FanEventKind | str,
     *,
     key: str,
+    actor: Actor | str,
     artist: Any = None,
     release: Any = None,
     platform: str = "",
@@ -42,6 +47,7 @@ def record_fan_event(
 ) -> tuple[FanEvent, bool]:
     """Record one event for ``fan``; returns (event, created). Same key twice: one row."""
     kind = FanEventKind(kind)
+    actor = Actor(actor)
     if release is not None and artist is None:
         artist = release.artist
     existing = FanEvent.objects.filter(key=key).first()
@@ -56,6 +62,7 @@ def record_fan_event(
                 artist=artist,
                 release=release,
                 platform=platform,
+                actor=actor,
                 data=data or {},
                 key=key[:200],
                 created=timezone.now(),
@@ -67,7 +74,7 @@ def record_fan_event(
 
 _INSERT = (
     "INSERT INTO analytics_fanevent (workspace_id, fan_id, kind, key, artist_id, release_id, "
-    "platform, data, created) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+    "platform, actor, data, created) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
     "ON CONFLICT (key) DO NOTHING"
 )
 
@@ -90,6 +97,7 @@ def record_fan_events(events: Iterable[NewFanEvent]) -> int:
             e.artist_id,
             e.release_id,
             e.platform,
+            Actor(e.actor).value,
             ops.adapt_json_value(e.data, None),
             now,
         )

@@ -113,6 +113,7 @@ class FanEventKind(models.TextChoices):
     NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
     SAVED = "saved", "Saved (one-click or API)"
     FOLLOWED = "followed", "Followed the artist"
+    TRACK_SAVED = "track_saved", "Saved a track of the release"
     SAVE_VERIFIED = "save_verified", "Save verified"
     SAVE_MISSING = "save_missing", "Save not found on the platform"
     SAVE_KEPT_7D = "save_kept_7d", "Save kept 7 days"
@@ -127,6 +128,14 @@ class FanEventKind(models.TextChoices):
     JOINED_SEGMENT = "joined_segment", "Joined a segment"
 
 
+class Actor(models.TextChoices):
+    """Who did what a fan event records: the fan, or fanloop acting for the fan (a
+    release-day delivery, a forever save, a flow's API step, a check, a sent email)."""
+
+    FAN = "fan", "The fan"
+    FANLOOP = "fanloop", "Done by fanloop"
+
+
 class FanEvent(models.Model):
     """One thing that happened to a fan. ``key`` makes every write idempotent: a step that
     runs twice (a retried workflow step, a re-sent webhook) records its event once."""
@@ -137,6 +146,8 @@ class FanEvent(models.Model):
     artist = models.ForeignKey(Artist, models.CASCADE, null=True, blank=True, related_name="+")
     release = models.ForeignKey(Release, models.CASCADE, null=True, blank=True, related_name="+")
     platform = models.CharField(max_length=20, blank=True)
+    # Set by the service writing the event; no default, so no writer can forget it.
+    actor = models.CharField(max_length=8, choices=Actor.choices)
     data = models.JSONField(default=dict, blank=True)
     key = models.CharField(max_length=200, unique=True)
     created = models.DateTimeField(default=timezone.now)
@@ -144,6 +155,7 @@ class FanEvent(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["fan", "kind", "created"], name="fanevent_fan_kind"),
+            models.Index(fields=["fan", "actor", "kind"], name="fanevent_fan_actor"),
             models.Index(fields=["workspace", "kind", "created"], name="fanevent_ws_kind"),
             models.Index(fields=["id", "kind"], name="fanevent_id_kind"),
         ]

@@ -210,7 +210,11 @@ def upfront_consents(release: Release) -> list[tuple[str, str]]:
     from fanloop.fans.consents import render
     from fanloop.fans.models import ConsentKind
 
-    kinds = (("follow", ConsentKind.FOLLOW), ("forever", ConsentKind.FOREVER_SAVE))
+    kinds = (
+        ("follow", ConsentKind.FOLLOW),
+        ("forever", ConsentKind.FOREVER_SAVE),
+        ("verify", ConsentKind.VERIFY),
+    )
     return [(name, render(kind, release.artist.name)[1]) for name, kind in kinds]
 
 

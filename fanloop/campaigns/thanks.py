@@ -39,11 +39,16 @@ FOLLOW_SCOPE = {"spotify": "user-follow-modify", "deezer": "manage_library"}
 DONE = {
     "follow": "Thanks — we'll follow {artist} for you.",
     "forever": "Thanks — {artist}'s future releases will be saved to your library.",
+    "verify": "Thanks — {artist} will check 3 times this month, read access only.",
     "email": "Almost done — check your inbox and confirm your email address.",
     "email-confirmed": "Thanks — you'll get emails from {artist}.",
     "portal": "We've emailed you a link to manage your data.",
 }
-OPT_INS = {"follow": ConsentKind.FOLLOW, "forever": ConsentKind.FOREVER_SAVE}
+OPT_INS = {
+    "follow": ConsentKind.FOLLOW,
+    "forever": ConsentKind.FOREVER_SAVE,
+    "verify": ConsentKind.VERIFY,
+}
 
 
 @dataclass(frozen=True)
@@ -149,7 +154,32 @@ def _opt_in(
             )
         return _done(release, "email" if settings.EMAIL_DOUBLE_OPT_IN else "email-confirmed")
     fans.record_consent(fan, OPT_INS[action], True, page=here, artist=release.artist)
+    if action == "verify":
+        # Progressive: the read scope is asked for only now, on a second consent screen,
+        # and only where the fan's sign-in did not include it.
+        second = _read_scope_reconnect(release, fan)
+        if second:
+            return _private(HttpResponseRedirect(second))
     return _done(release, action)
+
+
+def _read_scope_reconnect(release: Release, fan: Fan) -> str:
+    """The sign-in that adds library reads to the fan's connection, keeping the follow
+    the fan allowed; empty when every connection can read already (or has no sign-in)."""
+    from fanloop.flows.grants import has_capability
+    from fanloop.platforms.base import Capability
+
+    state = fans.current_consents(fan, artist=release.artist)
+    for connection in PlatformConnection.objects.filter(fan=fan).order_by("platform"):
+        if connection.platform in FOLLOW_SCOPE and not has_capability(
+            connection, Capability.VERIFY
+        ):
+            options = Options(
+                follow=fans.consent_is_active(state.get(ConsentKind.FOLLOW)),
+                verify=True,
+            )
+            return start_url(release, connection.platform, options)
+    return ""
 
 
 def _done(release: Release, what: str) -> HttpResponseBase:
@@ -206,6 +236,7 @@ def _render(
         "follow": not follow_on,
         "forever": not fans.consent_is_active(state.get(ConsentKind.FOREVER_SAVE)),
         "email": not (email_state is not None and email_state.granted),
+        "verify": not fans.consent_is_active(state.get(ConsentKind.VERIFY)),
     }
     html = render_to_string(
         "campaigns/thanks.html",
@@ -219,7 +250,12 @@ def _render(
             "calendar": _calendar_path(release, market),
             "wording": {
                 kind: consents.render(kind, artist.name)[1]
-                for kind in (ConsentKind.FOLLOW, ConsentKind.FOREVER_SAVE, ConsentKind.EMAIL)
+                for kind in (
+                    ConsentKind.FOLLOW,
+                    ConsentKind.FOREVER_SAVE,
+                    ConsentKind.EMAIL,
+                    ConsentKind.VERIFY,
+                )
             },
             "offers": offers,
             "email_pending": bool(

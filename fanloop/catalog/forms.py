@@ -231,6 +231,15 @@ class ReleaseForm(forms.Form):
         "On: unticked checkboxes for both appear next to the pre-save buttons.",
     )
 
+    focus_track = forms.IntegerField(
+        label="Focus track",
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text="Optional: the number of the track offered first when fans who already "
+        "have the release are asked “which track is yours?”.",
+    )
+
     def __init__(self, *args: Any, artists: QuerySet[Artist], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         artist_field = self.fields["artist"]
@@ -289,6 +298,7 @@ class ReleaseForm(forms.Form):
             "apple_music_album_id": data["apple_music_album_id"],
             "deezer_album_id": data["deezer_album_id"],
             "consents_upfront": bool(data.get("consents_upfront")),
+            "focus_track": data.get("focus_track"),
         }
         if data.get("release_time") is not None:
             fields["release_time"] = data["release_time"]

@@ -98,6 +98,8 @@ class Release(models.Model):
 
     # Progressive by default: follow and future-release consents are offered on the
     # thank-you page. When on, the release page asks for them before the platform login.
+    # The track "which track is yours?" offers first (its position); None: album order.
+    focus_track = models.PositiveSmallIntegerField("focus track", null=True, blank=True)
     consents_upfront = models.BooleanField(
         "ask for consents on the release page",
         default=False,

@@ -80,6 +80,7 @@ class ReleaseFields(TypedDict, total=False):
     apple_music_album_id: str
     deezer_album_id: str
     consents_upfront: bool
+    focus_track: int | None  # a track position; None: no focus track
 
 
 class TrackInput(TypedDict, total=False):
@@ -408,6 +409,26 @@ def _release_choices(errors: _Errors, release: Release, fields: Mapping[str, Any
             )
 
 
+def _focus_track(
+    errors: _Errors,
+    release: Release,
+    value: Any,
+    tracks: list[tuple[str, str]] | None,
+    creating: bool,
+) -> None:
+    if value in (None, ""):
+        release.focus_track = None
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors.add("focus_track", "The focus track is a track number.")
+        return
+    count = len(tracks) if tracks is not None else 0 if creating else release.tracks.count()
+    if not 1 <= value <= count:
+        errors.add("focus_track", f"Choose a track number from the list (1 to {count}).")
+        return
+    release.focus_track = value
+
+
 def _release_timing(errors: _Errors, release: Release, fields: Mapping[str, Any]) -> None:
     if "release_date" in fields:
         release.release_date = fields["release_date"]
@@ -490,6 +511,8 @@ def _save_release(
     _release_timing(errors, release, fields)
     _release_ids(errors, release, fields)
     cleaned_tracks = None if tracks is None else _clean_tracks(errors, tracks)
+    if "focus_track" in fields:
+        _focus_track(errors, release, fields["focus_track"], cleaned_tracks, creating)
 
     def write_tracks() -> None:
         if cleaned_tracks is not None:

@@ -253,6 +253,7 @@ def _release_initial(release: Release) -> dict[str, Any]:
         "apple_music_album_id": release.apple_music_album_id,
         "deezer_album_id": release.deezer_album_id,
         "consents_upfront": release.consents_upfront,
+        "focus_track": release.focus_track,
     }
 
 

@@ -36,8 +36,9 @@ WORDINGS: dict[str, Wording] = {
         "I can stop this at any time.",
     ),
     ConsentKind.VERIFY: Wording(
-        "verify-1",
-        "Let {artist} read my library to check that saves and follows are kept.",
+        "verify-2",
+        "Let {artist} see whether I keep this release and which of its tracks I save, "
+        "checked 3 times in the month after release: read access only.",
     ),
 }
 

@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fanloop.analytics.fan_events import record_fan_event
-from fanloop.analytics.models import FanEvent, FanEventKind
+from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.fans import consents, emails, links
 from fanloop.fans.links import InvalidLink
 from fanloop.fans.models import (
@@ -375,6 +375,7 @@ def record_presave(
                     fan,
                     FanEventKind.PRESAVED,
                     key=f"presave:{presave.pk}",
+                    actor=Actor.FAN,
                     release=release,
                     platform=platform,
                 )
@@ -442,10 +443,16 @@ def record_consent(
     )
     if granted and consent_kind == ConsentKind.FOREVER_SAVE:
         record_fan_event(
-            fan, FanEventKind.FOREVER_SAVE_OPTIN, key=f"consent:{consent.pk}", artist=artist
+            fan,
+            FanEventKind.FOREVER_SAVE_OPTIN,
+            key=f"consent:{consent.pk}",
+            actor=Actor.FAN,
+            artist=artist,
         )
     elif consent_kind == ConsentKind.EMAIL and consent.confirmed_at is not None:
-        record_fan_event(fan, FanEventKind.EMAIL_SUBSCRIBED, key=f"consent:{consent.pk}")
+        record_fan_event(
+            fan, FanEventKind.EMAIL_SUBSCRIBED, key=f"consent:{consent.pk}", actor=Actor.FAN
+        )
     return consent
 
 
@@ -613,7 +620,9 @@ def confirm_email(token: str) -> Fan:
         ]
         Consent.objects.filter(pk__in=pending).update(confirmed_at=now)
         for pk in pending:
-            record_fan_event(fan, FanEventKind.EMAIL_SUBSCRIBED, key=f"consent:{pk}")
+            record_fan_event(
+                fan, FanEventKind.EMAIL_SUBSCRIBED, key=f"consent:{pk}", actor=Actor.FAN
+            )
     return fan
 
 

@@ -244,6 +244,19 @@ def presaves_csv(request: HttpRequest, workspace: Workspace) -> StreamingHttpRes
     return _stream_csv(header, rows, f"presaves-{release.artist.slug}-{release.slug}.csv")
 
 
+@workspace_view(Role.VIEWER)
+@require_safe
+def checks_csv(request: HttpRequest, workspace: Workspace) -> StreamingHttpResponse:
+    """Per pre-saver of a release: kept / removed / not checked at +1, +7, +30 days."""
+    from fanloop.flows import checks
+
+    release = _release(workspace, request.GET.get("release"))
+    if release is None:
+        raise Http404("Choose a release.")
+    filename = f"library-checks-{release.artist.slug}-{release.slug}.csv"
+    return _stream_csv(checks.CSV_HEADER, checks.csv_rows(release), filename)
+
+
 # --- reconnect before release day -----------------------------------------------------
 
 

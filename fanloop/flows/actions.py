@@ -1,4 +1,5 @@
-"""One-click action pages of flow emails: "save to my library" and "follow the artist".
+"""One-click action pages of flow emails: "save to my library", "save this track" and
+"follow the artist".
 
 ``GET /a/<token>/`` only shows a confirmation (mail scanners follow links); the POST acts.
 With a stored connection holding the scope, the save or follow goes through the platform
@@ -25,7 +26,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fanloop.analytics.fan_events import record_fan_event
-from fanloop.analytics.models import FanEventKind
+from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.campaigns import connect, pages
 from fanloop.campaigns.links import BY_KEY, listen_links, page_path
 from fanloop.catalog.models import Release
@@ -40,6 +41,7 @@ from fanloop.flows.grants import (
     call_with_tokens,
     granted_capabilities,
     has_capability,
+    track_ref,
 )
 from fanloop.flows.links import Action, read_action_token
 from fanloop.platforms import errors
@@ -51,7 +53,16 @@ log = logging.getLogger(__name__)
 HTML = "text/html; charset=utf-8"
 PENDING_KEY = "fanloop_flow_actions"
 PENDING_TTL_S = 1800  # an OAuth round trip longer than this starts over
-CAPABILITY: dict[str, Capability] = {"save": Capability.SAVE, "follow": Capability.FOLLOW}
+CAPABILITY: dict[str, Capability] = {
+    "save": Capability.SAVE,
+    "save_track": Capability.SAVE,
+    "follow": Capability.FOLLOW,
+}
+KIND_OF_ACTION = {
+    "save": FanEventKind.SAVED,
+    "save_track": FanEventKind.TRACK_SAVED,
+    "follow": FanEventKind.FOLLOWED,
+}
 OAUTH_PLATFORMS = ("spotify", "deezer")
 # What a follow consent given here records as its page: the address holds the fan's token,
 # and the consent log is shown on the dashboard.
@@ -68,11 +79,17 @@ class Outcome(StrEnum):
     TROUBLE = "trouble"  # the platform failed for now: try again later
 
 
-def event_key(action: Action, release: Release, fan: Fan) -> str:
+def event_key(action: Action, release: Release, fan: Fan, track: int | None = None) -> str:
+    if action == "save_track":
+        return f"action:{action}:{release.pk}:{fan.pk}:{track}"
     return f"action:{action}:{release.pk}:{fan.pk}"
 
 
-def _item(release: Release, platform: str, action: Action) -> ItemRef | None:
+def _item(
+    release: Release, platform: str, action: Action, track: int | None = None
+) -> ItemRef | None:
+    if action == "save_track":
+        return track_ref(release, platform, track or 0)
     return album_ref(release, platform) if action == "save" else artist_ref(release, platform)
 
 
@@ -82,16 +99,21 @@ def follow_consented(fan: Fan, release: Release) -> bool:
 
 
 def perform_action(
-    fan: Fan, release: Release, action: Action, connection: PlatformConnection | None
+    fan: Fan,
+    release: Release,
+    action: Action,
+    connection: PlatformConnection | None,
+    track: int | None = None,
 ) -> Outcome:
-    """Save the release or follow its artist with the fan's stored connection, and record
-    the SAVED / FOLLOWED fan event (idempotent: one event per fan, release and action)."""
+    """Save the release (or one of its tracks) or follow its artist with the fan's stored
+    connection, and record the SAVED / TRACK_SAVED / FOLLOWED fan event, the fan's own act
+    (idempotent: one event per fan, release, action and track)."""
     capability = CAPABILITY[action]
     if connection is None or not has_capability(connection, capability):
         return Outcome.NEEDS_AUTH
     if action == "follow" and not follow_consented(fan, release):
         return Outcome.NEEDS_AUTH
-    item = _item(release, connection.platform, action)
+    item = _item(release, connection.platform, action, track)
     if item is None:
         return Outcome.UNAVAILABLE
     try:
@@ -107,14 +129,14 @@ def perform_action(
     except errors.PlatformError as exc:
         log.info("action %s for fan %s failed: %s", action, fan.pk, exc)
         return Outcome.TROUBLE
-    kind = FanEventKind.SAVED if action == "save" else FanEventKind.FOLLOWED
     record_fan_event(
         fan,
-        kind,
-        key=event_key(action, release, fan),
+        KIND_OF_ACTION[action],
+        key=event_key(action, release, fan, track),
+        actor=Actor.FAN,
         release=release,
         platform=connection.platform,
-        data={"via": "action_page", "item": item.id},
+        data={"via": "action_page", "item": item.id, **({"track": track} if track else {})},
     )
     return Outcome.DONE
 
@@ -128,11 +150,19 @@ class Target:
     release: Release
     action: Action
     token: str
+    track: int | None = None
+
+    @property
+    def track_title(self) -> str:
+        if self.track is None:
+            return ""
+        found = self.release.tracks.filter(position=self.track).first()
+        return found.title if found else f"Track {self.track}"
 
 
 def _read(token: str) -> Target | None:
     try:
-        fan_id, release_id, action = read_action_token(token)
+        fan_id, release_id, action, track = read_action_token(token)
     except InvalidLink:
         return None
     release = (
@@ -143,7 +173,7 @@ def _read(token: str) -> Target | None:
     fan = Fan.objects.filter(pk=fan_id).first()
     if release is None or fan is None or fan.workspace_id != release.artist.workspace_id:
         return None
-    return Target(fan, release, action, token)
+    return Target(fan, release, action, token, track)
 
 
 def _render(request: HttpRequest, name: str, context: dict[str, Any], status: int = 200) -> Any:
@@ -195,7 +225,7 @@ def platform_choices(target: Target) -> list[tuple[str, str]]:
     workspace = target.release.artist.workspace
     choices: list[tuple[str, str]] = []
     for key in ("spotify", "applemusic", "deezer"):
-        if _item(target.release, key, target.action) is None:
+        if _item(target.release, key, target.action, target.track) is None:
             continue
         if key in connected or (key in OAUTH_PLATFORMS and active_app(workspace, key)):
             choices.append((key, BY_KEY[key].name))
@@ -205,11 +235,14 @@ def platform_choices(target: Target) -> list[tuple[str, str]]:
 
 def _context(target: Target, choices: list[tuple[str, str]], **extra: Any) -> dict[str, Any]:
     release = target.release
-    done = target.fan.events.filter(key=event_key(target.action, release, target.fan)).exists()
+    done = target.fan.events.filter(
+        key=event_key(target.action, release, target.fan, target.track)
+    ).exists()
     return {
         "release": release,
         "artist": release.artist,
         "action": target.action,
+        "track_title": target.track_title,
         "choices": choices,
         "done_before": done,
         "follow_wording": consents.render(ConsentKind.FOLLOW, release.artist.name)[1],
@@ -247,7 +280,7 @@ def action_page(request: HttpRequest, token: str) -> HttpResponseBase:
             request,
             "Not available here yet",
             f"{release.title} cannot be "
-            f"{'saved' if target.action == 'save' else 'followed'} from this page right now. "
+            f"{'followed' if target.action == 'follow' else 'saved'} from this page right now. "
             "You can still listen from the artist's page.",
             target,
             status=200,
@@ -269,7 +302,7 @@ def action_page(request: HttpRequest, token: str) -> HttpResponseBase:
 
 def _act(request: HttpRequest, target: Target, platform: str) -> HttpResponseBase:
     connection = _connections(target).get(platform)
-    outcome = perform_action(target.fan, target.release, target.action, connection)
+    outcome = perform_action(target.fan, target.release, target.action, connection, target.track)
     if outcome == Outcome.NEEDS_AUTH:
         return _start_oauth(request, target, platform, connection)
     return _result(request, target, outcome, platform)
@@ -359,7 +392,7 @@ def action_done(request: HttpRequest, token: str) -> HttpResponseBase:
         return HttpResponseRedirect(_page(target))
     platform = str(started.get("platform", ""))
     connection = _connections(target).get(platform)
-    outcome = perform_action(target.fan, target.release, target.action, connection)
+    outcome = perform_action(target.fan, target.release, target.action, connection, target.track)
     if outcome == Outcome.NEEDS_AUTH:
         return _problem(
             request,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from fanloop.analytics.fan_events import record_fan_event
-from fanloop.analytics.models import FanEvent, FanEventKind
+from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import ConnectionStatus, ConsentKind, Fan, PlatformConnection, PreSave
 from fanloop.fans.services import consent_is_active, current_consents
@@ -136,6 +136,7 @@ def _act(
             fan,
             kind,
             key=event_key,
+            actor=Actor.FANLOOP,
             release=release,
             platform=connection.platform,
             data={"via": "flow", "item": item.id},

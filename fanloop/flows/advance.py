@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from fanloop.accounts.models import Workspace
 from fanloop.analytics.fan_events import record_fan_event
-from fanloop.analytics.models import FanEvent, FanEventKind
+from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.flows import actions_api, conditions, webhooks_out
 from fanloop.flows.models import (
@@ -320,7 +320,9 @@ class Run:
 def _subject(journey: Journey) -> conditions.Subject:
     release = journey.release
     artist = release.artist if release is not None else journey.flow.artist
-    return conditions.Subject(fan=journey.fan, release=release, artist=artist)
+    return conditions.Subject(
+        fan=journey.fan, release=release, artist=artist, flow_id=journey.flow_id
+    )
 
 
 def _run_wait(run: Run) -> bool:
@@ -456,6 +458,7 @@ def _run_tag(run: Run) -> bool:
                 journey.fan,
                 FanEventKind.JOINED_SEGMENT,
                 key=f"tag:{row.pk}",
+                actor=Actor.FANLOOP,
                 release=journey.release,
                 artist=journey.flow.artist,
                 data={"tag": tag, "journey": journey.pk},

@@ -1,13 +1,20 @@
 """The default flow every workspace gets, active from the start: the fan progression.
 
-pre-saved → (release live) "it's out" with listen links → 2 days → not saved (verified)?
-save prompt with a one-click save link → 3 days → engaged (opened, clicked, kept the save)
-and not following? follow prompt with a one-click follow link. Goal: followed.
+pre-saved → (release live) "it's out" with listen links → 2 days → the save stage, which
+depends on where the fan stands:
 
-A fan who already saved skips only the save prompt; a fan who is not engaged enough, or
-already follows, leaves before the follow prompt. The three emails are ordinary workspace
-templates (editable copy); the flow is an ordinary flow (editable, pausable, stoppable).
-The same definition is used by the data migration for workspaces created before it.
+- the release is in the fan's library (fanloop saved it on release day, and no check found
+  it removed): "Which track is yours?", one tap saves a track of the fan's choosing;
+- it is not (the delivery failed, or the fan removed it): the one-click album save;
+
+→ 3 days → the follow prompt, only for a fan who did something since the release (a click,
+a save, a track save, a follow: fanloop's own release-day save is not the fan's act), is in
+the top 30 % of this release's fans by engagement score, uses a platform that can follow,
+and does not follow yet. Goal: followed.
+
+The four emails are ordinary workspace templates (editable copy); the flow is an ordinary
+flow (editable, pausable, stoppable). The same definition is used by the data migrations
+for workspaces created before it.
 """
 
 from __future__ import annotations
@@ -23,17 +30,20 @@ from fanloop.messaging.models import EmailTemplate
 
 DEFAULT_FLOW_NAME = "Pre-save to follower"
 DEFAULT_FLOW_DESCRIPTION = (
-    "Every fan who pre-saves gets the release-day email, a save prompt if the save is "
-    "not in their library two days later, and, once engaged, an invitation to follow."
+    "Every fan who pre-saves gets the release-day email; two days later, a fan whose "
+    "library has the release is asked which track is theirs, a fan whose library does "
+    "not gets a one-click save; the most engaged fans who acted since the release are "
+    "then invited to follow."
 )
-# Release-scoped engagement score before the follow prompt: e.g. the pre-save (2) plus a
-# clicked email (3), or a save kept for a week (5). See ``fanloop.flows.scoring``.
-ENGAGED_SCORE = 5
+# The follow prompt goes to the top share of the release's fans in this flow by their own
+# engagement (``fanloop.flows.scoring``), among those who acted since the release.
+ENGAGED_SHARE = "top 30%"
 RELEASE_LIVE_TIMEOUT_S = 365 * 86400
 DAY_S = 86400
 
 ITS_OUT = "its_out"
 SAVE_PROMPT = "save_prompt"
+TRACK_PROMPT = "track_prompt"
 FOLLOW_PROMPT = "follow_prompt"
 
 DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
@@ -51,13 +61,25 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
     },
     SAVE_PROMPT: {
         "name": "Default: save prompt",
-        "subject": "Keep {{ release.title }} in your library",
+        "subject": "Add {{ release.title }} to your library",
         "text_body": (
             'Hi {{ fan.first_name|default:"there" }},\n\n'
             "{{ release.title }} by {{ artist.name }} has been out for a couple of days. "
-            "If it is not in your library yet, one click saves it there:\n\n"
+            "One click adds it to your library:\n\n"
             "{{ save_url }}\n\n"
             "Only this release is saved, nothing else, and only when you click.\n\n"
+            "{{ artist.name }}\n"
+        ),
+    },
+    TRACK_PROMPT: {
+        "name": "Default: which track is yours",
+        "subject": "Which track of {{ release.title }} is yours?",
+        "text_body": (
+            'Hi {{ fan.first_name|default:"there" }},\n\n'
+            "{{ release.title }} has been in your library since release day. "
+            "Which track is yours? One tap saves it to your liked songs:\n\n"
+            "{% for title, url in track_links %}{{ title }}: {{ url }}\n{% endfor %}\n"
+            "Only the track you tap is saved, nothing else.\n\n"
             "{{ artist.name }}\n"
         ),
     },
@@ -77,7 +99,7 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
 
 
 def default_steps(templates: dict[str, int]) -> list[dict[str, Any]]:
-    """The default flow's steps, given the ids of its three templates."""
+    """The default flow's steps, given the ids of its four templates."""
     return [
         {
             "id": "release-live",
@@ -88,19 +110,58 @@ def default_steps(templates: dict[str, int]) -> list[dict[str, Any]]:
         {"id": "its-out", "type": "email", "template": templates[ITS_OUT]},
         {"id": "wait-2d", "type": "wait", "duration_s": 2 * DAY_S},
         {
-            "id": "not-saved",
+            "id": "can-save",
             "type": "condition",
-            "check": "has_saved",
+            "check": "can_do",
+            "value": "save",
+            "negate": False,
+            "if_false": {"goto": "wait-3d"},
+        },
+        {
+            "id": "not-in-library",
+            "type": "condition",
+            "check": "in_library",
             "negate": True,
             "if_false": "next",
         },
         {"id": "save-prompt", "type": "email", "template": templates[SAVE_PROMPT]},
+        {
+            "id": "in-library",
+            "type": "condition",
+            "check": "in_library",
+            "negate": False,
+            "if_false": {"goto": "wait-3d"},
+        },
+        {
+            "id": "tracks-known",
+            "type": "condition",
+            "check": "can_do",
+            "value": "save_track",
+            "negate": False,
+            "if_false": "next",
+        },
+        {"id": "track-prompt", "type": "email", "template": templates[TRACK_PROMPT]},
         {"id": "wait-3d", "type": "wait", "duration_s": 3 * DAY_S},
+        {
+            "id": "acted",
+            "type": "condition",
+            "check": "acted_since_release",
+            "negate": False,
+            "if_false": "exit",
+        },
         {
             "id": "engaged",
             "type": "condition",
             "check": "engagement_at_least",
-            "value": ENGAGED_SCORE,
+            "value": ENGAGED_SHARE,
+            "negate": False,
+            "if_false": "exit",
+        },
+        {
+            "id": "can-follow",
+            "type": "condition",
+            "check": "can_do",
+            "value": "follow",
             "negate": False,
             "if_false": "exit",
         },
@@ -113,6 +174,63 @@ def default_steps(templates: dict[str, int]) -> list[dict[str, Any]]:
         },
         {"id": "follow-prompt", "type": "email", "template": templates[FOLLOW_PROMPT]},
     ]
+
+
+# The first default flow's step ids and save-prompt subject: a workspace whose default flow
+# is still exactly that gets the progression above as a new version (``upgrade``).
+FIRST_STEP_IDS = [
+    "release-live",
+    "its-out",
+    "wait-2d",
+    "not-saved",
+    "save-prompt",
+    "wait-3d",
+    "engaged",
+    "not-following",
+    "follow-prompt",
+]
+FIRST_SAVE_SUBJECT = "Keep {{ release.title }} in your library"
+
+
+def upgrade_default_flow(
+    flow: Any, *, template_model: Any = EmailTemplate, version_model: Any = FlowVersion
+) -> bool:
+    """Give an untouched first default flow the current steps as a new version (journeys
+    under way finish on theirs). False when the flow was edited: a member's flow is theirs.
+    The save prompt's copy is replaced only while it is still the first wording."""
+    current = flow.current_version
+    if current is None or [s.get("id") for s in current.steps] != FIRST_STEP_IDS:
+        return False
+    by_id = {s["id"]: s for s in current.steps}
+    save_prompt = template_model.objects.filter(pk=by_id["save-prompt"]["template"]).first()
+    if save_prompt is None:
+        return False
+    if save_prompt.subject == FIRST_SAVE_SUBJECT:
+        save_prompt.subject = DEFAULT_TEMPLATES[SAVE_PROMPT]["subject"]
+        save_prompt.text_body = DEFAULT_TEMPLATES[SAVE_PROMPT]["text_body"]
+        save_prompt.save(update_fields=["subject", "text_body"])
+    track = template_model.objects.create(
+        workspace_id=flow.workspace_id, **DEFAULT_TEMPLATES[TRACK_PROMPT]
+    )
+    ids = {
+        ITS_OUT: by_id["its-out"]["template"],
+        SAVE_PROMPT: save_prompt.pk,
+        TRACK_PROMPT: track.pk,
+        FOLLOW_PROMPT: by_id["follow-prompt"]["template"],
+    }
+    latest = version_model.objects.filter(flow=flow).order_by("-number").first()
+    version = version_model.objects.create(
+        flow=flow,
+        number=latest.number + 1,
+        trigger=current.trigger,
+        trigger_release=current.trigger_release,
+        steps=default_steps(ids),
+        goal=current.goal,
+    )
+    flow.current_version = version
+    flow.description = DEFAULT_FLOW_DESCRIPTION
+    flow.save(update_fields=["current_version", "description"])
+    return True
 
 
 def build_default_flow(

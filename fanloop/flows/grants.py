@@ -89,6 +89,16 @@ def artist_ref(release: Release, platform: str) -> ItemRef | None:
     return ItemRef("artist", artist_id) if artist_id else None
 
 
+def track_ref(release: Release, platform: str, position: int) -> ItemRef | None:
+    """The release's track at ``position`` (1-based, album order) on ``platform``, from the
+    track ids release detection found there."""
+    state = _state(release, platform)
+    ids = state.track_ids if state else []
+    if not 0 < position <= len(ids):
+        return None
+    return ItemRef("track", str(ids[position - 1]))
+
+
 def call_with_tokens(connection: PlatformConnection, call: Callable[[Platform, Tokens], T]) -> T:
     """``call(adapter, tokens)`` with fresh tokens; an access token the platform calls
     expired is refreshed and the call made once more. AccessRevoked marks the connection

@@ -8,7 +8,8 @@ one worker at a time (a lease on the cursor row). For each event, in this order:
 3. a journey waiting for this kind wakes up (ACTIVE, due now);
 4. every active flow whose current version has this trigger starts a journey, one per
    flow, fan and release (``Journey.key``): a fan never enters the same flow twice for
-   the same release.
+   the same release. A save or follow starts a flow only when the fan made it
+   (``FanEvent.actor``); one fanloop made for the fan (a release-day save) does not.
 
 Events of a kind no flow of the workspace uses (``kinds_in_use``) are passed over.
 
@@ -33,7 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from fanloop.analytics.models import FanEvent, FanEventKind
+from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.flows.models import (
     OPEN_JOURNEY_STATES,
     EventCursor,
@@ -59,7 +60,18 @@ ARTIST_KINDS = frozenset(
         FanEventKind.NEW_RELEASE_DETECTED,
     }
 )
-_EVENT_FIELDS = ("id", "workspace_id", "fan_id", "kind", "artist_id", "release_id", "created")
+_EVENT_FIELDS = (
+    "id",
+    "workspace_id",
+    "fan_id",
+    "kind",
+    "artist_id",
+    "release_id",
+    "created",
+    "actor",
+)
+# Kinds both the fan and fanloop perform: as triggers, only the fan's own count.
+FAN_TRIGGERS = frozenset({FanEventKind.SAVED, FanEventKind.FOLLOWED})
 
 
 @dataclass
@@ -271,6 +283,8 @@ def _start_journeys(rows: list[dict[str, Any]], now: dt.datetime) -> int:
         by_trigger[(flow.workspace_id, flow.current_version.trigger)].append(flow)
     new: dict[str, Journey] = {}
     for row in rows:
+        if row["kind"] in FAN_TRIGGERS and row.get("actor", Actor.FAN) != Actor.FAN:
+            continue
         for flow in by_trigger.get((row["workspace_id"], row["kind"]), []):
             version = flow.current_version
             assert version is not None

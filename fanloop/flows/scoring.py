@@ -1,25 +1,31 @@
-"""Engagement score of a fan, overall or for one release, from the fan event log.
+"""Engagement score of a fan, overall or for one release, from the fan's own acts.
 
-Each event kind is worth a fixed number of points; repeated events of one kind count up to
-a cap, so a fan who opens the same email twenty times is not a superfan:
+Only events the fan initiated count (``FanEvent.actor == "fan"``): a pre-save, a click, a
+one-click save, a track the fan saved, a follow by click. What fanloop did for the fan (the
+release-day save, a forever save, a follow at delivery from an up-front consent, a check,
+a sent email) counts nothing, so a fan whose only act was the pre-save scores 2.
+
+Each event kind is worth a fixed number of points; repeats of one kind count up to a cap,
+so a fan who opens the same email twenty times is not a superfan. ``WEIGHTS`` is the only
+place the numbers live (the flow editor's score page and the fan page read it):
 
     ============================  ======  ========
-    event                         points  counted
+    event (by the fan)            points  counted
     ============================  ======  ========
     email opened                  1       up to 5
     email link clicked            3       up to 5
     pre-saved                     2       up to 3
-    saved (one-click or API)      5       up to 3
-    save verified on platform     2       up to 3
-    save kept 7 days              5       up to 3
-    save kept 30 days             8       up to 3
+    saved (one-click)             5       up to 3
+    saved a track of the release  4       up to 3
     followed the artist           10      up to 1
     forever-save opt-in           5       up to 1
+    removed the release           -5      up to 1
     ============================  ======  ========
 
 Scored for a release, the fan's events of that release count, plus the fan's follows of
 the release's artist whichever release prompted them (a follow is of the artist). One
-aggregate query either way; ``release_scores`` scores every release of a fan in one query.
+aggregate query either way; ``release_scores`` scores every release of a fan in one query,
+``audience_scores`` every fan of a set in one query.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from fanloop.analytics.models import FanEvent, FanEventKind
+from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan
 
@@ -39,19 +45,38 @@ from fanloop.fans.models import Fan
 class Weight:
     points: int
     cap: int
+    why: str = ""
 
 
 WEIGHTS: Mapping[str, Weight] = {
-    FanEventKind.EMAIL_OPENED: Weight(1, 5),
-    FanEventKind.EMAIL_CLICKED: Weight(3, 5),
-    FanEventKind.PRESAVED: Weight(2, 3),
-    FanEventKind.SAVED: Weight(5, 3),
-    FanEventKind.SAVE_VERIFIED: Weight(2, 3),
-    FanEventKind.SAVE_KEPT_7D: Weight(5, 3),
-    FanEventKind.SAVE_KEPT_30D: Weight(8, 3),
-    FanEventKind.FOLLOWED: Weight(10, 1),
-    FanEventKind.FOREVER_SAVE_OPTIN: Weight(5, 1),
+    FanEventKind.EMAIL_OPENED: Weight(1, 5, "opened an email (opens are unreliable: few points)"),
+    FanEventKind.EMAIL_CLICKED: Weight(3, 5, "clicked a link in an email"),
+    FanEventKind.PRESAVED: Weight(2, 3, "pre-saved the release"),
+    FanEventKind.SAVED: Weight(5, 3, "saved the release with one click"),
+    FanEventKind.TRACK_SAVED: Weight(4, 3, "saved a track of the release they chose"),
+    FanEventKind.FOLLOWED: Weight(10, 1, "followed the artist"),
+    FanEventKind.FOREVER_SAVE_OPTIN: Weight(5, 1, "asked for every future release"),
+    FanEventKind.SAVE_MISSING: Weight(-5, 1, "removed the release from their library"),
 }
+# What does not count, in words (the score page lists it).
+NOT_COUNTED = (
+    "anything fanloop did for the fan: the release-day save, a forever save, a follow "
+    "made at delivery from an up-front consent",
+    "checks that a save is still there (kept at 7 or 30 days): keeping is not an act",
+    "emails sent, bounces, tags",
+)
+# Fan acts after the release that show real engagement (an open alone does not).
+POST_RELEASE_ACTS = (
+    FanEventKind.EMAIL_CLICKED,
+    FanEventKind.SAVED,
+    FanEventKind.TRACK_SAVED,
+    FanEventKind.FOLLOWED,
+)
+
+
+def fan_events() -> Any:
+    """The events scores are made of: the fan's own, of a weighted kind."""
+    return FanEvent.objects.filter(actor=Actor.FAN, kind__in=list(WEIGHTS))
 
 
 def score_counts(counts: Mapping[str, int]) -> int:
@@ -78,7 +103,7 @@ def _release_filter(release: Release) -> Q:
 
 def engagement_score(fan: Fan, release: Release | None = None) -> int:
     """The fan's score (see the module docstring), for one release when one is given."""
-    events = FanEvent.objects.filter(fan_id=fan.pk, kind__in=list(WEIGHTS))
+    events = fan_events().filter(fan_id=fan.pk)
     if release is not None:
         events = events.filter(_release_filter(release))
     return score_counts(events.aggregate(**_count_columns()))
@@ -90,7 +115,8 @@ def release_scores(fan: Fan) -> dict[int, int]:
     Artist-wide events (a follow) count for each of that artist's releases listed here.
     """
     rows = (
-        FanEvent.objects.filter(fan_id=fan.pk, kind__in=list(WEIGHTS))
+        fan_events()
+        .filter(fan_id=fan.pk)
         .values("release_id", "release__artist_id", "artist_id", "kind")
         .annotate(n=Count("id"))
     )
@@ -119,3 +145,31 @@ def release_scores(fan: Fan) -> dict[int, int]:
             merged[kind] = merged.get(kind, 0) + n
         scores[release_id] = score_counts(merged)
     return scores
+
+
+def audience_scores(fan_ids: Any, release: Release) -> dict[int, int]:
+    """{fan id: score for ``release``} for every fan of ``fan_ids`` (a list or a subquery);
+    fans without a scored event are absent (their score is 0). One query."""
+    rows = (
+        fan_events()
+        .filter(_release_filter(release), fan_id__in=fan_ids)
+        .values("fan_id", "kind")
+        .annotate(n=Count("id"))
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["fan_id"], {})[row["kind"]] = row["n"]
+    return {fan_id: score_counts(c) for fan_id, c in counts.items()}
+
+
+def breakdown(fan: Fan, release: Release) -> list[tuple[str, int, int, int]]:
+    """(what, times, counted, points) per weighted kind the fan has for ``release``."""
+    counts = fan_events().filter(fan_id=fan.pk).filter(_release_filter(release))
+    totals = counts.aggregate(**_count_columns())
+    out = []
+    for kind, weight in WEIGHTS.items():
+        n = int(totals.get(str(kind)) or 0)
+        if n:
+            counted = min(n, weight.cap)
+            out.append((weight.why or str(kind), n, counted, counted * weight.points))
+    return out

@@ -50,6 +50,10 @@ CONDITION_CHECKS: dict[str, str] = {
     "has_saved": "has saved the release (verified)",
     "is_following": "is following the artist",
     "engagement_at_least": "has an engagement score of at least",
+    "did": "did",
+    "acted_since_release": "did something since the release (a click, save or follow)",
+    "in_library": "has the release in their library",
+    "can_do": "uses a platform that can",
     "platform": "uses the platform",
     "country": "is in the country",
     "consent": "has given consent to",
@@ -78,7 +82,18 @@ WAIT_EVENTS: dict[str, str] = {
 GOALS: dict[str, str] = WAIT_EVENTS
 
 # Checks that need a ``value``, and what the value is.
-_VALUE_CHECKS = {"engagement_at_least", "platform", "country", "consent", "segment"}
+_VALUE_CHECKS = {
+    "engagement_at_least",
+    "platform",
+    "country",
+    "consent",
+    "segment",
+    "did",
+    "can_do",
+}
+# ``did``: a fan event kind, optionally ``:fanloop`` or ``:any`` (default: the fan's own).
+DID_ACTORS = ("fan", "fanloop", "any")
+CAPABILITIES = {"save": "save", "follow": "follow the artist", "save_track": "save a track"}
 IF_FALSE_CHOICES = ("exit", "next")
 
 MAX_STEPS = 50
@@ -202,6 +217,15 @@ def _describe_condition(step: Mapping[str, Any]) -> str:
         label += f" “{consent}”"
     elif check == "segment":
         label += f" “{value}”"
+    elif check == "did":
+        kind, _, who = str(value).partition(":")
+        what = WAIT_EVENTS.get(kind, kind).lower()
+        by = {"fanloop": " (done by fanloop)", "any": " (by anyone)"}.get(who, "")
+        label += f" “{what}”{by}"
+    elif check == "can_do":
+        label += f" {CAPABILITIES.get(str(value), value)}"
+    elif check == "engagement_at_least" and isinstance(value, str):
+        label = label.replace("of at least", "in the") + f" {value} of this release's fans"
     elif value is not None:
         label += f" {value}"
     if_false = step.get("if_false", "exit")
@@ -223,6 +247,10 @@ def _negated(check: str, label: str) -> str:
         ("is in the country", "is not in the country"),
         ("has given consent to", "has not given consent to"),
         ("is in the segment", "is not in the segment"),
+        ("did something since the release", "did nothing since the release"),
+        ("did", "did not"),
+        ("has the release in their library", "does not have the release in their library"),
+        ("uses a platform that can", "uses no platform that can"),
     ):
         if label.startswith(positive):
             return negative + label[len(positive) :]
@@ -313,16 +341,38 @@ def _condition_value(check: str, value: Any) -> Any:
     if value is None or value == "":
         raise StepError(f"the condition {check!r} needs a value.")
     if check == "engagement_at_least":
+        from fanloop.flows.conditions import top_percent
+
+        percent = top_percent(value) if isinstance(value, str) else None
+        if percent is not None:
+            if not 1 <= percent <= 100:
+                raise StepError("the top share must be between 1 % and 100 %.")
+            return f"top {percent}%"
         if isinstance(value, bool):
-            raise StepError("the engagement score must be a whole number.")
+            raise StepError(
+                'the engagement score must be a whole number or a share such as "top 30%".'
+            )
         try:
             score = int(value)
         except (TypeError, ValueError):
-            raise StepError("the engagement score must be a whole number.") from None
+            raise StepError(
+                'the engagement score must be a whole number or a share such as "top 30%".'
+            ) from None
         if not 0 <= score <= MAX_ENGAGEMENT:
             raise StepError(f"the engagement score must be between 0 and {MAX_ENGAGEMENT}.")
         return score
     text = str(value).strip()
+    if check == "did":
+        kind, _, who = text.partition(":")
+        if kind not in FanEventKind.values:
+            raise StepError(f"unknown event {kind!r} for “did”.")
+        if who and who not in DID_ACTORS:
+            raise StepError(f"“did” takes {kind}, {kind}:fanloop or {kind}:any.")
+        return kind if who in ("", "fan") else f"{kind}:{who}"
+    if check == "can_do":
+        if text not in CAPABILITIES:
+            raise StepError(f"unknown capability {text!r} (one of {', '.join(CAPABILITIES)}).")
+        return text
     if check == "platform":
         if text not in PLATFORMS:
             raise StepError(f"unknown platform {text!r} (one of {', '.join(PLATFORMS)}).")

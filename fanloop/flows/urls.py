@@ -12,6 +12,7 @@ app_name = "flows"
 urlpatterns: list[URLPattern] = [
     path("w/<slug:ws>/flows/", views.flow_list, name="flow_list"),
     path("w/<slug:ws>/flows/new/", views.flow_create, name="flow_create"),
+    path("w/<slug:ws>/flows/score/", views.score_explained, name="score"),
     path("w/<slug:ws>/flows/<int:pk>/", views.flow_detail, name="flow_detail"),
     path("w/<slug:ws>/flows/<int:pk>/edit/", views.flow_edit, name="flow_edit"),
     path(

@@ -10,11 +10,19 @@ agreed to follow), paced by the platform app's shared call gate (``fulfillment.p
 Results are fan events with one key per release, fan, platform and checkpoint
 (``verify:<release>:<fan>:<platform>:<checkpoint>``, and ``…:follow`` for the follow):
 
-    +1 d    saved → SAVE_VERIFIED     not saved → SAVE_MISSING
+    +1 d    saved → SAVE_VERIFIED     not saved → SAVE_MISSING (the fan removed it)
     +7 d    saved → SAVE_KEPT_7D      not saved → SAVE_MISSING
     +30 d   saved → SAVE_KEPT_30D     not saved → SAVE_MISSING
     any     following → FOLLOW_VERIFIED
+    any     a track of the release in the library → TRACK_SAVED (once per track,
+            ``verify-track:<release>:<fan>:<platform>:<track id>``), the fan's own act:
+            only where fanloop did not save the tracks itself (``include_tracks`` off)
 
+The same call reads the release's tracks (their ids as release detection found them).
+A check that could not be made (no consent, no read scope, an expired grant) writes
+nothing: unknown is never "not saved".
+
+Checkpoint delays are scaled by ``FLOW_WAIT_SCALE`` like flow waits (1.0 outside the demo).
 A checkpoint whose call failed (rate limit, outage) writes nothing and is retried by the
 next sweep. The sweep is a DBOS workflow on the ``FLOW_VERIFY_SCHEDULE`` cron schedule.
 """
@@ -34,7 +42,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
-from fanloop.analytics.models import FanEvent, FanEventKind
+from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import (
     ConnectionStatus,
@@ -45,6 +53,7 @@ from fanloop.fans.models import (
 )
 from fanloop.fans.services import consent_is_active
 from fanloop.flows.grants import album_ref, artist_ref, call_with_tokens, has_capability
+from fanloop.fulfillment.models import ReleasePlatform
 from fanloop.fulfillment.pacer import Permits
 from fanloop.platforms import errors
 from fanloop.platforms.base import Capability, ItemRef, Platform, Tokens
@@ -110,9 +119,15 @@ def _latest_consents(fan_ids: Iterable[int], kind: str, release: Release) -> set
     return {fan_id for fan_id, row in latest.items() if consent_is_active(row)}
 
 
+def _after(days: int) -> dt.timedelta:
+    """A checkpoint's delay after release, scaled like flow waits (``FLOW_WAIT_SCALE``: the
+    demo's days pass in minutes, and its checks with them)."""
+    return dt.timedelta(days=days) * max(float(settings.FLOW_WAIT_SCALE), 0.0)
+
+
 def _due_releases(now: dt.datetime, days: int) -> Iterable[Release]:
-    newest = (now - dt.timedelta(days=days) + MARKET_SPREAD).date()
-    oldest = (now - dt.timedelta(days=days) - LATE_LIMIT - MARKET_SPREAD).date()
+    newest = (now - _after(days) + MARKET_SPREAD).date()
+    oldest = (now - _after(days) - LATE_LIMIT - MARKET_SPREAD).date()
     return Release.objects.filter(
         published=True, release_date__gte=oldest, release_date__lte=newest
     ).select_related("artist")
@@ -147,7 +162,7 @@ def _release_checks(release: Release, checkpoint: str, days: int, now: dt.dateti
     due: list[Check] = []
     for check in checks:
         market = check.connection.country or check.connection.fan.country or None
-        at = release.instant_for_market(market) + dt.timedelta(days=days)
+        at = release.instant_for_market(market) + _after(days)
         if check.key not in done and at <= now <= at + LATE_LIMIT:
             due.append(check)
     return due
@@ -170,7 +185,16 @@ def _items(check: Check) -> list[ItemRef]:
     album = album_ref(check.release, platform)
     items = [album] if album else []
     artist = artist_ref(check.release, platform) if check.follow else None
-    return items + ([artist] if artist else [])
+    return items + ([artist] if artist else []) + _tracks(check.release, platform)
+
+
+def _tracks(release: Release, platform: str) -> list[ItemRef]:
+    """The release's tracks on ``platform``, unless fanloop saved them itself on release
+    day (then a track in the library says nothing about the fan)."""
+    state = ReleasePlatform.objects.filter(release=release, platform=platform).first()
+    if state is None or state.include_tracks:
+        return []
+    return [ItemRef("track", str(t)) for t in state.track_ids]
 
 
 def _events(
@@ -191,11 +215,25 @@ def _events(
             kind = SAVED_KIND[check.checkpoint] if present else FanEventKind.SAVE_MISSING
             report.saved += int(present)
             report.missing += int(not present)
-            events.append(NewFanEvent(kind=kind, key=check.key, **common))
+            # fanloop looked and found it kept; missing means the fan removed it.
+            actor = Actor.FANLOOP if present else Actor.FAN
+            events.append(NewFanEvent(kind=kind, key=check.key, actor=actor, **common))
+        elif item.kind == "track":
+            if present:
+                c = check.connection
+                key = f"verify-track:{check.release.pk}:{c.fan_id}:{c.platform}:{item.id}"
+                track = {**common, "data": {"checkpoint": check.checkpoint, "track": item.id}}
+                events.append(
+                    NewFanEvent(kind=FanEventKind.TRACK_SAVED, key=key, actor=Actor.FAN, **track)
+                )
         elif present:
             report.follows += 1
             key = f"{check.key}:follow"
-            events.append(NewFanEvent(kind=FanEventKind.FOLLOW_VERIFIED, key=key, **common))
+            events.append(
+                NewFanEvent(
+                    kind=FanEventKind.FOLLOW_VERIFIED, key=key, actor=Actor.FANLOOP, **common
+                )
+            )
     return events
 
 

@@ -259,6 +259,30 @@ def _render_editor(
     return render(request, "flows/flow_form.html", context, status=status)
 
 
+@workspace_view()
+@require_safe
+def score_explained(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    """The engagement score in plain words, from the one table of weights."""
+    from fanloop.analytics.models import FanEventKind
+    from fanloop.flows.defaults import ENGAGED_SHARE
+    from fanloop.flows.scoring import NOT_COUNTED, POST_RELEASE_ACTS, WEIGHTS
+
+    rows = [
+        (FanEventKind(kind).label, weight.why, weight.points, weight.cap)
+        for kind, weight in WEIGHTS.items()
+    ]
+    return render(
+        request,
+        "flows/score.html",
+        {
+            "rows": rows,
+            "not_counted": NOT_COUNTED,
+            "acts": [FanEventKind(kind).label.lower() for kind in POST_RELEASE_ACTS],
+            "share": ENGAGED_SHARE,
+        },
+    )
+
+
 @workspace_view(Role.EDITOR)
 @require_POST
 def flow_status(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponseBase:

@@ -27,7 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
-from fanloop.analytics.models import FanEventKind
+from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import ConnectionStatus, PlatformConnection
 from fanloop.fans.services import fresh_tokens, mark_needs_reconnect
@@ -371,6 +371,7 @@ def delivery_events(delivery: Delivery, outcome: Outcome) -> list[NewFanEvent]:
         NewFanEvent(
             kind=EVENT_OF_STATE[DeliveryState(outcome.state)],
             key=f"delivery:{delivery.pk}:{outcome.state}",
+            actor=Actor.FANLOOP,
             data=data,
             **base,  # type: ignore[arg-type]
         )
@@ -380,6 +381,7 @@ def delivery_events(delivery: Delivery, outcome: Outcome) -> list[NewFanEvent]:
             NewFanEvent(
                 kind=FanEventKind.SAVED,
                 key=f"delivery:{delivery.pk}:saved",
+                actor=Actor.FANLOOP,
                 data={"items": outcome.items, "via": "delivery"},
                 **base,  # type: ignore[arg-type]
             )
@@ -389,6 +391,7 @@ def delivery_events(delivery: Delivery, outcome: Outcome) -> list[NewFanEvent]:
                 NewFanEvent(
                     kind=FanEventKind.FOLLOWED,
                     key=f"delivery:{delivery.pk}:followed",
+                    actor=Actor.FANLOOP,
                     data={"via": "delivery"},
                     **base,  # type: ignore[arg-type]
                 )

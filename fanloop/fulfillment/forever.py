@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
-from fanloop.analytics.models import FanEventKind
+from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.catalog.models import Artist, Release, ReleaseMode, ReleaseType
 from fanloop.fans.models import Consent, ConsentKind, PlatformConnection
 from fanloop.fulfillment.audience import active_consents
@@ -186,6 +186,7 @@ def adopt(artist: Artist, album: AlbumInfo, platform_artist_id: str, now: dt.dat
             fan_id=fan_id,
             kind=FanEventKind.NEW_RELEASE_DETECTED,
             key=f"new_release:{release.pk}:{fan_id}",
+            actor=Actor.FANLOOP,
             artist_id=artist.pk,
             release_id=release.pk,
             platform=album.platform,

@@ -28,7 +28,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
-from fanloop.analytics.models import FanEventKind
+from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan, PlatformConnection, PreSave
 from fanloop.fulfillment import audience
@@ -461,6 +461,7 @@ def announce(wave: MarketWave, now: dt.datetime) -> int:
             fan_id=fan_id,
             kind=FanEventKind.RELEASE_LIVE,
             key=f"release_live:{release.pk}:{fan_id}",
+            actor=Actor.FANLOOP,
             artist_id=release.artist_id,
             release_id=release.pk,
             platform=state.platform,

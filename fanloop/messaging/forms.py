@@ -16,7 +16,8 @@ HELP = (
     "Django template syntax. Available: {{ fan.first_name }}, {{ fan.name }}, "
     "{{ artist.name }}, {{ release.title }}, {{ release.url }}, {{ save_url }}, "
     "{{ follow_url }}, {{ portal_url }}, {{ unsubscribe_url }}, and "
-    "{% for label, url in listen_links %}…{% endfor %}."
+    "{% for label, url in listen_links %}…{% endfor %}, "
+    "{% for title, url in track_links %}…{% endfor %} (one-click track saves)."
 )
 
 

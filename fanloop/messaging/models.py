@@ -25,6 +25,7 @@ class EmailTemplate(models.Model):
     )
     name = models.CharField(max_length=120)
     # Django template syntax; context: fan, artist, release, listen_links, save_url,
+    # track_links (title, one-click track save link),
     # follow_url, unsubscribe_url, portal_url.
     subject = models.CharField(max_length=200)
     text_body = models.TextField(max_length=20000)

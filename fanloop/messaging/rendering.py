@@ -142,10 +142,14 @@ def fan_context(
     if release is not None:
         save_url = functools.partial(action_url, fan.pk, release.pk, "save")
         follow_url = functools.partial(action_url, fan.pk, release.pk, "follow")
+    track_links: Callable[[], list[tuple[str, str]]] | list[tuple[str, str]] = []
+    if release is not None:
+        track_links = functools.partial(_track_links, fan.pk, release)
     context: dict[str, Any] = {
         "fan": _fan_values(fan),
         **(shared or SharedValues()).get(artist, release, fan.workspace.name),
         "save_url": save_url,
+        "track_links": track_links,
         "follow_url": follow_url,
         "unsubscribe_url": tokens.unsubscribe_url(tokens.unsubscribe_token(fan.pk, message_pk)),
         "portal_url": portal_url(fan),
@@ -153,6 +157,16 @@ def fan_context(
     }
     context.update(extra or {})
     return context
+
+
+def _track_links(fan_id: int, release: Release) -> list[tuple[str, str]]:
+    """(title, one-click "save this track" link) per track of the release: the artist's
+    focus track first, then album order."""
+    tracks = sorted(release.tracks.all(), key=lambda t: t.position != release.focus_track)
+    return [
+        (track.title, action_url(fan_id, release.pk, "save_track", track.position))
+        for track in tracks
+    ]
 
 
 def _inert(what: str) -> str:
@@ -181,6 +195,9 @@ def preview_context(template: EmailTemplate, *, fan: Fan | None = None) -> dict[
         },
         "listen_links": _listen_links(release) or [("Spotify", _inert("listen"))],
         "save_url": _inert("save"),
+        "track_links": [(t.title, _inert("save_track")) for t in release.tracks.all()]
+        if release is not None
+        else [("Your favourite track", _inert("save_track"))],
         "follow_url": _inert("follow"),
         "unsubscribe_url": tokens.unsubscribe_url(tokens.test_unsubscribe_token()),
         "portal_url": _inert("portal"),

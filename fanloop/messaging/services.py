@@ -42,7 +42,7 @@ from django.utils.crypto import salted_hmac
 
 from fanloop.accounts.models import Workspace
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_event, record_fan_events
-from fanloop.analytics.models import FanEventKind
+from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans.models import Consent, ConsentKind, Fan
 from fanloop.fans.services import (
@@ -597,6 +597,7 @@ def _deliver_one(
         fan_id=fan.pk,
         kind=FanEventKind.EMAIL_SENT,
         key=f"email:{message.pk}:sent",
+        actor=Actor.FANLOOP,
         artist_id=artist.pk if artist is not None else None,
         release_id=request.release.pk if request.release is not None else None,
         data={"message": message.pk, "template": template.pk, "subject": subject},
@@ -784,6 +785,7 @@ def unsubscribe(fan: Fan, *, message: OutboundMessage | None = None, page: str =
             fan,
             FanEventKind.UNSUBSCRIBED,
             key=f"unsubscribe:{suppression.pk}:{suppression.created.timestamp()}",
+            actor=Actor.FAN,
             release=message.release if message else None,
             data={"message": message.pk} if message else {},
         )
@@ -867,6 +869,8 @@ def suppress_from_provider(
             fan,
             kind,
             key=f"provider:{event_type}:{event_id or esp_message_id}:{fan.pk}",
+            # A bounce is the outcome of fanloop's send; a complaint or unsubscribe the fan's.
+            actor=Actor.FANLOOP if kind == FanEventKind.EMAIL_BOUNCED else Actor.FAN,
             release=message.release if message else None,
             data={"message": message.pk if message else None, "detail": description[:300]},
         )
@@ -891,6 +895,7 @@ def record_click(message_pk: int, url: str) -> None:
         message.fan,
         FanEventKind.EMAIL_CLICKED,
         key=f"email:{message.pk}:clicked",
+        actor=Actor.FAN,
         release=message.release,
         data=data,
     )
@@ -898,6 +903,7 @@ def record_click(message_pk: int, url: str) -> None:
         message.fan,
         FanEventKind.EMAIL_OPENED,
         key=f"email:{message.pk}:opened",
+        actor=Actor.FAN,
         release=message.release,
         data={"message": message.pk, "via": "click"},
     )
@@ -917,6 +923,7 @@ def record_open(message_pk: int) -> None:
         message.fan,
         FanEventKind.EMAIL_OPENED,
         key=f"email:{message.pk}:opened",
+        actor=Actor.FAN,
         release=message.release,
         data={"message": message.pk, "via": "pixel"},
     )

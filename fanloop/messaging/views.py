@@ -42,6 +42,7 @@ PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRA
 # What each inert link of a preview or test send stands for.
 TEST_LINKS = {
     "save": "save the release to the fan's library",
+    "save_track": "save this track of the release to the fan's library",
     "follow": "follow the artist on the fan's platform",
     "portal": "open the fan's “manage my data” page",
     "listen": "open the release on a streaming platform",

@@ -21,7 +21,12 @@ from django.conf import settings
 from django.core.management import call_command
 
 from fanloop.fulfillment.services import schedule_release
-from fanloop.ops.demo_audience import run_audience, seed_crowd, seed_platforms
+from fanloop.ops.demo_audience import (
+    play_crowd_acts,
+    run_audience,
+    seed_crowd,
+    seed_platforms,
+)
 from fanloop.ops.seed import DEMO_EMAIL, DEMO_PASSWORD, DemoData, seed_demo
 
 
@@ -115,6 +120,8 @@ def run_demo(argv: list[str]) -> int:
     env["EMAIL_QUIET_HOURS"] = os.environ.get("EMAIL_QUIET_HOURS", "")
     # Flow waits shrink so fans move through every step in minutes (2 days: about 90 s).
     env["FLOW_WAIT_SCALE"] = os.environ.get("FLOW_WAIT_SCALE", "0.0005")
+    # Library checks (+1 / +7 / +30 days, scaled the same way) are swept every 20 s.
+    env["FLOW_VERIFY_SCHEDULE"] = os.environ.get("FLOW_VERIFY_SCHEDULE", "*/20 * * * * *")
     # The emulator keeps its state across demo runs, like a real platform would.
     snapshot = str(Path(settings.DATA_DIR) / "emulator-snapshot.json")
     sink = [exe, "smtp_sink", "--port", str(args.smtp_port), "--outbox", str(outbox)]
@@ -183,6 +190,9 @@ def run_demo(argv: list[str]) -> int:
         if not args.no_audience:
             threading.Thread(
                 target=run_audience, args=(site, data.upcoming.pk), daemon=True
+            ).start()
+            threading.Thread(
+                target=play_crowd_acts, args=(emulator, data, args.audience_size), daemon=True
             ).start()
         if not args.no_browser:
             webbrowser.open(f"{site}/accounts/login/?next=/w/{ws}/")

@@ -2,6 +2,14 @@
 same apps registered in fanloop, scripted fans pre-saving through the real OAuth flow, and a
 crowd of pre-savers of the release-day release stored directly (tokens from the emulator's
 admin API, rows through the fans services) so the delivery progress bar has work to show.
+
+The crowd then behaves like an audience does (``crowd_persona``): most fans only pre-save,
+one in ten saves two tracks of the release in their app, one in twenty removes the album
+from their library (both through the emulator's admin acts, after the release), and four
+in five let the artist check their library. The checks read it back and the default
+flow's counts show the story: pre-savers whose library has the release are asked which
+track is theirs, fans who removed it get the album prompt, and only fans who acted since
+the release (and are in the top 30 %) are invited to follow.
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ APPLE_KEY_ID = "DEMOKEY001"
 CROWD_SPOTIFY_CLIENT_ID = "f4a100bd3e0c11e4700000000000c70d"
 CROWD_SPOTIFY_SECRET = "demo-spotify-crowd-secret"
 CROWD_SPOTIFY_BUDGET = 100
-CROWD_SPOTIFY_SCOPES = "user-follow-modify user-library-modify"
+CROWD_SPOTIFY_SCOPES = "user-follow-modify user-library-modify user-library-read user-follow-read"
 CROWD_DEEZER_PERMS = "basic_access manage_library offline_access"
 CROWD_COUNTRIES = ("DE", "US", "FR", "GB", "BR", "JP", "IN", "MX", "AU", "SE", "NG")
 CROWD_SOURCES = ("instagram", "tiktok", "newsletter", "youtube", "")
@@ -269,7 +277,14 @@ def _crowd_apps(data: DemoData) -> dict[str, PlatformApp]:
 
 
 def _store(
-    data: DemoData, app: PlatformApp, fan: DemoFan, tokens: Tokens, *, follow: bool, email: bool
+    data: DemoData,
+    app: PlatformApp,
+    fan: DemoFan,
+    tokens: Tokens,
+    *,
+    follow: bool,
+    email: bool,
+    verify: bool = False,
 ) -> None:
     """What a pre-save's OAuth callback stores, through the same services; with ``email``,
     the fan also ticked "email me" on the thank-you page (and, as double opt-in would
@@ -303,6 +318,10 @@ def _store(
     if follow and not fan_services.consent_is_active(current.get("follow")):
         fan_services.record_consent(
             stored, "follow", True, page=release.public_path, artist=data.artist
+        )
+    if verify and not fan_services.consent_is_active(current.get("verify")):
+        fan_services.record_consent(
+            stored, "verify", True, page=release.public_path, artist=data.artist
         )
 
 
@@ -339,6 +358,75 @@ def seed_crowd(emulator_url: str, site_url: str, data: DemoData, size: int) -> d
             for i in range(start, min(start + CROWD_CHUNK, len(fans))):
                 fan = fans[i]
                 tokens = _tokens(fan, answers[i], now)
-                _store(data, apps[fan.platform], fan, tokens, follow=i % 3 == 0, email=i % 4 != 3)
+                _store(
+                    data,
+                    apps[fan.platform],
+                    fan,
+                    tokens,
+                    follow=i % 3 == 0,
+                    email=i % 4 != 3,
+                    verify=i % 5 != 4,
+                )
                 counts[fan.platform] = counts.get(fan.platform, 0) + 1
     return counts
+
+
+# --- the crowd acting on its own after the release --------------------------------------
+
+
+def crowd_persona(index: int) -> str:
+    """What crowd fan ``index`` does after pre-saving: "tracks" (saves two tracks in their
+    app, 10 %), "remover" (removes the album, 5 %) or "presave" (nothing more)."""
+    slot = index % 20
+    return "tracks" if slot in (0, 1) else "remover" if slot == 2 else "presave"
+
+
+def crowd_acts(data: DemoData, size: int) -> list[dict[str, str]]:
+    """The emulator admin acts of the crowd's track savers and removers."""
+    album = "countdown"  # the release-day album's key in the emulator (seed_platforms)
+    isrcs = [t.isrc for t in data.release_day.tracks.all() if t.isrc][-2:]
+    acts: list[dict[str, str]] = []
+    for i, fan in enumerate(crowd(size)):
+        base = {"platform": fan.platform, "user_id": fan.user_id}
+        if crowd_persona(i) == "tracks":
+            acts += [
+                {**base, "act": "save", "type": "track", "key": f"{album}:{isrc}"} for isrc in isrcs
+            ]
+        elif crowd_persona(i) == "remover":
+            acts.append({**base, "act": "remove", "type": "album", "key": album})
+    return acts
+
+
+def play_crowd_acts(emulator_url: str, data: DemoData, size: int, timeout_s: float = 900) -> None:
+    """Once the release-day release is out and delivered to the crowd, its track savers
+    and removers act in their apps (a removal before the delivery would change nothing)."""
+    from fanloop.fulfillment.models import Delivery, DeliveryState
+
+    wait = (data.release_day.global_instant() - timezone.now()).total_seconds()
+    if wait > 0:
+        time.sleep(wait)
+    deliveries = Delivery.objects.filter(release=data.release_day)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and (
+        not deliveries.exists()
+        or deliveries.filter(state__in=[DeliveryState.PENDING, DeliveryState.SENDING]).exists()
+    ):
+        time.sleep(3)
+    acts = crowd_acts(data, size)
+    if not acts:
+        return
+    admin = AdminClient(emulator_url)
+    try:
+        admin.acts(acts)
+    except (httpx.HTTPError, RuntimeError) as exc:
+        print(f"fanloop demo: the crowd could not act: {exc}", flush=True)
+        return
+    finally:
+        admin.close()
+    tracks = sum(crowd_persona(i) == "tracks" for i in range(size))
+    removers = sum(crowd_persona(i) == "remover" for i in range(size))
+    print(
+        f"fanloop demo: {tracks} fans saved tracks of “{data.release_day.title}” in their app, "
+        f"{removers} removed it from their library",
+        flush=True,
+    )

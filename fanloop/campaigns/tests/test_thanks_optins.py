@@ -102,3 +102,28 @@ def test_it_refuses_optins_from_a_browser_that_did_not_presave(flow: Flow) -> No
     response = Client().post(THANKS, {"action": "follow", "agree": "yes"})
     assert response.status_code == 302
     assert not Consent.objects.exists()
+
+
+def test_the_verify_optin_asks_for_library_reads_only_when_ticked(flow: Flow) -> None:
+    """Progressive: the pre-save sign-in asked for saving only; ticking the checks box
+    records the versioned wording and sends the fan to a second consent screen for the
+    read scope (keeping nothing else out); without the tick nothing happens."""
+    from fanloop.fans.models import PlatformConnection
+
+    flow.round_trip("spotify")
+    assert "user-library-read" not in PlatformConnection.objects.get().scope_set
+    refused = flow.client.post(THANKS, {"action": "verify"})
+    assert refused.status_code == 400 and not Consent.objects.exists()
+    response = flow.client.post(THANKS, {"action": "verify", "agree": "yes"})
+    consent = Consent.objects.get()
+    assert (consent.kind, consent.granted, consent.wording_version) == ("verify", True, "verify-2")
+    assert consent.wording.endswith("checked 3 times in the month after release: read access only.")
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"/connect/spotify/start?release={flow.release.pk}")
+    assert "verify=1" in response["Location"]
+
+
+def test_the_verify_optin_needs_no_second_screen_when_reads_were_granted(flow: Flow) -> None:
+    flow.round_trip("spotify", verify="1")
+    html = flow.client.get(THANKS).content.decode()
+    assert "Allow the checks" not in html  # already agreed on the pre-save page

@@ -3,6 +3,8 @@ calendar link, the unticked opt-ins and the "manage my data" link (only for a pr
 
 from __future__ import annotations
 
+import re
+
 from django.core import mail
 from django.test import Client
 
@@ -39,8 +41,9 @@ def test_it_offers_each_optin_unticked_with_the_registry_wording(flow: Flow) -> 
     assert "Follow Nova Lights on my streaming account." in html
     assert "Save Nova Lights&#x27;s future releases to my library" in html
     assert "Send me emails from Nova Lights about new releases" in html
-    assert html.count('type="checkbox" name="agree" value="yes">') == 3
-    assert "checked" not in html
+    assert "Let Nova Lights see whether I keep this release and which of its tracks" in html
+    assert html.count('type="checkbox" name="agree" value="yes">') == 4
+    assert not re.search(r"<input[^>]*\bchecked", html)  # the wording says "checked 3 times"
 
 
 def test_it_shows_the_portal_link_to_a_fan_created_in_this_browser(flow: Flow) -> None:

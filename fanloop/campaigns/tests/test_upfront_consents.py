@@ -51,9 +51,9 @@ def test_it_shows_unticked_unbundled_checkboxes_with_the_exact_wording(flow: Flo
     html, form = _page(Client(), flow.release)
     assert form.form is not None and form.form["method"] == "get"
     boxes = [f for f in form.fields if f.get("type") == "checkbox"]
-    assert [b["name"] for b in boxes] == ["follow", "forever"]
+    assert [b["name"] for b in boxes] == ["follow", "forever", "verify"]
     assert not any("checked" in b for b in boxes)
-    for kind in (ConsentKind.FOLLOW, ConsentKind.FOREVER_SAVE):
+    for kind in (ConsentKind.FOLLOW, ConsentKind.FOREVER_SAVE, ConsentKind.VERIFY):
         assert render(kind, flow.release.artist.name)[1].replace("'", "&#x27;") in html
     hidden = {f["name"]: f["value"] for f in form.fields if f.get("type") == "hidden"}
     assert hidden == {"release": str(flow.release.pk)}

@@ -140,3 +140,45 @@ def test_it_turns_upfront_consents_on_and_off(editor_client, release):
     editor_client.post(_url(release), _post_data(release))
     release.refresh_from_db()
     assert not release.consents_upfront
+
+
+def test_the_focus_track_is_one_of_the_releases_tracks(editor_client, release):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    response = editor_client.post(
+        _url(release),
+        _post_data(
+            release,
+            focus_track="2",
+            **{"tracks-1-title": "Afterglow", "tracks-1-isrc": "USS1Z9900002"},
+        ),
+    )
+    assert response.status_code == 302
+    release.refresh_from_db()
+    assert release.focus_track == 2
+    two = {"tracks-1-title": "Afterglow", "tracks-1-isrc": "USS1Z9900002"}
+    refused = editor_client.post(_url(release), _post_data(release, focus_track="7", **two))
+    assert refused.status_code == 400
+    assert "Choose a track number from the list (1 to 2)." in refused.content.decode()
+    release.refresh_from_db()
+    assert release.focus_track == 2 and release.tracks.count() == 2
+    with pytest.raises(ValidationError):
+        update_release(release, {"focus_track": 3})
+    update_release(release, {"focus_track": None})
+    release.refresh_from_db()
+    assert release.focus_track is None
+
+
+def test_the_track_prompt_offers_the_focus_track_first(release):
+    from fanloop.fans.models import Fan
+    from fanloop.messaging.rendering import fan_context
+
+    set_tracks(release, [{"title": "One"}, {"title": "Two"}, {"title": "Three"}])
+    fan = Fan.objects.create(workspace=release.artist.workspace, email="f@example.org")
+    links = fan_context(fan, artist=None, release=release, message_pk=None)["track_links"]
+    assert [title for title, _ in links()] == ["One", "Two", "Three"]
+    update_release(release, {"focus_track": 3})
+    release.refresh_from_db()
+    links = fan_context(fan, artist=None, release=release, message_pk=None)["track_links"]
+    assert [title for title, _ in links()] == ["Three", "One", "Two"]

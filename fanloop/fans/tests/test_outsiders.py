@@ -15,6 +15,7 @@ PAGES = [
     ("export_email_csv", False),
     ("presaves", False),
     ("presaves_csv", False),
+    ("checks_csv", False),
     ("expiring", False),
     ("fan_detail", True),
     ("fan_send_link", True),
@@ -27,7 +28,7 @@ def _url(name: str, with_fan: bool, fan: Fan, release: Release) -> str:
     if with_fan:
         kwargs["pk"] = fan.pk
     url = reverse(f"fans:{name}", kwargs=kwargs)
-    return f"{url}?release={release.pk}" if name.startswith("presaves") else url
+    return f"{url}?release={release.pk}" if name.endswith("csv") or name == "presaves" else url
 
 
 @pytest.mark.parametrize(("name", "with_fan"), PAGES)
@@ -64,6 +65,6 @@ def test_it_is_404_for_a_fan_of_another_workspace(owner_client, workspace, other
 
 
 def test_it_is_404_for_a_release_of_another_workspace(owner_client, workspace, other_release):
-    for name in ("presaves", "presaves_csv", "expiring"):
+    for name in ("presaves", "presaves_csv", "checks_csv", "expiring"):
         url = reverse(f"fans:{name}", kwargs={"ws": workspace.slug})
         assert owner_client.get(f"{url}?release={other_release.pk}").status_code == 404

@@ -7,13 +7,16 @@ from typing import Any
 from django import template
 from django.template.loader import render_to_string
 
+from fanloop.analytics.models import FanEvent
 from fanloop.catalog.models import Release
+from fanloop.flows.checks import fan_checks, release_checks
 from fanloop.flows.models import Journey
-from fanloop.flows.scoring import release_scores
+from fanloop.flows.scoring import breakdown, release_scores
 
 register = template.Library()
 
 JOURNEYS_SHOWN = 20
+EVENTS_SHOWN = 50
 
 
 @register.simple_tag(takes_context=True)
@@ -28,12 +31,35 @@ def fan_engagement(context: dict[str, Any], fan: Any) -> str:
         .order_by("-started")[: JOURNEYS_SHOWN + 1]
     )
     rows = list(journeys)
+    events = list(
+        FanEvent.objects.filter(fan_id=fan.pk)
+        .select_related("release")
+        .order_by("-created", "-pk")[: EVENTS_SHOWN + 1]
+    )
     return render_to_string(
         "flows/_fan_engagement.html",
         {
             "workspace": context.get("workspace"),
-            "scores": [(release, scores[release.pk]) for release in by_score],
+            "scores": [
+                (release, scores[release.pk], breakdown(fan, release)) for release in by_score
+            ],
             "journeys": rows[:JOURNEYS_SHOWN],
             "more_journeys": len(rows) > JOURNEYS_SHOWN,
+            "checks": fan_checks(fan),
+            "events": events[:EVENTS_SHOWN],
+            "more_events": len(events) > EVENTS_SHOWN,
+        },
+    )
+
+
+@register.simple_tag(takes_context=True)
+def release_library_checks(context: dict[str, Any], release: Release) -> str:
+    """Kept at +1 / +7 / +30 days, as counts and shares of the fans checked."""
+    return render_to_string(
+        "flows/_release_checks.html",
+        {
+            "workspace": context.get("workspace"),
+            "release": release,
+            "checks": release_checks(release),
         },
     )

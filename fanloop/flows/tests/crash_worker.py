@@ -51,7 +51,7 @@ def seed() -> dict[str, int]:
     services.activate(flow)
     fan = Fan.objects.create(workspace=workspace, email="once@example.org")
     fans.record_consent(fan, "email", True, page="test", confirmed=True)
-    record_fan_event(fan, FanEventKind.PRESAVED, key="crash:presave", release=release)
+    record_fan_event(fan, FanEventKind.PRESAVED, key="crash:presave", actor="fan", release=release)
     return {"flow": flow.pk, "fan": fan.pk}
 
 

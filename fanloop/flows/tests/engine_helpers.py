@@ -57,9 +57,11 @@ def subscribed_fan(workspace: Workspace, email: str = "fan@example.org", **field
     return fan
 
 
-def event(fan: Fan, kind: str, *, release: Release | None = None, **kw: Any) -> FanEvent:
+def event(
+    fan: Fan, kind: str, *, release: Release | None = None, actor: str = "fan", **kw: Any
+) -> FanEvent:
     created, _ = record_fan_event(
-        fan, kind, key=f"test:{kind}:{next(_keys)}", release=release, **kw
+        fan, kind, key=f"test:{kind}:{next(_keys)}", actor=actor, release=release, **kw
     )
     return created
 

@@ -268,3 +268,61 @@ def test_it_saves_on_deezer_with_the_stored_token(
     saved = {e["id"] for e in admin.library("deezer", "9001")["saved"]}
     assert saved == {ids["deezer_album"]}
     assert FanEvent.objects.get(kind=FanEventKind.SAVED).platform == "deezer"
+
+
+def test_a_track_link_saves_that_track_and_records_the_fans_own_act(
+    client: Client, admin: AdminClient, apps: Any, ids: Any, fan: Fan, release: Release
+) -> None:
+    from fanloop.analytics.models import Actor
+    from fanloop.catalog.models import Track
+    from fanloop.flows.actions import event_key
+    from fanloop.fulfillment.models import ReleasePlatform
+
+    seeded = admin.http.get("/catalog").json()
+    signal = next(a for a in seeded["albums"] if a["key"] == "signal")
+    spotify_track = signal["tracks"][0]["ids"]["spotify"]
+    Track.objects.create(release=release, position=1, title="Signal", isrc="USLP12000001")
+    ReleasePlatform.objects.create(release=release, platform="spotify", track_ids=[spotify_track])
+    connect_spotify(admin, fan, apps["spotify"])
+    url = reverse("flows:action", args=[action_token(fan.pk, release.pk, "save_track", 1)])
+    shown = client.get(url)
+    assert b"Save \xe2\x80\x9cSignal\xe2\x80\x9d to your library" in shown.content
+    done = client.post(url, {"platform": "spotify"})
+    assert done.status_code == 200 and b"Saved to your Spotify library" in done.content
+    assert library(admin)["saved"] == {spotify_track}  # the track, not the album
+    event = FanEvent.objects.get(kind=FanEventKind.TRACK_SAVED)
+    assert (event.actor, event.release, event.key) == (
+        Actor.FAN,
+        release,
+        event_key("save_track", release, fan, 1),
+    )
+    # A track the release does not have is no page; a save link without a track neither.
+    missing = reverse("flows:action", args=[action_token(fan.pk, release.pk, "save_track", 9)])
+    assert b"Not available here yet" in client.get(missing).content
+    bad = reverse("flows:action", args=[action_token(fan.pk, release.pk, "save_track")])
+    assert client.get(bad).status_code == 404
+
+
+def test_the_save_page_offers_every_platform_the_fan_has_apple_music_included(
+    client: Client, admin: AdminClient, apps: Any, ids: Any, fan: Fan, release: Release
+) -> None:
+    """Apple Music has no OAuth redirect here, but a fan connected to it can still save."""
+    from fanloop.fans import services as fans
+    from fanloop.platforms.base import Profile, Tokens
+    from fanloop.platforms.tests.app_factories import apple_app
+
+    release.apple_music_album_id = "1440857781"
+    release.save(update_fields=["apple_music_album_id"])
+    connect_spotify(admin, fan, apps["spotify"])
+    fans.upsert_fan_for_connection(
+        fan.workspace,
+        apple_app(fan.workspace),
+        Profile(user_id=None, country="US"),
+        Tokens(access_token="music-user-token", scopes=frozenset()),
+        fan=fan,
+    )
+    html = client.get(page(fan, release, "save")).content.decode()
+    assert 'value="spotify"' in html and 'value="applemusic"' in html
+    assert "Apple Music" in html
+    follow = client.get(page(fan, release, "follow")).content.decode()
+    assert 'value="applemusic"' not in follow  # Apple Music cannot follow

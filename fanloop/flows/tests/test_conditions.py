@@ -159,3 +159,89 @@ def test_verification_results_drive_the_save_prompt(
     ]
     assert journey_of(lost, flow).state == JourneyState.COMPLETED
     assert [m.to for m in mail.outbox] == [["lost@example.org"]]
+
+
+def test_in_library_trusts_fanloops_save_until_a_check_finds_it_removed(
+    subject: Subject, fan: Fan, release: Release
+) -> None:
+    assert evaluate({"check": "in_library"}, subject) == (False, "not saved")
+    event(fan, FanEventKind.DELIVERY_FAILED, release=release, actor="fanloop")
+    assert not check(subject, "in_library")
+    event(fan, FanEventKind.SAVED, release=release, actor="fanloop", data={"via": "delivery"})
+    assert evaluate({"check": "in_library"}, subject) == (True, "saved by fanloop on release day")
+    event(fan, FanEventKind.SAVE_MISSING, release=release)
+    assert not check(subject, "in_library") and check(subject, "in_library", negate=True)
+    event(fan, FanEventKind.SAVED, release=release)  # the fan saved it again, one click
+    assert check(subject, "in_library")
+
+
+def test_did_counts_the_fans_own_acts_unless_told_otherwise(
+    subject: Subject, fan: Fan, release: Release
+) -> None:
+    event(fan, FanEventKind.SAVED, release=release, actor="fanloop", data={"via": "delivery"})
+    assert not check(subject, "did", "saved")
+    assert check(subject, "did", "saved:fanloop") and check(subject, "did", "saved:any")
+    event(fan, FanEventKind.SAVED, release=release)
+    assert check(subject, "did", "saved")
+
+
+def test_acted_since_release_needs_a_fan_act_after_the_release_went_live(
+    subject: Subject, fan: Fan, release: Release
+) -> None:
+    event(fan, FanEventKind.PRESAVED, release=release)
+    event(fan, FanEventKind.RELEASE_LIVE, release=release, actor="fanloop")
+    event(fan, FanEventKind.SAVED, release=release, actor="fanloop", data={"via": "delivery"})
+    event(fan, FanEventKind.EMAIL_OPENED, release=release)  # an open is not an act
+    assert not check(subject, "acted_since_release")
+    event(fan, FanEventKind.TRACK_SAVED, release=release)
+    assert check(subject, "acted_since_release")
+
+
+def test_can_do_knows_apple_music_cannot_follow(
+    subject: Subject, fan: Fan, release: Release
+) -> None:
+    assert not check(subject, "can_do", "save")
+    PreSave.objects.create(release=release, fan=fan, platform="applemusic")
+    assert check(subject, "can_do", "save") and not check(subject, "can_do", "follow")
+    PreSave.objects.create(release=release, fan=fan, platform="deezer")
+    assert check(subject, "can_do", "follow")
+
+
+def test_engagement_top_share_ranks_the_release_audience_of_the_flow(
+    workspace: Workspace, release: Release, monkeypatch: Any
+) -> None:
+    flow = make_flow(workspace, [{"id": "w", "type": "wait", "duration_s": 60}])
+    audience = [subscribed_fan(workspace, email=f"f{n}@example.org") for n in range(10)]
+    for n, fan in enumerate(audience):
+        event(fan, FanEventKind.PRESAVED, release=release)  # 2 each: starts the journeys
+        for _ in range(n // 3):  # fan 9 clicks 3 times, 6-8 twice, 3-5 once, 0-2 never
+            event(fan, FanEventKind.EMAIL_CLICKED, release=release)
+    run()
+    assert flow.journeys.count() == 10
+
+    def top(fan: Fan, share: str) -> bool:
+        subject = Subject(fan, release, release.artist, flow_id=flow.pk)
+        return evaluate({"check": "engagement_at_least", "value": share}, subject)[0]
+
+    # scores: fan 9: 11, fans 6-8: 8, fans 3-5: 5, fans 0-2: 2 (the pre-save alone)
+    from fanloop.flows import conditions, scoring
+
+    conditions._RANKINGS.clear()
+    calls: list[int] = []
+    real = scoring.audience_scores
+
+    def counting(fan_ids: Any, release: Release) -> dict[int, int]:
+        calls.append(1)
+        return real(fan_ids, release)
+
+    monkeypatch.setattr(scoring, "audience_scores", counting)
+    assert [n for n, fan in enumerate(audience) if top(fan, "top 10%")] == [9]
+    # top 30 %: three places; the third is a tie at 8, so every fan at 8 is in
+    assert [n for n, fan in enumerate(audience) if top(fan, "top 30%")] == [6, 7, 8, 9]
+    assert [n for n, fan in enumerate(audience) if top(fan, "top 50%")] == [3, 4, 5, 6, 7, 8, 9]
+    assert len(calls) == 1  # the cohort is ranked once, not once per fan
+    # no flow to compare with: never met
+    assert not evaluate(
+        {"check": "engagement_at_least", "value": "top 30%"},
+        Subject(audience[9], release, release.artist),
+    )[0]

@@ -13,11 +13,13 @@ from django.utils import timezone
 from fanloop.accounts.models import User, Workspace
 from fanloop.accounts.services import create_workspace
 from fanloop.analytics.models import FanEventKind
-from fanloop.catalog.models import Release
+from fanloop.catalog.models import Release, Track
+from fanloop.fans.models import PreSave
 from fanloop.flows.defaults import create_default_flow
-from fanloop.flows.models import Flow, FlowStatus, Journey, JourneyState
+from fanloop.flows.models import Flow, FlowStatus, JourneyState
 from fanloop.flows.steps import validate_steps
 from fanloop.flows.warnings import flow_warnings, templates_for
+from fanloop.fulfillment.models import ReleasePlatform
 from fanloop.messaging.models import EmailTemplate
 
 from .engine_helpers import event, journey_of, log_of, run, subscribed_fan
@@ -38,64 +40,101 @@ def test_every_new_workspace_gets_the_active_default_flow() -> None:
         "release-live",
         "its-out",
         "wait-2d",
-        "not-saved",
+        "can-save",
+        "not-in-library",
         "save-prompt",
+        "in-library",
+        "tracks-known",
+        "track-prompt",
         "wait-3d",
+        "acted",
         "engaged",
+        "can-follow",
         "not-following",
         "follow-prompt",
     ]
     templates = templates_for(workspace.pk, version.steps)
-    assert len(templates) == 3 and EmailTemplate.objects.filter(workspace=workspace).count() == 3
+    assert len(templates) == 4 and EmailTemplate.objects.filter(workspace=workspace).count() == 4
     assert flow_warnings(version.trigger, version.steps, templates) == []
     assert create_default_flow(workspace) == flow  # idempotent
     assert Flow.objects.filter(workspace=workspace).count() == 1
 
 
+def _presaver(workspace: Workspace, release: Release, email: str, platform: str = "spotify") -> Any:
+    """A fan who pre-saved (the pre-save row and its event) and whose release went live."""
+    fan = subscribed_fan(workspace, email=email)
+    PreSave.objects.create(release=release, fan=fan, platform=platform)
+    event(fan, FanEventKind.PRESAVED, release=release, platform=platform)
+    return fan
+
+
+def _tracks(release: Release) -> None:
+    for n, title in enumerate(("Static Bloom", "Night Drive", "Last Light"), start=1):
+        Track.objects.create(release=release, position=n, title=title, isrc=f"USX1926000{n}")
+    for platform in ("spotify", "applemusic", "deezer"):
+        ReleasePlatform.objects.create(
+            release=release, platform=platform, track_ids=[f"{platform}-t1", f"{platform}-t2",
+                                                             f"{platform}-t3"]
+        )  # fmt: skip
+
+
 def test_the_progression_end_to_end(settings: Any, workspace: Workspace, release: Release) -> None:
+    """Pre-savers whose library has the release (fanloop saved it) are asked which track is
+    theirs, never to add the album; a failed delivery or a removal gets the album prompt;
+    the follow prompt goes only to the top fans who acted since the release, on a platform
+    that can follow."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.EMAIL_QUIET_HOURS = ""
+    _tracks(release)
     flow = Flow.objects.get(workspace=workspace, is_default=True)
     start = timezone.now().replace(microsecond=0)
-    engaged = subscribed_fan(workspace, email="engaged@example.org", display_name="Kim Lee")
-    saver = subscribed_fan(workspace, email="saver@example.org")
-    for fan in (engaged, saver):
-        event(fan, FanEventKind.PRESAVED, release=release)
+    only = _presaver(workspace, release, "only@example.org")
+    failed = _presaver(workspace, release, "failed@example.org")
+    removed = _presaver(workspace, release, "removed@example.org")
+    clicker = _presaver(workspace, release, "clicker@example.org")
+    apple = _presaver(workspace, release, "apple@example.org", "applemusic")
+    everyone = (only, failed, removed, clicker, apple)
     run(start)
-    assert {j.state for j in Journey.objects.filter(flow=flow)} == {JourneyState.WAITING}
     assert mail.outbox == []
 
-    for fan in (engaged, saver):
-        event(fan, FanEventKind.RELEASE_LIVE, release=release)
+    for fan in everyone:
+        event(fan, FanEventKind.RELEASE_LIVE, release=release, actor="fanloop")
+        if fan is failed:
+            event(fan, FanEventKind.DELIVERY_FAILED, release=release, actor="fanloop")
+        else:
+            event(fan, FanEventKind.SAVED, release=release, actor="fanloop",
+                  data={"via": "delivery"})  # fmt: skip
     run(start + dt.timedelta(minutes=1))
-    assert sorted(m.subject for m in mail.outbox) == ["Midnight Signal is out now"] * 2
-    assert "Hi Kim," in next(m.body for m in mail.outbox if m.to == ["engaged@example.org"])
+    assert sorted(m.subject for m in mail.outbox) == ["Midnight Signal is out now"] * 5
 
-    event(saver, FanEventKind.SAVE_VERIFIED, release=release)
-    event(saver, FanEventKind.EMAIL_OPENED, release=release)
+    event(removed, FanEventKind.SAVE_MISSING, release=release)  # the +1 day check
+    for fan in (clicker, apple):
+        event(fan, FanEventKind.EMAIL_CLICKED, release=release)
     mail.outbox.clear()
     run(start + dt.timedelta(days=2, minutes=2))
-    assert [(m.to, m.subject) for m in mail.outbox] == [
-        (["engaged@example.org"], "Keep Midnight Signal in your library")
-    ]
-    save_link = mail.outbox[0].body
-    assert "/a/" in save_link or "/c/" in save_link  # the signed (tracked) one-click link
+    prompts = {m.to[0].split("@")[0]: m for m in mail.outbox}
+    assert {who: m.subject for who, m in prompts.items()} == {
+        "only": "Which track of Midnight Signal is yours?",
+        "clicker": "Which track of Midnight Signal is yours?",
+        "apple": "Which track of Midnight Signal is yours?",
+        "failed": "Add Midnight Signal to your library",
+        "removed": "Add Midnight Signal to your library",
+    }
+    body = prompts["only"].body
+    assert "Static Bloom: " in body and "Night Drive: " in body and "Last Light: " in body
+    assert "/a/" in body or "/c/" in body  # the signed (tracked) one-click links
 
-    event(engaged, FanEventKind.EMAIL_CLICKED, release=release)
     mail.outbox.clear()
     run(start + dt.timedelta(days=5, minutes=3))
     assert [(m.to, m.subject) for m in mail.outbox] == [
-        (["engaged@example.org"], "Hear Nova Lights's next release first"),
-        (["saver@example.org"], "Hear Nova Lights's next release first"),
+        (["clicker@example.org"], "Hear Nova Lights's next release first"),
     ]
-    saver_log = log_of(journey_of(saver, flow))
-    assert ("save-prompt", "skipped") in saver_log
-    assert ("follow-prompt", "passed") in saver_log
-    assert journey_of(engaged, flow).state == JourneyState.COMPLETED
-
-    event(engaged, FanEventKind.FOLLOWED, artist=release.artist)
-    run(start + dt.timedelta(days=5, minutes=4))
-    assert journey_of(engaged, flow).state == JourneyState.COMPLETED  # already done
+    assert log_of(journey_of(only, flow))[-1] == ("acted", "left")
+    assert log_of(journey_of(failed, flow))[-1] == ("acted", "left")
+    assert log_of(journey_of(apple, flow))[-1] == ("can-follow", "left")
+    assert ("save-prompt", "skipped") in log_of(journey_of(only, flow))
+    assert "track-prompt" not in dict(log_of(journey_of(failed, flow)))
+    assert journey_of(clicker, flow).state == JourneyState.COMPLETED
 
 
 def test_the_follow_goal_ends_the_journey_and_unengaged_fans_leave(
@@ -105,11 +144,10 @@ def test_the_follow_goal_ends_the_journey_and_unengaged_fans_leave(
     settings.EMAIL_QUIET_HOURS = ""
     flow = Flow.objects.get(workspace=workspace, is_default=True)
     start = timezone.now().replace(microsecond=0)
-    follower = subscribed_fan(workspace, email="follows@example.org")
-    quiet = subscribed_fan(workspace, email="quiet@example.org")
+    follower = _presaver(workspace, release, "follows@example.org")
+    quiet = _presaver(workspace, release, "quiet@example.org")
     for fan in (follower, quiet):
-        event(fan, FanEventKind.PRESAVED, release=release)
-        event(fan, FanEventKind.RELEASE_LIVE, release=release)
+        event(fan, FanEventKind.RELEASE_LIVE, release=release, actor="fanloop")
     run(start)
     event(follower, FanEventKind.FOLLOWED, artist=release.artist)
     run(start + dt.timedelta(minutes=1))
@@ -118,5 +156,60 @@ def test_the_follow_goal_ends_the_journey_and_unengaged_fans_leave(
     run(start + dt.timedelta(days=5, minutes=3))
     journey = journey_of(quiet, flow)
     assert journey.state == JourneyState.EXITED
-    assert log_of(journey)[-1] == ("engaged", "left")
-    assert [m.to for m in mail.outbox].count(["quiet@example.org"]) == 2  # out + save prompt
+    assert log_of(journey)[-1] == ("acted", "left")
+    # it's out, and the album prompt (nothing saved it: no delivery in this test)
+    assert [m.subject for m in mail.outbox if m.to == ["quiet@example.org"]] == [
+        "Midnight Signal is out now",
+        "Add Midnight Signal to your library",
+    ]
+
+
+def test_an_untouched_first_default_flow_is_upgraded_an_edited_one_is_not(
+    workspace: Workspace,
+) -> None:
+    from fanloop.flows.defaults import FIRST_STEP_IDS, upgrade_default_flow
+    from fanloop.flows.models import FlowVersion
+
+    flow = Flow.objects.get(workspace=workspace, is_default=True)
+    version = flow.current_version
+    assert version is not None
+    assert upgrade_default_flow(flow) is False  # already the progression
+    # The first default flow, as workspaces created before have it.
+    ids = {s["id"]: s.get("template") for s in version.steps}
+    first = [
+        {"id": "release-live", "type": "wait", "event": "release_live", "timeout_s": 86400},
+        {"id": "its-out", "type": "email", "template": ids["its-out"]},
+        {"id": "wait-2d", "type": "wait", "duration_s": 172800},
+        {"id": "not-saved", "type": "condition", "check": "has_saved", "negate": True,
+         "if_false": "next"},
+        {"id": "save-prompt", "type": "email", "template": ids["save-prompt"]},
+        {"id": "wait-3d", "type": "wait", "duration_s": 259200},
+        {"id": "engaged", "type": "condition", "check": "engagement_at_least", "value": 5,
+         "negate": False, "if_false": "exit"},
+        {"id": "not-following", "type": "condition", "check": "is_following", "negate": True,
+         "if_false": "exit"},
+        {"id": "follow-prompt", "type": "email", "template": ids["follow-prompt"]},
+    ]  # fmt: skip
+    assert [s["id"] for s in first] == FIRST_STEP_IDS
+    old = FlowVersion.objects.create(flow=flow, number=2, trigger="presaved", goal="followed",
+                                     steps=first)  # fmt: skip
+    flow.current_version = old
+    flow.save()
+    EmailTemplate.objects.filter(pk=ids["save-prompt"]).update(
+        subject="Keep {{ release.title }} in your library"
+    )
+    assert upgrade_default_flow(flow) is True
+    flow.refresh_from_db()
+    assert flow.current_version is not None and flow.current_version.number == 3
+    assert [s["id"] for s in flow.current_version.steps][-2:] == ["not-following", "follow-prompt"]
+    save = EmailTemplate.objects.get(pk=ids["save-prompt"])
+    assert save.subject == "Add {{ release.title }} to your library"
+    templates = templates_for(workspace.pk, flow.current_version.steps)
+    assert flow_warnings("presaved", flow.current_version.steps, templates) == []
+    # A flow a member edited is theirs: no upgrade.
+    edited = FlowVersion.objects.create(
+        flow=flow, number=4, trigger="presaved", goal="followed", steps=[*first[:-1]]
+    )
+    flow.current_version = edited
+    flow.save()
+    assert upgrade_default_flow(flow) is False

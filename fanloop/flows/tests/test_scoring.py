@@ -12,13 +12,13 @@ from fanloop.analytics.fan_events import record_fan_event
 from fanloop.analytics.models import FanEventKind
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans.models import Fan
-from fanloop.flows.scoring import engagement_score, release_scores
+from fanloop.flows.scoring import audience_scores, engagement_score, release_scores
 
 pytestmark = pytest.mark.django_db
 
 
-def _event(fan: Fan, kind: str, key: str, **kw: Any) -> None:
-    record_fan_event(fan, kind, key=key, **kw)
+def _event(fan: Fan, kind: str, key: str, actor: str = "fan", **kw: Any) -> None:
+    record_fan_event(fan, kind, key=key, actor=actor, **kw)
 
 
 def test_it_is_zero_without_events(fan: Fan, release: Release) -> None:
@@ -31,9 +31,38 @@ def test_it_weighs_opens_clicks_saves_and_follows(fan: Fan, release: Release) ->
     _event(fan, FanEventKind.EMAIL_OPENED, "o1", release=release)
     _event(fan, FanEventKind.EMAIL_CLICKED, "c1", release=release)
     _event(fan, FanEventKind.SAVED, "s1", release=release)
-    _event(fan, FanEventKind.SAVE_KEPT_30D, "k30", release=release)
+    _event(fan, FanEventKind.TRACK_SAVED, "t1", release=release)
     _event(fan, FanEventKind.FOLLOWED, "f1", release=release)
-    assert engagement_score(fan, release) == 1 + 3 + 5 + 8 + 10
+    assert engagement_score(fan, release) == 1 + 3 + 5 + 4 + 10
+
+
+def test_only_what_the_fan_did_counts(fan: Fan, release: Release) -> None:
+    """A pre-saver whose only act was the pre-save scores 2, whatever fanloop did for them:
+    the release-day save, a follow at delivery, the checks that the save is kept."""
+    _event(fan, FanEventKind.PRESAVED, "p", release=release)
+    _event(fan, FanEventKind.SAVED, "d", "fanloop", release=release, data={"via": "delivery"})
+    _event(fan, FanEventKind.FOLLOWED, "df", "fanloop", release=release)
+    _event(fan, FanEventKind.SAVE_VERIFIED, "v", "fanloop", release=release)
+    _event(fan, FanEventKind.SAVE_KEPT_7D, "k7", "fanloop", release=release)
+    _event(fan, FanEventKind.SAVE_KEPT_30D, "k30", "fanloop", release=release)
+    assert engagement_score(fan, release) == 2
+    assert release_scores(fan) == {release.pk: 2}
+
+
+def test_removing_the_release_counts_against_the_fan(fan: Fan, release: Release) -> None:
+    _event(fan, FanEventKind.PRESAVED, "p", release=release)
+    _event(fan, FanEventKind.SAVE_MISSING, "m", release=release)
+    assert engagement_score(fan, release) == 2 - 5
+
+
+def test_the_audience_is_scored_in_one_query(fan: Fan, release: Release) -> None:
+    other = Fan.objects.create(workspace=fan.workspace, email="other@example.org")
+    _event(fan, FanEventKind.EMAIL_CLICKED, "c", release=release)
+    _event(other, FanEventKind.PRESAVED, "p", release=release)
+    _event(other, FanEventKind.SAVED, "d", "fanloop", release=release)
+    with CaptureQueriesContext(connection) as queries:
+        scores = audience_scores([fan.pk, other.pk], release)
+    assert scores == {fan.pk: 3, other.pk: 2} and len(queries) == 1
 
 
 def test_it_caps_repeated_opens(fan: Fan, release: Release) -> None:
@@ -44,7 +73,7 @@ def test_it_caps_repeated_opens(fan: Fan, release: Release) -> None:
 
 def test_it_ignores_events_that_are_not_engagement(fan: Fan, release: Release) -> None:
     _event(fan, FanEventKind.EMAIL_SENT, "sent", release=release)
-    _event(fan, FanEventKind.SAVE_MISSING, "missing", release=release)
+    _event(fan, FanEventKind.SAVE_VERIFIED, "verified", "fanloop", release=release)
     assert engagement_score(fan, release) == 0
 
 

@@ -190,4 +190,58 @@ def test_describe_email_uses_the_template_name(note: EmailTemplate) -> None:
         "country",
         "consent",
         "segment",
+        "did",
+        "acted_since_release",
+        "in_library",
+        "can_do",
     }
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [(5, 5), ("top 30%", "top 30%"), ("Top 5 %", "top 5%"), ("top 100", "top 100%")],
+)
+def test_engagement_takes_a_score_or_a_top_share(
+    workspace: Workspace, value: Any, stored: Any
+) -> None:
+    step = {"type": "condition", "check": "engagement_at_least", "value": value}
+    assert validate_steps([step], workspace=workspace)[0]["value"] == stored
+
+
+@pytest.mark.parametrize(
+    ("step", "message"),
+    [
+        ({"check": "engagement_at_least", "value": "top 0%"}, "between 1 % and 100 %"),
+        ({"check": "engagement_at_least", "value": "top 101%"}, "between 1 % and 100 %"),
+        ({"check": "engagement_at_least", "value": "most"}, "a share such as"),
+        ({"check": "did", "value": "danced"}, "unknown event"),
+        ({"check": "did", "value": "saved:robot"}, "saved:fanloop or saved:any"),
+        ({"check": "can_do", "value": "dance"}, "unknown capability"),
+        ({"check": "in_library", "value": "x"}, "takes no value"),
+    ],
+)
+def test_the_new_conditions_refuse_bad_values(
+    workspace: Workspace, step: dict[str, Any], message: str
+) -> None:
+    assert message in " ".join(messages([{"type": "condition", **step}], workspace))
+
+
+def test_the_new_conditions_read_plainly() -> None:
+    assert describe_step(
+        {"type": "condition", "check": "engagement_at_least", "value": "top 30%"}
+    ) == (
+        "Only if the fan has an engagement score in the top 30% of this release's fans; "
+        "otherwise leave the flow"
+    )
+    assert describe_step(
+        {"type": "condition", "check": "did", "value": "saved:fanloop", "if_false": "next"}
+    ) == (
+        "Only if the fan did “saved (one-click or api)” (done by fanloop); "
+        "otherwise skip the next step"
+    )
+    assert describe_step({"type": "condition", "check": "in_library", "negate": True}).startswith(
+        "Only if the fan does not have the release in their library"
+    )
+    assert describe_step({"type": "condition", "check": "can_do", "value": "follow"}).startswith(
+        "Only if the fan uses a platform that can follow the artist"
+    )

@@ -155,3 +155,18 @@ def test_a_recent_gap_in_event_ids_holds_the_cursor_on_postgresql(
     monkeypatch.setattr(intake, "connection", SimpleNamespace(vendor="sqlite"))
     rows[1]["created"] = now
     assert len(intake._settled(rows, 10)) == 3  # one writer at a time: no gaps to wait for
+
+
+@pytest.mark.parametrize("trigger", ["saved", "followed"])
+def test_a_save_or_follow_fanloop_made_starts_no_flow(
+    trigger: str, workspace: Workspace, fan: Fan, release: Release
+) -> None:
+    """The release-day save (or a follow made at delivery) is fanloop's act, not the fan's:
+    a flow started by "saved" or "followed" waits for the fan's own."""
+    flow = make_flow(workspace, TAG, trigger=trigger)
+    event(fan, trigger, release=release, actor="fanloop", data={"via": "delivery"})
+    run()
+    assert not Journey.objects.filter(flow=flow).exists()
+    event(fan, trigger, release=release)
+    run()
+    assert Journey.objects.filter(flow=flow, fan=fan).count() == 1

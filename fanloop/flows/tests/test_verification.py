@@ -220,3 +220,129 @@ def test_the_worker_applies_the_configured_schedule(dbos_runtime: None, settings
     assert schedule is not None
     assert schedule["schedule"] == "0 */5 * * * *"
     assert schedule["workflow_name"].endswith("verification_sweep")
+
+
+def test_a_track_the_fan_saved_on_their_own_is_read_back_once(
+    admin: AdminClient, apps: Any, ids: Any, fan: Fan, release: Release
+) -> None:
+    """The fan saves a track in their app (the emulator's admin acts): the next check reads
+    it back through the platform API and records the fan's own TRACK_SAVED, once."""
+    from fanloop.analytics.models import Actor
+    from fanloop.fulfillment.models import ReleasePlatform
+
+    seeded = admin.http.get("/catalog").json()
+    track = next(a for a in seeded["albums"] if a["key"] == "signal")["tracks"][0]
+    ReleasePlatform.objects.create(
+        release=release, platform="spotify", track_ids=[track["ids"]["spotify"]]
+    )
+    connection = presaver(admin, apps["spotify"], fan, release)
+    save(connection, ItemRef("album", ids["spotify_album"]))
+    with time_machine.travel(at(release, 1)):
+        verify_due()
+    assert not FanEvent.objects.filter(kind=FanEventKind.TRACK_SAVED).exists()
+    admin.act(platform="spotify", user_id="fan1", act="save", type="track", key=track["key"])
+    for days in (7, 30):
+        with time_machine.travel(at(release, days)):
+            verify_due()
+    saved = FanEvent.objects.get(kind=FanEventKind.TRACK_SAVED)
+    assert (saved.fan, saved.actor, saved.data["track"]) == (
+        fan,
+        Actor.FAN,
+        track["ids"]["spotify"],
+    )
+    assert route_count(admin, CONTAINS) == 3  # still one call per checkpoint
+
+
+def test_tracks_fanloop_saved_itself_are_not_the_fans(
+    admin: AdminClient, apps: Any, ids: Any, fan: Fan, release: Release
+) -> None:
+    from fanloop.fulfillment.models import ReleasePlatform
+
+    seeded = admin.http.get("/catalog").json()
+    track = next(a for a in seeded["albums"] if a["key"] == "signal")["tracks"][0]
+    ReleasePlatform.objects.create(
+        release=release,
+        platform="spotify",
+        track_ids=[track["ids"]["spotify"]],
+        include_tracks=True,
+    )
+    connection = presaver(admin, apps["spotify"], fan, release)
+    save(
+        connection,
+        ItemRef("album", ids["spotify_album"]),
+        ItemRef("track", track["ids"]["spotify"]),
+    )
+    with time_machine.travel(at(release, 1)):
+        verify_due()
+    assert not FanEvent.objects.filter(kind=FanEventKind.TRACK_SAVED).exists()
+
+
+def test_results_show_on_the_fan_page_the_release_page_and_the_csv(
+    admin: AdminClient,
+    emulator_url: str,
+    apps: Any,
+    ids: Any,
+    fan: Fan,
+    release: Release,
+    viewer_client: Any,
+) -> None:
+    """Kept / removed with dates on the fan page, kept shares of the fans checked on the
+    release page, every pre-saver in the CSV; a fan who allowed no checks is "not
+    checked", never counted as not saved."""
+    from django.urls import reverse
+
+    from fanloop.flows.checks import release_checks
+
+    workspace = release.artist.workspace
+    remover = Fan.objects.create(workspace=workspace, email="remover@example.org")
+    unchecked = Fan.objects.create(workspace=workspace, email="quiet@example.org")
+    album = ItemRef("album", ids["spotify_album"])
+    save(presaver(admin, apps["spotify"], fan, release), album)
+    removing = presaver(admin, apps["spotify"], remover, release, user_id="fan2")
+    save(removing, album)
+    save(presaver(admin, apps["spotify"], unchecked, release, verify=False, user_id="fan3"), album)
+    with time_machine.travel(at(release, 1)):
+        verify_due()
+    unsave(emulator_url, removing, ids["spotify_album"])
+    with time_machine.travel(at(release, 7)):
+        verify_due()
+
+    checks = release_checks(release)
+    assert checks.audience == 3
+    assert checks.rows[:2] == [("1 day", 2, 2, 100, 1), ("7 days", 1, 2, 50, 1)]
+    assert checks.rows[2] == ("30 days", 0, 0, None, 3)
+
+    ws = workspace.slug
+    page = viewer_client.get(reverse("catalog:release_detail", kwargs={"ws": ws, "pk": release.pk}))
+    panel = page.content.decode().split('id="checks-h"')[1].split("</section>")[0]
+    assert "<td>7 days</td><td>1</td><td>2</td><td>50 %</td><td>1</td>" in panel
+
+    def fan_page(who: Fan) -> str:
+        html = viewer_client.get(reverse("fans:fan_detail", kwargs={"ws": ws, "pk": who.pk}))
+        return html.content.decode().split('id="library-checks"')[1].split('id="activity"')[0]
+
+    assert fan_page(remover).count("removed") == 1 and fan_page(remover).count(">kept<") == 1
+    assert "removed" not in fan_page(unchecked) and "kept" not in fan_page(unchecked)
+
+    csv = viewer_client.get(
+        reverse("fans:checks_csv", kwargs={"ws": ws}) + f"?release={release.pk}"
+    )
+    lines = b"".join(csv.streaming_content).decode().splitlines()
+    assert lines[0] == "fan,email,kept_1d,kept_7d,kept_30d,tracks_saved,last_checked"
+    by_email = {line.split(",")[1]: line.split(",")[2:6] for line in lines[1:]}
+    assert by_email == {
+        fan.email: ["kept", "kept", "not checked", "0"],
+        "remover@example.org": ["kept", "removed", "not checked", "0"],
+        "quiet@example.org": ["not checked", "not checked", "not checked", "0"],
+    }
+
+
+def test_checkpoints_scale_with_flow_waits(
+    admin: AdminClient, apps: Any, ids: Any, fan: Fan, release: Release, settings: Any
+) -> None:
+    """The demo's days pass in minutes (FLOW_WAIT_SCALE), its library checks with them."""
+    settings.FLOW_WAIT_SCALE = 0.001  # one day: 86.4 s
+    presaver(admin, apps["spotify"], fan, release)
+    instant = release.instant_for_market("DE")
+    assert due_checks(instant + dt.timedelta(seconds=80)) == []
+    assert [c.checkpoint for c in due_checks(instant + dt.timedelta(seconds=90))] == ["1d"]

@@ -158,8 +158,8 @@ def test_the_fan_view_shows_engagement_and_journeys(
 ) -> None:
     from fanloop.analytics.fan_events import record_fan_event
 
-    record_fan_event(fan, "email_clicked", key="c1", release=release)
-    record_fan_event(fan, "saved", key="s1", release=release)
+    record_fan_event(fan, "email_clicked", key="c1", actor="fan", release=release)
+    record_fan_event(fan, "saved", key="s1", actor="fan", release=release)
     journey(flow, fan, JourneyState.WAITING, 1)
     response = viewer_client.get(
         reverse("fans:fan_detail", kwargs={"ws": workspace.slug, "pk": fan.pk})
@@ -168,3 +168,57 @@ def test_the_fan_view_shows_engagement_and_journeys(
     section = html.split('id="engagement"')[1].split("</section>")[0]
     assert "Midnight Signal" in section and "<td>8</td>" in section
     assert "Release day" in section and "Waiting" in section
+
+
+def test_the_fan_view_marks_what_fanloop_did_for_the_fan(
+    viewer_client: Client, workspace: Workspace, fan: Fan, release: Any
+) -> None:
+    from fanloop.analytics.fan_events import record_fan_event
+
+    record_fan_event(fan, "presaved", key="p1", actor="fan", release=release)
+    record_fan_event(
+        fan, "saved", key="d1", actor="fanloop", release=release, data={"via": "delivery"}
+    )
+    html = viewer_client.get(
+        reverse("fans:fan_detail", kwargs={"ws": workspace.slug, "pk": fan.pk})
+    ).content.decode()
+    activity = html.split('id="activity"')[1].split("</table>")[0]
+    rows = activity.split("<tr>")[2:]
+    assert len(rows) == 2
+    saved = next(r for r in rows if "Saved (one-click or API)" in r)
+    presaved = next(r for r in rows if "Pre-saved" in r)
+    assert "done by fanloop" in saved and "done by fanloop" not in presaved
+
+
+def test_the_score_page_explains_the_weights_from_the_one_table(
+    viewer_client: Client, workspace: Workspace
+) -> None:
+    from fanloop.flows.scoring import WEIGHTS
+
+    html = viewer_client.get(reverse("flows:score", kwargs={"ws": workspace.slug})).content
+    text = html.decode()
+    for weight in WEIGHTS.values():
+        assert f"<td>{weight.why}</td><td>{weight.points}</td>" in text.replace("&#x27;", "'")
+    assert "release-day save" in text and "a fan whose only act was the pre-save scores 2" in text
+    assert "top 30%" in text
+    listing = viewer_client.get(reverse("flows:flow_list", kwargs={"ws": workspace.slug}))
+    assert reverse("flows:score", kwargs={"ws": workspace.slug}) in listing.content.decode()
+
+
+def test_the_fan_view_breaks_the_score_down(
+    viewer_client: Client, workspace: Workspace, fan: Fan, release: Any
+) -> None:
+    from fanloop.analytics.fan_events import record_fan_event
+
+    record_fan_event(fan, "presaved", key="p", actor="fan", release=release)
+    for n in range(7):
+        record_fan_event(fan, "email_opened", key=f"o{n}", actor="fan", release=release)
+    record_fan_event(fan, "saved", key="d", actor="fanloop", release=release)
+    html = viewer_client.get(
+        reverse("fans:fan_detail", kwargs={"ws": workspace.slug, "pk": fan.pk})
+    ).content.decode()
+    section = html.split('id="engagement"')[1].split("<h3>")[0]
+    assert "pre-saved the release: 1 time → 2" in section
+    assert "7 times (counted 5) → 5" in section
+    assert "saved the release with one click" not in section  # fanloop's save is not theirs
+    assert "<td>7</td>" in section

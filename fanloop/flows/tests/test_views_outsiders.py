@@ -25,6 +25,7 @@ PAGES: dict[str, tuple[bool, bool, bool]] = {
     "version_detail": (True, True, False),
     "flow_status": (True, False, True),
     "flow_dry_run": (True, False, True),
+    "score": (False, False, False),
 }
 PUBLIC = {"action", "action_done"}  # fans' signed one-click pages: no login, token-checked
 

@@ -111,3 +111,43 @@ def test_the_default_flow_of_a_new_workspace_has_no_warning(workspace: Any) -> N
     assert version is not None
     by_id = templates_for(workspace.pk, version.steps)
     assert flow_warnings(version.trigger, version.steps, by_id) == []
+
+
+def test_it_warns_when_the_follow_prompt_rests_on_what_fanloop_did(templates: Any) -> None:
+    """After a pre-save the album is in the library because fanloop saved it: "saved" or
+    "in the library" is no act of the fan's, so a follow prompt behind it alone is warned."""
+    follow = email(templates["follow"], "ask")
+    reliant = [
+        ("presaved", {"id": "c", "type": "condition", "check": "has_saved"}),
+        ("delivery_succeeded", {"id": "c", "type": "condition", "check": "has_saved"}),
+        ("presaved", {"id": "c", "type": "condition", "check": "in_library"}),
+        ("email_subscribed", {"id": "c", "type": "condition", "check": "did",
+                              "value": "saved:any"}),
+        ("email_subscribed", {"id": "c", "type": "condition", "check": "did",
+                              "value": "followed:fanloop"}),
+    ]  # fmt: skip
+    for trigger, condition in reliant:
+        steps = [condition, follow]
+        assert codes(trigger, steps, templates)[-1:] == ["fanloop_act_as_engagement"], condition
+    fan_acts = [
+        {"id": "c2", "type": "condition", "check": "acted_since_release"},
+        {"id": "c2", "type": "condition", "check": "did", "value": "saved"},
+        {"id": "c2", "type": "condition", "check": "engagement_at_least", "value": "top 30%"},
+    ]
+    for condition in fan_acts:
+        steps = [{"id": "c", "type": "condition", "check": "in_library"}, condition, follow]
+        assert codes("presaved", steps, templates) == [], condition
+    # A save the fan made (a "saved" trigger only starts on the fan's own saves) is theirs.
+    steps = [{"id": "c", "type": "condition", "check": "has_saved"}, follow]
+    assert codes("saved", steps, templates) == []
+
+
+def test_a_track_prompt_is_a_save_prompt(templates: Any, workspace: Any) -> None:
+    tracks = EmailTemplate.objects.create(
+        workspace=workspace,
+        name="tracks",
+        subject="tracks",
+        text_body="{% for title, url in track_links %}{{ title }} {{ url }}{% endfor %}",
+    )
+    steps = [email(templates["listen"]), email(tracks)]
+    assert codes("presaved", steps, {**templates, "tracks": tracks}) == []
