@@ -27,10 +27,10 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
-from django.db import connections, transaction
-from django.db.models import F
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
@@ -453,15 +453,15 @@ class BatchRunner:
         state and batch (a row deleted meanwhile, its fan, is skipped with its events).
 
         Rows with the same outcome go in one UPDATE. A repeat's flag and calls add up over
-        attempts: a later clean attempt does not clear them.
+        attempts: a later clean attempt does not clear them. Plain SQL (``RETURNING`` the
+        rows still ours): this runs once per fan or so, and the ORM's query building cost
+        more than the rest of a fan's bookkeeping.
         """
         outcomes = [pair for entry in entries for pair in entry.outcomes]
-        marks = [entry.mark for entry in entries if entry.mark is not None]
+        marks = [entry.mark.pk for entry in entries if entry.mark is not None]
         if not outcomes and not marks:
             return
-        now = timezone.now()
         groups: dict[tuple[object, ...], list[Delivery]] = {}
-        by_pk: dict[int, Outcome] = {}
         for delivery, outcome in outcomes:
             at = outcome.retry_at.timestamp() if outcome.retry_at else None
             key = (
@@ -473,50 +473,66 @@ class BatchRunner:
                 outcome.repeat_calls,
             )
             groups.setdefault(key, []).append(delivery)
-            by_pk[delivery.pk] = outcome
         recheck_connection()
-        with transaction.atomic():
-            kept = set(
-                Delivery.objects.filter(
-                    pk__in=[*by_pk, *(d.pk for d in marks)],
-                    batch=self.batch,
-                    state=DeliveryState.SENDING,
-                ).values_list("pk", flat=True)
-            )
+        conn = connections[DEFAULT_DB_ALIAS]
+        ops = conn.ops
+        now = timezone.now()
+        table = ops.quote_name(Delivery._meta.db_table)
+        guard = f"AND batch = %s AND state = '{DeliveryState.SENDING.value}' RETURNING id"
+        kept: set[int] = set()
+        with transaction.atomic(), conn.cursor() as cursor:
             events: list[NewFanEvent] = []
             for deliveries in groups.values():
-                pks = [d.pk for d in deliveries if d.pk in kept]
-                if not pks:
-                    continue
-                outcome = by_pk[pks[0]]
-                state = outcome.state
-                values: dict[str, object] = {
-                    "state": state,
-                    "reason": outcome.reason,
-                    "in_flight": False,
-                    "retry_at": outcome.retry_at,
-                }
+                pks = [d.pk for d in deliveries]
+                outcome = next(o for d, o in outcomes if d.pk == pks[0])
+                sets = ["state = %s", "reason = %s", "in_flight = %s", "retry_at = %s"]
+                params: list[Any] = [
+                    outcome.state,
+                    outcome.reason,
+                    False,
+                    ops.adapt_datetimefield_value(outcome.retry_at),
+                ]
                 if outcome.in_doubt:
-                    values["in_doubt"] = True
+                    sets.append("in_doubt = %s")
+                    params.append(True)
                 if outcome.repeat_calls:
-                    values["repeat_calls"] = F("repeat_calls") + outcome.repeat_calls
-                if state == DeliveryState.PENDING:
-                    values.update(batch="", claimed_at=None)
-                if state == DeliveryState.DELIVERED:
-                    values.update(items=outcome.items, delivered_at=now)
-                Delivery.objects.filter(pk__in=pks).update(**values)
+                    sets.append("repeat_calls = repeat_calls + %s")
+                    params.append(outcome.repeat_calls)
+                if outcome.state == DeliveryState.PENDING:
+                    sets += ["batch = %s", "claimed_at = %s"]
+                    params += ["", None]
+                if outcome.state == DeliveryState.DELIVERED:
+                    sets += [f"{ops.quote_name('items')} = %s", "delivered_at = %s"]
+                    params += [
+                        ops.adapt_json_value(outcome.items, None),
+                        ops.adapt_datetimefield_value(now),
+                    ]
+                where = f"id IN ({', '.join(['%s'] * len(pks))}) {guard}"
+                sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {where}"  # noqa: S608 - constant parts
+                cursor.execute(sql, [*params, *pks, self.batch])
+                written = {int(row[0]) for row in cursor.fetchall()}
+                kept |= written
+                lost = [pk for pk in pks if pk not in written]
+                if lost and (outcome.in_doubt or outcome.repeat_calls):
+                    # Not ours any more (another run of the batch wrote it first), but the
+                    # calls were made: the flag and the count stay true whoever won.
+                    where = f"id IN ({', '.join(['%s'] * len(lost))})"
+                    facts = "in_doubt = in_doubt OR %s, repeat_calls = repeat_calls + %s"
+                    sql = f"UPDATE {table} SET {facts} WHERE {where}"  # noqa: S608 - constant parts
+                    cursor.execute(sql, [outcome.in_doubt, outcome.repeat_calls, *lost])
                 with self._lock:
-                    self.counts[state] += len(pks)
-                if state != DeliveryState.PENDING:
+                    self.counts[outcome.state] += len(written)
+                if outcome.state != DeliveryState.PENDING:
                     for delivery in deliveries:
-                        if delivery.pk in kept:
-                            events.extend(delivery_events(delivery, by_pk[delivery.pk]))
-            mark_pks = [d.pk for d in marks if d.pk in kept]
-            if mark_pks:
-                Delivery.objects.filter(pk__in=mark_pks).update(
-                    in_flight=True, attempts=F("attempts") + 1
-                )
-            record_fan_events(events)
+                        if delivery.pk in written:
+                            events.extend(delivery_events(delivery, outcome))
+            if marks:
+                where = f"id IN ({', '.join(['%s'] * len(marks))}) {guard}"
+                sql = f"UPDATE {table} SET in_flight = %s, attempts = attempts + 1 WHERE {where}"  # noqa: S608 - constant parts
+                cursor.execute(sql, [True, *marks, self.batch])
+                kept |= {int(row[0]) for row in cursor.fetchall()}
+            if events:
+                record_fan_events(events)
         for entry in entries:
             entry.kept = entry.mark is not None and entry.mark.pk in kept
 
