@@ -21,7 +21,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from emulator.testing import AdminClient
 from fanloop.accounts.models import Workspace
 from fanloop.fulfillment import services
-from fanloop.fulfillment.deliver import BatchRunner
+from fanloop.fulfillment.deliver import BatchRunner, Outcome
 from fanloop.fulfillment.models import Delivery, DeliveryState
 from fanloop.platforms.base import ItemRef, Tokens
 
@@ -175,3 +175,29 @@ def test_one_hung_call_does_not_hold_up_the_batch(
     assert not errors
     # The 504 after the hang is retried (in doubt: the fan allowed no reads).
     assert Delivery.objects.filter(state=DeliveryState.DELIVERED).count() == 20
+
+
+def test_the_flag_stays_when_another_run_of_the_batch_wrote_the_outcome_first(
+    admin: AdminClient, workspace: Workspace, threads: int
+) -> None:
+    found = claimed_batch(admin, workspace, 12, WRITE_ONLY)
+    run_crashing(found, saves=4)
+    doubtful = set(Delivery.objects.filter(in_flight=True).values_list("pk", flat=True))
+    assert doubtful
+    runner = BatchRunner(found.app, batch_id())
+    real = runner._call
+
+    def call(delivery: Delivery) -> Outcome:
+        outcome = real(delivery)
+        if delivery.pk in doubtful:
+            # A second run of the same batch (a worker taken over too early) wrote first.
+            Delivery.objects.filter(pk=delivery.pk).update(
+                state=DeliveryState.DELIVERED, in_flight=False
+            )
+        return outcome
+
+    runner._call = call  # type: ignore[method-assign]
+    runner.run()
+    flagged = Delivery.objects.filter(in_doubt=True)
+    assert set(flagged.values_list("pk", flat=True)) == doubtful
+    assert set(flagged.values_list("repeat_calls", flat=True)) == {1}
