@@ -30,7 +30,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    InterfaceError,
+    OperationalError,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
@@ -142,10 +148,9 @@ class Target:
 
 
 @dataclass
-class Written:
-    """What one ``save`` cost: was anything missing, and the calls spent on a repeat."""
+class Tally:
+    """What a fan's attempt spent on repeating calls whose outcome was unknown."""
 
-    saved: bool
     repeat_calls: int = 0
     unverified: bool = False  # items saved again without a read-back: maybe saved twice
 
@@ -335,7 +340,7 @@ class BatchRunner:
     def _attempt(
         self, delivery: Delivery, connection: PlatformConnection, state: ReleasePlatform
     ) -> Outcome:
-        tally = Written(saved=False)
+        tally = Tally()
         outcome = self._attempt_write(delivery, connection, state, tally)
         outcome.repeat_calls = tally.repeat_calls
         outcome.in_doubt = tally.unverified
@@ -346,7 +351,7 @@ class BatchRunner:
         delivery: Delivery,
         connection: PlatformConnection,
         state: ReleasePlatform,
-        tally: Written,
+        tally: Tally,
     ) -> Outcome:
         try:
             tokens = fresh_tokens(connection)
@@ -408,7 +413,7 @@ class BatchRunner:
         scopes: frozenset[str],
         items: list[ItemRef],
         doubt: bool,
-        tally: Written,
+        tally: Tally,
     ) -> bool:
         """Save ``items``; in doubt, first ask which are there. False: nothing was missing.
 
@@ -473,13 +478,32 @@ class BatchRunner:
                 outcome.repeat_calls,
             )
             groups.setdefault(key, []).append(delivery)
-        recheck_connection()
+        try:
+            kept = self._apply(outcomes, groups, marks)
+        except (InterfaceError, OperationalError):
+            # A connection the server dropped (the transaction rolled back and Django
+            # closed it): once more on a new one. Rows written by a commit whose answer
+            # was lost are no longer SENDING and are skipped.
+            log.warning("batch %s: database connection lost, writing again", self.batch)
+            recheck_connection()
+            kept = self._apply(outcomes, groups, marks)
+        for entry in entries:
+            entry.kept = entry.mark is not None and entry.mark.pk in kept
+
+    def _apply(
+        self,
+        outcomes: list[tuple[Delivery, Outcome]],
+        groups: dict[tuple[object, ...], list[Delivery]],
+        marks: list[int],
+    ) -> set[int]:
+        """The transaction of ``_write_entries``; returns the ids still ours."""
         conn = connections[DEFAULT_DB_ALIAS]
         ops = conn.ops
         now = timezone.now()
         table = ops.quote_name(Delivery._meta.db_table)
         guard = f"AND batch = %s AND state = '{DeliveryState.SENDING.value}' RETURNING id"
         kept: set[int] = set()
+        counts: Counter[str] = Counter()
         with transaction.atomic(), conn.cursor() as cursor:
             events: list[NewFanEvent] = []
             for deliveries in groups.values():
@@ -520,8 +544,7 @@ class BatchRunner:
                     facts = "in_doubt = in_doubt OR %s, repeat_calls = repeat_calls + %s"
                     sql = f"UPDATE {table} SET {facts} WHERE {where}"  # noqa: S608 - constant parts
                     cursor.execute(sql, [outcome.in_doubt, outcome.repeat_calls, *lost])
-                with self._lock:
-                    self.counts[outcome.state] += len(written)
+                counts[outcome.state] += len(written)
                 if outcome.state != DeliveryState.PENDING:
                     for delivery in deliveries:
                         if delivery.pk in written:
@@ -533,8 +556,9 @@ class BatchRunner:
                 kept |= {int(row[0]) for row in cursor.fetchall()}
             if events:
                 record_fan_events(events)
-        for entry in entries:
-            entry.kept = entry.mark is not None and entry.mark.pk in kept
+        with self._lock:
+            self.counts.update(counts)
+        return kept
 
 
 EVENT_OF_STATE = {

@@ -13,7 +13,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import pytest
+from django.db import connection, connections
 from django.db.models import Sum
 from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
@@ -159,6 +161,8 @@ def test_one_hung_call_does_not_hold_up_the_batch(
             BatchRunner(found.app, batch_id()).run()
         except Exception as exc:  # pragma: no cover - shown by the assertion below
             errors.append(exc)
+        finally:
+            connections.close_all()  # this thread's own
 
     worker = threading.Thread(target=run)
     worker.start()
@@ -201,3 +205,34 @@ def test_the_flag_stays_when_another_run_of_the_batch_wrote_the_outcome_first(
     flagged = Delivery.objects.filter(in_doubt=True)
     assert set(flagged.values_list("pk", flat=True)) == doubtful
     assert set(flagged.values_list("repeat_calls", flat=True)) == {1}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_a_connection_cut_between_two_fans_costs_no_repeat(
+    admin: AdminClient, workspace: Workspace, engine_settings: SettingsWrapper
+) -> None:
+    engine_settings.DELIVERY_BATCH_THREADS = 1  # the batch runs on this thread's connection
+    found = claimed_batch(admin, workspace, 10, WRITE_ONLY)
+    runner = BatchRunner(found.app, batch_id())
+    real = runner._call
+    cuts = [0]
+
+    def call(delivery: Delivery) -> Outcome:
+        outcome = real(delivery)
+        if cuts[0] < 2:  # the server drops the connection while the call is out
+            cuts[0] += 1
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                (pid,) = cursor.fetchone()
+            s = connection.settings_dict
+            url = f"postgresql://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
+            with psycopg.connect(f"{url}/postgres", autocommit=True) as other:
+                other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        return outcome
+
+    runner._call = call  # type: ignore[method-assign]
+    runner.run()
+    assert cuts[0] == 2
+    assert Delivery.objects.filter(state=DeliveryState.DELIVERED).count() == 10
+    assert admin.stats()["duplicate_saves"] == 0
+    assert not Delivery.objects.filter(in_doubt=True).exists()
