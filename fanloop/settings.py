@@ -135,7 +135,9 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'fanloop.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -295,7 +297,7 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 AXES_VERBOSE = False
 
 # --- worker ---------------------------------------------------------------
-WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 5)
 WORKER_EXECUTOR_ID = env_str("WORKER_EXECUTOR_ID", "")
 # Worker processes one ``fanloop worker`` runs (0: one per usable CPU core). The engine's
 # work is CPU-bound Python, so one process uses one core at most.
@@ -304,8 +306,14 @@ WORKER_PROCESSES = env_int("WORKER_PROCESSES", 0)
 # --- release-day delivery ------------------------------------------------------
 # Fans per delivery workflow (one batch is claimed, paced and written fan by fan).
 DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 400)
-# Batch workflows one worker runs at once per platform app (each holds one fan's calls).
+# Batch workflows one worker runs at once per platform app.
 DELIVERY_WORKER_CONCURRENCY = env_int("DELIVERY_WORKER_CONCURRENCY", 4)
+# Fans one batch calls at once (threads sharing the app's pacer): a slow or hung call holds
+# up one of them, not the batch. At most this many fans per batch may be called twice after
+# a crash.
+DELIVERY_BATCH_THREADS = env_int("DELIVERY_BATCH_THREADS", 4)
+# Seconds a delivery call may wait for the platform's answer before it is retried (in doubt).
+DELIVERY_CALL_TIMEOUT_SECONDS = env_float("DELIVERY_CALL_TIMEOUT_SECONDS", 5.0)
 # How often the delivery tick advances waves (seconds, 1 to 59).
 DELIVERY_TICK_SECONDS = env_int("DELIVERY_TICK_SECONDS", 2)
 # Start looking for a release this many minutes before each market's instant.
@@ -323,7 +331,7 @@ FOREVER_SAVE_CHECK_HOUR = env_int("FOREVER_SAVE_CHECK_HOUR", 6)
 # Albums older than this (days) found by the daily check are back catalog, not new releases.
 FOREVER_SAVE_LOOKBACK_DAYS = env_int("FOREVER_SAVE_LOOKBACK_DAYS", 14)
 # A worker whose heartbeat is older than this many intervals is dead: another recovers its work.
-WORKER_DEAD_AFTER_BEATS = env_int("WORKER_DEAD_AFTER_BEATS", 4)
+WORKER_DEAD_AFTER_BEATS = env_int("WORKER_DEAD_AFTER_BEATS", 3)
 
 # --- growth flows -----------------------------------------------------------
 # How often the flow engine ticks (seconds, 1 to 59): reads new fan events, claims due journeys.

@@ -1,15 +1,20 @@
 """One batch of deliveries, fan by fan: tokens, pacing, the platform write, the outcome.
 
-A batch is the set of ``Delivery`` rows claimed (state SENDING) under one workflow id. For
-each fan: mark the row ``in_flight`` (one write, before any call), refresh the token when
-needed, save the album (+ tracks, + the artist when the fan agreed to follow) in as few
-calls as the platform allows, then write the outcome and its events in one transaction,
-guarded by the row's current state, so replaying a batch after a crash never writes twice.
+A batch is the set of ``Delivery`` rows claimed (state SENDING) under one workflow id. A few
+threads work through it side by side. For each fan: mark the row ``in_flight`` just before
+its call, refresh the token when needed, save the album (+ tracks, + the artist when the fan
+agreed to follow) in as few calls as the platform allows, then write the outcome and its
+events as soon as the call returns, guarded by the row's current state, so replaying a batch
+after a crash never writes twice. The marks and outcomes of the threads are group-committed
+(``Ledger``): one transaction for whatever they hand in meanwhile, never more than one row
+in flight per thread.
 
-A row found ``in_flight`` was being written when a worker died: when the fan allowed reads
-the platform is asked first (``contains``) and only what is missing is saved; otherwise it
-is saved again (library writes are idempotent on every platform, though the emulator then
-counts one duplicate per item that was already in flight).
+A row found ``in_flight`` was being written when a worker died (or its call got no answer):
+when the fan allowed reads the platform is asked first (``contains``) and only what is
+missing is saved; otherwise it is saved again (library writes are idempotent on every
+platform, though the emulator then counts one duplicate per item that had landed) and the
+row is flagged ``in_doubt``: maybe saved twice. Calls spent on such repeats add up in
+``repeat_calls``.
 """
 
 from __future__ import annotations
@@ -17,13 +22,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    InterfaceError,
+    OperationalError,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
@@ -34,6 +47,7 @@ from fanloop.fans.services import fresh_tokens, mark_needs_reconnect
 from fanloop.fulfillment.audience import can_follow
 from fanloop.fulfillment.models import Delivery, DeliveryState, ReleasePlatform
 from fanloop.fulfillment.pacer import Permits, Sleep, backoff_s
+from fanloop.lib.db import recheck_connection
 from fanloop.platforms.base import AppMode, ItemRef, Platform, Tokens
 from fanloop.platforms.errors import (
     AccessRevoked,
@@ -44,6 +58,7 @@ from fanloop.platforms.errors import (
     RateLimited,
     TokenExpired,
 )
+from fanloop.platforms.http import delivery_client
 from fanloop.platforms.models import PlatformApp
 from fanloop.platforms.registry import get_platform
 
@@ -74,6 +89,8 @@ class Outcome:
     items: list[str] = field(default_factory=list)
     followed: bool = False
     retry_at: dt.datetime | None = None
+    in_doubt: bool = False  # saved again without a read-back: maybe saved twice
+    repeat_calls: int = 0  # calls spent repeating a call whose outcome was unknown
 
 
 def write_cost(platform: str, mode: str, items: list[ItemRef]) -> int:
@@ -130,36 +147,163 @@ class Target:
     release: Release
 
 
+@dataclass
+class Tally:
+    """What a fan's attempt spent on repeating calls whose outcome was unknown."""
+
+    repeat_calls: int = 0
+    unverified: bool = False  # items saved again without a read-back: maybe saved twice
+
+
+@dataclass
+class _Entry:
+    """One thread's hand-in to the ledger: outcomes to write, a fan to mark in flight."""
+
+    outcomes: list[tuple[Delivery, Outcome]]
+    mark: Delivery | None
+    kept: bool = False
+    done: bool = False
+    error: BaseException | None = None
+
+
+class Ledger:
+    """Group commit of one batch's bookkeeping.
+
+    A thread hands in the outcome of the fan whose call just returned together with the
+    fan it calls next, and waits until both are written: one of the waiting threads (the
+    leader) writes everything handed in meanwhile in one transaction. So a fan is marked
+    in flight only just before its own call, an outcome is written as soon as its call
+    returns, and at any moment at most one row per thread is in flight: after a crash,
+    only those fans may be called again.
+    """
+
+    def __init__(self, write: Callable[[list[_Entry]], None]) -> None:
+        self._write = write
+        self._cond = threading.Condition()
+        self._pending: list[_Entry] = []
+        self._leading = False
+
+    def commit(self, outcomes: list[tuple[Delivery, Outcome]], mark: Delivery | None) -> bool:
+        """Write ``outcomes`` and mark ``mark`` in flight; False: ``mark`` is not ours."""
+        entry = _Entry(outcomes, mark)
+        with self._cond:
+            self._pending.append(entry)
+            while self._leading and not entry.done:
+                self._cond.wait()
+            if not entry.done:
+                self._leading = True
+                todo, self._pending = self._pending, []
+        if not entry.done:
+            try:
+                self._write(todo)
+            except BaseException as exc:
+                for item in todo:
+                    item.error = exc
+            finally:
+                with self._cond:
+                    for item in todo:
+                        item.done = True
+                    self._leading = False
+                    self._cond.notify_all()
+        if entry.error is not None:
+            raise entry.error
+        return entry.kept
+
+
 class BatchRunner:
     """Works through the SENDING rows of one batch with one app's adapter and permits.
 
-    Rows go in chunks: one write marks a chunk in flight, the fans' calls follow one by one,
-    then one transaction writes the chunk's outcomes and events.
+    ``DELIVERY_BATCH_THREADS`` threads call the platform side by side (one fan each, paced
+    by the app's shared gate), so one slow or hung call holds up one thread, not the batch.
+    Their bookkeeping goes through the batch's ``Ledger``.
     """
 
     def __init__(self, app: PlatformApp, batch: str, sleep: Sleep = time.sleep) -> None:
         self.app = app
         self.batch = batch
         self.sleep = sleep
-        self.platform: Platform = get_platform(app.platform, app.credentials())
+        self.platform: Platform = get_platform(
+            app.platform, app.credentials(), delivery_client(settings.DELIVERY_CALL_TIMEOUT_SECONDS)
+        )
         self.permits = Permits(app, sleep)
         self.targets: dict[int, Target] = {}
         self.counts: Counter[str] = Counter()
-        self.ahead = 0
+        self.ledger = Ledger(self._write_entries)
+        self._lock = threading.Lock()
+        self._queue: list[Delivery] = []
+        self._last_pk = 0
+        self._exhausted = False
+        self._stop = threading.Event()
+        self.remaining = 0  # fans of the batch not started yet (reservations ahead)
 
     def run(self) -> dict[str, int]:
-        done: set[int] = set()
-        while True:
-            rows = list(
-                Delivery.objects.filter(batch=self.batch, state=DeliveryState.SENDING)
-                .exclude(pk__in=done)
-                .select_related("connection")
-                .order_by("pk")[:CHUNK]
+        self.remaining = Delivery.objects.filter(
+            batch=self.batch, state=DeliveryState.SENDING
+        ).count()
+        threads = max(1, min(settings.DELIVERY_BATCH_THREADS, self.remaining))
+        if threads == 1:
+            self._work(close=False)
+            return dict(self.counts)
+        errors: list[BaseException] = []
+        pool = [
+            threading.Thread(
+                target=self._guarded, args=(errors,), name=f"{self.batch}-{i}", daemon=True
             )
-            if not rows:
-                return dict(self.counts)
-            done.update(d.pk for d in rows)
-            self.deliver_chunk(rows)
+            for i in range(threads)
+        ]
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return dict(self.counts)
+
+    def _guarded(self, errors: list[BaseException]) -> None:
+        try:
+            self._work(close=True)
+        except BaseException as exc:
+            self._stop.set()  # the others finish their call and stop: the step is retried
+            errors.append(exc)
+
+    def _next(self) -> Delivery | None:
+        with self._lock:
+            if not self._queue and not self._exhausted and not self._stop.is_set():
+                recheck_connection()
+                self._queue = list(
+                    Delivery.objects.filter(
+                        batch=self.batch, state=DeliveryState.SENDING, pk__gt=self._last_pk
+                    )
+                    .select_related("connection")
+                    .order_by("pk")[:CHUNK]
+                )
+                if self._queue:
+                    self._last_pk = self._queue[-1].pk
+                else:
+                    self._exhausted = True
+            if not self._queue or self._stop.is_set():
+                return None
+            self.remaining = max(0, self.remaining - 1)
+            return self._queue.pop(0)
+
+    def _work(self, close: bool) -> None:
+        """One thread: call fan after fan, handing each outcome in as its call returns."""
+        done: list[tuple[Delivery, Outcome]] = []
+        try:
+            while (delivery := self._next()) is not None:
+                early = self._without_call(delivery)
+                if early is not None:
+                    done.append((delivery, early))
+                    continue
+                ours = self.ledger.commit(done, mark=delivery)
+                done = []
+                if ours:
+                    done.append((delivery, self._call(delivery)))
+            if done:
+                self.ledger.commit(done, mark=None)
+        finally:
+            if close:
+                connections.close_all()  # this thread's own connections
 
     def _target(self, delivery: Delivery) -> Target:
         target = self.targets.get(delivery.release_id)
@@ -172,52 +316,42 @@ class BatchRunner:
         delivery.release = target.release
         return target
 
-    def deliver_chunk(self, rows: list[Delivery]) -> None:
-        outcomes: list[tuple[Delivery, Outcome]] = []
-        ready: list[Delivery] = []
-        for delivery in rows:
-            connection = delivery.connection
-            state = self._target(delivery).state
-            if connection is None:
-                outcomes.append(
-                    (delivery, Outcome(DeliveryState.FAILED, "The fan disconnected this platform."))
-                )
-            elif state is None or not state.album_id:
-                reason = "The release has no album id on this platform."
-                outcomes.append((delivery, Outcome(DeliveryState.FAILED, reason)))
-            elif connection.status == ConnectionStatus.NEEDS_RECONNECT:
-                reason = connection.status_reason[:300]
-                outcomes.append((delivery, Outcome(DeliveryState.NEEDS_RECONNECT, reason)))
-            else:
-                ready.append(delivery)
-        mine = self._mark_in_flight(ready)
-        for index, delivery in enumerate(mine):
-            self.ahead = len(mine) - index - 1  # fans of this chunk still to call
-            connection = delivery.connection
-            state = self._target(delivery).state
-            assert connection is not None and state is not None
-            if connection.app_id == self.app.pk:
-                connection.app = self.app  # no query per fan (refreshes need the app)
-            outcomes.append((delivery, self._attempt(delivery, connection, state)))
-        self._finish(outcomes)
+    def _without_call(self, delivery: Delivery) -> Outcome | None:
+        """The outcome of a fan who cannot be called (no connection, no album, revoked)."""
+        connection = delivery.connection
+        state = self._target(delivery).state
+        if connection is None:
+            return Outcome(DeliveryState.FAILED, "The fan disconnected this platform.")
+        if state is None or not state.album_id:
+            return Outcome(DeliveryState.FAILED, "The release has no album id on this platform.")
+        if connection.status == ConnectionStatus.NEEDS_RECONNECT:
+            return Outcome(DeliveryState.NEEDS_RECONNECT, connection.status_reason[:300])
+        return None
 
-    def _mark_in_flight(self, rows: list[Delivery]) -> list[Delivery]:
-        """Mark ``rows`` in flight (one write); returns those still ours (not deleted)."""
-        if not rows:
-            return []
-        pks = [d.pk for d in rows]
-        with transaction.atomic():
-            mine = Delivery.objects.filter(
-                pk__in=pks, batch=self.batch, state=DeliveryState.SENDING
-            )
-            mine.update(in_flight=True, attempts=F("attempts") + 1)
-            kept = set(mine.values_list("pk", flat=True))
-        for delivery in rows:
-            delivery.attempts += 1
-        return [d for d in rows if d.pk in kept]
+    def _call(self, delivery: Delivery) -> Outcome:
+        connection = delivery.connection
+        state = self._target(delivery).state
+        assert connection is not None and state is not None
+        if connection.app_id == self.app.pk:
+            connection.app = self.app  # no query per fan (refreshes need the app)
+        delivery.attempts += 1
+        return self._attempt(delivery, connection, state)
 
     def _attempt(
         self, delivery: Delivery, connection: PlatformConnection, state: ReleasePlatform
+    ) -> Outcome:
+        tally = Tally()
+        outcome = self._attempt_write(delivery, connection, state, tally)
+        outcome.repeat_calls = tally.repeat_calls
+        outcome.in_doubt = tally.unverified
+        return outcome
+
+    def _attempt_write(
+        self,
+        delivery: Delivery,
+        connection: PlatformConnection,
+        state: ReleasePlatform,
+        tally: Tally,
     ) -> Outcome:
         try:
             tokens = fresh_tokens(connection)
@@ -226,13 +360,13 @@ class BatchRunner:
         except PlatformError as exc:
             return self._retry_later(delivery, f"token refresh: {exc}")
         items = items_for(delivery, state, connection.scope_set)
-        doubt = delivery.in_flight
+        doubt = delivery.in_flight  # marked by an earlier run that did not record its outcome
         refreshed = False
         transient = 0
         limited = 0
         while True:
             try:
-                saved = self._write(tokens, connection.scope_set, items, doubt)
+                saved = self._write(tokens, connection.scope_set, items, doubt, tally)
                 return Outcome(
                     DeliveryState.DELIVERED,
                     items=[f"{i.kind}:{i.id}" for i in items],
@@ -274,21 +408,37 @@ class BatchRunner:
                 self.sleep(backoff_s(transient))
 
     def _write(
-        self, tokens: Tokens, scopes: frozenset[str], items: list[ItemRef], doubt: bool
+        self,
+        tokens: Tokens,
+        scopes: frozenset[str],
+        items: list[ItemRef],
+        doubt: bool,
+        tally: Tally,
     ) -> bool:
-        """Save ``items``; in doubt, first ask which are there. False: nothing was missing."""
+        """Save ``items``; in doubt, first ask which are there. False: nothing was missing.
+
+        In doubt, every call is a repeat (``tally.repeat_calls``); items saved again that
+        could not be read back may now be saved twice (``tally.unverified``)."""
         platform, mode = self.app.platform, self.app.mode
         missing = items
+        unchecked = items if doubt else []
         if doubt:
             checkable = readable(platform, scopes, items)
             if checkable:
-                self.permits.take(read_cost(platform, mode, checkable))
+                cost = read_cost(platform, mode, checkable)
+                self.permits.take(cost)
+                tally.repeat_calls += cost
                 flags = self.platform.contains(tokens, checkable)
                 present = {i for i, ok in zip(checkable, flags, strict=True) if ok}
                 missing = [i for i in items if i not in present]
+                unchecked = [i for i in items if i not in checkable]
         if not missing:
             return False
-        self.permits.take(write_cost(platform, mode, missing), ahead=self.ahead)
+        cost = write_cost(platform, mode, missing)
+        self.permits.take(cost, ahead=self.remaining)
+        if doubt:
+            tally.repeat_calls += cost
+            tally.unverified = tally.unverified or bool(unchecked)
         self.platform.save(tokens, missing)
         return True
 
@@ -303,50 +453,112 @@ class BatchRunner:
             retry_at=timezone.now() + dt.timedelta(seconds=delay),
         )
 
-    def _finish(self, outcomes: list[tuple[Delivery, Outcome]]) -> None:
-        """Write a chunk's outcomes and events in one transaction, guarded by state and batch.
+    def _write_entries(self, entries: list[_Entry]) -> None:
+        """One transaction: the outcomes handed in, then the new in-flight marks, guarded by
+        state and batch (a row deleted meanwhile, its fan, is skipped with its events).
 
-        Rows with the same outcome go in one UPDATE; a row deleted meanwhile (its fan) is
-        skipped, and so are its events.
+        Rows with the same outcome go in one UPDATE. A repeat's flag and calls add up over
+        attempts: a later clean attempt does not clear them. Plain SQL (``RETURNING`` the
+        rows still ours): this runs once per fan or so, and the ORM's query building cost
+        more than the rest of a fan's bookkeeping.
         """
-        if not outcomes:
+        outcomes = [pair for entry in entries for pair in entry.outcomes]
+        marks = [entry.mark.pk for entry in entries if entry.mark is not None]
+        if not outcomes and not marks:
             return
-        now = timezone.now()
-        groups: dict[tuple[str, str, str, float | None], list[Delivery]] = {}
-        by_pk: dict[int, Outcome] = {}
+        groups: dict[tuple[object, ...], list[Delivery]] = {}
         for delivery, outcome in outcomes:
             at = outcome.retry_at.timestamp() if outcome.retry_at else None
-            key = (outcome.state, outcome.reason, "\n".join(outcome.items), at)
-            groups.setdefault(key, []).append(delivery)
-            by_pk[delivery.pk] = outcome
-        with transaction.atomic():
-            mine = Delivery.objects.filter(
-                pk__in=list(by_pk), batch=self.batch, state=DeliveryState.SENDING
+            key = (
+                outcome.state,
+                outcome.reason,
+                "\n".join(outcome.items),
+                at,
+                outcome.in_doubt,
+                outcome.repeat_calls,
             )
-            kept = set(mine.values_list("pk", flat=True))
+            groups.setdefault(key, []).append(delivery)
+        try:
+            kept = self._apply(outcomes, groups, marks)
+        except (InterfaceError, OperationalError):
+            # A connection the server dropped (the transaction rolled back and Django
+            # closed it): once more on a new one. Rows written by a commit whose answer
+            # was lost are no longer SENDING and are skipped.
+            log.warning("batch %s: database connection lost, writing again", self.batch)
+            recheck_connection()
+            kept = self._apply(outcomes, groups, marks)
+        for entry in entries:
+            entry.kept = entry.mark is not None and entry.mark.pk in kept
+
+    def _apply(
+        self,
+        outcomes: list[tuple[Delivery, Outcome]],
+        groups: dict[tuple[object, ...], list[Delivery]],
+        marks: list[int],
+    ) -> set[int]:
+        """The transaction of ``_write_entries``; returns the ids still ours."""
+        conn = connections[DEFAULT_DB_ALIAS]
+        ops = conn.ops
+        now = timezone.now()
+        table = ops.quote_name(Delivery._meta.db_table)
+        guard = f"AND batch = %s AND state = '{DeliveryState.SENDING.value}' RETURNING id"
+        kept: set[int] = set()
+        counts: Counter[str] = Counter()
+        with transaction.atomic(), conn.cursor() as cursor:
             events: list[NewFanEvent] = []
-            for (state, reason, _, _), deliveries in groups.items():
-                pks = [d.pk for d in deliveries if d.pk in kept]
-                if not pks:
-                    continue
-                outcome = by_pk[pks[0]]
-                values: dict[str, object] = {
-                    "state": state,
-                    "reason": reason,
-                    "in_flight": False,
-                    "retry_at": outcome.retry_at,
-                }
-                if state == DeliveryState.PENDING:
-                    values.update(batch="", claimed_at=None)
-                if state == DeliveryState.DELIVERED:
-                    values.update(items=outcome.items, delivered_at=now)
-                Delivery.objects.filter(pk__in=pks).update(**values)
-                self.counts[state] += len(pks)
-                if state != DeliveryState.PENDING:
+            for deliveries in groups.values():
+                pks = [d.pk for d in deliveries]
+                outcome = next(o for d, o in outcomes if d.pk == pks[0])
+                sets = ["state = %s", "reason = %s", "in_flight = %s", "retry_at = %s"]
+                params: list[Any] = [
+                    outcome.state,
+                    outcome.reason,
+                    False,
+                    ops.adapt_datetimefield_value(outcome.retry_at),
+                ]
+                if outcome.in_doubt:
+                    sets.append("in_doubt = %s")
+                    params.append(True)
+                if outcome.repeat_calls:
+                    sets.append("repeat_calls = repeat_calls + %s")
+                    params.append(outcome.repeat_calls)
+                if outcome.state == DeliveryState.PENDING:
+                    sets += ["batch = %s", "claimed_at = %s"]
+                    params += ["", None]
+                if outcome.state == DeliveryState.DELIVERED:
+                    sets += [f"{ops.quote_name('items')} = %s", "delivered_at = %s"]
+                    params += [
+                        ops.adapt_json_value(outcome.items, None),
+                        ops.adapt_datetimefield_value(now),
+                    ]
+                where = f"id IN ({', '.join(['%s'] * len(pks))}) {guard}"
+                sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {where}"  # noqa: S608 - constant parts
+                cursor.execute(sql, [*params, *pks, self.batch])
+                written = {int(row[0]) for row in cursor.fetchall()}
+                kept |= written
+                lost = [pk for pk in pks if pk not in written]
+                if lost and (outcome.in_doubt or outcome.repeat_calls):
+                    # Not ours any more (another run of the batch wrote it first), but the
+                    # calls were made: the flag and the count stay true whoever won.
+                    where = f"id IN ({', '.join(['%s'] * len(lost))})"
+                    facts = "in_doubt = in_doubt OR %s, repeat_calls = repeat_calls + %s"
+                    sql = f"UPDATE {table} SET {facts} WHERE {where}"  # noqa: S608 - constant parts
+                    cursor.execute(sql, [outcome.in_doubt, outcome.repeat_calls, *lost])
+                counts[outcome.state] += len(written)
+                if outcome.state != DeliveryState.PENDING:
                     for delivery in deliveries:
-                        if delivery.pk in kept:
-                            events.extend(delivery_events(delivery, by_pk[delivery.pk]))
-            record_fan_events(events)
+                        if delivery.pk in written:
+                            events.extend(delivery_events(delivery, outcome))
+            if marks:
+                where = f"id IN ({', '.join(['%s'] * len(marks))}) {guard}"
+                sql = f"UPDATE {table} SET in_flight = %s, attempts = attempts + 1 WHERE {where}"  # noqa: S608 - constant parts
+                cursor.execute(sql, [True, *marks, self.batch])
+                kept |= {int(row[0]) for row in cursor.fetchall()}
+            if events:
+                record_fan_events(events)
+        with self._lock:
+            self.counts.update(counts)
+        return kept
 
 
 EVENT_OF_STATE = {

@@ -144,6 +144,11 @@ class Delivery(models.Model):
     # A write may have reached the platform without its outcome being recorded (a crash
     # in between): the next attempt asks the platform first when the fan allowed reads.
     in_flight = models.BooleanField(default=False)
+    # Saved again after a call whose outcome was unknown (a crash, no answer) without
+    # reading the library back first (the fan did not allow reads): maybe saved twice.
+    in_doubt = models.BooleanField(default=False)
+    # Platform calls spent repeating such calls (read-backs and saves again).
+    repeat_calls = models.PositiveIntegerField(default=0)
     # Not before this instant (the release was not live yet in the fan's market).
     retry_at = models.DateTimeField(null=True, blank=True)
     batch = models.CharField(max_length=100, blank=True)  # workflow id of the claiming batch

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import time
 from collections.abc import Callable
 
@@ -101,34 +102,39 @@ def paused_until(app: PlatformApp) -> float:
 
 
 class Permits:
-    """One thread's view of an app's gate: takes calls from a small local reservation."""
+    """A batch's view of an app's gate: takes calls from a small local reservation.
+
+    Shared by the batch's threads: a thread that needs more slots reserves them (and waits
+    for their start) while the others wait for it, so calls keep the gate's order."""
 
     def __init__(self, app: PlatformApp, sleep: Sleep = time.sleep) -> None:
         self.app = app
         self.sleep = sleep
         self.grain = grain(app)
         self.available = 0
+        self._lock = threading.Lock()
 
     def take(self, calls: int = 1, ahead: int = 0) -> None:
         """Block until ``calls`` calls may be made now; ``ahead`` more are coming soon and
         may be reserved in the same round trip (at most ``grain`` in all)."""
-        while self.available < calls:
-            wanted = max(calls - self.available, min(calls + ahead, self.grain))
-            start = reserve(self.app, wanted)
-            wait = start - time.time()
-            if wait > 0:
-                self.sleep(wait)
-                # A 429 seen by another worker while we slept voids our slots.
-                if paused_until(self.app) > time.time():
-                    self.available = 0
-                    continue
-            self.available += wanted
-        self.available -= calls
+        with self._lock:
+            while self.available < calls:
+                wanted = max(calls - self.available, min(calls + ahead, self.grain))
+                start = reserve(self.app, wanted)
+                wait = start - time.time()
+                if wait > 0:
+                    self.sleep(wait)
+                    # A 429 seen by another worker while we slept voids our slots.
+                    if paused_until(self.app) > time.time():
+                        self.available = 0
+                        continue
+                self.available += wanted
+            self.available -= calls
 
     def rate_limited(self, retry_after: float) -> None:
         """A 429: pause the app everywhere, drop what we hold, wait out the pause."""
         until = pause(self.app, retry_after)
-        self.available = 0
+        self.available = 0  # without the lock: a thread reserving now sees the pause
         self.sleep(max(0.0, until - time.time()) + random.uniform(0, 0.25))
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from fanloop.catalog.links import canonical_url
@@ -77,8 +77,15 @@ class Counts:
     failed: int = 0
     needs_reconnect: int = 0
     recent: int = 0  # delivered within RATE_WINDOW
+    # Saved again after a crash or an unanswered call, without a read-back: maybe twice.
+    in_doubt: int = 0
+    repeat_calls: int = 0  # platform calls (of the app's budget) spent on such repeats
 
-    def add(self, state: str, count: int, recent: int = 0) -> None:
+    def add(
+        self, state: str, count: int, recent: int = 0, in_doubt: int = 0, repeat_calls: int = 0
+    ) -> None:
+        self.in_doubt += in_doubt
+        self.repeat_calls += repeat_calls
         if state == DeliveryState.DELIVERED:
             self.delivered += count
         elif state == DeliveryState.FAILED:
@@ -95,6 +102,8 @@ class Counts:
         self.failed += other.failed
         self.needs_reconnect += other.needs_reconnect
         self.recent += other.recent
+        self.in_doubt += other.in_doubt
+        self.repeat_calls += other.repeat_calls
 
     @property
     def total(self) -> int:
@@ -270,13 +279,15 @@ def _delivery_counts(release: Release, since: dt.datetime) -> dict[tuple[str, st
                 "pk",
                 filter=Q(state=DeliveryState.DELIVERED, delivered_at__gte=since),
             ),
+            in_doubt=Count("pk", filter=Q(in_doubt=True)),
+            repeat_calls=Sum("repeat_calls"),
         )
         .order_by()
     )
     found: dict[tuple[str, str], Counts] = {}
     for row in rows:
         counts = found.setdefault((row["platform"], row["market"]), Counts())
-        counts.add(row["state"], row["n"], row["recent"])
+        counts.add(row["state"], row["n"], row["recent"], row["in_doubt"], row["repeat_calls"] or 0)
     return found
 
 

@@ -20,6 +20,7 @@ USER_AGENT = "fanloop/0.1 (+https://github.com/fanloop)"
 
 _shared: httpx.Client | None = None
 _shared_lock = threading.Lock()
+_delivery: dict[float, httpx.Client] = {}
 
 
 def make_client(
@@ -41,6 +42,22 @@ def shared_client() -> httpx.Client:
         if _shared is None or _shared.is_closed:
             _shared = make_client()
         return _shared
+
+
+def delivery_client(read_timeout_s: float) -> httpx.Client:
+    """One pooled client per process for release-day writes: a platform that does not
+    answer within ``read_timeout_s`` costs one thread that long, and the call is retried
+    (in doubt: it may have landed)."""
+    timeout = max(0.1, read_timeout_s)
+    with _shared_lock:
+        client = _delivery.get(timeout)
+        if client is None or client.is_closed:
+            client = _delivery[timeout] = make_client(
+                timeout=httpx.Timeout(
+                    connect=min(5.0, timeout), read=timeout, write=timeout, pool=10.0
+                )
+            )
+        return client
 
 
 def retry_after_seconds(response: httpx.Response, default: float = 1.0) -> float:

@@ -139,3 +139,17 @@ def test_it_shows_what_waits_before_release_day(viewer_client, release, workspac
 def test_it_loads_htmx_from_this_site(viewer_client, release):
     page = viewer_client.get(_url(release)).text
     assert '<script src="/static/fanloop/htmx.min.js" defer></script>' in page
+
+
+def test_it_shows_fans_maybe_saved_twice_and_the_calls_spent_on_repeats(viewer_client, release):
+    rows = deliveries(release, {"delivered": 5})
+    Delivery.objects.filter(pk__in=[rows[0].pk, rows[1].pk]).update(in_doubt=True, repeat_calls=1)
+    Delivery.objects.filter(pk=rows[2].pk).update(repeat_calls=1)  # read back: not in doubt
+    page = viewer_client.get(_url(release)).text
+    assert '<b id="count-doubt">2</b> fans may have been saved twice' in page
+    assert '<b id="repeat-calls">3</b> platform calls of the budget went to such repeats' in page
+
+
+def test_it_says_nothing_about_repeats_when_there_were_none(viewer_client, release):
+    deliveries(release, {"delivered": 3})
+    assert 'id="count-doubt"' not in viewer_client.get(_url(release)).text

@@ -24,3 +24,10 @@ def test_one_live_worker_takes_over_a_dead_one(
     assert recover_dead_workers("other") == ["me"]
     assert recover_dead_workers("me") == []  # already taken over
     assert set(WorkerHeartbeat.objects.values_list("executor_id", flat=True)) == {"alive"}
+
+
+def test_by_default_a_dead_worker_is_taken_over_within_seconds() -> None:
+    from django.conf import settings
+
+    # Was 15 s x 4 beats: claimed fans waited a minute or more for a worker that died.
+    assert settings.WORKER_HEARTBEAT_SECONDS * settings.WORKER_DEAD_AFTER_BEATS <= 15
