@@ -9,6 +9,7 @@ Prints progress on stderr and one JSON line last.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -62,6 +63,7 @@ def _measure(mode: str, path: Path, data_dir: str) -> dict[str, int]:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0]).parse_args()
     result: dict[str, object] = {"bench": "artwork_memory", "side_px": SIDE}
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in ("PNG", "WEBP"):

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from django.test import Client
 from django.urls import reverse
 
+from fanloop.accounts import outbox as account_outbox
 from fanloop.accounts.models import Role
 from fanloop.accounts.services import invite_member
 from fanloop.fans.models import Fan
@@ -50,6 +51,7 @@ def test_it_never_shows_a_password_reset_to_a_fan_made_from_the_address(
     subscribe_email(other_workspace, owner.email, release=None, artist=None, page="/p")
     # ...then asks for a password reset of the victim's account.
     Client().post(reverse("accounts:password_reset"), {"email": owner.email})
+    assert account_outbox.send_due() == 1  # the worker sends account emails
     [reset] = _names_with_subject(smtp_sink, "assword")
     attacker = Client()
     attacker.force_login(outsider)

@@ -159,9 +159,19 @@ def test_keep_alive_connections_count_answers_by_status() -> None:
     latencies: list[float] = []
     try:
         deadline = time.monotonic() + 0.5
-        ok, bad = asyncio.run(
-            _common.keep_alive_connection("127.0.0.1", port, requests, deadline, latencies)
+        # In a thread of its own: a browser test earlier in the run may leave Playwright's
+        # event loop running in this one, and asyncio.run() refuses to nest.
+        counts: list[tuple[int, int]] = []
+        runner = threading.Thread(
+            target=lambda: counts.append(
+                asyncio.run(
+                    _common.keep_alive_connection("127.0.0.1", port, requests, deadline, latencies)
+                )
+            )
         )
+        runner.start()
+        runner.join(timeout=30)
+        [(ok, bad)] = counts
     finally:
         server.shutdown()
         server.server_close()
