@@ -24,6 +24,7 @@ class OutboxHandler:
         outbox.mkdir(parents=True, exist_ok=True)
         self.count = 0
         self.refusal: str | None = None
+        self.refused = 0  # recipients answered with ``refusal``
         self._lock = threading.Lock()
 
     async def handle_RCPT(
@@ -31,6 +32,7 @@ class OutboxHandler:
     ) -> str:
         refusal = self.refusal
         if refusal is not None:
+            self.refused += 1
             return refusal
         envelope.rcpt_tos.append(address)
         return "250 OK"
