@@ -15,7 +15,8 @@ from fanloop.analytics.models import FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.flows.models import Flow, Journey, JourneyState, JourneyStep
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
-from fanloop.messaging.tests.conftest import Sink, smtp_sink  # noqa: F401 - fixture
+from fanloop.messaging.tests.conftest import Sink
+from fanloop.messaging.tests.conftest import smtp_sink as smtp_sink  # a fixture, by name
 
 from .engine_helpers import event, later, make_flow, run, subscribed_fan
 
