@@ -601,17 +601,28 @@ class _Result:
         return _final(message)
 
 
+_CLAIM = (
+    'UPDATE "messaging_outboundmessage" SET "status" = %s, "sending_since" = %s '
+    'WHERE "id" = %s AND "status" = %s'
+)
+
+
 def _claim(message: OutboundMessage, *, again: bool) -> bool:
     """Mark the row SENDING (``again``: an in-doubt row, already SENDING, sent again),
-    unless another call changed it since it was read."""
+    unless another call changed it since it was read. One prepared UPDATE: it runs per
+    message."""
     since = timezone.now()
     status = MessageStatus.SENDING if again else MessageStatus.PENDING
-    claimed = OutboundMessage.objects.filter(pk=message.pk, status=status).update(
-        status=MessageStatus.SENDING, sending_since=since
-    )
+    with database.cursor() as cursor:
+        cursor.execute(
+            _CLAIM,
+            [MessageStatus.SENDING.value, database.ops.adapt_datetimefield_value(since),
+             message.pk, status.value],
+        )  # fmt: skip
+        claimed = cursor.rowcount == 1
     if claimed:
         _assign(message, {"status": MessageStatus.SENDING, "sending_since": since})
-    return bool(claimed)
+    return claimed
 
 
 def _deliver(
