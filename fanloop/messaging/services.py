@@ -450,7 +450,7 @@ def _send_chunk(
             if _may_send_again(message, backend):
                 retry.append((request, message))
             else:
-                outcomes[request.key] = _in_doubt(message)
+                outcomes[request.key] = _in_doubt(message, backend)
         elif message is not None and message.status in FINAL_STATUSES:
             outcomes[request.key] = _final(message)
         else:  # no row yet, or deferred before (PENDING): decide now
@@ -490,16 +490,16 @@ def _may_send_again(message: OutboundMessage, backend: BaseEmailBackend) -> bool
     return recent and backends.takes_key(backend)
 
 
-IN_DOUBT_DETAIL = (
-    "Interrupted while being handed to the mail server: it may have been sent. "
-    "The mail backend takes no idempotency key, so it is not sent again."
-)
+IN_DOUBT = "Interrupted while being handed to the mail server: it may have been sent. "
+NO_KEY = "The mail backend takes no idempotency key, so it is not sent again."
+KEY_TOO_OLD = "Too long ago for the provider's idempotency key: it is not sent again."
 
 
-def _in_doubt(message: OutboundMessage) -> SendOutcome:
+def _in_doubt(message: OutboundMessage, backend: BaseEmailBackend) -> SendOutcome:
     """A row left SENDING: handed to the mail backend by an attempt that never recorded
     the result. It becomes UNCERTAIN (in doubt) and is never sent again."""
-    uncertain = {"status": MessageStatus.UNCERTAIN, "detail": IN_DOUBT_DETAIL}
+    why = KEY_TOO_OLD if backends.takes_key(backend) else NO_KEY
+    uncertain = {"status": MessageStatus.UNCERTAIN, "detail": IN_DOUBT + why}
     if OutboundMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
         **uncertain
     ):

@@ -126,6 +126,7 @@ def test_a_send_in_doubt_older_than_the_providers_memory_stays_in_doubt(
     settings.EMAIL_BACKEND = "fanloop.messaging.backends.ResendEmailBackend"
     outcome = send_email(fan=fan, template=template, key="k", release=release)
     assert outcome.status == MessageStatus.UNCERTAIN
+    assert "Too long ago for the provider's idempotency key" in msg(outcome).detail
     assert len(provider.keys) == 1
 
 
