@@ -4,7 +4,8 @@
 ``seed N``: a workspace with one active flow (a single email step) and N subscribed fans
 who pre-saved, so the engine has N emails to send. ``work EXECUTOR``: a real ``fanloop
 worker`` whose temporary-error backoff is cut to a second or two (the production one
-starts at 30 seconds), so a test can wait for the retries.
+starts at 30 seconds), so a test can wait for the retries; with ``CHAOS_RESEND_URL`` its
+Resend backend talks to the test's stand-in of Resend's API.
 """
 
 from __future__ import annotations
@@ -58,10 +59,15 @@ def seed(count: int) -> dict[str, int]:
 
 
 def work(executor_id: str) -> None:
+    from django.conf import settings
+
     from fanloop.messaging import services
     from fanloop.ops.worker import run_worker
 
     services.RETRY_BASE_S, services.RETRY_CAP_S = 1.0, 2.0
+    resend = os.environ.get("CHAOS_RESEND_URL", "")
+    if resend:  # the stand-in of Resend's API (``messaging/tests/provider_standin.py``)
+        settings.ANYMAIL = {"RESEND_API_KEY": "re_chaos", "RESEND_API_URL": resend}
     run_worker(executor_id)
 
 

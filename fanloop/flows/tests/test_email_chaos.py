@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from fanloop.messaging.tests.provider_standin import Provider, serve_provider
 from fanloop.ops.smtp_sink import SmtpSink, start_sink
 
 PYTHON = sys.executable
@@ -60,8 +61,12 @@ def _accepted(setup: Setup, count: int) -> Callable[[], bool]:
     return lambda: setup.sink.accepted >= count
 
 
+def _emails(provider: Provider, count: int) -> Callable[[], bool]:
+    return lambda: len(provider.emails) >= count
+
+
 class Setup:
-    def __init__(self, tmp_path: Path, fans: int) -> None:
+    def __init__(self, tmp_path: Path, fans: int, env: dict[str, str]) -> None:
         data = tmp_path / "data"
         self.db = data / "app.sqlite3"
         self.outbox = tmp_path / "outbox"
@@ -81,6 +86,7 @@ class Setup:
             "FLOW_BATCH_SIZE": "100",
             "FLOW_WORKER_CONCURRENCY": str(CONCURRENCY),
             "WORKER_HEARTBEAT_SECONDS": "1",
+            **env,
         }
         self.sink: SmtpSink = start_sink(self.outbox, port=port)
         self.worker: subprocess.Popen[bytes] | None = None
@@ -129,8 +135,8 @@ class Setup:
 
 
 @contextmanager
-def _setup(tmp_path: Path, fans: int) -> Iterator[Setup]:
-    setup = Setup(tmp_path, fans)
+def _setup(tmp_path: Path, fans: int, **env: str) -> Iterator[Setup]:
+    setup = Setup(tmp_path, fans, env)
     try:
         yield setup
     finally:
@@ -193,3 +199,33 @@ def test_kill_9_while_sending_leaves_at_most_one_message_per_batch_in_doubt(
         assert sent <= set(received)
         assert set(received) - sent <= in_doubt
         assert len(sent) + len(in_doubt) == 600
+
+
+@pytest.mark.django_db(transaction=True)
+def test_kill_9_with_an_idempotency_key_loses_nothing_and_doubles_nothing(
+    tmp_path: Path,
+) -> None:
+    kills = (100, 250, 400)
+    with (
+        serve_provider() as provider,
+        _setup(
+            tmp_path,
+            fans=600,
+            EMAIL_BACKEND="fanloop.messaging.backends.ResendEmailBackend",
+            CHAOS_RESEND_URL=provider.url,
+        ) as setup,
+    ):
+        for threshold in kills:
+            setup.start_worker()
+            _wait(_emails(provider, threshold), 120, f"{threshold} emails")
+            setup.kill_worker()
+        setup.start_worker()
+        _wait(setup.finished, 240, "every journey to finish")
+
+        # Every message sent, none in doubt; the provider got each key's email once
+        # however many times a key was sent (an in-doubt send made again).
+        assert setup.statuses() == {"sent": 600}
+        assert len(provider.emails) == 600
+        recipients = Counter(str(body["to"][0]) for body in provider.emails.values())
+        assert sorted(recipients) == sorted(f"fan{i}@example.org" for i in range(600))
+        assert len(provider.keys) >= 600

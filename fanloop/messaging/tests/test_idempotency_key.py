@@ -7,11 +7,7 @@ Resend documents it (the same key again: the first answer, no second email)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-import threading
 from collections.abc import Iterator, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from django.core.mail import EmailMessage
@@ -23,61 +19,15 @@ from fanloop.messaging.services import send_email
 
 from .conftest import msg
 from .crash_backend import ProcessDied
-
-
-class Provider:
-    """What the stand-in received: every request's key, and the emails it accepted."""
-
-    def __init__(self) -> None:
-        self.keys: list[str | None] = []
-        self.emails: dict[str, dict[str, Any]] = {}  # by key (or a fresh id without one)
-        self.answer: int = 200
-        self.lock = threading.Lock()
-
-
-def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            key = self.headers.get("Idempotency-Key")
-            with provider.lock:
-                provider.keys.append(key)
-                status = provider.answer
-                if status == 200:
-                    slot = key or f"no-key-{len(provider.keys)}"
-                    provider.emails.setdefault(slot, body)  # the same key: no second email
-                    reply = {"id": f"re-{list(provider.emails).index(slot)}"}
-                else:
-                    reply = {"name": "error", "message": f"status {status}"}
-            data = json.dumps(reply).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    return Handler
+from .provider_standin import Provider, serve_provider
 
 
 @pytest.fixture
 def provider(settings) -> Iterator[Provider]:
-    provider = Provider()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(provider))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.EMAIL_BACKEND = "fanloop.messaging.backends.ResendEmailBackend"
-    settings.ANYMAIL = {
-        "RESEND_API_KEY": "re_test_key",
-        "RESEND_API_URL": f"http://127.0.0.1:{server.server_port}/",
-    }
-    try:
+    with serve_provider() as provider:
+        settings.EMAIL_BACKEND = "fanloop.messaging.backends.ResendEmailBackend"
+        settings.ANYMAIL = {"RESEND_API_KEY": "re_test_key", "RESEND_API_URL": provider.url}
         yield provider
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class DeliverThenDie(ResendEmailBackend):
