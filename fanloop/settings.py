@@ -224,9 +224,9 @@ EMAIL_FREQUENCY_CAP = env_int("EMAIL_FREQUENCY_CAP", 3)
 EMAIL_FREQUENCY_WINDOW_HOURS = env_int("EMAIL_FREQUENCY_WINDOW_HOURS", 72)
 EMAIL_QUIET_HOURS = env_str("EMAIL_QUIET_HOURS", "21:00-09:00")
 EMAIL_OPEN_TRACKING = env_bool("EMAIL_OPEN_TRACKING", False)
-# Flow emails decided, claimed (committed SENDING) and recorded together: two commits per
-# chunk instead of per message. A worker killed mid-chunk leaves at most this many messages
-# UNCERTAIN (never sent twice, perhaps not sent); 1 claims each message on its own.
+# Flow emails decided together (consent, suppression and cap reads, the outbox rows: one
+# commit per chunk); each is then claimed (SENDING) and recorded as it is sent, so a worker
+# killed while sending leaves one message in doubt (UNCERTAIN), not a chunk.
 EMAIL_SEND_CHUNK = env_int("EMAIL_SEND_CHUNK", 10)
 # Optional second List-Unsubscribe address (a mailbox someone processes); blank: https only.
 EMAIL_UNSUBSCRIBE_MAILTO = env_str("EMAIL_UNSUBSCRIBE_MAILTO", "")

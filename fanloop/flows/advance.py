@@ -56,7 +56,13 @@ from fanloop.flows.models import (
 from fanloop.flows.steps import format_duration, step_index
 from fanloop.lib.bulk import copy_rows
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
-from fanloop.messaging.services import EmailRequest, SendOutcome, read_outbox, send_emails
+from fanloop.messaging.services import (
+    MAIL_DOWN,
+    EmailRequest,
+    SendOutcome,
+    read_outbox,
+    send_emails,
+)
 
 log = logging.getLogger(__name__)
 
@@ -181,13 +187,16 @@ class BatchReport:
 class Batch:
     """What every journey of one batch shares: the time, templates, the outbox rows of its
     email steps' keys (read up front), one SMTP connection, and the outcomes of the
-    emails sent for its journeys, by outbox key, until each journey takes its own."""
+    emails sent for its journeys, by outbox key, until each journey takes its own.
+    ``mail_down_until``: a temporary mail error stopped the batch's sending; its other
+    emails wait until then without being tried."""
 
     token: str
     now: dt.datetime
     templates: dict[int, EmailTemplate] = field(default_factory=dict)
     outbox: dict[str, OutboundMessage] = field(default_factory=dict)
     outcomes: dict[str, SendOutcome] = field(default_factory=dict)
+    mail_down_until: dt.datetime | None = None
     _mail: BaseEmailBackend | None = None
 
     @functools.cached_property
@@ -196,9 +205,10 @@ class Batch:
         return connection.ops.adapt_datetimefield_value(self.now)
 
     def mail(self) -> BaseEmailBackend:
+        """The batch's mail connection, opened by the first send (``send_emails``: an
+        error opening it is a send's temporary error, not the batch's)."""
         if self._mail is None:
             self._mail = get_connection()
-            self._mail.open()
         return self._mail
 
     def close(self) -> None:
@@ -431,7 +441,8 @@ def _run_email(run: Run) -> bool:
     message = outcome.message
     detail = message.detail if message is not None else ""
     if outcome.retry_at is not None:
-        why = "frequency cap" if outcome.status == MessageStatus.CAPPED else "quiet hours"
+        capped = outcome.status == MessageStatus.CAPPED
+        why = outcome.why or ("frequency cap" if capped else "quiet hours")
         run.wait_until(
             outcome.retry_at, f"deferred ({why}) until {outcome.retry_at:%Y-%m-%d %H:%M} UTC"
         )
@@ -551,7 +562,17 @@ def send_pending(runs: list[Run], batch: Batch) -> None:
     """Send the emails the runs stopped at, together (``send_emails``); the outcomes wait
     in ``batch.outcomes`` for the runs to take when they advance again."""
     requests = [run.email_request() for run in runs]
-    outcomes = send_emails(requests, connection=batch.mail(), now=batch.now, outbox=batch.outbox)
+    down = batch.mail_down_until
+    if down is not None:
+        outcomes = {
+            r.key: SendOutcome(MessageStatus.PENDING, batch.outbox.get(r.key), down, MAIL_DOWN)
+            for r in requests
+        }
+    else:
+        outcomes = send_emails(
+            requests, connection=batch.mail(), now=batch.now, outbox=batch.outbox
+        )
+        batch.mail_down_until = next((o.retry_at for o in outcomes.values() if o.mail_down), None)
     batch.outcomes.update(outcomes)
     if after_send is not None:
         after_send()

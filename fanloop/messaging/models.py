@@ -1,8 +1,9 @@
 """Email: templates with the artist's branding, the outbox, and the suppression list.
 
 ``OutboundMessage.key`` is the idempotency key of one send (for flows:
-``journey:<id>:step:<index>``): the row is written before the message goes out and marked
-after, so a retried step never sends twice.
+``journey:<id>:step:<index>``): the row is written before the message goes out, claimed
+(SENDING) just before it is handed to the mail backend and marked after, so a retried step
+never sends twice. A row a crash left SENDING is "in doubt" (UNCERTAIN): it may have left.
 """
 
 from __future__ import annotations
@@ -42,14 +43,17 @@ class EmailTemplate(models.Model):
 
 class MessageStatus(models.TextChoices):
     PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"  # handed to the mail backend; the outcome not yet written
+    SENDING = "sending", "Sending"  # being handed to the mail backend; the outcome not yet written
     SENT = "sent", "Sent"
     SUPPRESSED = "suppressed", "Not sent: suppressed or unsubscribed"
     CAPPED = "capped", "Not sent: frequency cap"
     NO_CONSENT = "no_consent", "Not sent: no email consent"
     DRY_RUN = "dry_run", "Not sent: dry run"
     FAILED = "failed", "Failed"
-    UNCERTAIN = "uncertain", "Interrupted while sending: not retried"
+    # A send interrupted (the worker died) after the message was handed over, before its
+    # outcome was written: it may or may not have left. Retried only with a mail backend
+    # that takes an idempotency key (the provider drops a second copy).
+    UNCERTAIN = "uncertain", "In doubt: may have been sent"
 
 
 class OutboundMessage(models.Model):
@@ -70,8 +74,13 @@ class OutboundMessage(models.Model):
     )
     detail = models.CharField(max_length=300, blank=True)
     is_test = models.BooleanField(default=False)
-    # PENDING after a deferral (quiet hours, frequency cap): the sender retries then.
+    # PENDING after a deferral (quiet hours, frequency cap, the mail server unavailable):
+    # the sender retries then.
     retry_at = models.DateTimeField(null=True, blank=True)
+    # Sends stopped by a temporary error (the mail server down, a 4xx reply): the backoff.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When the row was last claimed (SENDING): how old an in-doubt send is.
+    sending_since = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)

@@ -5,23 +5,31 @@ chunk of ``EMAIL_SEND_CHUNK`` requests it reads, in one query each, the fans' em
 consents, the suppression list and (with a frequency cap) their recent sends, and decides
 per message, in order: an address, the suppression list, the email consent (confirmed
 under double opt-in), the dry run, quiet hours in the fan's time zone and the frequency
-cap. It then commits the chunk's outbox rows — SENDING for those to send (inserted for a
-new key), the outcome for the others — renders and sends each message through Django's
-email framework, and commits them SENT (with their EMAIL_SENT fan events) or FAILED: two
-commits per chunk. The rows' unique ``key`` makes it at-most-once: the same key again
-returns the recorded outcome, and a row a crash left in SENDING becomes UNCERTAIN and is
-never sent again (a worker killed mid-chunk leaves at most a chunk of them, which is why
-chunks are small). Deferrals (quiet hours, cap) leave the row PENDING with ``retry_at``:
-the caller calls again then, with the same key.
+cap. It then commits the chunk's outbox rows in one go — PENDING for those to send
+(inserted for a new key), the outcome for the others — and sends the messages one at a
+time through Django's email framework: each is claimed (SENDING) in the commit that
+records the outcome of the one before (SENT with its EMAIL_SENT fan event, or FAILED),
+just before it is handed to the backend. The rows' unique ``key`` makes it at-most-once:
+the same key again returns the recorded outcome, and a row a crash left in SENDING is in
+doubt (UNCERTAIN, it may have left): a worker killed while sending leaves at most one.
+With a backend that takes an idempotency key (``backends.takes_key``) an in-doubt message
+is sent again with the same key (the provider drops a copy); otherwise never again.
 
-Call it outside a database transaction: the SENDING rows must be committed before the
-messages leave, or a crash would roll them back and the retry would send a second time.
+A temporary error (``send_errors.is_temporary``: the server down, a 4xx reply, a
+provider's 429/5xx) puts the message back to PENDING with an exponential backoff and
+stops the call: the messages after it are not tried and stay PENDING. Only a permanent
+rejection fails a message. Deferrals (quiet hours, cap, the server down) leave the row
+PENDING with ``retry_at``: the caller calls again then, with the same key.
+
+Call it outside a database transaction: the SENDING claim must be committed before the
+message leaves, or a crash would roll it back and the retry would send a second time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -52,7 +60,7 @@ from fanloop.fans.services import (
 )
 from fanloop.lib.bulk import insert_fields, insert_sql, prepared
 from fanloop.lib.markets import MARKET_TIME_ZONES
-from fanloop.messaging import rendering, tokens
+from fanloop.messaging import backends, rendering, send_errors, tokens
 from fanloop.messaging.addresses import address_hashes
 from fanloop.messaging.models import (
     EmailTemplate,
@@ -97,17 +105,37 @@ FINAL_STATUSES = frozenset(
     }
 )
 MAX_KEY_LENGTH = 200
+# A send stopped by a temporary error is retried after RETRY_BASE_S, doubling with each
+# attempt up to RETRY_CAP_S (a random point in the upper half of it: workers that hit the
+# same outage do not come back together), and failed after MAX_SEND_ATTEMPTS (~4 hours).
+RETRY_BASE_S = 30.0
+RETRY_CAP_S = 3600.0
+MAX_SEND_ATTEMPTS = 10
+# ``SendOutcome.why`` of a send deferred because the mail server failed temporarily.
+MAIL_DOWN = "mail server unavailable"
 # Test sends a member may make per hour (they go to the member's own address).
 TEST_SENDS_PER_HOUR = 10
 
 
 @dataclass(frozen=True)
 class SendOutcome:
-    """What ``send_email`` did. ``retry_at``: deferred, call again then with the same key."""
+    """What ``send_email`` did. ``retry_at``: deferred, call again then with the same key;
+    ``why`` says why when it is not quiet hours or the cap (``MAIL_DOWN``)."""
 
     status: MessageStatus
     message: OutboundMessage | None
     retry_at: dt.datetime | None = None
+    why: str = ""
+
+    @property
+    def mail_down(self) -> bool:
+        return self.why == MAIL_DOWN
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """The wait before the next try after ``attempts`` temporary failures (see RETRY_BASE_S)."""
+    ceiling = min(RETRY_CAP_S, RETRY_BASE_S * 2 ** max(attempts - 1, 0))
+    return dt.timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
 
 # --- time zones and quiet hours -----------------------------------------------------
@@ -372,11 +400,33 @@ def send_emails(
     now = now or timezone.now()
     chunk = max(1, settings.EMAIL_SEND_CHUNK)
     outcomes: dict[str, SendOutcome] = {}
-    for first in range(0, len(requests), chunk):
-        part = list(requests[first : first + chunk])
-        rows = outbox if outbox is not None else read_outbox([r.key for r in part])
-        outcomes.update(_send_chunk(part, rows, connection, now))
+    backend = connection or get_connection()
+    try:
+        for first in range(0, len(requests), chunk):
+            part = list(requests[first : first + chunk])
+            rows = outbox if outbox is not None else read_outbox([r.key for r in part])
+            done = _send_chunk(part, rows, backend, now)
+            outcomes.update(done)
+            down = next((o.retry_at for o in done.values() if o.mail_down), None)
+            if down is not None:  # the rest waits with the chunk's untried messages
+                for request in requests[first + chunk :]:
+                    message = rows.get(request.key) if outbox is not None else None
+                    outcomes[request.key] = SendOutcome(
+                        MessageStatus.PENDING, message, down, MAIL_DOWN
+                    )
+                break
+    finally:
+        if connection is None:
+            _close_quietly(backend)
     return outcomes
+
+
+def _close_quietly(backend: BaseEmailBackend) -> None:
+    """Close the backend's connection; one already broken may fail to close."""
+    try:
+        backend.close()
+    except Exception:
+        log.debug("closing the mail connection failed", exc_info=True)
 
 
 def read_outbox(keys: Sequence[str]) -> dict[str, OutboundMessage]:
@@ -391,50 +441,73 @@ def read_outbox(keys: Sequence[str]) -> dict[str, OutboundMessage]:
 def _send_chunk(
     requests: list[EmailRequest],
     rows: Mapping[str, OutboundMessage],
-    connection: BaseEmailBackend | None,
+    backend: BaseEmailBackend,
     now: dt.datetime,
     *,
     again: bool = True,
 ) -> dict[str, SendOutcome]:
-    """Decide, claim (one commit), send, record (one commit). A key another call wrote
-    between our read and our write is settled by that call's row (``again``: once)."""
+    """Decide and write the decisions (one commit), then send one message at a time
+    (``_deliver``). A key another call wrote between our read and our write is settled by
+    that call's row (``again``: once)."""
     outcomes: dict[str, SendOutcome] = {}
     todo: list[tuple[EmailRequest, OutboundMessage | None]] = []
+    retry: list[tuple[EmailRequest, OutboundMessage]] = []
     for request in requests:
         message = rows.get(request.key)
         if message is not None and message.status == MessageStatus.SENDING:
-            outcomes[request.key] = _uncertain(message)
+            if _may_send_again(message, backend):
+                retry.append((request, message))
+            else:
+                outcomes[request.key] = _in_doubt(message, backend)
         elif message is not None and message.status in FINAL_STATUSES:
             outcomes[request.key] = _final(message)
         else:  # no row yet, or deferred before (PENDING): decide now
             todo.append((request, message))
-    if not todo:
-        return outcomes
-    facts = _Facts([request for request, _ in todo], now)
-    decided = [(request, message, facts.decide(request)) for request, message in todo]
-    written, lost = _write_decisions(decided, now)
-    claimed: list[tuple[EmailRequest, OutboundMessage]] = []
-    for request, message, decision in written:
-        if decision is SEND_NOW:
-            claimed.append((request, message))
-        else:
-            outcomes[request.key] = decision.outcome(message)
-    outcomes.update(_deliver(claimed, connection))
+    lost: list[EmailRequest] = []
+    to_send = list(retry)
+    if todo:
+        facts = _Facts([request for request, _ in todo], now)
+        decided = [(request, message, facts.decide(request)) for request, message in todo]
+        written, lost = _write_decisions(decided, now)
+        for request, message, decision in written:
+            if decision is SEND_NOW:
+                to_send.append((request, message))
+            else:
+                outcomes[request.key] = decision.outcome(message)
+    outcomes.update(_deliver(to_send, backend, {m.pk for _, m in retry}))
     if lost:
         fresh = read_outbox([request.key for request in lost])
         if not again:  # pragma: no cover - a key written twice in a row by others
             raise RuntimeError("the outbox rows of these keys keep changing")
-        outcomes.update(_send_chunk(lost, fresh, connection, now, again=False))
+        if any(outcome.mail_down for outcome in outcomes.values()):
+            down = next(o.retry_at for o in outcomes.values() if o.mail_down)
+            for request in lost:
+                outcomes[request.key] = SendOutcome(
+                    MessageStatus.PENDING, fresh.get(request.key), down, MAIL_DOWN
+                )
+        else:
+            outcomes.update(_send_chunk(lost, fresh, backend, now, again=False))
     return outcomes
 
 
-def _uncertain(message: OutboundMessage) -> SendOutcome:
+def _may_send_again(message: OutboundMessage, backend: BaseEmailBackend) -> bool:
+    """An in-doubt row is sent again only through a backend that passes the idempotency
+    key, while the provider still remembers it."""
+    since = message.sending_since
+    recent = since is not None and since > timezone.now() - backends.IDEMPOTENCY_WINDOW
+    return recent and backends.takes_key(backend)
+
+
+IN_DOUBT = "Interrupted while being handed to the mail server: it may have been sent. "
+NO_KEY = "The mail backend takes no idempotency key, so it is not sent again."
+KEY_TOO_OLD = "Too long ago for the provider's idempotency key: it is not sent again."
+
+
+def _in_doubt(message: OutboundMessage, backend: BaseEmailBackend) -> SendOutcome:
     """A row left SENDING: handed to the mail backend by an attempt that never recorded
-    the result. It becomes UNCERTAIN and is never sent again."""
-    uncertain = {
-        "status": MessageStatus.UNCERTAIN,
-        "detail": "Interrupted while sending; not sent again.",
-    }
+    the result. It becomes UNCERTAIN (in doubt) and is never sent again."""
+    why = KEY_TOO_OLD if backends.takes_key(backend) else NO_KEY
+    uncertain = {"status": MessageStatus.UNCERTAIN, "detail": IN_DOUBT + why}
     if OutboundMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
         **uncertain
     ):
@@ -444,6 +517,11 @@ def _uncertain(message: OutboundMessage) -> SendOutcome:
 
 
 _OUTBOX_BY_NAME = {field.name: field for field in insert_fields(OutboundMessage)}
+
+
+def _stored_status(decision: _Decision) -> MessageStatus:
+    """A message to send is written PENDING: it is claimed just before it is sent."""
+    return MessageStatus.PENDING if decision is SEND_NOW else decision.status
 
 
 def _new_row(request: EmailRequest, decision: _Decision, now: dt.datetime) -> OutboundMessage:
@@ -457,7 +535,7 @@ def _new_row(request: EmailRequest, decision: _Decision, now: dt.datetime) -> Ou
         to=fan.email,
         subject=request.template.name[:300],
         message_id=_message_id(request.key),
-        status=decision.status,
+        status=_stored_status(decision),
         detail=decision.detail[:300],
         retry_at=decision.retry_at,
         created=now,
@@ -502,7 +580,8 @@ def _write_decisions(
         for request, old, decision in decided:
             if old is None:
                 continue
-            values: dict[str, Any] = {"status": decision.status, "detail": decision.detail[:300],
+            values: dict[str, Any] = {"status": _stored_status(decision),
+                                      "detail": decision.detail[:300],
                                       "retry_at": decision.retry_at}  # fmt: skip
             if decision is SEND_NOW:
                 values["to"] = request.fan.email
@@ -516,46 +595,112 @@ def _write_decisions(
 
 @dataclass
 class _Result:
-    """One claimed message after its send: the values to write, its event if sent."""
+    """One message after its send: the values to write, its event if sent, and the
+    outcome the caller gets."""
 
     message: OutboundMessage
     values: dict[str, Any]
     event: NewFanEvent | None = None
 
+    def outcome(self) -> SendOutcome:
+        message = _assign(self.message, self.values)
+        if self.values["status"] == MessageStatus.PENDING:
+            return SendOutcome(MessageStatus.PENDING, message, self.values["retry_at"], MAIL_DOWN)
+        return _final(message)
+
+
+_CLAIM = (
+    'UPDATE "messaging_outboundmessage" SET "status" = %s, "sending_since" = %s '
+    'WHERE "id" = %s AND "status" = %s'
+)
+
+
+def _claim(message: OutboundMessage, *, again: bool) -> bool:
+    """Mark the row SENDING (``again``: an in-doubt row, already SENDING, sent again),
+    unless another call changed it since it was read. One prepared UPDATE: it runs per
+    message."""
+    since = timezone.now()
+    status = MessageStatus.SENDING if again else MessageStatus.PENDING
+    with database.cursor() as cursor:
+        cursor.execute(
+            _CLAIM,
+            [MessageStatus.SENDING.value, database.ops.adapt_datetimefield_value(since),
+             message.pk, status.value],
+        )  # fmt: skip
+        claimed = cursor.rowcount == 1
+    if claimed:
+        _assign(message, {"status": MessageStatus.SENDING, "sending_since": since})
+    return claimed
+
 
 def _deliver(
-    claimed: list[tuple[EmailRequest, OutboundMessage]], connection: BaseEmailBackend | None
+    to_send: list[tuple[EmailRequest, OutboundMessage]],
+    backend: BaseEmailBackend,
+    again: set[int],
 ) -> dict[str, SendOutcome]:
-    """Render and send each claimed (SENDING) row, then record every outcome in one
-    commit. Rows not yet attempted when an error stops the chunk go back to PENDING (the
-    next attempt sends them); the one being sent stays SENDING (it may have left), as do
-    the rows of a killed process."""
-    results: list[_Result] = []
-    attempted: set[int] = set()
+    """Render and send the messages one at a time. Each is claimed (SENDING) in the
+    commit that records the outcome of the one before, just before it is handed to the
+    backend: a worker killed meanwhile leaves one message in doubt, not the chunk. The
+    first temporary error stops: that message goes back to PENDING with a backoff, the
+    ones after it stay PENDING, untried, and wait as long. ``again``: the rows of in-doubt
+    messages sent again with their idempotency key."""
+    outcomes: dict[str, SendOutcome] = {}
+    unrecorded: list[_Result] = []
     shared = rendering.SharedValues()  # the release's part of the context, once
+    down: dt.datetime | None = None
     try:
-        for request, message in claimed:
-            attempted.add(message.pk)
-            results.append(_deliver_one(request, message, connection, shared))
+        for request, message in to_send:
+            if down is not None:
+                outcomes[request.key] = SendOutcome(MessageStatus.PENDING, message, down, MAIL_DOWN)
+                continue
+            prepared = _prepare(request, message, backend, shared)
+            if isinstance(prepared, _Result):  # the template failed to render
+                unrecorded.append(prepared)
+                continue
+            resend = message.pk in again
+            with transaction.atomic():
+                _record_results(unrecorded)
+                claimed = _claim(message, again=resend)
+            outcomes.update((r.message.key, r.outcome()) for r in unrecorded)
+            unrecorded = []
+            if not claimed:
+                message.refresh_from_db()  # another call took it meanwhile: its outcome
+                outcomes[request.key] = _taken_elsewhere(message)
+                continue
+            result = _hand_over(request, message, prepared, backend, resend=resend)
+            unrecorded.append(result)
+            if result.values["status"] == MessageStatus.PENDING:
+                down = result.values["retry_at"]
+                _close_quietly(backend)  # a broken connection: the next call opens anew
     finally:
-        untouched = [message.pk for _, message in claimed if message.pk not in attempted]
         with transaction.atomic():
-            _record_results(results)
-            if untouched:
-                OutboundMessage.objects.filter(
-                    pk__in=untouched, status=MessageStatus.SENDING
-                ).update(status=MessageStatus.PENDING, detail="Interrupted before sending.")
-    return {
-        result.message.key: _final(_assign(result.message, result.values)) for result in results
-    }
+            _record_results(unrecorded)
+    outcomes.update((r.message.key, r.outcome()) for r in unrecorded)
+    return outcomes
 
 
-def _deliver_one(
+def _taken_elsewhere(message: OutboundMessage) -> SendOutcome:
+    """The row another call claimed or settled between our read and our claim."""
+    if message.status in FINAL_STATUSES:
+        return _final(message)
+    # Being sent by another call (or deferred by it): look again a little later.
+    retry_at = timezone.now() + dt.timedelta(seconds=RETRY_BASE_S)
+    return SendOutcome(MessageStatus.PENDING, message, retry_at, "being sent by another worker")
+
+
+@dataclass
+class _Prepared:
+    email: EmailMultiAlternatives
+    subject: str
+
+
+def _prepare(
     request: EmailRequest,
     message: OutboundMessage,
-    connection: BaseEmailBackend | None,
+    backend: BaseEmailBackend,
     shared: rendering.SharedValues,
-) -> _Result:
+) -> _Prepared | _Result:
+    """The message rendered for the fan, or a FAILED result when the template fails."""
     fan, template, artist = request.fan, request.template, request.artist
     try:
         context = rendering.fan_context(
@@ -577,21 +722,49 @@ def _deliver_one(
             "List-Unsubscribe": _list_unsubscribe(context["unsubscribe_url"], fan.pk, message.pk),
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
-        connection=connection or get_connection(),
+        connection=backend,
     )
     email.attach_alternative(rendered.html, "text/html")
     # Providers behind django-anymail hand this back on bounce and complaint webhooks.
     email.metadata = {"fanloop_message": str(message.pk)}  # type: ignore[attr-defined]
-    subject = rendered.subject[:300]
+    # Stable per outbox row and install (the Message-ID's digest), unlike the bare key.
+    backends.set_idempotency_key(email, f"fanloop-{message.message_id.strip('<>')}")
+    return _Prepared(email, rendered.subject[:300])
+
+
+def _hand_over(
+    request: EmailRequest,
+    message: OutboundMessage,
+    prepared: _Prepared,
+    backend: BaseEmailBackend,
+    *,
+    resend: bool,
+) -> _Result:
+    """Send the claimed message; SENT, PENDING (a temporary error: retry later) or
+    FAILED (UNCERTAIN for an in-doubt message sent again: the first may have left)."""
+    fan, subject = request.fan, prepared.subject
     try:
-        email.send()
+        backend.open()  # no-op when open; reopens after a temporary error closed it
+        prepared.email.send()
     except Exception as exc:
-        log.warning("email %s to fan %s failed: %s", message.pk, fan.pk, exc)
-        detail = f"{type(exc).__name__}: {exc}"[:300]
-        return _Result(message, {"status": MessageStatus.FAILED, "subject": subject,
-                                 "detail": detail})  # fmt: skip
+        detail = f"{type(exc).__name__}: {exc}"
+        log.warning("email %s to fan %s not sent: %s", message.pk, fan.pk, detail[:300])
+        attempts = message.attempts + 1
+        if send_errors.is_temporary(exc) and attempts < MAX_SEND_ATTEMPTS:
+            retry_at = timezone.now() + retry_delay(attempts)
+            why = f"Not sent yet, the mail server is unavailable ({detail}"[:298] + ")."
+            return _Result(message, {"status": MessageStatus.PENDING, "subject": subject,
+                                     "detail": why, "retry_at": retry_at,
+                                     "attempts": attempts})  # fmt: skip
+        if send_errors.is_temporary(exc):
+            detail = f"Gave up after {attempts} attempts: {detail}"
+        status = MessageStatus.UNCERTAIN if resend else MessageStatus.FAILED
+        return _Result(message, {"status": status, "subject": subject,
+                                 "detail": detail[:300], "attempts": attempts})  # fmt: skip
     sent = {"status": MessageStatus.SENT, "subject": subject, "sent_at": timezone.now(),
-            "detail": "", "esp_message_id": _esp_message_id(email)}  # fmt: skip
+            "detail": "", "retry_at": None,
+            "esp_message_id": _esp_message_id(prepared.email)}  # fmt: skip
+    artist = request.artist
     event = NewFanEvent(
         workspace_id=fan.workspace_id,
         fan_id=fan.pk,
@@ -600,7 +773,7 @@ def _deliver_one(
         actor=Actor.FANLOOP,
         artist_id=artist.pk if artist is not None else None,
         release_id=request.release.pk if request.release is not None else None,
-        data={"message": message.pk, "template": template.pk, "subject": subject},
+        data={"message": message.pk, "template": request.template.pk, "subject": subject},
     )
     return _Result(message, sent, event)
 
@@ -608,6 +781,8 @@ def _deliver_one(
 def _record_results(results: list[_Result]) -> None:
     """Write the outcomes of sent (or failed) messages: one UPDATE per message, prepared
     once; a concurrent retry may have marked a row UNCERTAIN meanwhile: the truth wins."""
+    if not results:
+        return
     by_fields: dict[tuple[str, ...], list[_Result]] = defaultdict(list)
     for result in results:
         by_fields[tuple(result.values)].append(result)

@@ -14,8 +14,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.mail import get_connection
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -28,7 +29,7 @@ from fanloop.analytics.useragents import is_bot
 from fanloop.catalog.models import Artist
 from fanloop.fans.links import InvalidLink
 from fanloop.fans.models import Fan
-from fanloop.messaging import rendering, services, sink, tokens
+from fanloop.messaging import backends, rendering, services, sink, tokens
 from fanloop.messaging.addresses import address_hashes
 from fanloop.messaging.forms import EmailTemplateForm, PreviewForm, SuppressionForm
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage, Suppression
@@ -215,11 +216,19 @@ def outbox(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     if template_pk is not None:
         rows = rows.filter(template_id=template_pk)
     page = Paginator(rows.order_by("-created", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    # In doubt, and waiting for the mail server: told apart from sent and failed, above.
+    counts = OutboundMessage.objects.filter(workspace=workspace).aggregate(
+        in_doubt=Count("pk", filter=Q(status=MessageStatus.UNCERTAIN)),
+        waiting=Count("pk", filter=Q(status=MessageStatus.PENDING, attempts__gt=0)),
+    )
     return _page(
         request,
         "messaging/outbox.html",
         {
             "page": page,
+            "in_doubt": counts["in_doubt"],
+            "waiting_for_server": counts["waiting"],
+            "retries_in_doubt": backends.takes_key(get_connection()),
             "filters": {
                 "status": status,
                 "q": query,

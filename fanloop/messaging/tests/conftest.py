@@ -25,7 +25,7 @@ from fanloop.fans import services as fan_services
 from fanloop.fans.models import Fan
 from fanloop.messaging.models import EmailTemplate, OutboundMessage
 from fanloop.messaging.services import SendOutcome
-from fanloop.ops.smtp_sink import start_sink
+from fanloop.ops.smtp_sink import SmtpSink, start_sink
 
 T = TypeVar("T")
 
@@ -105,10 +105,12 @@ def _free_port() -> int:
 
 
 class Sink:
-    """The SMTP sink's folder, read back as parsed messages."""
+    """The SMTP sink's folder, read back as parsed messages; ``server`` takes it down,
+    brings it back or makes it refuse recipients."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, server: SmtpSink) -> None:
         self.folder = folder
+        self.server = server
 
     def messages(self) -> list[EmailMessage]:
         found = []
@@ -124,16 +126,16 @@ def smtp_sink(settings: SettingsWrapper, tmp_path: Path) -> Iterator[Sink]:
     """A real SMTP server (the demo's sink) and Django's SMTP backend pointed at it."""
     folder = tmp_path / "outbox"
     port = _free_port()
-    controller = start_sink(folder, port=port)
+    server = start_sink(folder, port=port)
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     settings.SMTP_SINK_DIR = str(folder)
     try:
-        yield Sink(folder)
+        yield Sink(folder, server)
     finally:
-        controller.stop()
+        server.stop()
 
 
 def on_another_connection(read: Callable[[], T]) -> T:

@@ -29,7 +29,7 @@ def test_different_keys_send_separately(smtp_sink, fan, template, release):
     assert len(smtp_sink.messages()) == 2
 
 
-def test_a_crash_after_sending_is_uncertain_and_never_resent(
+def test_a_crash_after_sending_is_in_doubt_and_never_resent_through_smtp(
     smtp_sink, settings, fan, template, release
 ):
     settings.EMAIL_BACKEND = "fanloop.messaging.tests.crash_backend.DeliverThenDie"
@@ -43,7 +43,7 @@ def test_a_crash_after_sending_is_uncertain_and_never_resent(
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     retried = send_email(fan=fan, template=template, key="k", release=release)
     assert retried.status == MessageStatus.UNCERTAIN
-    assert "not sent again" in msg(retried).detail
+    assert "takes no idempotency key, so it is not sent again" in msg(retried).detail
     assert send_email(fan=fan, template=template, key="k").status == MessageStatus.UNCERTAIN
     assert len(smtp_sink.messages()) == 1
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.catalog.services import create_artist
@@ -137,11 +138,13 @@ def test_a_template_that_fails_to_render_is_a_failed_send(fan, template):
     assert mail.outbox == []
 
 
-def test_a_backend_error_is_a_failed_send_with_the_reason(fan, template, settings):
+def test_an_unreachable_mail_server_leaves_the_send_pending_with_a_backoff(fan, template, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there
+    before = timezone.now()
     outcome = send_email(fan=fan, template=template, key="k")
-    assert outcome.status == MessageStatus.FAILED
-    assert "Error" in msg(outcome).detail
-    # The same key again: the recorded outcome, not a second attempt.
-    assert send_email(fan=fan, template=template, key="k").status == MessageStatus.FAILED
+    assert outcome.status == MessageStatus.PENDING and outcome.mail_down
+    row = OutboundMessage.objects.get(key="k")
+    assert row.status == MessageStatus.PENDING and row.attempts == 1
+    assert row.retry_at is not None and row.retry_at > before
+    assert "mail server is unavailable" in row.detail and "ConnectionRefusedError" in row.detail
