@@ -373,11 +373,13 @@ def _run_wait(run: Run) -> bool:
 
 
 def _already_happened(journey: Journey, kind: str) -> bool:
-    from fanloop.flows.intake import matches
+    from fanloop.flows.intake import FAN_TRIGGERS, matches
 
     events = FanEvent.objects.filter(fan_id=journey.fan_id, kind=kind)
     if kind not in STATE_EVENTS:
         events = events.filter(created__gte=journey.started)
+    if kind in FAN_TRIGGERS:
+        events = events.filter(actor=Actor.FAN)  # as intake.by_the_fan
     rows = events.values("id", "kind", "artist_id", "release_id", "release__artist_id")
     return any(matches(journey, dict(row)) for row in rows[:50])
 

@@ -9,7 +9,8 @@ one worker at a time (a lease on the cursor row). For each event, in this order:
 4. every active flow whose current version has this trigger starts a journey, one per
    flow, fan and release (``Journey.key``): a fan never enters the same flow twice for
    the same release. A save or follow starts a flow only when the fan made it
-   (``FanEvent.actor``); one fanloop made for the fan (a release-day save) does not.
+   (``FanEvent.actor``); one fanloop made for the fan (a release-day save) does not, and
+   neither reaches a goal nor wakes a wait of that kind (``by_the_fan``).
 
 Events of a kind no flow of the workspace uses (``kinds_in_use``) are passed over.
 
@@ -233,6 +234,12 @@ def apply_events(rows: list[dict[str, Any]], *, now: dt.datetime) -> IntakeRepor
     return report
 
 
+def by_the_fan(row: dict[str, Any]) -> bool:
+    """Whether a save or follow event may start, end or wake a journey: only the fan's own
+    (fanloop's release-day save or a follow made at delivery is not the fan's act)."""
+    return row["kind"] not in FAN_TRIGGERS or row.get("actor", Actor.FAN) == Actor.FAN
+
+
 def _apply_to_open(
     row: dict[str, Any],
     journeys: list[Journey],
@@ -248,6 +255,8 @@ def _apply_to_open(
         if kind == FanEventKind.UNSUBSCRIBED:
             log = end_journey(journey, JourneyState.STOPPED, "the fan unsubscribed", now)
             report.stopped += log is not None
+        elif not by_the_fan(row):
+            continue
         elif journey.version.goal == kind and matches(journey, row):
             log = end_journey(journey, JourneyState.GOAL, f"goal reached: {label}", now)
             report.goals += log is not None
@@ -283,7 +292,7 @@ def _start_journeys(rows: list[dict[str, Any]], now: dt.datetime) -> int:
         by_trigger[(flow.workspace_id, flow.current_version.trigger)].append(flow)
     new: dict[str, Journey] = {}
     for row in rows:
-        if row["kind"] in FAN_TRIGGERS and row.get("actor", Actor.FAN) != Actor.FAN:
+        if not by_the_fan(row):
             continue
         for flow in by_trigger.get((row["workspace_id"], row["kind"]), []):
             version = flow.current_version

@@ -424,6 +424,48 @@ def test_reaching_the_goal_ends_the_journey(workspace: Workspace, release: Relea
     )
 
 
+@pytest.mark.parametrize("kind", ["saved", "followed"])
+def test_fanloops_own_act_neither_wakes_a_wait_nor_reaches_a_goal(
+    kind: str, workspace: Workspace, release: Release
+) -> None:
+    """A release-day save (or a follow made at delivery) is fanloop's act: a flow waiting
+    for the fan to save, or whose goal is the fan's follow, waits for the fan's own."""
+    waits = make_flow(
+        workspace, [{"id": "w", "type": "wait", "event": kind, "timeout_s": DAY}], name="Waits"
+    )
+    goal = make_flow(
+        workspace, [{"id": "w", "type": "wait", "duration_s": DAY}], goal=kind, name="Goal"
+    )
+    fan = subscribed_fan(workspace)
+    event(fan, FanEventKind.PRESAVED, release=release)
+    run()
+    event(fan, kind, release=release, artist=release.artist, actor="fanloop")
+    run()
+    assert journey_of(fan, waits).state == JourneyState.WAITING
+    assert journey_of(fan, goal).state == JourneyState.WAITING
+    event(fan, kind, release=release, artist=release.artist)
+    run()
+    assert journey_of(fan, waits).state == JourneyState.COMPLETED
+    assert journey_of(fan, goal).state == JourneyState.GOAL
+
+
+def test_a_wait_passes_over_fanloops_earlier_save(workspace: Workspace, release: Release) -> None:
+    """Fanloop saved the release while the journey sat in an earlier wait: when it reaches
+    "wait until the fan saves", that save does not count as the fan's."""
+    flow = make_flow(
+        workspace,
+        [{"id": "first", "type": "wait", "duration_s": 3600},
+         {"id": "w", "type": "wait", "event": "saved", "timeout_s": DAY}],
+    )  # fmt: skip
+    fan = subscribed_fan(workspace)
+    event(fan, FanEventKind.PRESAVED, release=release)
+    run()
+    event(fan, FanEventKind.SAVED, release=release, actor="fanloop")
+    run(later(hours=2))
+    journey = journey_of(fan, flow)
+    assert journey.state == JourneyState.WAITING and journey.wait_event == "saved"
+
+
 def test_due_journeys_are_claimed_in_batches_not_one_by_one(
     settings: Any, workspace: Workspace, release: Release
 ) -> None:
