@@ -22,7 +22,7 @@ from fanloop.catalog.services import create_artist
 from fanloop.fans import consents, links, queries, services
 from fanloop.fans.models import Consent, ConsentKind, Fan
 from fanloop.flows import verification
-from fanloop.fulfillment import audience
+from fanloop.fulfillment import audience, forever
 from fanloop.messaging.models import EmailTemplate
 from fanloop.messaging.services import EmailRequest, _email_decisions, _Facts
 
@@ -93,6 +93,18 @@ def test_an_artists_decision_does_not_speak_for_the_workspace(workspace, two_art
     # The fans list ("any sender") still shows the fan as an email subscriber.
     listed = queries.fan_list(workspace, queries.FanFilters(consent="email"))
     assert list(listed) == [fan]
+
+
+def test_the_forever_save_check_skips_artists_no_one_is_opted_in_for_any_more(
+    workspace, two_artists
+):
+    north, _ = two_artists
+    fan = _fan(workspace, "jo")
+    services.record_consent(fan, "forever_save", True, page="/p", artist=north)
+    services.record_consent(fan, "forever_save", False, page="/me/", artist=north)
+    assert forever.forever_artists() == []
+    services.record_consent(fan, "forever_save", True, page="/p")  # workspace-wide
+    assert sorted(a.name for a in forever.forever_artists()) == ["North", "South"]
 
 
 def test_a_row_not_read_by_the_rule_is_refused(workspace):
