@@ -1,4 +1,5 @@
-"""The consent wording registry: the exact sentence a fan sees for each kind of consent.
+"""Consents: the wording registry (the exact sentence a fan sees for each kind) and the
+one rule that decides whether a consent is active (``decisions`` below).
 
 Every recorded consent stores the rendered text and the version below; change a sentence
 by adding a new version, never by editing one in place (old rows must stay explainable).
@@ -8,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fanloop.fans.models import ConsentKind
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+
+from fanloop.catalog.models import Artist
+from fanloop.fans.models import Consent, ConsentKind, Fan
 
 
 @dataclass(frozen=True)
@@ -58,3 +62,105 @@ def render(kind: str, artist_name: str) -> tuple[str, str]:
     """(version, text) exactly as shown to the fan; pages render through this too."""
     wording = wording_for(kind)
     return wording.version, wording.render(artist_name)
+
+
+# --- the one rule: which consent decision counts, and is it active? -----------------------
+
+
+ACTIVE_FIELD = "is_active"
+# What the product may act on: a grant, and for email also a confirmed one (double opt-in).
+ACTIVE = Q(granted=True) & (~Q(kind=ConsentKind.EMAIL) | Q(confirmed_at__isnull=False))
+
+
+def applies_to(artist: Artist | None) -> Q:
+    """The rows that speak for ``artist``: its own and the workspace-wide ones.
+
+    With no artist the question is the workspace-wide one (the workspace sending under its
+    own name): only workspace-wide rows apply; a decision for one artist never speaks for
+    the workspace nor for another artist.
+    """
+    if artist is None:
+        return Q(artist__isnull=True)
+    return Q(artist__isnull=True) | Q(artist_id=artist.pk)
+
+
+def _annotated(rows: QuerySet[Consent]) -> QuerySet[Consent]:
+    return rows.annotate(**{ACTIVE_FIELD: ExpressionWrapper(ACTIVE, output_field=BooleanField())})
+
+
+def decisions(artist: Artist | None) -> QuerySet[Consent]:
+    """THE consent rule, for every fan at once, evaluated in SQL.
+
+    For a fan, a kind and an artist, the decision that counts is the LATEST row (highest
+    id: the log is append-only) among the rows that apply to that artist: its own rows
+    and the workspace-wide ones. ``artist=None`` asks the workspace-wide question, where
+    only workspace-wide rows apply. The decision is active when it is a grant and, for
+    email, confirmed. One row per (fan, kind) that has any applicable row, annotated with
+    ``is_active``; with an artist, only fans of the artist's workspace.
+
+    Every "is this consent active?" in fanloop goes through this queryset: the per-fan
+    check (``current``/``is_active``), the release-day audience, the email CSV, flow
+    conditions and actions, verification and the outbox's batch check.
+    """
+    rows = Consent.objects.filter(applies_to(artist))
+    if artist is not None:
+        rows = rows.filter(fan__workspace_id=artist.workspace_id)
+    later = Consent.objects.filter(
+        applies_to(artist), fan=OuterRef("fan"), kind=OuterRef("kind"), pk__gt=OuterRef("pk")
+    )
+    return _annotated(rows.filter(~Exists(later)))
+
+
+def active(kind: str, artist: Artist | None) -> QuerySet[Consent]:
+    """The deciding rows of ``kind`` for ``artist`` that are active (one per fan)."""
+    return decisions(artist).filter(kind=kind).filter(**{ACTIVE_FIELD: True})
+
+
+def scope_decisions() -> QuerySet[Consent]:
+    """The deciding row of every scope a fan has decided in: per (fan, kind), the
+    workspace-wide decision and each artist's decision (see ``decisions``).
+
+    A row for an artist decides that artist's scope when no later row of the artist or
+    of the whole workspace follows; a workspace-wide row decides the workspace-wide scope
+    when no later workspace-wide row follows (and then, too, every artist without a later
+    row of its own). For the dashboard's "any sender" lists.
+    """
+    later = Consent.objects.filter(
+        Q(artist__isnull=True) | Q(artist_id=OuterRef("artist_id")),
+        fan=OuterRef("fan"),
+        kind=OuterRef("kind"),
+        pk__gt=OuterRef("pk"),
+    )
+    return _annotated(Consent.objects.filter(~Exists(later)))
+
+
+def active_for_any_sender(kind: str) -> QuerySet[Consent]:
+    """Rows by which a fan is active for ``kind`` for the workspace or at least one artist."""
+    return scope_decisions().filter(kind=kind).filter(**{ACTIVE_FIELD: True})
+
+
+def current(fan: Fan, artist: Artist | None = None) -> dict[str, Consent | None]:
+    """The deciding row per kind for one fan (None: never decided), in one query."""
+    found: dict[str, Consent | None] = {kind.value: None for kind in ConsentKind}
+    for row in decisions(artist).filter(fan=fan).select_related("artist"):
+        found[row.kind] = row
+    return found
+
+
+def decision_is_active(decision: Consent | None) -> bool:
+    """Whether a row from ``decisions``/``current`` is active; None (no decision) is not.
+
+    The answer is the one SQL computed; a row read some other way is refused, so no
+    second copy of the rule can creep in.
+    """
+    if decision is None:
+        return False
+    value = getattr(decision, ACTIVE_FIELD, None)
+    if value is None:
+        raise TypeError("not a consent decision: read it with fanloop.fans.consents.current()")
+    return bool(value)
+
+
+def is_active(fan: Fan, kind: str, artist: Artist | None = None) -> bool:
+    """The per-fan check: does ``fan``'s ``kind`` consent for ``artist`` count now?"""
+    return active(kind, artist).filter(fan=fan).exists()

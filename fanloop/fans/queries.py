@@ -1,8 +1,8 @@
 """Reads for the fans dashboard: current consents in SQL, the fans list, the email CSV rows
 and the pre-saves of a release per day and platform.
 
-The consent log is append-only, so "current" means: no later row for the same fan, kind
-and artist. Everything here is read-only; writes live in ``services.py``.
+The consent log is append-only; which row decides is the one rule in ``consents.py``.
+Everything here is read-only; writes live in ``services.py``.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
 
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Artist, Release
+from fanloop.fans import consents
 from fanloop.fans.models import (
     ConnectionStatus,
     Consent,
@@ -38,25 +39,17 @@ PLATFORM_LABELS = dict(PRESAVE_COLUMNS)
 
 
 def latest_consents() -> QuerySet[Consent]:
-    """Consent rows with no later row for the same (fan, kind, artist)."""
-    keyed = Consent.objects.annotate(artist_key=Coalesce("artist_id", Value(0)))
-    later = keyed.filter(
-        fan=OuterRef("fan"),
-        kind=OuterRef("kind"),
-        artist_key=OuterRef("artist_key"),
-        pk__gt=OuterRef("pk"),
-    )
-    return keyed.filter(~Exists(later))
+    """The deciding row of every scope (workspace-wide and per artist) of every fan."""
+    return consents.scope_decisions()
 
 
 def active_consents(kind: str, artist: Artist | None = None) -> QuerySet[Consent]:
-    """Current grants of ``kind`` the product may act on (email: confirmed ones only)."""
-    rows = latest_consents().filter(kind=kind, granted=True)
-    if kind == ConsentKind.EMAIL:
-        rows = rows.filter(confirmed_at__isnull=False)
+    """Active decisions of ``kind`` (email: confirmed ones only), by the one rule: for
+    ``artist``, one row per fan; without one, every scope in which the fan is active (the
+    workspace or any artist): what the fans list filter and the workspace's CSV show."""
     if artist is not None:
-        rows = rows.filter(Q(artist=artist) | Q(artist__isnull=True))
-    return rows
+        return consents.active(kind, artist)
+    return consents.active_for_any_sender(kind)
 
 
 @dataclass(frozen=True)

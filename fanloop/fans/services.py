@@ -17,7 +17,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from fanloop.analytics.fan_events import record_fan_event
@@ -457,35 +456,23 @@ def record_consent(
 
 
 def consent_is_active(consent: Consent | None) -> bool:
-    """Granted, and for email also confirmed: what the product may act on."""
-    if consent is None or not consent.granted:
-        return False
-    return consent.kind != ConsentKind.EMAIL or consent.confirmed_at is not None
+    """Whether a decision read by ``current_consents`` is active (granted, and for email
+    also confirmed); the answer comes from the one rule in ``fans/consents.py``."""
+    return consents.decision_is_active(consent)
 
 
 def current_consents(fan: Fan, *, artist: Artist | None = None) -> dict[str, Consent | None]:
-    """The latest decision per kind (for ``artist``: its own or workspace-wide ones)."""
-    rows = Consent.objects.filter(fan=fan).order_by("-pk")
-    if artist is not None:
-        rows = rows.filter(Q(artist__isnull=True) | Q(artist=artist))
-    latest: dict[str, Consent | None] = {kind.value: None for kind in ConsentKind}
-    for row in rows.select_related("artist"):
-        if latest.get(row.kind) is None:
-            latest[row.kind] = row
-    return latest
+    """The decision that counts per kind for ``artist`` (its own and workspace-wide rows;
+    no artist: workspace-wide rows only), as ``fans/consents.py`` defines it."""
+    return consents.current(fan, artist)
 
 
 def consent_states(fan: Fan) -> list[Consent]:
-    """The latest decision per (kind, artist): what the fan's portal lists."""
-    seen: set[tuple[str, int | None]] = set()
-    states: list[Consent] = []
-    for row in Consent.objects.filter(fan=fan).select_related("artist").order_by("-pk"):
-        key = (row.kind, row.artist_id)
-        if key not in seen:
-            seen.add(key)
-            states.append(row)
+    """The deciding row of each scope (workspace-wide, each artist) per kind, by the one
+    rule in ``fans/consents.py``: what the fan's portal lists."""
+    rows = consents.scope_decisions().filter(fan=fan).select_related("artist")
     order = [kind.value for kind in ConsentKind]
-    return sorted(states, key=lambda c: (order.index(c.kind), c.artist.name if c.artist else ""))
+    return sorted(rows, key=lambda c: (order.index(c.kind), c.artist.name if c.artist else ""))
 
 
 def revoke_consent(

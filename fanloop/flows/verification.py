@@ -38,20 +38,18 @@ from typing import Any
 from dbos import DBOS
 from django.conf import settings
 from django.db import close_old_connections
-from django.db.models import Q
 from django.utils import timezone
 
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
 from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.catalog.models import Release
+from fanloop.fans import consents
 from fanloop.fans.models import (
     ConnectionStatus,
-    Consent,
     ConsentKind,
     PlatformConnection,
     PreSave,
 )
-from fanloop.fans.services import consent_is_active
 from fanloop.flows.grants import album_ref, artist_ref, call_with_tokens, has_capability
 from fanloop.fulfillment.models import ReleasePlatform
 from fanloop.fulfillment.pacer import Permits
@@ -106,17 +104,9 @@ def can_read_follows(connection: PlatformConnection) -> bool:
 
 
 def _latest_consents(fan_ids: Iterable[int], kind: str, release: Release) -> set[int]:
-    """Fans whose latest ``kind`` decision (workspace-wide or for the release's artist) is
-    an active grant (one query)."""
-    rows = (
-        Consent.objects.filter(fan_id__in=list(fan_ids), kind=kind)
-        .filter(Q(artist__isnull=True) | Q(artist_id=release.artist_id))
-        .order_by("fan_id", "-pk")
-    )
-    latest: dict[int, Consent] = {}
-    for row in rows:
-        latest.setdefault(row.fan_id, row)
-    return {fan_id for fan_id, row in latest.items() if consent_is_active(row)}
+    """Fans whose ``kind`` consent for the release's artist is active (one query)."""
+    rows = consents.active(kind, release.artist).filter(fan_id__in=list(fan_ids))
+    return set(rows.values_list("fan_id", flat=True))
 
 
 def _after(days: int) -> dt.timedelta:

@@ -2,8 +2,8 @@
 
 The market of a fan is the country of their platform account, else the country of the
 pre-save, else the fan's; a country without a known time zone (or a global-mode release)
-is market "" (the release's fallback instant). Consents are read as the log says: the
-latest decision per fan, for this artist or for every artist, wins.
+is market "" (the release's fallback instant). Consents count by the one rule of
+``fans/consents.py``: the latest decision for this artist or for every artist wins.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from fanloop.catalog.models import Artist, Release, ReleaseMode
-from fanloop.fans.models import Consent, ConsentKind, PlatformConnection, PreSave
+from fanloop.fans import consents
+from fanloop.fans.models import ConsentKind, PlatformConnection, PreSave
 from fanloop.fulfillment.models import DeliverySource
 from fanloop.lib.markets import MARKET_TIME_ZONES
 
@@ -45,16 +46,11 @@ def market_for(release: Release, *countries: str | None) -> str:
 def active_consents(
     kind: ConsentKind, artist: Artist, fan_ids: Iterable[int] | None = None
 ) -> set[int]:
-    """Fans whose latest ``kind`` decision for ``artist`` (or all artists) is a grant."""
-    rows = Consent.objects.filter(kind=kind, fan__workspace_id=artist.workspace_id).filter(
-        Q(artist=artist) | Q(artist__isnull=True)
-    )
+    """Fans whose ``kind`` consent for ``artist`` is active by the one rule (one query)."""
+    rows = consents.active(kind, artist)
     if fan_ids is not None:
         rows = rows.filter(fan_id__in=list(fan_ids))
-    latest: dict[int, bool] = {}
-    for fan_id, granted in rows.order_by("pk").values_list("fan_id", "granted"):
-        latest[fan_id] = granted
-    return {fan_id for fan_id, granted in latest.items() if granted}
+    return set(rows.values_list("fan_id", flat=True))
 
 
 def can_follow(platform: str, scopes: frozenset[str]) -> bool:

@@ -22,7 +22,8 @@ from django.utils.text import slugify
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
 from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.catalog.models import Artist, Release, ReleaseMode, ReleaseType
-from fanloop.fans.models import Consent, ConsentKind, PlatformConnection
+from fanloop.fans import consents
+from fanloop.fans.models import ConsentKind, PlatformConnection
 from fanloop.fulfillment.audience import active_consents
 from fanloop.fulfillment.models import (
     DetectionSource,
@@ -44,17 +45,11 @@ RELEASE_TYPES = {"single": ReleaseType.SINGLE, "ep": ReleaseType.EP}
 
 
 def forever_artists() -> list[Artist]:
-    """Artists someone ever opted in to forever save for (workspace-wide grants count too)."""
-    artist_ids = set(
-        Consent.objects.filter(kind=ConsentKind.FOREVER_SAVE, granted=True, artist__isnull=False)
-        .values_list("artist_id", flat=True)
-        .distinct()
-    )
-    workspaces = set(
-        Consent.objects.filter(kind=ConsentKind.FOREVER_SAVE, granted=True, artist__isnull=True)
-        .values_list("fan__workspace_id", flat=True)
-        .distinct()
-    )
+    """Artists some fan's forever-save consent is active for now, by the one consent rule
+    (a workspace-wide grant stands for every artist of the workspace)."""
+    active = consents.active_for_any_sender(ConsentKind.FOREVER_SAVE)
+    artist_ids = set(active.filter(artist__isnull=False).values_list("artist_id", flat=True))
+    workspaces = set(active.filter(artist__isnull=True).values_list("fan__workspace_id", flat=True))
     return list(
         Artist.objects.filter(pk__in=artist_ids)
         | Artist.objects.filter(workspace_id__in=workspaces)

@@ -45,6 +45,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection as database
 from django.db import transaction
+from django.db.models import IntegerField, Value
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -52,6 +53,7 @@ from fanloop.accounts.models import Workspace
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_event, record_fan_events
 from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.catalog.models import Artist, Release
+from fanloop.fans import consents
 from fanloop.fans.models import Consent, ConsentKind, Fan
 from fanloop.fans.services import (
     consent_is_active,
@@ -263,6 +265,29 @@ class _Decision:
 SEND_NOW = _Decision(MessageStatus.SENDING)
 
 
+def _email_decisions(requests: list[EmailRequest]) -> dict[tuple[int, int | None], Consent]:
+    """The deciding email row per (fan, sending artist) of a chunk, by the one consent rule
+    (``fans/consents.py``), in one query however many fans and artists the chunk has."""
+    groups: dict[int | None, tuple[Artist | None, set[int]]] = {}
+    for request in requests:
+        artist = request.artist
+        groups.setdefault(artist.pk if artist is not None else None, (artist, set()))[1].add(
+            request.fan.pk
+        )
+    parts = [
+        consents.decisions(artist)
+        .filter(kind=ConsentKind.EMAIL, fan_id__in=fan_ids)
+        .annotate(question=Value(key or 0, output_field=IntegerField()))
+        for key, (artist, fan_ids) in groups.items()
+    ]
+    if not parts:
+        return {}
+    found: dict[tuple[int, int | None], Consent] = {}
+    for row in parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]:
+        found[(row.fan_id, row.question or None)] = row
+    return found
+
+
 class _Facts:
     """What decides whether the fans of a chunk may get an email now, read in one query
     each (consents, suppressions, recent sends for the cap) just before the chunk is
@@ -271,10 +296,7 @@ class _Facts:
     def __init__(self, requests: list[EmailRequest], now: dt.datetime) -> None:
         self.now = now
         fan_ids = {request.fan.pk for request in requests}
-        self.consents: dict[int, list[Consent]] = defaultdict(list)
-        rows = Consent.objects.filter(kind=ConsentKind.EMAIL, fan_id__in=fan_ids).order_by("-pk")
-        for consent in rows:
-            self.consents[consent.fan_id].append(consent)
+        self.consents = _email_decisions(requests)
         self.hashes = {
             request.fan.email: address_hashes(request.fan.email)
             for request in requests
@@ -303,12 +325,9 @@ class _Facts:
                 times.sort(reverse=True)
 
     def email_consent(self, fan: Fan, artist: Artist | None) -> Consent | None:
-        """The latest email decision (for ``artist``: its own or a workspace-wide one), as
-        ``current_consents(fan, artist=artist)[EMAIL]``."""
-        for consent in self.consents.get(fan.pk, ()):
-            if artist is None or consent.artist_id in (None, artist.pk):
-                return consent
-        return None
+        """The email decision that counts for ``artist`` (None: the workspace-wide one), as
+        ``current_consents(fan, artist=artist)[EMAIL]``: read by the one rule."""
+        return self.consents.get((fan.pk, artist.pk if artist is not None else None))
 
     def suppressed(self, fan: Fan, consent_at: dt.datetime | None) -> Suppression | None:
         found = (self.suppressions.get((fan.workspace_id, h)) for h in self.hashes[fan.email])

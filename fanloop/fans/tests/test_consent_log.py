@@ -61,9 +61,11 @@ def test_it_appends_and_the_latest_decision_wins(spotify_app, artist):
     record_consent(fan, "follow", True, page="/a", artist=artist)
     record_consent(fan, "follow", False, page="/b", artist=artist)
     assert Consent.objects.count() == 2
-    latest = current_consents(fan)["follow"]
+    latest = current_consents(fan, artist=artist)["follow"]
     assert latest is not None and latest.granted is False and latest.page == "/b"
-    assert current_consents(fan)["email"] is None
+    assert current_consents(fan, artist=artist)["email"] is None
+    # An artist's decision does not speak for the workspace as a whole.
+    assert current_consents(fan)["follow"] is None
 
 
 def test_it_refuses_an_unknown_kind(spotify_app):

@@ -19,7 +19,7 @@ def test_it_revokes_a_granted_consent(spotify_app, artist):
     assert row.granted is False and row.page == "/me/" and row.artist == artist
     assert row.wording_version == "email-1" and "The Lanterns" in row.wording
     assert Consent.objects.count() == 2  # the grant stays in the log
-    state = current_consents(fan)["email"]
+    state = current_consents(fan, artist=artist)["email"]
     assert state is not None and state.granted is False
 
 

@@ -23,17 +23,17 @@ def test_it_withdraws_a_consent(connected, release):
     url, token = _url(fan)
     response = Client().post(url, {"kind": "follow", "artist": release.artist.pk})
     assert response.status_code == 302 and response["Location"].endswith("?done=revoked")
-    latest = current_consents(fan)["follow"]
+    latest = current_consents(fan, artist=release.artist)["follow"]
     assert latest is not None and latest.granted is False
     assert latest.page == PORTAL_PAGE and token not in latest.page
-    email = current_consents(fan)["email"]
+    email = current_consents(fan, artist=release.artist)["email"]
     assert email is not None and email.granted is True  # the others stay
 
 
-def test_it_withdraws_a_kind_for_every_artist(connected):
+def test_it_withdraws_a_kind_for_every_artist(connected, release):
     fan, _ = connected
     Client().post(_url(fan)[0], {"kind": "email"})
-    email = current_consents(fan)["email"]
+    email = current_consents(fan, artist=release.artist)["email"]
     assert email is not None and email.granted is False
 
 
