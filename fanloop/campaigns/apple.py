@@ -69,13 +69,17 @@ def thanks_path(release: Release) -> str:
         return page_path(release)
 
 
-def _new_state(request: HttpRequest, release: Release, app: PlatformApp) -> str:
-    """A signed state naming one pending attempt kept in this browser's session."""
+def _new_state(
+    request: HttpRequest, release: Release, app: PlatformApp, options: connect.Options
+) -> str:
+    """A signed state naming one pending attempt kept in this browser's session, with the
+    consents the fan ticked on the pre-save page (recorded only once the pre-save is)."""
     nonce = secrets.token_urlsafe(16)
     pending = dict(request.session.get(PENDING_KEY, {}))
     pending[nonce] = {
         "release": release.pk,
         "app": app.pk,
+        "options": options.query(),
         "attribution": connect.attribution_for(request, release),
         "created": time.time(),
     }
@@ -153,7 +157,7 @@ def connect_page(request: HttpRequest) -> HttpResponseBase:
         "artist": release.artist,
         "developer_token": developer_token,
         "musickit_url": musickit,
-        "state": _new_state(request, release, app),
+        "state": _new_state(request, release, app, connect.Options.from_query(request.GET)),
         "token_url": reverse("campaigns:apple_token"),
         "notify_path": notify_path(release),
         "page_path": page_path(release),
@@ -240,16 +244,22 @@ def _store(
     tokens: Tokens,
     attempt: dict[str, Any],
 ) -> Fan:
-    """Connection and pre-save in one transaction. Apple gives no user id: the fan is the
-    one this browser already proved to be, else a new one (see platforms/applemusic.py)."""
+    """Connection, pre-save and the ticked consents in one transaction. Apple gives no
+    user id: the fan is the one this browser already proved to be, else a new one (see
+    platforms/applemusic.py). A Music-User-Token reads the library as well as it writes
+    it (no separate scope), so a ticked verify box needs no second consent screen."""
     workspace = release.artist.workspace
     own, proven = connect.session_fan(request, workspace.pk)
     attribution = connect.attribution_from_attempt(attempt)
+    options = attempt.get("options")
+    chosen = connect.Options.from_query(options if isinstance(options, dict) else {})
     with transaction.atomic():
         fan, connection = fans.upsert_fan_for_connection(
             workspace, app, profile, tokens, fan=own if proven else None
         )
         fans.record_presave(fan, release, PLATFORM, connection=connection, attribution=attribution)
+        for kind in chosen.consent_kinds():
+            fans.record_consent(fan, kind, True, page=page_path(release), artist=release.artist)
     # Either a new fan or the session's proven one: this browser may see its data.
     connect.remember_fan(request, fan, proven=True)
     return fan

@@ -206,15 +206,18 @@ def _presave_buttons(
 
 
 def upfront_consents(release: Release) -> list[tuple[str, str]]:
-    """(query name, exact wording) of the consents a release asks before the login."""
+    """(query name, exact wording) of the consents the pre-save page asks before the login.
+
+    The verify box is on every pre-save page (the read scope is asked for only when it is
+    ticked); follow and forever only when the release asks its consents up front."""
     from fanloop.fans.consents import render
     from fanloop.fans.models import ConsentKind
 
     kinds = (
-        ("follow", ConsentKind.FOLLOW),
-        ("forever", ConsentKind.FOREVER_SAVE),
-        ("verify", ConsentKind.VERIFY),
-    )
+        (("follow", ConsentKind.FOLLOW), ("forever", ConsentKind.FOREVER_SAVE))
+        if release.consents_upfront
+        else ()
+    ) + (("verify", ConsentKind.VERIFY),)
     return [(name, render(kind, release.artist.name)[1]) for name, kind in kinds]
 
 
@@ -265,9 +268,7 @@ def page_context(
         "listen_links": listen_links(release) if state.live else [],
         "presave_links": buttons,
         "presave_full": full,
-        "upfront_consents": (
-            upfront_consents(release) if release.consents_upfront and not state.live else []
-        ),
+        "upfront_consents": [] if state.live else upfront_consents(release),
         # The same buttons as form submits: the form carries the release and the choices.
         "presave_actions": [(platform, link.split("?", 1)[0]) for platform, link in buttons],
         "notify_path": reverse("campaigns:notify", kwargs=args),

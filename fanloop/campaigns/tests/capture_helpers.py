@@ -52,9 +52,10 @@ def music_user_token(admin: AdminClient, user_id: str = "ap1", country: str = "G
     )
 
 
-def open_connect_page(client: Client, release_id: int) -> tuple[str, str]:
-    """(state, csrf token) of the Apple Music connect page, as its script reads them."""
-    response = client.get(f"/connect/applemusic?release={release_id}")
+def open_connect_page(client: Client, release_id: int, **ticked: str) -> tuple[str, str]:
+    """(state, csrf token) of the Apple Music connect page, as its script reads them;
+    ``ticked``: the pre-save page's boxes the fan ticked (``verify="1"``)."""
+    response = client.get("/connect/applemusic", {"release": str(release_id), **ticked})
     assert response.status_code == 200, response.content[:500]
     html = response.content.decode()
     state = re.search(r'data-state="([^"]+)"', html)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from fanloop.catalog.models import Release
-from fanloop.fans.models import PlatformConnection, PreSave
+from fanloop.fans.consents import render
+from fanloop.fans.models import Consent, ConsentKind, PlatformConnection, PreSave
 
 from .capture_helpers import apple_app
 
@@ -29,6 +30,11 @@ def _authorize(browser, url: str, agree: bool):
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto(url)
+    return _sign_in(page, agree)
+
+
+def _sign_in(page, agree: bool):
+    """On the MusicKit page: Apple's window, sign-in, and the fan's answer."""
     button = page.get_by_role("button", name="Continue with Apple Music")
     button.wait_for()
     page.wait_for_function("!document.getElementById('apple-authorize').disabled")
@@ -65,3 +71,26 @@ def test_it_saves_nothing_when_the_fan_declines(
     assert "nothing was saved" in alert.inner_text()
     assert page.get_by_role("button", name="Try again").is_visible()
     assert PlatformConnection.objects.count() == 0 and PreSave.objects.count() == 0
+
+
+def test_the_pages_ticked_verify_box_is_carried_through_musickit(
+    browser, live_server, apple_ready, release: Release
+) -> None:
+    """A Music-User-Token reads the library as well as it writes it: the consent the fan
+    ticked on the pre-save page is logged with the pre-save, with no further screen."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/nova-lights/midnight-signal")
+    page.get_by_role("checkbox", name=render(ConsentKind.VERIFY, "Nova Lights")[1]).check()
+    page.get_by_role("button", name="Pre-save on Apple Music").click()
+    page.wait_for_url("**/connect/applemusic?*verify=1*")
+    _sign_in(page, True).wait_for_url(
+        "**/nova-lights/midnight-signal/thanks", wait_until="domcontentloaded"
+    )
+    context.close()
+    presave = PreSave.objects.get()
+    assert presave.platform == "applemusic"
+    consent = Consent.objects.get()
+    version, wording = render(ConsentKind.VERIFY, "Nova Lights")
+    assert (consent.kind, consent.granted, consent.fan) == (ConsentKind.VERIFY, True, presave.fan)
+    assert (consent.wording_version, consent.wording) == (version, wording)

@@ -12,7 +12,10 @@ from django.test import Client
 
 from fanloop.campaigns.apple import STATE_SALT
 from fanloop.catalog.models import Release
-from fanloop.fans.models import Fan, PlatformConnection, PreSave
+from fanloop.fans.consents import render
+from fanloop.fans.models import Consent, ConsentKind, Fan, PlatformConnection, PreSave
+from fanloop.flows.grants import has_capability
+from fanloop.platforms.base import Capability
 
 from .capture_helpers import (
     apple_app,
@@ -63,6 +66,40 @@ def test_it_records_the_connection_and_the_presave(admin, apple, release: Releas
         )
         (raw,) = cursor.fetchone()
     assert raw.startswith("fernet:") and data["music_user_token"] not in raw
+
+
+def test_a_ticked_verify_box_records_the_verify_consent(admin, apple, release: Release) -> None:
+    """A Music-User-Token reads the library too: the ticked box is carried through."""
+    client = Client()
+    state, _csrf = open_connect_page(client, release.pk, verify="1")
+    data = {"state": state, "music_user_token": music_user_token(admin)}
+    assert client.post(TOKEN_URL, data).status_code == 200
+    consent = Consent.objects.get()
+    version, wording = render(ConsentKind.VERIFY, release.artist.name)
+    assert (consent.kind, consent.granted, consent.fan) == (
+        ConsentKind.VERIFY,
+        True,
+        PreSave.objects.get().fan,
+    )
+    assert (consent.wording_version, consent.wording) == (version, wording)
+    assert has_capability(PlatformConnection.objects.get(), Capability.VERIFY)
+
+
+def test_an_unticked_verify_box_records_no_consent(admin, apple, release: Release) -> None:
+    client = Client()
+    state, _csrf = open_connect_page(client, release.pk)
+    data = {"state": state, "music_user_token": music_user_token(admin)}
+    assert client.post(TOKEN_URL, data).status_code == 200
+    assert PreSave.objects.count() == 1 and not Consent.objects.exists()
+
+
+def test_a_refused_token_records_no_consent(admin, apple, release: Release) -> None:
+    client = Client()
+    state, _csrf = open_connect_page(client, release.pk, verify="1")
+    data = {"state": state, "music_user_token": "not-a-token"}
+    assert client.post(TOKEN_URL, data).status_code == 400
+    _nothing_written()
+    assert not Consent.objects.exists()
 
 
 def test_it_keeps_one_fan_when_the_same_browser_reconnects(admin, apple, release) -> None:

@@ -10,8 +10,10 @@ from fanloop.catalog.models import Release
 
 def test_it_links_each_presave_button_to_its_connect_start(release: Release) -> None:
     html = Client().get("/nova-lights/midnight-signal").content.decode()
+    # Submit buttons of one GET form that carries the release (and the ticked boxes).
+    assert f'<input type="hidden" name="release" value="{release.pk}">' in html
     for platform in ("spotify", "applemusic", "deezer"):
-        assert f'href="/connect/{platform}/start?release={release.pk}"' in html
+        assert f'type="submit" formaction="/connect/{platform}/start"' in html
 
 
 def test_it_sends_apple_music_to_its_musickit_page(release: Release) -> None:

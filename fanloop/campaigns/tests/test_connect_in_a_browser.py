@@ -43,7 +43,7 @@ def test_it_presaves_on_spotify_from_a_phone(
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto(f"{live_server.url}/nova-lights/midnight-signal")
-    page.get_by_role("link", name="Pre-save on Spotify").click()
+    page.get_by_role("button", name="Pre-save on Spotify").click()
     page.wait_for_url(f"{admin.base_url}/**")
     page.locator("input[name=email]").fill("phone@example.org")
     page.locator("input[name=password]").fill("x")

@@ -41,8 +41,12 @@ def test_it_points_apple_music_to_musickit_when_an_app_exists(release: Release) 
 
         pages.clear()
         after = Client().get(PAGE).content.decode()
-    assert f'href="/connect/applemusic?release={release.pk}"' not in before
-    assert f'href="/connect/applemusic?release={release.pk}"' in after
+    # The buttons submit the page's GET form, which carries the release.
+    musickit = 'type="submit" formaction="/connect/applemusic"'
+    assert musickit not in before
+    assert 'type="submit" formaction="/connect/applemusic/start"' in before
+    assert musickit in after
+    assert f'<input type="hidden" name="release" value="{release.pk}">' in after
 
 
 def test_it_links_to_the_notify_page(release: Release) -> None:

@@ -30,7 +30,7 @@ def test_it_works_without_javascript(browser, live_server, upcoming, artifacts: 
     page.goto(f"{live_server.url}/nova-lights/midnight-signal")
     assert page.locator("h1").inner_text() == "Midnight Signal"
     assert page.locator("#cd").inner_text().startswith("Out in ")
-    page.get_by_role("link", name="Pre-save on Deezer").click()
+    page.get_by_role("button", name="Pre-save on Deezer").click()
     # No Deezer app is set up in this workspace: the email reminder is offered instead.
     assert "/nova-lights/midnight-signal/notify?reason=unavailable&platform=deezer" in page.url
     context.close()
@@ -40,6 +40,12 @@ def test_it_is_usable_with_the_keyboard(browser, live_server, upcoming, artifact
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(f"{live_server.url}/nova-lights/midnight-signal")
     page.screenshot(path=str(artifacts / "release-page-pre.png"), full_page=True)
+    page.keyboard.press("Tab")
+    # First the optional verify box (its label names it), then each platform's button.
+    assert page.evaluate("document.activeElement.type") == "checkbox"
+    assert page.evaluate("document.activeElement.labels[0].textContent").startswith("Let ")
+    page.keyboard.press("Space")
+    assert page.evaluate("document.activeElement.checked") is True
     reached = []
     for _ in range(3):
         page.keyboard.press("Tab")
@@ -66,7 +72,7 @@ def test_it_counts_down_then_turns_live_by_itself(
     )
     page = browser.new_page()
     page.goto(f"{live_server.url}/nova-lights/midnight-signal")
-    assert page.get_by_role("link", name="Pre-save on Spotify").count() == 1
+    assert page.get_by_role("button", name="Pre-save on Spotify").count() == 1
     page.wait_for_function("/\\ds$/.test(document.getElementById('cd').textContent)")
     page.get_by_role("link", name="Listen on Spotify").wait_for(timeout=15_000)
     page.set_viewport_size({"width": 390, "height": 844})

@@ -81,7 +81,7 @@ def test_it_publishes_a_release_and_switches_the_page_at_release_time(
             fan_page = visitor.new_page()
             fan_page.goto(public)
             assert fan_page.get_by_role("heading", name="Midnight Signal").is_visible()
-            assert fan_page.get_by_text("Pre-save on Spotify").first.is_visible()
+            assert fan_page.get_by_role("button", name="Pre-save on Spotify").is_visible()
             assert fan_page.get_by_text("Listen on Spotify").count() == 0
             fan_page.screenshot(path=str(artifacts / f"page-pre-release-{name}.png"))
             visitor.close()

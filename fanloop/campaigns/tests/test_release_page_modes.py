@@ -22,7 +22,8 @@ def test_it_shows_countdown_and_presave_buttons_before_release(release: Release)
     assert 'role="timer"' in html
     for name in ("Spotify", "Apple Music", "Deezer"):
         assert f"Pre-save on {name}" in html
-    assert f'href="/connect/spotify/start?release={release.pk}"' in html
+    assert 'type="submit" formaction="/connect/spotify/start"' in html
+    assert f'<input type="hidden" name="release" value="{release.pk}">' in html
     assert "Listen on" not in html
     assert "Out Friday 15 March 2030 at midnight, your local time" in html
 

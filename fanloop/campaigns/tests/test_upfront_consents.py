@@ -1,16 +1,19 @@
-"""Per-release choice: consents offered before the platform login (off by default: they are
-offered on the thank-you page). When on, the page's unticked, unbundled checkboxes carry the
-registry wording and go with the pre-save button the fan presses."""
+"""Consents offered before the platform login: the verify box on every pre-save page, and,
+per release, follow and forever too (off by default: they are offered on the thank-you page).
+The page's unticked, unbundled checkboxes carry the registry wording and go with the pre-save
+button the fan presses."""
 
 from __future__ import annotations
 
+import datetime as dt
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
+import time_machine
 from django.test import Client
 
 from fanloop.fans.consents import render
-from fanloop.fans.models import Consent, ConsentKind
+from fanloop.fans.models import Consent, ConsentKind, PlatformConnection
 
 from .oauth_flow import Flow
 
@@ -39,10 +42,57 @@ def _page(client: Client, release) -> tuple[str, _PageForm]:
     return html, parser
 
 
-def test_it_asks_nothing_upfront_by_default(flow: Flow) -> None:
+def test_it_offers_only_an_unticked_verify_box_by_default(flow: Flow) -> None:
     html, form = _page(Client(), flow.release)
+    assert form.form is not None and form.form["method"] == "get"
+    boxes = [f for f in form.fields if f.get("type") == "checkbox"]
+    assert [b["name"] for b in boxes] == ["verify"]
+    assert "checked" not in boxes[0]
+    assert render(ConsentKind.VERIFY, flow.release.artist.name)[1].replace("'", "&#x27;") in html
+    for kind in (ConsentKind.FOLLOW, ConsentKind.FOREVER_SAVE):
+        assert render(kind, flow.release.artist.name)[1].replace("'", "&#x27;") not in html
+    hidden = {f["name"]: f["value"] for f in form.fields if f.get("type") == "hidden"}
+    assert hidden == {"release": str(flow.release.pk)}
+    # Every platform's pre-save is a submit button of the form (no JavaScript needed).
+    assert form.buttons == [
+        "/connect/spotify/start",
+        "/connect/applemusic/start",
+        "/connect/deezer/start",
+    ]
+    assert 'href="/connect/' not in html
+
+
+def test_the_live_page_offers_no_box(flow: Flow) -> None:
+    flow.release.consents_upfront = True
+    flow.release.save()
+    with time_machine.travel(dt.datetime(2030, 4, 1, tzinfo=dt.UTC), tick=False):
+        html, form = _page(Client(), flow.release)
     assert form.form is None
-    assert render(ConsentKind.FOLLOW, flow.release.artist.name)[1] not in html
+    wording = render(ConsentKind.VERIFY, flow.release.artist.name)[1]
+    assert wording.replace("'", "&#x27;") not in html
+    assert "Listen on Spotify" in html
+
+
+def test_an_unticked_verify_box_asks_no_read_scope_and_records_no_consent(flow: Flow) -> None:
+    # What the browser submits when the fan presses the Spotify button, box left unticked.
+    started, back = flow.round_trip("spotify")
+    scope = parse_qs(urlsplit(started["Location"]).query)["scope"][0]
+    assert scope.split() == ["user-library-modify"]
+    assert back.status_code == 302
+    assert not Consent.objects.exists()
+    assert PlatformConnection.objects.get().scope_set == {"user-library-modify"}
+
+
+def test_a_ticked_verify_box_asks_the_read_scope_and_records_the_consent(flow: Flow) -> None:
+    started, back = flow.round_trip("spotify", verify="1")
+    scope = parse_qs(urlsplit(started["Location"]).query)["scope"][0]
+    assert scope.split() == ["user-library-modify", "user-library-read"]
+    assert back.status_code == 302
+    consent = Consent.objects.get()
+    version, wording = render(ConsentKind.VERIFY, flow.release.artist.name)
+    assert (consent.kind, consent.granted) == (ConsentKind.VERIFY, True)
+    assert (consent.wording_version, consent.wording) == (version, wording)
+    assert "user-library-read" in PlatformConnection.objects.get().scope_set
 
 
 def test_it_shows_unticked_unbundled_checkboxes_with_the_exact_wording(flow: Flow) -> None:
