@@ -255,6 +255,19 @@ class _Built:
         return url
 
 
+class _BuiltPairs:
+    """The (title, link) pairs fanloop builds only when the template shows them (the
+    one-click track saves), each link remembered in ``seen`` like ``_Built``'s."""
+
+    def __init__(self, build: Callable[[], list[tuple[str, str]]], seen: set[str]) -> None:
+        self.build, self.seen = build, seen
+
+    def __call__(self) -> list[tuple[str, str]]:
+        pairs = [(str(title), str(url)) for title, url in self.build()]
+        self.seen.update(url for _, url in pairs)
+        return pairs
+
+
 @functools.lru_cache(maxsize=COMPILED_CACHE_SIZE)
 def _written_links(*sources: str) -> frozenset[str]:
     """The http(s) URLs the template's author wrote, as written and HTML-unescaped."""
@@ -339,6 +352,9 @@ def _render_message(
         link = context.get(name)
         if callable(link):
             context[name] = _Built(link, built)
+    pairs = context.get("track_links")
+    if callable(pairs):
+        context["track_links"] = _BuiltPairs(pairs, built)
     subject = " ".join(_render(TEXT_ENGINE, template.subject, context, "Subject").split())
     text = _render(TEXT_ENGINE, template.text_body, context, "Text").strip()
     if template.html_body.strip():

@@ -92,6 +92,9 @@ def world(admin: AdminClient, platform_settings: Any, workspace: Workspace) -> d
     platform_settings.EMAIL_QUIET_HOURS = ""
     platform_settings.EMAIL_OPEN_TRACKING = True
     platform_settings.DELIVERY_BATCH_SIZE = 100
+    # Batches run here, in the test's transaction: threads of their own would open other
+    # database connections, which cannot see this test's uncommitted rows.
+    platform_settings.DELIVERY_BATCH_THREADS = 1
     t0 = (timezone.now() - dt.timedelta(days=10)).replace(minute=0, second=0, microsecond=0)
     seeded = admin.catalog(
         [{"key": "loops", "name": "The Quiet Loops"}],

@@ -75,6 +75,30 @@ def test_a_url_in_fan_data_never_becomes_a_tracked_redirect(
     assert EVIL in text and EVIL in html_body  # shown as the fan's name, not redirected
 
 
+def test_the_one_click_track_saves_fanloop_built_are_tracked(
+    smtp_sink, workspace, fan, artist, release
+):
+    """The track prompt's links ("which track is yours?") are fanloop's own one-click
+    action links: tracked like the album's save link."""
+    from fanloop.catalog.models import Track
+
+    Track.objects.create(release=release, position=1, title="Opener", isrc="USQL12600001")
+    Track.objects.create(release=release, position=2, title="Closer", isrc="USQL12600002")
+    template = EmailTemplate.objects.create(
+        workspace=workspace,
+        artist=artist,
+        name="tracks",
+        subject="Which track is yours?",
+        text_body="{% for title, url in track_links %}{{ title }}: {{ url }}\n{% endfor %}",
+    )
+    send_email(fan=fan, template=template, key="k", release=release)
+    [received] = smtp_sink.messages()
+    text = received.get_body(preferencelist=("plain",)).get_content()
+    tracked = _targets(text)
+    assert len(tracked) == 2 and all("/a/" in url for url in tracked)
+    assert "/a/" not in CLICK.sub("", text)  # no untracked action link left
+
+
 def test_a_click_link_expires(fan, template, release):
     sent = msg(send_email(fan=fan, template=template, key="k", release=release))
     url = _path(tokens.click_url(sent.pk, "https://open.spotify.com/album/1"))
