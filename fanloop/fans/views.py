@@ -62,6 +62,14 @@ def _release(workspace: Workspace, value: str | None) -> Release | None:
     )
 
 
+def _chosen_release(workspace: Workspace, request: HttpRequest) -> Release:
+    """The release a CSV download is for (``?release=``): 404 without one."""
+    release = _release(workspace, request.GET.get("release"))
+    if release is None:
+        raise Http404("Choose a release.")
+    return release
+
+
 def _artist(workspace: Workspace, value: str | None) -> Artist | None:
     pk = _int(value)
     if pk is None:
@@ -227,9 +235,7 @@ def presaves(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 @workspace_view(Role.VIEWER)
 @require_safe
 def presaves_csv(request: HttpRequest, workspace: Workspace) -> StreamingHttpResponse:
-    release = _release(workspace, request.GET.get("release"))
-    if release is None:
-        raise Http404("Choose a release.")
+    release = _chosen_release(workspace, request)
     series = queries.presave_series(release)
     header = ["day", *(key for key, _ in series.columns), "total", "cumulative"]
     rows = (
@@ -250,9 +256,7 @@ def checks_csv(request: HttpRequest, workspace: Workspace) -> StreamingHttpRespo
     """Per pre-saver of a release: kept / removed / not checked at +1, +7, +30 days."""
     from fanloop.flows import checks
 
-    release = _release(workspace, request.GET.get("release"))
-    if release is None:
-        raise Http404("Choose a release.")
+    release = _chosen_release(workspace, request)
     filename = f"library-checks-{release.artist.slug}-{release.slug}.csv"
     return _stream_csv(checks.CSV_HEADER, checks.csv_rows(release), filename)
 
