@@ -55,8 +55,8 @@ class SignupForm(forms.Form):
         return normalize_email(self.cleaned_data["email"])
 
 
-class FinishSignupForm(forms.Form):
-    """Step two: the emailed link proved the address, so only a password is asked."""
+class _PasswordOnlyForm(forms.Form):
+    """A link proved the address (sign-up finish, invitation): only a password is asked."""
 
     password = _new_password_field("Choose a password")
 
@@ -76,26 +76,14 @@ class FinishSignupForm(forms.Form):
         return cleaned
 
 
-class InvitedSignupForm(forms.Form):
+class FinishSignupForm(_PasswordOnlyForm):
+    """Step two: the emailed link proved the address, so only a password is asked."""
+
+
+class InvitedSignupForm(_PasswordOnlyForm):
     """The email comes from the invitation (its link proves it), so only a password is asked."""
 
     invite = forms.CharField(widget=forms.HiddenInput)
-    password = _new_password_field("Choose a password")
-
-    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.email = email
-        self.fields["password"].widget.attrs["autofocus"] = True
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        password = cleaned.get("password")
-        if password:
-            try:
-                passwords.validate(password, User(email=self.email))
-            except ValidationError as error:
-                self.add_error("password", error)
-        return cleaned
 
 
 class LoginForm(AuthenticationForm):

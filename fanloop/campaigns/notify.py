@@ -278,29 +278,28 @@ def _notify_post(request: HttpRequest, release: Release) -> HttpResponse:
 # --- double opt-in confirmation -----------------------------------------------------
 
 
+def _invalid_confirm_link(request: HttpRequest, exc: InvalidLink) -> HttpResponse:
+    return fan_page(
+        request,
+        "campaigns/confirm_email_invalid.html",
+        {"message": str(exc), "expired": exc.expired},
+        status=400,
+    )
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (mail scanners follow links: they must not confirm); POST confirms."""
     try:
         _, address = links.read_confirm_token(token)
     except InvalidLink as exc:
-        return fan_page(
-            request,
-            "campaigns/confirm_email_invalid.html",
-            {"message": str(exc), "expired": exc.expired},
-            status=400,
-        )
+        return _invalid_confirm_link(request, exc)
     if request.method != "POST":
         return fan_page(request, "campaigns/confirm_email.html", {"email": address})
     try:
         fan = confirm_email(token)
     except InvalidLink as exc:
-        return fan_page(
-            request,
-            "campaigns/confirm_email_invalid.html",
-            {"message": str(exc), "expired": exc.expired},
-            status=400,
-        )
+        return _invalid_confirm_link(request, exc)
     # Following the link proves the mailbox: its owner may see their data.
     context = {"email": address, "portal_url": portal_url(fan), "at": timezone.now()}
     return fan_page(request, "campaigns/confirm_email_done.html", context)

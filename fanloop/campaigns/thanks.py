@@ -110,24 +110,29 @@ def _opt_in(
 ) -> HttpResponseBase:
     action = str(request.POST.get("action", ""))
     here = thanks_url(release)
-    if action == "portal":
-        if proven or not fan.email:
-            return _private(HttpResponseRedirect(here))
-        fans.send_portal_link(fan)
-        return _done(release, "portal")
-    if action not in (*OPT_INS, "email"):
-        return _render(request, release, fan, proven, presaves, error="Unknown choice.", status=400)
-    if request.POST.get("agree") != "yes":
+
+    def refused(error: str, error_for: str = "", email: str = "") -> HttpResponseBase:
         return _render(
             request,
             release,
             fan,
             proven,
             presaves,
-            error="Tick the box to agree, then press the button again.",
-            error_for=action,
+            error=error,
+            error_for=error_for,
+            email=email,
             status=400,
         )
+
+    if action == "portal":
+        if proven or not fan.email:
+            return _private(HttpResponseRedirect(here))
+        fans.send_portal_link(fan)
+        return _done(release, "portal")
+    if action not in (*OPT_INS, "email"):
+        return refused("Unknown choice.")
+    if request.POST.get("agree") != "yes":
+        return refused("Tick the box to agree, then press the button again.", error_for=action)
     if action == "email":
         try:
             fans.subscribe_email(
@@ -141,16 +146,8 @@ def _opt_in(
             )
         except ValidationError as invalid:
             message = " ".join(invalid.messages) or "Enter a valid email address."
-            return _render(
-                request,
-                release,
-                fan,
-                proven,
-                presaves,
-                error=message,
-                error_for="email",
-                status=400,
-                email=str(request.POST.get("email", ""))[:254],
+            return refused(
+                message, error_for="email", email=str(request.POST.get("email", ""))[:254]
             )
         return _done(release, "email" if settings.EMAIL_DOUBLE_OPT_IN else "email-confirmed")
     fans.record_consent(fan, OPT_INS[action], True, page=here, artist=release.artist)
