@@ -637,6 +637,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 for i in range(args.workers)
             ]
             time.sleep(args.warmup)  # launched and ticking before the journeys fall due
+            load_engine = os.getloadavg()[0]
             started = time.time()
             db.query(
                 "UPDATE flows_journey SET due_at = ? WHERE flow_id = ?", (db.now_sql(), flow_id)
@@ -656,6 +657,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             time.sleep(0.3)  # the stats file is written every 0.1 s
             after = sink.stats()
             workflows = db.workflows()
+            load_engine_end = os.getloadavg()[0]
         delivered = after["accepted"] - before["accepted"]
         engine_seconds = max(after["last_at"] - started, 1e-9)
         if timed_out:
@@ -665,9 +667,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         _say(f"worker: {delivered:,} messages in {engine_seconds:.1f} s; now the sink alone")
         ref_before = sink.stats()
+        load_reference = os.getloadavg()[0]
         reference = _internal(env, "reference", str(sink.port), str(args.due), str(args.batch))
         time.sleep(0.3)
         final = sink.stats()
+        load_reference_end = os.getloadavg()[0]
         ref_accepted = final["accepted"] - ref_before["accepted"]
         assert ref_accepted == args.due, f"sink accepted {ref_accepted} of {args.due}"
         # Mean size of a message as the sink received it, the engine's and the reference's.
@@ -716,6 +720,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "reference_seconds": round(reference["seconds"], 2),
             "engine_message_bytes": round(engine_bytes),
             "reference_message_bytes": round(reference_bytes),
+            # The machine's 1-minute load average as each phase began and ended: the engine's
+            # and the reference's figures are comparable only under a similar load.
+            "load_avg_1m": {
+                "engine": [round(load_engine, 2), round(load_engine_end, 2)],
+                "reference": [round(load_reference, 2), round(load_reference_end, 2)],
+            },
             "steps_per_s": round(steps_per_s, 1),
             "sink_per_s": round(sink_per_s, 1),
             "ratio": round(steps_per_s / sink_per_s, 3),
