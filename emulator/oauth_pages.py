@@ -9,8 +9,8 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from .actions import login_session, session_user
-from .http import Request, Response, html_response, redirect, set_cookie
-from .pages import login_page
+from .http import HttpError, Request, Response, html_response, redirect, set_cookie
+from .pages import consent_page, login_page
 from .state import State, User
 
 COOKIE = {"spotify": "emu_spotify", "deezer": "emu_deezer", "apple": "emu_apple"}
@@ -24,6 +24,26 @@ def current_user(state: State, req: Request, platform: str) -> User | None:
 def continue_query(req: Request) -> dict[str, str]:
     """The original authorize query, carried through the forms in a hidden field."""
     return dict(parse_qsl(req.form().get("continue", ""), keep_blank_values=True))
+
+
+def signed_in(state: State, req: Request, platform: str, action: str, query: bytes | str) -> User:
+    """The user signed in to the platform's pages; else ``HttpError`` with the login page
+    (posting to ``action``, carrying the authorize ``query`` on)."""
+    user = current_user(state, req, platform)
+    if user is None:
+        raise HttpError(show_login(platform, action, query))
+    return user
+
+
+def show_consent(
+    platform: str, action: str, req: Request, app_name: str, user: User, scopes: list[str]
+) -> Response:
+    """The consent page asking ``user`` to let ``app_name`` in, carrying the authorize
+    query (``req``'s) on to ``action``."""
+    fields = {"continue": req.query_string.decode("latin-1")}
+    return html_response(
+        consent_page(platform, action, fields, app_name, user.name, user.email, scopes)
+    )
 
 
 def show_login(platform: str, action: str, query: bytes | str, error: str = "") -> Response:

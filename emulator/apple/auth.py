@@ -13,8 +13,8 @@ import orjson
 from ..actions import issue_access_token, issue_grant
 from ..errors import apple_error
 from ..http import JS_HEADERS, Request, Response, Router, html_response
-from ..oauth_pages import continue_query, current_user, handle_login, show_login
-from ..pages import consent_page, render
+from ..oauth_pages import continue_query, handle_login, show_consent, signed_in
+from ..pages import render
 from ..state import App, State
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -101,21 +101,9 @@ class AppleAuth:
             return _done(
                 "Authorization failed", app, {"error": "AUTHORIZATION_ERROR", "detail": app}
             )
-        user = current_user(self.state, req, "apple")
-        if user is None:
-            return show_login("apple", "/apple/login", req.query_string)
+        user = signed_in(self.state, req, "apple", "/apple/login", req.query_string)
         name = req.query.get("app_name") or app.name
-        return html_response(
-            consent_page(
-                "apple",
-                "/apple/authorize",
-                {"continue": req.query_string.decode("latin-1")},
-                name,
-                user.name,
-                user.email,
-                APPLE_SCOPES,
-            )
-        )
+        return show_consent("apple", "/apple/authorize", req, name, user, APPLE_SCOPES)
 
     async def login(self, req: Request) -> Response:
         return await handle_login(self.state, req, "apple", "/apple/authorize")
@@ -127,9 +115,7 @@ class AppleAuth:
             return _done(
                 "Authorization failed", app, {"error": "AUTHORIZATION_ERROR", "detail": app}
             )
-        user = current_user(self.state, req, "apple")
-        if user is None:
-            return show_login("apple", "/apple/login", urlencode(q))
+        user = signed_in(self.state, req, "apple", "/apple/login", urlencode(q))
         if req.form().get("action") != "accept":
             return _done("Not allowed", "You did not allow access.", {"error": "ACCESS_DENIED"})
         grant = issue_grant(self.state, app, user, frozenset())
