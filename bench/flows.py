@@ -49,12 +49,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench._common import (  # noqa: E402
     BIN,
+    databases,
     fanloop_process_env,
     free_port,
-    pg_admin,
     print_result,
     proc_stats,
     seed_artist,
+    start_process,
     stop_process,
 )
 
@@ -84,35 +85,15 @@ def _say(message: str) -> None:
 
 
 class Database:
-    """The app and DBOS system databases of one run: SQLite files, or fresh PostgreSQL DBs."""
+    """Queries on the app and DBOS system databases of one run (``databases``: SQLite
+    files, or fresh PostgreSQL databases)."""
 
-    def __init__(self, kind: str, data_dir: Path, pg_url: str) -> None:
+    def __init__(self, kind: str, data_dir: Path, url: str, dbos_url: str) -> None:
         self.kind = kind
-        self.pg_url = pg_url.rstrip("/")
-        self.name = f"fanloop_bench_flows_{os.getpid()}"
-        if kind == "sqlite":
-            self.url = f"sqlite:///{data_dir / 'fanloop.sqlite3'}"
-            self.dbos_url = f"sqlite:///{data_dir / 'dbos.sqlite3'}"
-            self.path = data_dir / "fanloop.sqlite3"
-            self.dbos_path = data_dir / "dbos.sqlite3"
-        else:
-            self.url = f"{self.pg_url}/{self.name}"
-            self.dbos_url = f"{self.pg_url}/{self.name}_dbos"
-        self.created = False
-
-    def _admin(self, sql: str) -> None:
-        pg_admin(self.pg_url, sql)
-
-    def create(self) -> None:
-        if self.kind == "postgres":
-            for name in (self.name, f"{self.name}_dbos"):
-                self._admin(f'CREATE DATABASE "{name}"')
-            self.created = True
-
-    def drop(self) -> None:
-        if self.kind == "postgres" and self.created:
-            for name in (self.name, f"{self.name}_dbos"):
-                self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.url = url
+        self.dbos_url = dbos_url
+        self.path = data_dir / "fanloop.sqlite3"
+        self.dbos_path = data_dir / "dbos.sqlite3"
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Run one statement on the app database (``?`` placeholders) in its own transaction."""
@@ -483,10 +464,9 @@ class Sink:
     def __init__(self, env: dict[str, str], tmp: Path) -> None:
         self.port = free_port()
         self.stats_path = tmp / "sink-stats.json"
-        self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--sink", str(self.port), str(self.stats_path)],
-            env=env, cwd=ROOT, start_new_session=True,
-        )  # fmt: skip
+        self.proc = start_process(
+            [sys.executable, __file__, "--sink", str(self.port), str(self.stats_path)], env
+        )
         deadline = time.monotonic() + 30
         while not self.stats_path.exists():
             if time.monotonic() > deadline or self.proc.poll() is not None:
@@ -536,10 +516,10 @@ def worker(
     started (every process beat once) and stopped for sure."""
     log = tmp / f"{name}.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(
+        proc = start_process(
             [str(BIN / "fanloop"), "worker", "--processes", str(processes),
              "--executor-id", f"bench-{name}"],
-            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            env, out,
         )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
@@ -585,10 +565,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="fanloop-bench-flows-"))
     data_dir = tmp / "data"
     data_dir.mkdir()
-    db = Database(args.db, data_dir, args.pg_url)
+    cleanup = ExitStack()
     sink: Sink | None = None
     try:
-        db.create()
+        urls = cleanup.enter_context(
+            databases(args.db, data_dir, "fanloop_bench_flows", args.pg_url)
+        )
+        db = Database(args.db, data_dir, *urls)
         base_env = _env(data_dir, db, {})
         sink = Sink(base_env, tmp)
         env = _env(
@@ -741,7 +724,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         if sink is not None:
             sink.stop()
-        db.drop()
+        cleanup.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
