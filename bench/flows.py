@@ -11,10 +11,11 @@ for ``--settle`` seconds (several engine ticks). Goal: flat.
 Part 2, throughput: D journeys (100,000; fewer with ``--quick``) become due at once, their
 next step an email step; a counting SMTP sink (aiosmtpd, in its own process) accepts the
 messages. ``steps_per_s`` = messages the sink accepted from the worker / seconds from the
-moment the journeys became due to the sink's last acceptance. ``sink_per_s`` = the same
-number of messages like the engine's (its template rendered for one of its fans: the same
-subject, text + HTML bodies and headers) sent to the same sink, in the same run, by one
-process through Django's SMTP backend, one connection per batch of ``--batch``.
+moment the journeys became due to the sink's last acceptance. ``sink_per_s`` = as many
+messages (``--reference`` sets another count) like the engine's (its template rendered for
+one of its fans: the same subject, text + HTML bodies and headers) sent to the same sink,
+in the same run, by one process through Django's SMTP backend, one connection per batch of
+``--batch``.
 ``ratio`` = steps_per_s / sink_per_s (goal >= 0.5). The sink counts duplicates (a
 recipient seen twice); the outbox's SENT rows must equal the sink's count.
 
@@ -23,7 +24,7 @@ system) created and dropped on 127.0.0.1:5432. Servers run in their own process 
 are stopped on exit. Prints one JSON line last.
 
     .venv/bin/python bench/flows.py [--db sqlite|postgres] [--journeys N] [--due N] [--quick]
-                                    [--processes N] [--workers N]
+                                    [--processes N] [--workers N] [--reference N]
 """
 
 from __future__ import annotations
@@ -651,18 +652,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         _say(f"worker: {delivered:,} messages in {engine_seconds:.1f} s; now the sink alone")
         ref_before = sink.stats()
         load_reference = os.getloadavg()[0]
-        reference = _internal(env, "reference", str(sink.port), str(args.due), str(args.batch))
+        reference = _internal(
+            env, "reference", str(sink.port), str(args.reference), str(args.batch)
+        )
         time.sleep(0.3)
         final = sink.stats()
         load_reference_end = os.getloadavg()[0]
         ref_accepted = final["accepted"] - ref_before["accepted"]
-        assert ref_accepted == args.due, f"sink accepted {ref_accepted} of {args.due}"
+        assert ref_accepted == args.reference, f"sink accepted {ref_accepted} of {args.reference}"
         # Mean size of a message as the sink received it, the engine's and the reference's.
         engine_bytes = (after["bytes"] - before["bytes"]) / max(delivered, 1)
         reference_bytes = (final["bytes"] - ref_before["bytes"]) / ref_accepted
 
         steps_per_s = delivered / engine_seconds
-        sink_per_s = args.due / reference["seconds"]
+        sink_per_s = args.reference / reference["seconds"]
         rss_ratio = large["rss_mb"] / small["rss_mb"]
         # Flat: memory within 20 %, and no more threads than DBOS's pools start lazily anyway.
         jitter = THREAD_JITTER * processes
@@ -700,6 +703,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 f"the engine's message via django smtp backend, 1 process, "
                 f"1 connection per {args.batch} msgs"
             ),
+            "reference_messages": args.reference,
             "reference_seconds": round(reference["seconds"], 2),
             "engine_message_bytes": round(engine_bytes),
             "reference_message_bytes": round(reference_bytes),
@@ -755,6 +759,11 @@ def main() -> None:
         "--batch", type=int, default=200,
         help="journeys per engine batch (FLOW_BATCH_SIZE) = messages per reference connection",
     )  # fmt: skip
+    parser.add_argument(
+        "--reference", type=int,
+        help="messages the reference sends (default: as many as journeys fall due); its rate "
+        "does not depend on how many, a smaller count only shortens the run",
+    )  # fmt: skip
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument(
         "--worker-env", action="append", default=[], metavar="NAME=VALUE",
@@ -765,6 +774,8 @@ def main() -> None:
         args.journeys = 10_000 if args.quick else 1_000_000 if args.db == "postgres" else 100_000
     if args.due is None:
         args.due = 5_000 if args.quick else 100_000
+    if args.reference is None:
+        args.reference = args.due
     if args.settle is None:
         args.settle = 15 if args.quick else 30
     if args.journeys < SMALL:
