@@ -22,28 +22,25 @@ from ..http import (
     text_response,
 )
 from ..ids import token as new_token
-from ..oauth_pages import continue_query, handle_login, show_consent, signed_in
+from ..oauth_pages import AuthorizePages, continue_query
 from ..pages import error_page
-from ..state import DEEZER_PERMS, App, AuthCode, State, User
+from ..state import DEEZER_PERMS, App, AuthCode, User
 
 BASE = "/deezer/oauth"
 CODE_TTL_S = 600
 
 
-class DeezerConnect:
-    def __init__(self, state: State) -> None:
-        self.state = state
+class DeezerConnect(AuthorizePages):
+    platform = "deezer"
+    authorize_path = f"{BASE}/auth.php"
+    login_path = f"{BASE}/login"
 
     def routes(self, router: Router) -> None:
-        router.add("GET", f"{BASE}/auth.php", self.authorize, "deezer")
-        router.add("POST", f"{BASE}/auth.php", self.consent, "deezer")
-        router.add("POST", f"{BASE}/login", self.login, "deezer")
+        super().routes(router)
         router.add("GET", f"{BASE}/access_token.php", self.access_token, "deezer")
 
     def _validate(self, q: dict[str, str]) -> tuple[App, str, frozenset[str]]:
-        app = self.state.app("deezer", q.get("app_id", ""))
-        if app is None:
-            raise HttpError(html_response(*error_page("Deezer", "Wrong app_id")))
+        app = self.known_app(q.get("app_id", ""), "Deezer", "Wrong app_id")
         redirect_uri = q.get("redirect_uri", "")
         # Deezer checks the redirect against the app's registered domain: a prefix match.
         if not redirect_uri or not any(redirect_uri.startswith(u) for u in app.redirect_uris):
@@ -59,16 +56,13 @@ class DeezerConnect:
 
     async def authorize(self, req: Request) -> Response:
         app, _redirect_uri, perms = self._validate(req.query)
-        user = signed_in(self.state, req, "deezer", f"{BASE}/login", req.query_string)
-        return show_consent("deezer", f"{BASE}/auth.php", req, app.name, user, sorted(perms))
-
-    async def login(self, req: Request) -> Response:
-        return await handle_login(self.state, req, "deezer", f"{BASE}/auth.php")
+        user = self.signed_in(req, req.query_string)
+        return self.show_consent(req, app.name, user, sorted(perms))
 
     async def consent(self, req: Request) -> Response:
         q = continue_query(req)
         app, redirect_uri, perms = self._validate(q)
-        user = signed_in(self.state, req, "deezer", f"{BASE}/login", req.form().get("continue", ""))
+        user = self.signed_in(req, req.form().get("continue", ""))
         back = {"state": q["state"]} if "state" in q else {}
         if req.form().get("action") != "accept":
             return redirect(add_query(redirect_uri, {"error_reason": "user_denied", **back}))

@@ -29,7 +29,7 @@ from ..http import (
     redirect,
 )
 from ..ids import token as new_token
-from ..oauth_pages import continue_query, handle_login, show_consent, signed_in
+from ..oauth_pages import AuthorizePages, continue_query
 from ..pages import error_page
 from ..state import SPOTIFY_SCOPES, App, AuthCode, Grant, State, User
 
@@ -42,22 +42,19 @@ def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-class SpotifyAccounts:
-    def __init__(self, state: State) -> None:
-        self.state = state
+class SpotifyAccounts(AuthorizePages):
+    platform = "spotify"
+    authorize_path = f"{BASE}/authorize"
+    login_path = f"{BASE}/login"
 
     def routes(self, router: Router) -> None:
-        router.add("GET", f"{BASE}/authorize", self.authorize, "spotify")
-        router.add("POST", f"{BASE}/authorize", self.consent, "spotify")
-        router.add("POST", f"{BASE}/login", self.login, "spotify")
+        super().routes(router)
         router.add("POST", f"{BASE}/api/token", self.token, "spotify")
 
     # -- authorize ------------------------------------------------------------------------
     def _validate(self, q: dict[str, str]) -> tuple[App, str, frozenset[str]]:
         """Client and redirect URI errors are shown on the page; the rest go back to the app."""
-        app = self.state.app("spotify", q.get("client_id", ""))
-        if app is None:
-            raise HttpError(html_response(*error_page("Error", "INVALID_CLIENT: Invalid client")))
+        app = self.known_app(q.get("client_id", ""), "Error", "INVALID_CLIENT: Invalid client")
         redirect_uri = q.get("redirect_uri", "")
         if redirect_uri not in app.redirect_uris:
             raise HttpError(
@@ -92,26 +89,21 @@ class SpotifyAccounts:
     async def authorize(self, req: Request) -> Response:
         q = req.query
         app, redirect_uri, scopes = self._validate(q)
-        user = signed_in(self.state, req, "spotify", f"{BASE}/login", req.query_string)
+        user = self.signed_in(req, req.query_string)
         if q.get("show_dialog", "false").lower() != "true" and self._already_granted(
             app, user, scopes
         ):
             return self._approve(app, user, q, redirect_uri, scopes)
-        return show_consent("spotify", f"{BASE}/authorize", req, app.name, user, sorted(scopes))
+        return self.show_consent(req, app.name, user, sorted(scopes))
 
     def _already_granted(self, app: App, user: User, scopes: frozenset[str]) -> bool:
         agreed = self.state.consents.get(("spotify", app.client_id, user.id))
         return agreed is not None and scopes <= agreed
 
-    async def login(self, req: Request) -> Response:
-        return await handle_login(self.state, req, "spotify", f"{BASE}/authorize")
-
     async def consent(self, req: Request) -> Response:
         q = continue_query(req)
         app, redirect_uri, scopes = self._validate(q)
-        user = signed_in(
-            self.state, req, "spotify", f"{BASE}/login", req.form().get("continue", "")
-        )
+        user = self.signed_in(req, req.form().get("continue", ""))
         if req.form().get("action") != "accept":
             return redirect(add_query(redirect_uri, _with_state(q, {"error": "access_denied"})))
         key = ("spotify", app.client_id, user.id)
