@@ -1,4 +1,5 @@
-"""The login step shared by the Spotify, Deezer and Apple authorization pages.
+"""What the Spotify, Deezer and Apple authorization pages share (``AuthorizePages``): the
+login step, the signed-in check and the consent page.
 
 An emulated user picks their account by email (password: anything, or the configured one);
 a session cookie scoped to the platform's path then carries them to the consent page.
