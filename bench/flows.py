@@ -11,10 +11,11 @@ for ``--settle`` seconds (several engine ticks). Goal: flat.
 Part 2, throughput: D journeys (100,000; fewer with ``--quick``) become due at once, their
 next step an email step; a counting SMTP sink (aiosmtpd, in its own process) accepts the
 messages. ``steps_per_s`` = messages the sink accepted from the worker / seconds from the
-moment the journeys became due to the sink's last acceptance. ``sink_per_s`` = the same
-number of messages like the engine's (its template rendered for one of its fans: the same
-subject, text + HTML bodies and headers) sent to the same sink, in the same run, by one
-process through Django's SMTP backend, one connection per batch of ``--batch``.
+moment the journeys became due to the sink's last acceptance. ``sink_per_s`` = as many
+messages (``--reference`` sets another count) like the engine's (its template rendered for
+one of its fans: the same subject, text + HTML bodies and headers) sent to the same sink,
+in the same run, by one process through Django's SMTP backend, one connection per batch of
+``--batch``.
 ``ratio`` = steps_per_s / sink_per_s (goal >= 0.5). The sink counts duplicates (a
 recipient seen twice); the outbox's SENT rows must equal the sink's count.
 
@@ -23,7 +24,7 @@ system) created and dropped on 127.0.0.1:5432. Servers run in their own process 
 are stopped on exit. Prints one JSON line last.
 
     .venv/bin/python bench/flows.py [--db sqlite|postgres] [--journeys N] [--due N] [--quick]
-                                    [--processes N] [--workers N]
+                                    [--processes N] [--workers N] [--reference N]
 """
 
 from __future__ import annotations
@@ -49,12 +50,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench._common import (  # noqa: E402
     BIN,
+    databases,
     fanloop_process_env,
     free_port,
-    pg_admin,
     print_result,
     proc_stats,
     seed_artist,
+    start_process,
     stop_process,
 )
 
@@ -84,35 +86,15 @@ def _say(message: str) -> None:
 
 
 class Database:
-    """The app and DBOS system databases of one run: SQLite files, or fresh PostgreSQL DBs."""
+    """Queries on the app and DBOS system databases of one run (``databases``: SQLite
+    files, or fresh PostgreSQL databases)."""
 
-    def __init__(self, kind: str, data_dir: Path, pg_url: str) -> None:
+    def __init__(self, kind: str, data_dir: Path, url: str, dbos_url: str) -> None:
         self.kind = kind
-        self.pg_url = pg_url.rstrip("/")
-        self.name = f"fanloop_bench_flows_{os.getpid()}"
-        if kind == "sqlite":
-            self.url = f"sqlite:///{data_dir / 'fanloop.sqlite3'}"
-            self.dbos_url = f"sqlite:///{data_dir / 'dbos.sqlite3'}"
-            self.path = data_dir / "fanloop.sqlite3"
-            self.dbos_path = data_dir / "dbos.sqlite3"
-        else:
-            self.url = f"{self.pg_url}/{self.name}"
-            self.dbos_url = f"{self.pg_url}/{self.name}_dbos"
-        self.created = False
-
-    def _admin(self, sql: str) -> None:
-        pg_admin(self.pg_url, sql)
-
-    def create(self) -> None:
-        if self.kind == "postgres":
-            for name in (self.name, f"{self.name}_dbos"):
-                self._admin(f'CREATE DATABASE "{name}"')
-            self.created = True
-
-    def drop(self) -> None:
-        if self.kind == "postgres" and self.created:
-            for name in (self.name, f"{self.name}_dbos"):
-                self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.url = url
+        self.dbos_url = dbos_url
+        self.path = data_dir / "fanloop.sqlite3"
+        self.dbos_path = data_dir / "dbos.sqlite3"
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Run one statement on the app database (``?`` placeholders) in its own transaction."""
@@ -483,10 +465,9 @@ class Sink:
     def __init__(self, env: dict[str, str], tmp: Path) -> None:
         self.port = free_port()
         self.stats_path = tmp / "sink-stats.json"
-        self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--sink", str(self.port), str(self.stats_path)],
-            env=env, cwd=ROOT, start_new_session=True,
-        )  # fmt: skip
+        self.proc = start_process(
+            [sys.executable, __file__, "--sink", str(self.port), str(self.stats_path)], env
+        )
         deadline = time.monotonic() + 30
         while not self.stats_path.exists():
             if time.monotonic() > deadline or self.proc.poll() is not None:
@@ -536,10 +517,10 @@ def worker(
     started (every process beat once) and stopped for sure."""
     log = tmp / f"{name}.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(
+        proc = start_process(
             [str(BIN / "fanloop"), "worker", "--processes", str(processes),
              "--executor-id", f"bench-{name}"],
-            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            env, out,
         )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
@@ -585,10 +566,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="fanloop-bench-flows-"))
     data_dir = tmp / "data"
     data_dir.mkdir()
-    db = Database(args.db, data_dir, args.pg_url)
+    cleanup = ExitStack()
     sink: Sink | None = None
     try:
-        db.create()
+        urls = cleanup.enter_context(
+            databases(args.db, data_dir, "fanloop_bench_flows", args.pg_url)
+        )
+        db = Database(args.db, data_dir, *urls)
         base_env = _env(data_dir, db, {})
         sink = Sink(base_env, tmp)
         env = _env(
@@ -637,6 +621,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 for i in range(args.workers)
             ]
             time.sleep(args.warmup)  # launched and ticking before the journeys fall due
+            load_engine = os.getloadavg()[0]
             started = time.time()
             db.query(
                 "UPDATE flows_journey SET due_at = ? WHERE flow_id = ?", (db.now_sql(), flow_id)
@@ -656,6 +641,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             time.sleep(0.3)  # the stats file is written every 0.1 s
             after = sink.stats()
             workflows = db.workflows()
+            load_engine_end = os.getloadavg()[0]
         delivered = after["accepted"] - before["accepted"]
         engine_seconds = max(after["last_at"] - started, 1e-9)
         if timed_out:
@@ -665,17 +651,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         _say(f"worker: {delivered:,} messages in {engine_seconds:.1f} s; now the sink alone")
         ref_before = sink.stats()
-        reference = _internal(env, "reference", str(sink.port), str(args.due), str(args.batch))
+        load_reference = os.getloadavg()[0]
+        reference = _internal(
+            env, "reference", str(sink.port), str(args.reference), str(args.batch)
+        )
         time.sleep(0.3)
         final = sink.stats()
+        load_reference_end = os.getloadavg()[0]
         ref_accepted = final["accepted"] - ref_before["accepted"]
-        assert ref_accepted == args.due, f"sink accepted {ref_accepted} of {args.due}"
+        assert ref_accepted == args.reference, f"sink accepted {ref_accepted} of {args.reference}"
         # Mean size of a message as the sink received it, the engine's and the reference's.
         engine_bytes = (after["bytes"] - before["bytes"]) / max(delivered, 1)
         reference_bytes = (final["bytes"] - ref_before["bytes"]) / ref_accepted
 
         steps_per_s = delivered / engine_seconds
-        sink_per_s = args.due / reference["seconds"]
+        sink_per_s = args.reference / reference["seconds"]
         rss_ratio = large["rss_mb"] / small["rss_mb"]
         # Flat: memory within 20 %, and no more threads than DBOS's pools start lazily anyway.
         jitter = THREAD_JITTER * processes
@@ -713,9 +703,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 f"the engine's message via django smtp backend, 1 process, "
                 f"1 connection per {args.batch} msgs"
             ),
+            "reference_messages": args.reference,
             "reference_seconds": round(reference["seconds"], 2),
             "engine_message_bytes": round(engine_bytes),
             "reference_message_bytes": round(reference_bytes),
+            # The machine's 1-minute load average as each phase began and ended: the engine's
+            # and the reference's figures are comparable only under a similar load.
+            "load_avg_1m": {
+                "engine": [round(load_engine, 2), round(load_engine_end, 2)],
+                "reference": [round(load_reference, 2), round(load_reference_end, 2)],
+            },
             "steps_per_s": round(steps_per_s, 1),
             "sink_per_s": round(sink_per_s, 1),
             "ratio": round(steps_per_s / sink_per_s, 3),
@@ -731,7 +728,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         if sink is not None:
             sink.stop()
-        db.drop()
+        cleanup.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -762,6 +759,11 @@ def main() -> None:
         "--batch", type=int, default=200,
         help="journeys per engine batch (FLOW_BATCH_SIZE) = messages per reference connection",
     )  # fmt: skip
+    parser.add_argument(
+        "--reference", type=int,
+        help="messages the reference sends (default: as many as journeys fall due); its rate "
+        "does not depend on how many, a smaller count only shortens the run",
+    )  # fmt: skip
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument(
         "--worker-env", action="append", default=[], metavar="NAME=VALUE",
@@ -772,6 +774,8 @@ def main() -> None:
         args.journeys = 10_000 if args.quick else 1_000_000 if args.db == "postgres" else 100_000
     if args.due is None:
         args.due = 5_000 if args.quick else 100_000
+    if args.reference is None:
+        args.reference = args.due
     if args.settle is None:
         args.settle = 15 if args.quick else 30
     if args.journeys < SMALL:

@@ -4,7 +4,8 @@ faults and config, and read libraries and stats. JSON in and out; see admin-open
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import jwt
 
@@ -13,11 +14,12 @@ from .admin_openapi import document
 from .catalog import CatalogError
 from .clock import iso, parse_instant
 from .errors import admin_error
-from .http import Request, Response, Router, json_response, raw_json
+from .http import HttpError, Request, Response, Router, json_response, raw_json
 from .state import DEEZER_PERMS, SPOTIFY_SCOPES, App, State, User
 from .stats import Stats
 
 ErrorTypes = (ValueError, TypeError, KeyError)
+T = TypeVar("T")
 
 
 def _many(body: Any, key: str) -> tuple[list[dict[str, Any]], bool]:
@@ -27,6 +29,23 @@ def _many(body: Any, key: str) -> tuple[list[dict[str, Any]], bool]:
     if isinstance(body, dict):
         return [body], False
     raise ValueError("expected a JSON object")
+
+
+def _created(
+    req: Request,
+    key: str,
+    create: Callable[[dict[str, Any]], T],
+    view: Callable[[T], dict[str, Any]],
+) -> Response:
+    """201 with the view of each object ``create`` made from the body (``_many``), in the
+    body's form; 400 when the body or an object is refused."""
+    try:
+        items, many = _many(req.json(), key)
+        made = [create(item) for item in items]
+    except ErrorTypes as exc:
+        return admin_error(str(exc))
+    views = [view(obj) for obj in made]
+    return json_response({key: views} if many else views[0], 201)
 
 
 def _scopes(value: Any) -> frozenset[str]:
@@ -113,13 +132,7 @@ class Admin:
         return json_response({"apps": [app_view(a) for a in self.state.apps.values()]})
 
     async def create_apps(self, req: Request) -> Response:
-        try:
-            items, many = _many(req.json(), "apps")
-            apps = [actions.create_app(self.state, item) for item in items]
-        except ErrorTypes as exc:
-            return admin_error(str(exc))
-        views = [app_view(a) for a in apps]
-        return json_response({"apps": views} if many else views[0], 201)
+        return _created(req, "apps", lambda item: actions.create_app(self.state, item), app_view)
 
     async def get_catalog(self, req: Request) -> Response:
         return json_response(self.state.catalog.dump())
@@ -134,28 +147,20 @@ class Admin:
             return admin_error(str(exc))
 
     async def create_users(self, req: Request) -> Response:
-        try:
-            items, many = _many(req.json(), "users")
-            users = [actions.create_user(self.state, item) for item in items]
-        except ErrorTypes as exc:
-            return admin_error(str(exc))
-        views = [user_view(u) for u in users]
-        return json_response({"users": views} if many else views[0], 201)
+        return _created(req, "users", lambda item: actions.create_user(self.state, item), user_view)
 
-    def _user(self, req: Request) -> User | Response:
+    def _user(self, req: Request) -> User:
         user = self.state.user(req.params["platform"], req.params["user_id"])
         if user is None:
-            return admin_error("no such user", 404)
+            raise HttpError(admin_error("no such user", 404))
         return user
 
     async def get_user(self, req: Request) -> Response:
         user = self._user(req)
-        return user if isinstance(user, Response) else json_response(user_view(user))
+        return json_response(user_view(user))
 
     async def library(self, req: Request) -> Response:
         user = self._user(req)
-        if isinstance(user, Response):
-            return user
         catalog = self.state.catalog
         saved: list[dict[str, Any]] = []
         follows: list[dict[str, Any]] = []

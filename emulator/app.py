@@ -20,6 +20,7 @@ from .deezer.api import DeezerApi
 from .deezer.connect import DeezerConnect
 from .errors import admin_error, apple_error, deezer_error, spotify_error
 from .http import (
+    HttpError,
     Receive,
     Request,
     Response,
@@ -141,6 +142,8 @@ class Emulator:
                     )
         try:
             response: Response = await handler(req)
+        except HttpError as error:  # a check refused the request: its platform-shaped answer
+            return error.response
         except Exception:
             log.exception("emulator: handler failed for %s %s", req.method, req.path)
             return platform_error(platform, 500, "Internal server error")

@@ -120,6 +120,15 @@ class Response:
     headers: Headers = field(default_factory=list)
 
 
+class HttpError(Exception):
+    """Raised by a handler, or a check it calls, to answer with ``response`` (an error in
+    the platform's shape): the router sends it as the handler's response."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
 def json_response(data: Any, status: int = 200, headers: Headers | None = None) -> Response:
     return Response(status, orjson.dumps(data), JSON_HEADERS + headers if headers else JSON_HEADERS)
 

@@ -1,4 +1,5 @@
-"""The login step shared by the Spotify, Deezer and Apple authorization pages.
+"""What the Spotify, Deezer and Apple authorization pages share (``AuthorizePages``): the
+login step, the signed-in check and the consent page.
 
 An emulated user picks their account by email (password: anything, or the configured one);
 a session cookie scoped to the platform's path then carries them to the consent page.
@@ -9,9 +10,9 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from .actions import login_session, session_user
-from .http import Request, Response, html_response, redirect, set_cookie
-from .pages import login_page
-from .state import State, User
+from .http import HttpError, Request, Response, Router, html_response, redirect, set_cookie
+from .pages import consent_page, error_page, login_page
+from .state import App, State, User
 
 COOKIE = {"spotify": "emu_spotify", "deezer": "emu_deezer", "apple": "emu_apple"}
 COOKIE_PATH = {"spotify": "/spotify/accounts", "deezer": "/deezer/oauth", "apple": "/apple"}
@@ -42,3 +43,53 @@ async def handle_login(state: State, req: Request, platform: str, authorize_path
     sid = login_session(state, platform, user)
     cookie = set_cookie(COOKIE[platform], sid, COOKIE_PATH[platform])
     return redirect(f"{authorize_path}?{qs}", 303, [cookie])
+
+
+class AuthorizePages:
+    """A platform's authorization pages: ``authorize_path`` (GET shows the consent page,
+    POST takes the answer) behind the login form at ``login_path``."""
+
+    platform = ""
+    authorize_path = ""
+    login_path = ""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def routes(self, router: Router) -> None:
+        router.add("GET", self.authorize_path, self.authorize, self.platform)
+        router.add("POST", self.authorize_path, self.consent, self.platform)
+        router.add("POST", self.login_path, self.login, self.platform)
+
+    async def authorize(self, req: Request) -> Response:
+        raise NotImplementedError
+
+    async def consent(self, req: Request) -> Response:
+        raise NotImplementedError
+
+    async def login(self, req: Request) -> Response:
+        return await handle_login(self.state, req, self.platform, self.authorize_path)
+
+    def known_app(self, client_id: str, title: str, error: str) -> App:
+        """The platform's app ``client_id``; else ``HttpError`` with an error page."""
+        app = self.state.app(self.platform, client_id)
+        if app is None:
+            raise HttpError(html_response(*error_page(title, error)))
+        return app
+
+    def signed_in(self, req: Request, query: bytes | str) -> User:
+        """The user signed in to the platform's pages; else ``HttpError`` with the login
+        form, carrying the authorize ``query`` on."""
+        user = current_user(self.state, req, self.platform)
+        if user is None:
+            raise HttpError(show_login(self.platform, self.login_path, query))
+        return user
+
+    def show_consent(self, req: Request, app_name: str, user: User, scopes: list[str]) -> Response:
+        """The consent page asking ``user`` to let ``app_name`` in, carrying the authorize
+        query (``req``'s) on."""
+        fields = {"continue": req.query_string.decode("latin-1")}
+        page = consent_page(
+            self.platform, self.authorize_path, fields, app_name, user.name, user.email, scopes
+        )
+        return html_response(page)

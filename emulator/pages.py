@@ -40,16 +40,25 @@ def error_page(title: str, message: str, status: int = 400) -> tuple[str, int]:
 PLATFORM_NAMES = {"spotify": "Spotify", "deezer": "Deezer", "apple": "Apple Music"}
 
 
-def login_page(platform: str, action: str, fields: dict[str, str], error: str = "") -> str:
+def _form_page(
+    name: str, title: str, platform: str, action: str, fields: dict[str, str], **values: object
+) -> str:
+    """A page whose form posts to ``action`` with ``fields`` hidden in it."""
     return render(
-        "login.html",
-        title=f"Log in — {PLATFORM_NAMES[platform]} (emulated)",
+        name,
+        title=f"{title} — {PLATFORM_NAMES[platform]} (emulated)",
         platform_name=PLATFORM_NAMES[platform],
         action=action,
         hidden_html=hidden_fields(fields),
-        error=error,
-        email=fields.get("_email", ""),
+        **values,
     )
+
+
+def login_page(platform: str, action: str, fields: dict[str, str], error: str = "") -> str:
+    return _form_page(
+        "login.html", "Log in", platform, action, fields,
+        error=error, email=fields.get("_email", ""),
+    )  # fmt: skip
 
 
 def consent_page(
@@ -62,14 +71,7 @@ def consent_page(
     scopes: list[str],
 ) -> str:
     items = "\n".join(f"<li>{html.escape(s)}</li>" for s in scopes) or "<li>basic access</li>"
-    return render(
-        "consent.html",
-        title=f"Authorize {app_name} — {PLATFORM_NAMES[platform]} (emulated)",
-        platform_name=PLATFORM_NAMES[platform],
-        action=action,
-        hidden_html=hidden_fields(fields),
-        app_name=app_name,
-        user_name=user_name,
-        user_email=user_email,
-        scopes_html=items,
-    )
+    return _form_page(
+        "consent.html", f"Authorize {app_name}", platform, action, fields,
+        app_name=app_name, user_name=user_name, user_email=user_email, scopes_html=items,
+    )  # fmt: skip

@@ -9,7 +9,7 @@ from typing import Any
 from ..actions import grant_is_revoked, save_items
 from ..catalog import Album, Track
 from ..errors import apple_error
-from ..http import Request, Response, Router, json_response
+from ..http import HttpError, Request, Response, Router, json_response
 from ..markets import MARKET_TIME_ZONES
 from ..state import App, State, User
 from .auth import DeveloperTokens
@@ -54,28 +54,28 @@ class AppleApi:
         return Response(204, b"", CORS)
 
     # -- auth -----------------------------------------------------------------------------
-    def _developer(self, req: Request) -> App | Response:
+    def _developer(self, req: Request) -> App:
         raw = req.header(b"authorization")
         if raw is None or raw[:7] != b"Bearer ":
-            return _cors(apple_error(401, "Missing developer token", "40100"))
+            raise HttpError(_cors(apple_error(401, "Missing developer token", "40100")))
         app = self.tokens.verify(raw[7:].decode("latin-1"))
         if isinstance(app, str):
-            return _cors(apple_error(401, app, "40100"))
+            raise HttpError(_cors(apple_error(401, app, "40100")))
         state = self.state
         retry = state.limiter.hit(app.limiter_key, app.rate_limit, app.window_s)
         if retry:
             state.stats.rate_limited += 1
-            return _cors(
-                apple_error(
-                    429, "Too many requests", "42900", [(b"retry-after", str(retry).encode())]
+            raise HttpError(
+                _cors(
+                    apple_error(
+                        429, "Too many requests", "42900", [(b"retry-after", str(retry).encode())]
+                    )
                 )
             )
         return app
 
-    def _user(self, req: Request) -> tuple[App, User] | Response:
+    def _user(self, req: Request) -> tuple[App, User]:
         app = self._developer(req)
-        if isinstance(app, Response):
-            return app
         raw = req.header(b"music-user-token")
         state = self.state
         tok = state.access_tokens.get(raw.decode("latin-1")) if raw else None
@@ -86,10 +86,10 @@ class AppleApi:
             or grant_is_revoked(state, tok.grant)
             or (tok.expires_at is not None and state.clock.now() >= tok.expires_at)
         ):
-            return _cors(apple_error(403, "Invalid authentication", "40300"))
+            raise HttpError(_cors(apple_error(403, "Invalid authentication", "40300")))
         user = state.user("apple", tok.grant.user_id)
         if user is None:
-            return _cors(apple_error(403, "Invalid authentication", "40300"))
+            raise HttpError(_cors(apple_error(403, "Invalid authentication", "40300")))
         return app, user
 
     # -- resources ------------------------------------------------------------------------
@@ -158,10 +158,7 @@ class AppleApi:
 
     # -- library --------------------------------------------------------------------------
     async def add_to_library(self, req: Request) -> Response:
-        ctx = self._user(req)
-        if isinstance(ctx, Response):
-            return ctx
-        _app, user = ctx
+        _app, user = self._user(req)
         wanted: list[tuple[str, str]] = []
         for kind in LIBRARY_KINDS:
             raw = req.query.get(f"ids[{kind}]")
@@ -186,10 +183,7 @@ class AppleApi:
         return _cors(ACCEPTED)
 
     async def library_list(self, req: Request) -> Response:
-        ctx = self._user(req)
-        if isinstance(ctx, Response):
-            return ctx
-        _app, user = ctx
+        _app, user = self._user(req)
         kind = req.path.rsplit("/", 1)[1]
         try:
             limit = int(req.query.get("limit", 25))
@@ -240,8 +234,6 @@ class AppleApi:
 
     async def storefront(self, req: Request) -> Response:
         ctx = self._user(req)
-        if isinstance(ctx, Response):
-            return ctx
         sf = ctx[1].country.lower()
         res = {
             "id": sf,
@@ -257,13 +249,11 @@ class AppleApi:
         return _cors(json_response({"data": [res]}))
 
     # -- catalog --------------------------------------------------------------------------
-    def _catalog_ctx(self, req: Request) -> str | Response:
-        app = self._developer(req)
-        if isinstance(app, Response):
-            return app
+    def _catalog_ctx(self, req: Request) -> str:
+        self._developer(req)
         storefront = req.params["storefront"].lower()
         if storefront.upper() not in MARKET_TIME_ZONES:
-            return _cors(apple_error(400, f"Invalid storefront: {storefront}", "40002"))
+            raise HttpError(_cors(apple_error(400, f"Invalid storefront: {storefront}", "40002")))
         return storefront
 
     def _visible_album(self, album: Album | None, storefront: str) -> bool:
@@ -274,8 +264,6 @@ class AppleApi:
 
     async def albums(self, req: Request) -> Response:
         sf = self._catalog_ctx(req)
-        if isinstance(sf, Response):
-            return sf
         catalog = self.state.catalog
         upc, ids = req.query.get("filter[upc]"), req.query.get("ids")
         found: list[Album | None] = []
@@ -290,8 +278,6 @@ class AppleApi:
 
     async def album(self, req: Request) -> Response:
         sf = self._catalog_ctx(req)
-        if isinstance(sf, Response):
-            return sf
         album = self.state.catalog.album("apple", req.params["id"])
         if album is None or not self._visible_album(album, sf):
             return _cors(apple_error(404, "Resource with requested id was not found", "40400"))
@@ -300,8 +286,6 @@ class AppleApi:
     async def artist_albums(self, req: Request) -> Response:
         """An artist's albums released in the storefront, paged by ``limit`` / ``offset``."""
         sf = self._catalog_ctx(req)
-        if isinstance(sf, Response):
-            return sf
         catalog = self.state.catalog
         artist = catalog.artist("apple", req.params["id"])
         if artist is None:
@@ -330,8 +314,6 @@ class AppleApi:
 
     async def songs(self, req: Request) -> Response:
         sf = self._catalog_ctx(req)
-        if isinstance(sf, Response):
-            return sf
         catalog = self.state.catalog
         isrc, ids = req.query.get("filter[isrc]"), req.query.get("ids")
         found: list[Track | None] = []
@@ -347,8 +329,6 @@ class AppleApi:
 
     async def song(self, req: Request) -> Response:
         sf = self._catalog_ctx(req)
-        if isinstance(sf, Response):
-            return sf
         track = self.state.catalog.track("apple", req.params["id"])
         if track is None or not self._visible_track(track, sf):
             return _cors(apple_error(404, "Resource with requested id was not found", "40400"))

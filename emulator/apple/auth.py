@@ -13,8 +13,8 @@ import orjson
 from ..actions import issue_access_token, issue_grant
 from ..errors import apple_error
 from ..http import JS_HEADERS, Request, Response, Router, html_response
-from ..oauth_pages import continue_query, current_user, handle_login, show_login
-from ..pages import consent_page, render
+from ..oauth_pages import AuthorizePages, continue_query
+from ..pages import render
 from ..state import App, State
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -73,17 +73,19 @@ class DeveloperTokens:
         return app
 
 
-class AppleAuth:
+class AppleAuth(AuthorizePages):
+    platform = "apple"
+    authorize_path = "/apple/authorize"
+    login_path = "/apple/login"
+
     def __init__(self, state: State) -> None:
-        self.state = state
+        super().__init__(state)
         self.tokens = DeveloperTokens(state)
 
     def routes(self, router: Router) -> None:
         router.add("GET", "/apple/musickit/v3/musickit.js", self.musickit_js, "apple")
         router.add("GET", "/apple/musickit/demo", self.demo, "apple")
-        router.add("GET", "/apple/authorize", self.authorize, "apple")
-        router.add("POST", "/apple/authorize", self.consent, "apple")
-        router.add("POST", "/apple/login", self.login, "apple")
+        super().routes(router)
 
     async def musickit_js(self, req: Request) -> Response:
         return Response(200, (STATIC / "musickit.js").read_bytes(), JS_HEADERS)
@@ -101,24 +103,9 @@ class AppleAuth:
             return _done(
                 "Authorization failed", app, {"error": "AUTHORIZATION_ERROR", "detail": app}
             )
-        user = current_user(self.state, req, "apple")
-        if user is None:
-            return show_login("apple", "/apple/login", req.query_string)
+        user = self.signed_in(req, req.query_string)
         name = req.query.get("app_name") or app.name
-        return html_response(
-            consent_page(
-                "apple",
-                "/apple/authorize",
-                {"continue": req.query_string.decode("latin-1")},
-                name,
-                user.name,
-                user.email,
-                APPLE_SCOPES,
-            )
-        )
-
-    async def login(self, req: Request) -> Response:
-        return await handle_login(self.state, req, "apple", "/apple/authorize")
+        return self.show_consent(req, name, user, APPLE_SCOPES)
 
     async def consent(self, req: Request) -> Response:
         q = continue_query(req)
@@ -127,9 +114,7 @@ class AppleAuth:
             return _done(
                 "Authorization failed", app, {"error": "AUTHORIZATION_ERROR", "detail": app}
             )
-        user = current_user(self.state, req, "apple")
-        if user is None:
-            return show_login("apple", "/apple/login", urlencode(q))
+        user = self.signed_in(req, urlencode(q))
         if req.form().get("action") != "accept":
             return _done("Not allowed", "You did not allow access.", {"error": "ACCESS_DENIED"})
         grant = issue_grant(self.state, app, user, frozenset())

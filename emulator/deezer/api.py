@@ -13,7 +13,7 @@ import orjson
 from ..actions import grant_is_revoked, remove_items, save_items
 from ..catalog import Album, Artist, Track
 from ..errors import deezer_error
-from ..http import JSON_HEADERS, Request, Response, Router, json_response
+from ..http import JSON_HEADERS, HttpError, Request, Response, Router, json_response
 from ..ids import DIGITS
 from ..state import DEFAULT_RATE_LIMITS, AccessToken, State, User
 
@@ -47,7 +47,7 @@ class DeezerApi:
         add("GET", f"{BASE}/artist/{{id}}/albums", self.artist_albums, "deezer", api=True)
 
     # -- auth and quota -------------------------------------------------------------------
-    def _ctx(self, req: Request, need_user: bool) -> Ctx | Response:
+    def _ctx(self, req: Request, need_user: bool) -> Ctx:
         state = self.state
         raw = req.query.get("access_token")
         tok: AccessToken | None = None
@@ -60,12 +60,15 @@ class DeezerApi:
                 or grant_is_revoked(state, tok.grant)
                 or (tok.expires_at is not None and state.clock.now() >= tok.expires_at)
             ):
-                return deezer_error(300, "Invalid OAuth access token.")
+                raise HttpError(deezer_error(300, "Invalid OAuth access token."))
             user = state.user("deezer", tok.grant.user_id)
         elif need_user:
-            return deezer_error(
-                200,
-                "An active access token must be used to query information about the current user",
+            raise HttpError(
+                deezer_error(
+                    200,
+                    "An active access token must be used to query information about the "
+                    "current user",
+                )
             )
         # Quota per app for token calls; anonymous lookups count per client address.
         app = state.app("deezer", tok.grant.client_id) if tok else None
@@ -76,7 +79,7 @@ class DeezerApi:
             key = f"deezer:anonymous:{req.client_host}"
         if state.limiter.hit(key, limit, window):
             state.stats.rate_limited += 1
-            return deezer_error(4, "Quota limit exceeded")
+            raise HttpError(deezer_error(4, "Quota limit exceeded"))
         return tok, user
 
     def _market(self, user: User | None) -> str:
@@ -182,19 +185,13 @@ class DeezerApi:
 
     # -- handlers --------------------------------------------------------------------------
     async def me(self, req: Request) -> Response:
-        ctx = self._ctx(req, need_user=True)
-        if isinstance(ctx, Response):
-            return ctx
-        tok, user = ctx
+        tok, user = self._ctx(req, need_user=True)
         if user is None or tok is None:
             return deezer_error(800, "no data")
         return json_response(self.user_obj(user, tok.grant.scopes, req.base_url + BASE))
 
     async def library(self, req: Request) -> Response:
-        ctx = self._ctx(req, need_user=True)
-        if isinstance(ctx, Response):
-            return ctx
-        tok, user = ctx
+        tok, user = self._ctx(req, need_user=True)
         if user is None or tok is None:
             return deezer_error(800, "no data")
         kind, param = KINDS[req.path.rsplit("/", 1)[1]]
@@ -262,8 +259,6 @@ class DeezerApi:
 
     async def album(self, req: Request) -> Response:
         ctx = self._ctx(req, need_user=False)
-        if isinstance(ctx, Response):
-            return ctx
         catalog = self.state.catalog
         raw = req.params["id"]
         album: Album | None = None
@@ -280,8 +275,6 @@ class DeezerApi:
 
     async def track(self, req: Request) -> Response:
         ctx = self._ctx(req, need_user=False)
-        if isinstance(ctx, Response):
-            return ctx
         catalog = self.state.catalog
         raw = req.params["id"]
         track: Track | None = None
@@ -299,8 +292,6 @@ class DeezerApi:
     async def artist_albums(self, req: Request) -> Response:
         """The artist's released albums (in the caller's market), paged by index / limit."""
         ctx = self._ctx(req, need_user=False)
-        if isinstance(ctx, Response):
-            return ctx
         catalog = self.state.catalog
         artist = catalog.artist("deezer", req.params["id"])
         if artist is None:
@@ -323,9 +314,7 @@ class DeezerApi:
         return json_response(body)
 
     async def artist(self, req: Request) -> Response:
-        ctx = self._ctx(req, need_user=False)
-        if isinstance(ctx, Response):
-            return ctx
+        self._ctx(req, need_user=False)
         artist = self.state.catalog.artist("deezer", req.params["id"])
         if artist is None:
             return deezer_error(800, "no data")

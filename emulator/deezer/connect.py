@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from ..actions import issue_access_token, issue_grant
 from ..errors import deezer_error
 from ..http import (
+    HttpError,
     Request,
     Response,
     Router,
@@ -21,71 +22,47 @@ from ..http import (
     text_response,
 )
 from ..ids import token as new_token
-from ..oauth_pages import continue_query, current_user, handle_login, show_login
-from ..pages import consent_page, error_page
-from ..state import DEEZER_PERMS, App, AuthCode, State, User
+from ..oauth_pages import AuthorizePages, continue_query
+from ..pages import error_page
+from ..state import DEEZER_PERMS, App, AuthCode, User
 
 BASE = "/deezer/oauth"
 CODE_TTL_S = 600
 
 
-class DeezerConnect:
-    def __init__(self, state: State) -> None:
-        self.state = state
+class DeezerConnect(AuthorizePages):
+    platform = "deezer"
+    authorize_path = f"{BASE}/auth.php"
+    login_path = f"{BASE}/login"
 
     def routes(self, router: Router) -> None:
-        router.add("GET", f"{BASE}/auth.php", self.authorize, "deezer")
-        router.add("POST", f"{BASE}/auth.php", self.consent, "deezer")
-        router.add("POST", f"{BASE}/login", self.login, "deezer")
+        super().routes(router)
         router.add("GET", f"{BASE}/access_token.php", self.access_token, "deezer")
 
-    def _validate(self, q: dict[str, str]) -> tuple[App, str, frozenset[str]] | Response:
-        app = self.state.app("deezer", q.get("app_id", ""))
-        if app is None:
-            return html_response(*error_page("Deezer", "Wrong app_id"))
+    def _validate(self, q: dict[str, str]) -> tuple[App, str, frozenset[str]]:
+        app = self.known_app(q.get("app_id", ""), "Deezer", "Wrong app_id")
         redirect_uri = q.get("redirect_uri", "")
         # Deezer checks the redirect against the app's registered domain: a prefix match.
         if not redirect_uri or not any(redirect_uri.startswith(u) for u in app.redirect_uris):
-            return html_response(*error_page("Deezer", "Wrong redirect_uri"))
+            raise HttpError(html_response(*error_page("Deezer", "Wrong redirect_uri")))
         perms = frozenset(p for p in q.get("perms", "basic_access").split(",") if p)
         if perms - DEEZER_PERMS:
-            return html_response(
-                *error_page("Deezer", f"Wrong perms: {','.join(sorted(perms - DEEZER_PERMS))}")
+            raise HttpError(
+                html_response(
+                    *error_page("Deezer", f"Wrong perms: {','.join(sorted(perms - DEEZER_PERMS))}")
+                )
             )
         return app, redirect_uri, perms | {"basic_access"}
 
     async def authorize(self, req: Request) -> Response:
-        checked = self._validate(req.query)
-        if isinstance(checked, Response):
-            return checked
-        app, _redirect_uri, perms = checked
-        user = current_user(self.state, req, "deezer")
-        if user is None:
-            return show_login("deezer", f"{BASE}/login", req.query_string)
-        return html_response(
-            consent_page(
-                "deezer",
-                f"{BASE}/auth.php",
-                {"continue": req.query_string.decode("latin-1")},
-                app.name,
-                user.name,
-                user.email,
-                sorted(perms),
-            )
-        )
-
-    async def login(self, req: Request) -> Response:
-        return await handle_login(self.state, req, "deezer", f"{BASE}/auth.php")
+        app, _redirect_uri, perms = self._validate(req.query)
+        user = self.signed_in(req, req.query_string)
+        return self.show_consent(req, app.name, user, sorted(perms))
 
     async def consent(self, req: Request) -> Response:
         q = continue_query(req)
-        checked = self._validate(q)
-        if isinstance(checked, Response):
-            return checked
-        app, redirect_uri, perms = checked
-        user = current_user(self.state, req, "deezer")
-        if user is None:
-            return show_login("deezer", f"{BASE}/login", req.form().get("continue", ""))
+        app, redirect_uri, perms = self._validate(q)
+        user = self.signed_in(req, req.form().get("continue", ""))
         back = {"state": q["state"]} if "state" in q else {}
         if req.form().get("action") != "accept":
             return redirect(add_query(redirect_uri, {"error_reason": "user_denied", **back}))

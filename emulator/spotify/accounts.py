@@ -18,10 +18,19 @@ from ..actions import (
     register_user,
 )
 from ..errors import accounts_error
-from ..http import Request, Response, Router, add_query, html_response, json_response, redirect
+from ..http import (
+    HttpError,
+    Request,
+    Response,
+    Router,
+    add_query,
+    html_response,
+    json_response,
+    redirect,
+)
 from ..ids import token as new_token
-from ..oauth_pages import continue_query, current_user, handle_login, show_login
-from ..pages import consent_page, error_page
+from ..oauth_pages import AuthorizePages, continue_query
+from ..pages import error_page
 from ..state import SPOTIFY_SCOPES, App, AuthCode, Grant, State, User
 
 BASE = "/spotify/accounts"
@@ -33,87 +42,68 @@ def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-class SpotifyAccounts:
-    def __init__(self, state: State) -> None:
-        self.state = state
+class SpotifyAccounts(AuthorizePages):
+    platform = "spotify"
+    authorize_path = f"{BASE}/authorize"
+    login_path = f"{BASE}/login"
 
     def routes(self, router: Router) -> None:
-        router.add("GET", f"{BASE}/authorize", self.authorize, "spotify")
-        router.add("POST", f"{BASE}/authorize", self.consent, "spotify")
-        router.add("POST", f"{BASE}/login", self.login, "spotify")
+        super().routes(router)
         router.add("POST", f"{BASE}/api/token", self.token, "spotify")
 
     # -- authorize ------------------------------------------------------------------------
-    def _validate(self, q: dict[str, str]) -> tuple[App, str, frozenset[str]] | Response:
+    def _validate(self, q: dict[str, str]) -> tuple[App, str, frozenset[str]]:
         """Client and redirect URI errors are shown on the page; the rest go back to the app."""
-        app = self.state.app("spotify", q.get("client_id", ""))
-        if app is None:
-            return html_response(*error_page("Error", "INVALID_CLIENT: Invalid client"))
+        app = self.known_app(q.get("client_id", ""), "Error", "INVALID_CLIENT: Invalid client")
         redirect_uri = q.get("redirect_uri", "")
         if redirect_uri not in app.redirect_uris:
-            return html_response(*error_page("Error", "INVALID_CLIENT: Invalid redirect URI"))
+            raise HttpError(
+                html_response(*error_page("Error", "INVALID_CLIENT: Invalid redirect URI"))
+            )
         back: dict[str, str] = {}
         if "state" in q:
             back["state"] = q["state"]
         if q.get("response_type") != "code":
-            return redirect(add_query(redirect_uri, {"error": "unsupported_response_type", **back}))
+            raise HttpError(
+                redirect(add_query(redirect_uri, {"error": "unsupported_response_type", **back}))
+            )
         scopes = frozenset(q.get("scope", "").split())
         if scopes - SPOTIFY_SCOPES:
-            return redirect(add_query(redirect_uri, {"error": "invalid_scope", **back}))
+            raise HttpError(redirect(add_query(redirect_uri, {"error": "invalid_scope", **back})))
         challenge, method = q.get("code_challenge"), q.get("code_challenge_method")
         if (challenge or method) and (method != "S256" or not challenge):
-            return redirect(
-                add_query(
-                    redirect_uri,
-                    {
-                        "error": "invalid_request",
-                        "error_description": "code_challenge_method must be S256",
-                        **back,
-                    },
+            raise HttpError(
+                redirect(
+                    add_query(
+                        redirect_uri,
+                        {
+                            "error": "invalid_request",
+                            "error_description": "code_challenge_method must be S256",
+                            **back,
+                        },
+                    )
                 )
             )
         return app, redirect_uri, scopes
 
     async def authorize(self, req: Request) -> Response:
         q = req.query
-        checked = self._validate(q)
-        if isinstance(checked, Response):
-            return checked
-        app, redirect_uri, scopes = checked
-        user = current_user(self.state, req, "spotify")
-        if user is None:
-            return show_login("spotify", f"{BASE}/login", req.query_string)
+        app, redirect_uri, scopes = self._validate(q)
+        user = self.signed_in(req, req.query_string)
         if q.get("show_dialog", "false").lower() != "true" and self._already_granted(
             app, user, scopes
         ):
             return self._approve(app, user, q, redirect_uri, scopes)
-        html = consent_page(
-            "spotify",
-            f"{BASE}/authorize",
-            {"continue": req.query_string.decode("latin-1")},
-            app.name,
-            user.name,
-            user.email,
-            sorted(scopes),
-        )
-        return html_response(html)
+        return self.show_consent(req, app.name, user, sorted(scopes))
 
     def _already_granted(self, app: App, user: User, scopes: frozenset[str]) -> bool:
         agreed = self.state.consents.get(("spotify", app.client_id, user.id))
         return agreed is not None and scopes <= agreed
 
-    async def login(self, req: Request) -> Response:
-        return await handle_login(self.state, req, "spotify", f"{BASE}/authorize")
-
     async def consent(self, req: Request) -> Response:
         q = continue_query(req)
-        checked = self._validate(q)
-        if isinstance(checked, Response):
-            return checked
-        app, redirect_uri, scopes = checked
-        user = current_user(self.state, req, "spotify")
-        if user is None:
-            return show_login("spotify", f"{BASE}/login", req.form().get("continue", ""))
+        app, redirect_uri, scopes = self._validate(q)
+        user = self.signed_in(req, req.form().get("continue", ""))
         if req.form().get("action") != "accept":
             return redirect(add_query(redirect_uri, _with_state(q, {"error": "access_denied"})))
         key = ("spotify", app.client_id, user.id)
@@ -139,7 +129,7 @@ class SpotifyAccounts:
         return redirect(add_query(redirect_uri, _with_state(q, {"code": code.code})))
 
     # -- token endpoint -------------------------------------------------------------------
-    def _client(self, req: Request, form: dict[str, str]) -> tuple[App, bool] | Response:
+    def _client(self, req: Request, form: dict[str, str]) -> tuple[App, bool]:
         """The calling app and whether it proved its secret (Basic header or form)."""
         client_id, secret = form.get("client_id"), form.get("client_secret")
         auth = req.header(b"authorization")
@@ -147,15 +137,15 @@ class SpotifyAccounts:
             try:
                 decoded = base64.b64decode(auth[6:], validate=True).decode()
             except (binascii.Error, UnicodeDecodeError):
-                return accounts_error("invalid_client", "Invalid client")
+                raise HttpError(accounts_error("invalid_client", "Invalid client")) from None
             client_id, _, secret = decoded.partition(":")
         if not client_id:
-            return accounts_error("invalid_client", "Invalid client")
+            raise HttpError(accounts_error("invalid_client", "Invalid client"))
         app = self.state.app("spotify", client_id)
         if app is None:
-            return accounts_error("invalid_client", "Invalid client")
+            raise HttpError(accounts_error("invalid_client", "Invalid client"))
         if secret is not None and secret != app.client_secret:
-            return accounts_error("invalid_client", "Invalid client secret")
+            raise HttpError(accounts_error("invalid_client", "Invalid client secret"))
         return app, secret is not None
 
     async def token(self, req: Request) -> Response:
@@ -163,10 +153,7 @@ class SpotifyAccounts:
         grant_type = form.get("grant_type")
         if not grant_type:
             return accounts_error("unsupported_grant_type", "grant_type parameter is missing")
-        client = self._client(req, form)
-        if isinstance(client, Response):
-            return client
-        app, authenticated = client
+        app, authenticated = self._client(req, form)
         if grant_type == "authorization_code":
             return self._exchange_code(app, authenticated, form)
         if grant_type == "refresh_token":

@@ -12,7 +12,7 @@ from typing import Any
 from ..actions import grant_is_revoked, remove_items, save_items
 from ..catalog import Album
 from ..errors import spotify_error, spotify_library_400
-from ..http import JSON_HEADERS, Request, Response, Router, json_response
+from ..http import JSON_HEADERS, HttpError, Request, Response, Router, json_response
 from ..ids import SPOTIFY_ID
 from ..state import AccessToken, App, State, User
 from .objects import Builder, private_user
@@ -64,48 +64,47 @@ class SpotifyApi:
         add("GET", f"{p}/search", self.search, "spotify", api=True)
 
     # -- authentication, limits, scopes ----------------------------------------------------
-    def _auth(self, req: Request, need_user: bool = True) -> Ctx | Response:
+    def _auth(self, req: Request, need_user: bool = True) -> Ctx:
         state = self.state
         raw = req.header(b"authorization")
         if raw is None:
-            return spotify_error(401, "No token provided")
+            raise HttpError(spotify_error(401, "No token provided"))
         if raw[:7] != b"Bearer ":
-            return spotify_error(401, "Only valid bearer authentication supported")
+            raise HttpError(spotify_error(401, "Only valid bearer authentication supported"))
         tok = state.access_tokens.get(raw[7:].decode("latin-1"))
         if tok is None or tok.grant.platform != "spotify":
-            return spotify_error(401, "Invalid access token")
+            raise HttpError(spotify_error(401, "Invalid access token"))
         grant = tok.grant
         if grant_is_revoked(state, grant):
-            return spotify_error(401, "Invalid access token")
+            raise HttpError(spotify_error(401, "Invalid access token"))
         if tok.expires_at is not None and state.clock.now() >= tok.expires_at:
-            return spotify_error(401, "The access token expired")
+            raise HttpError(spotify_error(401, "The access token expired"))
         app = state.apps.get(("spotify", grant.client_id))
         if app is None:
-            return spotify_error(401, "Invalid access token")
+            raise HttpError(spotify_error(401, "Invalid access token"))
         retry = state.limiter.hit(app.limiter_key, app.rate_limit, app.window_s)
         if retry:
             state.stats.rate_limited += 1
-            return spotify_error(
-                429, "API rate limit exceeded", [(b"retry-after", str(retry).encode())]
+            raise HttpError(
+                spotify_error(
+                    429, "API rate limit exceeded", [(b"retry-after", str(retry).encode())]
+                )
             )
         user = state.users.get(("spotify", grant.user_id)) if grant.user_id else None
         if user is None:
             if need_user:
-                return spotify_error(401, "Valid user authentication required")
+                raise HttpError(spotify_error(401, "Valid user authentication required"))
         elif app.mode == "development" and user.id not in app.registered_users:
-            return spotify_error(403, "User not registered in the Developer Dashboard")
+            raise HttpError(spotify_error(403, "User not registered in the Developer Dashboard"))
         return tok, user, app
 
-    def _auth_user(self, req: Request, scopes: tuple[str, ...] = ()) -> UserCtx | Response:
-        ctx = self._auth(req)
-        if isinstance(ctx, Response):
-            return ctx
-        tok, user, app = ctx
+    def _auth_user(self, req: Request, scopes: tuple[str, ...] = ()) -> UserCtx:
+        tok, user, app = self._auth(req)
         if user is None:
-            return spotify_error(401, "Valid user authentication required")
+            raise HttpError(spotify_error(401, "Valid user authentication required"))
         for scope in scopes:
             if scope not in tok.grant.scopes:
-                return spotify_error(403, "Insufficient client scope")
+                raise HttpError(spotify_error(403, "Insufficient client scope"))
         return tok, user, app
 
     def _market(self, req: Request, user: User | None) -> str:
@@ -129,37 +128,34 @@ class SpotifyApi:
 
     # -- profile ---------------------------------------------------------------------------
     async def me(self, req: Request) -> Response:
-        ctx = self._auth_user(req)
-        if isinstance(ctx, Response):
-            return ctx
-        tok, user, app = ctx
+        tok, user, app = self._auth_user(req)
         strip = app.mode == "development" and self.state.config.dev_mode_strips_private_fields
         return json_response(
             private_user(user, req.base_url + "/spotify/v1", tok.grant.scopes, strip)
         )
 
     # -- /me/library -----------------------------------------------------------------------
-    def _library_uris(self, req: Request, write: bool) -> list[tuple[str, str, str]] | Response:
+    def _library_uris(self, req: Request, write: bool) -> list[tuple[str, str, str]]:
         """Parse ``uris`` into (uri, type, id) and check the scopes their types need."""
         uris = req.query.get("uris")
         if not uris:
-            return spotify_library_400("Missing required field: uris")
+            raise HttpError(spotify_library_400("Missing required field: uris"))
         parts = uris.split(",")
         if len(parts) > MAX_LIBRARY_URIS:
-            return spotify_library_400("Too many ids requested")
+            raise HttpError(spotify_library_400("Too many ids requested"))
         out = []
         for uri in parts:
             bits = uri.split(":")
             if len(bits) != 3 or bits[0] != "spotify":
-                return spotify_library_400(f"Invalid URI: {uri}")
+                raise HttpError(spotify_library_400(f"Invalid URI: {uri}"))
             kind, item_id = bits[1], bits[2]
             if kind not in URI_TYPES:
-                return spotify_library_400(f"Unsupported URI type: {kind}")
+                raise HttpError(spotify_library_400(f"Unsupported URI type: {kind}"))
             if kind == "user":
                 if not USERNAME.match(item_id):
-                    return spotify_library_400(f"Invalid URI: {uri}")
+                    raise HttpError(spotify_library_400(f"Invalid URI: {uri}"))
             elif not SPOTIFY_ID.match(item_id):
-                return spotify_library_400("Invalid base62 id")
+                raise HttpError(spotify_library_400("Invalid base62 id"))
             out.append((uri, kind, item_id))
         return out
 
@@ -171,25 +167,22 @@ class SpotifyApi:
             needed.add(follow if kind in FOLLOW_TYPES and follow_flag else lib)
         return needed
 
-    def _check_exists(
-        self, kinds_ids: list[tuple[str, str]], market: str, now: float
-    ) -> Response | None:
+    def _check_exists(self, kinds_ids: list[tuple[str, str]], market: str, now: float) -> None:
         """404 for unknown or not-yet-released catalog items (config: library_unknown_ids)."""
         if self.state.config.library_unknown_ids != "error":
-            return None
+            return
         catalog = self.state.catalog
         for kind, item_id in kinds_ids:
             if kind == "album":
                 album = catalog.album("spotify", item_id)
                 if album is None or not catalog.album_visible(album, market, now):
-                    return spotify_error(404, "non existing id")
+                    raise HttpError(spotify_error(404, "non existing id"))
             elif kind == "track":
                 track = catalog.track("spotify", item_id)
                 if track is None or not catalog.track_visible(track, market, now):
-                    return spotify_error(404, "non existing id")
+                    raise HttpError(spotify_error(404, "non existing id"))
             elif kind == "artist" and catalog.artist("spotify", item_id) is None:
-                return spotify_error(404, "non existing id")
-        return None
+                raise HttpError(spotify_error(404, "non existing id"))
 
     def _apply_write(
         self,
@@ -205,22 +198,15 @@ class SpotifyApi:
             remove_items(self.state, user, keys)
             return ok
         now = self.state.clock.now()
-        missing = self._check_exists(must_exist, user.country, now)
-        if missing is not None:
-            return missing
+        self._check_exists(must_exist, user.country, now)
         save_items(self.state, user, keys, now)
         return ok
 
     async def _library_write(self, req: Request, remove: bool) -> Response:
         # The hot path of every delivery benchmark: one pass over the URIs for scopes and
         # existence, one clock reading.
-        ctx = self._auth_user(req)
-        if isinstance(ctx, Response):
-            return ctx
-        tok, user, _app = ctx
+        tok, user, _app = self._auth_user(req)
         parsed = self._library_uris(req, write=True)
-        if isinstance(parsed, Response):
-            return parsed
         granted = tok.grant.scopes
         follow_flag = self.state.config.library_artist_requires_follow_scope
         for _uri, kind, _id in parsed:
@@ -238,13 +224,8 @@ class SpotifyApi:
         return await self._library_write(req, remove=True)
 
     async def library_contains(self, req: Request) -> Response:
-        ctx = self._auth_user(req)
-        if isinstance(ctx, Response):
-            return ctx
-        tok, user, _app = ctx
+        tok, user, _app = self._auth_user(req)
         parsed = self._library_uris(req, write=False)
-        if isinstance(parsed, Response):
-            return parsed
         for scope in self._needed_scopes(parsed, write=False):
             if scope not in tok.grant.scopes:
                 return spotify_error(403, "Insufficient client scope")
@@ -252,7 +233,7 @@ class SpotifyApi:
         return json_response([uri in library for uri, _k, _i in parsed])
 
     # -- legacy endpoints (extended-quota apps only) ------------------------------------------
-    def _legacy_ids(self, req: Request) -> list[str] | Response:
+    def _legacy_ids(self, req: Request) -> list[str]:
         raw = req.query.get("ids")
         if raw:
             ids = raw.split(",")
@@ -261,24 +242,24 @@ class SpotifyApi:
             try:
                 body = req.json()
             except ValueError:
-                return spotify_error(400, "Error parsing JSON.")
+                raise HttpError(spotify_error(400, "Error parsing JSON.")) from None
             raw_ids = body.get("ids") if isinstance(body, dict) else None
             if not raw_ids or not isinstance(raw_ids, list):
-                return spotify_error(400, "Missing required field: ids")
+                raise HttpError(spotify_error(400, "Missing required field: ids"))
             ids = [str(i) for i in raw_ids]
         if len(ids) > MAX_LEGACY_IDS:
-            return spotify_error(400, "Too many ids requested")
+            raise HttpError(spotify_error(400, "Too many ids requested"))
         for item_id in ids:
             if not SPOTIFY_ID.match(item_id):
-                return spotify_error(400, "Invalid base62 id")
+                raise HttpError(spotify_error(400, "Invalid base62 id"))
         return ids
 
-    def _legacy_ctx(self, req: Request, scope: str) -> UserCtx | Response:
+    def _legacy_ctx(self, req: Request, scope: str) -> UserCtx:
         ctx = self._auth_user(req, (scope,))
-        if isinstance(ctx, Response):
-            return ctx
         if ctx[2].mode == "development":
-            return spotify_error(403, "This endpoint is not available to development mode apps")
+            raise HttpError(
+                spotify_error(403, "This endpoint is not available to development mode apps")
+            )
         return ctx
 
     @staticmethod
@@ -287,12 +268,8 @@ class SpotifyApi:
 
     async def _legacy_write(self, req: Request, remove: bool) -> Response:
         ctx = self._legacy_ctx(req, LIB_MODIFY)
-        if isinstance(ctx, Response):
-            return ctx
         user = ctx[1]
         ids = self._legacy_ids(req)
-        if isinstance(ids, Response):
-            return ids
         kind = self._legacy_kind(req)
         keys = [f"spotify:{kind}:{i}" for i in ids]
         return self._apply_write(user, keys, [(kind, i) for i in ids], remove, OK_NO_BODY)
@@ -305,34 +282,24 @@ class SpotifyApi:
 
     async def legacy_contains(self, req: Request) -> Response:
         ctx = self._legacy_ctx(req, LIB_READ)
-        if isinstance(ctx, Response):
-            return ctx
         user = ctx[1]
         ids = self._legacy_ids(req)
-        if isinstance(ids, Response):
-            return ids
         kind = self._legacy_kind(req)
         return json_response([f"spotify:{kind}:{i}" in user.library for i in ids])
 
-    def _following_type(self, req: Request) -> str | Response:
+    def _following_type(self, req: Request) -> str:
         kind = req.query.get("type")
         if not kind:
-            return spotify_error(400, "Missing required field: type")
+            raise HttpError(spotify_error(400, "Missing required field: type"))
         if kind not in FOLLOW_TYPES:
-            return spotify_error(400, "Invalid type")
+            raise HttpError(spotify_error(400, "Invalid type"))
         return kind
 
     async def _following_write(self, req: Request, remove: bool) -> Response:
         ctx = self._legacy_ctx(req, FOLLOW_MODIFY)
-        if isinstance(ctx, Response):
-            return ctx
         user = ctx[1]
         kind = self._following_type(req)
-        if isinstance(kind, Response):
-            return kind
         ids = self._legacy_ids(req) if kind == "artist" else req.query.get("ids", "").split(",")
-        if isinstance(ids, Response):
-            return ids
         keys = [f"spotify:{kind}:{i}" for i in ids if i]
         if not keys:
             return spotify_error(400, "Missing required field: ids")
@@ -348,12 +315,8 @@ class SpotifyApi:
 
     async def following_contains(self, req: Request) -> Response:
         ctx = self._legacy_ctx(req, FOLLOW_READ)
-        if isinstance(ctx, Response):
-            return ctx
         user = ctx[1]
         kind = self._following_type(req)
-        if isinstance(kind, Response):
-            return kind
         ids = [i for i in req.query.get("ids", "").split(",") if i]
         if not ids:
             return spotify_error(400, "Missing required field: ids")
@@ -362,15 +325,12 @@ class SpotifyApi:
         return json_response([f"spotify:{kind}:{i}" in user.library for i in ids])
 
     # -- catalog ---------------------------------------------------------------------------
-    def _catalog_ctx(self, req: Request) -> tuple[Builder, App, str] | Response:
-        ctx = self._auth(req, need_user=False)
-        if isinstance(ctx, Response):
-            return ctx
-        _tok, user, app = ctx
+    def _catalog_ctx(self, req: Request) -> tuple[Builder, App, str]:
+        _tok, user, app = self._auth(req, need_user=False)
         market = self._market(req, user)
         item_id = req.params.get("id")
         if item_id is not None and not SPOTIFY_ID.match(item_id):
-            return spotify_error(400, "Invalid base62 id")
+            raise HttpError(spotify_error(400, "Invalid base62 id"))
         return self._builder(req, market, app), app, market
 
     def _visible_album(self, item_id: str, market: str) -> Album | None:
@@ -381,20 +341,14 @@ class SpotifyApi:
         return album
 
     async def album(self, req: Request) -> Response:
-        ctx = self._catalog_ctx(req)
-        if isinstance(ctx, Response):
-            return ctx
-        builder, _app, market = ctx
+        builder, _app, market = self._catalog_ctx(req)
         album = self._visible_album(req.params["id"], market)
         if album is None:
             return spotify_error(404, "non existing id")
         return json_response(builder.album(album))
 
     async def track(self, req: Request) -> Response:
-        ctx = self._catalog_ctx(req)
-        if isinstance(ctx, Response):
-            return ctx
-        builder, _app, market = ctx
+        builder, _app, market = self._catalog_ctx(req)
         catalog = self.state.catalog
         track = catalog.track("spotify", req.params["id"])
         if track is None or not catalog.track_visible(track, market, builder.now):
@@ -403,8 +357,6 @@ class SpotifyApi:
 
     async def artist(self, req: Request) -> Response:
         ctx = self._catalog_ctx(req)
-        if isinstance(ctx, Response):
-            return ctx
         builder = ctx[0]
         artist = self.state.catalog.artist("spotify", req.params["id"])
         if artist is None:
@@ -412,17 +364,12 @@ class SpotifyApi:
         return json_response(builder.artist(artist))
 
     async def artist_albums(self, req: Request) -> Response:
-        ctx = self._catalog_ctx(req)
-        if isinstance(ctx, Response):
-            return ctx
-        builder, app, market = ctx
+        builder, app, market = self._catalog_ctx(req)
         catalog = self.state.catalog
         artist = catalog.artist("spotify", req.params["id"])
         if artist is None:
             return spotify_error(404, "non existing id")
         page = _paging_params(req, app)
-        if isinstance(page, Response):
-            return page
         limit, offset = page
         groups_raw = req.query.get("include_groups")
         groups = set(groups_raw.split(",")) if groups_raw else None
@@ -444,26 +391,21 @@ class SpotifyApi:
         )
 
     async def search(self, req: Request) -> Response:
-        ctx = self._catalog_ctx(req)
-        if isinstance(ctx, Response):
-            return ctx
-        builder, app, _market = ctx
+        builder, app, _market = self._catalog_ctx(req)
         page = _paging_params(req, app)
-        if isinstance(page, Response):
-            return page
         return search(req, builder, *page)
 
 
-def _paging_params(req: Request, app: App) -> tuple[int, int] | Response:
+def _paging_params(req: Request, app: App) -> tuple[int, int]:
     """limit/offset with the mode's bounds: development default 5, max 10; else 20 / 50."""
     default, maximum = (5, 10) if app.mode == "development" else (20, 50)
     try:
         limit = int(req.query.get("limit", default))
         offset = int(req.query.get("offset", 0))
     except ValueError:
-        return spotify_error(400, "Invalid limit")
+        raise HttpError(spotify_error(400, "Invalid limit")) from None
     if not 0 < limit <= maximum:
-        return spotify_error(400, "Invalid limit")
+        raise HttpError(spotify_error(400, "Invalid limit"))
     if not 0 <= offset <= 1000:
-        return spotify_error(400, "Invalid offset")
+        raise HttpError(spotify_error(400, "Invalid offset"))
     return limit, offset
