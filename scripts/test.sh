@@ -1,37 +1,78 @@
 #!/usr/bin/env bash
 # Lint, type-check, then run the whole suite on SQLite and on PostgreSQL (when reachable).
 # Usage: scripts/test.sh [all|sqlite|postgres] [pytest args...]
+#
+# Each suite runs on pytest-xdist workers, one per core (FANLOOP_TEST_WORKERS overrides it;
+# 0 runs in this process, as does passing `-n 0`). `all` runs the lint steps and both
+# suites at the same time, each into its own log, printed as it finishes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 which=${1:-all}; shift || true
+case $which in all|sqlite|postgres) ;; *) echo "usage: $0 [all|sqlite|postgres] [pytest args...]" >&2; exit 2 ;; esac
 
 scripts/ensure-chromium.sh
 
-if [[ $which == all ]]; then
+workers=${FANLOOP_TEST_WORKERS:-$(nproc)}
+# Each suite gets a data folder of its own (keys, SQLite files, DBOS files): suites that
+# run side by side never race to create the same secret.
+data=${FANLOOP_DATA_DIR:-$(mktemp -d)/data}
+export EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
+PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
+
+lint() {
   echo "== ruff"; $BIN/ruff check . && $BIN/ruff format --check .
   echo "== deptry"; $BIN/deptry .
   echo "== mypy"; $BIN/mypy fanloop emulator
-fi
+}
 
-export FANLOOP_DATA_DIR=${FANLOOP_DATA_DIR:-$(mktemp -d)/data}
-export EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
+# Whole modules go to a worker (--dist loadfile): a module's tests keep their order and its
+# fixtures, and the slow modules (DBOS workers killed mid-run, the browser) each stay on one
+# worker. xdist's loadgroup would group by marker, but pytest 9 ignores the node id suffix
+# xdist 3.8 sets for it.
+pytest_on() {  # pytest_on <DATABASE_URL> <data dir> [pytest args...]
+  local url=$1 dir=$2; shift 2
+  mkdir -p "$dir"
+  FANLOOP_DATA_DIR=$dir DATABASE_URL=$url $BIN/pytest -n "$workers" --dist loadfile "$@"
+}
 
-if [[ $which == all || $which == sqlite ]]; then
-  echo "== pytest on SQLite"
-  DATABASE_URL="sqlite:///$FANLOOP_DATA_DIR/test.sqlite3" $BIN/pytest "$@"
-fi
+sqlite_suite() {
+  echo "== pytest on SQLite ($workers workers)"
+  pytest_on "sqlite:///$data/sqlite/test.sqlite3" "$data/sqlite" "$@"
+}
 
-if [[ $which == all || $which == postgres ]]; then
-  PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
-  if $BIN/python scripts/pg_reachable.py "$PG_URL"; then
-    # A fresh database per run: pytest-django creates test_<name>_<suffix> and drops it after.
-    suffix="run$$_$(date +%s)"
-    echo "== pytest on PostgreSQL ($suffix)"
-    DATABASE_URL="$PG_URL" FANLOOP_TEST_DB_SUFFIX=$suffix $BIN/pytest "$@"
-  elif [[ $which == postgres || -n ${CI:-} ]]; then
+postgres_reachable() {
+  if $BIN/python scripts/pg_reachable.py "$PG_URL"; then return 0; fi
+  if [[ $which == postgres || -n ${CI:-} ]]; then
     echo "PostgreSQL is not reachable at $PG_URL" >&2; exit 1
-  else
-    echo "== PostgreSQL not reachable at $PG_URL: skipped (CI runs it)"
   fi
-fi
+  echo "== PostgreSQL not reachable at $PG_URL: skipped (CI runs it)"
+  return 1
+}
+
+postgres_suite() {
+  # A fresh database per run: pytest-django creates test_<name>_<suffix>_gw<N> and drops it after.
+  local suffix="run$$_$(date +%s)"
+  echo "== pytest on PostgreSQL ($suffix, $workers workers)"
+  FANLOOP_TEST_DB_SUFFIX=$suffix pytest_on "$PG_URL" "$data/postgres" "$@"
+}
+
+if [[ $which == sqlite ]]; then sqlite_suite "$@"; exit; fi
+if [[ $which == postgres ]]; then postgres_reachable && postgres_suite "$@"; exit; fi
+
+# all: lint, SQLite and PostgreSQL side by side, each into its own log.
+with_postgres=false; if postgres_reachable; then with_postgres=true; fi
+logs=$(mktemp -d)
+declare -A pids
+lint >"$logs/lint.log" 2>&1 & pids[lint]=$!
+sqlite_suite "$@" >"$logs/sqlite.log" 2>&1 & pids[sqlite]=$!
+if $with_postgres; then postgres_suite "$@" >"$logs/postgres.log" 2>&1 & pids[postgres]=$!; fi
+failed=()
+for step in lint sqlite postgres; do
+  [[ -n ${pids[$step]:-} ]] || continue
+  if wait "${pids[$step]}"; then status=passed; else status=FAILED; failed+=("$step"); fi
+  cat "$logs/$step.log"
+  echo "== $step: $status"
+done
+rm -rf "$logs"
+if (( ${#failed[@]} )); then echo "== failed: ${failed[*]}" >&2; exit 1; fi
