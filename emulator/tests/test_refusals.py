@@ -4,6 +4,7 @@ router sends that answer as the handler's response (and counts it under the rout
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
@@ -24,7 +25,10 @@ def _call(app: Emulator, method: str, path: str) -> tuple[int, bytes]:
         sent.append(message)
 
     scope = {"type": "http", "method": method, "path": path, "headers": [], "query_string": b""}
-    asyncio.run(app(scope, receive, send))
+    # In a thread of its own: a browser test may have left an event loop running in this
+    # one, and asyncio.run() refuses to nest.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result(timeout=30)
     return sent[0]["status"], sent[1]["body"]
 
 
