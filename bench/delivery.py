@@ -17,6 +17,13 @@ bulk (workspace, artist, Spotify app, fans, connections with encrypted tokens), 
    tokens (a third album, so the emulator does the same work): ``bare_fans_per_s``;
    ``overhead_ratio`` = fans_per_s / bare_fans_per_s.
 
+Workers: by default as many single-process workers as ``fanloop worker`` runs processes
+by default (``WORKER_PROCESSES`` 0: one per usable core, 2 on a 2-core machine), which is
+what an operator runs: the delivery path is CPU-bound Python, one process uses one core at
+most (one ``fanloop worker`` with N processes starts the same N single-process workers).
+``--workers 1`` gives the one-process figure; the bare reference keeps its rule
+(``DELIVERY_WORKER_CONCURRENCY`` threads per worker).
+
 Every figure comes from the emulator's counters (``stats``), sampled while the phase runs;
 first/last write instants are bracketed by samples (the duration used is the longer, safe
 bound). CPU per fan (worker processes vs the bare loop, from /proc) and the load average
@@ -294,6 +301,19 @@ def seed_fanloop(seed: Seed) -> None:
         connection_ids.extend(c.pk for c in conns)
     seed.artist_id, seed.app_id = artist.pk, app.pk
     seed.fan_ids, seed.connection_ids = fan_ids, connection_ids
+    analyze()
+
+
+def analyze() -> None:
+    """Planner statistics for the rows just seeded, as a database that lived before release
+    day has them (autovacuum; the PostgreSQL used here may run without it). Without them
+    the planner took 20,000 connections of one app for 22 and counted the app's claimed
+    deliveries with a nested loop that ran for minutes, stalling the unlimited phase."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def create_release(seed: Seed, key: str, instant: dt.datetime) -> int:
@@ -671,7 +691,9 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--workers", type=int, default=1, help="fanloop worker processes")
+    parser.add_argument(
+        "--workers", type=int, help="fanloop worker processes (default: one per usable core)"
+    )
     parser.add_argument("--fans", type=int, help="default 20,000 (SQLite), 100,000 (PostgreSQL)")
     parser.add_argument("--limit", type=int, help="emulator limit and fanloop budget per 30 s")
     parser.add_argument("--quick", action="store_true", help="2,000 fans: a smoke run")
@@ -681,6 +703,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--poll", type=float, help="seconds between emulator samples")
     parser.add_argument("--timeout", type=float, help="seconds per phase (default from N, L)")
     args = parser.parse_args(argv)
+    if args.workers is None:  # what ``fanloop worker`` runs by default
+        from fanloop.ops.supervisor import worker_processes
+
+        args.workers = worker_processes(None, int(os.environ.get("WORKER_PROCESSES") or 0))
     if args.fans is None:
         args.fans = 2000 if args.quick else 100_000 if args.db == "postgres" else 20_000
     if args.limit is None:

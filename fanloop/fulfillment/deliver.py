@@ -44,6 +44,7 @@ from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import ConnectionStatus, PlatformConnection
 from fanloop.fans.services import fresh_tokens, mark_needs_reconnect
+from fanloop.fans.tokens import REFRESH_MARGIN_S
 from fanloop.fulfillment.audience import can_follow
 from fanloop.fulfillment.models import Delivery, DeliveryState, ReleasePlatform
 from fanloop.fulfillment.pacer import Permits, Sleep, backoff_s
@@ -69,6 +70,7 @@ MAX_RATE_LIMITS = 20  # 429s one fan may meet in one batch before it is put back
 # Not live in the fan's market yet: try again after this long (doubling, capped).
 NOT_LIVE_RETRY_S = 60.0
 NOT_LIVE_RETRY_CAP_S = 1800.0
+REFRESH_MARGIN = dt.timedelta(seconds=REFRESH_MARGIN_S)
 ARTIST_ID_FIELDS = {"spotify": "spotify_id", "deezer": "deezer_id", "applemusic": "apple_music_id"}
 # Kinds each platform can read back, and the scope that allows it (None: always).
 READ_SCOPES: dict[str, dict[str, str | None]] = {
@@ -275,6 +277,8 @@ class BatchRunner:
                         batch=self.batch, state=DeliveryState.SENDING, pk__gt=self._last_pk
                     )
                     .select_related("connection")
+                    # Decrypted only when a token needs a refresh (``_tokens``).
+                    .defer("connection__refresh_token")
                     .order_by("pk")[:CHUNK]
                 )
                 if self._queue:
@@ -354,7 +358,7 @@ class BatchRunner:
         tally: Tally,
     ) -> Outcome:
         try:
-            tokens = fresh_tokens(connection)
+            tokens = self._tokens(connection)
         except AccessRevoked as exc:
             return Outcome(DeliveryState.NEEDS_RECONNECT, str(exc)[:300])
         except PlatformError as exc:
@@ -406,6 +410,19 @@ class BatchRunner:
                         DeliveryState.FAILED, f"gave up after {transient} tries: {exc}"[:300]
                     )
                 self.sleep(backoff_s(transient))
+
+    def _tokens(self, connection: PlatformConnection) -> Tokens:
+        """The fan's tokens: the stored access token while it is good for a while, else
+        ``fresh_tokens`` (which loads the refresh token, deferred until then)."""
+        access = connection.access_token
+        expires = connection.token_expires_at
+        if (
+            access
+            and connection.status != ConnectionStatus.NEEDS_RECONNECT
+            and (expires is None or expires - timezone.now() > REFRESH_MARGIN)
+        ):
+            return Tokens(access, None, expires, connection.scope_set)
+        return fresh_tokens(connection)
 
     def _write(
         self,

@@ -284,28 +284,54 @@ def precheck_release(release: Release, now: dt.datetime | None = None) -> list[R
 # --- deliveries -------------------------------------------------------------------------
 
 
+_DELIVERY_COLUMNS = (
+    "release_id", "fan_id", "platform", "connection_id", "wave_id", "market", "source",
+    "follow", "state", "reason", "items", "attempts", "in_flight", "in_doubt", "repeat_calls",
+    "retry_at", "batch", "claimed_at", "delivered_at", "created", "updated",
+)  # fmt: skip
+
+
 def _create_deliveries(wave: MarketWave) -> int:
-    """Delivery rows for the wave's fans (idempotent); returns how many are new."""
+    """Delivery rows for the wave's fans (idempotent); returns how many are new.
+
+    Plain ``INSERT … ON CONFLICT DO NOTHING`` of tuples in short transactions (other
+    writers go between): a wave can hold every fan of a release, and the ORM's per-field
+    preparation in ``bulk_create`` cost more than the delivery's own bookkeeping."""
     state = wave.state
     if state.platform == EMAIL:
         return 0
+    ops = db_connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    empty = ops.adapt_json_value([], None)
+    # A new row: pending, no outcome, nothing tried (the columns after ``follow``).
+    fresh = (DeliveryState.PENDING.value, "", empty, 0, False, False, 0, None, "", None, None)
+    release_id, platform = state.release_id, state.platform
     rows = [
-        Delivery(
-            release_id=state.release_id,
-            fan_id=r.fan_id,
-            platform=state.platform,
-            connection_id=r.connection_id,
-            wave=wave,
-            market=r.market,
-            source=r.source,
-            follow=r.follow,
+        (
+            release_id,
+            r.fan_id,
+            platform,
+            r.connection_id,
+            wave.pk,
+            r.market,
+            r.source,
+            r.follow,
+            *fresh,
+            now,
+            now,
         )
         for r in audience.recipients(state.release, state.platform)
         if r.market == wave.market
     ]
+    fields = {f.attname: f.column for f in Delivery._meta.concrete_fields}
+    names = ", ".join(ops.quote_name(fields[c]) for c in _DELIVERY_COLUMNS)
+    marks = ", ".join(["%s"] * len(_DELIVERY_COLUMNS))
+    table = ops.quote_name(Delivery._meta.db_table)
+    sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608 - model names
     before = Delivery.objects.filter(wave=wave).count()
-    for start in range(0, len(rows), 500):  # short transactions: other writers go between
-        Delivery.objects.bulk_create(rows[start : start + 500], ignore_conflicts=True)
+    for start in range(0, len(rows), 500):
+        with transaction.atomic(), db_connection.cursor() as cursor:
+            cursor.executemany(sql, rows[start : start + 500])
     return Delivery.objects.filter(wave=wave).count() - before
 
 

@@ -59,3 +59,28 @@ def _batch_sizes() -> list[int]:
     ):
         counts[batch] = counts.get(batch, 0) + 1
     return list(counts.values())
+
+
+def test_a_wave_gets_one_row_per_fan_with_the_model_defaults_once(
+    admin: AdminClient, workspace: Workspace, engine_settings: SettingsWrapper, db: None
+) -> None:
+    found = scenario(admin, workspace, fans=7, live_in_s=-5, follow=True)
+    services.schedule_release(found.release)
+    wave = MarketWave.objects.get(state__release=found.release)
+    before = timezone.now()
+    assert services._create_deliveries(wave) == 7
+    assert services._create_deliveries(wave) == 0  # again: nothing new, nothing changed
+    default = Delivery()
+    rows = list(Delivery.objects.filter(wave=wave).select_related("connection"))
+    assert {d.fan_id for d in rows} == {f.pk for f in found.fans}
+    for row in rows:
+        assert row.release_id == found.release.pk
+        assert row.platform == "spotify"
+        assert row.connection is not None and row.connection.fan_id == row.fan_id
+        assert (row.market, row.source, row.follow) == ("", "presave", True)
+        for name in ("state", "reason", "items", "attempts", "in_flight", "in_doubt"):
+            assert getattr(row, name) == getattr(default, name), name
+        assert (row.repeat_calls, row.batch) == (default.repeat_calls, default.batch)
+        assert row.retry_at is row.claimed_at is row.delivered_at is None
+        assert before <= row.created <= timezone.now()
+        assert row.updated == row.created
