@@ -12,11 +12,19 @@ from django.test import Client
 
 from fanloop.accounts.models import Role, User, Workspace
 from fanloop.accounts.services import add_member, create_workspace
+from fanloop.analytics import buffer
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_page_view_writer_thread() -> None:
+    """Tests flush the page-view buffer themselves: a writer thread would write outside
+    the test's transaction."""
+    buffer.events.writer_thread = False
 
 
 @pytest.fixture(autouse=True)
@@ -128,9 +136,11 @@ def dbos_runtime(transactional_db: None, tmp_path: Path) -> Iterator[None]:
     database connections, so tests using it see committed data only (transactional_db)."""
     from dbos import DBOS
 
+    from fanloop.fulfillment.workflows import forget_queues
     from fanloop.ops.worker import register_workflows
 
     register_workflows()
+    forget_queues()
     DBOS(
         config={
             "name": "fanloop",

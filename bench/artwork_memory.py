@@ -25,9 +25,8 @@ import io, json, os, sys
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fanloop.settings")
 import django
 django.setup()
-from django.conf import settings
 from fanloop.catalog import artwork
-from fanloop.catalog.validators import ARTWORK_JPEG_QUALITY, process_artwork
+from fanloop.catalog.validators import ARTWORK_JPEG_QUALITY, ARTWORK_SIZE_PX, process_artwork
 
 def mem():
     fields = dict(line.split(":", 1) for line in open("/proc/self/status"))
@@ -36,7 +35,7 @@ def mem():
 data = open(sys.argv[2], "rb").read()
 before = mem()
 if sys.argv[1] == "in_process":
-    artwork.render(data, settings.ARTWORK_SIZE_PX, ARTWORK_JPEG_QUALITY)
+    artwork.render(data, ARTWORK_SIZE_PX, ARTWORK_JPEG_QUALITY)
 else:
     process_artwork(io.BytesIO(data))
 after = mem()

@@ -22,7 +22,7 @@ by default (``WORKER_PROCESSES`` 0: one per usable core, 2 on a 2-core machine),
 what an operator runs: the delivery path is CPU-bound Python, one process uses one core at
 most (one ``fanloop worker`` with N processes starts the same N single-process workers).
 ``--workers 1`` gives the one-process figure; the bare reference keeps its rule
-(``DELIVERY_WORKER_CONCURRENCY`` threads per worker).
+(``fulfillment.services.WORKER_CONCURRENCY`` threads per worker).
 
 Every figure comes from the emulator's counters (``stats``), sampled while the phase runs;
 first/last write instants are bracketed by samples (the duration used is the longer, safe
@@ -627,10 +627,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         import django
 
         django.setup()
-        from django.conf import settings
+        from fanloop.fulfillment import services
 
         if args.bare_threads is None:  # as many as the workers' delivery batches at once
-            args.bare_threads = settings.DELIVERY_WORKER_CONCURRENCY * args.workers
+            args.bare_threads = services.WORKER_CONCURRENCY * args.workers
         seed = seed_emulator(admin, args.fans, release_instant())
         seed_fanloop(seed)
         log(f"seeded {args.fans} fans in {time.monotonic() - started:.1f}s ({args.db})")
@@ -698,7 +698,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="emulator limit and fanloop budget per 30 s")
     parser.add_argument("--quick", action="store_true", help="2,000 fans: a smoke run")
     parser.add_argument(
-        "--bare-threads", type=int, help="default: DELIVERY_WORKER_CONCURRENCY x --workers"
+        "--bare-threads",
+        type=int,
+        help="default: fulfillment.services.WORKER_CONCURRENCY x --workers",
     )
     parser.add_argument("--poll", type=float, help="seconds between emulator samples")
     parser.add_argument("--timeout", type=float, help="seconds per phase (default from N, L)")

@@ -586,7 +586,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "EMAIL_QUIET_HOURS": "",
                 "EMAIL_FREQUENCY_CAP": "0",
                 # Journeys per engine batch = messages per SMTP connection, as in the reference.
-                "FLOW_BATCH_SIZE": str(args.batch),
+                "FANLOOP_TUNING": f"fanloop.flows.advance.BATCH_SIZE={args.batch}",
                 **dict(kv.split("=", 1) for kv in args.worker_env),
             },
         )
@@ -757,7 +757,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900, help="longest throughput phase")
     parser.add_argument(
         "--batch", type=int, default=200,
-        help="journeys per engine batch (FLOW_BATCH_SIZE) = messages per reference connection",
+        help="journeys per engine batch (advance.BATCH_SIZE) = messages per reference connection",
     )  # fmt: skip
     parser.add_argument(
         "--reference", type=int,

@@ -191,7 +191,9 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     data_dir = tmp / "data"
     data_dir.mkdir()
     port = free_port()
-    extra = {"EVENT_BUFFER_SECONDS": str(args.event_buffer_seconds)}
+    extra = {
+        "FANLOOP_TUNING": f"fanloop.analytics.buffer.BUFFER_SECONDS={args.event_buffer_seconds}"
+    }
     env = _env(data_dir, port, extra)
     server: Server | None = None
     try:

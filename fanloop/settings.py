@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from fanloop.lib.env import env_bool, env_float, env_int, env_list, env_str
+from fanloop.lib.env import env_bool, env_int, env_list, env_str
 from fanloop.lib.files import private_sqlite_files
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -195,12 +195,10 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_MAX_AGE = 3600
 ARTWORK_MAX_BYTES = env_int("ARTWORK_MAX_BYTES", 10 * 1024 * 1024)
-ARTWORK_SIZE_PX = env_int("ARTWORK_SIZE_PX", 1200)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- public pages ---------------------------------------------------------
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -224,10 +222,6 @@ EMAIL_FREQUENCY_CAP = env_int("EMAIL_FREQUENCY_CAP", 3)
 EMAIL_FREQUENCY_WINDOW_HOURS = env_int("EMAIL_FREQUENCY_WINDOW_HOURS", 72)
 EMAIL_QUIET_HOURS = env_str("EMAIL_QUIET_HOURS", "21:00-09:00")
 EMAIL_OPEN_TRACKING = env_bool("EMAIL_OPEN_TRACKING", False)
-# Flow emails decided together (consent, suppression and cap reads, the outbox rows: one
-# commit per chunk); each is then claimed (SENDING) and recorded as it is sent, so a worker
-# killed while sending leaves one message in doubt (UNCERTAIN), not a chunk.
-EMAIL_SEND_CHUNK = env_int("EMAIL_SEND_CHUNK", 10)
 # Optional second List-Unsubscribe address (a mailbox someone processes); blank: https only.
 EMAIL_UNSUBSCRIBE_MAILTO = env_str("EMAIL_UNSUBSCRIBE_MAILTO", "")
 # Provider webhooks (bounces, complaints) under /webhooks/anymail/: "user:password" basic auth.
@@ -276,8 +270,6 @@ LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
 # within LOGIN_COOLOFF_MINUTES (an address's reset emails are capped lower, see throttle).
 PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 5)
 INVITATION_FAILURE_LIMIT = env_int("INVITATION_FAILURE_LIMIT", 10)
-# How often a worker looks for account emails to send (sign-up links, password resets).
-ACCOUNT_EMAIL_POLL_SECONDS = env_float("ACCOUNT_EMAIL_POLL_SECONDS", 1.0)
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -297,68 +289,18 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 AXES_VERBOSE = False
 
 # --- worker ---------------------------------------------------------------
-WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 5)
 WORKER_EXECUTOR_ID = env_str("WORKER_EXECUTOR_ID", "")
 # Worker processes one ``fanloop worker`` runs (0: one per usable CPU core). The engine's
 # work is CPU-bound Python, so one process uses one core at most.
 WORKER_PROCESSES = env_int("WORKER_PROCESSES", 0)
 
-# --- release-day delivery ------------------------------------------------------
-# Fans per delivery workflow (one batch is claimed, paced and written fan by fan).
-DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 400)
-# Batch workflows one worker runs at once per platform app.
-DELIVERY_WORKER_CONCURRENCY = env_int("DELIVERY_WORKER_CONCURRENCY", 4)
-# Fans one batch calls at once (threads sharing the app's pacer): a slow or hung call holds
-# up one of them, not the batch. At most this many fans per batch may be called twice after
-# a crash.
-DELIVERY_BATCH_THREADS = env_int("DELIVERY_BATCH_THREADS", 4)
-# Seconds a delivery call may wait for the platform's answer before it is retried (in doubt).
-DELIVERY_CALL_TIMEOUT_SECONDS = env_float("DELIVERY_CALL_TIMEOUT_SECONDS", 5.0)
-# How often the delivery tick advances waves (seconds, 1 to 59).
-DELIVERY_TICK_SECONDS = env_int("DELIVERY_TICK_SECONDS", 2)
-# Start looking for a release this many minutes before each market's instant.
-DELIVERY_DETECT_LEAD_MINUTES = env_int("DELIVERY_DETECT_LEAD_MINUTES", 10)
-# Stop looking (wave "not found", shown on the dashboard) this long after the instant.
-DELIVERY_GIVE_UP_HOURS = env_int("DELIVERY_GIVE_UP_HOURS", 24)
-# Share of each app's budget kept unused (percent), against clock skew and burst edges.
-DELIVERY_BUDGET_HEADROOM_PERCENT = env_int("DELIVERY_BUDGET_HEADROOM_PERCENT", 2)
-# Attempts per fan (transient errors, not-live-yet answers) before a delivery fails.
-DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 5)
-# Check each release's UPC against the platforms' catalogs this many days ahead.
-DELIVERY_PRECHECK_DAYS = env_int("DELIVERY_PRECHECK_DAYS", 7)
-# Hour (UTC) of the daily check of forever-save artists' new albums on each platform.
-FOREVER_SAVE_CHECK_HOUR = env_int("FOREVER_SAVE_CHECK_HOUR", 6)
-# Albums older than this (days) found by the daily check are back catalog, not new releases.
-FOREVER_SAVE_LOOKBACK_DAYS = env_int("FOREVER_SAVE_LOOKBACK_DAYS", 14)
-# A worker whose heartbeat is older than this many intervals is dead: another recovers its work.
-WORKER_DEAD_AFTER_BEATS = env_int("WORKER_DEAD_AFTER_BEATS", 3)
-
 # --- growth flows -----------------------------------------------------------
-# How often the flow engine ticks (seconds, 1 to 59): reads new fan events, claims due journeys.
-FLOW_TICK_SECONDS = env_int("FLOW_TICK_SECONDS", 1)
-# Journeys per batch workflow (one SMTP connection per batch; emails go out in chunks of
-# EMAIL_SEND_CHUNK, journeys are written a few dozen at a time).
-FLOW_BATCH_SIZE = env_int("FLOW_BATCH_SIZE", 200)
-# Batch workflows one worker runs at once, and how often its queue is polled (seconds).
-FLOW_WORKER_CONCURRENCY = env_int("FLOW_WORKER_CONCURRENCY", 4)
-FLOW_QUEUE_POLL_SECONDS = env_float("FLOW_QUEUE_POLL_SECONDS", 0.2)
-# Claimed batches not yet finished, across all workers, before a tick claims more.
-FLOW_MAX_BATCHES_IN_FLIGHT = env_int("FLOW_MAX_BATCHES_IN_FLIGHT", 8)
-# A claim older than this (a worker died mid-batch) lets another worker take the journeys.
-FLOW_CLAIM_TIMEOUT_SECONDS = env_int("FLOW_CLAIM_TIMEOUT_SECONDS", 600)
-# Finished engine workflows (ticks, batches) are deleted from DBOS's database after this.
-FLOW_WORKFLOW_RETENTION_HOURS = env_int("FLOW_WORKFLOW_RETENTION_HOURS", 24)
-# Multiplies every wait and timeout of every flow (the demo sets it small).
-FLOW_WAIT_SCALE = env_float("FLOW_WAIT_SCALE", 1.0)
 # Signs webhook calls (HMAC-SHA256); blank: derived from SECRET_KEY.
 FLOW_WEBHOOK_SECRET = env_str("FLOW_WEBHOOK_SECRET", "")
-FLOW_WEBHOOK_TIMEOUT_SECONDS = env_int("FLOW_WEBHOOK_TIMEOUT_SECONDS", 5)
 # Allow webhooks to private, loopback and link-local addresses (off: no SSRF into the network).
 FLOW_WEBHOOK_ALLOW_PRIVATE = env_bool("FLOW_WEBHOOK_ALLOW_PRIVATE", False)
 # Cron (UTC, seconds first allowed) of the save / follow verification sweep (+1 d, +7 d, +30 d).
 FLOW_VERIFY_SCHEDULE = env_str("FLOW_VERIFY_SCHEDULE", "0 17 * * * *")
-# Fans checked per verification batch (one platform call each, paced by the app's gate).
-FLOW_VERIFY_BATCH = env_int("FLOW_VERIFY_BATCH", 200)
 
 # --- streaming platforms ----------------------------------------------------
 # The real platforms by default; the demo and the tests point these at the emulator.
@@ -371,30 +313,20 @@ DEEZER_API_URL = env_str("DEEZER_API_URL", "https://api.deezer.com")
 # --- fans -----------------------------------------------------------------
 # Email consents wait for the fan to follow a confirmation link (double opt-in).
 EMAIL_DOUBLE_OPT_IN = env_bool("EMAIL_DOUBLE_OPT_IN", True)
-EMAIL_CONFIRM_LINK_DAYS = env_int("EMAIL_CONFIRM_LINK_DAYS", 7)
-# Signed "manage my data" links in thank-you pages and emails stay valid this long.
-FAN_PORTAL_LINK_DAYS = env_int("FAN_PORTAL_LINK_DAYS", 30)
-# A pre-save's OAuth round trip (the signed, single-use `state`) must finish within this.
-OAUTH_STATE_TTL_SECONDS = env_int("OAUTH_STATE_TTL_SECONDS", 600)
 # MusicKit JS loaded by the Apple Music connect page (the demo and tests use the emulator's).
 APPLE_MUSICKIT_JS_URL = env_str(
     "APPLE_MUSICKIT_JS_URL", "https://js-cdn.music.apple.com/musickit/v3/musickit.js"
 )
-# Notify-me sign-ups and "email me a link" requests allowed per visitor IP and release.
-NOTIFY_RATE_LIMIT = env_int("NOTIFY_RATE_LIMIT", 5)
-NOTIFY_RATE_WINDOW_SECONDS = env_int("NOTIFY_RATE_WINDOW_SECONDS", 600)
 
 # --- analytics ------------------------------------------------------------
 # Header set by a trusted proxy / CDN that carries the visitor's country (e.g. CF-IPCountry).
 COUNTRY_HEADER = env_str("COUNTRY_HEADER", "HTTP_CF_IPCOUNTRY")
-# Page views wait this long in each process's write-behind buffer (0: write in the request).
-EVENT_BUFFER_SECONDS = env_int("EVENT_BUFFER_SECONDS", 1)
 
-# --- demo (`fanloop demo`) ------------------------------------------------
-# The demo's release-day release goes live this many minutes after the demo starts, ...
-DEMO_RELEASE_DELAY_MINUTES = env_int("DEMO_RELEASE_DELAY_MINUTES", 3)
-# ... with this many scripted pre-savers (Spotify and Deezer) for the progress bar to fill.
-DEMO_AUDIENCE_SIZE = env_int("DEMO_AUDIENCE_SIZE", 300)
+# --- tuning overrides (tests, benchmarks, the demo) -------------------------
+# Tuning is module constants next to the code it tunes; a process started by a test, a
+# benchmark or `fanloop demo` gets overrides here ("fanloop.module.CONSTANT=value,...",
+# applied by the ops app once apps are loaded: see fanloop/lib/tuning.py).
+TUNING = env_str("FANLOOP_TUNING", "")
 
 # Token addresses (portal, action, unsubscribe, invitation links ...) are credentials: every
 # handler scrubs them, and Django's request loggers, the development server and granian's

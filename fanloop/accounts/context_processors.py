@@ -4,10 +4,12 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from fanloop.accounts.permissions import current_membership
+
 
 def workspace(request: HttpRequest) -> dict[str, Any]:
     """Expose the member's current workspace and role to dashboard templates."""
-    membership = getattr(request, "membership", None)
+    membership = current_membership(request)
     return {
         "membership": membership,
         "workspace": membership.workspace if membership else None,

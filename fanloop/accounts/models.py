@@ -84,6 +84,11 @@ class Membership(models.Model):
         """True when this member's role is at least ``role``."""
         return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(role)]
 
+    @property
+    def can_edit(self) -> bool:
+        """Editors and owners change a workspace's content; viewers only look."""
+        return self.can(Role.EDITOR)
+
 
 def _invitation_token() -> str:
     return secrets.token_urlsafe(32)

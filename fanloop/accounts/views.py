@@ -280,7 +280,8 @@ def workspaces(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Role.OWNER)
-def workspace_settings(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def workspace_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
     form = forms.WorkspaceForm(request.POST or None, initial={"name": workspace.name})
     if request.method == "POST" and form.is_valid():
         try:
@@ -298,9 +299,10 @@ def workspace_settings(request: HttpRequest, workspace: Workspace) -> HttpRespon
 
 def _members_page(
     request: HttpRequest,
-    workspace: Workspace,
+    membership: Membership,
     invite_form: forms.InviteForm | None = None,
 ) -> HttpResponse:
+    workspace = membership.workspace
     members = (
         Membership.objects.filter(workspace=workspace)
         .select_related("user")
@@ -310,7 +312,6 @@ def _members_page(
     invitations = Invitation.objects.filter(
         workspace=workspace, accepted_at__isnull=True
     ).select_related("invited_by")
-    membership: Membership = request.membership  # type: ignore[attr-defined]
     is_owner = membership.can(Role.OWNER)
     context = {
         "page": page,
@@ -326,8 +327,8 @@ def _members_page(
 
 
 @workspace_view(Role.VIEWER)
-def members(request: HttpRequest, workspace: Workspace) -> HttpResponse:
-    return _members_page(request, workspace)
+def members(request: HttpRequest, membership: Membership) -> HttpResponse:
+    return _members_page(request, membership)
 
 
 def _back_to_members(workspace: Workspace) -> HttpResponseRedirect:
@@ -336,64 +337,67 @@ def _back_to_members(workspace: Workspace) -> HttpResponseRedirect:
 
 @require_POST
 @workspace_view(Role.OWNER)
-def invite(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def invite(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
     form = forms.InviteForm(request.POST)
     if not form.is_valid():
-        return _members_page(request, workspace, form)
+        return _members_page(request, membership, form)
     email = form.cleaned_data["email"]
     try:
         services.invite_member(workspace, email, form.cleaned_data["role"], _user(request))
     except services.AccountsError as error:
         form.add_error("email", str(error))
-        return _members_page(request, workspace, form)
+        return _members_page(request, membership, form)
     except OSError as error:  # SMTP refused or unreachable: nothing was recorded
         form.add_error("email", f"The invitation email could not be sent ({error}). Try again.")
-        return _members_page(request, workspace, form)
+        return _members_page(request, membership, form)
     messages.success(request, f"Invitation sent to {email}.")
     return _back_to_members(workspace)
 
 
 @require_POST
 @workspace_view(Role.OWNER)
-def change_role(request: HttpRequest, workspace: Workspace, member_id: int) -> HttpResponse:
-    membership = get_object_or_404(Membership, pk=member_id, workspace=workspace)
+def change_role(request: HttpRequest, membership: Membership, member_id: int) -> HttpResponse:
+    workspace = membership.workspace
+    member = get_object_or_404(Membership, pk=member_id, workspace=workspace)
     form = forms.RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a role: owner, editor or viewer.")
         return _back_to_members(workspace)
     try:
-        services.change_role(membership, form.cleaned_data["role"], by=_user(request))
+        services.change_role(member, form.cleaned_data["role"], by=_user(request))
     except services.AccountsError as error:
         messages.error(request, str(error))
     else:
-        role = Role(membership.role).label.lower()
-        messages.success(request, f"{membership.user.email} is now {role}.")
+        role = Role(member.role).label.lower()
+        messages.success(request, f"{member.user.email} is now {role}.")
     return _back_to_members(workspace)
 
 
 @require_POST
 @workspace_view(Role.OWNER)
-def remove_member(request: HttpRequest, workspace: Workspace, member_id: int) -> HttpResponse:
-    membership = get_object_or_404(
+def remove_member(request: HttpRequest, membership: Membership, member_id: int) -> HttpResponse:
+    workspace = membership.workspace
+    member = get_object_or_404(
         Membership.objects.select_related("user"), pk=member_id, workspace=workspace
     )
     user = _user(request)
     try:
-        services.remove_member(membership, by=user)
+        services.remove_member(member, by=user)
     except services.AccountsError as error:
         messages.error(request, str(error))
         return _back_to_members(workspace)
-    if membership.user_id == user.pk:
+    if member.user_id == user.pk:
         messages.success(request, f"You left {workspace.name}.")
         return redirect("accounts:workspaces")
-    messages.success(request, f"{membership.user.email} was removed from {workspace.name}.")
+    messages.success(request, f"{member.user.email} was removed from {workspace.name}.")
     return _back_to_members(workspace)
 
 
 @workspace_view(Role.VIEWER)
-def leave(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def leave(request: HttpRequest, membership: Membership) -> HttpResponse:
     """GET asks for confirmation (leaving locks you out); POST leaves."""
-    membership: Membership = request.membership  # type: ignore[attr-defined]
+    workspace = membership.workspace
     if request.method != "POST":
         return render(request, "accounts/leave.html")
     try:
@@ -414,8 +418,9 @@ def _open_invitation(workspace: Workspace, invitation_id: int) -> Invitation:
 @require_POST
 @workspace_view(Role.OWNER)
 def resend_invitation(
-    request: HttpRequest, workspace: Workspace, invitation_id: int
+    request: HttpRequest, membership: Membership, invitation_id: int
 ) -> HttpResponse:
+    workspace = membership.workspace
     invitation = _open_invitation(workspace, invitation_id)
     try:
         services.resend_invitation(invitation, by=_user(request))
@@ -431,8 +436,9 @@ def resend_invitation(
 @require_POST
 @workspace_view(Role.OWNER)
 def revoke_invitation(
-    request: HttpRequest, workspace: Workspace, invitation_id: int
+    request: HttpRequest, membership: Membership, invitation_id: int
 ) -> HttpResponse:
+    workspace = membership.workspace
     invitation = _open_invitation(workspace, invitation_id)
     try:
         services.revoke_invitation(invitation, by=_user(request))

@@ -1,17 +1,18 @@
 """Write-behind buffer for the event log: hits wait in memory, one thread writes them.
 
 Why, measured with ``bench/page.py`` (2-core machine, 2 workers, SQLite, one
-run each): with ``EVENT_BUFFER_SECONDS=0`` (an INSERT in every page view) the
+run each): with ``BUFFER_SECONDS = 0`` (an INSERT in every page view) the
 page served 595 req/s with a p99 of 404 ms (1.8 ms of server CPU per view: a
 connection and a write transaction each, one writer at a time on SQLite);
 buffered (the default, 1 s) it served 5,883 req/s with a p99 of 45 ms. So
 each process keeps hits in a list and a daemon thread stores them with
-multi-row INSERTs every ``EVENT_BUFFER_SECONDS`` or as soon as ``MAX_EVENTS``
+multi-row INSERTs every ``BUFFER_SECONDS`` or as soon as ``MAX_EVENTS``
 are waiting, and once more when the process ends.
 
 Trade-off: a process that crashes or is killed loses the hits of its last
 second or so; a graceful stop (SIGTERM to the server) writes them first.
-Tests call ``flush()`` themselves: no thread runs under pytest.
+Tests call ``flush()`` themselves: the test suite turns the writer thread off
+(``events.writer_thread = False``), as a thread would write outside a test's transaction.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import os
 import threading
 from collections import Counter
 
-from django.conf import settings
 from django.db import connections
 
 from fanloop.analytics.services import DropKey, EventRow, save_hits
@@ -35,10 +35,14 @@ logger = logging.getLogger(__name__)
 MAX_EVENTS = 2000
 # When the database stays unreachable, keep at most this many hits, then drop the oldest.
 MAX_PENDING = 20_000
+# Seconds page views wait in the buffer (0: write in the request); measured above.
+BUFFER_SECONDS = 1.0
 
 
 class EventBuffer:
-    def __init__(self) -> None:
+    def __init__(self, *, writer_thread: bool = True) -> None:
+        # Off: nothing is written until someone calls ``flush()`` (the test suite's choice).
+        self.writer_thread = writer_thread
         self._reset()
 
     def _reset(self) -> None:
@@ -52,7 +56,7 @@ class EventBuffer:
     # --- producers (request threads) ---------------------------------------
 
     def add_event(self, event: EventRow) -> None:
-        if settings.EVENT_BUFFER_SECONDS <= 0:
+        if BUFFER_SECONDS <= 0:
             save_hits([event], {})
             return
         with self._lock:
@@ -63,7 +67,7 @@ class EventBuffer:
             self._wake.set()
 
     def add_drop(self, day: dt.date, release_id: int, reason: str) -> None:
-        if settings.EVENT_BUFFER_SECONDS <= 0:
+        if BUFFER_SECONDS <= 0:
             save_hits([], {(day, release_id, reason): 1})
             return
         with self._lock:
@@ -97,11 +101,7 @@ class EventBuffer:
             self._events, self._drops = [], Counter()
 
     def _ensure_thread(self) -> None:
-        if self._thread is not None:
-            return
-        # Under pytest, tests flush explicitly; a thread would write outside the
-        # test's transaction.
-        if "PYTEST_CURRENT_TEST" in os.environ:
+        if self._thread is not None or not self.writer_thread:
             return
         with self._lock:
             if self._thread is not None:
@@ -126,7 +126,7 @@ class EventBuffer:
 
     def _run(self) -> None:
         while not self._stopping:
-            self._wake.wait(max(settings.EVENT_BUFFER_SECONDS, 0.05))
+            self._wake.wait(max(BUFFER_SECONDS, 0.05))
             self._wake.clear()
             # The thread keeps its own connection between flushes (reconnecting
             # every second costs more than the writes); after an error it starts afresh.

@@ -101,7 +101,7 @@ def _take_state(request: HttpRequest, raw: str) -> dict[str, Any]:
     if not raw or len(raw) > 1000:
         raise Refused("This pre-save is missing its check code. Start again from the page.")
     try:
-        payload = signing.loads(raw, salt=STATE_SALT, max_age=settings.OAUTH_STATE_TTL_SECONDS)
+        payload = signing.loads(raw, salt=STATE_SALT, max_age=connect.OAUTH_STATE_TTL_SECONDS)
     except signing.SignatureExpired:
         raise Refused(
             "This pre-save took too long to finish, so it was stopped to keep your account "

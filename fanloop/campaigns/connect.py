@@ -53,6 +53,9 @@ MAX_PENDING = 5  # attempts kept per browser: enough for a few tabs, bounded for
 OAUTH_PLATFORMS = frozenset({"spotify", "deezer"})  # Apple Music goes through MusicKit JS
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
 DENIED_ERRORS = frozenset({"access_denied", "user_denied"})  # Spotify / Deezer wording
+# A pre-save's OAuth round trip (the signed, single-use ``state``) must finish within this.
+# Not measured; chosen as ten minutes: a fan logging in and reading the consent screen.
+OAUTH_STATE_TTL_SECONDS = 600
 
 
 # --- options chosen by the fan -------------------------------------------------------
@@ -331,7 +334,7 @@ def _read_state(request: HttpRequest, platform: str) -> tuple[dict[str, Any], Re
     if not raw or len(raw) > 1000:
         raise StateRefused("The answer from the streaming service is missing its check code.")
     try:
-        payload = signing.loads(raw, salt=STATE_SALT, max_age=settings.OAUTH_STATE_TTL_SECONDS)
+        payload = signing.loads(raw, salt=STATE_SALT, max_age=OAUTH_STATE_TTL_SECONDS)
     except signing.SignatureExpired:
         raise StateRefused(
             "This pre-save took too long to finish, so it was stopped to keep your account safe."

@@ -49,6 +49,11 @@ UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign")
 # Hidden attribution fields are ours, but a visitor can edit them: cut them short.
 ATTRIBUTION_MAX = 300
 REASONS = ("cap", "unavailable")
+# "Notify me" sign-ups and "email me a link" sends allowed per visitor address and release
+# within RATE_WINDOW_SECONDS. Not measured; chosen to allow a household's few fans and typos
+# while a script cannot mail-bomb an address.
+RATE_LIMIT = 5
+RATE_WINDOW_SECONDS = 600
 
 
 # --- shared by the capture pages -------------------------------------------------------
@@ -104,12 +109,12 @@ def fan_page(
 
 
 def rate_limited(request: HttpRequest, release: Release, bucket: str) -> bool:
-    """Count one attempt; True once this IP made more than ``NOTIFY_RATE_LIMIT`` of them
-    for ``release`` within ``NOTIFY_RATE_WINDOW_SECONDS`` (each process has its own count
+    """Count one attempt; True once this IP made more than ``RATE_LIMIT`` of them
+    for ``release`` within ``RATE_WINDOW_SECONDS`` (each process has its own count
     with the default in-memory cache: a limit on abuse, not an exact quota)."""
     ip = hashlib.sha256(client_ip(request).encode()).hexdigest()[:16]
     key = f"rate:{bucket}:{release.pk}:{ip}"
-    window = settings.NOTIFY_RATE_WINDOW_SECONDS
+    window = RATE_WINDOW_SECONDS
     if cache.add(key, 1, timeout=window):
         return False
     try:
@@ -117,7 +122,7 @@ def rate_limited(request: HttpRequest, release: Release, bucket: str) -> bool:
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=window)
         return False
-    return count > settings.NOTIFY_RATE_LIMIT
+    return count > RATE_LIMIT
 
 
 def public_release(release_id: object) -> Release | None:

@@ -115,7 +115,7 @@ def short_link(request: HttpRequest, code: str) -> HttpResponseBase:
     response = HttpResponseRedirect(page_path(release) + (f"?{query}" if query else ""))
     if not release.published:
         return _private(response)
-    response["Cache-Control"] = f"public, max-age={settings.PAGE_CACHE_SECONDS}"
+    response["Cache-Control"] = f"public, max-age={pages.PAGE_CACHE_SECONDS}"
     return response
 
 

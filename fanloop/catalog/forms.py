@@ -25,6 +25,7 @@ from fanloop.catalog.services import (
 )
 from fanloop.catalog.validators import (
     ARTWORK_MIN_PX,
+    ARTWORK_SIZE_PX,
     normalize_isrc,
     normalize_upc,
     validate_isrc,
@@ -38,7 +39,7 @@ def _image_help() -> str:
     return (
         f"JPEG, PNG or WebP, at least {ARTWORK_MIN_PX}\u00d7{ARTWORK_MIN_PX} pixels, up to "
         f"{settings.ARTWORK_MAX_BYTES // (1024 * 1024)} MB. Square works best; it is resized "
-        f"to fit {settings.ARTWORK_SIZE_PX}\u00d7{settings.ARTWORK_SIZE_PX}."
+        f"to fit {ARTWORK_SIZE_PX}\u00d7{ARTWORK_SIZE_PX}."
     )
 
 

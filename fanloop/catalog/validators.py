@@ -32,6 +32,10 @@ ARTWORK_MIN_PX = 300
 # 6000 x 6000 is the largest cover size distributors ask for.
 ARTWORK_MAX_PIXELS = 6000 * 6000
 ARTWORK_JPEG_QUALITY = 88
+# Artwork is re-encoded to fit in this square (pixels). Not measured for quality; chosen as
+# sharp on high-density screens at page sizes. bench/artwork_memory.py measures the memory
+# re-encoding costs.
+ARTWORK_SIZE_PX = 1200
 # Decoding and re-encoding happen in a child process (see ``artwork``), given this long.
 ARTWORK_TIMEOUT_SECONDS = 60
 
@@ -182,7 +186,7 @@ def process_artwork(file: IO[bytes], label: str = "Artwork") -> ContentFile[byte
         child = subprocess.run(
             [
                 sys.executable, "-I", "-m", "fanloop.catalog.artwork",
-                str(settings.ARTWORK_SIZE_PX), str(ARTWORK_JPEG_QUALITY),
+                str(ARTWORK_SIZE_PX), str(ARTWORK_JPEG_QUALITY),
             ],
             input=file.read(),
             capture_output=True,

@@ -41,15 +41,6 @@ SAMPLE_MARKETS = ("NZ", "AU", "JP", "IN", "ZA", "DE", "GB", "BR", "US", "MX")
 SESSION_WORKSPACE = "catalog.workspace"
 
 
-def _membership(request: HttpRequest) -> Membership:
-    membership: Membership = request.membership  # type: ignore[attr-defined]
-    return membership
-
-
-def _can_edit(request: HttpRequest) -> bool:
-    return _membership(request).can(Role.EDITOR)
-
-
 def _page(request: HttpRequest, items: QuerySet[Any]) -> Any:
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -72,8 +63,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Role.VIEWER)
-def dashboard(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The releases of every artist of the workspace, newest release date first."""
+    workspace = membership.workspace
     if request.session.get(SESSION_WORKSPACE) != workspace.slug:  # avoid a write per view
         request.session[SESSION_WORKSPACE] = workspace.slug
     releases = Release.objects.filter(artist__workspace=workspace).select_related("artist")
@@ -106,7 +98,7 @@ def dashboard(request: HttpRequest, workspace: Workspace) -> HttpResponse:
             "artist_filter": artist,
             "has_any": has_any,
             "has_artists": workspace.artists.exists(),
-            "can_edit": _can_edit(request),
+            "can_edit": membership.can_edit,
             "now": timezone.now(),
         },
     )
@@ -116,12 +108,13 @@ def dashboard(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 
 @workspace_view(Role.VIEWER)
-def artist_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def artist_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
     artists = workspace.artists.annotate(release_count=Count("releases")).order_by("name", "pk")
     return render(
         request,
         "catalog/artist_list.html",
-        {"page": _page(request, artists), "can_edit": _can_edit(request)},
+        {"page": _page(request, artists), "can_edit": membership.can_edit},
     )
 
 
@@ -134,7 +127,8 @@ def _render_artist_form(
 
 
 @workspace_view(Role.EDITOR)
-def artist_create(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def artist_create(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
     form = ArtistForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -149,7 +143,8 @@ def artist_create(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 
 @workspace_view(Role.EDITOR)
-def artist_edit(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def artist_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     artist = get_object_or_404(Artist, pk=pk, workspace=workspace)
     form = ArtistForm(request.POST or None, request.FILES or None, initial=artist_initial(artist))
     if request.method == "POST" and form.is_valid():
@@ -166,7 +161,8 @@ def artist_edit(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResp
 
 
 @workspace_view(Role.EDITOR)
-def artist_delete(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def artist_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     artist = get_object_or_404(Artist, pk=pk, workspace=workspace)
     if request.method == "POST":
         name = artist.name
@@ -208,7 +204,8 @@ def _render_release_form(
 
 
 @workspace_view(Role.EDITOR)
-def release_create(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def release_create(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
     artists = workspace.artists.order_by("name", "pk")
     if not artists.exists():
         messages.info(request, "Add an artist first: every release belongs to an artist.")
@@ -258,7 +255,8 @@ def _release_initial(release: Release) -> dict[str, Any]:
 
 
 @workspace_view(Role.EDITOR)
-def release_edit(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def release_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     release = _release_or_404(workspace, pk)
     artists = workspace.artists.order_by("name", "pk")
     form = ReleaseForm(
@@ -295,7 +293,8 @@ def _market_times(release: Release) -> list[tuple[str, str, dt.datetime]]:
 
 
 @workspace_view(Role.VIEWER)
-def release_detail(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def release_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     release = get_object_or_404(
         Release.objects.select_related("artist").prefetch_related(
             Prefetch("tracks", queryset=Track.objects.order_by("position"))
@@ -306,7 +305,7 @@ def release_detail(request: HttpRequest, workspace: Workspace, pk: int) -> HttpR
     context = {
         "release": release,
         "tracks": release.tracks.all(),
-        "can_edit": _can_edit(request),
+        "can_edit": membership.can_edit,
         "timing": release.timing(),
         "first_instant": release.first_instant(),
         "last_instant": release.last_instant(),
@@ -320,7 +319,8 @@ def release_detail(request: HttpRequest, workspace: Workspace, pk: int) -> HttpR
 
 @workspace_view(Role.EDITOR)
 @require_POST
-def release_publish(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def release_publish(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     release = services.publish_release(_release_or_404(workspace, pk))
     messages.success(request, f"Published: fans can open {release.public_url}")
     return redirect("catalog:release_detail", ws=workspace.slug, pk=pk)
@@ -328,14 +328,16 @@ def release_publish(request: HttpRequest, workspace: Workspace, pk: int) -> Http
 
 @workspace_view(Role.EDITOR)
 @require_POST
-def release_unpublish(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def release_unpublish(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     services.unpublish_release(_release_or_404(workspace, pk))
     messages.success(request, "Unpublished: the page is hidden from fans; members can preview it.")
     return redirect("catalog:release_detail", ws=workspace.slug, pk=pk)
 
 
 @workspace_view(Role.EDITOR)
-def release_delete(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def release_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     release = _release_or_404(workspace, pk)
     if request.method == "POST":
         title = release.title

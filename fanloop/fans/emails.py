@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-
+from fanloop.fans import links
 from fanloop.lib.mail import send_templated
 from fanloop.messaging.sink import headers_for
 
@@ -41,7 +40,7 @@ def send_email_confirmation(
             "confirm_url": confirm_url,
             "portal_url": portal_url,
             "wording": wording,
-            "link_days": settings.EMAIL_CONFIRM_LINK_DAYS,
+            "link_days": links.CONFIRM_LINK_DAYS,
         },
         workspace_id=workspace_id,
     )
@@ -55,7 +54,7 @@ def send_portal_link(to: str, *, workspace_id: int, workspace_name: str, portal_
         {
             "workspace_name": workspace_name,
             "portal_url": portal_url,
-            "link_days": settings.FAN_PORTAL_LINK_DAYS,
+            "link_days": links.PORTAL_LINK_DAYS,
         },
         workspace_id=workspace_id,
     )

@@ -617,7 +617,7 @@ def confirm_email(token: str) -> Fan:
 
 
 def portal_url(fan: Fan) -> str:
-    """The fan's signed "manage my data" link (valid ``FAN_PORTAL_LINK_DAYS`` days)."""
+    """The fan's signed "manage my data" link (valid ``links.PORTAL_LINK_DAYS`` days)."""
     return links.portal_url_for(fan.pk, fan.workspace_id)
 
 

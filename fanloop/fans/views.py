@@ -43,11 +43,6 @@ QUERY_MAX = 100
 CONSENT_LOG_LIMIT = 200
 
 
-def _can_edit(request: HttpRequest) -> bool:
-    membership: Membership = request.membership  # type: ignore[attr-defined]
-    return membership.can(Role.EDITOR)
-
-
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 12 else None
 
@@ -105,7 +100,8 @@ def _stream_csv(
 
 @workspace_view(Role.VIEWER)
 @require_safe
-def fan_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def fan_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
     consent = request.GET.get("consent", "")
     platform = request.GET.get("platform", "")
     status = request.GET.get("status", "")
@@ -137,7 +133,8 @@ def fan_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 @workspace_view(Role.VIEWER)
 @require_safe
-def fan_detail(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def fan_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     fan = get_object_or_404(Fan, pk=pk, workspace=workspace)
     log = Consent.objects.filter(fan=fan).select_related("artist").order_by("-pk")
     presaves = (
@@ -158,14 +155,15 @@ def fan_detail(request: HttpRequest, workspace: Workspace, pk: int) -> HttpRespo
             "log_count": log.count(),
             "log_limit": CONSENT_LOG_LIMIT,
             "presaves": presaves,
-            "can_edit": _can_edit(request),
+            "can_edit": membership.can_edit,
         },
     )
 
 
 @workspace_view(Role.EDITOR)
 @require_POST
-def fan_send_link(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def fan_send_link(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     fan = get_object_or_404(Fan, pk=pk, workspace=workspace)
     try:
         services.send_portal_link(fan)
@@ -177,8 +175,9 @@ def fan_send_link(request: HttpRequest, workspace: Workspace, pk: int) -> HttpRe
 
 
 @workspace_view(Role.EDITOR)
-def fan_delete(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def fan_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """Delete a fan on their request (a GET shows what goes; the POST deletes)."""
+    workspace = membership.workspace
     fan = get_object_or_404(Fan, pk=pk, workspace=workspace)
     if request.method == "POST":
         name = str(fan)
@@ -199,8 +198,9 @@ def fan_delete(request: HttpRequest, workspace: Workspace, pk: int) -> HttpRespo
 
 @workspace_view(Role.VIEWER)
 @require_safe
-def export_email_csv(request: HttpRequest, workspace: Workspace) -> StreamingHttpResponse:
+def export_email_csv(request: HttpRequest, membership: Membership) -> StreamingHttpResponse:
     """Fans whose current email consent is granted and confirmed, streamed as CSV."""
+    workspace = membership.workspace
     artist = _artist(workspace, request.GET.get("artist"))
     stamp = timezone.localdate().isoformat()
     suffix = f"-{artist.slug}" if artist else ""
@@ -216,7 +216,8 @@ def export_email_csv(request: HttpRequest, workspace: Workspace) -> StreamingHtt
 
 @workspace_view(Role.VIEWER)
 @require_safe
-def presaves(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def presaves(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
     release = _release(workspace, request.GET.get("release"))
     releases = list(
         Release.objects.filter(artist__workspace=workspace).select_related("artist")[:200]
@@ -234,7 +235,8 @@ def presaves(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 @workspace_view(Role.VIEWER)
 @require_safe
-def presaves_csv(request: HttpRequest, workspace: Workspace) -> StreamingHttpResponse:
+def presaves_csv(request: HttpRequest, membership: Membership) -> StreamingHttpResponse:
+    workspace = membership.workspace
     release = _chosen_release(workspace, request)
     series = queries.presave_series(release)
     header = ["day", *(key for key, _ in series.columns), "total", "cumulative"]
@@ -252,8 +254,9 @@ def presaves_csv(request: HttpRequest, workspace: Workspace) -> StreamingHttpRes
 
 @workspace_view(Role.VIEWER)
 @require_safe
-def checks_csv(request: HttpRequest, workspace: Workspace) -> StreamingHttpResponse:
+def checks_csv(request: HttpRequest, membership: Membership) -> StreamingHttpResponse:
     """Per pre-saver of a release: kept / removed / not checked at +1, +7, +30 days."""
+    workspace = membership.workspace
     from fanloop.flows import checks
 
     release = _chosen_release(workspace, request)
@@ -266,9 +269,10 @@ def checks_csv(request: HttpRequest, workspace: Workspace) -> StreamingHttpRespo
 
 @workspace_view(Role.VIEWER)
 @require_safe
-def expiring(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def expiring(request: HttpRequest, membership: Membership) -> HttpResponse:
     """Per upcoming release: pre-savers whose Spotify refresh token dies before release
     day, and connections that already need a reconnect."""
+    workspace = membership.workspace
     chosen = _release(workspace, request.GET.get("release"))
     releases = (
         [chosen]

@@ -3,7 +3,7 @@
 A journey is due when it is ACTIVE, or WAITING with ``due_at`` in the past, and its flow is
 active (a paused flow's journeys stay where they are). ``claim_due`` marks up to a batch of
 them with a token (``claimed_by`` / ``claimed_at``, a conditional UPDATE, so two workers
-never take the same journey); a claim older than ``FLOW_CLAIM_TIMEOUT_SECONDS`` (its worker
+never take the same journey); a claim older than ``CLAIM_TIMEOUT_SECONDS`` (its worker
 died) can be taken again. ``advance_batch`` runs each claimed journey until it waits or
 ends, and writes the journeys it ran with their step log rows a few at a time (every
 ``WRITE_EVERY`` journeys or ``WRITE_EVERY_S`` seconds), in one transaction, each only if
@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
@@ -41,7 +40,7 @@ from fanloop.accounts.models import Workspace
 from fanloop.analytics.fan_events import record_fan_event
 from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.catalog.models import Release
-from fanloop.flows import actions_api, conditions, webhooks_out
+from fanloop.flows import actions_api, conditions, steps, webhooks_out
 from fanloop.flows.models import (
     OPEN_JOURNEY_STATES,
     FanTag,
@@ -55,6 +54,7 @@ from fanloop.flows.models import (
 )
 from fanloop.flows.steps import format_duration, step_index
 from fanloop.lib.bulk import copy_rows
+from fanloop.messaging import services as messaging
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 from fanloop.messaging.services import (
     MAIL_DOWN,
@@ -74,6 +74,17 @@ RETRY_BASE_S = 60
 # its idempotent side effects) only what ran since.
 WRITE_EVERY = 50
 WRITE_EVERY_S = 1.0
+# Journeys per batch workflow (one SMTP connection per batch; emails go out in chunks of
+# messaging's SEND_CHUNK). bench/flows.py measures throughput by batch size (--batch).
+BATCH_SIZE = 200
+# Claimed batches not yet finished, across all workers, before a tick claims more. Not
+# measured; chosen as twice one worker's engine.WORKER_CONCURRENCY, so the next batches
+# wait claimed while the current ones run.
+MAX_BATCHES_IN_FLIGHT = 8
+# A claim older than this (its worker died mid-batch) lets another worker take the
+# journeys. Not measured; chosen far above a batch's run time (seconds) so no live claim
+# is taken.
+CLAIM_TIMEOUT_SECONDS = 600
 # Events that describe a state rather than a moment: a wait for one passes at once when
 # it already happened (a fan who pre-saved after the release went live).
 STATE_EVENTS = frozenset({FanEventKind.RELEASE_LIVE})
@@ -84,7 +95,7 @@ after_send: Callable[[], None] | None = None
 
 
 def wait_scale() -> float:
-    return max(float(settings.FLOW_WAIT_SCALE), 0.0)
+    return max(float(steps.WAIT_SCALE), 0.0)
 
 
 def scaled(seconds: float) -> dt.timedelta:
@@ -107,7 +118,7 @@ def next_time_of_day(hhmm: str, zone: ZoneInfo, now: dt.datetime) -> dt.datetime
 
 
 def _claimable(now: dt.datetime) -> Q:
-    expired = now - dt.timedelta(seconds=settings.FLOW_CLAIM_TIMEOUT_SECONDS)
+    expired = now - dt.timedelta(seconds=CLAIM_TIMEOUT_SECONDS)
     return Q(claimed_by="") | Q(claimed_at__lt=expired)
 
 
@@ -126,14 +137,14 @@ def due_journeys(now: dt.datetime, clock: dt.datetime) -> QuerySet[Journey, int]
 
 
 def claim_due(*, now: dt.datetime | None = None) -> list[tuple[str, list[int]]]:
-    """Claim due journeys in batches of ``FLOW_BATCH_SIZE``: [(token, journey ids)], at most
-    as many batches as leave ``FLOW_MAX_BATCHES_IN_FLIGHT`` in flight across workers."""
+    """Claim due journeys in batches of ``BATCH_SIZE``: [(token, journey ids)], at most
+    as many batches as leave ``MAX_BATCHES_IN_FLIGHT`` in flight across workers."""
     now = now or timezone.now()
     clock = timezone.now()
-    size = max(1, settings.FLOW_BATCH_SIZE)
-    expired = clock - dt.timedelta(seconds=settings.FLOW_CLAIM_TIMEOUT_SECONDS)
+    size = max(1, BATCH_SIZE)
+    expired = clock - dt.timedelta(seconds=CLAIM_TIMEOUT_SECONDS)
     in_flight = Journey.objects.exclude(claimed_by="").filter(claimed_at__gte=expired).count()
-    room = settings.FLOW_MAX_BATCHES_IN_FLIGHT - math.ceil(in_flight / size)
+    room = MAX_BATCHES_IN_FLIGHT - math.ceil(in_flight / size)
     batches: list[tuple[str, list[int]]] = []
     if room <= 0:
         return batches
@@ -649,7 +660,7 @@ def renew_claim(ids: list[int], token: str) -> int:
     timeout to run: its journeys' claims are renewed. A fresh claim is left as it is (a
     rewrite of every row, each with all its index entries). Returns the rows renewed."""
     clock = timezone.now()
-    stale = clock - dt.timedelta(seconds=settings.FLOW_CLAIM_TIMEOUT_SECONDS / 2)
+    stale = clock - dt.timedelta(seconds=CLAIM_TIMEOUT_SECONDS / 2)
     claims = Journey.objects.filter(pk__in=ids, claimed_by=token, claimed_at__lt=stale)
     return claims.update(claimed_at=clock)
 
@@ -742,7 +753,7 @@ def advance_batch(token: str, ids: list[int], *, now: dt.datetime | None = None)
             except Exception as exc:
                 failed(journey, exc)
                 continue
-            if len(sending) >= settings.EMAIL_SEND_CHUNK:
+            if len(sending) >= messaging.SEND_CHUNK:
                 send()
             if len(ran) >= WRITE_EVERY or time.monotonic() - written_at >= WRITE_EVERY_S:
                 write()

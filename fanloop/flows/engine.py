@@ -1,22 +1,23 @@
-"""The growth flow engine on DBOS: a tick every ``FLOW_TICK_SECONDS`` and batch workflows.
+"""The growth flow engine on DBOS: a tick every ``TICK_SECONDS`` and batch workflows.
 
 No thread waits for a journey: a waiting journey is a row (``state=waiting``, ``due_at``,
 ``wait_event``). The scheduled ``flows.tick`` workflow
 
 1. reads new fan events (``intake.consume_events``): starts, wakes, ends and stops journeys;
 2. claims due journeys in batches (``advance.claim_due``) and enqueues one ``flows.batch``
-   workflow per batch on the ``flows`` queue (``FLOW_WORKER_CONCURRENCY`` batches at once
-   per worker, polled every ``FLOW_QUEUE_POLL_SECONDS``).
+   workflow per batch on the ``flows`` queue (``WORKER_CONCURRENCY`` batches at once
+   per worker, polled every ``QUEUE_POLL_SECONDS``).
 
 Both are DBOS steps, so a worker that dies mid-tick is recovered from the last checkpoint;
 a batch re-run after a crash re-sends nothing (see ``advance``). Schedules run once per
 tick across all workers (DBOS names each run by its time).
 
 ``flows.prune`` (hourly) deletes finished tick and batch workflows older than
-``FLOW_WORKFLOW_RETENTION_HOURS`` from DBOS's system database.
+``WORKFLOW_RETENTION_HOURS`` from DBOS's system database.
 
-``after_launch`` registers the queue and the schedules; ``fanloop worker`` calls it after
-``DBOS.launch()``. ``run_until_idle`` does the same work synchronously (tests, commands).
+``queues()`` and ``schedules()`` declare the queue and the schedules; ``fanloop worker``
+registers them (``ops.worker.start_schedules``) after ``DBOS.launch()``. ``run_until_idle``
+does the same work synchronously (tests, commands).
 """
 
 from __future__ import annotations
@@ -26,20 +27,31 @@ import threading
 from dataclasses import asdict
 from typing import Any
 
-from dbos import DBOS, SetWorkflowID
-from django.conf import settings
-from django.db import connections
+from dbos import DBOS, ScheduleInput, SetWorkflowID
 
 from fanloop.flows import advance, intake
+from fanloop.lib import durable
 
 QUEUE = "flows"
 SCHEDULE = "flows-tick"
 PRUNE_SCHEDULE = "flows-prune"
 PRUNE_LIMIT = 5000
+# How often the engine ticks (seconds, 1 to 59): reads new fan events, claims due journeys.
+# Not measured; chosen so a pre-save's follow-up starts within a second.
+TICK_SECONDS = 1
+# Batch workflows one worker runs at once. bench/flows.py runs with it; not measured against
+# other values (a batch mostly waits on SMTP, so a few per core keep the cores busy).
+WORKER_CONCURRENCY = 4
+# How often each worker polls the ``flows`` queue (seconds). Not measured; chosen so a
+# claimed batch starts within a fraction of the tick.
+QUEUE_POLL_SECONDS = 0.2
+# Finished engine workflows (ticks, batches) are deleted from DBOS's database after this.
+# Not measured; chosen as one day of history for debugging (86,400 ticks at most).
+WORKFLOW_RETENTION_HOURS = 24
 
 
 def _tick_cron() -> str:
-    seconds = min(max(int(settings.FLOW_TICK_SECONDS), 1), 59)
+    seconds = min(max(int(TICK_SECONDS), 1), 59)
     return f"*/{seconds} * * * * *"
 
 
@@ -49,34 +61,29 @@ _consuming = threading.Lock()
 _claiming = threading.Lock()
 
 
-@DBOS.step(name="flows.consume_events")
+@durable.step("flows.consume_events")
 def consume_events_step(owner: str) -> dict[str, int]:
     if not _consuming.acquire(blocking=False):
         return {}
     try:
         return asdict(intake.consume_events(owner=owner))
     finally:
-        connections.close_all()
         _consuming.release()
 
 
-@DBOS.step(name="flows.claim_due")
+@durable.step("flows.claim_due")
 def claim_due_step() -> list[tuple[str, list[int]]]:
     if not _claiming.acquire(blocking=False):
         return []
     try:
         return advance.claim_due()
     finally:
-        connections.close_all()
         _claiming.release()
 
 
-@DBOS.step(name="flows.advance_batch")
+@durable.step("flows.advance_batch")
 def advance_batch_step(token: str, ids: list[int]) -> dict[str, int]:
-    try:
-        return asdict(advance.advance_batch(token, ids))
-    finally:
-        connections.close_all()
+    return asdict(advance.advance_batch(token, ids))
 
 
 @DBOS.workflow(name="flows.batch")
@@ -97,9 +104,9 @@ def flows_tick(scheduled_at: dt.datetime, context: Any) -> None:
 @DBOS.workflow(name="flows.prune")
 def flows_prune(scheduled_at: dt.datetime, context: Any) -> None:
     """Hourly: forget finished tick and batch workflows older than
-    ``FLOW_WORKFLOW_RETENTION_HOURS`` (a tick a second would otherwise grow the system
+    ``WORKFLOW_RETENTION_HOURS`` (a tick a second would otherwise grow the system
     database by 86,400 workflows a day). Journeys and their step log are kept."""
-    cutoff = scheduled_at - dt.timedelta(hours=settings.FLOW_WORKFLOW_RETENTION_HOURS)
+    cutoff = scheduled_at - dt.timedelta(hours=WORKFLOW_RETENTION_HOURS)
     old = DBOS.list_workflows(
         name=["flows.tick", "flows.batch"],
         status=["SUCCESS", "ERROR"],
@@ -112,43 +119,23 @@ def flows_prune(scheduled_at: dt.datetime, context: Any) -> None:
         DBOS.delete_workflows([workflow.workflow_id for workflow in old])
 
 
-def after_launch() -> None:
-    """Register the ``flows`` queue and the tick schedule (idempotent; after launch).
+def queues() -> list[durable.QueueSpec]:
+    """The ``flows`` queue; ``fanloop worker`` registers it once DBOS has launched."""
+    return [
+        {
+            "name": QUEUE,
+            "worker_concurrency": max(1, WORKER_CONCURRENCY),
+            "polling_interval_sec": max(0.05, float(QUEUE_POLL_SECONDS)),
+        }
+    ]
 
-    Runs in a helper thread: DBOS refuses these sync calls in a thread with a running
-    event loop (as a process embedding an async framework may have)."""
-    errors: list[BaseException] = []
 
-    def register() -> None:
-        try:
-            DBOS.register_queue(
-                QUEUE,
-                worker_concurrency=max(1, settings.FLOW_WORKER_CONCURRENCY),
-                polling_interval_sec=max(0.05, float(settings.FLOW_QUEUE_POLL_SECONDS)),
-                on_conflict="always_update",
-            )
-            DBOS.apply_schedules(
-                [
-                    {
-                        "schedule_name": SCHEDULE,
-                        "workflow_fn": flows_tick,
-                        "schedule": _tick_cron(),
-                    },
-                    {
-                        "schedule_name": PRUNE_SCHEDULE,
-                        "workflow_fn": flows_prune,
-                        "schedule": "0 7 * * * *",
-                    },
-                ]
-            )
-        except BaseException as exc:  # re-raised in the caller's thread
-            errors.append(exc)
-
-    thread = threading.Thread(target=register, name="flows-after-launch")
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
+def schedules() -> list[ScheduleInput]:
+    """The tick and the hourly prune; ``fanloop worker`` applies them once DBOS has launched."""
+    return [
+        {"schedule_name": SCHEDULE, "workflow_fn": flows_tick, "schedule": _tick_cron()},
+        {"schedule_name": PRUNE_SCHEDULE, "workflow_fn": flows_prune, "schedule": "0 7 * * * *"},
+    ]
 
 
 def run_until_idle(*, now: dt.datetime | None = None, max_rounds: int = 100) -> dict[str, int]:

@@ -6,7 +6,7 @@ A flow version's ``steps`` is a list of JSON objects, each with a unique ``id`` 
 - ``wait``: exactly one of ``duration_s`` (seconds), ``until_time`` ("HH:MM", the next such
   time in the fan's time zone) or ``event`` (a fan event kind) with ``timeout_s`` (the
   journey goes on when the event happens or when the timeout passes, whichever is first).
-  Every duration and timeout is multiplied by the ``FLOW_WAIT_SCALE`` setting.
+  Every duration and timeout is multiplied by ``WAIT_SCALE``.
 - ``condition``: ``check`` (one of ``CONDITION_CHECKS``), ``value`` where the check needs
   one, ``negate`` (bool) and ``if_false``: ``"exit"`` (leave the flow, the default),
   ``"next"`` (skip only the step right after the condition and go on) or
@@ -101,6 +101,9 @@ MAX_WAIT_S = 400 * 86400
 MAX_ENGAGEMENT = 1_000_000
 TAG_MAX_LENGTH = 60
 URL_MAX_LENGTH = 500
+# Multiplies every wait and timeout of every flow, and the verification checkpoints. 1.0
+# outside the demo, which sets it small through FANLOOP_TUNING so days pass in minutes.
+WAIT_SCALE = 1.0
 _STEP_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 _TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")

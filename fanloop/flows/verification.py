@@ -22,7 +22,7 @@ The same call reads the release's tracks (their ids as release detection found t
 A check that could not be made (no consent, no read scope, an expired grant) writes
 nothing: unknown is never "not saved".
 
-Checkpoint delays are scaled by ``FLOW_WAIT_SCALE`` like flow waits (1.0 outside the demo).
+Checkpoint delays are scaled by ``steps.WAIT_SCALE`` like flow waits (1.0 outside the demo).
 A checkpoint whose call failed (rate limit, outage) writes nothing and is retried by the
 next sweep. The sweep is a DBOS workflow on the ``FLOW_VERIFY_SCHEDULE`` cron schedule.
 """
@@ -35,9 +35,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dbos import DBOS
+from dbos import DBOS, ScheduleInput
 from django.conf import settings
-from django.db import close_old_connections
 from django.utils import timezone
 
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
@@ -50,9 +49,11 @@ from fanloop.fans.models import (
     PlatformConnection,
     PreSave,
 )
+from fanloop.flows import steps
 from fanloop.flows.grants import album_ref, artist_ref, call_with_tokens, has_capability
 from fanloop.fulfillment.models import ReleasePlatform
 from fanloop.fulfillment.pacer import Permits
+from fanloop.lib import durable
 from fanloop.platforms import errors
 from fanloop.platforms.base import Capability, ItemRef, Platform, Tokens
 
@@ -68,6 +69,9 @@ LATE_LIMIT = dt.timedelta(days=3)
 # Release instants differ by market by at most ~26 hours around the release date.
 MARKET_SPREAD = dt.timedelta(days=2)
 SCHEDULE_NAME = "flows-verification"
+# Fans checked per verification batch (one platform call each, paced by the app's gate).
+# Not measured; chosen to keep one step's work (and a retried step's repeat) bounded.
+BATCH = 200
 # Events that show the fan has the release in their library (through fanloop).
 SAVING_EVENTS = (FanEventKind.SAVED, FanEventKind.DELIVERY_SUCCEEDED)
 
@@ -110,9 +114,9 @@ def _latest_consents(fan_ids: Iterable[int], kind: str, release: Release) -> set
 
 
 def _after(days: int) -> dt.timedelta:
-    """A checkpoint's delay after release, scaled like flow waits (``FLOW_WAIT_SCALE``: the
+    """A checkpoint's delay after release, scaled like flow waits (``steps.WAIT_SCALE``: the
     demo's days pass in minutes, and its checks with them)."""
-    return dt.timedelta(days=days) * max(float(settings.FLOW_WAIT_SCALE), 0.0)
+    return dt.timedelta(days=days) * max(float(steps.WAIT_SCALE), 0.0)
 
 
 def _due_releases(now: dt.datetime, days: int) -> Iterable[Release]:
@@ -263,39 +267,34 @@ def run_checks(checks: list[Check]) -> Report:
 
 def verify_due(now: dt.datetime | None = None, limit: int | None = None) -> Report:
     """Find the due checkpoints (at most ``limit``) and check them."""
-    return run_checks(due_checks(now, limit or settings.FLOW_VERIFY_BATCH))
+    return run_checks(due_checks(now, limit or BATCH))
 
 
 # --- DBOS: the scheduled sweep ----------------------------------------------------------
 
 
-@DBOS.step()
+@durable.step("verify_batch_step")
 def verify_batch_step() -> int:
     """One batch of due checkpoints; returns how many were due."""
-    try:
-        checks = due_checks(limit=settings.FLOW_VERIFY_BATCH)
-        run_checks(checks)
-        return len(checks)
-    finally:
-        close_old_connections()
+    checks = due_checks(limit=BATCH)
+    run_checks(checks)
+    return len(checks)
 
 
-@DBOS.workflow()
+@DBOS.workflow(name="verification_sweep")
 def verification_sweep(scheduled_at: dt.datetime, context: Any) -> None:
     """Check every due checkpoint, a batch per step (bounded: a few batches per run)."""
     for _ in range(20):
-        if verify_batch_step() < settings.FLOW_VERIFY_BATCH:
+        if verify_batch_step() < BATCH:
             return
 
 
-def after_launch() -> None:
-    """Create (or update) the sweep's schedule: call once DBOS is launched."""
-    DBOS.apply_schedules(
-        [
-            {
-                "schedule_name": SCHEDULE_NAME,
-                "workflow_fn": verification_sweep,
-                "schedule": settings.FLOW_VERIFY_SCHEDULE,
-            }
-        ]
-    )
+def schedules() -> list[ScheduleInput]:
+    """The sweep's schedule; ``fanloop worker`` applies it once DBOS has launched."""
+    return [
+        {
+            "schedule_name": SCHEDULE_NAME,
+            "workflow_fn": verification_sweep,
+            "schedule": settings.FLOW_VERIFY_SCHEDULE,
+        }
+    ]

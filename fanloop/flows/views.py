@@ -40,11 +40,6 @@ VERSIONS_SHOWN = 50
 STATUS_ACTIONS = ("activate", "pause", "resume", "stop")
 
 
-def _can_edit(request: HttpRequest) -> bool:
-    membership: Membership = request.membership  # type: ignore[attr-defined]
-    return membership.can(Role.EDITOR)
-
-
 def _flow(workspace: Workspace, pk: int) -> Flow:
     return get_object_or_404(
         Flow.objects.select_related("current_version", "artist"), pk=pk, workspace=workspace
@@ -53,7 +48,8 @@ def _flow(workspace: Workspace, pk: int) -> Flow:
 
 @workspace_view()
 @require_safe
-def flow_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def flow_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
     flows = Flow.objects.filter(workspace=workspace).select_related("current_version", "artist")
     page = Paginator(flows, PAGE_SIZE).get_page(request.GET.get("page"))
     running = stats.open_journeys(flow.pk for flow in page)
@@ -70,7 +66,7 @@ def flow_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     return render(
         request,
         "flows/flow_list.html",
-        {"workspace": workspace, "rows": rows, "page": page, "can_edit": _can_edit(request)},
+        {"workspace": workspace, "rows": rows, "page": page, "can_edit": membership.can_edit},
     )
 
 
@@ -106,7 +102,8 @@ def _version_context(workspace: Workspace, version: FlowVersion) -> dict[str, An
 
 @workspace_view()
 @require_safe
-def flow_detail(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def flow_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     flow = _flow(workspace, pk)
     versions = flow.versions.select_related("created_by").order_by("-number")
     context: dict[str, Any] = {
@@ -114,7 +111,7 @@ def flow_detail(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResp
         "flow": flow,
         "versions": versions[:VERSIONS_SHOWN],
         "more_versions": max(versions.count() - VERSIONS_SHOWN, 0),
-        "can_edit": _can_edit(request),
+        "can_edit": membership.can_edit,
         "open": stats.open_journeys([flow.pk]).get(flow.pk, 0),
     }
     if flow.current_version is not None:
@@ -125,8 +122,9 @@ def flow_detail(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResp
 @workspace_view()
 @require_safe
 def version_detail(
-    request: HttpRequest, workspace: Workspace, pk: int, number: int
+    request: HttpRequest, membership: Membership, pk: int, number: int
 ) -> HttpResponse:
+    workspace = membership.workspace
     flow = _flow(workspace, pk)
     version = get_object_or_404(FlowVersion, flow=flow, number=number)
     context = {
@@ -140,13 +138,15 @@ def version_detail(
 
 @workspace_view(Role.EDITOR)
 @require_http_methods(["GET", "HEAD", "POST"])
-def flow_create(request: HttpRequest, workspace: Workspace) -> HttpResponseBase:
+def flow_create(request: HttpRequest, membership: Membership) -> HttpResponseBase:
+    workspace = membership.workspace
     return _editor(request, workspace, None)
 
 
 @workspace_view(Role.EDITOR)
 @require_http_methods(["GET", "HEAD", "POST"])
-def flow_edit(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponseBase:
+def flow_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponseBase:
+    workspace = membership.workspace
     return _editor(request, workspace, _flow(workspace, pk))
 
 
@@ -261,7 +261,7 @@ def _render_editor(
 
 @workspace_view()
 @require_safe
-def score_explained(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def score_explained(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The engagement score in plain words, from the one table of weights."""
     from fanloop.analytics.models import FanEventKind
     from fanloop.flows.defaults import ENGAGED_SHARE
@@ -285,7 +285,8 @@ def score_explained(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 @workspace_view(Role.EDITOR)
 @require_POST
-def flow_status(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponseBase:
+def flow_status(request: HttpRequest, membership: Membership, pk: int) -> HttpResponseBase:
+    workspace = membership.workspace
     flow = _flow(workspace, pk)
     action = str(request.POST.get("action", ""))
     if action not in STATUS_ACTIONS:
@@ -303,7 +304,8 @@ def flow_status(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResp
 
 @workspace_view(Role.EDITOR)
 @require_POST
-def flow_dry_run(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponseBase:
+def flow_dry_run(request: HttpRequest, membership: Membership, pk: int) -> HttpResponseBase:
+    workspace = membership.workspace
     flow = _flow(workspace, pk)
     on = request.POST.get("dry_run") == "on"
     services.set_dry_run(flow, on)

@@ -29,7 +29,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import (
     DEFAULT_DB_ALIAS,
     InterfaceError,
@@ -71,6 +70,16 @@ MAX_RATE_LIMITS = 20  # 429s one fan may meet in one batch before it is put back
 NOT_LIVE_RETRY_S = 60.0
 NOT_LIVE_RETRY_CAP_S = 1800.0
 REFRESH_MARGIN = dt.timedelta(seconds=REFRESH_MARGIN_S)
+# Fans one batch calls at once (threads sharing the app's pacer): a slow or hung call holds
+# up one thread, not the batch; after a crash at most this many fans per batch are called
+# twice. Not measured on its own; chosen so one hung call holds up a quarter of a batch.
+BATCH_THREADS = 4
+# Seconds a call waits for the platform's answer before it is retried (in doubt). Not
+# measured; chosen far above a healthy call's latency, so only a hung call hits it.
+CALL_TIMEOUT_SECONDS = 5.0
+# Tries per fan (server errors, timeouts, "not live yet") before a delivery fails. Not
+# measured; chosen to ride out a few transient errors before a person has to look.
+MAX_ATTEMPTS = 5
 ARTIST_ID_FIELDS = {"spotify": "spotify_id", "deezer": "deezer_id", "applemusic": "apple_music_id"}
 # Kinds each platform can read back, and the scope that allows it (None: always).
 READ_SCOPES: dict[str, dict[str, str | None]] = {
@@ -215,7 +224,7 @@ class Ledger:
 class BatchRunner:
     """Works through the SENDING rows of one batch with one app's adapter and permits.
 
-    ``DELIVERY_BATCH_THREADS`` threads call the platform side by side (one fan each, paced
+    ``BATCH_THREADS`` threads call the platform side by side (one fan each, paced
     by the app's shared gate), so one slow or hung call holds up one thread, not the batch.
     Their bookkeeping goes through the batch's ``Ledger``.
     """
@@ -225,7 +234,7 @@ class BatchRunner:
         self.batch = batch
         self.sleep = sleep
         self.platform: Platform = get_platform(
-            app.platform, app.credentials(), delivery_client(settings.DELIVERY_CALL_TIMEOUT_SECONDS)
+            app.platform, app.credentials(), delivery_client(CALL_TIMEOUT_SECONDS)
         )
         self.permits = Permits(app, sleep)
         self.targets: dict[int, Target] = {}
@@ -242,7 +251,7 @@ class BatchRunner:
         self.remaining = Delivery.objects.filter(
             batch=self.batch, state=DeliveryState.SENDING
         ).count()
-        threads = max(1, min(settings.DELIVERY_BATCH_THREADS, self.remaining))
+        threads = max(1, min(BATCH_THREADS, self.remaining))
         if threads == 1:
             self._work(close=False)
             return dict(self.counts)
@@ -405,7 +414,7 @@ class BatchRunner:
             except PlatformError as exc:  # TransientError, unexpected statuses
                 doubt = True  # a write that timed out may still have landed
                 transient += 1
-                if transient >= settings.DELIVERY_MAX_ATTEMPTS:
+                if transient >= MAX_ATTEMPTS:
                     return Outcome(
                         DeliveryState.FAILED, f"gave up after {transient} tries: {exc}"[:300]
                     )
@@ -461,7 +470,7 @@ class BatchRunner:
 
     def _retry_later(self, delivery: Delivery, reason: str, count: bool = True) -> Outcome:
         """Back to PENDING after a delay; FAILED once the attempts are used up."""
-        if count and delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
+        if count and delivery.attempts >= MAX_ATTEMPTS:
             return Outcome(DeliveryState.FAILED, f"gave up: {reason}"[:300])
         delay = min(NOT_LIVE_RETRY_CAP_S, NOT_LIVE_RETRY_S * 2 ** max(0, delivery.attempts - 1))
         return Outcome(

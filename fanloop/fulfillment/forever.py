@@ -2,7 +2,7 @@
 
 For every artist with forever-save fans, each platform the workspace has an app for and the
 artist has an id on is asked for the artist's albums released in the last
-``FOREVER_SAVE_LOOKBACK_DAYS`` days. An album fanloop does not know (by platform id, or by
+``LOOKBACK_DAYS`` days. An album fanloop does not know (by platform id, or by
 UPC for a release fanloop has) becomes an unpublished ``Release`` (global instant: its
 release day, 00:00 UTC) whose ``ReleasePlatform`` is LIVE (source ARTIST_CHECK) with one
 wave in DELIVERING: the tick then creates the forever-save fans' deliveries. Forever-save
@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -42,6 +41,9 @@ log = logging.getLogger(__name__)
 
 ARTIST_ID_FIELDS = {"spotify": "spotify_id", "deezer": "deezer_id", "applemusic": "apple_music_id"}
 RELEASE_TYPES = {"single": ReleaseType.SINGLE, "ep": ReleaseType.EP}
+# Albums the daily check finds that are older than this are back catalog, not new releases.
+# Not measured; chosen so an album found late (a check missed for days) still counts as new.
+LOOKBACK_DAYS = 14
 
 
 def forever_artists() -> list[Artist]:
@@ -82,7 +84,7 @@ def check_artist(artist: Artist, platform: str, platform_artist_id: str, now: dt
     if app is None:
         raise LookupError(f"no {platform} app")
     adapter = get_platform(platform, app.credentials(redirect_uri=""))
-    since = now.date() - dt.timedelta(days=settings.FOREVER_SAVE_LOOKBACK_DAYS)
+    since = now.date() - dt.timedelta(days=LOOKBACK_DAYS)
     Permits(app).take(2)
     try:
         albums = adapter.artist_albums(platform_artist_id, DEFAULT_MARKET, since)

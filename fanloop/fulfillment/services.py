@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -63,6 +62,25 @@ POLLS_PER_TICK = 5
 STALE_CLAIM_S = 30.0  # a claimed row whose batch workflow is gone goes back after this
 PRECHECK_EVERY = dt.timedelta(hours=12)
 OPEN_WAVES = (WaveStatus.SCHEDULED, WaveStatus.DETECTING, WaveStatus.NOT_FOUND)
+
+# Fans per delivery workflow (claimed together, loaded in chunks of 25, each outcome written
+# as its call returns). Each workflow costs a few DBOS checkpoints, so bigger batches cost
+# less CPU per fan: bench/delivery.py measures it (README, "Release-day delivery").
+BATCH_SIZE = 400
+# Delivery workflows one worker runs at once per platform app. Not measured on its own
+# (bench/delivery.py runs with it); chosen so that with deliver.BATCH_THREADS a worker has
+# 16 calls per app in flight, enough to keep a budget busy through the platforms' latency.
+WORKER_CONCURRENCY = 4
+# Start looking for a release this long before each market's instant. Not measured; chosen
+# so an early publish is seen by the instant, for a few lookups per market.
+DETECT_LEAD_MINUTES = 10
+# Stop looking (the wave shows "not found" until a member pastes the album link) this long
+# after the instant. Not measured; chosen as one day: a release still missing by then needs
+# a person, not more lookups.
+GIVE_UP_HOURS = 24
+# Check a release's UPC against each platform's catalog this many days ahead. Not measured;
+# chosen so a missing UPC leaves a week to fix it with the distributor.
+PRECHECK_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -344,12 +362,12 @@ def start_wave(wave: MarketWave, now: dt.datetime) -> None:
 
 
 def batch_size() -> int:
-    return max(1, settings.DELIVERY_BATCH_SIZE)
+    return max(1, BATCH_SIZE)
 
 
 def inflight_limit() -> int:
     """Rows one app may have claimed at once: enough to keep every batch slot busy twice."""
-    return batch_size() * max(1, settings.DELIVERY_WORKER_CONCURRENCY) * 2
+    return batch_size() * max(1, WORKER_CONCURRENCY) * 2
 
 
 def _due(now: dt.datetime) -> QuerySet[Delivery]:
@@ -505,7 +523,7 @@ def announce(wave: MarketWave, now: dt.datetime) -> int:
 
 
 def _lead() -> dt.timedelta:
-    return dt.timedelta(minutes=settings.DELIVERY_DETECT_LEAD_MINUTES)
+    return dt.timedelta(minutes=DETECT_LEAD_MINUTES)
 
 
 def schedule_upcoming(now: dt.datetime) -> None:
@@ -541,7 +559,7 @@ def advance(now: dt.datetime) -> None:
     # Detection starts: one more sync catches markets whose fans arrived unnoticed.
     for release in Release.objects.filter(pk__in=starting, published=True).select_related("artist"):
         schedule_release(release, now)
-    give_up = dt.timedelta(hours=settings.DELIVERY_GIVE_UP_HOURS)
+    give_up = dt.timedelta(hours=GIVE_UP_HOURS)
     polls = 0
     for wave in MarketWave.objects.filter(status=WaveStatus.DETECTING).select_related(
         "state__release__artist"
@@ -574,8 +592,8 @@ def advance(now: dt.datetime) -> None:
 
 
 def precheck_due(now: dt.datetime) -> None:
-    """One release per tick: published, with a UPC, out within ``DELIVERY_PRECHECK_DAYS``."""
-    horizon = now.date() + dt.timedelta(days=settings.DELIVERY_PRECHECK_DAYS)
+    """One release per tick: published, with a UPC, out within ``PRECHECK_DAYS``."""
+    horizon = now.date() + dt.timedelta(days=PRECHECK_DAYS)
     state = (
         ReleasePlatform.objects.filter(
             release__published=True,

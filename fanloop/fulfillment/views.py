@@ -56,23 +56,18 @@ class AlbumForm(forms.Form):
         return text
 
 
-def _can_edit(request: HttpRequest) -> bool:
-    membership: Membership = request.membership  # type: ignore[attr-defined]
-    return membership.can(Role.EDITOR)
-
-
 def _release_or_404(workspace: Workspace, pk: int) -> Release:
     return get_object_or_404(
         Release.objects.select_related("artist"), pk=pk, artist__workspace=workspace
     )
 
 
-def _live_context(request: HttpRequest, workspace: Workspace, release: Release) -> dict[str, Any]:
-    kwargs = {"ws": workspace.slug, "pk": release.pk}
+def _live_context(request: HttpRequest, membership: Membership, release: Release) -> dict[str, Any]:
+    kwargs = {"ws": membership.workspace.slug, "pk": release.pk}
     return {
         "release": release,
         "progress": release_progress(release),
-        "can_edit": _can_edit(request),
+        "can_edit": membership.can_edit,
         "poll_seconds": POLL_SECONDS,
         "fragment_url": reverse("fulfillment:progress_fragment", kwargs=kwargs),
         "progress_url": reverse("fulfillment:progress", kwargs=kwargs),
@@ -81,14 +76,15 @@ def _live_context(request: HttpRequest, workspace: Workspace, release: Release) 
 
 @workspace_view(Role.VIEWER)
 @require_GET
-def progress(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def progress(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """The live progress page: numbers per platform and market, and the fans it failed for."""
+    workspace = membership.workspace
     release = _release_or_404(workspace, pk)
     state = request.GET.get("state", "")
     if state not in PROBLEM_STATES:
         state = ""
     problems = Paginator(problem_deliveries(release, state), PAGE_SIZE)
-    context = _live_context(request, workspace, release)
+    context = _live_context(request, membership, release)
     context.update(
         {
             "problems": problems.get_page(request.GET.get("page")),
@@ -101,18 +97,22 @@ def progress(request: HttpRequest, workspace: Workspace, pk: int) -> HttpRespons
 
 @workspace_view(Role.VIEWER)
 @require_GET
-def progress_fragment(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def progress_fragment(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """Only the numbers, for the page to poll; it stops polling once nothing moves."""
+    workspace = membership.workspace
     release = _release_or_404(workspace, pk)
-    response = render(request, "fulfillment/_live.html", _live_context(request, workspace, release))
+    response = render(
+        request, "fulfillment/_live.html", _live_context(request, membership, release)
+    )
     response["Cache-Control"] = "no-store"
     return response
 
 
 @workspace_view(Role.EDITOR)
 @require_POST
-def retry(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def retry(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """Send the failed deliveries of the release (or of one platform) again."""
+    workspace = membership.workspace
     release = _release_or_404(workspace, pk)
     platform = request.POST.get("platform", "")
     if platform and platform not in RELEASE_ALBUM_FIELDS:
@@ -129,9 +129,10 @@ def retry(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
 
 @workspace_view(Role.EDITOR)
 def album_override(
-    request: HttpRequest, workspace: Workspace, pk: int, platform: str
+    request: HttpRequest, membership: Membership, pk: int, platform: str
 ) -> HttpResponse:
     """Paste the album link when release-day detection cannot find the release."""
+    workspace = membership.workspace
     if platform not in RELEASE_ALBUM_FIELDS:
         raise Http404("No such platform.")
     release = _release_or_404(workspace, pk)

@@ -50,11 +50,6 @@ TEST_LINKS = {
 }
 
 
-def _can_edit(request: HttpRequest) -> bool:
-    membership: Membership = request.membership  # type: ignore[attr-defined]
-    return membership.can(Role.EDITOR)
-
-
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 12 else None
 
@@ -74,7 +69,8 @@ def _template(workspace: Workspace, pk: int) -> EmailTemplate:
 
 @workspace_view(Role.VIEWER)
 @require_safe
-def template_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def template_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
     artists = list(Artist.objects.filter(workspace=workspace).order_by("name"))
     artist_pk = _int(request.GET.get("artist"))
     rows = EmailTemplate.objects.filter(workspace=workspace).select_related("artist")
@@ -89,7 +85,7 @@ def template_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
             "artists": artists,
             "artist_pk": artist_pk,
             "has_any": EmailTemplate.objects.filter(workspace=workspace).exists(),
-            "can_edit": _can_edit(request),
+            "can_edit": membership.can_edit,
             "section": "templates",
         },
     )
@@ -118,19 +114,22 @@ def _template_form(
 
 @workspace_view(Role.EDITOR)
 @require_http_methods(["GET", "HEAD", "POST"])
-def template_create(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def template_create(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
     return _template_form(request, workspace, None)
 
 
 @workspace_view(Role.EDITOR)
 @require_http_methods(["GET", "HEAD", "POST"])
-def template_edit(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def template_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     return _template_form(request, workspace, _template(workspace, pk))
 
 
 @workspace_view(Role.VIEWER)
 @require_safe
-def template_preview(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def template_preview(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     template = _template(workspace, pk)
     form = PreviewForm(request.GET or None)
     fan = None
@@ -154,7 +153,7 @@ def template_preview(request: HttpRequest, workspace: Workspace, pk: int) -> Htt
             "rendered": rendered,
             "problem": problem,
             "used_by": services.templates_in_use(template),
-            "can_edit": _can_edit(request),
+            "can_edit": membership.can_edit,
             "section": "templates",
         },
     )
@@ -162,7 +161,8 @@ def template_preview(request: HttpRequest, workspace: Workspace, pk: int) -> Htt
 
 @workspace_view(Role.EDITOR)
 @require_POST
-def template_test_send(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def template_test_send(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     template = _template(workspace, pk)
     address = str(request.user.email)  # type: ignore[union-attr]
     fan = None
@@ -180,7 +180,8 @@ def template_test_send(request: HttpRequest, workspace: Workspace, pk: int) -> H
 
 @workspace_view(Role.EDITOR)
 @require_http_methods(["GET", "HEAD", "POST"])
-def template_delete(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def template_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     template = _template(workspace, pk)
     used_by = services.templates_in_use(template)
     if request.method == "POST":
@@ -203,7 +204,8 @@ def template_delete(request: HttpRequest, workspace: Workspace, pk: int) -> Http
 
 @workspace_view(Role.VIEWER)
 @require_safe
-def outbox(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def outbox(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
     status = request.GET.get("status", "")
     status = status if status in MessageStatus.values else ""
     query = request.GET.get("q", "").strip()[:QUERY_MAX]
@@ -249,13 +251,14 @@ def outbox(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 @workspace_view(Role.VIEWER)
 @require_safe
-def suppressions(request: HttpRequest, workspace: Workspace) -> HttpResponse:
-    return _suppressions_page(request, workspace, SuppressionForm())
+def suppressions(request: HttpRequest, membership: Membership) -> HttpResponse:
+    return _suppressions_page(request, membership, SuppressionForm())
 
 
 def _suppressions_page(
-    request: HttpRequest, workspace: Workspace, form: SuppressionForm
+    request: HttpRequest, membership: Membership, form: SuppressionForm
 ) -> HttpResponse:
+    workspace = membership.workspace
     query = request.GET.get("q", "").strip()[:QUERY_MAX]
     rows = Suppression.objects.filter(workspace=workspace)
     if query:
@@ -271,7 +274,7 @@ def _suppressions_page(
             "query": query,
             "form": form,
             "has_any": Suppression.objects.filter(workspace=workspace).exists(),
-            "can_edit": _can_edit(request),
+            "can_edit": membership.can_edit,
             "section": "suppressions",
         },
     )
@@ -279,7 +282,8 @@ def _suppressions_page(
 
 @workspace_view(Role.EDITOR)
 @require_POST
-def suppression_add(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def suppression_add(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
     form = SuppressionForm(request.POST)
     if form.is_valid():
         try:
@@ -291,12 +295,13 @@ def suppression_add(request: HttpRequest, workspace: Workspace) -> HttpResponse:
         else:
             messages.success(request, f"{row.email} will not get any email from this workspace.")
             return redirect("messaging:suppressions", ws=workspace.slug)
-    return _suppressions_page(request, workspace, form)
+    return _suppressions_page(request, membership, form)
 
 
 @workspace_view(Role.EDITOR)
 @require_http_methods(["GET", "HEAD", "POST"])
-def suppression_remove(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def suppression_remove(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     row = get_object_or_404(Suppression, pk=pk, workspace=workspace)
     if request.method == "POST":
         services.remove_suppression(row)
@@ -314,7 +319,8 @@ def suppression_remove(request: HttpRequest, workspace: Workspace, pk: int) -> H
 
 @workspace_view(Role.VIEWER)
 @require_safe
-def sink_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def sink_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
     folder = sink.sink_dir()
     if folder is None:
         raise Http404("No SMTP sink is configured.")
@@ -328,7 +334,8 @@ def sink_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 
 @workspace_view(Role.VIEWER)
 @require_safe
-def sink_message(request: HttpRequest, workspace: Workspace, name: str) -> HttpResponse:
+def sink_message(request: HttpRequest, membership: Membership, name: str) -> HttpResponse:
+    workspace = membership.workspace
     if sink.sink_dir() is None:
         raise Http404("No SMTP sink is configured.")
     found = sink.read(workspace, name)

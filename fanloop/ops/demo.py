@@ -29,6 +29,9 @@ from fanloop.ops.demo_audience import (
 )
 from fanloop.ops.seed import DEMO_EMAIL, DEMO_PASSWORD, DemoData, seed_demo
 
+# The demo's flow waits and library checks, scaled so days pass in minutes.
+DEMO_TUNING = "fanloop.flows.steps.WAIT_SCALE=0.0005"
+
 
 def _wait_for(url: str, timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
@@ -82,13 +85,13 @@ def run_demo(argv: list[str]) -> int:
     parser.add_argument(
         "--release-delay-minutes",
         type=int,
-        default=settings.DEMO_RELEASE_DELAY_MINUTES,
+        default=3,
         help="the release-day release goes live this many minutes from now",
     )
     parser.add_argument(
         "--audience-size",
         type=int,
-        default=settings.DEMO_AUDIENCE_SIZE,
+        default=300,
         help="pre-savers of the release-day release",
     )
     parser.add_argument("--exit-after", type=float, default=0, help="stop after N seconds")
@@ -118,8 +121,11 @@ def run_demo(argv: list[str]) -> int:
     # so fans move through the flows at any time of day.
     env["EMAIL_HOST"], env["SMTP_SINK_DIR"] = "127.0.0.1", str(outbox)
     env["EMAIL_QUIET_HOURS"] = os.environ.get("EMAIL_QUIET_HOURS", "")
-    # Flow waits shrink so fans move through every step in minutes (2 days: about 90 s).
-    env["FLOW_WAIT_SCALE"] = os.environ.get("FLOW_WAIT_SCALE", "0.0005")
+    # Flow waits shrink so fans move through every step in minutes (2 days: about 90 s),
+    # unless the caller's own FANLOOP_TUNING says otherwise (later pairs win).
+    env["FANLOOP_TUNING"] = ",".join(
+        part for part in (DEMO_TUNING, os.environ.get("FANLOOP_TUNING", "")) if part
+    )
     # Library checks (+1 / +7 / +30 days, scaled the same way) are swept every 20 s.
     env["FLOW_VERIFY_SCHEDULE"] = os.environ.get("FLOW_VERIFY_SCHEDULE", "*/20 * * * * *")
     # The emulator keeps its state across demo runs, like a real platform would.

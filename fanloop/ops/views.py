@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from fanloop.ops import worker
 from fanloop.ops.models import WorkerHeartbeat
 
 
@@ -25,7 +25,7 @@ def _check_database() -> str:
 
 
 def _check_worker() -> tuple[str, int]:
-    fresh_after = timezone.now() - dt.timedelta(seconds=3 * settings.WORKER_HEARTBEAT_SECONDS)
+    fresh_after = timezone.now() - dt.timedelta(seconds=3 * worker.HEARTBEAT_SECONDS)
     try:
         alive = WorkerHeartbeat.objects.filter(last_seen__gte=fresh_after).count()
         known = WorkerHeartbeat.objects.exists()

@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import threading
+from collections.abc import Sequence
 from datetime import timedelta
 from types import FrameType
 
@@ -19,6 +20,14 @@ from fanloop.ops.models import WorkerHeartbeat
 from fanloop.ops.supervisor import watch_parent
 
 log = logging.getLogger("fanloop.worker")
+
+# How often each worker records a heartbeat (seconds); /healthz fails when none is fresher
+# than 3 beats. With DEAD_AFTER_BEATS, lowered from 15 s x 4 beats (CHANGELOG): a worker
+# that died for good is taken over after 15 to 20 s instead of 60 to 75 s.
+HEARTBEAT_SECONDS = 5
+# A worker whose heartbeat is this many beats old is dead and another recovers its
+# workflows. More than one beat: a busy worker may be a beat late (see HEARTBEAT_SECONDS).
+DEAD_AFTER_BEATS = 3
 
 
 def default_executor_id() -> str:
@@ -36,10 +45,10 @@ def beat(executor_id: str) -> None:
     )
 
 
-# Modules whose import registers DBOS workflows, queues and schedules. DBOS needs every
-# workflow registered before launch, in every process that runs or recovers them.
-# A module may define ``after_launch()`` (e.g. to apply its DBOS schedules): it is called
-# once DBOS has launched.
+# The one place DBOS registrations come from. Importing these modules registers their
+# workflows and steps (DBOS needs every workflow registered before launch, in every process
+# that runs or recovers them); once DBOS has launched, ``start_schedules`` registers the
+# queues each declares (``queues()``) and applies its schedules (``schedules()``).
 WORKFLOW_MODULES = (
     "fanloop.fulfillment.workflows",
     "fanloop.flows.engine",
@@ -50,6 +59,23 @@ WORKFLOW_MODULES = (
 def register_workflows() -> None:
     for module in WORKFLOW_MODULES:
         importlib.import_module(module)
+
+
+def start_schedules(modules: Sequence[str] = WORKFLOW_MODULES) -> None:
+    """Register the modules' queues and apply their schedules, in this thread.
+
+    Call after ``DBOS.launch()`` from a thread without a running event loop (DBOS's sync
+    calls refuse one); ``fanloop worker``'s main thread has none. Idempotent.
+    """
+    from dbos import DBOS, ScheduleInput
+
+    schedules: list[ScheduleInput] = []
+    for name in modules:
+        module = importlib.import_module(name)
+        for queue in getattr(module, "queues", list)():
+            DBOS.register_queue(**queue, on_conflict="always_update")
+        schedules.extend(module.schedules())
+    DBOS.apply_schedules(schedules)
 
 
 def launch_dbos(executor_id: str) -> None:
@@ -66,16 +92,13 @@ def launch_dbos(executor_id: str) -> None:
         }
     )
     DBOS.launch()
-    for module in WORKFLOW_MODULES:
-        hook = getattr(importlib.import_module(module), "after_launch", None)
-        if callable(hook):
-            hook()
+    start_schedules()
 
 
 def recover_dead_workers(executor_id: str) -> list[str]:
     """Recover the pending workflows of workers whose heartbeat went stale.
 
-    A worker is dead after ``WORKER_DEAD_AFTER_BEATS`` missed beats. Exactly one live worker
+    A worker is dead after ``DEAD_AFTER_BEATS`` missed beats. Exactly one live worker
     takes each dead one over: it deletes the dead worker's heartbeat row, guarded by the
     ``last_seen`` it read, and only the one whose delete matched asks DBOS to recover that
     executor's workflows (DBOS re-enqueues them; any worker then runs each one once). A dead
@@ -83,9 +106,7 @@ def recover_dead_workers(executor_id: str) -> list[str]:
     """
     from dbos import DBOS
 
-    cutoff = timezone.now() - timedelta(
-        seconds=settings.WORKER_HEARTBEAT_SECONDS * max(2, settings.WORKER_DEAD_AFTER_BEATS)
-    )
+    cutoff = timezone.now() - timedelta(seconds=HEARTBEAT_SECONDS * max(2, DEAD_AFTER_BEATS))
     recovered: list[str] = []
     stale = WorkerHeartbeat.objects.filter(last_seen__lt=cutoff).exclude(executor_id=executor_id)
     for dead in stale:
@@ -128,7 +149,7 @@ def run_worker(executor_id: str | None = None) -> None:
             log.exception("heartbeat failed")
         finally:
             close_old_connections()
-        stop.wait(settings.WORKER_HEARTBEAT_SECONDS)
+        stop.wait(HEARTBEAT_SECONDS)
     from dbos import DBOS
 
     DBOS.destroy()

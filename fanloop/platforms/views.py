@@ -28,11 +28,6 @@ PAGE_SIZE = 25
 REDIRECT_PLATFORMS = ("spotify", "deezer")
 
 
-def _membership(request: HttpRequest) -> Membership:
-    membership: Membership = request.membership  # type: ignore[attr-defined]
-    return membership
-
-
 def _app_or_404(workspace: Workspace, pk: int) -> PlatformApp:
     # Secrets stay encrypted in the database: no page needs them decrypted.
     apps = PlatformApp.objects.defer(*services.SECRET_FIELDS).select_related("workspace")
@@ -50,9 +45,9 @@ def _back_to_list(app: PlatformApp) -> HttpResponseRedirect:
 
 
 @workspace_view(Role.VIEWER)
-def app_list(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def app_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
     quotas = services.quota_summary(workspace)
-    membership = _membership(request)
     context = {
         "page": Paginator(quotas, PAGE_SIZE).get_page(request.GET.get("page")),
         "platforms": services.platform_summary(quotas),
@@ -85,7 +80,8 @@ def _render_form(
 
 
 @workspace_view(Role.OWNER)
-def app_create(request: HttpRequest, workspace: Workspace, platform: str) -> HttpResponse:
+def app_create(request: HttpRequest, membership: Membership, platform: str) -> HttpResponse:
+    workspace = membership.workspace
     if platform not in FORMS:
         raise Http404("No such platform.")
     form = FORMS[platform](request.POST or None, request.FILES or None)
@@ -105,7 +101,8 @@ def app_create(request: HttpRequest, workspace: Workspace, platform: str) -> Htt
 
 
 @workspace_view(Role.OWNER)
-def app_edit(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def app_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     app = _app_or_404(workspace, pk)
     form = FORMS[app.platform](request.POST or None, request.FILES or None, app=app)
     if request.method == "POST" and form.is_valid():
@@ -121,7 +118,8 @@ def app_edit(request: HttpRequest, workspace: Workspace, pk: int) -> HttpRespons
 
 @workspace_view(Role.EDITOR)
 @require_POST
-def app_check(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def app_check(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     app = _app_or_404(workspace, pk)
     check = services.check_connection(app)
     if check.ok:
@@ -133,7 +131,8 @@ def app_check(request: HttpRequest, workspace: Workspace, pk: int) -> HttpRespon
 
 @workspace_view(Role.OWNER)
 @require_POST
-def app_activate(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def app_activate(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     app = services.set_app_active(_app_or_404(workspace, pk), True)
     messages.success(request, f"“{app.title}” is active again: new fans can connect through it.")
     return _back_to_list(app)
@@ -141,7 +140,8 @@ def app_activate(request: HttpRequest, workspace: Workspace, pk: int) -> HttpRes
 
 @workspace_view(Role.OWNER)
 @require_POST
-def app_deactivate(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def app_deactivate(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
     app = services.set_app_active(_app_or_404(workspace, pk), False)
     messages.success(
         request,
@@ -152,8 +152,9 @@ def app_deactivate(request: HttpRequest, workspace: Workspace, pk: int) -> HttpR
 
 
 @workspace_view(Role.OWNER)
-def app_delete(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
+def app_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes (refused while fans are connected through it)."""
+    workspace = membership.workspace
     app = _app_or_404(workspace, pk)
     connected = services.connected_users(app)
     if request.method == "POST":

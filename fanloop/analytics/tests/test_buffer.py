@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 from django.utils import timezone
 
 from fanloop.analytics import buffer
@@ -80,8 +80,10 @@ def test_it_skips_hits_of_releases_deleted_meanwhile(release: Release) -> None:
     assert not DroppedHit.objects.exists()
 
 
-@override_settings(EVENT_BUFFER_SECONDS=0)
-def test_it_writes_in_the_request_when_buffering_is_off(release: Release) -> None:
+def test_it_writes_in_the_request_when_buffering_is_off(
+    release: Release, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(buffer, "BUFFER_SECONDS", 0)
     Client().get("/nova-lights/midnight-signal", HTTP_USER_AGENT=BROWSER_UA)
     Client().get("/nova-lights/midnight-signal", HTTP_USER_AGENT="Twitterbot/1.0")
     assert buffer.events.pending() == 0
@@ -90,12 +92,11 @@ def test_it_writes_in_the_request_when_buffering_is_off(release: Release) -> Non
 
 
 @pytest.mark.django_db(transaction=True)
-def test_its_thread_writes_within_a_second(workspace, monkeypatch) -> None:
+def test_its_thread_writes_within_a_second(workspace) -> None:
     from fanloop.analytics.tests.factories import make_artist, make_release
 
     release = make_release(make_artist(workspace))
-    monkeypatch.delenv("PYTEST_CURRENT_TEST")  # let the writer thread start, as in a server
-    own = EventBuffer()
+    own = EventBuffer(writer_thread=True)  # as in a server (the suite turns it off)
     try:
         own.add_event(_row(release))
         deadline = time.monotonic() + 5

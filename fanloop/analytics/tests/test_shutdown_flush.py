@@ -42,7 +42,7 @@ def test_it_flushes_page_views_on_sigterm(tmp_path: Path) -> None:
         "FANLOOP_DATA_DIR": str(data),
         "DJANGO_SETTINGS_MODULE": "fanloop.settings",
         # Far longer than the test: only the shutdown flush can write these.
-        "EVENT_BUFFER_SECONDS": "300",
+        "FANLOOP_TUNING": "fanloop.analytics.buffer.BUFFER_SECONDS=300",
     }
     subprocess.run([sys.executable, "-c", SEED], env=env, check=True)
     server = subprocess.Popen(

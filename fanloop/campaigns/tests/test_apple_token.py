@@ -10,6 +10,7 @@ from django.core import signing
 from django.db import connection as db
 from django.test import Client
 
+from fanloop.campaigns import connect
 from fanloop.campaigns.apple import STATE_SALT
 from fanloop.catalog.models import Release
 from fanloop.fans.consents import render
@@ -149,10 +150,12 @@ def test_it_refuses_a_state_from_another_browser(admin, apple, release) -> None:
     _nothing_written()
 
 
-def test_it_refuses_an_expired_state(admin, apple, release, settings) -> None:
+def test_it_refuses_an_expired_state(
+    admin, apple, release, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = Client()
     open_connect_page(client, release.pk)
-    settings.OAUTH_STATE_TTL_SECONDS = -1
+    monkeypatch.setattr(connect, "OAUTH_STATE_TTL_SECONDS", -1)
     state = signing.dumps({"n": "x", "r": release.pk}, salt=STATE_SALT)
     response = client.post(TOKEN_URL, {"state": state, "music_user_token": "t"})
     assert response.status_code == 400

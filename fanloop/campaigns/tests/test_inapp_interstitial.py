@@ -3,11 +3,13 @@ is counted, "continue anyway" goes on, and "email me a link" sends one email (ra
 
 from __future__ import annotations
 
+import pytest
 from django.core import mail
 from django.test import Client, RequestFactory
 
 from fanloop.analytics import buffer
 from fanloop.analytics.models import Event, EventKind
+from fanloop.campaigns import notify
 from fanloop.campaigns.inapp import inapp_interstitial
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan
@@ -99,8 +101,10 @@ def test_it_emails_a_link_once_and_stores_nothing(release: Release) -> None:
     assert EventKind.INAPP_EMAIL_LINK in _kinds()
 
 
-def test_it_refuses_a_bad_address_and_rate_limits(release: Release, settings) -> None:
-    settings.NOTIFY_RATE_LIMIT = 2
+def test_it_refuses_a_bad_address_and_rate_limits(
+    release: Release, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(notify, "RATE_LIMIT", 2)
     client = Client(HTTP_USER_AGENT=INSTAGRAM_UA)
     data = {"release": release.pk, "platform": "spotify"}
     bad = client.post("/connect/inapp/email", {**data, "email": "nope"})

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core import mail
 from django.test import Client
 
+from fanloop.campaigns import notify
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Consent, Fan, PreSave
 
@@ -45,8 +47,10 @@ def test_it_needs_a_csrf_token(release: Release) -> None:
     _nothing_written()
 
 
-def test_it_rate_limits_per_visitor_and_release(release: Release, settings) -> None:
-    settings.NOTIFY_RATE_LIMIT = 2
+def test_it_rate_limits_per_visitor_and_release(
+    release: Release, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(notify, "RATE_LIMIT", 2)
     client = Client()
     for n in range(2):
         data = {"email": f"fan{n}@example.org", "consent": "yes"}

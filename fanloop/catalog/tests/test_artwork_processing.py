@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from django.core.files.base import ContentFile
 from PIL import Image
 
+from fanloop.catalog import validators
 from fanloop.catalog.tests.conftest import image_bytes, upload
 from fanloop.catalog.validators import process_artwork
 
@@ -15,14 +17,16 @@ def _open(content: ContentFile[bytes]) -> Image.Image:
     return Image.open(io.BytesIO(content.read()))
 
 
-def test_it_fits_big_images_in_the_configured_square_keeping_the_aspect(settings):
-    settings.ARTWORK_SIZE_PX = 500
+def test_it_fits_big_images_in_the_configured_square_keeping_the_aspect(
+    settings, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(validators, "ARTWORK_SIZE_PX", 500)
     image = _open(process_artwork(upload(data=image_bytes(2000, 1000))))
     assert (image.format, image.size) == ("JPEG", (500, 250))
 
 
-def test_it_does_not_enlarge_small_images(settings):
-    settings.ARTWORK_SIZE_PX = 1200
+def test_it_does_not_enlarge_small_images(settings, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(validators, "ARTWORK_SIZE_PX", 1200)
     assert _open(process_artwork(upload(data=image_bytes(400, 400)))).size == (400, 400)
 
 

@@ -13,6 +13,7 @@ import time_machine
 from django.core import mail
 
 from fanloop.catalog.models import Release
+from fanloop.fans import links
 from fanloop.fans.links import InvalidLink
 from fanloop.fans.models import Consent, Fan, PreSave
 from fanloop.fans.services import (
@@ -78,8 +79,8 @@ def test_it_refuses_a_tampered_link(release):
     assert Consent.objects.get().confirmed_at is None
 
 
-def test_it_refuses_an_expired_link(release, settings):
-    settings.EMAIL_CONFIRM_LINK_DAYS = 7
+def test_it_refuses_an_expired_link(release, settings, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(links, "CONFIRM_LINK_DAYS", 7)
     with time_machine.travel(dt.datetime(2026, 1, 1, tzinfo=dt.UTC), tick=False):
         _subscribe(release)
     with time_machine.travel(dt.datetime(2026, 1, 9, tzinfo=dt.UTC), tick=False):

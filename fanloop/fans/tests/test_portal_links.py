@@ -1,10 +1,11 @@
-"""Portal links are signed, expire after FAN_PORTAL_LINK_DAYS, and reach only the one fan of
+"""Portal links are signed, expire after links.PORTAL_LINK_DAYS, and reach only the one fan of
 one workspace: tampered → 403, expired → 403 saying so, deleted or mismatched → 404."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
@@ -28,8 +29,8 @@ def test_it_refuses_a_tampered_link(connected):
         assert "fan@example.org" not in response.content.decode()
 
 
-def test_it_refuses_an_expired_link(spotify_app, settings):
-    settings.FAN_PORTAL_LINK_DAYS = 30
+def test_it_refuses_an_expired_link(spotify_app, settings, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(links, "PORTAL_LINK_DAYS", 30)
     with time_machine.travel(dt.datetime(2026, 1, 1, tzinfo=dt.UTC), tick=False):
         fan, _ = connect(spotify_app)
         url = portal_url(fan)

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from fanloop.lib.tuning import spec
 from fanloop.ops.smtp_sink import start_sink
 from fanloop.ops.supervisor import one_process_command
 
@@ -42,9 +43,13 @@ def test_a_crash_between_send_and_checkpoint_sends_once(tmp_path: Path) -> None:
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(port),
         "EMAIL_QUIET_HOURS": "",
-        "FLOW_TICK_SECONDS": "1",
-        "FLOW_QUEUE_POLL_SECONDS": "0.2",
-        "WORKER_HEARTBEAT_SECONDS": "1",
+        "FANLOOP_TUNING": spec(
+            {
+                "fanloop.flows.engine.TICK_SECONDS": 1,
+                "fanloop.flows.engine.QUEUE_POLL_SECONDS": 0.2,
+                "fanloop.ops.worker.HEARTBEAT_SECONDS": 1,
+            }
+        ),
     }
     sink = start_sink(outbox, port=port)
     worker: subprocess.Popen[str] | None = None

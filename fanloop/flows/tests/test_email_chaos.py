@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from fanloop.lib.tuning import spec
 from fanloop.messaging.tests.provider_standin import Provider, serve_provider
 from fanloop.ops.smtp_sink import SmtpSink, start_sink
 
@@ -81,11 +82,15 @@ class Setup:
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(port),
             "EMAIL_QUIET_HOURS": "",
-            "FLOW_TICK_SECONDS": "1",
-            "FLOW_QUEUE_POLL_SECONDS": "0.2",
-            "FLOW_BATCH_SIZE": "100",
-            "FLOW_WORKER_CONCURRENCY": str(CONCURRENCY),
-            "WORKER_HEARTBEAT_SECONDS": "1",
+            "FANLOOP_TUNING": spec(
+                {
+                    "fanloop.flows.engine.TICK_SECONDS": 1,
+                    "fanloop.flows.engine.QUEUE_POLL_SECONDS": 0.2,
+                    "fanloop.flows.advance.BATCH_SIZE": 100,
+                    "fanloop.flows.engine.WORKER_CONCURRENCY": CONCURRENCY,
+                    "fanloop.ops.worker.HEARTBEAT_SECONDS": 1,
+                }
+            ),
             **env,
         }
         self.sink: SmtpSink = start_sink(self.outbox, port=port)

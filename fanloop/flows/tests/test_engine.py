@@ -15,7 +15,7 @@ from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan
-from fanloop.flows import advance, services
+from fanloop.flows import advance, services, steps
 from fanloop.flows.models import FanTag, Flow, Journey, JourneyState, JourneyStep
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 from fanloop.messaging.services import unsubscribe
@@ -27,12 +27,12 @@ DAY = 86400
 
 
 @pytest.fixture(autouse=True)
-def _mail_settings(settings: Any, workspace: Workspace) -> None:
+def _mail_settings(settings: Any, workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     Flow.objects.filter(is_default=True).delete()  # tested in test_defaults
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.EMAIL_QUIET_HOURS = ""
     settings.EMAIL_FREQUENCY_CAP = 0
-    settings.FLOW_WAIT_SCALE = 1.0
+    monkeypatch.setattr(steps, "WAIT_SCALE", 1.0)
 
 
 @pytest.fixture
@@ -66,7 +66,11 @@ def test_a_trigger_starts_a_journey_that_sends_and_completes(
 
 
 def test_duration_wait_holds_the_journey_until_due_and_scales(
-    settings: Any, workspace: Workspace, release: Release, note: EmailTemplate
+    settings: Any,
+    workspace: Workspace,
+    release: Release,
+    note: EmailTemplate,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     flow = make_flow(
         workspace,
@@ -91,7 +95,7 @@ def test_duration_wait_holds_the_journey_until_due_and_scales(
     assert journey_of(fan, flow).state == JourneyState.COMPLETED
     assert len(mail.outbox) == 1
 
-    settings.FLOW_WAIT_SCALE = 0.001  # 2 days -> about 3 minutes
+    monkeypatch.setattr(steps, "WAIT_SCALE", 0.001)  # 2 days -> about 3 minutes
     other = subscribed_fan(workspace, email="other@example.org")
     event(other, FanEventKind.PRESAVED, release=release)
     run()
@@ -467,10 +471,10 @@ def test_a_wait_passes_over_fanloops_earlier_save(workspace: Workspace, release:
 
 
 def test_due_journeys_are_claimed_in_batches_not_one_by_one(
-    settings: Any, workspace: Workspace, release: Release
+    settings: Any, workspace: Workspace, release: Release, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.FLOW_BATCH_SIZE = 4
-    settings.FLOW_MAX_BATCHES_IN_FLIGHT = 2
+    monkeypatch.setattr(advance, "BATCH_SIZE", 4)
+    monkeypatch.setattr(advance, "MAX_BATCHES_IN_FLIGHT", 2)
     make_flow(workspace, [{"id": "t", "type": "tag", "tag": "x"}])
     for i in range(10):
         fan = Fan.objects.create(workspace=workspace, email=f"b{i}@example.org")
@@ -490,7 +494,7 @@ def test_due_journeys_are_claimed_in_batches_not_one_by_one(
 
 
 def test_a_stale_claim_expires_and_a_lost_claim_writes_nothing(
-    settings: Any, workspace: Workspace, release: Release
+    settings: Any, workspace: Workspace, release: Release, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     make_flow(workspace, [{"id": "t", "type": "tag", "tag": "x"}])
     fan = subscribed_fan(workspace)
@@ -500,7 +504,7 @@ def test_a_stale_claim_expires_and_a_lost_claim_writes_nothing(
     intake.consume_events(owner="test")
     [(dead_token, ids)] = advance.claim_due()
     assert advance.claim_due() == []
-    settings.FLOW_CLAIM_TIMEOUT_SECONDS = 0
+    monkeypatch.setattr(advance, "CLAIM_TIMEOUT_SECONDS", 0)
     [(token, same_ids)] = advance.claim_due()
     assert same_ids == ids and token != dead_token
     assert advance.advance_batch(dead_token, ids).lost_claims == 1

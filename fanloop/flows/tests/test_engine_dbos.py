@@ -17,8 +17,9 @@ from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan
-from fanloop.flows import engine
+from fanloop.flows import advance, engine
 from fanloop.flows.models import Flow, Journey, JourneyState
+from fanloop.ops.worker import start_schedules
 
 from .engine_helpers import event, make_flow
 
@@ -40,15 +41,19 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
 
 
 @pytest.fixture
-def flows_engine(dbos_runtime: None, settings: Any) -> None:
-    settings.FLOW_QUEUE_POLL_SECONDS = 0.2
-    engine.after_launch()
+def flows_engine(dbos_runtime: None, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "QUEUE_POLL_SECONDS", 0.2)
+    in_thread(lambda: start_schedules(["fanloop.flows.engine"]))
 
 
 def test_the_tick_starts_and_advances_journeys_in_batch_workflows(
-    flows_engine: None, settings: Any, workspace: Workspace, release: Release
+    flows_engine: None,
+    settings: Any,
+    workspace: Workspace,
+    release: Release,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    settings.FLOW_BATCH_SIZE = 25
+    monkeypatch.setattr(advance, "BATCH_SIZE", 25)
     Flow.objects.filter(is_default=True).delete()
     flow = make_flow(workspace, [{"id": "t", "type": "tag", "tag": "seen"}])
     for i in range(40):
@@ -62,7 +67,7 @@ def test_the_tick_starts_and_advances_journeys_in_batch_workflows(
     assert in_thread(lambda: DBOS.list_workflows(name="flows.tick", limit=1))
     assert not Journey.objects.exclude(claimed_by="").exists()
 
-    settings.FLOW_WORKFLOW_RETENTION_HOURS = 0
+    monkeypatch.setattr(engine, "WORKFLOW_RETENTION_HOURS", 0)
     in_thread(lambda: engine.flows_prune(timezone.now() + dt.timedelta(minutes=1), None))
     assert in_thread(lambda: DBOS.list_workflows(name="flows.batch")) == []
     assert Journey.objects.filter(flow=flow).count() == 40  # journeys are kept

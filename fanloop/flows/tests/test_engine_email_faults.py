@@ -14,6 +14,7 @@ from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.flows.models import Flow, Journey, JourneyState, JourneyStep
+from fanloop.messaging import services
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 from fanloop.messaging.tests.conftest import Sink
 from fanloop.messaging.tests.conftest import smtp_sink as smtp_sink  # a fixture, by name
@@ -24,11 +25,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _settings(settings: Any, workspace: Workspace) -> None:
+def _settings(settings: Any, workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     Flow.objects.filter(is_default=True).delete()
     settings.EMAIL_QUIET_HOURS = ""
     settings.EMAIL_FREQUENCY_CAP = 0
-    settings.EMAIL_SEND_CHUNK = 4
+    monkeypatch.setattr(services, "SEND_CHUNK", 4)
     settings.SITE_URL = "http://testserver"
 
 

@@ -17,8 +17,9 @@ from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan
-from fanloop.flows import advance, intake, services
+from fanloop.flows import advance, intake, services, steps
 from fanloop.flows.models import FanTag, Flow, Journey, JourneyState, JourneyStep
+from fanloop.messaging import services as messaging
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 
 from .engine_helpers import event, log_of, make_flow, run, subscribed_fan
@@ -27,12 +28,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _settings(settings: Any, workspace: Workspace) -> None:
+def _settings(settings: Any, workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     Flow.objects.filter(is_default=True).delete()  # tested in test_defaults
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.EMAIL_QUIET_HOURS = ""
     settings.EMAIL_FREQUENCY_CAP = 0
-    settings.FLOW_WAIT_SCALE = 1.0
+    monkeypatch.setattr(steps, "WAIT_SCALE", 1.0)
 
 
 def _start(fans: list[Fan], release: Release) -> list[tuple[str, list[int]]]:
@@ -97,7 +98,7 @@ def test_a_journey_whose_claim_is_lost_mid_batch_is_not_written(
 
 
 def test_email_steps_cost_reads_per_chunk_and_three_writes_per_message_and_send_once(
-    settings: Any, workspace: Workspace, release: Release
+    settings: Any, workspace: Workspace, release: Release, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     note = EmailTemplate.objects.create(
         workspace=workspace, name="Note", subject="Hi {{ fan.first_name }}", text_body="Out now"
@@ -116,9 +117,9 @@ def test_email_steps_cost_reads_per_chunk_and_three_writes_per_message_and_send_
     # Per message: its claim (an UPDATE to SENDING just before it leaves), its outcome
     # (an UPDATE to SENT) and its fan event (an INSERT): 3, so that a worker killed while
     # sending leaves one message in doubt, not a chunk.
-    settings.EMAIL_SEND_CHUNK = 10
+    monkeypatch.setattr(messaging, "SEND_CHUNK", 10)
     assert queries(6, 0) - queries(2, 100) == 4 * 3  # one chunk either way
-    settings.EMAIL_SEND_CHUNK = 2
+    monkeypatch.setattr(messaging, "SEND_CHUNK", 2)
     # Per chunk: the consents and suppressions read and the rows inserted: 3; 3 chunks vs 1.
     assert queries(6, 200) - queries(2, 300) == 4 * 3 + 2 * 3
     assert len(mail.outbox) == 16
@@ -194,10 +195,10 @@ def test_the_claim_reads_due_journeys_in_order_off_an_index_without_sorting_them
 
 
 def test_a_paused_flow_s_due_journeys_do_not_hold_back_an_active_flow_s(
-    settings: Any, workspace: Workspace, release: Release
+    settings: Any, workspace: Workspace, release: Release, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.FLOW_BATCH_SIZE = 2
-    settings.FLOW_MAX_BATCHES_IN_FLIGHT = 1
+    monkeypatch.setattr(advance, "BATCH_SIZE", 2)
+    monkeypatch.setattr(advance, "MAX_BATCHES_IN_FLIGHT", 1)
     paused = make_flow(workspace, [{"id": "w", "type": "wait", "duration_s": 60}], name="P")
     fans = [subscribed_fan(workspace, f"q{i}@example.org") for i in range(3)]
     for fan in fans:
@@ -237,9 +238,9 @@ def test_a_batch_locks_its_journeys_by_primary_key_alone(
 
 
 def test_a_batch_renews_only_claims_that_waited_half_the_timeout(
-    settings: Any, workspace: Workspace, release: Release
+    settings: Any, workspace: Workspace, release: Release, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.FLOW_CLAIM_TIMEOUT_SECONDS = 600
+    monkeypatch.setattr(advance, "CLAIM_TIMEOUT_SECONDS", 600)
     make_flow(workspace, [{"id": "w", "type": "wait", "duration_s": 86400}])
     fans = [subscribed_fan(workspace, f"r{i}@example.org") for i in range(2)]
     [(token, ids)] = _start(fans, release)

@@ -50,7 +50,7 @@ from fanloop.fans.models import ConsentKind, Fan
 from fanloop.flows import engine
 from fanloop.flows.models import Flow
 from fanloop.flows.stats import step_counts
-from fanloop.fulfillment import deliver
+from fanloop.fulfillment import deliver, services
 from fanloop.fulfillment import services as fulfillment
 from fanloop.fulfillment.models import Delivery, DeliveryState
 from fanloop.messaging.tests.conftest import Sink, smtp_sink  # noqa: F401 - fixture
@@ -87,14 +87,19 @@ def group(n: int) -> str:
 
 
 @pytest.fixture
-def world(admin: AdminClient, platform_settings: Any, workspace: Workspace) -> dict[str, Any]:
+def world(
+    admin: AdminClient,
+    platform_settings: Any,
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+) -> dict[str, Any]:
     platform_settings.SITE_URL = "http://testserver"
     platform_settings.EMAIL_QUIET_HOURS = ""
     platform_settings.EMAIL_OPEN_TRACKING = True
-    platform_settings.DELIVERY_BATCH_SIZE = 100
+    monkeypatch.setattr(services, "BATCH_SIZE", 100)
     # Batches run here, in the test's transaction: threads of their own would open other
     # database connections, which cannot see this test's uncommitted rows.
-    platform_settings.DELIVERY_BATCH_THREADS = 1
+    monkeypatch.setattr(deliver, "BATCH_THREADS", 1)
     t0 = (timezone.now() - dt.timedelta(days=10)).replace(minute=0, second=0, microsecond=0)
     seeded = admin.catalog(
         [{"key": "loops", "name": "The Quiet Loops"}],

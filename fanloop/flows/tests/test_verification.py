@@ -16,6 +16,7 @@ from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans import services as fans
 from fanloop.fans.models import ConsentKind, Fan, PlatformConnection, PreSave
+from fanloop.flows import steps
 from fanloop.flows.conditions import Subject, evaluate
 from fanloop.flows.verification import due_checks, verify_due
 from fanloop.platforms.base import ItemRef
@@ -212,10 +213,11 @@ def test_the_sweep_runs_as_a_dbos_workflow(
 def test_the_worker_applies_the_configured_schedule(dbos_runtime: None, settings: Any) -> None:
     from dbos import DBOS
 
-    from fanloop.flows.verification import SCHEDULE_NAME, after_launch
+    from fanloop.flows.verification import SCHEDULE_NAME
+    from fanloop.ops.worker import start_schedules
 
     settings.FLOW_VERIFY_SCHEDULE = "0 */5 * * * *"
-    after_launch()
+    start_schedules(["fanloop.flows.verification"])
     schedule = DBOS.get_schedule(SCHEDULE_NAME)
     assert schedule is not None
     assert schedule["schedule"] == "0 */5 * * * *"
@@ -338,10 +340,16 @@ def test_results_show_on_the_fan_page_the_release_page_and_the_csv(
 
 
 def test_checkpoints_scale_with_flow_waits(
-    admin: AdminClient, apps: Any, ids: Any, fan: Fan, release: Release, settings: Any
+    admin: AdminClient,
+    apps: Any,
+    ids: Any,
+    fan: Fan,
+    release: Release,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The demo's days pass in minutes (FLOW_WAIT_SCALE), its library checks with them."""
-    settings.FLOW_WAIT_SCALE = 0.001  # one day: 86.4 s
+    """The demo's days pass in minutes (steps.WAIT_SCALE), its library checks with them."""
+    monkeypatch.setattr(steps, "WAIT_SCALE", 0.001)  # one day: 86.4 s
     presaver(admin, apps["spotify"], fan, release)
     instant = release.instant_for_market("DE")
     assert due_checks(instant + dt.timedelta(seconds=80)) == []

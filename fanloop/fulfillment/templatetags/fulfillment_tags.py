@@ -10,7 +10,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from fanloop.accounts.models import Role
+from fanloop.accounts.models import Membership
 from fanloop.catalog.links import EXAMPLES
 from fanloop.fulfillment.progress import (
     deliveries_of_fan,
@@ -53,11 +53,6 @@ def platform_name(key: str) -> str:
     return platform_label(key)
 
 
-def _can_edit(context: template.Context) -> bool:
-    membership = context.get("membership")
-    return bool(membership and membership.can(Role.EDITOR))
-
-
 @register.simple_tag(takes_context=True)
 def fan_deliveries(context: template.Context, fan: Any) -> SafeString:
     """Per release and platform: what release day did for this fan, with the reason."""
@@ -82,7 +77,8 @@ def release_delivery(context: template.Context, release: Any) -> SafeString:
     workspace = release.artist.workspace
     kwargs = {"ws": workspace.slug, "pk": release.pk}
     progress = release_progress(release)
-    can_edit = _can_edit(context)
+    membership = context.get("membership")
+    can_edit = isinstance(membership, Membership) and membership.can_edit
     html = get_template("fulfillment/_release_panel.html").render(
         {
             "release": release,

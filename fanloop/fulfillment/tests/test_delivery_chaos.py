@@ -63,12 +63,14 @@ def chaos_env(emulator_url: str, system_db: str) -> dict[str, str]:
     env = worker_env(
         emulator_url,
         system_db,
-        DELIVERY_BATCH_SIZE=str(BATCH_SIZE),
-        DELIVERY_WORKER_CONCURRENCY=str(CONCURRENCY),
-        DELIVERY_BATCH_THREADS=str(THREADS),
-        DELIVERY_CALL_TIMEOUT_SECONDS="1.5",
-        # A restarted worker takes a few seconds to beat again under load: not dead yet.
-        WORKER_DEAD_AFTER_BEATS="6",
+        {
+            "fanloop.fulfillment.services.BATCH_SIZE": BATCH_SIZE,
+            "fanloop.fulfillment.services.WORKER_CONCURRENCY": CONCURRENCY,
+            "fanloop.fulfillment.deliver.BATCH_THREADS": THREADS,
+            "fanloop.fulfillment.deliver.CALL_TIMEOUT_SECONDS": 1.5,
+            # A restarted worker takes a few seconds to beat again under load: not dead yet.
+            "fanloop.ops.worker.DEAD_AFTER_BEATS": 6,
+        },
     )
     if connection.vendor == "postgresql":
         env["DATABASE_URL"] = f"{_server_url()}/{connection.settings_dict['NAME']}"

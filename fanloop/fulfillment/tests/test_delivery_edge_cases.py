@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from emulator.testing import AdminClient
@@ -35,9 +36,13 @@ def test_a_release_without_presavers_schedules_nothing(
 
 
 def test_a_upc_never_found_ends_not_found_with_a_message(
-    engine: None, admin: AdminClient, workspace: Workspace, engine_settings: SettingsWrapper
+    engine: None,
+    admin: AdminClient,
+    workspace: Workspace,
+    engine_settings: SettingsWrapper,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    engine_settings.DELIVERY_GIVE_UP_HOURS = 0
+    monkeypatch.setattr(services, "GIVE_UP_HOURS", 0)
     found = scenario(admin, workspace, fans=3, live_in_s=1, visible=False)
     wait_for(
         lambda: MarketWave.objects.filter(status=WaveStatus.NOT_FOUND).exists(),

@@ -22,7 +22,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from emulator.testing import AdminClient
 from fanloop.accounts.models import Workspace
-from fanloop.fulfillment import services
+from fanloop.fulfillment import deliver, services
 from fanloop.fulfillment.deliver import BatchRunner, Outcome
 from fanloop.fulfillment.models import Delivery, DeliveryState
 from fanloop.platforms.base import ItemRef, Tokens
@@ -88,9 +88,9 @@ def run_crashing(found: Scenario, saves: int) -> None:
 
 
 @pytest.fixture
-def threads(engine_settings: SettingsWrapper) -> int:
-    engine_settings.DELIVERY_BATCH_SIZE = 60
-    engine_settings.DELIVERY_BATCH_THREADS = 4
+def threads(engine_settings: SettingsWrapper, monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(services, "BATCH_SIZE", 60)
+    monkeypatch.setattr(deliver, "BATCH_THREADS", 4)
     return 4
 
 
@@ -148,9 +148,13 @@ def test_fans_who_allow_reads_are_read_back_not_saved_twice(
 
 
 def test_one_hung_call_does_not_hold_up_the_batch(
-    admin: AdminClient, workspace: Workspace, threads: int, engine_settings: SettingsWrapper
+    admin: AdminClient,
+    workspace: Workspace,
+    threads: int,
+    engine_settings: SettingsWrapper,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    engine_settings.DELIVERY_CALL_TIMEOUT_SECONDS = 30
+    monkeypatch.setattr(deliver, "CALL_TIMEOUT_SECONDS", 30)
     found = claimed_batch(admin, workspace, 20, WRITE_ONLY)
     # Seed 3 at 5 %: exactly one of the first 30 requests hangs (the 9th), for 8 s.
     admin.faults(seed=3, platforms=["spotify"], hang_rate=0.05, hang_s=8)
@@ -209,9 +213,12 @@ def test_the_flag_stays_when_another_run_of_the_batch_wrote_the_outcome_first(
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
 def test_a_connection_cut_between_two_fans_costs_no_repeat(
-    admin: AdminClient, workspace: Workspace, engine_settings: SettingsWrapper
+    admin: AdminClient,
+    workspace: Workspace,
+    engine_settings: SettingsWrapper,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    engine_settings.DELIVERY_BATCH_THREADS = 1  # the batch runs on this thread's connection
+    monkeypatch.setattr(deliver, "BATCH_THREADS", 1)  # the batch runs on this thread's connection
     found = claimed_batch(admin, workspace, 10, WRITE_ONLY)
     runner = BatchRunner(found.app, batch_id())
     real = runner._call

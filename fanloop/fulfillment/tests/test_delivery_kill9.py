@@ -18,6 +18,7 @@ from emulator.testing import AdminClient
 from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.fulfillment.models import Delivery, DeliveryState
+from fanloop.lib.tuning import spec
 from fanloop.ops.supervisor import one_process_command
 
 from .engine_helpers import scenario, wait_for
@@ -27,7 +28,18 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def worker_env(emulator_url: str, system_db: str, **extra: str) -> dict[str, str]:
+# Fast ticks, small batches and beats: every step within seconds (FANLOOP_TUNING).
+TUNING: dict[str, float | str] = {
+    "fanloop.fulfillment.workflows.TICK_SECONDS": 1,
+    "fanloop.fulfillment.services.BATCH_SIZE": 8,
+    "fanloop.fulfillment.services.WORKER_CONCURRENCY": 3,
+    "fanloop.ops.worker.HEARTBEAT_SECONDS": 1,
+}
+
+
+def worker_env(
+    emulator_url: str, system_db: str, tuning: dict[str, float | str] | None = None
+) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
@@ -38,11 +50,7 @@ def worker_env(emulator_url: str, system_db: str, **extra: str) -> dict[str, str
         "DEEZER_API_URL": f"{emulator_url}/deezer/api",
         "DEEZER_CONNECT_URL": f"{emulator_url}/deezer/oauth",
         "APPLE_MUSIC_API_URL": f"{emulator_url}/apple/v1",
-        "DELIVERY_TICK_SECONDS": "1",
-        "DELIVERY_BATCH_SIZE": "8",
-        "DELIVERY_WORKER_CONCURRENCY": "3",
-        "WORKER_HEARTBEAT_SECONDS": "1",
-        **extra,
+        "FANLOOP_TUNING": spec({**TUNING, **(tuning or {})}),
     }
 
 

@@ -47,7 +47,7 @@ def system_db() -> Iterator[str]:
 
 
 def pg_env(emulator_url: str, system_db: str) -> dict[str, str]:
-    env = worker_env(emulator_url, system_db, WORKER_DEAD_AFTER_BEATS="3")
+    env = worker_env(emulator_url, system_db, {"fanloop.ops.worker.DEAD_AFTER_BEATS": 3})
     env["DATABASE_URL"] = f"{_server_url()}/{connection.settings_dict['NAME']}"
     return env
 

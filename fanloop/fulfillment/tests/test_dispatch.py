@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
@@ -28,10 +29,14 @@ def _delivering(admin: AdminClient, workspace: Workspace, fans: int) -> None:
 
 
 def test_claims_whole_batches_up_to_the_in_flight_limit(
-    admin: AdminClient, workspace: Workspace, engine_settings: SettingsWrapper, db: None
+    admin: AdminClient,
+    workspace: Workspace,
+    engine_settings: SettingsWrapper,
+    db: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    engine_settings.DELIVERY_BATCH_SIZE = 10
-    engine_settings.DELIVERY_WORKER_CONCURRENCY = 1  # in-flight limit: 20 rows
+    monkeypatch.setattr(services, "BATCH_SIZE", 10)
+    monkeypatch.setattr(services, "WORKER_CONCURRENCY", 1)  # in-flight limit: 20 rows
     _delivering(admin, workspace, fans=45)
     sending = Delivery.objects.filter(state=DeliveryState.SENDING)
     assert sending.count() == 20

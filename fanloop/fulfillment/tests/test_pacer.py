@@ -19,8 +19,10 @@ from .engine_helpers import scenario, wait_for
 
 
 @pytest.fixture
-def app(workspace: Workspace, settings: SettingsWrapper) -> PlatformApp:
-    settings.DELIVERY_BUDGET_HEADROOM_PERCENT = 2
+def app(
+    workspace: Workspace, settings: SettingsWrapper, monkeypatch: pytest.MonkeyPatch
+) -> PlatformApp:
+    monkeypatch.setattr(pacer, "BUDGET_HEADROOM_PERCENT", 2)
     return PlatformApp.objects.create(workspace=workspace, platform="spotify", budget_per_30s=150)
 
 

@@ -17,6 +17,7 @@ from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import FanEvent
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan
+from fanloop.messaging import services
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 from fanloop.messaging.services import EmailRequest, send_emails, unsubscribe
 
@@ -57,9 +58,9 @@ def _requests(fans: list[Fan], template: EmailTemplate, release: Release) -> lis
 
 @pytest.mark.django_db(transaction=True)
 def test_each_message_is_claimed_just_before_it_is_sent_the_one_before_recorded(
-    settings, hook, workspace, template, release
+    settings, hook, workspace, template, release, monkeypatch: pytest.MonkeyPatch
 ):
-    settings.EMAIL_SEND_CHUNK = 3
+    monkeypatch.setattr(services, "SEND_CHUNK", 3)
     seen: list[dict[str, str]] = []
     hook.before = staticmethod(lambda message: seen.append(_committed_statuses()))
     outcomes = send_emails(_requests(_fans(workspace, 5), template, release))
@@ -77,8 +78,10 @@ def test_each_message_is_claimed_just_before_it_is_sent_the_one_before_recorded(
     assert FanEvent.objects.filter(kind="email_sent").count() == len(mail.outbox) == 5
 
 
-def test_each_message_of_a_chunk_gets_its_own_outcome(workspace, template, release, settings):
-    settings.EMAIL_SEND_CHUNK = 10
+def test_each_message_of_a_chunk_gets_its_own_outcome(
+    workspace, template, release, settings, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(services, "SEND_CHUNK", 10)
     fans = _fans(workspace, 4)
     no_address = Fan.objects.create(workspace=workspace, email="")
     unsubscribe(fans[1])
@@ -104,8 +107,10 @@ def test_each_message_of_a_chunk_gets_its_own_outcome(workspace, template, relea
     assert msg(outcomes["sent"]).subject == "First Light is out"
 
 
-def test_an_unsubscribe_between_chunks_is_honoured(settings, hook, workspace, template, release):
-    settings.EMAIL_SEND_CHUNK = 1
+def test_an_unsubscribe_between_chunks_is_honoured(
+    settings, hook, workspace, template, release, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(services, "SEND_CHUNK", 1)
     fans = _fans(workspace, 2)
     # While the first message goes out, the second fan unsubscribes.
     hook.before = staticmethod(
@@ -117,9 +122,11 @@ def test_an_unsubscribe_between_chunks_is_honoured(settings, hook, workspace, te
     assert [m.to for m in mail.outbox] == [[fans[0].email]]
 
 
-def test_the_frequency_cap_counts_the_chunks_own_sends(settings, workspace, template, release):
+def test_the_frequency_cap_counts_the_chunks_own_sends(
+    settings, workspace, template, release, monkeypatch: pytest.MonkeyPatch
+):
     settings.EMAIL_FREQUENCY_CAP = 2
-    settings.EMAIL_SEND_CHUNK = 10
+    monkeypatch.setattr(services, "SEND_CHUNK", 10)
     [fan] = _fans(workspace, 1)
     requests = [EmailRequest(fan, template, f"k{i}", release) for i in range(3)]
     outcomes = send_emails(requests)
@@ -132,9 +139,9 @@ def test_the_frequency_cap_counts_the_chunks_own_sends(settings, workspace, temp
 
 
 def test_a_crash_mid_chunk_leaves_only_the_message_in_flight_uncertain(
-    settings, hook, workspace, template, release
+    settings, hook, workspace, template, release, monkeypatch: pytest.MonkeyPatch
 ):
-    settings.EMAIL_SEND_CHUNK = 3
+    monkeypatch.setattr(services, "SEND_CHUNK", 3)
     fans = _fans(workspace, 3)
 
     def die_on_the_second(message: EmailMessage) -> None:

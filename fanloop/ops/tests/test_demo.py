@@ -54,9 +54,7 @@ def test_it_runs_the_whole_demo(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "FANLOOP_DATA_DIR": str(tmp_path / "data"),
-        "WORKER_HEARTBEAT_SECONDS": "1",
-        "DEMO_RELEASE_DELAY_MINUTES": "5",
-        "DEMO_AUDIENCE_SIZE": "30",
+        "FANLOOP_TUNING": "fanloop.ops.worker.HEARTBEAT_SECONDS=1",
     }
     for name in ("DATABASE_URL", "DBOS_SYSTEM_DATABASE_URL", "EMAIL_BACKEND"):
         env.pop(name, None)
@@ -65,6 +63,7 @@ def test_it_runs_the_whole_demo(tmp_path: Path) -> None:
             sys.executable, "-m", "fanloop.cli", "demo", "--no-browser",
             "--port", str(port), "--smtp-port", str(smtp_port),
             "--emulator-port", str(emulator_port),
+            "--release-delay-minutes", "5", "--audience-size", "30",
         ],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,

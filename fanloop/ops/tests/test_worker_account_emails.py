@@ -44,7 +44,7 @@ def test_the_worker_sends_queued_account_emails(tmp_path: Path) -> None:
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(port),
-        "ACCOUNT_EMAIL_POLL_SECONDS": "0.2",
+        "FANLOOP_TUNING": "fanloop.accounts.outbox.POLL_SECONDS=0.2",
         "SITE_URL": "https://fans.example.org",
     }
     try:

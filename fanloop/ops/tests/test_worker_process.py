@@ -22,7 +22,7 @@ def _migrated(data: Path) -> dict[str, str]:
         "FANLOOP_DATA_DIR": str(data),
         "DATABASE_URL": f"sqlite:///{data / 'w.sqlite3'}",
         "DBOS_SYSTEM_DATABASE_URL": f"sqlite:///{data / 'dbos.sqlite3'}",
-        "WORKER_HEARTBEAT_SECONDS": "1",
+        "FANLOOP_TUNING": "fanloop.ops.worker.HEARTBEAT_SECONDS=1",
     }
     subprocess.run([*FANLOOP, "migrate", "-v0"], env=env, check=True, timeout=120)
     return env
