@@ -56,13 +56,7 @@ from fanloop.flows.models import (
 from fanloop.flows.steps import format_duration, step_index
 from fanloop.lib.bulk import copy_rows
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
-from fanloop.messaging.services import (
-    MAIL_DOWN,
-    EmailRequest,
-    SendOutcome,
-    read_outbox,
-    send_emails,
-)
+from fanloop.messaging.sending import MAIL_DOWN, EmailRequest, SendOutcome, read_outbox, send_emails
 
 log = logging.getLogger(__name__)
 
@@ -343,7 +337,7 @@ def _run_wait(run: Run) -> bool:
             due = now + scaled(step["duration_s"])
             run.wait_until(due, f"waiting {format_duration(int(step['duration_s']))}")
         elif "until_time" in step:
-            from fanloop.messaging.services import fan_time_zone
+            from fanloop.messaging.quiet_hours import fan_time_zone
 
             target = next_time_of_day(step["until_time"], fan_time_zone(journey.fan), now)
             due = now + (target - now) * wait_scale()

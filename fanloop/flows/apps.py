@@ -22,6 +22,10 @@ class FlowsConfig(AppConfig):
     verbose_name = "Growth flows"
 
     def ready(self) -> None:
+        # Models and services import only once the app registry is ready.
         from fanloop.accounts.models import Workspace
+        from fanloop.flows.services import flows_sending
+        from fanloop.messaging.email_templates import register_template_users
 
+        register_template_users("flows", flows_sending)
         post_save.connect(_workspace_created, sender=Workspace, dispatch_uid="flows.default_flow")

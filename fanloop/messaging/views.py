@@ -4,7 +4,8 @@ endpoints: unsubscribe ``/u/<token>``, tracked clicks ``/e/c/<token>`` and the o
 pixel ``/e/o/<token>.gif``.
 
 Dashboard views go through ``@workspace_view``: outsiders get 404, viewers read, editors
-and owners write. Writes go through ``services``.
+and owners write. Writes go through the services (``sending``, ``email_templates``,
+``suppressions``, ``tracking``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,16 @@ from fanloop.analytics.useragents import is_bot
 from fanloop.catalog.models import Artist
 from fanloop.fans.links import InvalidLink
 from fanloop.fans.models import Fan
-from fanloop.messaging import backends, rendering, services, sink, tokens
+from fanloop.messaging import (
+    backends,
+    email_templates,
+    rendering,
+    sending,
+    sink,
+    tokens,
+    tracking,
+)
+from fanloop.messaging import suppressions as suppression_list
 from fanloop.messaging.addresses import address_hashes
 from fanloop.messaging.forms import EmailTemplateForm, PreviewForm, SuppressionForm
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage, Suppression
@@ -103,7 +113,7 @@ def _template_form(
         saved = form.save(commit=False)
         saved.workspace = workspace
         try:
-            services.save_template(saved)
+            email_templates.save_template(saved)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -153,7 +163,7 @@ def template_preview(request: HttpRequest, workspace: Workspace, pk: int) -> Htt
             "fan": fan,
             "rendered": rendered,
             "problem": problem,
-            "used_by": services.templates_in_use(template),
+            "used_by": email_templates.templates_in_use(template),
             "can_edit": _can_edit(request),
             "section": "templates",
         },
@@ -170,7 +180,7 @@ def template_test_send(request: HttpRequest, workspace: Workspace, pk: int) -> H
     if fan_email:
         fan = Fan.objects.filter(workspace=workspace, email=fan_email).first()
     try:
-        services.send_test_email(template, to=address, fan=fan)
+        sending.send_test_email(template, to=address, fan=fan)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -182,10 +192,10 @@ def template_test_send(request: HttpRequest, workspace: Workspace, pk: int) -> H
 @require_http_methods(["GET", "HEAD", "POST"])
 def template_delete(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
     template = _template(workspace, pk)
-    used_by = services.templates_in_use(template)
+    used_by = email_templates.templates_in_use(template)
     if request.method == "POST":
         try:
-            services.delete_template(template)
+            email_templates.delete_template(template)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("messaging:template_preview", ws=workspace.slug, pk=template.pk)
@@ -283,7 +293,7 @@ def suppression_add(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     form = SuppressionForm(request.POST)
     if form.is_valid():
         try:
-            row = services.add_suppression(
+            row = suppression_list.add_suppression(
                 workspace, form.cleaned_data["email"], detail=form.cleaned_data["detail"]
             )
         except ValidationError as exc:
@@ -299,7 +309,7 @@ def suppression_add(request: HttpRequest, workspace: Workspace) -> HttpResponse:
 def suppression_remove(request: HttpRequest, workspace: Workspace, pk: int) -> HttpResponse:
     row = get_object_or_404(Suppression, pk=pk, workspace=workspace)
     if request.method == "POST":
-        services.remove_suppression(row)
+        suppression_list.remove_suppression(row)
         messages.success(
             request, f"Removed {row.email or 'the erased address'} from the suppression list."
         )
@@ -386,7 +396,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return _public(request, "unsubscribe", context)
     if request.POST.get("List-Unsubscribe") != "One-Click":
         return _public(request, "unsubscribe", {**context, "bad_request": True}, status=400)
-    services.unsubscribe(fan, message=message, page=UNSUBSCRIBE_PAGE)
+    suppression_list.unsubscribe(fan, message=message, page=UNSUBSCRIBE_PAGE)
     return _public(request, "unsubscribed", context)
 
 
@@ -414,7 +424,7 @@ def click(request: HttpRequest, token: str) -> HttpResponse:
             return _public(request, "link_expired", {"days": tokens.CLICK_LINK_DAYS}, status=410)
         return _public(request, "unsubscribe_invalid", {"reason": str(exc)}, status=404)
     if request.method == "GET" and _a_person(request):
-        services.record_click(message_pk, url)
+        tracking.record_click(message_pk, url)
     response = HttpResponseRedirect(url)
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -428,7 +438,7 @@ def open_pixel(request: HttpRequest, token: str) -> HttpResponse:
     except InvalidLink:
         message_pk = None
     if message_pk is not None and request.method == "GET" and _a_person(request):
-        services.record_open(message_pk)
+        tracking.record_open(message_pk)
     return HttpResponse(PIXEL, content_type="image/gif")
 
 

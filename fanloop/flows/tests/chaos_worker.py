@@ -63,10 +63,10 @@ def seed(count: int) -> dict[str, int]:
 def work(executor_id: str) -> None:
     from django.conf import settings
 
-    from fanloop.messaging import services
+    from fanloop.messaging import sending
     from fanloop.ops.worker import run_worker
 
-    services.RETRY_BASE_S, services.RETRY_CAP_S = 1.0, 2.0
+    sending.RETRY_BASE_S, sending.RETRY_CAP_S = 1.0, 2.0
     resend = os.environ.get("CHAOS_RESEND_URL", "")
     if resend:  # the stand-in of Resend's API (``messaging/tests/provider_standin.py``)
         settings.ANYMAIL = {"RESEND_API_KEY": "re_chaos", "RESEND_API_URL": resend}

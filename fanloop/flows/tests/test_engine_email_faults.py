@@ -76,6 +76,6 @@ def test_a_journey_deferred_by_the_mail_server_is_due_within_the_backoff(
     run()
     [journey] = Journey.objects.all()
     assert journey.state == JourneyState.WAITING and journey.due_at is not None
-    from fanloop.messaging.services import RETRY_BASE_S
+    from fanloop.messaging.sending import RETRY_BASE_S
 
     assert journey.due_at - journey.updated <= dt.timedelta(seconds=RETRY_BASE_S + 1)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from fanloop.accounts.models import Role
-from fanloop.catalog.links import EXAMPLES
+from fanloop.catalog.share_links import EXAMPLES
 from fanloop.fulfillment.progress import (
     deliveries_of_fan,
     format_duration,

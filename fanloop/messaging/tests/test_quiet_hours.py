@@ -12,7 +12,8 @@ from django.core import mail
 
 from fanloop.fans.models import Fan
 from fanloop.messaging.models import MessageStatus, OutboundMessage
-from fanloop.messaging.services import fan_time_zone, quiet_hours_end, send_email
+from fanloop.messaging.quiet_hours import fan_time_zone, quiet_hours_end
+from fanloop.messaging.sending import send_email
 
 from .conftest import msg, subscribed_fan
 
@@ -95,7 +96,7 @@ def test_a_malformed_setting_is_a_clear_error(workspace, settings):
 def test_a_suppression_during_the_wait_wins(workspace, template):
     fan = subscribed_fan(workspace, "tokyo@fans.example", country="JP")
     outcome = send_email(fan=fan, template=template, key="k", now=_at(2026, 6, 1, 14, 0))
-    from fanloop.messaging.services import unsubscribe
+    from fanloop.messaging.suppressions import unsubscribe
 
     unsubscribe(fan)
     later = send_email(fan=fan, template=template, key="k", now=outcome.retry_at)
