@@ -42,6 +42,7 @@ from fanloop.analytics.fan_events import record_fan_event
 from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.flows import actions_api, conditions, webhooks_out
+from fanloop.flows.intake import FAN_TRIGGERS, matches
 from fanloop.flows.models import (
     OPEN_JOURNEY_STATES,
     FanTag,
@@ -56,6 +57,7 @@ from fanloop.flows.models import (
 from fanloop.flows.steps import format_duration, step_index
 from fanloop.lib.bulk import copy_rows
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
+from fanloop.messaging.quiet_hours import fan_time_zone
 from fanloop.messaging.sending import MAIL_DOWN, EmailRequest, SendOutcome, read_outbox, send_emails
 
 log = logging.getLogger(__name__)
@@ -337,8 +339,6 @@ def _run_wait(run: Run) -> bool:
             due = now + scaled(step["duration_s"])
             run.wait_until(due, f"waiting {format_duration(int(step['duration_s']))}")
         elif "until_time" in step:
-            from fanloop.messaging.quiet_hours import fan_time_zone
-
             target = next_time_of_day(step["until_time"], fan_time_zone(journey.fan), now)
             due = now + (target - now) * wait_scale()
             run.wait_until(due, f"waiting until {step['until_time']} in the fan's time zone")
@@ -367,8 +367,6 @@ def _run_wait(run: Run) -> bool:
 
 
 def _already_happened(journey: Journey, kind: str) -> bool:
-    from fanloop.flows.intake import FAN_TRIGGERS, matches
-
     events = FanEvent.objects.filter(fan_id=journey.fan_id, kind=kind)
     if kind not in STATE_EVENTS:
         events = events.filter(created__gte=journey.started)
