@@ -1,4 +1,5 @@
-"""Quiet hours: when a fan, in their own time zone, gets no flow email."""
+"""Quiet hours: when a fan, in their own time zone, gets no flow email (each workspace's
+window is in its sending rules, ``fanloop.messaging.sending_rules``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fanloop.lib.markets import MARKET_TIME_ZONES
 
 __all__ = [
     "fan_time_zone",
+    "parse_quiet_hours",
     "quiet_hours_end",
 ]
 
@@ -25,7 +27,7 @@ def fan_time_zone(fan: Fan) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _parse_quiet_hours(value: str) -> tuple[dt.time, dt.time] | None:
+def parse_quiet_hours(value: str) -> tuple[dt.time, dt.time] | None:
     """``"21:00-09:00"`` → (start, end); blank → None. Bad values raise ValueError."""
     value = value.strip()
     if not value:
@@ -41,9 +43,11 @@ def _parse_quiet_hours(value: str) -> tuple[dt.time, dt.time] | None:
     return start, end
 
 
-def quiet_hours_end(fan: Fan, now: dt.datetime) -> dt.datetime | None:
-    """When the quiet hours the fan is in right now end (an aware UTC time), else None."""
-    window = _parse_quiet_hours(settings.EMAIL_QUIET_HOURS)
+def quiet_hours_end(
+    fan: Fan, now: dt.datetime, window: tuple[dt.time, dt.time] | None
+) -> dt.datetime | None:
+    """When the quiet hours ``window`` (the fan's workspace's: ``sending_rules``) the fan
+    is in right now end (an aware UTC time), else None."""
     if window is None:
         return None
     start, end = window

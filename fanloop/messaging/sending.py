@@ -69,6 +69,7 @@ from fanloop.messaging.models import (
     SuppressionReason,
 )
 from fanloop.messaging.quiet_hours import quiet_hours_end
+from fanloop.messaging.sending_rules import rules_for
 
 __all__ = [
     "FINAL_STATUSES",
@@ -247,14 +248,15 @@ class _Facts:
                 email_hash__in={h for hashes in self.hashes.values() for h in hashes},
             )
         }
+        # Each workspace's frequency cap and quiet hours (its own, or the install's).
+        self.rules = rules_for(request.fan.workspace_id for request in requests)
         # Newest first, per fan; a send decided in this chunk counts for the ones after it.
         self.sent: dict[int, list[dt.datetime]] = defaultdict(list)
-        self.cap = max(settings.EMAIL_FREQUENCY_CAP, 0)
-        self.window = dt.timedelta(hours=settings.EMAIL_FREQUENCY_WINDOW_HOURS)
-        if self.cap:
+        capped = [rules.window for rules in self.rules.values() if rules.cap]
+        if capped:
             recent = OutboundMessage.objects.filter(
                 fan_id__in=fan_ids, status=MessageStatus.SENT, is_test=False,
-                sent_at__gt=now - self.window,
+                sent_at__gt=now - max(capped),
             ).values_list("fan_id", "sent_at")  # fmt: skip
             for fan_id, sent_at in recent:
                 if sent_at is not None:  # filtered on sent_at
@@ -283,12 +285,13 @@ class _Facts:
 
     def cap_reopens_at(self, fan: Fan) -> dt.datetime | None:
         """When the frequency cap lets the fan get one more email; None when under it."""
-        if not self.cap:
+        rules = self.rules[fan.workspace_id]
+        if not rules.cap:
             return None
-        recent = [at for at in self.sent.get(fan.pk, ()) if at > self.now - self.window]
-        if len(recent) < self.cap:
+        recent = [at for at in self.sent.get(fan.pk, ()) if at > self.now - rules.window]
+        if len(recent) < rules.cap:
             return None
-        return recent[self.cap - 1] + self.window
+        return recent[rules.cap - 1] + rules.window
 
     def decide(self, request: EmailRequest) -> _Decision:
         """In order: an address, the suppression list, consent, dry run, quiet hours, cap."""
@@ -307,7 +310,7 @@ class _Facts:
             return _Decision(MessageStatus.NO_CONSENT, f"No email consent ({why}).")
         if request.dry_run:
             return _Decision(MessageStatus.DRY_RUN, "Dry run: would have been sent.")
-        quiet_end = quiet_hours_end(fan, self.now)
+        quiet_end = quiet_hours_end(fan, self.now, self.rules[fan.workspace_id].quiet_hours)
         if quiet_end is not None:
             detail = "Waiting for the end of quiet hours."
             return _Decision(MessageStatus.PENDING, detail, quiet_end)

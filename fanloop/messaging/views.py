@@ -14,7 +14,7 @@ import base64
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import get_connection
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -39,9 +39,15 @@ from fanloop.messaging import (
     tokens,
     tracking,
 )
+from fanloop.messaging import sending_rules as sending_rules_service
 from fanloop.messaging import suppressions as suppression_list
 from fanloop.messaging.addresses import address_hashes
-from fanloop.messaging.forms import EmailTemplateForm, PreviewForm, SuppressionForm
+from fanloop.messaging.forms import (
+    EmailTemplateForm,
+    PreviewForm,
+    SendingRulesForm,
+    SuppressionForm,
+)
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage, Suppression
 
 PAGE_SIZE = 25
@@ -251,6 +257,48 @@ def outbox(request: HttpRequest, workspace: Workspace) -> HttpResponse:
             "sink_on": sink.sink_dir() is not None,
             "section": "outbox",
         },
+    )
+
+
+# --- sending rules ---------------------------------------------------------------------
+
+
+@workspace_view(Role.VIEWER)
+@require_http_methods(["GET", "HEAD", "POST"])
+def sending_rules(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+    """The workspace's frequency cap and quiet hours: viewers read, editors and owners set."""
+    can_edit = _can_edit(request)
+    rules = sending_rules_service.rules_of(workspace)
+    start, end = rules.quiet_hours or (None, None)
+    initial = {
+        "frequency_cap": rules.cap,
+        "frequency_window_hours": int(rules.window.total_seconds() // 3600),
+        "quiet_start": start,
+        "quiet_end": end,
+    }
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        form = SendingRulesForm(request.POST)
+        if form.is_valid():
+            try:
+                sending_rules_service.save_rules(workspace, **form.cleaned_data)
+            except ValidationError as exc:
+                for name, problems in exc.message_dict.items():
+                    for problem in problems:
+                        form.add_error(name, problem)
+            else:
+                messages.success(request, "Sending rules saved: they apply to the next emails.")
+                return redirect("messaging:sending_rules", ws=workspace.slug)
+    else:
+        form = SendingRulesForm(initial=initial)
+    if not can_edit:
+        for form_field in form.fields.values():
+            form_field.disabled = True
+    return _page(
+        request,
+        "messaging/sending_rules.html",
+        {"form": form, "rules": rules, "can_edit": can_edit, "section": "rules"},
     )
 
 
