@@ -131,7 +131,7 @@ def fan_context(
     extra: dict[str, Any] | None = None,
     shared: SharedValues | None = None,
 ) -> dict[str, Any]:
-    """The context of a real send (what ``services.send_email`` renders a template with).
+    """The context of a real send (what ``sending.send_email`` renders a template with).
 
     The one-click save and follow links are signed only if the template shows them
     (callables, which the template language calls when it reads them)."""
