@@ -27,8 +27,8 @@ from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans.models import Fan, PlatformConnection, PreSave
 from fanloop.fans.services import consent_is_active, current_consents
+from fanloop.flows import scoring
 from fanloop.flows.models import FanTag, Flow, Journey
-from fanloop.flows.scoring import POST_RELEASE_ACTS, audience_scores, engagement_score
 from fanloop.fulfillment.models import ReleasePlatform
 
 SAVE_CHECKS = (
@@ -99,13 +99,13 @@ def is_following(subject: Subject, value: Any = None) -> tuple[bool, str]:
 
 
 def engagement_at_least(subject: Subject, value: Any) -> tuple[bool, str]:
-    score = engagement_score(subject.fan, subject.release)
+    score = scoring.engagement_score(subject.fan, subject.release)
     percent = top_percent(value)
     if percent is None:
         return score >= int(value), f"engagement score {score}"
     if subject.release is None or subject.flow_id is None:
         return False, "no release audience to compare with"
-    size, ranked = _ranking(subject.flow_id, subject.release, audience_scores)
+    size, ranked = _ranking(subject.flow_id, subject.release, scoring.audience_scores)
     places = math.ceil(size * percent / 100)
     # The score the last place of the top N % needs (ties at the edge are all in).
     bar = ranked[places - 1] if 0 < places <= len(ranked) else 0
@@ -174,7 +174,7 @@ def acted_since_release(subject: Subject, value: Any = None) -> tuple[bool, str]
         | Q(artist=subject.release.artist_id, kind=FanEventKind.FOLLOWED),
         fan=subject.fan,
         actor=Actor.FAN,
-        kind__in=POST_RELEASE_ACTS,
+        kind__in=scoring.POST_RELEASE_ACTS,
         created__gte=live,
     ).exists()
     return acted, "acted since the release" if acted else "nothing done since the release"
