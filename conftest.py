@@ -11,8 +11,9 @@ import pytest
 from django.test import Client
 
 from fanloop.accounts.models import Role, User, Workspace
-from fanloop.accounts.services import add_member, create_workspace
+from fanloop.accounts.services import add_member
 from fanloop.analytics import buffer
+from fanloop.flows.workspaces import create_workspace
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

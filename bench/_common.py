@@ -156,8 +156,8 @@ def seed_artist() -> tuple[Any, Any]:
     """(workspace, artist) every benchmark's data starts from: a member owning the workspace
     "Bench Records" and its artist "Bench Artist" (``/bench-artist/``) with a Spotify link."""
     from fanloop.accounts.models import User
-    from fanloop.accounts.services import create_workspace
     from fanloop.catalog.models import Artist
+    from fanloop.flows.workspaces import create_workspace
 
     owner = User.objects.create_user("bench@example.org", "bench-password-123")
     workspace = create_workspace("Bench Records", owner)

@@ -242,10 +242,10 @@ def seed_fanloop(seed: Seed) -> None:
     from django.utils import timezone
 
     from fanloop.accounts.models import User
-    from fanloop.accounts.services import create_workspace
     from fanloop.catalog.models import Artist
     from fanloop.fans.models import Fan, PlatformConnection
     from fanloop.flows.models import Flow, FlowStatus
+    from fanloop.flows.workspaces import create_workspace
     from fanloop.platforms.models import PlatformApp
 
     now = timezone.now()

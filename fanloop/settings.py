@@ -217,7 +217,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "fanloop <noreply@localhost>")
 # Flow emails: at most EMAIL_FREQUENCY_CAP per fan in EMAIL_FREQUENCY_WINDOW_HOURS (0: no cap);
-# none during EMAIL_QUIET_HOURS in the fan's time zone ("21:00-09:00"; blank: none).
+# none during EMAIL_QUIET_HOURS in the fan's time zone ("21:00-09:00"; blank: none). Only the
+# defaults of a workspace without sending rules of its own (messaging.sending_rules).
 EMAIL_FREQUENCY_CAP = env_int("EMAIL_FREQUENCY_CAP", 3)
 EMAIL_FREQUENCY_WINDOW_HOURS = env_int("EMAIL_FREQUENCY_WINDOW_HOURS", 72)
 EMAIL_QUIET_HOURS = env_str("EMAIL_QUIET_HOURS", "21:00-09:00")

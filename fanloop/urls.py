@@ -5,10 +5,24 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from fanloop.accounts import urls as accounts_urls
+from fanloop.flows import workspaces
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("fanloop.ops.urls")),
-    path("accounts/", include("fanloop.accounts.urls")),
+    # A new workspace starts with its default flow: the accounts views create through flows.
+    path(
+        "accounts/",
+        include(
+            (
+                accounts_urls.patterns(
+                    sign_up=workspaces.sign_up, create_workspace=workspaces.create_workspace
+                ),
+                accounts_urls.app_name,
+            )
+        ),
+    ),
     path("", include("fanloop.catalog.urls")),
     path("", include("fanloop.analytics.urls")),
     path("", include("fanloop.platforms.urls")),

@@ -7,6 +7,7 @@ fail with an ``AccountsError`` whose message can be shown to the user as is.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -67,6 +68,12 @@ class SentTooRecently(AccountsError):
 class SignUp:
     user: User
     workspace: Workspace
+
+
+# The services that create a workspace, as the views get them from the URL map: a higher
+# app (flows) adds what a new workspace starts with in the same transaction.
+SignUpService = Callable[[str, str, str], SignUp]
+WorkspaceService = Callable[[str, User], Workspace]
 
 
 def normalize_email(email: str) -> str:

@@ -106,8 +106,11 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup_sent.html")
 
 
-def signup_finish(request: HttpRequest, token: str) -> HttpResponse:
-    """The emailed link: choose a password, and the account and its workspace exist."""
+def signup_finish(
+    request: HttpRequest, token: str, *, sign_up: services.SignUpService
+) -> HttpResponse:
+    """The emailed link: choose a password, and the account and its workspace exist
+    (``sign_up``: given by the URL map, ``fanloop.flows.workspaces.sign_up``)."""
     if not settings.REGISTRATION_OPEN:
         status = 403 if request.method == "POST" else 200
         return render(request, "accounts/signup_closed.html", status=status)
@@ -122,7 +125,7 @@ def signup_finish(request: HttpRequest, token: str) -> HttpResponse:
     form = forms.FinishSignupForm(request.POST or None, email=email)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.sign_up(email, form.cleaned_data["password"], workspace_name)
+            result = sign_up(email, form.cleaned_data["password"], workspace_name)
         except services.EmailTaken:
             messages.info(request, "This address already has an account: log in.")
             return redirect("accounts:login")
@@ -246,12 +249,16 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 @login_required
-def workspaces(request: HttpRequest) -> HttpResponse:
+def workspaces(
+    request: HttpRequest, *, create_workspace: services.WorkspaceService
+) -> HttpResponse:
+    """The member's workspaces, and a new one (``create_workspace``: given by the URL map,
+    ``fanloop.flows.workspaces.create_workspace``)."""
     user = _user(request)
     form = forms.WorkspaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            workspace = services.create_workspace(form.cleaned_data["name"], user)
+            workspace = create_workspace(form.cleaned_data["name"], user)
         except services.AccountsError as error:
             form.add_error("name", str(error))
         else:

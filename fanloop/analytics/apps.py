@@ -6,3 +6,10 @@ from django.apps import AppConfig
 class AnalyticsConfig(AppConfig):
     name = "fanloop.analytics"
     label = "analytics"
+
+    def ready(self) -> None:
+        # Panels render with models: imported once the app registry is ready.
+        from fanloop.analytics.panels import release_panel
+        from fanloop.catalog.panels import release_panels
+
+        release_panels.register("audience", 20, release_panel)

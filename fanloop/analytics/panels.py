@@ -1,17 +1,21 @@
 """Small per-release analytics panel for the dashboard: views, visitors, clicks.
 
 Full funnels come later; this answers "is anyone opening my link, and where do they go?".
+``release_panel`` is registered with ``catalog.panels`` when the app loads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, Sum
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from fanloop.analytics.models import DroppedHit, DropReason, Event, EventKind
 from fanloop.catalog.models import Release
@@ -85,3 +89,12 @@ def _reason_label(reason: str) -> str:
         return str(DropReason(reason).label)
     except ValueError:
         return reason
+
+
+def release_panel(context: Mapping[str, Any], release: Release) -> SafeString:
+    """The release page's audience panel."""
+    return render_to_string(
+        "analytics/release_panel.html",
+        {"summary": release_summary(release)},
+        context.get("request"),
+    )

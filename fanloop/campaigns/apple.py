@@ -29,9 +29,9 @@ from django.views.decorators.http import require_GET, require_POST
 from fanloop.analytics.ingest import request_country
 from fanloop.campaigns import connect
 from fanloop.campaigns.inapp import inapp_interstitial
-from fanloop.campaigns.links import page_path
 from fanloop.campaigns.notify import fan_page, notify_path, public_release
 from fanloop.catalog.models import Release
+from fanloop.catalog.release_urls import page_path
 from fanloop.fans import services as fans
 from fanloop.fans.models import Fan
 from fanloop.platforms import errors

@@ -32,8 +32,8 @@ from fanloop.analytics.ingest import (
 from fanloop.analytics.models import Event, EventKind
 from fanloop.campaigns import pages
 from fanloop.campaigns.inapp import inapp_interstitial
-from fanloop.campaigns.links import BY_KEY, page_path
 from fanloop.catalog.models import Release
+from fanloop.catalog.release_urls import BY_KEY, page_path
 from fanloop.fans import services as fans
 from fanloop.fans.models import ConsentKind, Fan, PlatformConnection
 from fanloop.platforms import errors

@@ -24,9 +24,9 @@ from django.views.decorators.http import require_POST
 
 from fanloop.analytics.ingest import hit_from_request, record
 from fanloop.analytics.models import EventKind
-from fanloop.campaigns.links import BY_KEY, page_path
 from fanloop.campaigns.notify import fan_page, public_release, rate_limited
 from fanloop.catalog.models import Release
+from fanloop.catalog.release_urls import BY_KEY, page_path
 from fanloop.fans.services import normalize_email
 from fanloop.lib.mail import send_templated
 from fanloop.messaging.sink import headers_for

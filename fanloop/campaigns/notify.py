@@ -28,8 +28,8 @@ from django.views.decorators.http import require_http_methods
 
 from fanloop.analytics.ingest import client_ip, request_country
 from fanloop.campaigns import pages
-from fanloop.campaigns.links import BY_KEY, page_path
 from fanloop.catalog.models import Release
+from fanloop.catalog.release_urls import BY_KEY, page_path
 from fanloop.fans import consents, links
 from fanloop.fans.models import ConsentKind
 from fanloop.fans.services import (

@@ -30,8 +30,14 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from fanloop.analytics.ingest import record_page_view, request_country
-from fanloop.campaigns.links import PLATFORMS, PagePlatform, listen_links, page_path, presave_links
 from fanloop.catalog.models import Release, ReleaseMode
+from fanloop.catalog.release_urls import (
+    PLATFORMS,
+    PagePlatform,
+    listen_links,
+    page_path,
+    presave_links,
+)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "campaigns"
 # How many rendered pages and public addresses each process keeps in memory.

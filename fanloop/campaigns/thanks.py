@@ -26,8 +26,8 @@ from fanloop.campaigns.connect import (
     start_url,
     thanks_url,
 )
-from fanloop.campaigns.links import BY_KEY, page_path
 from fanloop.catalog.models import Release
+from fanloop.catalog.release_urls import BY_KEY, page_path
 from fanloop.fans import consents
 from fanloop.fans import services as fans
 from fanloop.fans.models import ConsentKind, Fan, PlatformConnection, PreSave

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from fanloop.campaigns import apple, connect, inapp, notify, thanks, views
+from fanloop.campaigns import action_pages, apple, connect, inapp, notify, thanks, views
 
 app_name = "campaigns"
 urlpatterns = [
     path("r/<str:code>", views.short_link, name="short_link"),
+    # The one-click action pages of flow emails (links from ``messaging.action_links``).
+    path("a/<str:token>/", action_pages.action_page, name="action"),
+    path("a/<str:token>/done", action_pages.action_done, name="action_done"),
     # The OAuth pre-save (part 1): before the broad /<artist>/<release> patterns.
     path("connect/<slug:platform>/start", connect.oauth_start, name="oauth_start"),
     path("connect/<slug:platform>/callback", connect.oauth_callback, name="oauth_callback"),

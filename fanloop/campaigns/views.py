@@ -24,8 +24,8 @@ from django.views.decorators.http import require_safe
 from fanloop.accounts.models import Membership
 from fanloop.analytics.ingest import record_click, record_page_view, request_country
 from fanloop.campaigns import pages
-from fanloop.campaigns.links import BY_KEY, listen_url, page_path
 from fanloop.catalog.models import Release
+from fanloop.catalog.release_urls import BY_KEY, listen_url, page_path
 
 HTML = "text/html; charset=utf-8"
 

@@ -15,7 +15,6 @@ from django.db.models import QuerySet
 from django.forms import formset_factory
 from django.utils.html import escape
 
-from fanloop.catalog.links import PlatformKey, parse_id_or_link, parse_link
 from fanloop.catalog.models import Artist, ReleaseMode, ReleaseType
 from fanloop.catalog.services import (
     ArtistFields,
@@ -23,6 +22,7 @@ from fanloop.catalog.services import (
     TrackInput,
     time_zones,
 )
+from fanloop.catalog.share_links import PlatformKey, parse_id_or_link, parse_link
 from fanloop.catalog.validators import (
     ARTWORK_MIN_PX,
     ARTWORK_SIZE_PX,

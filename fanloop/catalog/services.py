@@ -21,7 +21,7 @@ from django.db.models import Model
 from django.utils.text import slugify
 
 from fanloop.accounts.models import Workspace
-from fanloop.catalog import links
+from fanloop.catalog import share_links
 from fanloop.catalog.models import Artist, Release, ReleaseMode, ReleaseType, Track
 from fanloop.catalog.validators import (
     normalize_isrc,
@@ -38,12 +38,12 @@ RELEASE_SLUG_MAX = 80
 MAX_TRACKS = 100
 
 # (platform key, URL field, id field) on Artist; (platform key, id field) on Release.
-ARTIST_PLATFORM_FIELDS: tuple[tuple[links.PlatformKey, str, str], ...] = (
+ARTIST_PLATFORM_FIELDS: tuple[tuple[share_links.PlatformKey, str, str], ...] = (
     ("spotify", "spotify_url", "spotify_id"),
     ("applemusic", "apple_music_url", "apple_music_id"),
     ("deezer", "deezer_url", "deezer_id"),
 )
-RELEASE_PLATFORM_FIELDS: tuple[tuple[links.PlatformKey, str], ...] = (
+RELEASE_PLATFORM_FIELDS: tuple[tuple[share_links.PlatformKey, str], ...] = (
     ("spotify", "spotify_album_id"),
     ("applemusic", "apple_music_album_id"),
     ("deezer", "deezer_album_id"),
@@ -340,7 +340,9 @@ def _save_artist(artist: Artist, fields: Mapping[str, Any], *, creating: bool) -
             setattr(artist, url_field, "")
             setattr(artist, id_field, "")
             continue
-        ref = errors.run(url_field, functools.partial(links.parse_link, text, "artist", platform))
+        ref = errors.run(
+            url_field, functools.partial(share_links.parse_link, text, "artist", platform)
+        )
         if ref is not None:
             setattr(artist, url_field, ref.url)
             setattr(artist, id_field, ref.id)
@@ -482,7 +484,7 @@ def _release_ids(errors: _Errors, release: Release, fields: Mapping[str, Any]) -
         if not text:
             setattr(release, id_field, "")
             continue
-        parse = functools.partial(links.parse_id_or_link, text, "album", platform)
+        parse = functools.partial(share_links.parse_id_or_link, text, "album", platform)
         ref = errors.run(id_field, parse)
         if ref is not None:
             setattr(release, id_field, ref.id)

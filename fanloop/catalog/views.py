@@ -19,9 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from fanloop.accounts.context_processors import workspace as workspace_context
 from fanloop.accounts.models import Membership, Role, Workspace
 from fanloop.accounts.permissions import workspace_view
-from fanloop.analytics.panels import release_summary
 from fanloop.catalog import services
 from fanloop.catalog.forms import (
     ArtistForm,
@@ -32,6 +32,7 @@ from fanloop.catalog.forms import (
     tracks_from_formset,
 )
 from fanloop.catalog.models import Artist, Release, ReleaseMode, Track
+from fanloop.catalog.panels import release_panels
 from fanloop.lib.markets import EARLIEST_ZONE, MARKET_TIME_ZONES
 
 PAGE_SIZE = 25
@@ -311,7 +312,10 @@ def release_detail(request: HttpRequest, membership: Membership, pk: int) -> Htt
         "last_instant": release.last_instant(),
         "earliest_zone": EARLIEST_ZONE,
         "market_times": _market_times(release),
-        "summary": release_summary(release),
+        # The delivery, audience and library-check panels of higher apps.
+        "panels": release_panels.render(
+            {"request": request, **workspace_context(request)}, release
+        ),
         "edit_url": reverse("catalog:release_edit", kwargs={"ws": workspace.slug, "pk": pk}),
     }
     return render(request, "catalog/release_detail.html", context)

@@ -752,7 +752,7 @@ def delete_fan(fan: Fan) -> dict[str, int]:
         }
         counts["fans"] = Fan.objects.filter(pk=fan.pk).delete()[0]
         if fan.email:
-            from fanloop.messaging.services import forget_suppressed_address
+            from fanloop.messaging.suppressions import forget_suppressed_address
 
             forget_suppressed_address(fan.workspace_id, fan.email)
     return counts

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from fanloop.accounts.context_processors import workspace as workspace_context
 from fanloop.accounts.models import Membership, Role, Workspace
 from fanloop.accounts.permissions import workspace_view
 from fanloop.catalog.models import Artist, Release
@@ -31,6 +32,7 @@ from fanloop.fans.models import (
     PlatformConnection,
     PreSave,
 )
+from fanloop.fans.panels import fan_panels
 from fanloop.fans.tokens import (
     expiring_connections,
     reconnect_needed_connections,
@@ -155,6 +157,8 @@ def fan_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpRes
             "log_count": log.count(),
             "log_limit": CONSENT_LOG_LIMIT,
             "presaves": presaves,
+            # The deliveries and engagement panels of higher apps.
+            "panels": fan_panels.render({"request": request, **workspace_context(request)}, fan),
             "can_edit": membership.can_edit,
         },
     )

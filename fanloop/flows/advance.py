@@ -41,6 +41,7 @@ from fanloop.analytics.fan_events import record_fan_event
 from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.flows import actions_api, conditions, steps, webhooks_out
+from fanloop.flows.intake import FAN_TRIGGERS, matches
 from fanloop.flows.models import (
     OPEN_JOURNEY_STATES,
     FanTag,
@@ -54,15 +55,10 @@ from fanloop.flows.models import (
 )
 from fanloop.flows.steps import format_duration, step_index
 from fanloop.lib.bulk import copy_rows
-from fanloop.messaging import services as messaging
+from fanloop.messaging import sending
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
-from fanloop.messaging.services import (
-    MAIL_DOWN,
-    EmailRequest,
-    SendOutcome,
-    read_outbox,
-    send_emails,
-)
+from fanloop.messaging.quiet_hours import fan_time_zone
+from fanloop.messaging.sending import MAIL_DOWN, EmailRequest, SendOutcome, read_outbox, send_emails
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +191,7 @@ class BatchReport:
 
 
 @dataclass
-class Batch:
+class BatchShared:
     """What every journey of one batch shares: the time, templates, the outbox rows of its
     email steps' keys (read up front), one SMTP connection, and the outcomes of the
     emails sent for its journeys, by outbox key, until each journey takes its own.
@@ -244,7 +240,7 @@ class LogRow(NamedTuple):
 class Run:
     """One journey being advanced: its new state and the log rows to write."""
 
-    def __init__(self, journey: Journey, batch: Batch) -> None:
+    def __init__(self, journey: Journey, batch: BatchShared) -> None:
         self.journey = journey
         self.batch = batch
         self.now = batch.now
@@ -354,8 +350,6 @@ def _run_wait(run: Run) -> bool:
             due = now + scaled(step["duration_s"])
             run.wait_until(due, f"waiting {format_duration(int(step['duration_s']))}")
         elif "until_time" in step:
-            from fanloop.messaging.services import fan_time_zone
-
             target = next_time_of_day(step["until_time"], fan_time_zone(journey.fan), now)
             due = now + (target - now) * wait_scale()
             run.wait_until(due, f"waiting until {step['until_time']} in the fan's time zone")
@@ -384,8 +378,6 @@ def _run_wait(run: Run) -> bool:
 
 
 def _already_happened(journey: Journey, kind: str) -> bool:
-    from fanloop.flows.intake import FAN_TRIGGERS, matches
-
     events = FanEvent.objects.filter(fan_id=journey.fan_id, kind=kind)
     if kind not in STATE_EVENTS:
         events = events.filter(created__gte=journey.started)
@@ -563,7 +555,7 @@ RUNNERS: dict[str, Callable[[Run], bool]] = {
 }
 
 
-def run_journey(journey: Journey, batch: Batch) -> Run:
+def run_journey(journey: Journey, batch: BatchShared) -> Run:
     """Advance ``journey`` in memory (side effects done) until it waits, ends or stops at an
     email step (``run.sending``: ``send_pending`` sends it and runs the journey on)."""
     run = Run(journey, batch)
@@ -571,7 +563,7 @@ def run_journey(journey: Journey, batch: Batch) -> Run:
     return run
 
 
-def send_pending(runs: list[Run], batch: Batch) -> None:
+def send_pending(runs: list[Run], batch: BatchShared) -> None:
     """Send the emails the runs stopped at, together (``send_emails``); the outcomes wait
     in ``batch.outcomes`` for the runs to take when they advance again."""
     requests = [run.email_request() for run in runs]
@@ -693,73 +685,105 @@ def advance_batch(token: str, ids: list[int], *, now: dt.datetime | None = None)
     renew_claim(ids, token)
     journeys = _load(ids, token)
     report.lost_claims = len(ids) - len(journeys)
+    shared = _shared_by(journeys, token, now)
+    progress = _Progress(token=token, now=now, shared=shared, report=report)
+    try:
+        for journey in journeys:
+            report.journeys += 1
+            if journey.flow.status != FlowStatus.ACTIVE:
+                _unclaim(journey, token)
+                continue
+            progress.start(journey)
+            if len(progress.sending) >= sending.SEND_CHUNK:
+                progress.send_waiting()
+            progress.write_if_due()
+        progress.send_waiting()
+        progress.write_ran()
+    finally:
+        shared.close()
+    return report
+
+
+def _shared_by(journeys: list[Journey], token: str, now: dt.datetime) -> BatchShared:
+    """What the batch's journeys share: the templates of their email steps and the outbox
+    rows of those steps' keys, each read in one query."""
     template_ids = {
         int(step["template"])
         for journey in journeys
         for step in journey.version.steps
         if step.get("type") == "email" and step.get("template") is not None
     }
-    batch = Batch(token=token, now=now)
-    batch.templates = EmailTemplate.objects.select_related("artist").in_bulk(list(template_ids))
-    batch.outbox = _outbox_rows(journeys)
-    ran: list[Run] = []
-    sending: list[Run] = []  # stopped at an email step, sent a chunk at a time
-    written_at = time.monotonic()
+    shared = BatchShared(token=token, now=now)
+    shared.templates = EmailTemplate.objects.select_related("artist").in_bulk(list(template_ids))
+    shared.outbox = _outbox_rows(journeys)
+    return shared
 
-    def write() -> None:
-        written = _write(ran, token)
-        report.lost_claims += len(ran) - len(written)
-        for run in written:
-            report.steps += sum(1 for row in run.logs if row.outcome != StepOutcome.ENTERED)
-            report.sent += run.sent
-        ran.clear()
 
-    def failed(journey: Journey, exc: Exception) -> None:
-        log.error("journey %s failed at step %s", journey.pk, journey.step_index, exc_info=exc)
-        report.errors += 1
-        _record_error(journey, token, exc, now)
+def _unclaim(journey: Journey, token: str) -> None:
+    """Hand back the claim of a journey whose flow is not active (paused): left as it is."""
+    Journey.objects.filter(pk=journey.pk, claimed_by=token).update(claimed_by="", claimed_at=None)
 
-    def place(run: Run) -> None:
-        (sending if run.sending else ran).append(run)
 
-    def send() -> None:
-        while sending:
-            runs = sending[:]
-            sending.clear()
+@dataclass
+class _Progress:
+    """The journeys of one batch between their run and their write: ``ran`` wait to be
+    written (``WRITE_EVERY`` of them, or ``WRITE_EVERY_S`` after the last write), and
+    ``sending``, stopped at an email step, wait to be sent a chunk at a time. What is
+    written, sent and failed is counted in ``report``."""
+
+    token: str
+    now: dt.datetime
+    shared: BatchShared
+    report: BatchReport
+    ran: list[Run] = field(default_factory=list)
+    sending: list[Run] = field(default_factory=list)
+    written_at: float = field(default_factory=time.monotonic)
+
+    def start(self, journey: Journey) -> None:
+        """Run the journey until it waits, ends or reaches an email step."""
+        try:
+            self._place(run_journey(journey, self.shared))
+        except Exception as exc:
+            self._fail(journey, exc)
+
+    def send_waiting(self) -> None:
+        """Send the emails the waiting runs stopped at, then run each on; a run that stops
+        at another email step waits again (until none does)."""
+        while self.sending:
+            runs = self.sending[:]
+            self.sending.clear()
             try:
-                send_pending(runs, batch)
+                send_pending(runs, self.shared)
             except Exception as exc:
                 for run in runs:
-                    failed(run.journey, exc)
+                    self._fail(run.journey, exc)
                 continue
             for run in runs:
                 try:
                     run.advance()
                 except Exception as exc:
-                    failed(run.journey, exc)
+                    self._fail(run.journey, exc)
                     continue
-                place(run)
+                self._place(run)
 
-    try:
-        for journey in journeys:
-            report.journeys += 1
-            if journey.flow.status != FlowStatus.ACTIVE:
-                Journey.objects.filter(pk=journey.pk, claimed_by=token).update(
-                    claimed_by="", claimed_at=None
-                )
-                continue
-            try:
-                place(run_journey(journey, batch))
-            except Exception as exc:
-                failed(journey, exc)
-                continue
-            if len(sending) >= messaging.SEND_CHUNK:
-                send()
-            if len(ran) >= WRITE_EVERY or time.monotonic() - written_at >= WRITE_EVERY_S:
-                write()
-                written_at = time.monotonic()
-        send()
-        write()
-    finally:
-        batch.close()
-    return report
+    def write_if_due(self) -> None:
+        if len(self.ran) >= WRITE_EVERY or time.monotonic() - self.written_at >= WRITE_EVERY_S:
+            self.write_ran()
+            self.written_at = time.monotonic()
+
+    def write_ran(self) -> None:
+        """Write the runs that ran (those still claimed by this batch) and count them."""
+        written = _write(self.ran, self.token)
+        self.report.lost_claims += len(self.ran) - len(written)
+        for run in written:
+            self.report.steps += sum(1 for row in run.logs if row.outcome != StepOutcome.ENTERED)
+            self.report.sent += run.sent
+        self.ran.clear()
+
+    def _place(self, run: Run) -> None:
+        (self.sending if run.sending else self.ran).append(run)
+
+    def _fail(self, journey: Journey, exc: Exception) -> None:
+        log.error("journey %s failed at step %s", journey.pk, journey.step_index, exc_info=exc)
+        self.report.errors += 1
+        _record_error(journey, self.token, exc, self.now)

@@ -1,19 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.apps import AppConfig
-from django.db.models.signals import post_save
-
-
-def _workspace_created(
-    sender: Any, instance: Any, created: bool, raw: bool = False, **_: Any
-) -> None:
-    """Every new workspace gets the default flow (and its email templates)."""
-    if created and not raw:
-        from fanloop.flows.defaults import create_default_flow
-
-        create_default_flow(instance)
 
 
 class FlowsConfig(AppConfig):
@@ -22,6 +9,13 @@ class FlowsConfig(AppConfig):
     verbose_name = "Growth flows"
 
     def ready(self) -> None:
-        from fanloop.accounts.models import Workspace
+        # Services import models: only once the app registry is ready.
+        from fanloop.catalog.panels import release_panels
+        from fanloop.fans.panels import fan_panels
+        from fanloop.flows import panels
+        from fanloop.flows.services import flows_sending
+        from fanloop.messaging.email_templates import register_template_users
 
-        post_save.connect(_workspace_created, sender=Workspace, dispatch_uid="flows.default_flow")
+        register_template_users("flows", flows_sending)
+        fan_panels.register("engagement", 20, panels.fan_engagement)
+        release_panels.register("library-checks", 30, panels.release_library_checks)

@@ -27,7 +27,9 @@ from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans.models import Fan, PlatformConnection, PreSave
 from fanloop.fans.services import consent_is_active, current_consents
-from fanloop.flows.models import FanTag
+from fanloop.flows import scoring
+from fanloop.flows.models import FanTag, Flow, Journey
+from fanloop.fulfillment.models import ReleasePlatform
 
 SAVE_CHECKS = (
     FanEventKind.SAVE_VERIFIED,
@@ -97,15 +99,13 @@ def is_following(subject: Subject, value: Any = None) -> tuple[bool, str]:
 
 
 def engagement_at_least(subject: Subject, value: Any) -> tuple[bool, str]:
-    from fanloop.flows.scoring import audience_scores, engagement_score
-
-    score = engagement_score(subject.fan, subject.release)
+    score = scoring.engagement_score(subject.fan, subject.release)
     percent = top_percent(value)
     if percent is None:
         return score >= int(value), f"engagement score {score}"
     if subject.release is None or subject.flow_id is None:
         return False, "no release audience to compare with"
-    size, ranked = _ranking(subject.flow_id, subject.release, audience_scores)
+    size, ranked = _ranking(subject.flow_id, subject.release, scoring.audience_scores)
     places = math.ceil(size * percent / 100)
     # The score the last place of the top N % needs (ties at the edge are all in).
     bar = ranked[places - 1] if 0 < places <= len(ranked) else 0
@@ -122,8 +122,6 @@ _RANKINGS: dict[tuple[int, Any, int], tuple[float, int, list[int]]] = {}
 
 def _ranking(flow_id: int, release: Release, score: Any) -> tuple[int, list[int]]:
     """(audience size, its scores best first) of the flow's journeys for ``release``."""
-    from fanloop.flows.models import Flow, Journey
-
     created = Flow.objects.filter(pk=flow_id).values_list("created", flat=True).first()
     key = (flow_id, created, release.pk)
     now = time.monotonic()
@@ -161,8 +159,6 @@ def did(subject: Subject, value: Any) -> tuple[bool, str]:
 def acted_since_release(subject: Subject, value: Any = None) -> tuple[bool, str]:
     """At least one act of the fan after the release came out: a click, a save, a track
     save, a follow (an open alone is not an act: mail clients open by themselves)."""
-    from fanloop.flows.scoring import POST_RELEASE_ACTS
-
     if subject.release is None:
         return False, "no release in this journey"
     live = (
@@ -178,7 +174,7 @@ def acted_since_release(subject: Subject, value: Any = None) -> tuple[bool, str]
         | Q(artist=subject.release.artist_id, kind=FanEventKind.FOLLOWED),
         fan=subject.fan,
         actor=Actor.FAN,
-        kind__in=POST_RELEASE_ACTS,
+        kind__in=scoring.POST_RELEASE_ACTS,
         created__gte=live,
     ).exists()
     return acted, "acted since the release" if acted else "nothing done since the release"
@@ -209,8 +205,6 @@ def can_do(subject: Subject, value: Any) -> tuple[bool, str]:
     if value == "save_track":
         if subject.release is None or not subject.release.tracks.exists():
             return False, "the release has no track list"
-        from fanloop.fulfillment.models import ReleasePlatform
-
         able = tuple(
             ReleasePlatform.objects.filter(release=subject.release)
             .exclude(track_ids=[])

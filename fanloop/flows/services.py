@@ -31,6 +31,7 @@ from fanloop.flows.models import (
     JourneyStep,
 )
 from fanloop.flows.steps import GOALS, TRIGGERS, validate_steps
+from fanloop.messaging.models import EmailTemplate
 
 STOP_CHUNK = 1000
 
@@ -233,3 +234,18 @@ def fan_export(fan: Fan) -> dict[str, Any]:
             for journey in journeys
         ],
     }
+
+
+def flows_sending(template: EmailTemplate) -> list[str]:
+    """Names of the flows (not stopped) whose versions send ``template``: what stops its
+    deletion (registered with ``messaging.email_templates`` when the app loads)."""
+    names: set[str] = set()
+    versions = FlowVersion.objects.filter(flow__workspace_id=template.workspace_id).exclude(
+        flow__status=FlowStatus.STOPPED
+    )
+    for name, steps in versions.values_list("flow__name", "steps"):
+        for step in steps if isinstance(steps, list) else []:
+            if isinstance(step, dict) and step.get("type") == "email":
+                if str(step.get("template")) == str(template.pk):
+                    names.add(name)
+    return sorted(names)

@@ -30,11 +30,12 @@ from django.core.exceptions import ValidationError
 
 from fanloop.analytics.models import FanEventKind
 from fanloop.fans.models import ConsentKind
+from fanloop.flows.conditions import top_percent
+from fanloop.messaging.models import EmailTemplate
 from fanloop.platforms.registry import PLATFORMS
 
 if TYPE_CHECKING:
     from fanloop.accounts.models import Workspace
-    from fanloop.messaging.models import EmailTemplate
 
 STEP_TYPES: dict[str, str] = {
     "wait": "Wait",
@@ -344,8 +345,6 @@ def _condition_value(check: str, value: Any) -> Any:
     if value is None or value == "":
         raise StepError(f"the condition {check!r} needs a value.")
     if check == "engagement_at_least":
-        from fanloop.flows.conditions import top_percent
-
         percent = top_percent(value) if isinstance(value, str) else None
         if percent is not None:
             if not 1 <= percent <= 100:
@@ -478,7 +477,6 @@ def _check_ids_and_jumps(steps: list[dict[str, Any]]) -> list[str]:
 
 
 def _check_templates(steps: list[dict[str, Any]], workspace: Workspace) -> list[str]:
-    from fanloop.messaging.models import EmailTemplate
 
     wanted = {step["template"] for step in steps if step["type"] == "email"}
     if not wanted:

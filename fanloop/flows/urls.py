@@ -1,11 +1,11 @@
-"""Flows URLs: the editor under ``/w/<ws>/flows/…`` and the fans' one-click action pages
-at ``/a/<token>/`` (included before the campaigns' broad ``/<artist>/<release>`` routes)."""
+"""Flows URLs: the editor under ``/w/<ws>/flows/…`` (the fans' one-click action pages the
+flow emails link to are the campaigns' ``/a/<token>/``)."""
 
 from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from fanloop.flows import actions, views
+from fanloop.flows import views
 
 app_name = "flows"
 
@@ -22,6 +22,4 @@ urlpatterns: list[URLPattern] = [
     ),
     path("w/<slug:ws>/flows/<int:pk>/status/", views.flow_status, name="flow_status"),
     path("w/<slug:ws>/flows/<int:pk>/dry-run/", views.flow_dry_run, name="flow_dry_run"),
-    path("a/<str:token>/", actions.action_page, name="action"),
-    path("a/<str:token>/done", actions.action_done, name="action_done"),
 ]

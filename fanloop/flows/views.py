@@ -20,7 +20,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from fanloop.accounts.models import Membership, Role, Workspace
 from fanloop.accounts.permissions import workspace_view
+from fanloop.analytics.models import FanEventKind
 from fanloop.flows import services, stats
+from fanloop.flows.defaults import ENGAGED_SHARE
 from fanloop.flows.editing import save_flow
 from fanloop.flows.forms import (
     STEPS_PREFIX,
@@ -32,6 +34,7 @@ from fanloop.flows.forms import (
     template_choices,
 )
 from fanloop.flows.models import Flow, FlowStatus, FlowVersion, JourneyState
+from fanloop.flows.scoring import NOT_COUNTED, POST_RELEASE_ACTS, WEIGHTS
 from fanloop.flows.steps import STEP_TYPES, describe_step, describe_trigger
 from fanloop.flows.warnings import flow_warnings, templates_for
 
@@ -263,10 +266,6 @@ def _render_editor(
 @require_safe
 def score_explained(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The engagement score in plain words, from the one table of weights."""
-    from fanloop.analytics.models import FanEventKind
-    from fanloop.flows.defaults import ENGAGED_SHARE
-    from fanloop.flows.scoring import NOT_COUNTED, POST_RELEASE_ACTS, WEIGHTS
-
     rows = [
         (FanEventKind(kind).label, weight.why, weight.points, weight.cap)
         for kind, weight in WEIGHTS.items()

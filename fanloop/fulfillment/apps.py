@@ -9,6 +9,10 @@ class FulfillmentConfig(AppConfig):
     verbose_name = "Release-day delivery"
 
     def ready(self) -> None:
-        from fanloop.fulfillment import signals
+        from fanloop.catalog.panels import release_panels
+        from fanloop.fans.panels import fan_panels
+        from fanloop.fulfillment import panels, signals
 
         signals.connect()
+        fan_panels.register("deliveries", 10, panels.fan_deliveries)
+        release_panels.register("delivery", 10, panels.release_delivery)

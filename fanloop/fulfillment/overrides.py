@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from fanloop.catalog.links import PlatformKey, PlatformRef, parse_id_or_link
 from fanloop.catalog.models import Release
+from fanloop.catalog.share_links import PlatformKey, PlatformRef, parse_id_or_link
 from fanloop.fulfillment.models import (
     Delivery,
     DeliveryState,

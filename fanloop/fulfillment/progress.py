@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from fanloop.catalog.links import canonical_url
 from fanloop.catalog.models import Release
+from fanloop.catalog.share_links import canonical_url
 from fanloop.fans.models import Fan, PreSave
 from fanloop.fulfillment.models import (
     Delivery,

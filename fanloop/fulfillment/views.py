@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fanloop.accounts.models import Membership, Role, Workspace
 from fanloop.accounts.permissions import workspace_view
-from fanloop.catalog.links import EXAMPLES
 from fanloop.catalog.models import Release
+from fanloop.catalog.share_links import EXAMPLES
 from fanloop.fulfillment import overrides
 from fanloop.fulfillment.models import DeliveryState
 from fanloop.fulfillment.progress import (

@@ -11,6 +11,7 @@ from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Artist
 from fanloop.messaging import rendering
 from fanloop.messaging.models import EmailTemplate
+from fanloop.messaging.sending_rules import MAX_CAP, MAX_WINDOW_HOURS
 
 HELP = (
     "Django template syntax. Available: {{ fan.first_name }}, {{ fan.name }}, "
@@ -81,3 +82,29 @@ class PreviewForm(forms.Form):
     """Which fan a preview is rendered for: blank is the sample fan."""
 
     fan = forms.CharField(max_length=254, required=False, label="Preview for fan (email address)")
+
+
+class SendingRulesForm(forms.Form):
+    """A workspace's frequency cap and quiet hours (checked again by ``save_rules``)."""
+
+    frequency_cap = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_CAP,
+        label="Most flow emails per fan",
+        help_text="In each window below; 0: no cap. Test sends do not count.",
+    )
+    frequency_window_hours = forms.IntegerField(
+        min_value=1, max_value=MAX_WINDOW_HOURS, label="Window (hours)"
+    )
+    quiet_start = forms.TimeField(
+        required=False,
+        label="Quiet hours start",
+        help_text="In each fan's time zone, e.g. 21:00. Leave both empty for no quiet hours.",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    quiet_end = forms.TimeField(
+        required=False,
+        label="Quiet hours end",
+        help_text="A flow email due during quiet hours waits until then, e.g. 09:00.",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )

@@ -8,6 +8,7 @@ never sends twice. A row a crash left SENDING is "in doubt" (UNCERTAIN): it may 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import models
@@ -145,3 +146,26 @@ class MailboxEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.message_id}"
+
+
+class SendingRules(models.Model):
+    """A workspace's own frequency cap and quiet hours for flow emails, set by an owner or
+    editor in the dashboard. A workspace without a row follows the install's defaults
+    (``EMAIL_FREQUENCY_CAP``, ``EMAIL_FREQUENCY_WINDOW_HOURS``, ``EMAIL_QUIET_HOURS``):
+    see ``fanloop.messaging.sending_rules``. The field defaults are those settings' own."""
+
+    workspace = models.OneToOneField(
+        Workspace, models.CASCADE, primary_key=True, related_name="sending_rules"
+    )
+    frequency_cap = models.PositiveSmallIntegerField(default=3)  # 0: no cap
+    frequency_window_hours = models.PositiveSmallIntegerField(default=72)
+    # Both set: no flow email between them in the fan's time zone; both null: no quiet hours.
+    quiet_start = models.TimeField(null=True, blank=True, default=dt.time(21, 0))
+    quiet_end = models.TimeField(null=True, blank=True, default=dt.time(9, 0))
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "sending rules"
+
+    def __str__(self) -> str:
+        return f"sending rules of workspace {self.workspace_id}"

@@ -26,10 +26,11 @@ from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 
 from fanloop.catalog.models import Artist, Release
+from fanloop.catalog.release_urls import listen_links
 from fanloop.fans.models import Fan
 from fanloop.fans.services import portal_url
-from fanloop.flows.links import action_url
 from fanloop.messaging import sandbox, tokens
+from fanloop.messaging.action_links import action_url
 from fanloop.messaging.models import EmailTemplate
 from fanloop.messaging.sandbox import HTML_ENGINE, TEXT_ENGINE
 
@@ -97,8 +98,6 @@ def _release_values(release: Release | None) -> dict[str, str] | None:
 def _listen_links(release: Release | None) -> list[tuple[str, str]]:
     if release is None:
         return []
-    from fanloop.campaigns.links import listen_links
-
     return [(p.name, settings.SITE_URL + path) for p, path in listen_links(release)]
 
 
@@ -132,7 +131,7 @@ def fan_context(
     extra: dict[str, Any] | None = None,
     shared: SharedValues | None = None,
 ) -> dict[str, Any]:
-    """The context of a real send (what ``services.send_email`` renders a template with).
+    """The context of a real send (what ``sending.send_email`` renders a template with).
 
     The one-click save and follow links are signed only if the template shows them
     (callables, which the template language calls when it reads them)."""

@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("w/<slug:ws>/email/<int:pk>/test/", views.template_test_send, name="template_test_send"),
     path("w/<slug:ws>/email/<int:pk>/delete/", views.template_delete, name="template_delete"),
     path("w/<slug:ws>/email/outbox/", views.outbox, name="outbox"),
+    path("w/<slug:ws>/email/rules/", views.sending_rules, name="sending_rules"),
     path("w/<slug:ws>/email/suppressions/", views.suppressions, name="suppressions"),
     path("w/<slug:ws>/email/suppressions/add/", views.suppression_add, name="suppression_add"),
     path(

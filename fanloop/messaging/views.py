@@ -4,7 +4,8 @@ endpoints: unsubscribe ``/u/<token>``, tracked clicks ``/e/c/<token>`` and the o
 pixel ``/e/o/<token>.gif``.
 
 Dashboard views go through ``@workspace_view``: outsiders get 404, viewers read, editors
-and owners write. Writes go through ``services``.
+and owners write. Writes go through the services (``sending``, ``email_templates``,
+``suppressions``, ``tracking``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import base64
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import get_connection
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -29,9 +30,24 @@ from fanloop.analytics.useragents import is_bot
 from fanloop.catalog.models import Artist
 from fanloop.fans.links import InvalidLink
 from fanloop.fans.models import Fan
-from fanloop.messaging import backends, rendering, services, sink, tokens
+from fanloop.messaging import (
+    backends,
+    email_templates,
+    rendering,
+    sending,
+    sink,
+    tokens,
+    tracking,
+)
+from fanloop.messaging import sending_rules as sending_rules_service
+from fanloop.messaging import suppressions as suppression_list
 from fanloop.messaging.addresses import address_hashes
-from fanloop.messaging.forms import EmailTemplateForm, PreviewForm, SuppressionForm
+from fanloop.messaging.forms import (
+    EmailTemplateForm,
+    PreviewForm,
+    SendingRulesForm,
+    SuppressionForm,
+)
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage, Suppression
 
 PAGE_SIZE = 25
@@ -99,7 +115,7 @@ def _template_form(
         saved = form.save(commit=False)
         saved.workspace = workspace
         try:
-            services.save_template(saved)
+            email_templates.save_template(saved)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -152,7 +168,7 @@ def template_preview(request: HttpRequest, membership: Membership, pk: int) -> H
             "fan": fan,
             "rendered": rendered,
             "problem": problem,
-            "used_by": services.templates_in_use(template),
+            "used_by": email_templates.templates_in_use(template),
             "can_edit": membership.can_edit,
             "section": "templates",
         },
@@ -170,7 +186,7 @@ def template_test_send(request: HttpRequest, membership: Membership, pk: int) ->
     if fan_email:
         fan = Fan.objects.filter(workspace=workspace, email=fan_email).first()
     try:
-        services.send_test_email(template, to=address, fan=fan)
+        sending.send_test_email(template, to=address, fan=fan)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -183,10 +199,10 @@ def template_test_send(request: HttpRequest, membership: Membership, pk: int) ->
 def template_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     workspace = membership.workspace
     template = _template(workspace, pk)
-    used_by = services.templates_in_use(template)
+    used_by = email_templates.templates_in_use(template)
     if request.method == "POST":
         try:
-            services.delete_template(template)
+            email_templates.delete_template(template)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("messaging:template_preview", ws=workspace.slug, pk=template.pk)
@@ -246,6 +262,49 @@ def outbox(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
+# --- sending rules ---------------------------------------------------------------------
+
+
+@workspace_view(Role.VIEWER)
+@require_http_methods(["GET", "HEAD", "POST"])
+def sending_rules(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The workspace's frequency cap and quiet hours: viewers read, editors and owners set."""
+    workspace = membership.workspace
+    can_edit = membership.can_edit
+    rules = sending_rules_service.rules_of(workspace)
+    start, end = rules.quiet_hours or (None, None)
+    initial = {
+        "frequency_cap": rules.cap,
+        "frequency_window_hours": int(rules.window.total_seconds() // 3600),
+        "quiet_start": start,
+        "quiet_end": end,
+    }
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        form = SendingRulesForm(request.POST)
+        if form.is_valid():
+            try:
+                sending_rules_service.save_rules(workspace, **form.cleaned_data)
+            except ValidationError as exc:
+                for name, problems in exc.message_dict.items():
+                    for problem in problems:
+                        form.add_error(name, problem)
+            else:
+                messages.success(request, "Sending rules saved: they apply to the next emails.")
+                return redirect("messaging:sending_rules", ws=workspace.slug)
+    else:
+        form = SendingRulesForm(initial=initial)
+    if not can_edit:
+        for form_field in form.fields.values():
+            form_field.disabled = True
+    return _page(
+        request,
+        "messaging/sending_rules.html",
+        {"form": form, "rules": rules, "can_edit": can_edit, "section": "rules"},
+    )
+
+
 # --- suppressions -----------------------------------------------------------------------
 
 
@@ -287,7 +346,7 @@ def suppression_add(request: HttpRequest, membership: Membership) -> HttpRespons
     form = SuppressionForm(request.POST)
     if form.is_valid():
         try:
-            row = services.add_suppression(
+            row = suppression_list.add_suppression(
                 workspace, form.cleaned_data["email"], detail=form.cleaned_data["detail"]
             )
         except ValidationError as exc:
@@ -304,7 +363,7 @@ def suppression_remove(request: HttpRequest, membership: Membership, pk: int) ->
     workspace = membership.workspace
     row = get_object_or_404(Suppression, pk=pk, workspace=workspace)
     if request.method == "POST":
-        services.remove_suppression(row)
+        suppression_list.remove_suppression(row)
         messages.success(
             request, f"Removed {row.email or 'the erased address'} from the suppression list."
         )
@@ -393,7 +452,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return _public(request, "unsubscribe", context)
     if request.POST.get("List-Unsubscribe") != "One-Click":
         return _public(request, "unsubscribe", {**context, "bad_request": True}, status=400)
-    services.unsubscribe(fan, message=message, page=UNSUBSCRIBE_PAGE)
+    suppression_list.unsubscribe(fan, message=message, page=UNSUBSCRIBE_PAGE)
     return _public(request, "unsubscribed", context)
 
 
@@ -421,7 +480,7 @@ def click(request: HttpRequest, token: str) -> HttpResponse:
             return _public(request, "link_expired", {"days": tokens.CLICK_LINK_DAYS}, status=410)
         return _public(request, "unsubscribe_invalid", {"reason": str(exc)}, status=404)
     if request.method == "GET" and _a_person(request):
-        services.record_click(message_pk, url)
+        tracking.record_click(message_pk, url)
     response = HttpResponseRedirect(url)
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -435,7 +494,7 @@ def open_pixel(request: HttpRequest, token: str) -> HttpResponse:
     except InvalidLink:
         message_pk = None
     if message_pk is not None and request.method == "GET" and _a_person(request):
-        services.record_open(message_pk)
+        tracking.record_open(message_pk)
     return HttpResponse(PIXEL, content_type="image/gif")
 
 

@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from django.views.decorators.csrf import csrf_exempt
 
-from fanloop.messaging import services
+from fanloop.messaging import suppressions
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def on_tracking(sender: Any, event: AnymailTrackingEvent, esp_name: str, **_: An
     """Receiver of ``anymail.signals.tracking``."""
     if event.event_type not in HANDLED:
         return
-    rows = services.suppress_from_provider(
+    rows = suppressions.suppress_from_provider(
         event_type=str(event.event_type),
         recipient=event.recipient or "",
         message_pk=_message_pk(event),

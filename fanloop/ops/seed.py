@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw
 
 from fanloop.accounts.models import Membership, Role, User, Workspace
 from fanloop.catalog.models import Artist, Release, ReleaseMode, ReleaseType, Track
+from fanloop.flows.defaults import create_default_flow
 from fanloop.fulfillment.models import Delivery, ReleasePlatform
 
 DEMO_EMAIL = "demo@fanloop.local"
@@ -66,9 +67,11 @@ def seed_demo(now: dt.datetime | None = None, delay_minutes: int = 3) -> DemoDat
     user = User.objects.filter(email=DEMO_EMAIL).first()
     if user is None:
         user = User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD, first_name="Demo")
-    workspace, _ = Workspace.objects.get_or_create(
+    workspace, created = Workspace.objects.get_or_create(
         slug="demo-records", defaults={"name": "Demo Records"}
     )
+    if created:
+        create_default_flow(workspace)
     Membership.objects.update_or_create(
         workspace=workspace, user=user, defaults={"role": Role.OWNER}
     )

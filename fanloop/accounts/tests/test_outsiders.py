@@ -56,9 +56,14 @@ def test_it_sends_anonymous_visitors_to_login(targets, index):
 
 def test_it_lists_every_workspace_endpoint(targets):
     """Guard: a new workspace-scoped URL must be added to the list above."""
-    from fanloop.accounts.urls import urlpatterns
+    from django.urls import URLResolver, get_resolver
 
-    scoped = {str(p.pattern) for p in urlpatterns if str(p.pattern).startswith("w/")}
+    accounts = next(
+        p
+        for p in get_resolver().url_patterns
+        if isinstance(p, URLResolver) and p.namespace == "accounts"
+    )
+    scoped = {str(p.pattern) for p in accounts.url_patterns if str(p.pattern).startswith("w/")}
     assert len(scoped) == 8
     assert len(targets) == ENDPOINT_COUNT
 

@@ -21,7 +21,7 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", interactive=False, verbosity=0)
 from fanloop.accounts.models import User
-from fanloop.accounts.services import create_workspace
+from fanloop.flows.workspaces import create_workspace
 from fanloop.analytics.tests.factories import make_artist, make_release
 owner = User.objects.create_user("stop@example.org", "a-long-password-123")
 make_release(make_artist(create_workspace("Stop Records", owner)))

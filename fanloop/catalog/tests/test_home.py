@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from fanloop.accounts.models import User
-from fanloop.accounts.services import create_workspace
+from fanloop.flows.workspaces import create_workspace
 
 
 @pytest.mark.parametrize("path", ["/", "/dashboard/"])

@@ -24,7 +24,7 @@ from fanloop.fans.models import Consent, ConsentKind, Fan
 from fanloop.flows import verification
 from fanloop.fulfillment import audience, forever
 from fanloop.messaging.models import EmailTemplate
-from fanloop.messaging.services import EmailRequest, _email_decisions, _Facts
+from fanloop.messaging.sending import EmailRequest, _email_decisions, _Facts
 
 KINDS = [kind.value for kind in ConsentKind]
 ARTISTS = ("North", "South")

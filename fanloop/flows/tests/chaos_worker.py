@@ -19,7 +19,6 @@ def seed(count: int) -> dict[str, int]:
     from django.utils import timezone
 
     from fanloop.accounts.models import User
-    from fanloop.accounts.services import create_workspace
     from fanloop.analytics.fan_events import record_fan_event
     from fanloop.analytics.models import FanEventKind
     from fanloop.catalog.models import Artist, Release
@@ -27,6 +26,7 @@ def seed(count: int) -> dict[str, int]:
     from fanloop.fans.models import Fan
     from fanloop.flows import services
     from fanloop.flows.models import Flow
+    from fanloop.flows.workspaces import create_workspace
     from fanloop.messaging.models import EmailTemplate
 
     owner = User.objects.create_user("chaos@example.org", "pw-123456789")
@@ -63,10 +63,10 @@ def seed(count: int) -> dict[str, int]:
 def work(executor_id: str) -> None:
     from django.conf import settings
 
-    from fanloop.messaging import services
+    from fanloop.messaging import sending
     from fanloop.ops.worker import run_worker
 
-    services.RETRY_BASE_S, services.RETRY_CAP_S = 1.0, 2.0
+    sending.RETRY_BASE_S, sending.RETRY_CAP_S = 1.0, 2.0
     resend = os.environ.get("CHAOS_RESEND_URL", "")
     if resend:  # the stand-in of Resend's API (``messaging/tests/provider_standin.py``)
         settings.ANYMAIL = {"RESEND_API_KEY": "re_chaos", "RESEND_API_URL": resend}

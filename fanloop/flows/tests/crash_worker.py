@@ -17,7 +17,6 @@ def seed() -> dict[str, int]:
     from django.utils import timezone
 
     from fanloop.accounts.models import User
-    from fanloop.accounts.services import create_workspace
     from fanloop.analytics.fan_events import record_fan_event
     from fanloop.analytics.models import FanEventKind
     from fanloop.catalog.models import Artist, Release
@@ -25,6 +24,7 @@ def seed() -> dict[str, int]:
     from fanloop.fans.models import Fan
     from fanloop.flows import services
     from fanloop.flows.models import Flow
+    from fanloop.flows.workspaces import create_workspace
     from fanloop.messaging.models import EmailTemplate
 
     owner = User.objects.create_user("crash@example.org", "pw-123456789")

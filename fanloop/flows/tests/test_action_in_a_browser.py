@@ -12,12 +12,12 @@ from emulator.testing import AdminClient
 from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan
-from fanloop.flows.links import action_url
 from fanloop.lib.tests.browser_forms import (
     referer_sent_to_third_party,
     referrer_policy,
     submit,
 )
+from fanloop.messaging.action_links import action_url
 
 from .ui_fixtures import connect_spotify, register_apps, seed_album
 

@@ -19,7 +19,7 @@ from emulator.testing import AdminClient, answer_consent
 from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Consent, ConsentKind, Fan, PlatformConnection, PreSave
-from fanloop.flows.links import action_token
+from fanloop.messaging.action_links import action_token
 from fanloop.platforms.models import PlatformApp
 
 from .ui_fixtures import connect_spotify, register_apps, seed_album
@@ -45,7 +45,7 @@ def browser() -> Iterator[httpx.Client]:
 
 
 def page(fan: Fan, release: Release, action: str) -> str:
-    return reverse("flows:action", args=[action_token(fan.pk, release.pk, action)])  # type: ignore[arg-type]
+    return reverse("campaigns:action", args=[action_token(fan.pk, release.pk, action)])  # type: ignore[arg-type]
 
 
 def library(admin: AdminClient, user_id: str = "fan1") -> dict[str, set[str]]:
@@ -131,7 +131,7 @@ def test_without_a_connection_it_asks_for_exactly_the_save_scope_then_saves(
     answer = {k: v[0] for k, v in parse_qs(urlsplit(back).query).items()}
     callback = client.get(reverse("campaigns:oauth_callback", args=["spotify"]), answer)
     assert callback.status_code == 302
-    assert callback["Location"] == reverse("flows:action_done", args=[url.split("/")[2]])
+    assert callback["Location"] == reverse("campaigns:action_done", args=[url.split("/")[2]])
     connection = PlatformConnection.objects.get(fan=fan)
     assert connection.scope_set == {"user-library-modify"}
     assert not PreSave.objects.exists()  # an action is not a pre-save
@@ -183,19 +183,19 @@ def test_done_without_this_browsers_confirmation_does_nothing(
 ) -> None:
     connect_spotify(admin, fan, apps["spotify"])
     token = action_token(fan.pk, release.pk, "save")
-    response = client.get(reverse("flows:action_done", args=[token]))
+    response = client.get(reverse("campaigns:action_done", args=[token]))
     assert response.status_code == 302
-    assert response["Location"] == reverse("flows:action", args=[token])
+    assert response["Location"] == reverse("campaigns:action", args=[token])
     assert library(admin)["saved"] == set()
 
 
 def test_a_tampered_link_gets_a_friendly_page(client: Client, fan: Fan, release: Release) -> None:
     token = action_token(fan.pk, release.pk, "save")
     for bad in (token[:-2] + "xx", "nonsense"):
-        response = client.get(reverse("flows:action", args=[bad]))
+        response = client.get(reverse("campaigns:action", args=[bad]))
         assert response.status_code == 404
         assert b"This link does not work" in response.content
-        assert client.post(reverse("flows:action", args=[bad])).status_code == 404
+        assert client.post(reverse("campaigns:action", args=[bad])).status_code == 404
 
 
 def test_an_expired_link_gets_a_friendly_page(client: Client, fan: Fan, release: Release) -> None:
@@ -274,8 +274,8 @@ def test_a_track_link_saves_that_track_and_records_the_fans_own_act(
     client: Client, admin: AdminClient, apps: Any, ids: Any, fan: Fan, release: Release
 ) -> None:
     from fanloop.analytics.models import Actor
+    from fanloop.campaigns.action_pages import event_key
     from fanloop.catalog.models import Track
-    from fanloop.flows.actions import event_key
     from fanloop.fulfillment.models import ReleasePlatform
 
     seeded = admin.http.get("/catalog").json()
@@ -284,7 +284,7 @@ def test_a_track_link_saves_that_track_and_records_the_fans_own_act(
     Track.objects.create(release=release, position=1, title="Signal", isrc="USLP12000001")
     ReleasePlatform.objects.create(release=release, platform="spotify", track_ids=[spotify_track])
     connect_spotify(admin, fan, apps["spotify"])
-    url = reverse("flows:action", args=[action_token(fan.pk, release.pk, "save_track", 1)])
+    url = reverse("campaigns:action", args=[action_token(fan.pk, release.pk, "save_track", 1)])
     shown = client.get(url)
     assert b"Save \xe2\x80\x9cSignal\xe2\x80\x9d to your library" in shown.content
     done = client.post(url, {"platform": "spotify"})
@@ -297,9 +297,9 @@ def test_a_track_link_saves_that_track_and_records_the_fans_own_act(
         event_key("save_track", release, fan, 1),
     )
     # A track the release does not have is no page; a save link without a track neither.
-    missing = reverse("flows:action", args=[action_token(fan.pk, release.pk, "save_track", 9)])
+    missing = reverse("campaigns:action", args=[action_token(fan.pk, release.pk, "save_track", 9)])
     assert b"Not available here yet" in client.get(missing).content
-    bad = reverse("flows:action", args=[action_token(fan.pk, release.pk, "save_track")])
+    bad = reverse("campaigns:action", args=[action_token(fan.pk, release.pk, "save_track")])
     assert client.get(bad).status_code == 404
 
 

@@ -11,7 +11,6 @@ from django.core import mail
 from django.utils import timezone
 
 from fanloop.accounts.models import User, Workspace
-from fanloop.accounts.services import create_workspace
 from fanloop.analytics.models import FanEventKind
 from fanloop.catalog.models import Release, Track
 from fanloop.fans.models import PreSave
@@ -19,6 +18,7 @@ from fanloop.flows.defaults import create_default_flow
 from fanloop.flows.models import Flow, FlowStatus, JourneyState
 from fanloop.flows.steps import validate_steps
 from fanloop.flows.warnings import flow_warnings, templates_for
+from fanloop.flows.workspaces import create_workspace
 from fanloop.fulfillment.models import ReleasePlatform
 from fanloop.messaging.models import EmailTemplate
 

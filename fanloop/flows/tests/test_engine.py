@@ -18,7 +18,7 @@ from fanloop.fans.models import Fan
 from fanloop.flows import advance, services, steps
 from fanloop.flows.models import FanTag, Flow, Journey, JourneyState, JourneyStep
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
-from fanloop.messaging.services import unsubscribe
+from fanloop.messaging.suppressions import unsubscribe
 
 from .engine_helpers import event, journey_of, later, log_of, make_flow, run, subscribed_fan
 

@@ -14,7 +14,7 @@ from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.flows.models import Flow, Journey, JourneyState, JourneyStep
-from fanloop.messaging import services
+from fanloop.messaging import sending as services
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 from fanloop.messaging.tests.conftest import Sink
 from fanloop.messaging.tests.conftest import smtp_sink as smtp_sink  # a fixture, by name
@@ -77,6 +77,6 @@ def test_a_journey_deferred_by_the_mail_server_is_due_within_the_backoff(
     run()
     [journey] = Journey.objects.all()
     assert journey.state == JourneyState.WAITING and journey.due_at is not None
-    from fanloop.messaging.services import RETRY_BASE_S
+    from fanloop.messaging.sending import RETRY_BASE_S
 
     assert journey.due_at - journey.updated <= dt.timedelta(seconds=RETRY_BASE_S + 1)

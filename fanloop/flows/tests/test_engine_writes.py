@@ -19,7 +19,7 @@ from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan
 from fanloop.flows import advance, intake, services, steps
 from fanloop.flows.models import FanTag, Flow, Journey, JourneyState, JourneyStep
-from fanloop.messaging import services as messaging
+from fanloop.messaging import sending as messaging
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 
 from .engine_helpers import event, log_of, make_flow, run, subscribed_fan
@@ -79,7 +79,7 @@ def test_a_journey_whose_claim_is_lost_mid_batch_is_not_written(
     taken = ids[1]
     running = advance.run_journey
 
-    def run_then_lose(journey: Journey, batch: advance.Batch) -> advance.Run:
+    def run_then_lose(journey: Journey, batch: advance.BatchShared) -> advance.Run:
         ran = running(journey, batch)
         if journey.pk == taken:  # another worker took it over after a claim timeout
             Journey.objects.filter(pk=taken).update(claimed_by="flows-batch-other")
@@ -120,8 +120,9 @@ def test_email_steps_cost_reads_per_chunk_and_three_writes_per_message_and_send_
     monkeypatch.setattr(messaging, "SEND_CHUNK", 10)
     assert queries(6, 0) - queries(2, 100) == 4 * 3  # one chunk either way
     monkeypatch.setattr(messaging, "SEND_CHUNK", 2)
-    # Per chunk: the consents and suppressions read and the rows inserted: 3; 3 chunks vs 1.
-    assert queries(6, 200) - queries(2, 300) == 4 * 3 + 2 * 3
+    # Per chunk: the consents, suppressions and workspaces' sending rules read and the rows
+    # inserted: 4; 3 chunks vs 1.
+    assert queries(6, 200) - queries(2, 300) == 4 * 3 + 2 * 4
     assert len(mail.outbox) == 16
     assert OutboundMessage.objects.filter(status=MessageStatus.SENT).count() == 16
 

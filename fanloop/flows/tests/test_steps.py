@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from fanloop.accounts.models import User, Workspace
-from fanloop.accounts.services import create_workspace
 from fanloop.flows.steps import CONDITION_CHECKS, STEP_TYPES, describe_step, validate_steps
+from fanloop.flows.workspaces import create_workspace
 from fanloop.messaging.models import EmailTemplate
 
 pytestmark = pytest.mark.django_db

@@ -106,7 +106,7 @@ def test_flows_of_another_workspace_are_not_triggered(
     workspace: Workspace, fan: Fan, release: Release
 ) -> None:
     from fanloop.accounts.models import User
-    from fanloop.accounts.services import create_workspace
+    from fanloop.flows.workspaces import create_workspace
 
     other = create_workspace("Other", User.objects.create_user("x@example.org", "pw-123456789"))
     Flow.objects.filter(is_default=True).delete()

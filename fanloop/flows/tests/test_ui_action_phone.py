@@ -13,8 +13,8 @@ from emulator.testing import AdminClient
 from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Consent, ConsentKind, Fan, PlatformConnection
-from fanloop.flows.links import action_url
 from fanloop.lib.tests.browser_forms import submit
+from fanloop.messaging.action_links import action_url
 
 from .ui_fixtures import register_apps, seed_album
 

@@ -37,7 +37,7 @@ BROWSER_TESTS: dict[str, list[str]] = {
     "messaging:unsubscribe": [
         "fanloop/messaging/tests/test_unsubscribe_in_a_browser.py::test_a_fan_unsubscribes_in_a_browser"
     ],
-    "flows:action": [
+    "campaigns:action": [
         "fanloop/flows/tests/test_action_in_a_browser.py::test_a_fan_saves_the_release_in_one_click",
         "fanloop/flows/tests/test_ui_action_phone.py::test_a_fan_follows_the_artist_from_a_phone",
     ],

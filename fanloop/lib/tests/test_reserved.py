@@ -9,8 +9,8 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.urls.resolvers import get_resolver
 
-from fanloop.accounts.services import create_workspace
 from fanloop.catalog.services import create_artist
+from fanloop.flows.workspaces import create_workspace
 from fanloop.lib.reserved import reserved_slugs, route_segments
 
 # Mounted as ROOT_URLCONF by the test below: fanloop's routes plus one new top-level one.

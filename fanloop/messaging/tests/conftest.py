@@ -24,7 +24,7 @@ from fanloop.catalog.services import create_artist, create_release
 from fanloop.fans import services as fan_services
 from fanloop.fans.models import Fan
 from fanloop.messaging.models import EmailTemplate, OutboundMessage
-from fanloop.messaging.services import SendOutcome
+from fanloop.messaging.sending import SendOutcome
 from fanloop.ops.smtp_sink import SmtpSink, start_sink
 
 T = TypeVar("T")

@@ -8,7 +8,7 @@ import pytest
 
 from fanloop.analytics.models import FanEvent
 from fanloop.messaging.models import MessageStatus, OutboundMessage
-from fanloop.messaging.services import send_email
+from fanloop.messaging.sending import send_email
 
 from .conftest import msg
 from .crash_backend import ProcessDied
@@ -54,7 +54,7 @@ def test_the_message_id_is_derived_from_the_key(smtp_sink, fan, template, worksp
     [received] = smtp_sink.messages()
     assert received["Message-ID"] == row.message_id
     assert row.message_id.endswith("@fanloop.example>")
-    from fanloop.messaging.services import _message_id
+    from fanloop.messaging.sending import _message_id
 
     assert _message_id("journey:7:step:0") == row.message_id != _message_id("journey:7:step:1")
 

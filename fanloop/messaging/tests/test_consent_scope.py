@@ -10,7 +10,7 @@ from django.core import mail
 from fanloop.fans import services as fan_services
 from fanloop.fans.models import Fan
 from fanloop.messaging.models import EmailTemplate, MessageStatus
-from fanloop.messaging.services import send_email
+from fanloop.messaging.sending import send_email
 
 from .conftest import TEXT, msg
 

@@ -13,7 +13,7 @@ from fanloop.accounts.models import User, Workspace
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan
 from fanloop.messaging.models import EmailTemplate, Suppression
-from fanloop.messaging.services import send_email
+from fanloop.messaging.sending import send_email
 
 from .conftest import Sink
 

@@ -11,7 +11,7 @@ from django.core import mail
 
 from fanloop.fans.models import Fan
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
-from fanloop.messaging.services import SendOutcome, send_email, send_test_email
+from fanloop.messaging.sending import SendOutcome, send_email, send_test_email
 
 from .conftest import msg, subscribed_fan
 

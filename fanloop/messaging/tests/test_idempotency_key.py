@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from fanloop.messaging.backends import ResendEmailBackend
 from fanloop.messaging.models import MessageStatus, OutboundMessage
-from fanloop.messaging.services import send_email
+from fanloop.messaging.sending import send_email
 
 from .conftest import msg
 from .crash_backend import ProcessDied

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from fanloop.messaging import tokens
 from fanloop.messaging.models import EmailTemplate, OutboundMessage, Suppression
-from fanloop.messaging.services import send_email
+from fanloop.messaging.sending import send_email
 
 from .conftest import msg
 

@@ -16,7 +16,7 @@ from fanloop.accounts.services import invite_member
 from fanloop.fans.models import Fan
 from fanloop.fans.services import send_portal_link, subscribe_email
 from fanloop.messaging.models import EmailTemplate
-from fanloop.messaging.services import send_email
+from fanloop.messaging.sending import send_email
 
 from .conftest import subscribed_fan
 

@@ -12,7 +12,7 @@ from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan
 from fanloop.messaging import tokens
 from fanloop.messaging.models import EmailTemplate, OutboundMessage
-from fanloop.messaging.services import send_email
+from fanloop.messaging.sending import send_email
 
 from .conftest import msg
 
@@ -158,7 +158,7 @@ def test_a_link_in_both_bodies_is_one_click_token(smtp_sink, fan, template, rele
 def test_save_and_follow_links_are_signed_only_when_the_email_shows_them(
     smtp_sink, monkeypatch, workspace, fan, template, release
 ):
-    from fanloop.flows import links
+    from fanloop.messaging import action_links as links
 
     signed: list[str] = []
     real = links.action_token
@@ -182,7 +182,7 @@ def test_a_chunk_for_one_release_builds_its_release_values_once(
     smtp_sink, monkeypatch, workspace, template, release
 ):
     from fanloop.messaging import rendering
-    from fanloop.messaging.services import EmailRequest, send_emails
+    from fanloop.messaging.sending import EmailRequest, send_emails
 
     from .conftest import subscribed_fan
 

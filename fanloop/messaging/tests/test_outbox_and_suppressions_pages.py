@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from fanloop.messaging.addresses import address_hash
 from fanloop.messaging.models import MessageStatus, OutboundMessage, Suppression
-from fanloop.messaging.services import send_email
+from fanloop.messaging.sending import send_email
 from fanloop.messaging.views import PAGE_SIZE
 
 from .conftest import subscribed_fan

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from fanloop.messaging.models import EmailTemplate, OutboundMessage, Suppression
+from fanloop.messaging.models import EmailTemplate, OutboundMessage, SendingRules, Suppression
 
 
 def _endpoints(ws: str, template_pk: int, suppression_pk: int) -> list[tuple[str, str]]:
@@ -22,6 +22,8 @@ def _endpoints(ws: str, template_pk: int, suppression_pk: int) -> list[tuple[str
         ("get", f"/w/{ws}/email/{template_pk}/delete/"),
         ("post", f"/w/{ws}/email/{template_pk}/delete/"),
         ("get", f"/w/{ws}/email/outbox/"),
+        ("get", f"/w/{ws}/email/rules/"),
+        ("post", f"/w/{ws}/email/rules/"),
         ("get", f"/w/{ws}/email/suppressions/"),
         ("post", f"/w/{ws}/email/suppressions/add/"),
         ("get", f"/w/{ws}/email/suppressions/{suppression_pk}/remove/"),
@@ -31,8 +33,11 @@ def _endpoints(ws: str, template_pk: int, suppression_pk: int) -> list[tuple[str
     ]
 
 
-ENDPOINT_COUNT = 16
-FORM = {"name": "Hijack", "subject": "x", "text_body": "x", "email": "evil@x.example"}
+ENDPOINT_COUNT = 18
+FORM = {
+    "name": "Hijack", "subject": "x", "text_body": "x", "email": "evil@x.example",
+    "frequency_cap": "50", "frequency_window_hours": "1",
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -49,6 +54,7 @@ def _unchanged(template: EmailTemplate) -> None:
     assert not EmailTemplate.objects.filter(name="Hijack").exists()
     assert list(Suppression.objects.values_list("email", flat=True)) == ["s@x.example"]
     assert not OutboundMessage.objects.exists()
+    assert not SendingRules.objects.exists()
 
 
 @pytest.mark.parametrize("index", range(ENDPOINT_COUNT))

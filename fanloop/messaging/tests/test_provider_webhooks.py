@@ -14,7 +14,7 @@ from django.test import Client
 
 from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.messaging.models import MessageStatus, OutboundMessage, Suppression
-from fanloop.messaging.services import send_email
+from fanloop.messaging.sending import send_email
 
 from .conftest import subscribed_fan
 

@@ -12,7 +12,9 @@ from django.core import mail
 
 from fanloop.fans.models import Fan
 from fanloop.messaging.models import MessageStatus, OutboundMessage
-from fanloop.messaging.services import fan_time_zone, quiet_hours_end, send_email
+from fanloop.messaging.quiet_hours import fan_time_zone, quiet_hours_end
+from fanloop.messaging.sending import send_email
+from fanloop.messaging.sending_rules import rules_for
 
 from .conftest import msg, subscribed_fan
 
@@ -23,6 +25,11 @@ UTC = dt.UTC
 def _quiet(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.EMAIL_QUIET_HOURS = "21:00-09:00"
+
+
+def _end(fan: Fan, now: dt.datetime) -> dt.datetime | None:
+    """The end of the quiet hours of the fan's workspace (the install's: it set none)."""
+    return quiet_hours_end(fan, now, rules_for([fan.workspace_id])[fan.workspace_id].quiet_hours)
 
 
 def _at(year: int, month: int, day: int, hour: int, minute: int) -> dt.datetime:
@@ -64,38 +71,38 @@ def test_the_same_instant_is_day_for_one_fan_and_night_for_another(workspace, te
 def test_the_end_of_quiet_hours_counts_a_dst_change_in_between(workspace):
     fan = subscribed_fan(workspace, "ny@fans.example", country="US")
     # 01:30 EST on the night clocks spring forward at 02:00: 09:00 is EDT (UTC-4).
-    assert quiet_hours_end(fan, _at(2026, 3, 8, 6, 30)) == _at(2026, 3, 8, 13, 0)
+    assert _end(fan, _at(2026, 3, 8, 6, 30)) == _at(2026, 3, 8, 13, 0)
     # And in autumn, 09:00 after falling back is EST (UTC-5).
-    assert quiet_hours_end(fan, _at(2026, 11, 1, 5, 30)) == _at(2026, 11, 1, 14, 0)
+    assert _end(fan, _at(2026, 11, 1, 5, 30)) == _at(2026, 11, 1, 14, 0)
 
 
 def test_the_window_edges(workspace):
     fan = subscribed_fan(workspace, "utc@fans.example", country="GB")  # London, BST in June
-    assert quiet_hours_end(fan, _at(2026, 6, 1, 19, 59)) is None  # 20:59
-    assert quiet_hours_end(fan, _at(2026, 6, 1, 20, 0)) == _at(2026, 6, 2, 8, 0)  # 21:00
-    assert quiet_hours_end(fan, _at(2026, 6, 2, 7, 59)) == _at(2026, 6, 2, 8, 0)  # 08:59
-    assert quiet_hours_end(fan, _at(2026, 6, 2, 8, 0)) is None  # 09:00
+    assert _end(fan, _at(2026, 6, 1, 19, 59)) is None  # 20:59
+    assert _end(fan, _at(2026, 6, 1, 20, 0)) == _at(2026, 6, 2, 8, 0)  # 21:00
+    assert _end(fan, _at(2026, 6, 2, 7, 59)) == _at(2026, 6, 2, 8, 0)  # 08:59
+    assert _end(fan, _at(2026, 6, 2, 8, 0)) is None  # 09:00
 
 
 def test_a_daytime_window_and_no_window(workspace, settings):
     fan = subscribed_fan(workspace, "utc@fans.example", country="IS")  # Iceland: UTC all year
     settings.EMAIL_QUIET_HOURS = "12:00-14:00"
-    assert quiet_hours_end(fan, _at(2026, 1, 5, 13, 0)) == _at(2026, 1, 5, 14, 0)
-    assert quiet_hours_end(fan, _at(2026, 1, 5, 15, 0)) is None
+    assert _end(fan, _at(2026, 1, 5, 13, 0)) == _at(2026, 1, 5, 14, 0)
+    assert _end(fan, _at(2026, 1, 5, 15, 0)) is None
     settings.EMAIL_QUIET_HOURS = ""
-    assert quiet_hours_end(fan, _at(2026, 1, 5, 23, 0)) is None
+    assert _end(fan, _at(2026, 1, 5, 23, 0)) is None
 
 
 def test_a_malformed_setting_is_a_clear_error(workspace, settings):
     settings.EMAIL_QUIET_HOURS = "late-early"
     with pytest.raises(ValueError, match="EMAIL_QUIET_HOURS"):
-        quiet_hours_end(Fan(workspace=workspace), _at(2026, 1, 1, 0, 0))
+        _end(Fan(workspace=workspace), _at(2026, 1, 1, 0, 0))
 
 
 def test_a_suppression_during_the_wait_wins(workspace, template):
     fan = subscribed_fan(workspace, "tokyo@fans.example", country="JP")
     outcome = send_email(fan=fan, template=template, key="k", now=_at(2026, 6, 1, 14, 0))
-    from fanloop.messaging.services import unsubscribe
+    from fanloop.messaging.suppressions import unsubscribe
 
     unsubscribe(fan)
     later = send_email(fan=fan, template=template, key="k", now=outcome.retry_at)

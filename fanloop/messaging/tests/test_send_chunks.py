@@ -17,9 +17,10 @@ from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import FanEvent
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan
-from fanloop.messaging import services
+from fanloop.messaging import sending as services
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
-from fanloop.messaging.services import EmailRequest, send_emails, unsubscribe
+from fanloop.messaging.sending import EmailRequest, send_emails
+from fanloop.messaging.suppressions import unsubscribe
 
 from .conftest import msg, on_another_connection, subscribed_fan
 from .crash_backend import ProcessDied

@@ -13,9 +13,9 @@ from django.core.mail import EmailMessage
 from django.core.mail.backends.smtp import EmailBackend
 from django.utils import timezone
 
-from fanloop.messaging import services
+from fanloop.messaging import sending
 from fanloop.messaging.models import MessageStatus, OutboundMessage
-from fanloop.messaging.services import EmailRequest, retry_delay, send_emails
+from fanloop.messaging.sending import EmailRequest, retry_delay, send_emails
 
 from .conftest import Sink, subscribed_fan
 
@@ -115,20 +115,20 @@ def test_a_send_still_failing_after_the_last_attempt_is_given_up(
     [request] = _requests(workspace, template, release, 1)
     smtp_sink.server.refuse("421 4.7.0 Busy")
     assert send_emails([request])["k0"].status == MessageStatus.PENDING
-    OutboundMessage.objects.filter(key="k0").update(attempts=services.MAX_SEND_ATTEMPTS - 1)
+    OutboundMessage.objects.filter(key="k0").update(attempts=sending.MAX_SEND_ATTEMPTS - 1)
     outcome = send_emails([request])["k0"]
     assert outcome.status == MessageStatus.FAILED
     row = OutboundMessage.objects.get(key="k0")
-    assert row.detail.startswith(f"Gave up after {services.MAX_SEND_ATTEMPTS} attempts")
+    assert row.detail.startswith(f"Gave up after {sending.MAX_SEND_ATTEMPTS} attempts")
 
 
 def test_the_backoff_doubles_with_jitter_and_is_capped():
     for attempts in range(1, 12):
-        ceiling = min(services.RETRY_CAP_S, services.RETRY_BASE_S * 2 ** (attempts - 1))
+        ceiling = min(sending.RETRY_CAP_S, sending.RETRY_BASE_S * 2 ** (attempts - 1))
         for _ in range(20):
             delay = retry_delay(attempts).total_seconds()
             assert ceiling / 2 <= delay <= ceiling
-    assert retry_delay(30).total_seconds() <= services.RETRY_CAP_S
+    assert retry_delay(30).total_seconds() <= sending.RETRY_CAP_S
 
 
 def test_a_deferral_for_the_mail_server_is_retried_at_its_time(
@@ -139,7 +139,7 @@ def test_a_deferral_for_the_mail_server_is_retried_at_its_time(
     before = timezone.now()
     outcome = send_emails([request])["k0"]
     assert outcome.retry_at is not None
-    assert outcome.retry_at >= before + dt.timedelta(seconds=services.RETRY_BASE_S / 2)
+    assert outcome.retry_at >= before + dt.timedelta(seconds=sending.RETRY_BASE_S / 2)
     smtp_sink.server.start()
     assert send_emails([request])["k0"].status == MessageStatus.SENT
     assert len(smtp_sink.messages()) == 1

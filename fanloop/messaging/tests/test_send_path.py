@@ -15,7 +15,7 @@ from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.fans.models import Fan
 from fanloop.messaging import rendering
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
-from fanloop.messaging.services import send_email
+from fanloop.messaging.sending import send_email
 
 from .conftest import msg, on_another_connection
 

@@ -12,7 +12,7 @@ from fanloop.catalog.services import create_artist
 from fanloop.fans import services as fan_services
 from fanloop.fans.models import Fan
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage, Suppression
-from fanloop.messaging.services import send_email
+from fanloop.messaging.sending import send_email
 
 from .conftest import msg, subscribed_fan
 

@@ -19,12 +19,8 @@ from fanloop.fans.models import Consent, Fan
 from fanloop.fans.services import delete_fan
 from fanloop.messaging.addresses import address_hash
 from fanloop.messaging.models import MessageStatus, Suppression
-from fanloop.messaging.services import (
-    add_suppression,
-    send_email,
-    suppress_from_provider,
-    unsubscribe,
-)
+from fanloop.messaging.sending import send_email
+from fanloop.messaging.suppressions import add_suppression, suppress_from_provider, unsubscribe
 
 from .conftest import subscribed_fan
 

@@ -13,7 +13,7 @@ from fanloop.flows.defaults import DEFAULT_TEMPLATES
 from fanloop.messaging import sandbox
 from fanloop.messaging.models import EmailTemplate, MessageStatus
 from fanloop.messaging.rendering import check_template
-from fanloop.messaging.services import EmailRequest, send_emails
+from fanloop.messaging.sending import EmailRequest, send_emails
 
 from .conftest import subscribed_fan
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from fanloop.catalog.services import create_artist
 from fanloop.flows.models import Flow, FlowStatus, FlowVersion
 from fanloop.messaging.models import EmailTemplate, OutboundMessage
-from fanloop.messaging.services import TEST_SENDS_PER_HOUR
+from fanloop.messaging.sending import TEST_SENDS_PER_HOUR
 
 FORM = {
     "name": "Save prompt",

@@ -11,7 +11,7 @@ from django.test import Client
 from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.messaging import tokens
 from fanloop.messaging.models import OutboundMessage
-from fanloop.messaging.services import send_email
+from fanloop.messaging.sending import send_email
 from fanloop.messaging.views import PIXEL
 
 

@@ -14,7 +14,7 @@ from fanloop.fans import services as fan_services
 from fanloop.fans.models import ConsentKind
 from fanloop.messaging import tokens
 from fanloop.messaging.models import MessageStatus, Suppression
-from fanloop.messaging.services import send_email
+from fanloop.messaging.sending import send_email
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
@@ -154,7 +154,7 @@ def test_unsubscribing_again_after_a_new_opt_in_is_a_new_event(client, url, fan,
 
 
 def test_a_bounce_after_an_unsubscribe_is_no_longer_lifted_by_an_opt_in(fan, template):
-    from fanloop.messaging.services import suppress_from_provider, unsubscribe
+    from fanloop.messaging.suppressions import suppress_from_provider, unsubscribe
 
     unsubscribe(fan)
     suppress_from_provider(event_type="bounced", recipient=fan.email, message_pk=None,

@@ -13,7 +13,7 @@ from fanloop.catalog.models import Release
 from fanloop.fans.models import Consent, ConsentKind, Fan
 from fanloop.lib.tests.browser_forms import referer_sent_to_third_party, submit
 from fanloop.messaging.models import EmailTemplate, Suppression, SuppressionReason
-from fanloop.messaging.services import send_email
+from fanloop.messaging.sending import send_email
 
 from .conftest import Sink
 

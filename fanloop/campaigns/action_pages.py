@@ -28,8 +28,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from fanloop.analytics.fan_events import record_fan_event
 from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.campaigns import connect, pages
-from fanloop.campaigns.links import BY_KEY, listen_links, page_path
 from fanloop.catalog.models import Release
+from fanloop.catalog.release_urls import BY_KEY, listen_links, page_path
 from fanloop.fans import consents
 from fanloop.fans import services as fans
 from fanloop.fans.links import InvalidLink
@@ -43,7 +43,7 @@ from fanloop.flows.grants import (
     has_capability,
     track_ref,
 )
-from fanloop.flows.links import Action, read_action_token
+from fanloop.messaging.action_links import Action, read_action_token
 from fanloop.platforms import errors
 from fanloop.platforms.base import Capability, ItemRef
 from fanloop.platforms.services import active_app, app_has_room
@@ -210,7 +210,7 @@ def _problem(
 
 
 def _page(target: Target) -> str:
-    return reverse("flows:action", args=[target.token])
+    return reverse("campaigns:action", args=[target.token])
 
 
 def _connections(target: Target) -> dict[str, PlatformConnection]:
@@ -374,7 +374,7 @@ def _start_oauth(
         app,
         frozenset(wanted),
         fan=target.fan,
-        then=reverse("flows:action_done", args=[target.token]),
+        then=reverse("campaigns:action_done", args=[target.token]),
         retry=_page(target),
     )
 

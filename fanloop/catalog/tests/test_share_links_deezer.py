@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from fanloop.catalog.links import parse_link
+from fanloop.catalog.share_links import parse_link
 
 
 @pytest.mark.parametrize(

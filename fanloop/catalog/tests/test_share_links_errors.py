@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from fanloop.catalog.links import Kind, PlatformKey, parse_link
+from fanloop.catalog.share_links import Kind, PlatformKey, parse_link
 
 SPOTIFY_ID = "0OdUWJ0sBjDrqHygGUXeCF"
 

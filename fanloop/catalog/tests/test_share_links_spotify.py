@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fanloop.catalog.links import PlatformRef, parse_id_or_link, parse_link
+from fanloop.catalog.share_links import PlatformRef, parse_id_or_link, parse_link
 
 ARTIST_ID = "0OdUWJ0sBjDrqHygGUXeCF"
 ALBUM_ID = "4aawyAB9vmqN3uQ7FjRGTy"

@@ -1,4 +1,4 @@
-"""Sending flow emails, and the writes around them: unsubscribes, suppressions, tracking.
+"""Sending flow emails: the send pipeline, its outbox rows, and members' test sends.
 
 ``send_emails`` is the one way fans get flow emails (``send_email`` sends one). For a
 chunk of ``SEND_CHUNK`` requests it reads, in one query each, the fans' email
@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
 from typing import Any
 from urllib.parse import quote, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -50,7 +49,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from fanloop.accounts.models import Workspace
-from fanloop.analytics.fan_events import NewFanEvent, record_fan_event, record_fan_events
+from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
 from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans import consents
@@ -58,10 +57,8 @@ from fanloop.fans.models import Consent, ConsentKind, Fan
 from fanloop.fans.services import (
     consent_is_active,
     normalize_email,
-    revoke_consent,
 )
 from fanloop.lib.bulk import insert_fields, insert_sql, prepared
-from fanloop.lib.markets import MARKET_TIME_ZONES
 from fanloop.messaging import backends, rendering, send_errors, tokens
 from fanloop.messaging.addresses import address_hashes
 from fanloop.messaging.models import (
@@ -71,27 +68,17 @@ from fanloop.messaging.models import (
     Suppression,
     SuppressionReason,
 )
+from fanloop.messaging.quiet_hours import quiet_hours_end
+from fanloop.messaging.sending_rules import rules_for
 
 __all__ = [
     "FINAL_STATUSES",
     "EmailRequest",
     "SendOutcome",
-    "add_suppression",
-    "delete_template",
-    "fan_time_zone",
-    "forget_suppressed_address",
-    "quiet_hours_end",
     "read_outbox",
-    "record_click",
-    "record_open",
-    "remove_suppression",
-    "save_template",
     "send_email",
     "send_emails",
     "send_test_email",
-    "suppress_from_provider",
-    "templates_in_use",
-    "unsubscribe",
 ]
 
 log = logging.getLogger(__name__)
@@ -143,54 +130,6 @@ def retry_delay(attempts: int) -> dt.timedelta:
     """The wait before the next try after ``attempts`` temporary failures (see RETRY_BASE_S)."""
     ceiling = min(RETRY_CAP_S, RETRY_BASE_S * 2 ** max(attempts - 1, 0))
     return dt.timedelta(seconds=random.uniform(ceiling / 2, ceiling))
-
-
-# --- time zones and quiet hours -----------------------------------------------------
-
-
-def fan_time_zone(fan: Fan) -> ZoneInfo:
-    """The fan's time zone: their country's (``MARKET_TIME_ZONES``), else ``TIME_ZONE``."""
-    zone = MARKET_TIME_ZONES.get((fan.country or "").upper())
-    try:
-        return ZoneInfo(zone or settings.TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _parse_quiet_hours(value: str) -> tuple[dt.time, dt.time] | None:
-    """``"21:00-09:00"`` → (start, end); blank → None. Bad values raise ValueError."""
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        start_text, end_text = value.split("-")
-        start = dt.time.fromisoformat(start_text.strip())
-        end = dt.time.fromisoformat(end_text.strip())
-    except ValueError:
-        raise ValueError(f"EMAIL_QUIET_HOURS must look like 21:00-09:00, not {value!r}") from None
-    if start == end:
-        return None
-    return start, end
-
-
-def quiet_hours_end(fan: Fan, now: dt.datetime) -> dt.datetime | None:
-    """When the quiet hours the fan is in right now end (an aware UTC time), else None."""
-    window = _parse_quiet_hours(settings.EMAIL_QUIET_HOURS)
-    if window is None:
-        return None
-    start, end = window
-    zone = fan_time_zone(fan)
-    local = now.astimezone(zone)
-    clock = local.time().replace(tzinfo=None)
-    inside = (start <= clock < end) if start < end else (clock >= start or clock < end)
-    if not inside:
-        return None
-    day = local.date() if clock < end else local.date() + dt.timedelta(days=1)
-    # Through UTC, so a DST change between now and then is counted once and correctly.
-    return dt.datetime.combine(day, end, tzinfo=zone).astimezone(dt.UTC)
-
-
-# --- sending ---------------------------------------------------------------------------
 
 
 def _sender(artist: Artist | None, workspace: Workspace) -> str:
@@ -314,14 +253,15 @@ class _Facts:
                 email_hash__in={h for hashes in self.hashes.values() for h in hashes},
             )
         }
+        # Each workspace's frequency cap and quiet hours (its own, or the install's).
+        self.rules = rules_for(request.fan.workspace_id for request in requests)
         # Newest first, per fan; a send decided in this chunk counts for the ones after it.
         self.sent: dict[int, list[dt.datetime]] = defaultdict(list)
-        self.cap = max(settings.EMAIL_FREQUENCY_CAP, 0)
-        self.window = dt.timedelta(hours=settings.EMAIL_FREQUENCY_WINDOW_HOURS)
-        if self.cap:
+        capped = [rules.window for rules in self.rules.values() if rules.cap]
+        if capped:
             recent = OutboundMessage.objects.filter(
                 fan_id__in=fan_ids, status=MessageStatus.SENT, is_test=False,
-                sent_at__gt=now - self.window,
+                sent_at__gt=now - max(capped),
             ).values_list("fan_id", "sent_at")  # fmt: skip
             for fan_id, sent_at in recent:
                 if sent_at is not None:  # filtered on sent_at
@@ -350,12 +290,13 @@ class _Facts:
 
     def cap_reopens_at(self, fan: Fan) -> dt.datetime | None:
         """When the frequency cap lets the fan get one more email; None when under it."""
-        if not self.cap:
+        rules = self.rules[fan.workspace_id]
+        if not rules.cap:
             return None
-        recent = [at for at in self.sent.get(fan.pk, ()) if at > self.now - self.window]
-        if len(recent) < self.cap:
+        recent = [at for at in self.sent.get(fan.pk, ()) if at > self.now - rules.window]
+        if len(recent) < rules.cap:
             return None
-        return recent[self.cap - 1] + self.window
+        return recent[rules.cap - 1] + rules.window
 
     def decide(self, request: EmailRequest) -> _Decision:
         """In order: an address, the suppression list, consent, dry run, quiet hours, cap."""
@@ -374,7 +315,7 @@ class _Facts:
             return _Decision(MessageStatus.NO_CONSENT, f"No email consent ({why}).")
         if request.dry_run:
             return _Decision(MessageStatus.DRY_RUN, "Dry run: would have been sent.")
-        quiet_end = quiet_hours_end(fan, self.now)
+        quiet_end = quiet_hours_end(fan, self.now, self.rules[fan.workspace_id].quiet_hours)
         if quiet_end is not None:
             detail = "Waiting for the end of quiet hours."
             return _Decision(MessageStatus.PENDING, detail, quiet_end)
@@ -893,236 +834,3 @@ def send_test_email(
     message.status, message.sent_at = MessageStatus.SENT, timezone.now()
     message.save(update_fields=["status", "sent_at"])
     return message
-
-
-# --- templates ----------------------------------------------------------------------------
-
-
-def save_template(template: EmailTemplate) -> EmailTemplate:
-    """Validate (the syntax, and a render with a sample fan) and save."""
-    rendering.check_template(template)
-    if template.artist is not None and template.artist.workspace_id != template.workspace_id:
-        raise ValidationError("The artist belongs to another workspace.")
-    template.save()
-    return template
-
-
-def templates_in_use(template: EmailTemplate) -> list[str]:
-    """Names of the flows (not stopped) whose versions send ``template``."""
-    from fanloop.flows.models import FlowStatus, FlowVersion
-
-    names: set[str] = set()
-    versions = FlowVersion.objects.filter(flow__workspace_id=template.workspace_id).exclude(
-        flow__status=FlowStatus.STOPPED
-    )
-    for name, steps in versions.values_list("flow__name", "steps"):
-        for step in steps if isinstance(steps, list) else []:
-            if isinstance(step, dict) and step.get("type") == "email":
-                if str(step.get("template")) == str(template.pk):
-                    names.add(name)
-    return sorted(names)
-
-
-def delete_template(template: EmailTemplate) -> None:
-    """Delete a template no flow uses; ValidationError naming the flows otherwise."""
-    users = templates_in_use(template)
-    if users:
-        raise ValidationError(
-            "This email is used by "
-            + ", ".join(f"“{name}”" for name in users)
-            + ": remove it from those flows (or stop them) first."
-        )
-    template.delete()
-
-
-# --- unsubscribes and suppressions -----------------------------------------------------------
-
-
-def _suppress(
-    workspace_id: int, email: str, reason: SuppressionReason, detail: str = ""
-) -> tuple[Suppression, bool]:
-    """Add the address's suppression; (row, created). An existing unsubscribe becomes a
-    bounce or complaint (which a later opt-in does not lift); otherwise the first stays.
-    Found by the address's hash; a row hashed under a former key is re-keyed."""
-    current, *former = address_hashes(email)
-    rows = Suppression.objects.select_for_update()
-    with transaction.atomic():
-        if former:
-            rows.filter(workspace_id=workspace_id, email_hash__in=former).update(email_hash=current)
-        row, created = rows.get_or_create(
-            workspace_id=workspace_id,
-            email_hash=current,
-            defaults={"email": email, "reason": reason, "detail": detail[:300]},
-        )
-        if (
-            not created
-            and row.reason == SuppressionReason.UNSUBSCRIBED
-            and reason not in (SuppressionReason.UNSUBSCRIBED, SuppressionReason.MANUAL)
-        ):
-            row.reason, row.detail = reason, detail[:300]
-            row.save(update_fields=["reason", "detail"])
-    return row, created
-
-
-def unsubscribe(fan: Fan, *, message: OutboundMessage | None = None, page: str = "") -> Suppression:
-    """The fan asked for no more email: suppress the address, withdraw every email
-    consent and record UNSUBSCRIBED (the flow engine stops the fan's journeys on it).
-    Asking twice records it once; unsubscribing again after a new opt-in records it again."""
-    detail = f"Unsubscribe link in message {message.pk}" if message else "Unsubscribe link"
-    with transaction.atomic():
-        suppression, created = _suppress(
-            fan.workspace_id, fan.email, SuppressionReason.UNSUBSCRIBED, detail
-        )
-        withdrawn = revoke_consent(fan, ConsentKind.EMAIL, page or "unsubscribe link")
-        if not created and not withdrawn:
-            return suppression  # nothing new: already unsubscribed
-        if not created and suppression.reason == SuppressionReason.UNSUBSCRIBED:
-            # A new unsubscribe after an opt-in that had lifted the old one.
-            suppression.created, suppression.detail = timezone.now(), detail
-            suppression.save(update_fields=["created", "detail"])
-        record_fan_event(
-            fan,
-            FanEventKind.UNSUBSCRIBED,
-            key=f"unsubscribe:{suppression.pk}:{suppression.created.timestamp()}",
-            actor=Actor.FAN,
-            release=message.release if message else None,
-            data={"message": message.pk} if message else {},
-        )
-    return suppression
-
-
-def add_suppression(workspace: Workspace, email: str, *, detail: str = "") -> Suppression:
-    """A member adds an address by hand; ValidationError if it is invalid or already listed."""
-    address = normalize_email(email)
-    hashes = address_hashes(address)
-    if Suppression.objects.filter(workspace=workspace, email_hash__in=hashes).exists():
-        raise ValidationError(f"{address} is already on the suppression list.")
-    row, _ = _suppress(workspace.pk, address, SuppressionReason.MANUAL, detail)
-    return row
-
-
-def forget_suppressed_address(workspace_id: int, email: str) -> None:
-    """The fan with this address is erased: its suppression stays (found by the hash),
-    the address (and a provider's note that names it) goes."""
-    address = email.strip().lower()
-    rows = Suppression.objects.filter(
-        workspace_id=workspace_id, email_hash__in=address_hashes(address)
-    )
-    for row in rows:
-        row.email = ""
-        if address in row.detail.lower():
-            row.detail = ""
-        row.save(update_fields=["email", "detail"])
-
-
-def remove_suppression(suppression: Suppression) -> None:
-    """Remove an address: it can be emailed again if the fan's consent is still active."""
-    suppression.delete()
-
-
-def suppress_from_provider(
-    *,
-    event_type: str,
-    recipient: str,
-    message_pk: int | None,
-    esp_message_id: str,
-    description: str,
-    event_id: str,
-) -> list[Suppression]:
-    """A bounce, complaint, rejection or provider-side unsubscribe reported by the
-    provider: suppress the address where it was sent from (every workspace having a fan
-    with the address, when the message is unknown) and record the fan event."""
-    reason, kind = {
-        "bounced": (SuppressionReason.BOUNCED, FanEventKind.EMAIL_BOUNCED),
-        "rejected": (SuppressionReason.BOUNCED, FanEventKind.EMAIL_BOUNCED),
-        "complained": (SuppressionReason.COMPLAINED, FanEventKind.EMAIL_COMPLAINED),
-        "unsubscribed": (SuppressionReason.UNSUBSCRIBED, FanEventKind.UNSUBSCRIBED),
-    }[event_type]
-    address = normalize_email(recipient) if recipient else ""
-    message = None
-    if message_pk is not None:
-        message = OutboundMessage.objects.filter(pk=message_pk).select_related("fan").first()
-    if message is None and esp_message_id:
-        message = (
-            OutboundMessage.objects.filter(esp_message_id=esp_message_id)
-            .select_related("fan")
-            .first()
-        )
-    address = address or (message.to if message else "")
-    if not address:
-        return []
-    if message is not None:
-        targets = [(message.workspace_id, message.fan)]
-    else:
-        targets = [(f.workspace_id, f) for f in Fan.objects.filter(email=address)]
-    rows: list[Suppression] = []
-    detail = f"{event_type}: {description}".strip(": ")
-    for workspace_id, fan in targets:
-        row, _ = _suppress(workspace_id, address, reason, detail)
-        rows.append(row)
-        if fan is None:
-            continue
-        if kind == FanEventKind.UNSUBSCRIBED:
-            revoke_consent(fan, ConsentKind.EMAIL, "email provider unsubscribe")
-        record_fan_event(
-            fan,
-            kind,
-            key=f"provider:{event_type}:{event_id or esp_message_id}:{fan.pk}",
-            # A bounce is the outcome of fanloop's send; a complaint or unsubscribe the fan's.
-            actor=Actor.FANLOOP if kind == FanEventKind.EMAIL_BOUNCED else Actor.FAN,
-            release=message.release if message else None,
-            data={"message": message.pk if message else None, "detail": description[:300]},
-        )
-    if message is not None:
-        OutboundMessage.objects.filter(pk=message.pk).update(detail=detail[:300])
-    return rows
-
-
-# --- tracking ---------------------------------------------------------------------------------
-
-
-def record_click(message_pk: int, url: str) -> None:
-    """A fan followed a tracked link: the message was opened and clicked (once each)."""
-    message = OutboundMessage.objects.filter(pk=message_pk).select_related("fan").first()
-    if message is None or message.fan is None:
-        return
-    now = timezone.now()
-    OutboundMessage.objects.filter(pk=message.pk, clicked_at__isnull=True).update(clicked_at=now)
-    OutboundMessage.objects.filter(pk=message.pk, opened_at__isnull=True).update(opened_at=now)
-    data = {"message": message.pk, "url": url[:500]}
-    record_fan_event(
-        message.fan,
-        FanEventKind.EMAIL_CLICKED,
-        key=f"email:{message.pk}:clicked",
-        actor=Actor.FAN,
-        release=message.release,
-        data=data,
-    )
-    record_fan_event(
-        message.fan,
-        FanEventKind.EMAIL_OPENED,
-        key=f"email:{message.pk}:opened",
-        actor=Actor.FAN,
-        release=message.release,
-        data={"message": message.pk, "via": "click"},
-    )
-
-
-def record_open(message_pk: int) -> None:
-    """The open-tracking pixel was loaded (only counted while ``EMAIL_OPEN_TRACKING`` is on)."""
-    if not settings.EMAIL_OPEN_TRACKING:
-        return
-    message = OutboundMessage.objects.filter(pk=message_pk).select_related("fan").first()
-    if message is None or message.fan is None:
-        return
-    OutboundMessage.objects.filter(pk=message.pk, opened_at__isnull=True).update(
-        opened_at=timezone.now()
-    )
-    record_fan_event(
-        message.fan,
-        FanEventKind.EMAIL_OPENED,
-        key=f"email:{message.pk}:opened",
-        actor=Actor.FAN,
-        release=message.release,
-        data={"message": message.pk, "via": "pixel"},
-    )

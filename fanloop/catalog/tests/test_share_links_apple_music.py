@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fanloop.catalog.links import parse_id_or_link, parse_link
+from fanloop.catalog.share_links import parse_id_or_link, parse_link
 
 
 @pytest.mark.parametrize(

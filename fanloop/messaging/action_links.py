@@ -4,7 +4,7 @@
 The token names the fan, the release (or artist), the action and, for a track, its
 position on the release; it is signed with its own
 salt so it can never be replayed as a portal or confirmation link. The views that serve it
-live in ``fanloop.flows.actions``; the route name is ``flows:action``.
+live in ``fanloop.campaigns.action_pages``; the route name is ``campaigns:action``.
 """
 
 from __future__ import annotations
@@ -48,4 +48,4 @@ def action_url(fan_id: int, release_id: int, action: Action, track: int | None =
         if track is None
         else action_token(fan_id, release_id, action, track)
     )
-    return settings.SITE_URL + reverse_cached("flows:action", token=token)
+    return settings.SITE_URL + reverse_cached("campaigns:action", token=token)

@@ -1,11 +1,14 @@
-"""Flow panels embedded in other apps' pages: the fan view's engagement and journeys."""
+"""Flow panels on other apps' pages: the fan page's engagement and journeys, the release
+page's library checks (registered with ``fans.panels`` and ``catalog.panels`` when the app
+loads)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from django import template
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 from fanloop.analytics.models import FanEvent
 from fanloop.catalog.models import Release
@@ -13,14 +16,11 @@ from fanloop.flows.checks import fan_checks, release_checks
 from fanloop.flows.models import Journey
 from fanloop.flows.scoring import breakdown, release_scores
 
-register = template.Library()
-
 JOURNEYS_SHOWN = 20
 EVENTS_SHOWN = 50
 
 
-@register.simple_tag(takes_context=True)
-def fan_engagement(context: dict[str, Any], fan: Any) -> str:
+def fan_engagement(context: Mapping[str, Any], fan: Any) -> SafeString:
     """Engagement score per release (``fanloop.flows.scoring``) and the fan's journeys."""
     scores = release_scores(fan)
     releases = Release.objects.filter(pk__in=list(scores)).select_related("artist")
@@ -52,8 +52,7 @@ def fan_engagement(context: dict[str, Any], fan: Any) -> str:
     )
 
 
-@register.simple_tag(takes_context=True)
-def release_library_checks(context: dict[str, Any], release: Release) -> str:
+def release_library_checks(context: Mapping[str, Any], release: Release) -> SafeString:
     """Kept at +1 / +7 / +30 days, as counts and shares of the fans checked."""
     return render_to_string(
         "flows/_release_checks.html",
