@@ -2,9 +2,10 @@
 # Lint, type-check, then run the whole suite on SQLite and on PostgreSQL (when reachable).
 # Usage: scripts/test.sh [all|sqlite|postgres] [pytest args...]
 #
-# Each suite runs on pytest-xdist workers, one per core (FANLOOP_TEST_WORKERS overrides it;
-# 0 runs in this process, as does passing `-n 0`). `all` runs the lint steps and both
-# suites at the same time, each into its own log, printed as it finishes.
+# FANLOOP_TEST_WORKERS=N (e.g. $(nproc)) runs each suite on N pytest-xdist workers and `all`
+# runs the lint steps and both suites at the same time, each into its own log, printed as it
+# finishes. The default, 0, runs everything in this process, one step after another: the
+# parallel run is not yet shown green on a full suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -13,7 +14,7 @@ case $which in all|sqlite|postgres) ;; *) echo "usage: $0 [all|sqlite|postgres] 
 
 scripts/ensure-chromium.sh
 
-workers=${FANLOOP_TEST_WORKERS:-$(nproc)}
+workers=${FANLOOP_TEST_WORKERS:-0}
 # Each suite gets a data folder of its own (keys, SQLite files, DBOS files): suites that
 # run side by side never race to create the same secret.
 data=${FANLOOP_DATA_DIR:-$(mktemp -d)/data}
@@ -59,6 +60,13 @@ postgres_suite() {
 
 if [[ $which == sqlite ]]; then sqlite_suite "$@"; exit; fi
 if [[ $which == postgres ]]; then postgres_reachable && postgres_suite "$@"; exit; fi
+
+if (( workers == 0 )); then
+  lint
+  sqlite_suite "$@"
+  if postgres_reachable; then postgres_suite "$@"; fi
+  exit
+fi
 
 # all: lint, SQLite and PostgreSQL side by side, each into its own log.
 with_postgres=false; if postgres_reachable; then with_postgres=true; fi
