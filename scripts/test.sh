@@ -11,6 +11,7 @@ scripts/ensure-chromium.sh
 if [[ $which == all ]]; then
   echo "== ruff"; $BIN/ruff check . && $BIN/ruff format --check .
   echo "== deptry"; $BIN/deptry .
+  echo "== import-linter (docs/ARCHITECTURE.md)"; $BIN/lint-imports
   echo "== mypy"; $BIN/mypy fanloop emulator
 fi
 

@@ -10,11 +10,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, Sum
+from django.template import Context
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from fanloop.analytics.models import DroppedHit, DropReason, Event, EventKind
 from fanloop.catalog.models import Release
+from fanloop.lib import panels
 
 PLATFORM_LABELS = {"spotify": "Spotify", "applemusic": "Apple Music", "deezer": "Deezer"}
 RECENT_DAYS = 7
@@ -85,3 +88,12 @@ def _reason_label(reason: str) -> str:
         return str(DropReason(reason).label)
     except ValueError:
         return reason
+
+
+def release_panel(context: Context, release: Release) -> str:
+    """The release page's analytics panel (``release_summary`` as a card)."""
+    return render_to_string("analytics/release_panel.html", {"summary": release_summary(release)})
+
+
+def register() -> None:
+    panels.register("catalog.release", "analytics", release_panel, order=20)

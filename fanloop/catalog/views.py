@@ -21,7 +21,6 @@ from django.views.decorators.http import require_POST
 
 from fanloop.accounts.models import Membership, Role, Workspace
 from fanloop.accounts.permissions import workspace_view
-from fanloop.analytics.panels import release_summary
 from fanloop.catalog import services
 from fanloop.catalog.forms import (
     ArtistForm,
@@ -312,7 +311,6 @@ def release_detail(request: HttpRequest, workspace: Workspace, pk: int) -> HttpR
         "last_instant": release.last_instant(),
         "earliest_zone": EARLIEST_ZONE,
         "market_times": _market_times(release),
-        "summary": release_summary(release),
         "edit_url": reverse("catalog:release_edit", kwargs={"ws": workspace.slug, "pk": pk}),
     }
     return render(request, "catalog/release_detail.html", context)

@@ -25,3 +25,8 @@ class FlowsConfig(AppConfig):
         from fanloop.accounts.models import Workspace
 
         post_save.connect(_workspace_created, sender=Workspace, dispatch_uid="flows.default_flow")
+        # Imported once the apps are loaded (its models are read at import).
+        from fanloop.flows import fan_data, panels
+
+        panels.register()
+        fan_data.register()

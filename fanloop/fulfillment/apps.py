@@ -9,6 +9,9 @@ class FulfillmentConfig(AppConfig):
     verbose_name = "Release-day delivery"
 
     def ready(self) -> None:
-        from fanloop.fulfillment import signals
+        # Imported once the apps are loaded (their models are read at import).
+        from fanloop.fulfillment import fan_data, panels, signals
 
         signals.connect()
+        panels.register()
+        fan_data.register()

@@ -1,10 +1,11 @@
-"""Flow panels embedded in other apps' pages: the fan view's engagement and journeys."""
+"""The flow panels of other apps' pages: the fan view's engagement and journeys, the release
+page's library checks; registered in ``FlowsConfig.ready`` (``fanloop/lib/panels.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import template
+from django.template import Context
 from django.template.loader import render_to_string
 
 from fanloop.analytics.models import FanEvent
@@ -12,15 +13,13 @@ from fanloop.catalog.models import Release
 from fanloop.flows.checks import fan_checks, release_checks
 from fanloop.flows.models import Journey
 from fanloop.flows.scoring import breakdown, release_scores
-
-register = template.Library()
+from fanloop.lib import panels
 
 JOURNEYS_SHOWN = 20
 EVENTS_SHOWN = 50
 
 
-@register.simple_tag(takes_context=True)
-def fan_engagement(context: dict[str, Any], fan: Any) -> str:
+def fan_engagement(context: Context, fan: Any) -> str:
     """Engagement score per release (``fanloop.flows.scoring``) and the fan's journeys."""
     scores = release_scores(fan)
     releases = Release.objects.filter(pk__in=list(scores)).select_related("artist")
@@ -52,8 +51,7 @@ def fan_engagement(context: dict[str, Any], fan: Any) -> str:
     )
 
 
-@register.simple_tag(takes_context=True)
-def release_library_checks(context: dict[str, Any], release: Release) -> str:
+def release_library_checks(context: Context, release: Release) -> str:
     """Kept at +1 / +7 / +30 days, as counts and shares of the fans checked."""
     return render_to_string(
         "flows/_release_checks.html",
@@ -63,3 +61,8 @@ def release_library_checks(context: dict[str, Any], release: Release) -> str:
             "checks": release_checks(release),
         },
     )
+
+
+def register() -> None:
+    panels.register("fans.fan", "engagement", fan_engagement, order=20)
+    panels.register("catalog.release", "library_checks", release_library_checks, order=30)
