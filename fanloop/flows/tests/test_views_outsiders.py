@@ -28,6 +28,9 @@ PAGES: dict[str, tuple[bool, bool, bool]] = {
     "score": (False, False, False),
 }
 PUBLIC = {"action", "action_done"}  # fans' signed one-click pages: no login, token-checked
+# Served beside the fans' downloads (/w/<ws>/fans/checks.csv) and checked with the fans
+# pages in fans/tests/test_outsiders.py.
+WITH_THE_FANS_PAGES = {"checks_csv"}
 
 
 @pytest.fixture
@@ -49,7 +52,7 @@ def page_url(name: str, flow: Flow) -> str:
 
 def test_every_dashboard_url_is_listed() -> None:
     names = {p.name for p in urls.urlpatterns if isinstance(p, URLPattern)}
-    assert names == set(PAGES) | PUBLIC
+    assert names == set(PAGES) | PUBLIC | WITH_THE_FANS_PAGES
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
