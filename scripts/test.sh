@@ -24,6 +24,7 @@ PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 lint() {
   echo "== ruff"; $BIN/ruff check . && $BIN/ruff format --check .
   echo "== deptry"; $BIN/deptry .
+  echo "== import-linter (docs/ARCHITECTURE.md)"; $BIN/lint-imports
   echo "== mypy"; $BIN/mypy fanloop emulator
 }
 

@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from fanloop.accounts.models import ThrottleHit
-from fanloop.analytics.ingest import client_ip as _client_ip
+from fanloop.lib.visitor import client_ip as _client_ip
 
 # Reset emails one address receives per window: the earlier links still work meanwhile.
 RESET_EMAILS_PER_ADDRESS = 3

@@ -23,6 +23,7 @@ from fanloop.analytics.services import EventRow, salt_for
 from fanloop.analytics.useragents import device_class, is_bot
 from fanloop.catalog.models import Release
 from fanloop.lib.markets import MARKET_TIME_ZONES
+from fanloop.lib.visitor import client_ip
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
@@ -57,19 +58,6 @@ def request_country(request: HttpRequest) -> str:
     code = raw.strip().upper() if isinstance(raw, str) else ""
     # Only real ISO codes: Cloudflare sends "XX" (unknown) and "T1" (Tor).
     return code if code in MARKET_TIME_ZONES else ""
-
-
-def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or behind one reverse proxy the address that proxy saw.
-
-    The last X-Forwarded-For entry is the one our proxy appended; entries before
-    it are whatever the client claimed, so they are never trusted.
-    """
-    if settings.BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return str(forwarded).rsplit(",", 1)[-1].strip()
-    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def hit_from_request(

@@ -30,11 +30,9 @@ from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.campaigns import connect, pages
 from fanloop.catalog.models import Release
 from fanloop.catalog.release_urls import BY_KEY, listen_links, page_path
-from fanloop.fans import consents
-from fanloop.fans import services as fans
-from fanloop.fans.links import InvalidLink
+from fanloop.fans import consent_log, consents
 from fanloop.fans.models import ConnectionStatus, ConsentKind, Fan, PlatformConnection
-from fanloop.fans.tokens import mark_needs_reconnect
+from fanloop.fans.oauth_tokens import mark_needs_reconnect
 from fanloop.flows.grants import (
     album_ref,
     artist_ref,
@@ -43,6 +41,7 @@ from fanloop.flows.grants import (
     has_capability,
     track_ref,
 )
+from fanloop.lib.signing import InvalidLink
 from fanloop.messaging.action_links import Action, read_action_token
 from fanloop.platforms import errors
 from fanloop.platforms.base import Capability, ItemRef
@@ -94,8 +93,8 @@ def _item(
 
 
 def follow_consented(fan: Fan, release: Release) -> bool:
-    state = fans.current_consents(fan, artist=release.artist)
-    return fans.consent_is_active(state.get(ConsentKind.FOLLOW))
+    state = consent_log.current_consents(fan, artist=release.artist)
+    return consent_log.consent_is_active(state.get(ConsentKind.FOLLOW))
 
 
 def perform_action(
@@ -294,7 +293,7 @@ def action_page(request: HttpRequest, token: str) -> HttpResponseBase:
         error = f"Tick the box to follow {release.artist.name}."
         return _render(request, "action", _context(target, choices, error=error), status=400)
     if target.action == "follow" and not follow_consented(target.fan, release):
-        fans.record_consent(
+        consent_log.record_consent(
             target.fan, ConsentKind.FOLLOW, True, page=ACTION_PAGE, artist=release.artist
         )
     return _act(request, target, platform)

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -32,11 +31,11 @@ from fanloop.campaigns.inapp import inapp_interstitial
 from fanloop.campaigns.notify import fan_page, notify_path, public_release
 from fanloop.catalog.models import Release
 from fanloop.catalog.release_urls import page_path
-from fanloop.fans import services as fans
+from fanloop.fans import presaves
 from fanloop.fans.models import Fan
 from fanloop.platforms import errors
 from fanloop.platforms.applemusic import AppleMusic
-from fanloop.platforms.base import Tokens
+from fanloop.platforms.base import Profile, Tokens
 from fanloop.platforms.models import PlatformApp
 from fanloop.platforms.registry import get_platform
 from fanloop.platforms.services import active_app, app_has_room
@@ -205,7 +204,16 @@ def token(request: HttpRequest) -> HttpResponse:
         profile = _profile(app, tokens)
     except Refused as refused:
         return JsonResponse({"error": str(refused)}, status=refused.status, headers=_NO_STORE)
-    _store(request, release, app, profile, tokens, attempt)
+    options = attempt.get("options")
+    _store(
+        request,
+        release,
+        app,
+        profile,
+        tokens,
+        connect.attribution_from_attempt(attempt),
+        connect.Options.from_query(options if isinstance(options, dict) else {}),
+    )
     return JsonResponse({"next": thanks_path(release)}, headers=_NO_STORE)
 
 
@@ -221,7 +229,7 @@ def _clean_token(value: str) -> str:
     return value
 
 
-def _profile(app: PlatformApp, tokens: Tokens) -> Any:
+def _profile(app: PlatformApp, tokens: Tokens) -> Profile:
     """Validate the token with Apple (its storefront is the fan's country)."""
     try:
         return _adapter(app).profile(tokens)
@@ -240,26 +248,26 @@ def _store(
     request: HttpRequest,
     release: Release,
     app: PlatformApp,
-    profile: Any,
+    profile: Profile,
     tokens: Tokens,
-    attempt: dict[str, Any],
+    attribution: presaves.Attribution,
+    options: connect.Options,
 ) -> Fan:
-    """Connection, pre-save and the ticked consents in one transaction. Apple gives no
-    user id: the fan is the one this browser already proved to be, else a new one (see
-    platforms/applemusic.py). A Music-User-Token reads the library as well as it writes
-    it (no separate scope), so a ticked verify box needs no second consent screen."""
-    workspace = release.artist.workspace
-    own, proven = connect.session_fan(request, workspace.pk)
-    attribution = connect.attribution_from_attempt(attempt)
-    options = attempt.get("options")
-    chosen = connect.Options.from_query(options if isinstance(options, dict) else {})
-    with transaction.atomic():
-        fan, connection = fans.upsert_fan_for_connection(
-            workspace, app, profile, tokens, fan=own if proven else None
-        )
-        fans.record_presave(fan, release, PLATFORM, connection=connection, attribution=attribution)
-        for kind in chosen.consent_kinds():
-            fans.record_consent(fan, kind, True, page=page_path(release), artist=release.artist)
+    """Connection, pre-save and the ticked consents (one service, one transaction). Apple
+    gives no user id: the fan is the one this browser already proved to be, else a new one
+    (see platforms/applemusic.py). A Music-User-Token reads the library as well as it
+    writes it (no separate scope), so a ticked verify box needs no second consent screen."""
+    own, proven = connect.session_fan(request, release.artist.workspace_id)
+    recorded = presaves.record_platform_presave(
+        release,
+        app,
+        profile,
+        tokens,
+        page=page_path(release),
+        fan=own if proven else None,
+        attribution=attribution,
+        consent_kinds=options.consent_kinds(),
+    )
     # Either a new fan or the session's proven one: this browser may see its data.
-    connect.remember_fan(request, fan, proven=True)
-    return fan
+    connect.remember_fan(request, recorded.fan, proven=True)
+    return recorded.fan

@@ -17,13 +17,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from fanloop.accounts.models import Workspace
 from fanloop.analytics.ingest import (
     hit_from_request,
     request_country,
@@ -34,10 +32,10 @@ from fanloop.campaigns import pages
 from fanloop.campaigns.inapp import inapp_interstitial
 from fanloop.catalog.models import Release
 from fanloop.catalog.release_urls import BY_KEY, page_path
-from fanloop.fans import services as fans
-from fanloop.fans.models import ConsentKind, Fan, PlatformConnection
+from fanloop.fans import identity, presaves
+from fanloop.fans.models import ConsentKind, Fan
 from fanloop.platforms import errors
-from fanloop.platforms.base import Capability, Pkce
+from fanloop.platforms.base import Capability, Pkce, Profile, Tokens
 from fanloop.platforms.deezer import perms_for
 from fanloop.platforms.models import PlatformApp
 from fanloop.platforms.registry import get_platform
@@ -448,9 +446,10 @@ def _complete(
     then = _for_fan_path(attempt, "then")
     if then:
         given = Fan.objects.filter(pk=attempt["for_fan"].get("fan"), workspace=workspace).first()
-        fans.upsert_fan_for_connection(workspace, app, profile, tokens, fan=given)
+        identity.upsert_fan_for_connection(workspace, app, profile, tokens, fan=given)
         return _no_store(HttpResponseRedirect(then))
-    fan, proven = _store(request, workspace, release, app, profile, tokens, attempt, options)
+    attribution = attribution_from_attempt(attempt)
+    fan, proven = _store(request, release, app, profile, tokens, attribution, options)
     remember_fan(request, fan, proven=proven)
     return _no_store(HttpResponseRedirect(thanks_url(release)))
 
@@ -476,47 +475,35 @@ def _trouble(request: HttpRequest, release: Release, retry: str, label: str) -> 
 
 def _store(
     request: HttpRequest,
-    workspace: Workspace,
     release: Release,
     app: PlatformApp,
-    profile: Any,
-    tokens: Any,
-    attempt: dict[str, Any],
+    profile: Profile,
+    tokens: Tokens,
+    attribution: presaves.Attribution,
     options: Options,
 ) -> tuple[Fan, bool]:
-    """Fan, connection, pre-save and upfront consents in one transaction: all or nothing."""
-    own, own_proven = session_fan(request, workspace.pk)
+    """Fan, connection, pre-save and upfront consents (one service, one transaction), and
+    whether this browser has proven to be that fan."""
+    own, own_proven = session_fan(request, release.artist.workspace_id)
     given = own if own_proven else None
-    by_user_id: int | None = None
-    if profile.user_id:
-        by_user_id = (
-            PlatformConnection.objects.filter(
-                fan__workspace=workspace, platform=app.platform, platform_user_id=profile.user_id
-            )
-            .values_list("fan_id", flat=True)
-            .first()
-        )
-    # Fans an email from the platform would match: that email is not proven to be this
-    # browser's, so such a fan's data is not shown here (the portal link goes by email).
-    address = (profile.email or "").strip().lower()
-    email_holders = set(
-        Fan.objects.filter(workspace=workspace, email=address).values_list("pk", flat=True)
-        if address
-        else []
+    recorded = presaves.record_platform_presave(
+        release,
+        app,
+        profile,
+        tokens,
+        page=page_path(release),
+        fan=given,
+        attribution=attribution,
+        consent_kinds=options.consent_kinds(),
     )
-    newest = Fan.objects.filter(workspace=workspace).order_by("-pk").values_list("pk", flat=True)
-    last_before = newest.first() or 0
-    attribution = attribution_from_attempt(attempt)
-    with transaction.atomic():
-        fan, connection = fans.upsert_fan_for_connection(workspace, app, profile, tokens, fan=given)
-        fans.record_presave(
-            fan, release, app.platform, connection=connection, attribution=attribution
-        )
-        for kind in options.consent_kinds():
-            fans.record_consent(fan, kind, True, page=page_path(release), artist=release.artist)
-    created_here = fan.pk > last_before and fan.pk not in email_holders
-    proven = created_here or fan.pk in (by_user_id, given.pk if given else None)
-    return fan, proven
+    # A fan an email from the platform matched is not proven to be this browser's (the
+    # portal link goes by email): only a new fan, the platform user's own or the session's.
+    proven = (
+        recorded.fan_created
+        or recorded.known_by_platform_user
+        or (given is not None and recorded.fan.pk == given.pk)
+    )
+    return recorded.fan, proven
 
 
 ATTRIBUTION_FIELDS = (
@@ -529,7 +516,7 @@ ATTRIBUTION_FIELDS = (
 )
 
 
-def attribution_from_attempt(attempt: dict[str, Any]) -> fans.Attribution:
+def attribution_from_attempt(attempt: dict[str, Any]) -> presaves.Attribution:
     """The attribution kept in a pending pre-save attempt (see ``attribution_for``)."""
     raw = attempt.get("attribution") or {}
-    return fans.Attribution(**{k: str(raw.get(k, "")) for k in ATTRIBUTION_FIELDS})
+    return presaves.Attribution(**{k: str(raw.get(k, "")) for k in ATTRIBUTION_FIELDS})

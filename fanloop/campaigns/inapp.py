@@ -27,7 +27,7 @@ from fanloop.analytics.models import EventKind
 from fanloop.campaigns.notify import fan_page, public_release, rate_limited
 from fanloop.catalog.models import Release
 from fanloop.catalog.release_urls import BY_KEY, page_path
-from fanloop.fans.services import normalize_email
+from fanloop.fans.identity import normalize_email
 from fanloop.lib.mail import send_templated
 from fanloop.messaging.sink import headers_for
 

@@ -26,21 +26,18 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
-from fanloop.analytics.ingest import client_ip, request_country
+from fanloop.analytics.ingest import request_country
 from fanloop.campaigns import pages
 from fanloop.catalog.models import Release
 from fanloop.catalog.release_urls import BY_KEY, page_path
 from fanloop.fans import consents, links
+from fanloop.fans.identity import EMAIL_MAX_LENGTH, normalize_email
 from fanloop.fans.models import ConsentKind
-from fanloop.fans.services import (
-    EMAIL_MAX_LENGTH,
-    Attribution,
-    InvalidLink,
-    confirm_email,
-    normalize_email,
-    portal_url,
-    subscribe_email,
-)
+from fanloop.fans.optin import confirm_email, subscribe_email
+from fanloop.fans.presaves import Attribution
+from fanloop.fans.rights import portal_url
+from fanloop.lib.signing import InvalidLink
+from fanloop.lib.visitor import client_ip
 
 log = logging.getLogger(__name__)
 

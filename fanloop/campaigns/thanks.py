@@ -28,8 +28,7 @@ from fanloop.campaigns.connect import (
 )
 from fanloop.catalog.models import Release
 from fanloop.catalog.release_urls import BY_KEY, page_path
-from fanloop.fans import consents
-from fanloop.fans import services as fans
+from fanloop.fans import consent_log, consents, optin, rights
 from fanloop.fans.models import ConsentKind, Fan, PlatformConnection, PreSave
 
 HTML = "text/html; charset=utf-8"
@@ -127,7 +126,7 @@ def _opt_in(
     if action == "portal":
         if proven or not fan.email:
             return _private(HttpResponseRedirect(here))
-        fans.send_portal_link(fan)
+        rights.send_portal_link(fan)
         return _done(release, "portal")
     if action not in (*OPT_INS, "email"):
         return refused("Unknown choice.")
@@ -135,7 +134,7 @@ def _opt_in(
         return refused("Tick the box to agree, then press the button again.", error_for=action)
     if action == "email":
         try:
-            fans.subscribe_email(
+            optin.subscribe_email(
                 fan.workspace,
                 str(request.POST.get("email", ""))[:1000],
                 release=release,
@@ -150,7 +149,7 @@ def _opt_in(
                 message, error_for="email", email=str(request.POST.get("email", ""))[:254]
             )
         return _done(release, "email" if settings.EMAIL_DOUBLE_OPT_IN else "email-confirmed")
-    fans.record_consent(fan, OPT_INS[action], True, page=here, artist=release.artist)
+    consent_log.record_consent(fan, OPT_INS[action], True, page=here, artist=release.artist)
     if action == "verify":
         # Progressive: the read scope is asked for only now, on a second consent screen,
         # and only where the fan's sign-in did not include it.
@@ -166,13 +165,13 @@ def _read_scope_reconnect(release: Release, fan: Fan) -> str:
     from fanloop.flows.grants import has_capability
     from fanloop.platforms.base import Capability
 
-    state = fans.current_consents(fan, artist=release.artist)
+    state = consent_log.current_consents(fan, artist=release.artist)
     for connection in PlatformConnection.objects.filter(fan=fan).order_by("platform"):
         if connection.platform in FOLLOW_SCOPE and not has_capability(
             connection, Capability.VERIFY
         ):
             options = Options(
-                follow=fans.consent_is_active(state.get(ConsentKind.FOLLOW)),
+                follow=consent_log.consent_is_active(state.get(ConsentKind.FOLLOW)),
                 verify=True,
             )
             return start_url(release, connection.platform, options)
@@ -215,10 +214,10 @@ def _render(
         )
         for p in presaves
     ]
-    state = fans.current_consents(fan, artist=artist)
+    state = consent_log.current_consents(fan, artist=artist)
     connections = {c.platform: c for c in PlatformConnection.objects.filter(fan=fan)}
     live = release.is_released(market or None)
-    follow_on = fans.consent_is_active(state.get(ConsentKind.FOLLOW))
+    follow_on = consent_log.consent_is_active(state.get(ConsentKind.FOLLOW))
     # A follow consent given after a save-only authorization needs the follow scope too.
     reconnect = [
         (BY_KEY[name].name, start_url(release, name, Options(follow=True)))
@@ -231,9 +230,9 @@ def _render(
     email_state = state.get(ConsentKind.EMAIL)
     offers = {
         "follow": not follow_on,
-        "forever": not fans.consent_is_active(state.get(ConsentKind.FOREVER_SAVE)),
+        "forever": not consent_log.consent_is_active(state.get(ConsentKind.FOREVER_SAVE)),
         "email": not (email_state is not None and email_state.granted),
-        "verify": not fans.consent_is_active(state.get(ConsentKind.VERIFY)),
+        "verify": not consent_log.consent_is_active(state.get(ConsentKind.VERIFY)),
     }
     html = render_to_string(
         "campaigns/thanks.html",
@@ -259,7 +258,7 @@ def _render(
                 email_state and email_state.granted and not email_state.confirmed_at
             ),
             "reconnect": reconnect,
-            "portal_url": fans.portal_url(fan) if proven else "",
+            "portal_url": rights.portal_url(fan) if proven else "",
             "can_email_portal": not proven and bool(fan.email),
             "status_line": status_line.replace("{artist}", artist.name),
             "error": error,

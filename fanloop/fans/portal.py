@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from fanloop.catalog.models import Artist
-from fanloop.fans import services
-from fanloop.fans.links import InvalidLink
+from fanloop.fans import consent_log, identity, rights
 from fanloop.fans.models import ConsentKind, Fan, PlatformConnection, PreSave
+from fanloop.lib.signing import InvalidLink
 
 # What consent rows written from here record as their page: the token must not be logged.
 PORTAL_PAGE = "/me/ (self-service portal)"
@@ -71,7 +71,7 @@ def portal_view(view: PortalView) -> Callable[..., HttpResponseBase]:
     @wraps(view)
     def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
-            fan = services.fan_for_portal(token)
+            fan = rights.fan_for_portal(token)
         except InvalidLink as error:
             return _private(_refused(request, error))
         except Fan.DoesNotExist:
@@ -104,7 +104,7 @@ def home(request: HttpRequest, fan: Fan, token: str) -> HttpResponse:
             "connections": [
                 (c, *PLATFORM_SETTINGS.get(c.platform, (c.platform, ""))) for c in connections
             ],
-            "states": services.consent_states(fan),
+            "states": consent_log.consent_states(fan),
             "presaves": presaves,
             "apple_hint": APPLE_SETTINGS_HINT,
             "notice": NOTICES.get(request.GET.get("done", ""), ""),
@@ -115,7 +115,7 @@ def home(request: HttpRequest, fan: Fan, token: str) -> HttpResponse:
 @require_safe
 @portal_view
 def export(request: HttpRequest, fan: Fan, token: str) -> HttpResponse:
-    body = json.dumps(services.export_fan(fan), indent=2, ensure_ascii=False)
+    body = json.dumps(rights.export_fan(fan), indent=2, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="my-data-{fan.workspace.slug}.json"'
     return response
@@ -125,7 +125,7 @@ def export(request: HttpRequest, fan: Fan, token: str) -> HttpResponse:
 @portal_view
 def disconnect(request: HttpRequest, fan: Fan, token: str, pk: int) -> HttpResponse:
     connection = get_object_or_404(PlatformConnection, pk=pk, fan=fan)
-    services.disconnect(connection)
+    identity.disconnect(connection)
     return _home(token, "disconnected")
 
 
@@ -151,7 +151,7 @@ def revoke(request: HttpRequest, fan: Fan, token: str) -> HttpResponse:
                 status=400,
             )
         artist = get_object_or_404(Artist, pk=int(artist_pk), workspace_id=fan.workspace_id)
-    written = services.revoke_consent(fan, kind, PORTAL_PAGE, artist=artist)
+    written = consent_log.revoke_consent(fan, kind, PORTAL_PAGE, artist=artist)
     return _home(token, "revoked" if written else "nothing")
 
 
@@ -183,5 +183,5 @@ def delete(request: HttpRequest, fan: Fan, token: str) -> HttpResponse:
         error = "Tick the box to confirm that everything should be deleted."
         return _delete_page(request, fan, token, error, status=400)
     workspace_name = fan.workspace.name
-    services.delete_fan(fan)
+    rights.delete_fan(fan)
     return render(request, "fans/portal_deleted.html", {"workspace_name": workspace_name})

@@ -12,7 +12,6 @@ urlpatterns: list[URLPattern] = [
     path("w/<slug:ws>/fans/export.csv", views.export_email_csv, name="export_email_csv"),
     path("w/<slug:ws>/fans/presaves/", views.presaves, name="presaves"),
     path("w/<slug:ws>/fans/presaves.csv", views.presaves_csv, name="presaves_csv"),
-    path("w/<slug:ws>/fans/checks.csv", views.checks_csv, name="checks_csv"),
     path("w/<slug:ws>/fans/reconnect/", views.expiring, name="expiring"),
     path("w/<slug:ws>/fans/<int:pk>/", views.fan_detail, name="fan_detail"),
     path("w/<slug:ws>/fans/<int:pk>/send-link/", views.fan_send_link, name="fan_send_link"),

@@ -23,7 +23,7 @@ from fanloop.accounts.context_processors import workspace as workspace_context
 from fanloop.accounts.models import Membership, Role, Workspace
 from fanloop.accounts.permissions import workspace_view
 from fanloop.catalog.models import Artist, Release
-from fanloop.fans import charts, queries, services
+from fanloop.fans import charts, consent_log, queries, rights
 from fanloop.fans.models import (
     ConnectionStatus,
     Consent,
@@ -32,13 +32,13 @@ from fanloop.fans.models import (
     PlatformConnection,
     PreSave,
 )
-from fanloop.fans.panels import fan_panels
-from fanloop.fans.tokens import (
+from fanloop.fans.oauth_tokens import (
     expiring_connections,
     reconnect_needed_connections,
     refresh_deadline,
     upcoming_releases,
 )
+from fanloop.fans.panels import fan_panels
 
 PAGE_SIZE = 25
 QUERY_MAX = 100
@@ -59,7 +59,7 @@ def _release(workspace: Workspace, value: str | None) -> Release | None:
     )
 
 
-def _chosen_release(workspace: Workspace, request: HttpRequest) -> Release:
+def chosen_release(workspace: Workspace, request: HttpRequest) -> Release:
     """The release a CSV download is for (``?release=``): 404 without one."""
     release = _release(workspace, request.GET.get("release"))
     if release is None:
@@ -81,7 +81,7 @@ class _Echo:
         return value
 
 
-def _stream_csv(
+def stream_csv(
     header: Iterable[str], rows: Iterable[list[str]], filename: str
 ) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
@@ -152,7 +152,7 @@ def fan_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpRes
             "connections": PlatformConnection.objects.filter(fan=fan)
             .select_related("app")
             .order_by("platform"),
-            "states": services.consent_states(fan),
+            "states": consent_log.consent_states(fan),
             "log": log[:CONSENT_LOG_LIMIT],
             "log_count": log.count(),
             "log_limit": CONSENT_LOG_LIMIT,
@@ -170,7 +170,7 @@ def fan_send_link(request: HttpRequest, membership: Membership, pk: int) -> Http
     workspace = membership.workspace
     fan = get_object_or_404(Fan, pk=pk, workspace=workspace)
     try:
-        services.send_portal_link(fan)
+        rights.send_portal_link(fan)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -185,7 +185,7 @@ def fan_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpRes
     fan = get_object_or_404(Fan, pk=pk, workspace=workspace)
     if request.method == "POST":
         name = str(fan)
-        services.delete_fan(fan)
+        rights.delete_fan(fan)
         messages.success(request, f"Deleted {name} and everything kept about them.")
         return redirect("fans:fan_list", ws=workspace.slug)
     return render(
@@ -208,7 +208,7 @@ def export_email_csv(request: HttpRequest, membership: Membership) -> StreamingH
     artist = _artist(workspace, request.GET.get("artist"))
     stamp = timezone.localdate().isoformat()
     suffix = f"-{artist.slug}" if artist else ""
-    return _stream_csv(
+    return stream_csv(
         queries.EMAIL_CSV_HEADER,
         queries.email_export_rows(workspace, artist),
         f"fans-email-{workspace.slug}{suffix}-{stamp}.csv",
@@ -241,7 +241,7 @@ def presaves(request: HttpRequest, membership: Membership) -> HttpResponse:
 @require_safe
 def presaves_csv(request: HttpRequest, membership: Membership) -> StreamingHttpResponse:
     workspace = membership.workspace
-    release = _chosen_release(workspace, request)
+    release = chosen_release(workspace, request)
     series = queries.presave_series(release)
     header = ["day", *(key for key, _ in series.columns), "total", "cumulative"]
     rows = (
@@ -253,19 +253,7 @@ def presaves_csv(request: HttpRequest, membership: Membership) -> StreamingHttpR
         ]
         for row in series.rows
     )
-    return _stream_csv(header, rows, f"presaves-{release.artist.slug}-{release.slug}.csv")
-
-
-@workspace_view(Role.VIEWER)
-@require_safe
-def checks_csv(request: HttpRequest, membership: Membership) -> StreamingHttpResponse:
-    """Per pre-saver of a release: kept / removed / not checked at +1, +7, +30 days."""
-    workspace = membership.workspace
-    from fanloop.flows import checks
-
-    release = _chosen_release(workspace, request)
-    filename = f"library-checks-{release.artist.slug}-{release.slug}.csv"
-    return _stream_csv(checks.CSV_HEADER, checks.csv_rows(release), filename)
+    return stream_csv(header, rows, f"presaves-{release.artist.slug}-{release.slug}.csv")
 
 
 # --- reconnect before release day -----------------------------------------------------

@@ -20,9 +20,9 @@ from enum import StrEnum
 from fanloop.analytics.fan_events import record_fan_event
 from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.catalog.models import Release
+from fanloop.fans.consent_log import consent_is_active, current_consents
 from fanloop.fans.models import ConnectionStatus, ConsentKind, Fan, PlatformConnection, PreSave
-from fanloop.fans.services import consent_is_active, current_consents
-from fanloop.fans.tokens import fresh_tokens, mark_needs_reconnect
+from fanloop.fans.oauth_tokens import fresh_tokens, mark_needs_reconnect
 from fanloop.flows.grants import album_ref, artist_ref, has_capability
 from fanloop.platforms import errors
 from fanloop.platforms.base import Capability, ItemRef

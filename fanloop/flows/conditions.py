@@ -25,8 +25,8 @@ from django.db.models import Q
 
 from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.catalog.models import Artist, Release
+from fanloop.fans.consent_log import consent_is_active, current_consents
 from fanloop.fans.models import Fan, PlatformConnection, PreSave
-from fanloop.fans.services import consent_is_active, current_consents
 from fanloop.flows import scoring
 from fanloop.flows.models import FanTag, Flow, Journey
 from fanloop.fulfillment.models import ReleasePlatform

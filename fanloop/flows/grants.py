@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from fanloop.catalog.models import Release
 from fanloop.fans.models import ConnectionStatus, PlatformConnection
-from fanloop.fans.tokens import fresh_tokens
+from fanloop.fans.oauth_tokens import fresh_tokens
 from fanloop.fulfillment.models import ReleasePlatform
 from fanloop.platforms.base import Capability, ItemRef, Platform, Tokens
 from fanloop.platforms.deezer import perms_for

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from fanloop.flows import views
+from fanloop.flows import downloads, views
 
 app_name = "flows"
 
 urlpatterns: list[URLPattern] = [
     path("w/<slug:ws>/flows/", views.flow_list, name="flow_list"),
+    path("w/<slug:ws>/fans/checks.csv", downloads.checks_csv, name="checks_csv"),
     path("w/<slug:ws>/flows/new/", views.flow_create, name="flow_create"),
     path("w/<slug:ws>/flows/score/", views.score_explained, name="score"),
     path("w/<slug:ws>/flows/<int:pk>/", views.flow_detail, name="flow_detail"),

@@ -42,8 +42,7 @@ from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
 from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import ConnectionStatus, PlatformConnection
-from fanloop.fans.services import fresh_tokens, mark_needs_reconnect
-from fanloop.fans.tokens import REFRESH_MARGIN_S
+from fanloop.fans.oauth_tokens import REFRESH_MARGIN_S, fresh_tokens, mark_needs_reconnect
 from fanloop.fulfillment.audience import can_follow
 from fanloop.fulfillment.models import Delivery, DeliveryState, ReleasePlatform
 from fanloop.fulfillment.pacer import Permits, Sleep, backoff_s

@@ -14,7 +14,7 @@ from typing import Literal
 
 from django.conf import settings
 
-from fanloop.fans.links import InvalidLink, _sign, _unsign
+from fanloop.lib.signing import InvalidLink, sign, unsign
 from fanloop.lib.urls import reverse_cached
 
 ACTION_SALT = "fanloop.flows.action"
@@ -27,12 +27,12 @@ def action_token(fan_id: int, release_id: int, action: Action, track: int | None
     payload: dict[str, object] = {"f": fan_id, "r": release_id, "a": action}
     if action == "save_track":
         payload["t"] = track
-    return _sign(payload, ACTION_SALT)
+    return sign(payload, ACTION_SALT)
 
 
 def read_action_token(token: str) -> tuple[int, int, Action, int | None]:
     """(fan id, release id, action, track position) of a valid token, else InvalidLink."""
-    payload = _unsign(token, ACTION_SALT, dt.timedelta(days=ACTION_LINK_DAYS))
+    payload, _ = unsign(token, ACTION_SALT, max_age=dt.timedelta(days=ACTION_LINK_DAYS))
     fan_id, release_id, action = payload.get("f"), payload.get("r"), payload.get("a")
     track = payload.get("t")
     if not isinstance(fan_id, int) or not isinstance(release_id, int) or action not in ACTIONS:

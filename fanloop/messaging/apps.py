@@ -11,6 +11,9 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         from anymail.signals import tracking
 
+        # Imported once the apps are loaded (their models are read at import).
+        from fanloop.messaging import fan_data
         from fanloop.messaging.webhooks import on_tracking
 
         tracking.connect(on_tracking, dispatch_uid="fanloop.messaging.on_tracking")
+        fan_data.register()

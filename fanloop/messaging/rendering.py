@@ -28,7 +28,7 @@ from django.utils.safestring import mark_safe
 from fanloop.catalog.models import Artist, Release
 from fanloop.catalog.release_urls import listen_links
 from fanloop.fans.models import Fan
-from fanloop.fans.services import portal_url
+from fanloop.fans.rights import portal_url
 from fanloop.messaging import sandbox, tokens
 from fanloop.messaging.action_links import action_url
 from fanloop.messaging.models import EmailTemplate

@@ -53,11 +53,9 @@ from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
 from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans import consents
+from fanloop.fans.consent_log import consent_is_active
+from fanloop.fans.identity import normalize_email
 from fanloop.fans.models import Consent, ConsentKind, Fan
-from fanloop.fans.services import (
-    consent_is_active,
-    normalize_email,
-)
 from fanloop.lib.bulk import insert_fields, insert_sql, prepared
 from fanloop.messaging import backends, rendering, send_errors, tokens
 from fanloop.messaging.addresses import address_hashes

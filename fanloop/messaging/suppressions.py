@@ -10,11 +10,9 @@ from django.utils import timezone
 from fanloop.accounts.models import Workspace
 from fanloop.analytics.fan_events import record_fan_event
 from fanloop.analytics.models import Actor, FanEventKind
+from fanloop.fans.consent_log import revoke_consent
+from fanloop.fans.identity import normalize_email
 from fanloop.fans.models import ConsentKind, Fan
-from fanloop.fans.services import (
-    normalize_email,
-    revoke_consent,
-)
 from fanloop.messaging.addresses import address_hashes
 from fanloop.messaging.models import (
     OutboundMessage,

@@ -10,13 +10,11 @@ while their message is younger than that, then refused.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
-from django.core import signing
 from django.utils import timezone
 
-from fanloop.fans.links import InvalidLink
+from fanloop.lib.signing import EXPIRED, InvalidLink, sign, unsign
 from fanloop.lib.urls import reverse_cached
 from fanloop.messaging.models import OutboundMessage
 
@@ -27,29 +25,12 @@ OPEN_SALT = "fanloop.messaging.open"
 TEST_PAYLOAD = {"t": 1}
 CLICK_LINK_DAYS = 90
 UNSUBSCRIBE_LINK_DAYS = 365
-EXPIRED = "This link has expired."
 
 
-def _sign(payload: dict[str, Any], salt: str) -> str:
-    return signing.TimestampSigner(salt=salt).sign_object(payload, compress=True)
-
-
-def _unsign(token: str, salt: str, days: int | None = None) -> tuple[dict[str, Any], bool]:
+def _read(token: str, salt: str, days: int | None = None) -> tuple[dict[str, object], bool]:
     """(payload, legacy): ``legacy`` for a token from before tokens had a timestamp."""
     max_age = dt.timedelta(days=days) if days is not None else None
-    try:
-        payload = signing.TimestampSigner(salt=salt).unsign_object(token, max_age=max_age)
-        legacy = False
-    except signing.SignatureExpired:
-        raise InvalidLink(EXPIRED, expired=True) from None
-    except (signing.BadSignature, ValueError, UnicodeDecodeError):
-        try:
-            payload, legacy = signing.Signer(salt=salt).unsign_object(token), True
-        except (signing.BadSignature, ValueError, UnicodeDecodeError):
-            raise InvalidLink("This link is not valid: it may have been cut or changed.") from None
-    if not isinstance(payload, dict):
-        raise InvalidLink("This link is not valid.")
-    return payload, legacy
+    return unsign(token, salt, max_age=max_age, accept_unstamped=True)
 
 
 def _legacy_in_time(message_pk: object, days: int) -> None:
@@ -63,17 +44,17 @@ def _legacy_in_time(message_pk: object, days: int) -> None:
 
 
 def unsubscribe_token(fan_pk: int, message_pk: int | None) -> str:
-    return _sign({"f": fan_pk, "m": message_pk}, UNSUBSCRIBE_SALT)
+    return sign({"f": fan_pk, "m": message_pk}, UNSUBSCRIBE_SALT)
 
 
 def test_unsubscribe_token() -> str:
-    return _sign(TEST_PAYLOAD, UNSUBSCRIBE_SALT)
+    return sign(TEST_PAYLOAD, UNSUBSCRIBE_SALT)
 
 
 def read_unsubscribe_token(token: str) -> tuple[int, int | None] | None:
     """(fan id, message id or None); None for a test send's link; InvalidLink if bad or
     expired."""
-    payload, legacy = _unsign(token, UNSUBSCRIBE_SALT, UNSUBSCRIBE_LINK_DAYS)
+    payload, legacy = _read(token, UNSUBSCRIBE_SALT, UNSUBSCRIBE_LINK_DAYS)
     if payload == TEST_PAYLOAD:
         return None
     fan_pk, message_pk = payload.get("f"), payload.get("m")
@@ -89,14 +70,14 @@ def unsubscribe_url(token: str) -> str:
 
 
 def click_url(message_pk: int, url: str) -> str:
-    token = _sign({"m": message_pk, "u": url}, CLICK_SALT)
+    token = sign({"m": message_pk, "u": url}, CLICK_SALT)
     return settings.SITE_URL + reverse_cached("messaging:click", token=token)
 
 
 def read_click_token(token: str) -> tuple[int, str]:
     """(message id, target URL) of a valid click token; the URL is http(s) only.
     InvalidLink if bad, ``expired`` after ``CLICK_LINK_DAYS``."""
-    payload, legacy = _unsign(token, CLICK_SALT, CLICK_LINK_DAYS)
+    payload, legacy = _read(token, CLICK_SALT, CLICK_LINK_DAYS)
     message_pk, url = payload.get("m"), payload.get("u")
     if legacy:
         _legacy_in_time(message_pk, CLICK_LINK_DAYS)
@@ -108,12 +89,12 @@ def read_click_token(token: str) -> tuple[int, str]:
 
 
 def open_url(message_pk: int) -> str:
-    token = _sign({"m": message_pk}, OPEN_SALT)
+    token = sign({"m": message_pk}, OPEN_SALT)
     return settings.SITE_URL + reverse_cached("messaging:open", token=token)
 
 
 def read_open_token(token: str) -> int:
-    message_pk = _unsign(token, OPEN_SALT)[0].get("m")
+    message_pk = _read(token, OPEN_SALT)[0].get("m")
     if not isinstance(message_pk, int):
         raise InvalidLink("This link is not valid.")
     return message_pk

@@ -28,8 +28,8 @@ from fanloop.accounts.models import Membership, Role, Workspace
 from fanloop.accounts.permissions import workspace_view
 from fanloop.analytics.useragents import is_bot
 from fanloop.catalog.models import Artist
-from fanloop.fans.links import InvalidLink
 from fanloop.fans.models import Fan
+from fanloop.lib.signing import InvalidLink
 from fanloop.messaging import (
     backends,
     email_templates,

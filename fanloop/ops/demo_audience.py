@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from emulator.testing import AdminClient, answer_consent
 from fanloop.catalog.models import Release, ReleaseMode
-from fanloop.fans import services as fan_services
+from fanloop.fans import consent_log, identity, optin, presaves
 from fanloop.ops.seed import DemoData
 from fanloop.platforms import services as platform_services
 from fanloop.platforms.base import Profile, Tokens
@@ -291,21 +291,20 @@ def _store(
     have them do, confirmed it: the demo sends no confirmation mail)."""
     release = data.release_day
     profile = Profile(fan.user_id, fan.user_id.title(), fan.country, fan.email)
-    stored, connection = fan_services.upsert_fan_for_connection(
-        data.workspace, app, profile, tokens
-    )
-    fan_services.record_presave(
+    connected = identity.upsert_fan_for_connection(data.workspace, app, profile, tokens)
+    stored, connection = connected.fan, connected.connection
+    presaves.record_presave(
         stored,
         release,
         fan.platform,
         connection=connection,
-        attribution=fan_services.Attribution(
+        attribution=presaves.Attribution(
             utm_source=fan.utm_source, utm_medium="social" if fan.utm_source else ""
         ),
     )
-    current = fan_services.current_consents(stored, artist=data.artist)
-    if email and not fan_services.consent_is_active(current.get("email")):
-        fan_services.subscribe_email(
+    current = consent_log.current_consents(stored, artist=data.artist)
+    if email and not consent_log.consent_is_active(current.get("email")):
+        optin.subscribe_email(
             data.workspace,
             fan.email,
             release=release,
@@ -315,12 +314,12 @@ def _store(
             notify_me=False,
             double_opt_in=False,
         )
-    if follow and not fan_services.consent_is_active(current.get("follow")):
-        fan_services.record_consent(
+    if follow and not consent_log.consent_is_active(current.get("follow")):
+        consent_log.record_consent(
             stored, "follow", True, page=release.public_path, artist=data.artist
         )
-    if verify and not fan_services.consent_is_active(current.get("verify")):
-        fan_services.record_consent(
+    if verify and not consent_log.consent_is_active(current.get("verify")):
+        consent_log.record_consent(
             stored, "verify", True, page=release.public_path, artist=data.artist
         )
 

@@ -7,6 +7,7 @@ import datetime as dt
 import time_machine
 from django.template.loader import render_to_string
 from django.test import Client
+from django.urls import reverse
 
 from fanloop.analytics import buffer
 from fanloop.analytics.panels import release_summary
@@ -77,3 +78,17 @@ def test_it_renders_the_numbers_and_the_platform_table(release: Release) -> None
     assert "<b>1</b>page views" in html
     assert '<th scope="row">Spotify</th><td>1</td>' in html
     assert "Not counted: bots and link previews 1." in html
+
+
+def test_the_release_page_shows_it_between_delivery_and_library_checks(
+    owner_client: Client, release: Release
+) -> None:
+    url = reverse(
+        "catalog:release_detail", kwargs={"ws": release.artist.workspace.slug, "pk": release.pk}
+    )
+    html = owner_client.get(url).content.decode()
+    assert "No visits yet — share your link" in html
+    delivery, audience, checks = (
+        html.index(f'<h2 id="{name}-h">') for name in ("delivery", "audience", "checks")
+    )
+    assert delivery < audience < checks

@@ -20,7 +20,8 @@ from fanloop.analytics.models import Event, EventKind
 from fanloop.campaigns.connect import FAN_IDS_KEY
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Consent, ConsentKind, Fan, PreSave
-from fanloop.fans.services import record_presave, subscribe_email
+from fanloop.fans.optin import subscribe_email
+from fanloop.fans.presaves import record_presave
 from fanloop.lib.tests.browser_forms import (
     origin_of,
     referer_sent_to_third_party,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from fanloop.accounts.models import User, Workspace
 from fanloop.catalog.models import Artist, Release
 from fanloop.catalog.services import create_artist, create_release
-from fanloop.fans import services
+from fanloop.fans import consent_log, identity, presaves, rights
 from fanloop.fans.models import Fan, PlatformConnection
 from fanloop.platforms.base import Profile, Tokens
 from fanloop.platforms.models import PlatformApp
@@ -110,27 +110,28 @@ def connect(
         else timezone.now() + dt.timedelta(seconds=expires_in),
         scopes=scopes,
     )
-    return services.upsert_fan_for_connection(app.workspace, app, profile, tokens, fan=fan)
+    connected = identity.upsert_fan_for_connection(app.workspace, app, profile, tokens, fan=fan)
+    return connected.fan, connected.connection
 
 
 def token_of(fan: Fan) -> str:
     """The signed token inside the fan's portal URL."""
-    return services.portal_url(fan).rstrip("/").rsplit("/", 1)[1]
+    return rights.portal_url(fan).rstrip("/").rsplit("/", 1)[1]
 
 
 @pytest.fixture
 def connected(spotify_app: PlatformApp, release: Release) -> tuple[Fan, PlatformConnection]:
     """A Spotify fan who pre-saved ``release`` and agreed to follow and to emails."""
     fan, connection = connect(spotify_app, email="fan@example.org")
-    services.record_presave(
+    presaves.record_presave(
         fan,
         release,
         "spotify",
         connection=connection,
-        attribution=services.Attribution(utm_source="instagram", referrer_host="instagram.com"),
+        attribution=presaves.Attribution(utm_source="instagram", referrer_host="instagram.com"),
     )
-    services.record_consent(fan, "follow", True, page=release.public_path, artist=release.artist)
-    services.record_consent(
+    consent_log.record_consent(fan, "follow", True, page=release.public_path, artist=release.artist)
+    consent_log.record_consent(
         fan, "email", True, page=release.public_path, artist=release.artist, confirmed=True
     )
     return fan, connection

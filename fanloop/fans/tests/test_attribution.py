@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fanloop.analytics.models import Event
 from fanloop.fans.models import PreSave
-from fanloop.fans.services import Attribution, record_presave
+from fanloop.fans.presaves import Attribution, record_presave
 
 from .conftest import connect
 

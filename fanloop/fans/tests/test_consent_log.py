@@ -10,8 +10,8 @@ import time_machine
 
 from fanloop.catalog.services import create_artist
 from fanloop.fans import consents
+from fanloop.fans.consent_log import current_consents, record_consent
 from fanloop.fans.models import Consent
-from fanloop.fans.services import current_consents, record_consent
 
 from .conftest import connect
 

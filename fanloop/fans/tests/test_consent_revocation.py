@@ -4,8 +4,13 @@ the history, and writes nothing when nothing was granted."""
 from __future__ import annotations
 
 from fanloop.catalog.services import create_artist
+from fanloop.fans.consent_log import (
+    consent_states,
+    current_consents,
+    record_consent,
+    revoke_consent,
+)
 from fanloop.fans.models import Consent
-from fanloop.fans.services import consent_states, current_consents, record_consent, revoke_consent
 
 from .conftest import connect
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Artist, Release
 from fanloop.catalog.services import create_artist
-from fanloop.fans import consents, links, queries, services
+from fanloop.fans import consent_log, consents, links, optin, queries
 from fanloop.fans.models import Consent, ConsentKind, Fan
 from fanloop.flows import verification
 from fanloop.fulfillment import audience, forever
@@ -53,10 +53,12 @@ def test_a_workspace_wide_grant_then_a_revoke_for_one_artist_is_inactive_on_ever
 ):
     north, south = two_artists
     fan = _fan(workspace, "jo")
-    services.record_consent(fan, "follow", True, page="/p")  # workspace-wide
-    services.record_consent(fan, "follow", False, page="/me/", artist=north)
+    consent_log.record_consent(fan, "follow", True, page="/p")  # workspace-wide
+    consent_log.record_consent(fan, "follow", False, page="/me/", artist=north)
 
-    assert not services.consent_is_active(services.current_consents(fan, artist=north)["follow"])
+    assert not consent_log.consent_is_active(
+        consent_log.current_consents(fan, artist=north)["follow"]
+    )
     assert not consents.is_active(fan, "follow", north)
     assert fan.pk not in set(
         queries.active_consents("follow", north).values_list("fan_id", flat=True)
@@ -73,8 +75,8 @@ def test_the_email_csv_of_an_artist_leaves_out_a_fan_who_withdrew_for_that_artis
 ):
     north, south = two_artists
     fan = _fan(workspace, "jo")
-    services.record_consent(fan, "email", True, page="/p", confirmed=True)  # workspace-wide
-    services.record_consent(fan, "email", False, page="/me/", artist=north)
+    consent_log.record_consent(fan, "email", True, page="/p", confirmed=True)  # workspace-wide
+    consent_log.record_consent(fan, "email", False, page="/me/", artist=north)
 
     assert [row[0] for row in queries.email_export_rows(workspace, north)] == []
     assert [row[0] for row in queries.email_export_rows(workspace, south)] == [fan.email]
@@ -84,10 +86,10 @@ def test_the_email_csv_of_an_artist_leaves_out_a_fan_who_withdrew_for_that_artis
 def test_an_artists_decision_does_not_speak_for_the_workspace(workspace, two_artists):
     north, _ = two_artists
     fan = _fan(workspace, "jo")
-    services.record_consent(fan, "email", True, page="/p", artist=north, confirmed=True)
+    consent_log.record_consent(fan, "email", True, page="/p", artist=north, confirmed=True)
     assert consents.is_active(fan, "email", north)
     assert not consents.is_active(fan, "email", None)
-    assert services.current_consents(fan)["email"] is None
+    assert consent_log.current_consents(fan)["email"] is None
     facts = _Facts([EmailRequest(fan, _template(workspace, None), "k")], timezone.now())
     assert facts.email_consent(fan, None) is None
     # The fans list ("any sender") still shows the fan as an email subscriber.
@@ -100,26 +102,26 @@ def test_the_forever_save_check_skips_artists_no_one_is_opted_in_for_any_more(
 ):
     north, _ = two_artists
     fan = _fan(workspace, "jo")
-    services.record_consent(fan, "forever_save", True, page="/p", artist=north)
-    services.record_consent(fan, "forever_save", False, page="/me/", artist=north)
+    consent_log.record_consent(fan, "forever_save", True, page="/p", artist=north)
+    consent_log.record_consent(fan, "forever_save", False, page="/me/", artist=north)
     assert forever.forever_artists() == []
-    services.record_consent(fan, "forever_save", True, page="/p")  # workspace-wide
+    consent_log.record_consent(fan, "forever_save", True, page="/p")  # workspace-wide
     assert sorted(a.name for a in forever.forever_artists()) == ["North", "South"]
 
 
 def test_a_row_not_read_by_the_rule_is_refused(workspace):
     fan = _fan(workspace, "jo")
-    row = services.record_consent(fan, "follow", True, page="/p")
+    row = consent_log.record_consent(fan, "follow", True, page="/p")
     with pytest.raises(TypeError, match="not a consent decision"):
-        services.consent_is_active(row)
+        consent_log.consent_is_active(row)
 
 
 def test_the_batch_check_reads_a_chunk_with_several_artists_in_one_query(workspace, two_artists):
     north, south = two_artists
     fans = [_fan(workspace, f"f{i}") for i in range(6)]
     for fan in fans:
-        services.record_consent(fan, "email", True, page="/p", confirmed=True)
-    services.record_consent(fans[0], "email", False, page="/me/", artist=north)
+        consent_log.record_consent(fan, "email", True, page="/p", confirmed=True)
+    consent_log.record_consent(fans[0], "email", False, page="/me/", artist=north)
     templates = [_template(workspace, a) for a in (None, north, south)]
     requests = [
         EmailRequest(fan, templates[(i + i // 6) % 3], f"k{i}")
@@ -137,9 +139,9 @@ def test_the_release_day_audience_is_one_query_however_many_fans(workspace, two_
     north, _ = two_artists
     for i in range(30):
         fan = _fan(workspace, f"f{i}")
-        services.record_consent(fan, "forever_save", True, page="/p", artist=north)
+        consent_log.record_consent(fan, "forever_save", True, page="/p", artist=north)
         if i % 3 == 0:
-            services.record_consent(fan, "forever_save", False, page="/p")
+            consent_log.record_consent(fan, "forever_save", False, page="/p")
     with CaptureQueriesContext(connection) as queries_run:
         found = audience.active_consents(ConsentKind.FOREVER_SAVE, north)
     assert len(queries_run) == 1 and len(found) == 20
@@ -195,9 +197,9 @@ def _replay(workspace: Workspace, artists: tuple[Artist, Artist], ops: list[Op])
     for op in ops:
         fan, artist = fans[op.fan], None if op.scope is None else artists[op.scope]
         if op.action == "confirm":
-            services.confirm_email(links.confirm_token(fan.pk, fan.email))
+            optin.confirm_email(links.confirm_token(fan.pk, fan.email))
         else:
-            services.record_consent(
+            consent_log.record_consent(
                 fan,
                 op.kind,
                 op.action != "revoke",
@@ -253,7 +255,9 @@ def _check_every_path(
             per_fan = {
                 fan.pk
                 for fan in fans
-                if services.consent_is_active(services.current_consents(fan, artist=artist)[kind])
+                if consent_log.consent_is_active(
+                    consent_log.current_consents(fan, artist=artist)[kind]
+                )
             }
             assert per_fan == expected, where
             assert {f.pk for f in fans if consents.is_active(f, kind, artist)} == expected, where
@@ -271,7 +275,9 @@ def _check_every_path(
                 assert verification._latest_consents(fan_ids, kind, release) == expected, where
             if kind == ConsentKind.EMAIL:
                 batch = {
-                    f.pk for f in fans if services.consent_is_active(facts.email_consent(f, artist))
+                    f.pk
+                    for f in fans
+                    if consent_log.consent_is_active(facts.email_consent(f, artist))
                 }
                 assert batch == expected, where
                 exported = {row[0] for row in queries.email_export_rows(workspace, artist)}
@@ -287,7 +293,7 @@ def _check_every_path(
         for fan in fans:
             states = {
                 (c.artist.name if c.artist else None): c
-                for c in services.consent_states(fan)
+                for c in consent_log.consent_states(fan)
                 if c.kind == kind
             }
             workspace_wide = consents.decision_is_active(states.get(None))

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from fanloop.fans.models import Consent, Fan, PlatformConnection
-from fanloop.fans.services import portal_url
+from fanloop.fans.rights import portal_url
 
 from .conftest import token_of
 

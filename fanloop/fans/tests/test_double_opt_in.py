@@ -14,16 +14,12 @@ from django.core import mail
 
 from fanloop.catalog.models import Release
 from fanloop.fans import links
-from fanloop.fans.links import InvalidLink
+from fanloop.fans.consent_log import record_consent, revoke_consent
 from fanloop.fans.models import Consent, Fan, PreSave
-from fanloop.fans.services import (
-    Attribution,
-    confirm_email,
-    delete_fan,
-    record_consent,
-    revoke_consent,
-    subscribe_email,
-)
+from fanloop.fans.optin import confirm_email, subscribe_email
+from fanloop.fans.presaves import Attribution
+from fanloop.fans.rights import delete_fan
+from fanloop.lib.signing import InvalidLink
 
 from .conftest import connect
 

@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.services import create_artist
+from fanloop.fans.consent_log import record_consent, revoke_consent
 from fanloop.fans.models import Fan
-from fanloop.fans.services import record_consent, revoke_consent, subscribe_email
+from fanloop.fans.optin import subscribe_email
 
 from .conftest import connect
 

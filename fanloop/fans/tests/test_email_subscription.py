@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Consent, Fan, PreSave
-from fanloop.fans.services import subscribe_email
+from fanloop.fans.optin import subscribe_email
 
 
 def _subscribe(release: Release, email: str) -> Fan:

@@ -7,7 +7,9 @@ from django.test import Client
 from django.urls import reverse
 
 from fanloop.catalog.services import create_artist, create_release
-from fanloop.fans.services import Attribution, portal_url, record_consent, record_presave
+from fanloop.fans.consent_log import record_consent
+from fanloop.fans.presaves import Attribution, record_presave
+from fanloop.fans.rights import portal_url
 
 from .conftest import connect, make_release
 

@@ -13,7 +13,8 @@ from django.core.management import CommandError, call_command
 from fanloop.catalog.models import Release
 from fanloop.catalog.services import create_release
 from fanloop.fans.models import PlatformConnection
-from fanloop.fans.services import expiring_connections, mark_needs_reconnect, record_presave
+from fanloop.fans.oauth_tokens import expiring_connections, mark_needs_reconnect
+from fanloop.fans.presaves import record_presave
 from fanloop.platforms.models import PlatformApp
 
 from .conftest import connect

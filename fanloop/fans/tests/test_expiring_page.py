@@ -9,7 +9,8 @@ import time_machine
 from django.urls import reverse
 
 from fanloop.catalog.services import create_release
-from fanloop.fans.services import mark_needs_reconnect, record_presave
+from fanloop.fans.oauth_tokens import mark_needs_reconnect
+from fanloop.fans.presaves import record_presave
 
 from .conftest import connect
 

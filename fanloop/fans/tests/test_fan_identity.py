@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 import time_machine
 
+from fanloop.fans.identity import upsert_fan_for_connection
 from fanloop.fans.models import ConnectionStatus, Fan, PlatformConnection
-from fanloop.fans.services import mark_needs_reconnect, upsert_fan_for_connection
+from fanloop.fans.oauth_tokens import mark_needs_reconnect
 from fanloop.platforms.base import Profile, Tokens
 
 from .conftest import connect, make_app

@@ -9,8 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from fanloop.accounts.models import Workspace
+from fanloop.fans.consent_log import record_consent
 from fanloop.fans.models import Fan
-from fanloop.fans.services import mark_needs_reconnect, record_consent, subscribe_email
+from fanloop.fans.oauth_tokens import mark_needs_reconnect
+from fanloop.fans.optin import subscribe_email
 
 from .conftest import connect
 

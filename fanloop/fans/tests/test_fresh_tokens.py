@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from fanloop.fans.models import ConnectionStatus, PlatformConnection
-from fanloop.fans.services import fresh_tokens
+from fanloop.fans.oauth_tokens import fresh_tokens
 from fanloop.platforms.errors import AccessRevoked
 from fanloop.platforms.registry import get_platform
 from fanloop.platforms.tests.helpers import route_count

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.db import connection
 
-from fanloop.fans import services
-from fanloop.fans.services import fresh_tokens
+from fanloop.fans import presaves
+from fanloop.fans.oauth_tokens import fresh_tokens
 
 from .conftest import connect, make_app
 
@@ -45,7 +45,7 @@ def test_it_stores_no_plaintext_token_or_secret(workspace, release):
     app = make_app(workspace, "spotify", client_secret=SECRET)
     make_app(workspace, "applemusic", client_id="apple-1", private_key=PRIVATE_KEY)
     fan, conn = connect(app, "fan1", access=ACCESS, refresh=REFRESH, email="fan@example.org")
-    services.record_presave(fan, release, "spotify", connection=conn)
+    presaves.record_presave(fan, release, "spotify", connection=conn)
     assert len(_text_columns()) > 20  # the scan really sees the schema
     for needle in (ACCESS, REFRESH, SECRET, PRIVATE_KEY):
         assert _rows_containing(needle) == [], needle

@@ -8,7 +8,7 @@ import json
 from django.test import Client
 from django.urls import reverse
 
-from fanloop.fans.services import revoke_consent
+from fanloop.fans.consent_log import revoke_consent
 
 from .conftest import token_of
 

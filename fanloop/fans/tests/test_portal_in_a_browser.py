@@ -10,7 +10,7 @@ import pytest
 
 from fanloop.fans.models import Consent, ConsentKind, Fan, PlatformConnection
 from fanloop.fans.portal import PORTAL_PAGE
-from fanloop.fans.services import portal_url
+from fanloop.fans.rights import portal_url
 from fanloop.lib.tests.browser_forms import (
     referer_sent_to_third_party,
     referrer_policy,

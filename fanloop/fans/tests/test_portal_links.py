@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from fanloop.fans import links
-from fanloop.fans.services import delete_fan, portal_url
+from fanloop.fans.rights import delete_fan, portal_url
 
 from .conftest import connect, make_app
 

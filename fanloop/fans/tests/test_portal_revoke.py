@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.test import Client
 from django.urls import reverse
 
+from fanloop.fans.consent_log import current_consents
 from fanloop.fans.models import Consent, Fan
 from fanloop.fans.portal import PORTAL_PAGE
-from fanloop.fans.services import current_consents
 
 from .conftest import token_of
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.test import Client
 
-from fanloop.fans.services import portal_url
+from fanloop.fans.rights import portal_url
 
 
 def test_it_shows_everything_kept_about_the_fan(connected, release):
@@ -33,7 +33,7 @@ def test_it_is_private_and_sends_its_address_to_no_other_site(connected):
 
 
 def test_it_has_an_empty_state(release, workspace):
-    from fanloop.fans.services import subscribe_email
+    from fanloop.fans.optin import subscribe_email
 
     fan = subscribe_email(
         workspace, "quiet@example.org", release=None, artist=None, page="/p", notify_me=False

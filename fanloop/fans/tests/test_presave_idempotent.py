@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from fanloop.fans.models import PreSave
-from fanloop.fans.services import Attribution, record_presave
+from fanloop.fans.presaves import Attribution, record_presave
 from fanloop.platforms.registry import UnknownPlatform
 
 from .conftest import connect

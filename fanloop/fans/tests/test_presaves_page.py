@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Release
-from fanloop.fans.services import record_presave
+from fanloop.fans.presaves import record_presave
 from fanloop.platforms.models import PlatformApp
 
 from .conftest import connect

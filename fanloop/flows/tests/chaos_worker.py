@@ -22,7 +22,7 @@ def seed(count: int) -> dict[str, int]:
     from fanloop.analytics.fan_events import record_fan_event
     from fanloop.analytics.models import FanEventKind
     from fanloop.catalog.models import Artist, Release
-    from fanloop.fans import services as fans
+    from fanloop.fans import consent_log
     from fanloop.fans.models import Fan
     from fanloop.flows import services
     from fanloop.flows.models import Flow
@@ -53,7 +53,7 @@ def seed(count: int) -> dict[str, int]:
     services.activate(flow)
     for index in range(count):
         fan = Fan.objects.create(workspace=workspace, email=f"fan{index}@example.org")
-        fans.record_consent(fan, "email", True, page="test", confirmed=True)
+        consent_log.record_consent(fan, "email", True, page="test", confirmed=True)
         record_fan_event(
             fan, FanEventKind.PRESAVED, key=f"chaos:presave:{index}", actor="fan", release=release
         )

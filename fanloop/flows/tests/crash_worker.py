@@ -20,7 +20,7 @@ def seed() -> dict[str, int]:
     from fanloop.analytics.fan_events import record_fan_event
     from fanloop.analytics.models import FanEventKind
     from fanloop.catalog.models import Artist, Release
-    from fanloop.fans import services as fans
+    from fanloop.fans import consent_log
     from fanloop.fans.models import Fan
     from fanloop.flows import services
     from fanloop.flows.models import Flow
@@ -50,7 +50,7 @@ def seed() -> dict[str, int]:
     )
     services.activate(flow)
     fan = Fan.objects.create(workspace=workspace, email="once@example.org")
-    fans.record_consent(fan, "email", True, page="test", confirmed=True)
+    consent_log.record_consent(fan, "email", True, page="test", confirmed=True)
     record_fan_event(fan, FanEventKind.PRESAVED, key="crash:presave", actor="fan", release=release)
     return {"flow": flow.pk, "fan": fan.pk}
 

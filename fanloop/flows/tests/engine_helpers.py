@@ -16,7 +16,7 @@ from fanloop.accounts.models import Workspace
 from fanloop.analytics.fan_events import record_fan_event
 from fanloop.analytics.models import FanEvent
 from fanloop.catalog.models import Artist, Release
-from fanloop.fans import services as fans
+from fanloop.fans import consent_log
 from fanloop.fans.models import Fan
 from fanloop.flows import engine, services
 from fanloop.flows.models import Flow, Journey, JourneyStep
@@ -53,7 +53,7 @@ def make_flow(
 def subscribed_fan(workspace: Workspace, email: str = "fan@example.org", **fields: Any) -> Fan:
     """A fan with a confirmed email consent (workspace-wide)."""
     fan = Fan.objects.create(workspace=workspace, email=email, **fields)
-    fans.record_consent(fan, "email", True, page="test", confirmed=True)
+    consent_log.record_consent(fan, "email", True, page="test", confirmed=True)
     return fan
 
 

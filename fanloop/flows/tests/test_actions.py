@@ -244,7 +244,7 @@ def test_a_release_unknown_on_every_platform_gets_a_friendly_page(
 def test_it_saves_on_deezer_with_the_stored_token(
     client: Client, admin: AdminClient, apps: Any, ids: Any, fan: Fan, release: Release
 ) -> None:
-    from fanloop.fans import services as fans
+    from fanloop.fans import identity
     from fanloop.platforms.base import Profile, Tokens
 
     admin.user(platform="deezer", id="9001", country="FR", email="dz@example.org")
@@ -255,7 +255,7 @@ def test_it_saves_on_deezer_with_the_stored_token(
         perms="basic_access,manage_library,offline_access",
     )
     scopes = frozenset({"basic_access", "manage_library", "offline_access"})
-    fans.upsert_fan_for_connection(
+    identity.upsert_fan_for_connection(
         fan.workspace,
         apps["deezer"],
         Profile(user_id="9001"),
@@ -307,14 +307,14 @@ def test_the_save_page_offers_every_platform_the_fan_has_apple_music_included(
     client: Client, admin: AdminClient, apps: Any, ids: Any, fan: Fan, release: Release
 ) -> None:
     """Apple Music has no OAuth redirect here, but a fan connected to it can still save."""
-    from fanloop.fans import services as fans
+    from fanloop.fans import identity
     from fanloop.platforms.base import Profile, Tokens
     from fanloop.platforms.tests.app_factories import apple_app
 
     release.apple_music_album_id = "1440857781"
     release.save(update_fields=["apple_music_album_id"])
     connect_spotify(admin, fan, apps["spotify"])
-    fans.upsert_fan_for_connection(
+    identity.upsert_fan_for_connection(
         fan.workspace,
         apple_app(fan.workspace),
         Profile(user_id=None, country="US"),

@@ -11,7 +11,7 @@ from django.core import mail
 from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import FanEventKind
 from fanloop.catalog.models import Artist, Release
-from fanloop.fans import services as fans
+from fanloop.fans import consent_log
 from fanloop.fans.models import Fan, PreSave
 from fanloop.flows.conditions import Subject, evaluate
 from fanloop.flows.models import FanTag, Flow, JourneyState
@@ -99,11 +99,11 @@ def test_country(subject: Subject, fan: Fan) -> None:
 
 def test_consent_is_the_latest_active_decision(subject: Subject, fan: Fan, artist: Artist) -> None:
     assert not check(subject, "consent", "follow")
-    fans.record_consent(fan, "follow", True, page="test", artist=artist)
+    consent_log.record_consent(fan, "follow", True, page="test", artist=artist)
     assert check(subject, "consent", "follow")
-    fans.record_consent(fan, "follow", False, page="test", artist=artist)
+    consent_log.record_consent(fan, "follow", False, page="test", artist=artist)
     assert not check(subject, "consent", "follow")
-    fans.record_consent(fan, "email", True, page="test")  # not confirmed yet
+    consent_log.record_consent(fan, "email", True, page="test")  # not confirmed yet
     assert not check(subject, "consent", "email")
 
 

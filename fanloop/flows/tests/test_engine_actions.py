@@ -18,7 +18,7 @@ from emulator.testing import AdminClient
 from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.catalog.models import Release
-from fanloop.fans import services as fans
+from fanloop.fans import consent_log
 from fanloop.fans.models import Fan, PreSave
 from fanloop.flows import webhooks_out
 from fanloop.flows.models import Flow, JourneyState, JourneyStep
@@ -81,7 +81,7 @@ def test_api_save_and_follow_act_only_with_consent_and_scope(
         spotify_album_id=release.spotify_album_id,
     )
     PreSave.objects.create(release=second, fan=fan, platform="spotify")
-    fans.record_consent(fan, "follow", True, page="test", artist=release.artist)
+    consent_log.record_consent(fan, "follow", True, page="test", artist=release.artist)
     event(fan, FanEventKind.RELEASE_LIVE, release=second)
     run()
     later_journey = flow.journeys.get(release=second)

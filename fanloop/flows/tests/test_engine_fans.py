@@ -7,7 +7,7 @@ import pytest
 from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import FanEventKind
 from fanloop.catalog.models import Release
-from fanloop.fans import services as fans
+from fanloop.fans import identity, rights
 from fanloop.fans.models import Fan
 from fanloop.flows.models import FanTag, Flow, Journey
 
@@ -27,7 +27,7 @@ def test_merge_moves_tags_and_journeys_and_export_lists_them(
     run()
     FanTag.objects.create(fan=into, tag="early")
 
-    fans.merge_fans(into=into, other=other)
+    identity.merge_fans(into=into, other=other)
 
     assert sorted(FanTag.objects.filter(fan=into).values_list("tag", flat=True)) == [
         "early",
@@ -35,7 +35,7 @@ def test_merge_moves_tags_and_journeys_and_export_lists_them(
     ]
     journey = Journey.objects.get(flow=flow)
     assert (journey.fan, journey.key) == (into, f"{flow.pk}:{into.pk}:{release.pk}")
-    export = fans.export_fan(into)
+    export = rights.export_fan(into)
     assert export["tags"] == ["early", "superfan"]
     assert export["flows"] == [
         {

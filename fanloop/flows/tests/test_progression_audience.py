@@ -45,7 +45,7 @@ from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.catalog import services as catalog
 from fanloop.catalog.models import ReleaseMode
-from fanloop.fans import services as fans
+from fanloop.fans import consent_log, identity, presaves
 from fanloop.fans.models import ConsentKind, Fan
 from fanloop.flows import engine
 from fanloop.flows.models import Flow
@@ -181,7 +181,7 @@ def _presave_all(admin: AdminClient, world: dict[str, Any]) -> list[Fan]:
     audience = []
     now = timezone.now()
     for n, (user, raw) in enumerate(zip(users, tokens, strict=True)):
-        fan, connection = fans.upsert_fan_for_connection(
+        connected = identity.upsert_fan_for_connection(
             release.artist.workspace,
             app,
             Profile(user_id=user, country="DE", email=f"{user}@fans.example"),
@@ -192,10 +192,13 @@ def _presave_all(admin: AdminClient, world: dict[str, Any]) -> list[Fan]:
                 scopes=frozenset(raw["scope"].split()),
             ),
         )
-        fans.record_presave(fan, release, "spotify", connection=connection)
-        fans.record_consent(fan, ConsentKind.EMAIL, True, page="/p", confirmed=True)
+        fan, connection = connected.fan, connected.connection
+        presaves.record_presave(fan, release, "spotify", connection=connection)
+        consent_log.record_consent(fan, ConsentKind.EMAIL, True, page="/p", confirmed=True)
         if not (group(n) == "idle" and n % 2):
-            fans.record_consent(fan, ConsentKind.VERIFY, True, page="/p", artist=release.artist)
+            consent_log.record_consent(
+                fan, ConsentKind.VERIFY, True, page="/p", artist=release.artist
+            )
         audience.append(fan)
     return audience
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from emulator.testing import AdminClient
 from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.catalog.models import Release
-from fanloop.fans import services as fans
+from fanloop.fans import consent_log
 from fanloop.fans.models import ConsentKind, Fan, PlatformConnection, PreSave
 from fanloop.flows import steps
 from fanloop.flows.conditions import Subject, evaluate
@@ -52,9 +52,9 @@ def presaver(
     connection = connect_spotify(admin, fan, app, **kw)
     PreSave.objects.create(release=release, fan=fan, platform="spotify", connection=connection)
     if verify:
-        fans.record_consent(fan, ConsentKind.VERIFY, True, page="/p")
+        consent_log.record_consent(fan, ConsentKind.VERIFY, True, page="/p")
     if follow:
-        fans.record_consent(fan, ConsentKind.FOLLOW, True, page="/p", artist=release.artist)
+        consent_log.record_consent(fan, ConsentKind.FOLLOW, True, page="/p", artist=release.artist)
     return connection
 
 
@@ -166,7 +166,7 @@ def test_a_withdrawn_verify_consent_stops_the_checks(
     admin: AdminClient, apps: Any, ids: Any, fan: Fan, release: Release
 ) -> None:
     presaver(admin, apps["spotify"], fan, release)
-    fans.revoke_consent(fan, ConsentKind.VERIFY, page="/me")
+    consent_log.revoke_consent(fan, ConsentKind.VERIFY, page="/me")
     with time_machine.travel(at(release, 1)):
         assert due_checks() == []
 
@@ -327,7 +327,7 @@ def test_results_show_on_the_fan_page_the_release_page_and_the_csv(
     assert "removed" not in fan_page(unchecked) and "kept" not in fan_page(unchecked)
 
     csv = viewer_client.get(
-        reverse("fans:checks_csv", kwargs={"ws": ws}) + f"?release={release.pk}"
+        reverse("flows:checks_csv", kwargs={"ws": ws}) + f"?release={release.pk}"
     )
     lines = b"".join(csv.streaming_content).decode().splitlines()
     assert lines[0] == "fan,email,kept_1d,kept_7d,kept_30d,tracks_saved,last_checked"

@@ -12,7 +12,7 @@ from django.utils import timezone
 from emulator.testing import AdminClient
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Artist, Release
-from fanloop.fans import services as fans
+from fanloop.fans import identity
 from fanloop.fans.models import Fan, PlatformConnection
 from fanloop.messaging.models import EmailTemplate
 from fanloop.platforms import services as platform_services
@@ -120,9 +120,9 @@ def connect_spotify(
         expires_at=timezone.now() + dt.timedelta(seconds=raw["expires_in"]),
         scopes=frozenset(raw["scope"].split()),
     )
-    _, connection = fans.upsert_fan_for_connection(
+    connection = identity.upsert_fan_for_connection(
         fan.workspace, app, Profile(user_id=user_id, country="DE"), tokens, fan=fan
-    )
+    ).connection
     return connection
 
 

@@ -12,7 +12,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from emulator.testing import AdminClient
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Release
-from fanloop.fans.services import delete_fan
+from fanloop.fans.rights import delete_fan
 from fanloop.fulfillment import services
 from fanloop.fulfillment.models import (
     Delivery,

@@ -96,7 +96,8 @@ def test_precheck_warns_when_a_platform_does_not_list_the_upc(
 def test_deliveries_follow_a_merged_fan_and_show_in_the_export(
     admin: AdminClient, workspace: Workspace, db: None
 ) -> None:
-    from fanloop.fans.services import export_fan, merge_fans
+    from fanloop.fans.identity import merge_fans
+    from fanloop.fans.rights import export_fan
     from fanloop.fulfillment.models import Delivery
 
     found = scenario(admin, workspace, fans=2, live_in_s=3600)

@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import get_resolver
 
 from fanloop.fans.models import Fan
-from fanloop.fans.services import portal_url
+from fanloop.fans.rights import portal_url
 from fanloop.lib.logscrub import MASK, ScrubTokens, scrub
 from fanloop.lib.tests.test_public_post_routes import _routes
 

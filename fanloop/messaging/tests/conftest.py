@@ -21,7 +21,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from fanloop.accounts.models import User, Workspace
 from fanloop.catalog.models import Artist, Release
 from fanloop.catalog.services import create_artist, create_release
-from fanloop.fans import services as fan_services
+from fanloop.fans import consent_log
 from fanloop.fans.models import Fan
 from fanloop.messaging.models import EmailTemplate, OutboundMessage
 from fanloop.messaging.sending import SendOutcome
@@ -72,7 +72,7 @@ def subscribed_fan(workspace: Workspace, address: str, *, country: str = "DE") -
     fan = Fan.objects.create(
         workspace=workspace, email=address, display_name="Jo Fan", country=country
     )
-    fan_services.record_consent(fan, "email", True, page="/test", confirmed=True)
+    consent_log.record_consent(fan, "email", True, page="/test", confirmed=True)
     return fan
 
 

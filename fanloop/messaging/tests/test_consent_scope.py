@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from fanloop.fans import services as fan_services
+from fanloop.fans import consent_log
 from fanloop.fans.models import Fan
 from fanloop.messaging.models import EmailTemplate, MessageStatus
 from fanloop.messaging.sending import send_email
@@ -35,7 +35,7 @@ def test_an_artists_consent_does_not_cover_the_workspaces_email(
     workspace, artist, workspace_template
 ):
     fan = _fan(workspace)
-    fan_services.record_consent(fan, "email", True, page="/p", artist=artist, confirmed=True)
+    consent_log.record_consent(fan, "email", True, page="/p", artist=artist, confirmed=True)
     message = msg(send_email(fan=fan, template=workspace_template, key="k1"))
     assert message.status == MessageStatus.NO_CONSENT
     assert mail.outbox == []
@@ -45,8 +45,8 @@ def test_a_withdrawal_for_one_artist_leaves_the_workspaces_email(
     workspace, artist, workspace_template, template
 ):
     fan = _fan(workspace)
-    fan_services.record_consent(fan, "email", True, page="/p", confirmed=True)
-    fan_services.record_consent(fan, "email", False, page="/me/", artist=artist)
+    consent_log.record_consent(fan, "email", True, page="/p", confirmed=True)
+    consent_log.record_consent(fan, "email", False, page="/me/", artist=artist)
     news = msg(send_email(fan=fan, template=workspace_template, key="k1"))
     from_artist = msg(send_email(fan=fan, template=template, key="k2"))
     assert (news.status, from_artist.status) == (MessageStatus.SENT, MessageStatus.NO_CONSENT)

@@ -14,7 +14,8 @@ from fanloop.accounts import outbox as account_outbox
 from fanloop.accounts.models import Role
 from fanloop.accounts.services import invite_member
 from fanloop.fans.models import Fan
-from fanloop.fans.services import send_portal_link, subscribe_email
+from fanloop.fans.optin import subscribe_email
+from fanloop.fans.rights import send_portal_link
 from fanloop.messaging.models import EmailTemplate
 from fanloop.messaging.sending import send_email
 

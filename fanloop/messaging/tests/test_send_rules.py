@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.catalog.services import create_artist
-from fanloop.fans import services as fan_services
+from fanloop.fans import consent_log
 from fanloop.fans.models import Fan
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage, Suppression
 from fanloop.messaging.sending import send_email
@@ -52,7 +52,7 @@ def test_it_does_not_send_without_consent(workspace, template):
 
 def test_it_does_not_send_while_the_double_opt_in_is_unconfirmed(workspace, template):
     fan = Fan.objects.create(workspace=workspace, email="pending@fans.example")
-    fan_services.record_consent(fan, "email", True, page="/x", confirmed=False)
+    consent_log.record_consent(fan, "email", True, page="/x", confirmed=False)
     outcome = send_email(fan=fan, template=template, key="k")
     assert outcome.status == MessageStatus.NO_CONSENT
     assert "not confirmed" in msg(outcome).detail
@@ -60,7 +60,7 @@ def test_it_does_not_send_while_the_double_opt_in_is_unconfirmed(workspace, temp
 
 
 def test_it_does_not_send_after_the_consent_is_withdrawn(fan, template):
-    fan_services.revoke_consent(fan, "email", "/portal")
+    consent_log.revoke_consent(fan, "email", "/portal")
     assert send_email(fan=fan, template=template, key="k").status == MessageStatus.NO_CONSENT
     assert mail.outbox == []
 
@@ -68,9 +68,9 @@ def test_it_does_not_send_after_the_consent_is_withdrawn(fan, template):
 def test_a_consent_for_another_artist_is_not_enough(workspace, template, artist):
     other = create_artist(workspace, name="Someone Else")
     fan = Fan.objects.create(workspace=workspace, email="other@fans.example")
-    fan_services.record_consent(fan, "email", True, page="/x", artist=other, confirmed=True)
+    consent_log.record_consent(fan, "email", True, page="/x", artist=other, confirmed=True)
     assert send_email(fan=fan, template=template, key="a").status == MessageStatus.NO_CONSENT
-    fan_services.record_consent(fan, "email", True, page="/y", artist=artist, confirmed=True)
+    consent_log.record_consent(fan, "email", True, page="/y", artist=artist, confirmed=True)
     assert send_email(fan=fan, template=template, key="b").status == MessageStatus.SENT
 
 
@@ -98,11 +98,11 @@ def test_a_new_opt_in_after_an_unsubscribe_is_honoured_but_not_after_a_bounce(wo
     fan = subscribed_fan(workspace, "back@fans.example")
     unsub = Suppression.objects.create(workspace=workspace, email=fan.email, reason="unsubscribed")
     assert send_email(fan=fan, template=template, key="a").status == MessageStatus.SUPPRESSED
-    fan_services.record_consent(fan, "email", True, page="/again", confirmed=True)
+    consent_log.record_consent(fan, "email", True, page="/again", confirmed=True)
     assert send_email(fan=fan, template=template, key="b").status == MessageStatus.SENT
     unsub.reason = "bounced"
     unsub.save()
-    fan_services.record_consent(fan, "email", True, page="/again2", confirmed=True)
+    consent_log.record_consent(fan, "email", True, page="/again2", confirmed=True)
     assert send_email(fan=fan, template=template, key="c").status == MessageStatus.SUPPRESSED
 
 

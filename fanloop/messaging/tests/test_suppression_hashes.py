@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fanloop.fans.models import Consent, Fan
-from fanloop.fans.services import delete_fan
+from fanloop.fans.rights import delete_fan
 from fanloop.messaging.addresses import address_hash
 from fanloop.messaging.models import MessageStatus, Suppression
 from fanloop.messaging.sending import send_email

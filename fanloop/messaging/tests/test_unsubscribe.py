@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import Client
 
 from fanloop.analytics.models import FanEvent, FanEventKind
-from fanloop.fans import services as fan_services
+from fanloop.fans import consent_log
 from fanloop.fans.models import ConsentKind
 from fanloop.messaging import tokens
 from fanloop.messaging.models import MessageStatus, Suppression
@@ -42,8 +42,8 @@ def client():
 
 
 def _consent_active(fan) -> bool:
-    consent = fan_services.current_consents(fan)[ConsentKind.EMAIL]
-    return fan_services.consent_is_active(consent)
+    consent = consent_log.current_consents(fan)[ConsentKind.EMAIL]
+    return consent_log.consent_is_active(consent)
 
 
 def test_get_asks_and_changes_nothing(client, url, fan):
@@ -98,12 +98,12 @@ def test_it_withdraws_artist_specific_consents_too(client, workspace, artist, te
     from .conftest import msg, subscribed_fan
 
     fan = subscribed_fan(workspace, "two@fans.example")
-    fan_services.record_consent(fan, "email", True, page="/x", artist=artist, confirmed=True)
+    consent_log.record_consent(fan, "email", True, page="/x", artist=artist, confirmed=True)
     message = msg(send_email(fan=fan, template=template, key="k2", release=release))
     url = tokens.unsubscribe_url(tokens.unsubscribe_token(fan.pk, message.pk))
     client.post(url.removeprefix("http://testserver"), ONE_CLICK)
-    assert not fan_services.consent_is_active(
-        fan_services.current_consents(fan, artist=artist)[ConsentKind.EMAIL]
+    assert not consent_log.consent_is_active(
+        consent_log.current_consents(fan, artist=artist)[ConsentKind.EMAIL]
     )
 
 
@@ -140,13 +140,13 @@ def test_the_test_send_link_does_nothing(client, fan):
 
 def test_a_new_opt_in_after_unsubscribing_gets_emails_again(client, url, fan, template):
     client.post(url, ONE_CLICK)
-    fan_services.record_consent(fan, "email", True, page="/again", confirmed=True)
+    consent_log.record_consent(fan, "email", True, page="/again", confirmed=True)
     assert send_email(fan=fan, template=template, key="again").status == MessageStatus.SENT
 
 
 def test_unsubscribing_again_after_a_new_opt_in_is_a_new_event(client, url, fan, template):
     client.post(url, ONE_CLICK)
-    fan_services.record_consent(fan, "email", True, page="/again", confirmed=True)
+    consent_log.record_consent(fan, "email", True, page="/again", confirmed=True)
     assert send_email(fan=fan, template=template, key="between").status == MessageStatus.SENT
     client.post(url, ONE_CLICK)
     assert FanEvent.objects.filter(kind=FanEventKind.UNSUBSCRIBED).count() == 2
@@ -160,5 +160,5 @@ def test_a_bounce_after_an_unsubscribe_is_no_longer_lifted_by_an_opt_in(fan, tem
     suppress_from_provider(event_type="bounced", recipient=fan.email, message_pk=None,
                            esp_message_id="", description="550", event_id="b1")  # fmt: skip
     assert Suppression.objects.get().reason == "bounced"
-    fan_services.record_consent(fan, "email", True, page="/again", confirmed=True)
+    consent_log.record_consent(fan, "email", True, page="/again", confirmed=True)
     assert send_email(fan=fan, template=template, key="k").status == MessageStatus.SUPPRESSED

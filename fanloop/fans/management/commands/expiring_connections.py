@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from fanloop.catalog.models import Release
-from fanloop.fans.tokens import (
+from fanloop.fans.oauth_tokens import (
     expiring_connections,
     reconnect_needed_connections,
     upcoming_releases,

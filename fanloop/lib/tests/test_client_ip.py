@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import RequestFactory, override_settings
 
-from fanloop.analytics.ingest import client_ip
+from fanloop.lib.visitor import client_ip
 
 
 def test_it_uses_the_connection_address_by_default() -> None:

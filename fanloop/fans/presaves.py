@@ -1,0 +1,179 @@
+"""Pre-saves: one per (release, fan, platform), with the attribution of the visit that won it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+
+from fanloop.analytics.fan_events import record_fan_event
+from fanloop.analytics.models import Actor, FanEventKind
+from fanloop.fans.consent_log import record_consent
+from fanloop.fans.identity import clip, country_code, same_workspace, upsert_fan_for_connection
+from fanloop.fans.models import Consent, Fan, PlatformConnection, PreSave
+from fanloop.platforms.registry import PLATFORMS, UnknownPlatform
+
+if TYPE_CHECKING:
+    from fanloop.analytics.models import Event
+    from fanloop.catalog.models import Release
+    from fanloop.platforms.base import Profile, Tokens
+    from fanloop.platforms.models import PlatformApp
+
+
+PRESAVE_PLATFORMS = frozenset({*PLATFORMS, PreSave.EMAIL_ONLY})
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Where a pre-save came from, carried over from the event log of the visit."""
+
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+    referrer_host: str = ""
+    landing_page: str = ""
+    country: str = ""
+
+    @classmethod
+    def from_event(cls, event: Event, landing_page: str = "") -> Attribution:
+        return cls(
+            utm_source=event.utm_source,
+            utm_medium=event.utm_medium,
+            utm_campaign=event.utm_campaign,
+            referrer_host=event.referrer_host,
+            landing_page=landing_page,
+            country=event.country,
+        )
+
+    def cleaned(self) -> dict[str, str]:
+        """Column-ready values: printable, cut to each column's length."""
+        values: dict[str, str] = {}
+        for item in fields(self):
+            if item.name == "country":
+                values["country"] = country_code(self.country)
+            else:
+                column = PreSave._meta.get_field(item.name)
+                length = getattr(column, "max_length", None) or 100
+                values[item.name] = clip(getattr(self, item.name), length)
+        return values
+
+
+def record_presave(
+    fan: Fan,
+    release: Release,
+    platform: str,
+    *,
+    connection: PlatformConnection | None = None,
+    attribution: Attribution | None = None,
+) -> tuple[PreSave, bool]:
+    """One pre-save per (release, fan, platform); ``created`` is False for a re-pre-save.
+
+    A re-pre-save updates the connection (and fills attribution it lacked) but keeps the
+    first visit's attribution: the pre-save belongs to the source that won it.
+    Safe under concurrent submissions: the loser of the insert race re-reads and updates.
+    """
+    if platform not in PRESAVE_PLATFORMS:
+        raise UnknownPlatform(platform)
+    same_workspace(fan, release.artist.workspace_id, "the release")
+    if connection is not None and (connection.fan_id != fan.pk or connection.platform != platform):
+        raise ValueError("the connection is not this fan's connection to this platform")
+    values = (attribution or Attribution()).cleaned()
+    for attempt in range(2):
+        existing = PreSave.objects.filter(release=release, fan=fan, platform=platform).first()
+        if existing is not None:
+            _update_presave(existing, connection, values)
+            return existing, False
+        try:
+            with transaction.atomic():
+                presave = PreSave.objects.create(
+                    release=release, fan=fan, platform=platform, connection=connection, **values
+                )
+                record_fan_event(
+                    fan,
+                    FanEventKind.PRESAVED,
+                    key=f"presave:{presave.pk}",
+                    actor=Actor.FAN,
+                    release=release,
+                    platform=platform,
+                )
+            return presave, True
+        except IntegrityError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _update_presave(
+    presave: PreSave, connection: PlatformConnection | None, values: dict[str, str]
+) -> None:
+    changed = ["updated"]
+    if connection is not None and presave.connection_id != connection.pk:
+        presave.connection = connection
+        changed.append("connection")
+    for name, value in values.items():
+        if value and not getattr(presave, name):
+            setattr(presave, name, value)
+            changed.append(name)
+    presave.save(update_fields=changed)
+
+
+@dataclass(frozen=True)
+class PreSaveRecorded:
+    """What ``record_platform_presave`` did: the rows, and what was new."""
+
+    fan: Fan
+    connection: PlatformConnection
+    presave: PreSave
+    consents: tuple[Consent, ...]
+    # No fan of the workspace was this person before.
+    fan_created: bool
+    connection_created: bool
+    # False for a re-pre-save of the same release on the same platform.
+    presave_created: bool
+    # The fan is the one this platform user had connected as before (not merged away).
+    known_by_platform_user: bool
+
+
+def record_platform_presave(
+    release: Release,
+    app: PlatformApp,
+    profile: Profile,
+    tokens: Tokens,
+    *,
+    page: str,
+    fan: Fan | None = None,
+    attribution: Attribution | None = None,
+    consent_kinds: Iterable[str] = (),
+) -> PreSaveRecorded:
+    """A fan's pre-save through a platform, in one transaction, all or nothing: the fan
+    (found or created, see ``upsert_fan_for_connection``; ``fan`` is the one this browser
+    already proved to be), the connection and its tokens, the pre-save with its
+    attribution and event, and the consents the fan ticked (granted on ``page``, for the
+    release's artist). The delivery schedule follows after the commit (fulfillment)."""
+    with transaction.atomic():
+        connected = upsert_fan_for_connection(
+            release.artist.workspace, app, profile, tokens, fan=fan
+        )
+        presave, presave_created = record_presave(
+            connected.fan,
+            release,
+            app.platform,
+            connection=connected.connection,
+            attribution=attribution,
+        )
+        consents = tuple(
+            record_consent(connected.fan, kind, True, page=page, artist=release.artist)
+            for kind in consent_kinds
+        )
+    return PreSaveRecorded(
+        fan=connected.fan,
+        connection=connected.connection,
+        presave=presave,
+        consents=consents,
+        fan_created=connected.fan_created,
+        connection_created=connected.connection_created,
+        presave_created=presave_created,
+        known_by_platform_user=connected.known_by_platform_user,
+    )
