@@ -129,8 +129,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "fanloop.accounts.context_processors.workspace",
             ],
-            # fanloop.lib is no app (no models): its one template library is named here.
-            "libraries": {"panels": "fanloop.lib.templatetags.panels"},
         },
     },
 ]
