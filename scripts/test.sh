@@ -2,10 +2,9 @@
 # Lint, type-check, then run the whole suite on SQLite and on PostgreSQL (when reachable).
 # Usage: scripts/test.sh [all|sqlite|postgres] [pytest args...]
 #
-# FANLOOP_TEST_WORKERS=N (e.g. $(nproc)) runs each suite on N pytest-xdist workers and `all`
-# runs the lint steps and both suites at the same time, each into its own log, printed as it
-# finishes. The default, 0, runs everything in this process, one step after another: the
-# parallel run is not yet shown green on a full suite.
+# Each suite runs on FANLOOP_TEST_WORKERS pytest-xdist workers (default: one per core; 0 runs
+# in this process). `all` runs lint, then SQLite, then PostgreSQL; with
+# FANLOOP_TEST_SIDE_BY_SIDE=1 it runs the three at the same time, each into its own log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -14,7 +13,7 @@ case $which in all|sqlite|postgres) ;; *) echo "usage: $0 [all|sqlite|postgres] 
 
 scripts/ensure-chromium.sh
 
-workers=${FANLOOP_TEST_WORKERS:-0}
+workers=${FANLOOP_TEST_WORKERS:-$(nproc)}
 # Each suite gets a data folder of its own (keys, SQLite files, DBOS files): suites that
 # run side by side never race to create the same secret.
 data=${FANLOOP_DATA_DIR:-$(mktemp -d)/data}
@@ -62,7 +61,7 @@ postgres_suite() {
 if [[ $which == sqlite ]]; then sqlite_suite "$@"; exit; fi
 if [[ $which == postgres ]]; then postgres_reachable && postgres_suite "$@"; exit; fi
 
-if (( workers == 0 )); then
+if [[ ${FANLOOP_TEST_SIDE_BY_SIDE:-0} != 1 ]]; then
   lint
   sqlite_suite "$@"
   if postgres_reachable; then postgres_suite "$@"; fi
