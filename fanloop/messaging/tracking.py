@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from fanloop.analytics.fan_events import record_fan_event
 from fanloop.analytics.models import Actor, FanEventKind
+from fanloop.fans.models import Fan
 from fanloop.messaging.models import (
     OutboundMessage,
 )
@@ -15,6 +16,18 @@ __all__ = [
     "record_click",
     "record_open",
 ]
+
+
+def _record_opened(fan: Fan, message: OutboundMessage, *, via: str) -> None:
+    """The fan's one "opened" event for ``message`` (a click counts as an open too)."""
+    record_fan_event(
+        fan,
+        FanEventKind.EMAIL_OPENED,
+        key=f"email:{message.pk}:opened",
+        actor=Actor.FAN,
+        release=message.release,
+        data={"message": message.pk, "via": via},
+    )
 
 
 def record_click(message_pk: int, url: str) -> None:
@@ -34,14 +47,7 @@ def record_click(message_pk: int, url: str) -> None:
         release=message.release,
         data=data,
     )
-    record_fan_event(
-        message.fan,
-        FanEventKind.EMAIL_OPENED,
-        key=f"email:{message.pk}:opened",
-        actor=Actor.FAN,
-        release=message.release,
-        data={"message": message.pk, "via": "click"},
-    )
+    _record_opened(message.fan, message, via="click")
 
 
 def record_open(message_pk: int) -> None:
@@ -54,11 +60,4 @@ def record_open(message_pk: int) -> None:
     OutboundMessage.objects.filter(pk=message.pk, opened_at__isnull=True).update(
         opened_at=timezone.now()
     )
-    record_fan_event(
-        message.fan,
-        FanEventKind.EMAIL_OPENED,
-        key=f"email:{message.pk}:opened",
-        actor=Actor.FAN,
-        release=message.release,
-        data={"message": message.pk, "via": "pixel"},
-    )
+    _record_opened(message.fan, message, via="pixel")
