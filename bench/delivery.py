@@ -166,8 +166,7 @@ def fanloop_env(tmp: Path, db_url: str, dbos_url: str, emulator: str) -> dict[st
             # Explicit keys: every process must decrypt the tokens this one encrypts.
             "SECRET_KEY": secrets.token_urlsafe(50),
             "FANLOOP_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-            "SPOTIFY_ACCOUNTS_URL": f"{emulator}/spotify/accounts",
-            "SPOTIFY_API_URL": f"{emulator}/spotify/v1",
+            "PLATFORM_EMULATOR_URL": emulator,
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         },
     )

@@ -71,7 +71,8 @@ SITE_NAME = env_str("SITE_NAME", "fanloop")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 REGISTRATION_OPEN = env_bool("REGISTRATION_OPEN", True)
-INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7)
+# Days an invitation link stays valid.
+INVITATION_TTL_DAYS = 7
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -194,7 +195,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Outside production, serve straight from the app folders: no collectstatic step needed.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_MAX_AGE = 3600
-ARTWORK_MAX_BYTES = env_int("ARTWORK_MAX_BYTES", 10 * 1024 * 1024)
+ARTWORK_MAX_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -265,12 +266,12 @@ private_sqlite_files(DATABASE_URL, DBOS_SYSTEM_DATABASE_URL)
 # Wrong passwords allowed per account, and per client address, within LOGIN_COOLOFF_MINUTES;
 # one more locks that account (or address) out of the login form until the window ends.
 # Failures during a lockout do not extend it, and a password reset by email always works.
-LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
-LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
+LOGIN_FAILURE_LIMIT = 10
+LOGIN_COOLOFF_MINUTES = 15
 # Password reset requests per client address, and bad invitation links per client address,
 # within LOGIN_COOLOFF_MINUTES (an address's reset emails are capped lower, see throttle).
-PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 5)
-INVITATION_FAILURE_LIMIT = env_int("INVITATION_FAILURE_LIMIT", 10)
+PASSWORD_RESET_LIMIT = 5
+INVITATION_FAILURE_LIMIT = 10
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -300,23 +301,30 @@ WORKER_PROCESSES = env_int("WORKER_PROCESSES", 0)
 FLOW_WEBHOOK_SECRET = env_str("FLOW_WEBHOOK_SECRET", "")
 # Allow webhooks to private, loopback and link-local addresses (off: no SSRF into the network).
 FLOW_WEBHOOK_ALLOW_PRIVATE = env_bool("FLOW_WEBHOOK_ALLOW_PRIVATE", False)
-# Cron (UTC, seconds first allowed) of the save / follow verification sweep (+1 d, +7 d, +30 d).
-FLOW_VERIFY_SCHEDULE = env_str("FLOW_VERIFY_SCHEDULE", "0 17 * * * *")
 
 # --- streaming platforms ----------------------------------------------------
-# The real platforms by default; the demo and the tests point these at the emulator.
-SPOTIFY_ACCOUNTS_URL = env_str("SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com")
-SPOTIFY_API_URL = env_str("SPOTIFY_API_URL", "https://api.spotify.com/v1")
-APPLE_MUSIC_API_URL = env_str("APPLE_MUSIC_API_URL", "https://api.music.apple.com/v1")
-DEEZER_CONNECT_URL = env_str("DEEZER_CONNECT_URL", "https://connect.deezer.com/oauth")
-DEEZER_API_URL = env_str("DEEZER_API_URL", "https://api.deezer.com")
+# The real platforms by default; the demo, the tests and the benchmarks set
+# PLATFORM_EMULATOR_URL and every platform is then the emulator's (its paths below).
+PLATFORM_EMULATOR_URL = env_str("PLATFORM_EMULATOR_URL", "").rstrip("/")
+_emulator = PLATFORM_EMULATOR_URL
+SPOTIFY_ACCOUNTS_URL = (
+    f"{_emulator}/spotify/accounts" if _emulator else "https://accounts.spotify.com"
+)
+SPOTIFY_API_URL = f"{_emulator}/spotify/v1" if _emulator else "https://api.spotify.com/v1"
+APPLE_MUSIC_API_URL = f"{_emulator}/apple/v1" if _emulator else "https://api.music.apple.com/v1"
+DEEZER_CONNECT_URL = (
+    f"{_emulator}/deezer/oauth" if _emulator else "https://connect.deezer.com/oauth"
+)
+DEEZER_API_URL = f"{_emulator}/deezer/api" if _emulator else "https://api.deezer.com"
 
 # --- fans -----------------------------------------------------------------
 # Email consents wait for the fan to follow a confirmation link (double opt-in).
 EMAIL_DOUBLE_OPT_IN = env_bool("EMAIL_DOUBLE_OPT_IN", True)
 # MusicKit JS loaded by the Apple Music connect page (the demo and tests use the emulator's).
-APPLE_MUSICKIT_JS_URL = env_str(
-    "APPLE_MUSICKIT_JS_URL", "https://js-cdn.music.apple.com/musickit/v3/musickit.js"
+APPLE_MUSICKIT_JS_URL = (
+    f"{_emulator}/apple/musickit/v3/musickit.js"
+    if _emulator
+    else "https://js-cdn.music.apple.com/musickit/v3/musickit.js"
 )
 
 # --- analytics ------------------------------------------------------------

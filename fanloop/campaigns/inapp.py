@@ -28,8 +28,7 @@ from fanloop.campaigns.notify import fan_page, public_release, rate_limited
 from fanloop.catalog.models import Release
 from fanloop.catalog.release_urls import BY_KEY, page_path
 from fanloop.fans.identity import normalize_email
-from fanloop.lib.mail import send_templated
-from fanloop.messaging.sink import headers_for
+from fanloop.lib.mail import send_templated, workspace_headers
 
 log = logging.getLogger(__name__)
 
@@ -200,5 +199,5 @@ def send_link_email(to: str, release: Release, platform: str) -> None:
         "presave_url": settings.SITE_URL + presave_start(release, platform),
         "page_url": settings.SITE_URL + page_path(release),
     }
-    headers = headers_for(release.artist.workspace_id, "campaigns:inapp-link")
+    headers = workspace_headers(release.artist.workspace_id, "campaigns:inapp-link")
     send_templated("campaigns/emails/inapp-link", to, context, headers=headers)

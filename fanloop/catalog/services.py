@@ -22,6 +22,7 @@ from django.utils.text import slugify
 
 from fanloop.accounts.models import Workspace
 from fanloop.catalog import share_links
+from fanloop.catalog.hooks import release_saved
 from fanloop.catalog.models import Artist, Release, ReleaseMode, ReleaseType, Track
 from fanloop.catalog.validators import (
     normalize_isrc,
@@ -519,6 +520,7 @@ def _save_release(
     def write_tracks() -> None:
         if cleaned_tracks is not None:
             _write_tracks(release, cleaned_tracks)
+        release_saved.run(release)
 
     _save_with_image(errors, release, fields, "artwork", "Artwork", after_save=write_tracks)
     return release
@@ -536,6 +538,7 @@ def publish_release(release: Release) -> Release:
     """Make the public page visible to fans."""
     release.published = True
     release.save(update_fields=["published", "updated"])
+    release_saved.run(release)
     return release
 
 

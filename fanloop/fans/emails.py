@@ -10,13 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from fanloop.fans import links
-from fanloop.lib.mail import send_templated
-from fanloop.messaging.sink import headers_for
+from fanloop.lib.mail import send_templated, workspace_headers
 
 
 def send(name: str, to: str, context: dict[str, Any], *, workspace_id: int) -> None:
     """Render the ``name`` template triple and send it; errors reach the caller."""
-    headers = headers_for(workspace_id, f"fans:{name}")
+    headers = workspace_headers(workspace_id, f"fans:{name}")
     send_templated(f"fans/emails/{name}", to, context, headers=headers)
 
 

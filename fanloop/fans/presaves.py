@@ -13,6 +13,7 @@ from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.fans.consent_log import record_consent
 from fanloop.fans.identity import clip, country_code, same_workspace, upsert_fan_for_connection
 from fanloop.fans.models import Consent, Fan, PlatformConnection, PreSave
+from fanloop.lib.hooks import Hooks
 from fanloop.platforms.registry import PLATFORMS, UnknownPlatform
 
 if TYPE_CHECKING:
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
 
 
 PRESAVE_PLATFORMS = frozenset({*PLATFORMS, PreSave.EMAIL_ONLY})
+
+# Called by record_presave inside its transaction when a pre-save is new (not on a
+# re-pre-save): fulfillment adds a market wave the release has no wave for yet.
+presave_created: Hooks[PreSave] = Hooks("pre-save created")
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ def record_presave(
                     release=release,
                     platform=platform,
                 )
+                presave_created.run(presave)
             return presave, True
         except IntegrityError:
             if attempt:

@@ -24,7 +24,7 @@ nothing: unknown is never "not saved".
 
 Checkpoint delays are scaled by ``steps.WAIT_SCALE`` like flow waits (1.0 outside the demo).
 A checkpoint whose call failed (rate limit, outage) writes nothing and is retried by the
-next sweep. The sweep is a DBOS workflow on the ``FLOW_VERIFY_SCHEDULE`` cron schedule.
+next sweep. The sweep is a DBOS workflow on the ``VERIFY_SCHEDULE`` cron schedule.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dbos import DBOS, ScheduleInput
-from django.conf import settings
 from django.utils import timezone
 
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
@@ -69,6 +68,9 @@ LATE_LIMIT = dt.timedelta(days=3)
 # Release instants differ by market by at most ~26 hours around the release date.
 MARKET_SPREAD = dt.timedelta(days=2)
 SCHEDULE_NAME = "flows-verification"
+# Cron (UTC, seconds first allowed) of the sweep: once a day is enough for checkpoints a day
+# or more apart; the demo sweeps every 20 s through FANLOOP_TUNING (its days pass in minutes).
+VERIFY_SCHEDULE = "0 17 * * * *"
 # Fans checked per verification batch (one platform call each, paced by the app's gate).
 # Not measured; chosen to keep one step's work (and a retried step's repeat) bounded.
 BATCH = 200
@@ -295,6 +297,6 @@ def schedules() -> list[ScheduleInput]:
         {
             "schedule_name": SCHEDULE_NAME,
             "workflow_fn": verification_sweep,
-            "schedule": settings.FLOW_VERIFY_SCHEDULE,
+            "schedule": VERIFY_SCHEDULE,
         }
     ]

@@ -11,9 +11,9 @@ class FulfillmentConfig(AppConfig):
     def ready(self) -> None:
         from fanloop.catalog.panels import release_panels
         from fanloop.fans.panels import fan_panels
-        from fanloop.fulfillment import fan_data, panels, signals
+        from fanloop.fulfillment import fan_data, hooks, panels
 
-        signals.connect()
+        hooks.register()
         fan_data.register()
         fan_panels.register("deliveries", 10, panels.fan_deliveries)
         release_panels.register("delivery", 10, panels.release_delivery)

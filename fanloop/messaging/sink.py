@@ -19,7 +19,7 @@ from pathlib import Path
 from django.conf import settings
 
 from fanloop.accounts.models import Workspace
-from fanloop.lib.mail import new_message_id
+from fanloop.lib.mail import WorkspaceMail
 from fanloop.messaging.models import MailboxEntry, OutboundMessage
 
 # The newest files looked at: the sink is a demo tool, not an archive.
@@ -64,13 +64,13 @@ def _files(folder: Path) -> list[Path]:
     return files[:SCAN_LIMIT]
 
 
-def headers_for(workspace_id: int, kind: str) -> dict[str, str]:
-    """The headers of an email sent on the workspace's behalf outside the outbox: a new
-    Message-ID, recorded for the demo mailbox when the sink is on."""
-    message_id = new_message_id()
+def record_workspace_mail(mail: WorkspaceMail) -> None:
+    """Remember an email sent on a workspace's behalf outside the outbox, for its demo
+    mailbox, when the sink is on (registered in ``lib.mail.workspace_mail``)."""
     if sink_dir() is not None:
-        MailboxEntry.objects.create(workspace_id=workspace_id, message_id=message_id, kind=kind)
-    return {"Message-ID": message_id}
+        MailboxEntry.objects.create(
+            workspace_id=mail.workspace_id, message_id=mail.message_id, kind=mail.kind
+        )
 
 
 def _visible_ids(workspace: Workspace, message_ids: set[str]) -> set[str]:

@@ -29,8 +29,12 @@ from fanloop.ops.demo_audience import (
 )
 from fanloop.ops.seed import DEMO_EMAIL, DEMO_PASSWORD, DemoData, seed_demo
 
-# The demo's flow waits and library checks, scaled so days pass in minutes.
-DEMO_TUNING = "fanloop.flows.steps.WAIT_SCALE=0.0005"
+# The demo's flow waits and library checks, scaled so days pass in minutes: library checks
+# (+1 / +7 / +30 days, scaled the same way) are swept every 20 s.
+DEMO_TUNING = (
+    "fanloop.flows.steps.WAIT_SCALE=0.0005,"
+    "fanloop.flows.verification.VERIFY_SCHEDULE=*/20 * * * * *"
+)
 
 
 def _wait_for(url: str, timeout: float = 30.0) -> bool:
@@ -77,7 +81,7 @@ def _seed_release_day(emulator: str, site: str, data: DemoData, size: int) -> No
 
 def run_demo(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="fanloop demo")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT", "8000")))
+    parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--emulator-port", type=int, default=8900)
     parser.add_argument("--smtp-port", type=int, default=settings.EMAIL_PORT)
     parser.add_argument("--no-browser", action="store_true")
@@ -109,12 +113,7 @@ def run_demo(argv: list[str]) -> int:
         "SITE_URL": site,
         "EMAIL_PORT": str(args.smtp_port),
         # The demo talks to the emulator, never to the real platforms.
-        "SPOTIFY_ACCOUNTS_URL": f"{emulator}/spotify/accounts",
-        "SPOTIFY_API_URL": f"{emulator}/spotify/v1",
-        "APPLE_MUSIC_API_URL": f"{emulator}/apple/v1",
-        "DEEZER_CONNECT_URL": f"{emulator}/deezer/oauth",
-        "DEEZER_API_URL": f"{emulator}/deezer/api",
-        "APPLE_MUSICKIT_JS_URL": f"{emulator}/apple/musickit/v3/musickit.js",
+        "PLATFORM_EMULATOR_URL": emulator,
     }
     outbox = Path(settings.DATA_DIR) / "outbox"
     # Flow emails go to the sink, shown on Email → Demo mailbox; no quiet hours by default,
@@ -126,8 +125,6 @@ def run_demo(argv: list[str]) -> int:
     env["FANLOOP_TUNING"] = ",".join(
         part for part in (DEMO_TUNING, os.environ.get("FANLOOP_TUNING", "")) if part
     )
-    # Library checks (+1 / +7 / +30 days, scaled the same way) are swept every 20 s.
-    env["FLOW_VERIFY_SCHEDULE"] = os.environ.get("FLOW_VERIFY_SCHEDULE", "*/20 * * * * *")
     # The emulator keeps its state across demo runs, like a real platform would.
     snapshot = str(Path(settings.DATA_DIR) / "emulator-snapshot.json")
     sink = [exe, "smtp_sink", "--port", str(args.smtp_port), "--outbox", str(outbox)]

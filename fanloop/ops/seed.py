@@ -17,6 +17,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from fanloop.accounts.models import Membership, Role, User, Workspace
+from fanloop.catalog.hooks import release_saved
 from fanloop.catalog.models import Artist, Release, ReleaseMode, ReleaseType, Track
 from fanloop.flows.defaults import create_default_flow
 from fanloop.fulfillment.models import Delivery, ReleasePlatform
@@ -166,6 +167,7 @@ def _release(
     for field, value in (album_ids or {}).items():
         setattr(release, field, value)
     release.save()
+    release_saved.run(release)  # as catalog's release services do: delivery gets scheduled
     for position, (track_title, isrc) in enumerate(tracks, start=1):
         Track.objects.update_or_create(
             release=release, position=position, defaults={"title": track_title, "isrc": isrc}

@@ -210,13 +210,16 @@ def test_the_sweep_runs_as_a_dbos_workflow(
     assert kinds(fan) == [(FanEventKind.SAVE_MISSING, "1d")]
 
 
-def test_the_worker_applies_the_configured_schedule(dbos_runtime: None, settings: Any) -> None:
+def test_the_worker_applies_the_configured_schedule(
+    dbos_runtime: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dbos import DBOS
 
+    from fanloop.flows import verification
     from fanloop.flows.verification import SCHEDULE_NAME
     from fanloop.ops.worker import start_schedules
 
-    settings.FLOW_VERIFY_SCHEDULE = "0 */5 * * * *"
+    monkeypatch.setattr(verification, "VERIFY_SCHEDULE", "0 */5 * * * *")
     start_schedules(["fanloop.flows.verification"])
     schedule = DBOS.get_schedule(SCHEDULE_NAME)
     assert schedule is not None

@@ -14,6 +14,7 @@ from django.utils import timezone
 from emulator.testing import AdminClient
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Artist, Release, ReleaseMode
+from fanloop.catalog.services import publish_release
 from fanloop.fans.models import Consent, ConsentKind, Fan, PlatformConnection, PreSave
 from fanloop.platforms.models import PlatformApp
 
@@ -122,8 +123,7 @@ def scenario(
     found = Scenario(workspace, artist, release, app, ids)
     add_fans(admin, found, fans, scopes=scopes, follow=follow)
     if publish:
-        release.published = True
-        release.save(update_fields=["published", "updated"])  # schedules it (signal)
+        publish_release(release)  # as the dashboard does: schedules delivery
     return found
 
 

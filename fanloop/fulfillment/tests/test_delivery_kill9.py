@@ -45,11 +45,7 @@ def worker_env(
         "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
         "FANLOOP_DATA_DIR": str(settings.DATA_DIR),
         "DBOS_SYSTEM_DATABASE_URL": system_db,
-        "SPOTIFY_ACCOUNTS_URL": f"{emulator_url}/spotify/accounts",
-        "SPOTIFY_API_URL": f"{emulator_url}/spotify/v1",
-        "DEEZER_API_URL": f"{emulator_url}/deezer/api",
-        "DEEZER_CONNECT_URL": f"{emulator_url}/deezer/oauth",
-        "APPLE_MUSIC_API_URL": f"{emulator_url}/apple/v1",
+        "PLATFORM_EMULATOR_URL": emulator_url,
         "FANLOOP_TUNING": spec({**TUNING, **(tuning or {})}),
     }
 
