@@ -158,6 +158,9 @@ class PlatformRow:
     presavers: int = 0
     counts: Counts = field(default_factory=Counts)
     markets: list[MarketRow] = field(default_factory=list)
+    # The release is out nowhere yet: platforms list a release by UPC only once it is out,
+    # so a UPC lookup that finds nothing then is normal, not a problem.
+    before_release: bool = False
 
     @property
     def label(self) -> str:
@@ -201,13 +204,23 @@ class PlatformRow:
         return str(DetectionSource(self.state.source).label)
 
     @property
-    def precheck_warning(self) -> bool:
-        """The UPC lookup days before release did not find the release (or failed)."""
+    def _precheck_unfound(self) -> bool:
+        """The UPC lookup did not find the release (or failed), and it is not live."""
         return (
             self.state is not None
             and not self.is_live
             and self.state.precheck_status in (PrecheckStatus.MISSING, PrecheckStatus.ERROR)
         )
+
+    @property
+    def precheck_warning(self) -> bool:
+        """Not found by UPC (or the lookup failed) once the release is out somewhere."""
+        return self._precheck_unfound and not self.before_release
+
+    @property
+    def precheck_not_listed_yet(self) -> bool:
+        """Not found by UPC before release: normal, said without the warning colour."""
+        return self._precheck_unfound and self.before_release
 
     @property
     def last_poll(self) -> MarketWave | None:
@@ -314,6 +327,7 @@ def release_progress(release: Release, now: dt.datetime | None = None) -> Releas
     active = False
     for platform in sorted(platforms, key=_platform_order):
         row = PlatformRow(platform, states.get(platform), presavers.get(platform, 0))
+        row.before_release = now < release.first_instant()
         by_market = {wave.market: MarketRow(wave.market, wave) for wave in waves.get(platform, [])}
         for (key, market), market_counts in sorted(counts.items()):
             if key == platform:

@@ -288,8 +288,10 @@ def precheck_release(release: Release, now: dt.datetime | None = None) -> list[R
                 if ref is None:
                     status = PrecheckStatus.MISSING
                     message = (
-                        f"{label} does not list UPC {release.upc}: check the UPC or your "
-                        "distributor (some platforms list a release only once it is out)."
+                        f"{label} does not list UPC {release.upc} yet (normal until release)."
+                        if now < release.first_instant()
+                        else f"{label} does not list UPC {release.upc}: check the UPC or your "
+                        "distributor."
                     )
                 else:
                     status, message = PrecheckStatus.FOUND, f"{label} lists it as “{ref.title}”."

@@ -112,6 +112,21 @@ def test_precheck_warns_when_a_platform_does_not_list_the_upc(
     assert state.prechecked_at is not None
 
 
+def test_precheck_before_release_calls_an_unlisted_upc_normal(
+    admin: AdminClient, workspace: Workspace, engine_settings: object, db: None
+) -> None:
+    found = scenario(admin, workspace, fans=1, live_in_s=3600)
+    services.schedule_release(found.release)
+    found.release.upc = "0000000000017"
+    services.precheck_release(found.release)
+    state = ReleasePlatform.objects.get(platform="spotify")
+    assert state.precheck_status == PrecheckStatus.MISSING
+    assert (
+        state.precheck_message
+        == "Spotify does not list UPC 0000000000017 yet (normal until release)."
+    )
+
+
 def test_deliveries_follow_a_merged_fan_and_show_in_the_export(
     admin: AdminClient, workspace: Workspace, db: None
 ) -> None:

@@ -3,6 +3,8 @@ the progress page) and the per-fan delivery status on the fan view."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -37,7 +39,15 @@ def test_the_release_page_has_an_empty_state_without_pre_savers(viewer_client, r
     assert "No pre-savers yet" in page
 
 
+def _out_since_two_days(release: Release) -> None:
+    Release.objects.filter(pk=release.pk).update(
+        release_date=timezone.localdate() - dt.timedelta(days=2)
+    )
+    release.refresh_from_db()
+
+
 def test_the_release_page_warns_when_the_upc_is_not_found(viewer_client, release, workspace):
+    _out_since_two_days(release)
     presave(release, make_fans(workspace, 2), "spotify")
     state(
         release,
@@ -54,10 +64,25 @@ def test_the_release_page_warns_when_the_upc_is_not_found(viewer_client, release
 
 
 def test_the_release_page_shows_a_failed_lookup_differently(viewer_client, release, workspace):
+    _out_since_two_days(release)
     presave(release, make_fans(workspace, 1), "deezer")
     state(release, "deezer", precheck_status=PrecheckStatus.ERROR, precheck_message="HTTP 503")
     page = _release_page(viewer_client, release)
     assert "Could not check Deezer by UPC" in page and "HTTP 503" in page
+
+
+def test_before_release_an_unlisted_upc_is_normal_and_no_warning(viewer_client, release, workspace):
+    """Platforms list a release by UPC only once it is out: days before release a correct
+    UPC is not found, and the page says so without the warning colour."""
+    presave(release, make_fans(workspace, 1), "spotify")
+    presave(release, make_fans(workspace, 1, prefix="d"), "deezer")
+    state(release, "spotify", precheck_status=PrecheckStatus.MISSING, prechecked_at=timezone.now())
+    state(release, "deezer", precheck_status=PrecheckStatus.ERROR, precheck_message="HTTP 503")
+    page = _release_page(viewer_client, release)
+    assert "Not listed on Spotify yet (normal until release" in page
+    assert "Could not check Deezer by UPC yet (normal until release" in page
+    assert 'class="warning"' not in page
+    assert "check the UPC or your distributor" not in page
 
 
 def test_editors_get_the_override_form_viewers_do_not(editor_client, viewer_client, release,
