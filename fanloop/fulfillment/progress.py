@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from fanloop.catalog.models import Release
@@ -28,8 +28,12 @@ from fanloop.fulfillment.models import (
 )
 from fanloop.platforms.registry import PLATFORMS
 
-# The rate is what was delivered in this trailing window, shown per minute.
+# The rate is what was delivered in this trailing window, shown per minute. A run that
+# started less than a window ago is measured over its own time so far (at least
+# MIN_RATE_SPAN): over the whole window its first seconds read as a slow rate, and the ETA
+# came out several times too long (7 min shown for a run done in 82 s).
 RATE_WINDOW = dt.timedelta(seconds=60)
+MIN_RATE_SPAN = dt.timedelta(seconds=10)
 # Pages keep polling while a wave is due within this long (the numbers will move soon).
 POLL_AHEAD = dt.timedelta(minutes=15)
 ACTIVE_WAVES = (WaveStatus.DETECTING, WaveStatus.DELIVERING)
@@ -77,13 +81,24 @@ class Counts:
     failed: int = 0
     needs_reconnect: int = 0
     recent: int = 0  # delivered within RATE_WINDOW
+    # Deliveries per second, summed over the rows added (each measured over its own span).
+    rate_per_second: float = 0.0
     # Saved again after a crash or an unanswered call, without a read-back: maybe twice.
     in_doubt: int = 0
     repeat_calls: int = 0  # platform calls (of the app's budget) spent on such repeats
 
     def add(
-        self, state: str, count: int, recent: int = 0, in_doubt: int = 0, repeat_calls: int = 0
+        self,
+        state: str,
+        count: int,
+        recent: int = 0,
+        in_doubt: int = 0,
+        repeat_calls: int = 0,
+        span: dt.timedelta = RATE_WINDOW,
     ) -> None:
+        """``recent`` of the ``count`` were delivered within the last ``span``."""
+        if recent:
+            self.rate_per_second += recent / max(span, MIN_RATE_SPAN).total_seconds()
         self.in_doubt += in_doubt
         self.repeat_calls += repeat_calls
         if state == DeliveryState.DELIVERED:
@@ -102,6 +117,7 @@ class Counts:
         self.failed += other.failed
         self.needs_reconnect += other.needs_reconnect
         self.recent += other.recent
+        self.rate_per_second += other.rate_per_second
         self.in_doubt += other.in_doubt
         self.repeat_calls += other.repeat_calls
 
@@ -133,7 +149,7 @@ class Counts:
 
     @property
     def rate_per_minute(self) -> int:
-        return self.recent * int(dt.timedelta(minutes=1) / RATE_WINDOW)
+        return round(self.rate_per_second * 60)
 
     @property
     def eta_seconds(self) -> int | None:
@@ -282,7 +298,8 @@ def _presavers(release: Release) -> dict[str, int]:
     return {row["platform"]: row["n"] for row in rows}
 
 
-def _delivery_counts(release: Release, since: dt.datetime) -> dict[tuple[str, str], Counts]:
+def _delivery_counts(release: Release, now: dt.datetime) -> dict[tuple[str, str], Counts]:
+    since = now - RATE_WINDOW
     rows = (
         Delivery.objects.filter(release=release)
         .values("platform", "market", "state")
@@ -294,13 +311,25 @@ def _delivery_counts(release: Release, since: dt.datetime) -> dict[tuple[str, st
             ),
             in_doubt=Count("pk", filter=Q(in_doubt=True)),
             repeat_calls=Sum("repeat_calls"),
+            # The run's first delivery: a run younger than the window is measured over
+            # its own time so far.
+            first_delivered=Min("delivered_at", filter=Q(state=DeliveryState.DELIVERED)),
         )
         .order_by()
     )
     found: dict[tuple[str, str], Counts] = {}
     for row in rows:
         counts = found.setdefault((row["platform"], row["market"]), Counts())
-        counts.add(row["state"], row["n"], row["recent"], row["in_doubt"], row["repeat_calls"] or 0)
+        first = row["first_delivered"]
+        span = min(now - first, RATE_WINDOW) if first is not None else RATE_WINDOW
+        counts.add(
+            row["state"],
+            row["n"],
+            row["recent"],
+            row["in_doubt"],
+            row["repeat_calls"] or 0,
+            span=span,
+        )
     return found
 
 
@@ -318,7 +347,7 @@ def release_progress(release: Release, now: dt.datetime | None = None) -> Releas
     for wave in MarketWave.objects.filter(state__release=release).order_by("instant", "market"):
         waves.setdefault(platform_of[wave.state_id], []).append(wave)
     presavers = _presavers(release)
-    counts = _delivery_counts(release, now - RATE_WINDOW)
+    counts = _delivery_counts(release, now)
     # Streaming platforms only: the engine's "email" pseudo platform delivers nothing.
     seen = {*states, *presavers, *(platform for platform, _ in counts)}
     platforms = {platform for platform in seen if platform in PLATFORMS}

@@ -73,11 +73,24 @@ def test_its_rate_counts_deliveries_of_the_last_minute_only(release):
     assert progress.eta_seconds == 120
 
 
+def test_a_young_run_is_measured_over_its_own_time_not_the_whole_minute(release):
+    """A run 20 s old that delivered 100 fans goes at 300 a minute: measured over the
+    whole 60 s window it read as 100 a minute, an ETA three times too long."""
+    now = timezone.now()
+    deliveries(release, {"delivered": 40}, delivered_at=now - dt.timedelta(seconds=20))
+    deliveries(release, {"delivered": 60}, delivered_at=now - dt.timedelta(seconds=2))
+    deliveries(release, {"pending": 600})
+    progress = release_progress(release, now=now)
+    assert progress.counts.rate_per_minute == 300
+    assert progress.eta_seconds == 120
+
+
 def test_it_has_no_eta_when_pending_deliveries_do_not_move(release):
     deliveries(release, {"pending": 5}, platform="deezer")
     deliveries(release, {"pending": 5, "delivered": 10})
     progress = release_progress(release)
-    assert progress.platforms[0].counts.eta_seconds == 30  # spotify: 5 left at 10 a minute
+    # spotify: 10 delivered just now, measured over at least 10 s: 60 a minute, 5 left
+    assert progress.platforms[0].counts.eta_seconds == 5
     assert progress.eta_seconds is None  # deezer is stalled
 
 
@@ -103,10 +116,16 @@ def test_it_warns_about_a_missing_upc_until_the_release_is_live(release):
     spotify = state(release, "spotify", precheck_status=PrecheckStatus.MISSING)
     deezer = state(release, "deezer", precheck_status=PrecheckStatus.FOUND)
     rows = {row.platform: row for row in release_progress(release).platforms}
+    # Before the release's first instant, not listed yet is normal: no warning.
+    assert rows["spotify"].precheck_not_listed_yet and not rows["spotify"].precheck_warning
+    assert not rows["deezer"].precheck_not_listed_yet
+    after = release.first_instant() + dt.timedelta(minutes=1)
+    rows = {row.platform: row for row in release_progress(release, now=after).platforms}
     assert rows["spotify"].precheck_warning and not rows["deezer"].precheck_warning
+    assert not rows["spotify"].precheck_not_listed_yet
     spotify.status = DetectionStatus.LIVE
     spotify.save()
-    assert not release_progress(release).platforms[0].precheck_warning
+    assert not release_progress(release, now=after).platforms[0].precheck_warning
     assert deezer.pk
 
 

@@ -38,14 +38,21 @@ def test_it_shows_an_empty_state_without_pre_savers(viewer_client, release):
 def test_it_shows_the_numbers_per_platform_and_market(viewer_client, release):
     spotify = state(release, "spotify", DetectionStatus.LIVE, album_id="a" * 22)
     de = wave(spotify, "DE", WaveStatus.DELIVERING)
-    deliveries(release, {"delivered": 7, "pending": 3, "failed": 2}, market="DE", on_wave=de)
+    half_a_minute_ago = timezone.now() - dt.timedelta(seconds=30)
+    deliveries(
+        release,
+        {"delivered": 7, "pending": 3, "failed": 2},
+        market="DE",
+        on_wave=de,
+        delivered_at=half_a_minute_ago,
+    )
     deliveries(release, {"needs_reconnect": 1}, market="DE", on_wave=de, reason="token revoked")
     page = viewer_client.get(_url(release)).text
     assert '<b id="count-delivered">7</b>' in page
     assert '<b id="count-pending">3</b>' in page
     assert '<b id="count-failed">2</b>' in page
     assert '<b id="count-reconnect">1</b>' in page
-    assert '<b id="rate">7</b>' in page
+    assert '<b id="rate">14</b>' in page  # 7 in the 30 s the run has been going
     assert 'data-platform="spotify" data-market="DE"' in page
     assert 'role="progressbar"' in page and 'aria-valuenow="76"' in page  # 10 of 13
     assert "Delivering" in page
