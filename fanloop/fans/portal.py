@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from fanloop.catalog.models import Artist
 from fanloop.fans import consent_log, identity, rights
-from fanloop.fans.models import ConsentKind, Fan, PlatformConnection, PreSave
+from fanloop.fans.models import Consent, ConsentKind, Fan, PlatformConnection, PreSave
 from fanloop.lib.signing import InvalidLink
 
 # What consent rows written from here record as their page: the token must not be logged.
@@ -81,6 +81,25 @@ def portal_view(view: PortalView) -> Callable[..., HttpResponseBase]:
     return wrapper
 
 
+def artists_of(fan: Fan) -> str:
+    """Whom the fan knows this page by: the artists of their pre-saves and consents ("Nova
+    Lights", "A and B", "A, B and 2 more"), else the workspace's name."""
+    names = [
+        *PreSave.objects.filter(fan=fan).values_list("release__artist__name", flat=True),
+        *Consent.objects.filter(fan=fan, artist__isnull=False).values_list(
+            "artist__name", flat=True
+        ),
+    ]
+    unique = sorted(set(names), key=names.index)
+    if not unique:
+        return fan.workspace.name
+    if len(unique) == 1:
+        return unique[0]
+    if len(unique) <= 3:
+        return f"{', '.join(unique[:-1])} and {unique[-1]}"
+    return f"{', '.join(unique[:2])} and {len(unique) - 2} more"
+
+
 def _home(token: str, notice: str = "") -> HttpResponse:
     url = reverse("fans:portal", args=[token])
     return redirect(f"{url}?done={notice}" if notice else url)
@@ -100,6 +119,7 @@ def home(request: HttpRequest, fan: Fan, token: str) -> HttpResponse:
         "fans/portal.html",
         {
             "fan": fan,
+            "sender": artists_of(fan),
             "token": token,
             "connections": [
                 (c, *PLATFORM_SETTINGS.get(c.platform, (c.platform, ""))) for c in connections
@@ -163,6 +183,7 @@ def _delete_page(
         "fans/portal_delete.html",
         {
             "fan": fan,
+            "sender": artists_of(fan),
             "token": token,
             "error": error,
             "connection_count": fan.connections.count(),
@@ -182,6 +203,6 @@ def delete(request: HttpRequest, fan: Fan, token: str) -> HttpResponse:
     if request.POST.get("confirm") != "yes":
         error = "Tick the box to confirm that everything should be deleted."
         return _delete_page(request, fan, token, error, status=400)
-    workspace_name = fan.workspace.name
+    sender = artists_of(fan)
     rights.delete_fan(fan)
-    return render(request, "fans/portal_deleted.html", {"workspace_name": workspace_name})
+    return render(request, "fans/portal_deleted.html", {"sender": sender})
