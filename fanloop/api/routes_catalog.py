@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
@@ -87,6 +88,9 @@ def update_artist(request: HttpRequest, artist_id: int, body: ArtistPatch) -> Ar
 def _release_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], list[Any] | None]:
     tracks = fields.pop("tracks", None)
     fields.pop("artist_id", None)
+    if fields.get("release_time"):
+        hours, minutes = fields["release_time"].split(":")
+        fields["release_time"] = dt.time(int(hours), int(minutes))
     return {key: value for key, value in fields.items() if value is not None}, tracks
 
 

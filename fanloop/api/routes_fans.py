@@ -9,11 +9,14 @@ from typing import Any
 from django.db.models import Count
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from ninja import Query, Router
 
 from fanloop.analytics.models import FanEvent
 from fanloop.api.auth import require
 from fanloop.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page
+from fanloop.api.problems import Problem
 from fanloop.api.schemas import (
     ERRORS,
     FanDetailOut,
@@ -94,10 +97,28 @@ def get_fan(request: HttpRequest, fan_id: int) -> dict[str, Any]:
     return row
 
 
+def _instant(text: str) -> dt.datetime:
+    try:
+        moment = parse_datetime(text)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise Problem(
+            422,
+            "since is an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z.",
+            errors=[{"loc": ["query", "since"], "msg": "not a date-time"}],
+        )
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, dt.UTC)
+
+
 @router.get("/fan-events", response={200: FanEventPage, **ERRORS})
 def list_fan_events(
     request: HttpRequest,
-    since: dt.datetime | None = Query(None, description="Events recorded at or after this."),
+    since: str | None = Query(
+        None,
+        description="Events recorded at or after this ISO 8601 instant (UTC if no offset).",
+        example="2026-01-31T12:00:00Z",
+    ),
     kind: str = Query("", max_length=30),
     fan_id: int | None = None,
     cursor: str | None = None,
@@ -106,7 +127,7 @@ def list_fan_events(
     token = require(request, FAMILY, READ)
     events = FanEvent.objects.filter(workspace=token.workspace)
     if since is not None:
-        events = events.filter(created__gte=since)
+        events = events.filter(created__gte=_instant(since))
     if kind:
         events = events.filter(kind=kind)
     if fan_id is not None:

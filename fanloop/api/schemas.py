@@ -63,7 +63,9 @@ class ReleaseOut(Schema):
     description: str
     release_mode: str
     release_date: dt.date
-    release_time: dt.time
+    release_time: str = Field(
+        description="HH:MM in release_time_zone (global mode; local mode is always 00:00)."
+    )
     release_time_zone: str
     spotify_album_id: str
     apple_music_album_id: str
@@ -77,6 +79,10 @@ class ReleaseOut(Schema):
     updated: dt.datetime
 
     @staticmethod
+    def resolve_release_time(obj: Any) -> str:
+        return str(obj.release_time.strftime("%H:%M"))
+
+    @staticmethod
     def resolve_tracks(obj: Any) -> list[dict[str, Any]]:
         return [
             {"position": t.position, "title": t.title, "isrc": t.isrc} for t in obj.tracks.all()
@@ -88,13 +94,16 @@ MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2999, 12, 31)
 
 
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
 class _ReleaseFields(Schema):
     release_type: str | None = Field(None, max_length=10)
     upc: str | None = Field(None, max_length=20)
     label_line: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=2000)
     release_mode: str | None = Field(None, max_length=10)
-    release_time: dt.time | None = None
+    release_time: str | None = Field(None, pattern=TIME_PATTERN, description="HH:MM, 24-hour.")
     release_time_zone: str | None = Field(None, max_length=64)
     spotify_album_id: str | None = Field(None, max_length=300)
     apple_music_album_id: str | None = Field(None, max_length=300)
