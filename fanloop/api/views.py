@@ -20,13 +20,18 @@ from fanloop.api import tokens
 from fanloop.api.api import api
 from fanloop.api.forms import TokenForm
 from fanloop.api.models import ApiToken
+from fanloop.lib import csp
+
+
+# The secret of a token just created waits in the session for the page the creation
+# redirects to, which takes it out: shown once, and a reload posts nothing again.
+NEW_TOKEN_KEY = "fanloop_api_new_token"
 
 
 @workspace_view(Role.OWNER)
 def token_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     workspace = membership.workspace
     form = TokenForm(request.POST or None)
-    created: tokens.NewToken | None = None
     if request.method == "POST" and form.is_valid():
         try:
             created = tokens.create_token(
@@ -40,16 +45,24 @@ def token_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            form = TokenForm()
-    status = 400 if request.method == "POST" and created is None else 200
+            request.session[NEW_TOKEN_KEY] = {
+                "workspace": workspace.pk,
+                "name": created.token.name,
+                "secret": created.secret,
+            }
+            return redirect("api:tokens", ws=workspace.slug)
+    shown = request.session.pop(NEW_TOKEN_KEY, None) if request.method == "GET" else None
+    if shown is not None and shown.get("workspace") != workspace.pk:
+        shown = None
     context = {
         "form": form,
-        "created": created,
+        "created": shown,
         "tokens": ApiToken.objects.filter(workspace=workspace),
         "families": tokens.FAMILIES,
     }
+    status = 400 if request.method == "POST" else 200
     response = render(request, "api/tokens.html", context, status=status)
-    if created is not None:
+    if shown is not None:
         response["Cache-Control"] = "no-store"  # the page shows the secret, once
     return response
 
@@ -82,8 +95,11 @@ def _operations() -> list[dict[str, Any]]:
 
 
 def docs(request: HttpRequest) -> HttpResponse:
-    return render(
+    response = render(
         request,
         "api/docs.html",
         {"operations": _operations(), "families": tokens.FAMILIES, "description": api.description},
     )
+    # Outside the dashboard's address prefixes, under the dashboard's policy all the same.
+    response["Content-Security-Policy"] = csp.policy(str(request.csp_nonce))  # type: ignore[attr-defined]
+    return response

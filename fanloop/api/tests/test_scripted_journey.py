@@ -28,7 +28,8 @@ def test_a_member_scripts_a_release_campaign(owner_client, workspace, live_serve
             "scope_fans": "read",
         },
     )
-    assert page.status_code == 200
+    assert page.status_code == 302
+    page = owner_client.get(page["Location"])
     secret = re.search(r'value="(fl_[A-Za-z0-9_-]+)"', page.content.decode()).group(1)
 
     headers = {"Authorization": f"Bearer {secret}"}
