@@ -79,12 +79,16 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return Problem(exc.status_code, str(exc)).response()
 
 
-api.add_exception_handler(Problem, _problem)
-api.add_exception_handler(Http404, _not_found)
-api.add_exception_handler(AuthenticationError, _unauthenticated)
-api.add_exception_handler(NinjaValidationError, _invalid)
-api.add_exception_handler(DjangoValidationError, _service_refused)
-api.add_exception_handler(HttpError, _http_error)
+HANDLERS: list[tuple[type[Exception], Any]] = [
+    (Problem, _problem),
+    (Http404, _not_found),
+    (AuthenticationError, _unauthenticated),
+    (NinjaValidationError, _invalid),
+    (DjangoValidationError, _service_refused),
+    (HttpError, _http_error),
+]
+for exception, handler in HANDLERS:
+    api.add_exception_handler(exception, handler)
 
 
 for routes in (routes_catalog, routes_fans, routes_flows):

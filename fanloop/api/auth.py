@@ -41,7 +41,6 @@ class TokenAuth(HttpBearer):
         return found
 
 
-
 def require(request: HttpRequest, family: str, level: str) -> ApiToken:
     """The request's token if its scopes allow ``level`` on ``family``; else 403."""
     token: ApiToken = request.auth  # type: ignore[attr-defined]

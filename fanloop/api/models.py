@@ -58,3 +58,6 @@ class IdempotentRequest(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["token", "key"], name="api_idempotency_token_key")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.status}"

@@ -23,7 +23,7 @@ TITLES = {
 }
 
 
-class Problem(Exception):  # noqa: N818 - it is the problem the client gets, not an error
+class Problem(Exception):
     """Raised anywhere in an API view: answered as a problem document."""
 
     def __init__(

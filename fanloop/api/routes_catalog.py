@@ -8,7 +8,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Router
+from ninja.params.functions import Query
 
 from fanloop.accounts.models import Workspace
 from fanloop.api.auth import require
@@ -78,7 +79,9 @@ def get_artist(request: HttpRequest, artist_id: int) -> Artist:
 def update_artist(request: HttpRequest, artist_id: int, body: ArtistPatch) -> Artist:
     token = require(request, FAMILY, WRITE)
     artist = _artist(token.workspace, artist_id)
-    fields = {key: value or "" for key, value in body.model_dump(exclude_unset=True).items()}
+    fields: dict[str, Any] = {
+        key: value or "" for key, value in body.model_dump(exclude_unset=True).items()
+    }
     return services.update_artist(artist, **fields)
 
 

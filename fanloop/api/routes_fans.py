@@ -11,7 +11,8 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from ninja import Query, Router
+from ninja import Router
+from ninja.params.functions import Query
 
 from fanloop.analytics.models import FanEvent
 from fanloop.api.auth import require

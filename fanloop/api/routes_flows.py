@@ -9,14 +9,15 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Router
+from ninja.params.functions import Query
 
 from fanloop.accounts.models import Workspace
 from fanloop.api.auth import require
 from fanloop.api.idempotency import idempotent
 from fanloop.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page
 from fanloop.api.problems import Problem
-from fanloop.api.schemas import ERRORS, DeliveryOut, FlowDetailOut, FlowOut, FlowPage
+from fanloop.api.schemas import ERRORS, DeliveryOut, FlowDetailOut, FlowPage
 from fanloop.api.tokens import READ, WRITE
 from fanloop.catalog.models import Release
 from fanloop.flows import services, stats

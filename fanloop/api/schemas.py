@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ninja import Schema
-from pydantic import Field
+from ninja import Field, Schema
 
 
 class ProblemOut(Schema):

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from fanloop.accounts.models import Membership, Role
 from fanloop.accounts.permissions import workspace_view
@@ -21,7 +21,6 @@ from fanloop.api.api import api
 from fanloop.api.forms import TokenForm
 from fanloop.api.models import ApiToken
 from fanloop.lib import csp
-
 
 # The secret of a token just created waits in the session for the page the creation
 # redirects to, which takes it out: shown once, and a reload posts nothing again.
@@ -94,6 +93,7 @@ def _operations() -> list[dict[str, Any]]:
     return rows
 
 
+@require_GET
 def docs(request: HttpRequest) -> HttpResponse:
     response = render(
         request,

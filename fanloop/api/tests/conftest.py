@@ -16,9 +16,7 @@ from fanloop.api import tokens
 from fanloop.catalog.models import Artist, Release
 from fanloop.catalog.services import create_artist, create_release
 
-ALL_SCOPES = [
-    tokens.scope(family, tokens.WRITE) for family in tokens.FAMILIES
-]
+ALL_SCOPES = [tokens.scope(family, tokens.WRITE) for family in tokens.FAMILIES]
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ idempotent POSTs and the per-token rate limit, through Django's test client."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 import time_machine
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
 
 
-def _problem(response, status):
+def _problem(response: Any, status: int) -> Any:
     assert response.status_code == status, response.content
     assert response["Content-Type"] == PROBLEM
     body = response.json()
@@ -98,7 +99,7 @@ def test_lists_page_by_cursor_with_a_next_link(call, secret, workspace):
     for n in range(5):
         Artist.objects.create(workspace=workspace, name=f"A{n}", slug=f"a-{n}")
     seen = []
-    path = "/artists?limit=2"
+    path: str | None = "/artists?limit=2"
     pages = 0
     while path:
         body = call("GET", path, secret).json()
@@ -132,7 +133,10 @@ def test_a_post_with_an_idempotency_key_is_replayed(call, secret, workspace):
 def test_a_refused_post_is_not_stored_under_its_key(call, secret):
     _problem(call("POST", "/artists", secret, json={"name": " "}, idempotency_key="k-2"), 422)
     assert not IdempotentRequest.objects.exists()
-    assert call("POST", "/artists", secret, json={"name": "Ok"}, idempotency_key="k-2").status_code == 201
+    assert (
+        call("POST", "/artists", secret, json={"name": "Ok"}, idempotency_key="k-2").status_code
+        == 201
+    )
 
 
 def test_idempotency_keys_belong_to_their_token(call, secret, workspace):

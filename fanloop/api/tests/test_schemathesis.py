@@ -51,6 +51,4 @@ def token(workspace, release) -> Iterator[str]:
     derandomize=True,
 )
 def test_api_conforms_to_its_openapi_description(case, token):
-    case.call_and_validate(
-        headers={"Authorization": f"Bearer {token}"}, excluded_checks=EXCLUDED
-    )
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, excluded_checks=EXCLUDED)

@@ -30,7 +30,9 @@ def test_a_member_scripts_a_release_campaign(owner_client, workspace, live_serve
     )
     assert page.status_code == 302
     page = owner_client.get(page["Location"])
-    secret = re.search(r'value="(fl_[A-Za-z0-9_-]+)"', page.content.decode()).group(1)
+    found = re.search(r'value="(fl_[A-Za-z0-9_-]+)"', page.content.decode())
+    assert found is not None
+    secret = found.group(1)
 
     headers = {"Authorization": f"Bearer {secret}"}
     with httpx.Client(base_url=f"{live_server.url}/api/v1", headers=headers, timeout=10) as api:

@@ -4,6 +4,7 @@ revoke; and the API's docs page, linked from the dashboard, with no script from 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -14,7 +15,7 @@ from fanloop.api.models import ApiToken
 pytestmark = pytest.mark.django_db
 
 
-def _url(workspace):
+def _url(workspace: Any) -> str:
     return f"/w/{workspace.slug}/settings/api-tokens/"
 
 
@@ -26,11 +27,14 @@ def test_an_owner_creates_a_token_and_sees_its_secret_once(owner_client, owner, 
     assert response.status_code == 302 and response["Location"] == _url(workspace)
     response = owner_client.get(_url(workspace))
     assert response["Cache-Control"] == "no-store"
-    secret = re.search(r'value="(fl_[^"]+)"', response.content.decode()).group(1)
+    found = re.search(r'value="(fl_[^"]+)"', response.content.decode())
+    assert found is not None
+    secret = found.group(1)
     token = ApiToken.objects.get()
     assert token.digest == tokens.digest(secret)
     assert token.scopes == ["catalog:read", "flows:write"]
     assert token.created_by == owner and token.workspace == workspace
+    assert token.expires_at is not None
     assert 89 <= (token.expires_at - timezone.now()).days <= 90
     again = owner_client.get(_url(workspace)).content.decode()
     assert secret not in again and token.prefix in again and "CRM" in again
