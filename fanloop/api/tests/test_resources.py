@@ -65,14 +65,16 @@ def test_fan_events_since_an_instant(call, secret, fans):
 
 
 def test_flows_pause_and_resume_with_step_counts(call, secret, workspace):
-    flow = Flow.objects.filter(workspace=workspace).first()
+    flow = Flow.objects.get(workspace=workspace)
     if flow.status != FlowStatus.ACTIVE:
         activate(flow)
     listed = call("GET", "/flows", secret).json()["items"]
     assert [f["id"] for f in listed] == [flow.pk]
     detail = call("GET", f"/flows/{flow.pk}", secret).json()
     assert detail["steps"] and all("counts" in step for step in detail["steps"])
-    assert [s["id"] for s in detail["steps"]] == [s["id"] for s in flow.current_version.steps]
+    version = flow.current_version
+    assert version is not None
+    assert [s["id"] for s in detail["steps"]] == [s["id"] for s in version.steps]
 
     paused = call("POST", f"/flows/{flow.pk}/pause", secret)
     assert paused.status_code == 200 and paused.json()["status"] == "paused"
