@@ -20,11 +20,10 @@ from fanloop.api.schemas import (
     ERRORS,
     ArtistIn,
     ArtistOut,
-    ArtistPage,
     ArtistPatch,
+    Page,
     ReleaseIn,
     ReleaseOut,
-    ReleasePage,
     ReleasePatch,
 )
 from fanloop.api.tokens import READ, WRITE
@@ -50,7 +49,7 @@ def _release(workspace: Workspace, pk: int) -> Release:
 # --- artists -----------------------------------------------------------------------
 
 
-@router.get("/artists", response={200: ArtistPage, **ERRORS})
+@router.get("/artists", response={200: Page[ArtistOut], **ERRORS})
 def list_artists(
     request: HttpRequest,
     cursor: str | None = None,
@@ -97,7 +96,7 @@ def _release_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], list[Any] |
     return {key: value for key, value in fields.items() if value is not None}, tracks
 
 
-@router.get("/releases", response={200: ReleasePage, **ERRORS})
+@router.get("/releases", response={200: Page[ReleaseOut], **ERRORS})
 def list_releases(
     request: HttpRequest,
     artist_id: int | None = None,

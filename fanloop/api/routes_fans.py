@@ -21,9 +21,10 @@ from fanloop.api.problems import Problem
 from fanloop.api.schemas import (
     ERRORS,
     FanDetailOut,
-    FanEventPage,
-    FanPage,
-    PresavePage,
+    FanEventOut,
+    FanOut,
+    Page,
+    PresaveOut,
 )
 from fanloop.api.tokens import READ
 from fanloop.catalog.models import Release
@@ -64,7 +65,7 @@ def _fan_rows(fans: list[Fan]) -> list[dict[str, Any]]:
     return rows
 
 
-@router.get("/fans", response={200: FanPage, **ERRORS})
+@router.get("/fans", response={200: Page[FanOut], **ERRORS})
 def list_fans(
     request: HttpRequest,
     q: str = Query("", max_length=200, description="Search email and names."),
@@ -112,7 +113,7 @@ def _instant(text: str) -> dt.datetime:
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment, dt.UTC)
 
 
-@router.get("/fan-events", response={200: FanEventPage, **ERRORS})
+@router.get("/fan-events", response={200: Page[FanEventOut], **ERRORS})
 def list_fan_events(
     request: HttpRequest,
     since: str | None = Query(
@@ -137,7 +138,7 @@ def list_fan_events(
     return {"items": items, "next": next_url}
 
 
-@router.get("/releases/{release_id}/presaves", response={200: PresavePage, **ERRORS})
+@router.get("/releases/{release_id}/presaves", response={200: Page[PresaveOut], **ERRORS})
 def list_presaves(
     request: HttpRequest,
     release_id: int,

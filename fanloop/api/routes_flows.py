@@ -17,7 +17,7 @@ from fanloop.api.auth import require
 from fanloop.api.idempotency import idempotent
 from fanloop.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page
 from fanloop.api.problems import Problem
-from fanloop.api.schemas import ERRORS, DeliveryOut, FlowDetailOut, FlowPage
+from fanloop.api.schemas import ERRORS, DeliveryOut, FlowDetailOut, FlowOut, Page
 from fanloop.api.tokens import READ, WRITE
 from fanloop.catalog.models import Release
 from fanloop.flows import services, stats
@@ -69,7 +69,7 @@ def _flow_detail(flow: Flow) -> dict[str, Any]:
     return row
 
 
-@router.get("/flows", response={200: FlowPage, **ERRORS})
+@router.get("/flows", response={200: Page[FlowOut], **ERRORS})
 def list_flows(
     request: HttpRequest,
     cursor: str | None = None,

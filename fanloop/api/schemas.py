@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ninja import Field, Schema
+
+T = TypeVar("T")
 
 
 class ProblemOut(Schema):
@@ -228,33 +230,10 @@ class DeliveryOut(Schema):
     platforms: list[PlatformDeliveryOut]
 
 
-class ArtistPage(Schema):
-    items: list[ArtistOut]
-    next: str | None = Field(description="The next page's URL; null on the last page.")
+class Page(Schema, Generic[T]):
+    """One page of a list: ``items`` in id order and the next page's URL."""
 
-
-class ReleasePage(Schema):
-    items: list[ReleaseOut]
-    next: str | None = Field(description="The next page's URL; null on the last page.")
-
-
-class PresavePage(Schema):
-    items: list[PresaveOut]
-    next: str | None = Field(description="The next page's URL; null on the last page.")
-
-
-class FanPage(Schema):
-    items: list[FanOut]
-    next: str | None = Field(description="The next page's URL; null on the last page.")
-
-
-class FanEventPage(Schema):
-    items: list[FanEventOut]
-    next: str | None = Field(description="The next page's URL; null on the last page.")
-
-
-class FlowPage(Schema):
-    items: list[FlowOut]
+    items: list[T]
     next: str | None = Field(description="The next page's URL; null on the last page.")
 
 
