@@ -19,6 +19,18 @@ from fanloop.api.problems import Problem
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 255
+# The header in the OpenAPI description of every POST (``openapi_extra`` of the route).
+OPENAPI: dict[str, Any] = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": HEADER,
+            "required": False,
+            "schema": {"type": "string", "maxLength": MAX_KEY},
+            "description": "Retries with the same key get the first answer again.",
+        }
+    ]
+}
 
 
 def _fingerprint(request: HttpRequest) -> str:

@@ -13,6 +13,7 @@ from ninja.params.functions import Query
 
 from fanloop.accounts.models import Workspace
 from fanloop.api.auth import require
+from fanloop.api.idempotency import OPENAPI as IDEMPOTENCY
 from fanloop.api.idempotency import idempotent
 from fanloop.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page
 from fanloop.api.respond import json_response
@@ -60,7 +61,7 @@ def list_artists(
     return {"items": items, "next": next_url}
 
 
-@router.post("/artists", response={201: ArtistOut, **ERRORS})
+@router.post("/artists", response={201: ArtistOut, **ERRORS}, openapi_extra=IDEMPOTENCY)
 @idempotent
 def create_artist(request: HttpRequest, body: ArtistIn) -> HttpResponse:
     token = require(request, FAMILY, WRITE)
@@ -111,7 +112,7 @@ def list_releases(
     return {"items": items, "next": next_url}
 
 
-@router.post("/releases", response={201: ReleaseOut, **ERRORS})
+@router.post("/releases", response={201: ReleaseOut, **ERRORS}, openapi_extra=IDEMPOTENCY)
 @idempotent
 def create_release(request: HttpRequest, body: ReleaseIn) -> HttpResponse:
     token = require(request, FAMILY, WRITE)
@@ -141,7 +142,11 @@ def update_release(request: HttpRequest, release_id: int, body: ReleasePatch) ->
     return _release(token.workspace, release_id)
 
 
-@router.post("/releases/{release_id}/publish", response={200: ReleaseOut, **ERRORS})
+@router.post(
+    "/releases/{release_id}/publish",
+    response={200: ReleaseOut, **ERRORS},
+    openapi_extra=IDEMPOTENCY,
+)
 @idempotent
 def publish_release(request: HttpRequest, release_id: int) -> HttpResponse:
     token = require(request, FAMILY, WRITE)

@@ -14,6 +14,7 @@ from ninja.params.functions import Query
 
 from fanloop.accounts.models import Workspace
 from fanloop.api.auth import require
+from fanloop.api.idempotency import OPENAPI as IDEMPOTENCY
 from fanloop.api.idempotency import idempotent
 from fanloop.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page
 from fanloop.api.problems import Problem
@@ -99,13 +100,17 @@ def _change_status(request: HttpRequest, flow_id: int, action: str) -> HttpRespo
     return HttpResponse(body, content_type="application/json")
 
 
-@router.post("/flows/{flow_id}/pause", response={200: FlowDetailOut, **ERRORS})
+@router.post(
+    "/flows/{flow_id}/pause", response={200: FlowDetailOut, **ERRORS}, openapi_extra=IDEMPOTENCY
+)
 @idempotent
 def pause_flow(request: HttpRequest, flow_id: int) -> HttpResponse:
     return _change_status(request, flow_id, "pause")
 
 
-@router.post("/flows/{flow_id}/resume", response={200: FlowDetailOut, **ERRORS})
+@router.post(
+    "/flows/{flow_id}/resume", response={200: FlowDetailOut, **ERRORS}, openapi_extra=IDEMPOTENCY
+)
 @idempotent
 def resume_flow(request: HttpRequest, flow_id: int) -> HttpResponse:
     return _change_status(request, flow_id, "resume")

@@ -174,3 +174,8 @@ def test_every_post_route_honours_idempotency_keys():
     assert len(posts) >= 4
     for operation in posts:
         assert getattr(operation.view_func, "idempotent", False), operation.view_func
+    schema = api.get_openapi_schema(path_prefix="")
+    for path, operations in schema["paths"].items():
+        if "post" in operations:
+            names = [p["name"] for p in operations["post"].get("parameters", [])]
+            assert "Idempotency-Key" in names, path
