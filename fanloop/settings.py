@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "fanloop.messaging",
     "fanloop.flows",
     "fanloop.ops",
+    "fanloop.api",
     "axes",
 ]
 

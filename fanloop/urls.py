@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from fanloop.accounts import urls as accounts_urls
+from fanloop.api.api import api
 from fanloop.flows import workspaces
 
 urlpatterns = [
@@ -30,6 +31,9 @@ urlpatterns = [
     path("", include("fanloop.fulfillment.urls")),
     path("", include("fanloop.messaging.urls")),
     path("", include("fanloop.flows.urls")),
+    # The token pages and the docs page, then the API itself.
+    path("", include("fanloop.api.urls")),
+    path("api/v1/", api.urls),
     # Public fan pages come last: /<artist-slug>/<release-slug> matches broadly.
     path("", include("fanloop.campaigns.urls")),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import math
 from typing import Any
 
 from django.conf import settings
@@ -54,6 +55,20 @@ def count(scope: str, key: str) -> int:
 def over(scope: str, key: str, limit: int) -> bool:
     """True when ``key`` already used its ``limit`` hits in ``scope`` this window."""
     return count(scope, key) >= limit
+
+
+def retry_after(scope: str, key: str) -> int:
+    """Seconds until the oldest hit counted for ``key`` leaves the window (at least 1)."""
+    since = timezone.now() - window()
+    oldest = (
+        ThrottleHit.objects.filter(scope=scope, key=_digest(scope, key), at__gt=since)
+        .order_by("at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    if oldest is None:
+        return 1
+    return max(1, math.ceil((oldest + window() - timezone.now()).total_seconds()))
 
 
 def hit(scope: str, key: str) -> None:

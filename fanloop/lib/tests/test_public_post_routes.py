@@ -85,6 +85,7 @@ BROWSER_TESTS: dict[str, list[str]] = {
 EXEMPT_NAMESPACES = {
     "admin": "Django's own admin, for staff; its forms are Django's and tested there",
     "messaging:anymail": "email providers' webhooks: server-to-server posts, no page",
+    "api-v1": "the REST API: bearer-token JSON calls, no page's form (fanloop/api/tests)",
 }
 
 

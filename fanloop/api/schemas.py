@@ -1,0 +1,241 @@
+"""Request and response bodies of the API (pydantic models through django-ninja)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Generic, TypeVar
+
+from ninja import Field, Schema
+
+T = TypeVar("T")
+
+
+class ProblemOut(Schema):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: Any = None
+
+
+class ArtistOut(Schema):
+    id: int
+    name: str
+    slug: str
+    spotify_url: str
+    apple_music_url: str
+    deezer_url: str
+    spotify_id: str
+    apple_music_id: str
+    deezer_id: str
+    created: dt.datetime
+
+
+class ArtistIn(Schema):
+    name: str = Field(max_length=120)
+    slug: str = Field("", max_length=60, description="Empty: made from the name.")
+    spotify_url: str = Field("", max_length=300)
+    apple_music_url: str = Field("", max_length=300)
+    deezer_url: str = Field("", max_length=300)
+
+
+class ArtistPatch(Schema):
+    name: str | None = Field(None, max_length=120)
+    slug: str | None = Field(None, max_length=60)
+    spotify_url: str | None = Field(None, max_length=300)
+    apple_music_url: str | None = Field(None, max_length=300)
+    deezer_url: str | None = Field(None, max_length=300)
+
+
+class TrackIO(Schema):
+    position: int | None = Field(None, ge=1, le=1000)
+    title: str = Field(max_length=200)
+    isrc: str = Field("", max_length=20)
+
+
+class ReleaseOut(Schema):
+    id: int
+    artist_id: int
+    title: str
+    slug: str
+    release_type: str
+    upc: str
+    label_line: str
+    description: str
+    release_mode: str
+    release_date: dt.date
+    release_time: str = Field(
+        description="HH:MM in release_time_zone (global mode; local mode is always 00:00)."
+    )
+    release_time_zone: str
+    spotify_album_id: str
+    apple_music_album_id: str
+    deezer_album_id: str
+    consents_upfront: bool
+    focus_track: int | None
+    published: bool
+    public_url: str
+    tracks: list[TrackIO]
+    created: dt.datetime
+    updated: dt.datetime
+
+    @staticmethod
+    def resolve_release_time(obj: Any) -> str:
+        return str(obj.release_time.strftime("%H:%M"))
+
+    @staticmethod
+    def resolve_tracks(obj: Any) -> list[dict[str, Any]]:
+        return [
+            {"position": t.position, "title": t.title, "isrc": t.isrc} for t in obj.tracks.all()
+        ]
+
+
+# Dates the catalog can place in every market's time zone.
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2999, 12, 31)
+
+
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class _ReleaseFields(Schema):
+    release_type: str | None = Field(None, max_length=10)
+    upc: str | None = Field(None, max_length=20)
+    label_line: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=2000)
+    release_mode: str | None = Field(None, max_length=10)
+    release_time: str | None = Field(None, pattern=TIME_PATTERN, description="HH:MM, 24-hour.")
+    release_time_zone: str | None = Field(None, max_length=64)
+    spotify_album_id: str | None = Field(None, max_length=300)
+    apple_music_album_id: str | None = Field(None, max_length=300)
+    deezer_album_id: str | None = Field(None, max_length=300)
+    consents_upfront: bool | None = None
+    focus_track: int | None = Field(None, ge=1, le=1000)
+    tracks: list[TrackIO] | None = Field(None, max_length=100)
+
+
+class ReleaseIn(_ReleaseFields):
+    artist_id: int
+    title: str = Field(max_length=200)
+    slug: str = Field("", max_length=80, description="Empty: made from the title.")
+    release_date: dt.date = Field(ge=MIN_DATE, le=MAX_DATE)
+
+
+class ReleasePatch(_ReleaseFields):
+    artist_id: int | None = None
+    title: str | None = Field(None, max_length=200)
+    slug: str | None = Field(None, max_length=80)
+    release_date: dt.date | None = Field(None, ge=MIN_DATE, le=MAX_DATE)
+
+
+class FanBrief(Schema):
+    id: int
+    email: str
+    display_name: str
+    country: str
+
+
+class PresaveOut(Schema):
+    id: int
+    release_id: int
+    platform: str
+    fan: FanBrief
+    country: str
+    utm_source: str
+    utm_medium: str
+    utm_campaign: str
+    created: dt.datetime
+
+
+class ConnectionOut(Schema):
+    platform: str
+    status: str
+    display_name: str
+    country: str
+
+
+class FanOut(Schema):
+    id: int
+    email: str
+    display_name: str
+    country: str
+    created: dt.datetime
+    presave_count: int
+    consents: list[str] = Field(description="Consents the fan has given and not withdrawn.")
+    email_consent_pending: bool
+    connections: list[ConnectionOut]
+
+
+class FanDetailOut(FanOut):
+    score: int = Field(description="Engagement score over all releases (see /w/…/flows/score).")
+    release_scores: dict[str, int]
+    tags: list[str]
+
+
+class FanEventOut(Schema):
+    id: int
+    fan_id: int
+    kind: str
+    actor: str
+    artist_id: int | None
+    release_id: int | None
+    platform: str
+    data: dict[str, Any]
+    created: dt.datetime
+
+
+class StepOut(Schema):
+    id: str
+    type: str
+    counts: dict[str, int]
+
+
+class FlowOut(Schema):
+    id: int
+    name: str
+    status: str
+    dry_run: bool
+    artist_id: int | None
+    version: int | None
+    trigger: str | None
+    open_journeys: int
+
+
+class FlowDetailOut(FlowOut):
+    steps: list[StepOut]
+
+
+class DeliveryCounts(Schema):
+    delivered: int
+    pending: int
+    failed: int
+    needs_reconnect: int
+
+
+class PlatformDeliveryOut(Schema):
+    platform: str
+    status: str
+    presavers: int
+    counts: DeliveryCounts
+
+
+class DeliveryOut(Schema):
+    release_id: int
+    presavers: int
+    started: bool
+    done: bool
+    percent: int
+    eta_seconds: int | None
+    counts: DeliveryCounts
+    platforms: list[PlatformDeliveryOut]
+
+
+class Page(Schema, Generic[T]):
+    """One page of a list: ``items`` in id order and the next page's URL."""
+
+    items: list[T]
+    next: str | None = Field(description="The next page's URL; null on the last page.")
+
+
+# The problem answers every route may give (documented in the OpenAPI description).
+ERRORS: dict[Any, type[Schema]] = {frozenset({400, 401, 403, 404, 409, 422, 429}): ProblemOut}

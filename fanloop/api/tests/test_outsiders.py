@@ -1,0 +1,123 @@
+"""A token acts for its own workspace only: with another workspace's token, every route
+either answers 404 for this workspace's objects or shows and changes nothing of them.
+The table below lists every route; a route added without a line here fails the guard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fanloop.accounts.models import Workspace
+from fanloop.analytics.models import FanEvent
+from fanloop.api.api import api
+from fanloop.catalog.models import Artist, Release
+from fanloop.fans.models import Fan
+from fanloop.fans.presaves import record_presave
+from fanloop.flows.models import Flow, FlowStatus
+from fanloop.flows.services import activate
+
+pytestmark = pytest.mark.django_db
+
+NOT_FOUND = "404"  # the object of this workspace is not found with the outsider's token
+EMPTY = "list"  # a list of the outsider's own workspace: none of this workspace's items
+OWN = "own"  # creates in the outsider's own workspace only
+
+# (method, path): (how the outsider is refused, JSON body or None)
+ROUTES: dict[tuple[str, str], tuple[str, Any]] = {
+    ("GET", "/artists"): (EMPTY, None),
+    ("POST", "/artists"): (OWN, {"name": "Squatter"}),
+    ("GET", "/artists/{artist_id}"): (NOT_FOUND, None),
+    ("PATCH", "/artists/{artist_id}"): (NOT_FOUND, {"name": "Stolen"}),
+    ("GET", "/releases"): (EMPTY, None),
+    ("POST", "/releases"): (
+        NOT_FOUND,
+        {"artist_id": "{artist_id}", "title": "Fake", "release_date": "2030-01-01"},
+    ),
+    ("GET", "/releases/{release_id}"): (NOT_FOUND, None),
+    ("PATCH", "/releases/{release_id}"): (NOT_FOUND, {"title": "Stolen"}),
+    ("POST", "/releases/{release_id}/publish"): (NOT_FOUND, None),
+    ("GET", "/releases/{release_id}/presaves"): (NOT_FOUND, None),
+    ("GET", "/releases/{release_id}/delivery"): (NOT_FOUND, None),
+    ("GET", "/fans"): (EMPTY, None),
+    ("GET", "/fans/{fan_id}"): (NOT_FOUND, None),
+    ("GET", "/fan-events"): (EMPTY, None),
+    ("GET", "/flows"): (EMPTY, None),
+    ("GET", "/flows/{flow_id}"): (NOT_FOUND, None),
+    ("POST", "/flows/{flow_id}/pause"): (NOT_FOUND, None),
+    ("POST", "/flows/{flow_id}/resume"): (NOT_FOUND, None),
+}
+
+
+def _routes() -> set[tuple[str, str]]:
+    schema = api.get_openapi_schema(path_prefix="")
+    return {(method.upper(), path) for path, ops in schema["paths"].items() for method in ops}
+
+
+def test_the_table_lists_every_route():
+    assert _routes() == set(ROUTES)
+
+
+@pytest.fixture
+def victim(workspace: Workspace, artist: Artist, release: Release) -> dict[str, int]:
+    fan = Fan.objects.create(workspace=workspace, email="fan@example.org")
+    record_presave(fan, release, "email")
+    flow = Flow.objects.filter(workspace=workspace).first()
+    assert flow is not None  # every workspace starts with its default flow
+    if flow.status != FlowStatus.ACTIVE:
+        activate(flow)
+    return {"artist_id": artist.pk, "release_id": release.pk, "fan_id": fan.pk, "flow_id": flow.pk}
+
+
+def _fill(value: Any, ids: dict[str, int]) -> Any:
+    if isinstance(value, str):
+        for name, pk in ids.items():
+            if value == "{" + name + "}":
+                return pk
+            value = value.replace("{" + name + "}", str(pk))
+        return value
+    if isinstance(value, dict):
+        return {key: _fill(item, ids) for key, item in value.items()}
+    return value
+
+
+def _ids_in(workspace: Workspace, path: str) -> set[int]:
+    """Ids of this workspace's objects of the kind a list route lists."""
+    kinds: dict[str, Any] = {
+        "/artists": Artist.objects.filter(workspace=workspace),
+        "/releases": Release.objects.filter(artist__workspace=workspace),
+        "/fans": Fan.objects.filter(workspace=workspace),
+        "/fan-events": FanEvent.objects.filter(workspace=workspace),
+        "/flows": Flow.objects.filter(workspace=workspace),
+    }
+    ids = set(kinds[path].values_list("pk", flat=True))
+    assert ids, f"nothing of this workspace for {path} to leak"
+    return ids
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ROUTES))
+def test_an_outsider_token_is_refused(call, outsider_secret, victim, workspace, method, path):
+    how, body = ROUTES[(method, path)]
+    before = (
+        list(Artist.objects.filter(workspace=workspace).values()),
+        list(Release.objects.filter(artist__workspace=workspace).values()),
+        list(Flow.objects.filter(workspace=workspace).values("status")),
+    )
+    response = call(method, _fill(path, victim), outsider_secret, json=_fill(body, victim))
+    if how == NOT_FOUND:
+        assert response.status_code == 404, response.content
+        assert response["Content-Type"] == "application/problem+json"
+    elif how == EMPTY:
+        assert response.status_code == 200, response.content
+        theirs = {item["id"] for item in response.json()["items"]}
+        assert not theirs & _ids_in(workspace, path)
+    else:
+        assert response.status_code == 201, response.content
+        assert not Artist.objects.filter(workspace=workspace, name="Squatter").exists()
+    after = (
+        list(Artist.objects.filter(workspace=workspace).values()),
+        list(Release.objects.filter(artist__workspace=workspace).values()),
+        list(Flow.objects.filter(workspace=workspace).values("status")),
+    )
+    assert after == before
+    assert FanEvent.objects.filter(workspace=workspace).count() == 1

@@ -1,0 +1,86 @@
+"""The acceptance script over real HTTP: an owner creates a token on its dashboard page,
+then a client with httpx creates an artist and a release, publishes it, a fan pre-saves
+(stored through the fans services, as the capture views do) and the client lists the
+pre-savers, page by page."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from fanloop.catalog.models import Release
+from fanloop.fans.presaves import record_presave
+from fanloop.fans.tests.conftest import connect, make_app
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_member_scripts_a_release_campaign(owner_client, workspace, live_server, settings):
+    settings.SITE_URL = live_server.url
+    page = owner_client.post(
+        f"/w/{workspace.slug}/settings/api-tokens/",
+        {
+            "name": "Campaign script",
+            "expires_in": "30",
+            "scope_catalog": "write",
+            "scope_fans": "read",
+        },
+    )
+    assert page.status_code == 302
+    page = owner_client.get(page["Location"])
+    found = re.search(r'value="(fl_[A-Za-z0-9_-]+)"', page.content.decode())
+    assert found is not None
+    secret = found.group(1)
+
+    headers = {"Authorization": f"Bearer {secret}"}
+    with httpx.Client(base_url=f"{live_server.url}/api/v1", headers=headers, timeout=10) as api:
+        artist = api.post(
+            "/artists",
+            json={"name": "The Lanterns", "spotify_url": ""},
+            headers={"Idempotency-Key": "artist-1"},
+        )
+        assert artist.status_code == 201, artist.text
+        release = api.post(
+            "/releases",
+            json={
+                "artist_id": artist.json()["id"],
+                "title": "First Light",
+                "release_date": "2031-03-07",
+                "release_time_zone": "Europe/Paris",
+                "tracks": [{"title": "Dawn", "isrc": "GBAYE2100001"}, {"title": "Noon"}],
+            },
+        )
+        assert release.status_code == 201, release.text
+        release_id = release.json()["id"]
+        assert [t["title"] for t in release.json()["tracks"]] == ["Dawn", "Noon"]
+        assert release.json()["published"] is False
+
+        published = api.post(f"/releases/{release_id}/publish")
+        assert published.status_code == 200 and published.json()["published"] is True
+        public = httpx.get(published.json()["public_url"])
+        assert public.status_code == 200
+
+        # Fans pre-save: one through Spotify, two by email ("notify me").
+        stored = Release.objects.get(pk=release_id)
+        app = make_app(workspace, "spotify")
+        fan, connection = connect(app, "sp1", email="sp1@example.org", name="Sam")
+        record_presave(fan, stored, "spotify", connection=connection)
+        for n in (1, 2):
+            email_fan, _ = connect(app, f"e{n}", email=f"e{n}@example.org")
+            record_presave(email_fan, stored, "email")
+
+        presavers, url = [], f"/releases/{release_id}/presaves?limit=2"
+        while url:
+            body = api.get(url)
+            assert body.status_code == 200, body.text
+            presavers += body.json()["items"]
+            url = body.json()["next"]
+        assert [(p["platform"], p["fan"]["email"]) for p in presavers] == [
+            ("spotify", "sp1@example.org"),
+            ("email", "e1@example.org"),
+            ("email", "e2@example.org"),
+        ]
+        # The token was given no delivery scope.
+        assert api.get(f"/releases/{release_id}/delivery").status_code == 403

@@ -1,0 +1,105 @@
+"""Dashboard pages for API tokens (owners only) and the API's docs page.
+
+The docs page is rendered here from the OpenAPI description, with no script: the
+dashboard's Content-Security-Policy allows no CDN, and a list of operations needs none.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from fanloop.accounts.models import Membership, Role
+from fanloop.accounts.permissions import workspace_view
+from fanloop.api import tokens
+from fanloop.api.api import api
+from fanloop.api.forms import TokenForm
+from fanloop.api.models import ApiToken
+from fanloop.lib import csp
+
+# The secret of a token just created waits in the session for the page the creation
+# redirects to, which takes it out: shown once, and a reload posts nothing again.
+NEW_TOKEN_KEY = "fanloop_api_new_token"
+
+
+@workspace_view(Role.OWNER)
+def token_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    workspace = membership.workspace
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = tokens.create_token(
+                workspace,
+                name=form.cleaned_data["name"],
+                scopes=form.scopes(),
+                expires_at=form.expires_at(),
+                created_by=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            request.session[NEW_TOKEN_KEY] = {
+                "workspace": workspace.pk,
+                "name": created.token.name,
+                "secret": created.secret,
+            }
+            return redirect("api:tokens", ws=workspace.slug)
+    shown = request.session.pop(NEW_TOKEN_KEY, None) if request.method == "GET" else None
+    if shown is not None and shown.get("workspace") != workspace.pk:
+        shown = None
+    context = {
+        "form": form,
+        "created": shown,
+        "tokens": ApiToken.objects.filter(workspace=workspace),
+        "families": tokens.FAMILIES,
+    }
+    status = 400 if request.method == "POST" else 200
+    response = render(request, "api/tokens.html", context, status=status)
+    if shown is not None:
+        response["Cache-Control"] = "no-store"  # the page shows the secret, once
+    return response
+
+
+@workspace_view(Role.OWNER)
+@require_POST
+def token_revoke(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    workspace = membership.workspace
+    token = get_object_or_404(ApiToken, pk=pk, workspace=workspace)
+    tokens.revoke_token(token)
+    messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
+    return redirect("api:tokens", ws=workspace.slug)
+
+
+def _operations() -> list[dict[str, Any]]:
+    schema = api.get_openapi_schema()
+    rows = []
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            rows.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation.get("summary", ""),
+                    "tag": (operation.get("tags") or [""])[0],
+                    "parameters": [p["name"] for p in operation.get("parameters", [])],
+                }
+            )
+    return rows
+
+
+@require_GET
+def docs(request: HttpRequest) -> HttpResponse:
+    response = render(
+        request,
+        "api/docs.html",
+        {"operations": _operations(), "families": tokens.FAMILIES, "description": api.description},
+    )
+    # Outside the dashboard's address prefixes, under the dashboard's policy all the same.
+    response["Content-Security-Policy"] = csp.policy(str(request.csp_nonce))  # type: ignore[attr-defined]
+    return response
