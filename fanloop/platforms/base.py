@@ -153,3 +153,22 @@ def parse_day(value: object) -> dt.date | None:
 
 def chunks(items: list[T], size: int) -> list[list[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def album_since(
+    since: dt.date,
+    *,
+    platform: str,
+    album_id: str,
+    title: str,
+    released: object,
+    upc: str,
+    url: str,
+    album_type: str,
+) -> AlbumInfo | None:
+    """The album as ``AlbumInfo``, or None when it has no release day or came out before
+    ``since`` (``released`` as the platform gives it, see ``parse_day``)."""
+    day = parse_day(released)
+    if day is None or day < since:
+        return None
+    return AlbumInfo(platform, album_id, title, day, upc=upc, url=url, album_type=album_type)

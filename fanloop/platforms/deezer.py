@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlencode
 
 import httpx
 
+from fanloop.platforms.adapter import HttpAdapter
 from fanloop.platforms.base import (
     AlbumInfo,
     AppCredentials,
@@ -24,7 +25,7 @@ from fanloop.platforms.base import (
     ReleaseRef,
     Tokens,
     TrackRef,
-    parse_day,
+    album_since,
 )
 from fanloop.platforms.errors import (
     AccessRevoked,
@@ -36,7 +37,6 @@ from fanloop.platforms.errors import (
     TransientError,
 )
 from fanloop.platforms.http import json_body, raise_for_common, transport_errors
-from fanloop.platforms.http import shared_client as default_client
 
 PERMS: dict[Capability, tuple[str, ...]] = {
     # offline_access: the token does not expire, so release day needs no refresh.
@@ -80,7 +80,7 @@ def raise_for_error_body(body: Any) -> None:
     raise PlatformError(message)
 
 
-class Deezer:
+class Deezer(HttpAdapter):
     key = "deezer"
     label = "Deezer"
 
@@ -91,10 +91,8 @@ class Deezer:
         api_url: str,
         client: httpx.Client | None = None,
     ) -> None:
-        self.app = app
+        super().__init__(app, api_url, client)
         self.connect_url = connect_url.rstrip("/")
-        self.api_url = api_url.rstrip("/")
-        self.http = client or default_client()
 
     # --- connect ----------------------------------------------------------
     def authorize_url(self, state: str, pkce: Pkce, capabilities: frozenset[Capability]) -> str:
@@ -246,20 +244,18 @@ class Deezer:
             )
             page = body.get("data") or []
             for album in page:
-                day = parse_day(album.get("release_date"))
-                if day is None or day < since:
-                    continue
-                found.append(
-                    AlbumInfo(
-                        platform=self.key,
-                        album_id=str(album["id"]),
-                        title=str(album.get("title") or ""),
-                        release_date=day,
-                        upc=str(album.get("upc") or ""),
-                        url=str(album.get("link") or ""),
-                        album_type=str(album.get("record_type") or "album"),
-                    )
+                info = album_since(
+                    since,
+                    platform=self.key,
+                    album_id=str(album["id"]),
+                    title=str(album.get("title") or ""),
+                    released=album.get("release_date"),
+                    upc=str(album.get("upc") or ""),
+                    url=str(album.get("link") or ""),
+                    album_type=str(album.get("record_type") or "album"),
                 )
+                if info is not None:
+                    found.append(info)
             if not body.get("next") or not page:
                 break
             index += len(page)
