@@ -11,9 +11,11 @@ from urllib.parse import parse_qsl
 
 from .actions import login_session, session_user
 from .http import HttpError, Request, Response, Router, html_response, redirect, set_cookie
+from .ids import token as new_token
 from .pages import consent_page, error_page, login_page
-from .state import App, State, User
+from .state import App, AuthCode, State, User
 
+CODE_TTL_S = 600  # an authorization code is good for ten minutes
 COOKIE = {"spotify": "emu_spotify", "deezer": "emu_deezer", "apple": "emu_apple"}
 COOKIE_PATH = {"spotify": "/spotify/accounts", "deezer": "/deezer/oauth", "apple": "/apple"}
 
@@ -93,3 +95,27 @@ class AuthorizePages:
             self.platform, self.authorize_path, fields, app_name, user.name, user.email, scopes
         )
         return html_response(page)
+
+    def issue_code(
+        self,
+        prefix: str,
+        size: int,
+        app: App,
+        user: User,
+        redirect_uri: str,
+        scopes: frozenset[str],
+        code_challenge: str | None = None,
+    ) -> str:
+        """A new single-use authorization code for ``user`` at ``app``, kept until exchanged."""
+        code = AuthCode(
+            code=new_token(prefix, size),
+            platform=self.platform,
+            client_id=app.client_id,
+            user_id=user.id,
+            redirect_uri=redirect_uri,
+            scopes=scopes,
+            expires_at=self.state.clock.now() + CODE_TTL_S,
+            code_challenge=code_challenge,
+        )
+        self.state.codes[code.code] = code
+        return code.code

@@ -21,13 +21,11 @@ from ..http import (
     redirect,
     text_response,
 )
-from ..ids import token as new_token
 from ..oauth_pages import AuthorizePages, continue_query
 from ..pages import error_page
-from ..state import DEEZER_PERMS, App, AuthCode, User
+from ..state import DEEZER_PERMS, App
 
 BASE = "/deezer/oauth"
-CODE_TTL_S = 600
 
 
 class DeezerConnect(AuthorizePages):
@@ -66,22 +64,8 @@ class DeezerConnect(AuthorizePages):
         back = {"state": q["state"]} if "state" in q else {}
         if req.form().get("action") != "accept":
             return redirect(add_query(redirect_uri, {"error_reason": "user_denied", **back}))
-        return redirect(
-            add_query(redirect_uri, {"code": self._code(app, user, redirect_uri, perms), **back})
-        )
-
-    def _code(self, app: App, user: User, redirect_uri: str, perms: frozenset[str]) -> str:
-        code = AuthCode(
-            code=new_token("fr", 16),
-            platform="deezer",
-            client_id=app.client_id,
-            user_id=user.id,
-            redirect_uri=redirect_uri,
-            scopes=perms,
-            expires_at=self.state.clock.now() + CODE_TTL_S,
-        )
-        self.state.codes[code.code] = code
-        return code.code
+        code = self.issue_code("fr", 16, app, user, redirect_uri, perms)
+        return redirect(add_query(redirect_uri, {"code": code, **back}))
 
     async def access_token(self, req: Request) -> Response:
         q = req.query

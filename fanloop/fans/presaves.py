@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from fanloop.analytics.fan_events import record_fan_event
 from fanloop.analytics.models import Actor, FanEventKind
@@ -23,6 +24,15 @@ if TYPE_CHECKING:
 
 
 PRESAVE_PLATFORMS = frozenset({*PLATFORMS, PreSave.EMAIL_ONLY})
+
+
+def presaves_of(fan: Fan) -> QuerySet[PreSave]:
+    """The fan's pre-saves, newest first, with their release and artist (the fan's pages)."""
+    return (
+        PreSave.objects.filter(fan=fan)
+        .select_related("release", "release__artist")
+        .order_by("-created", "-pk")
+    )
 
 
 @dataclass(frozen=True)
