@@ -53,7 +53,12 @@ class AuthorizePages:
 
     platform = ""
     authorize_path = ""
-    login_path = ""
+    token_route: tuple[str, str] | None = None  # (method, path) of the token endpoint, if any
+
+    @property
+    def login_path(self) -> str:
+        """The login form, beside the session cookie's path (the cookie reaches the pages)."""
+        return f"{COOKIE_PATH[self.platform]}/login"
 
     def __init__(self, state: State) -> None:
         self.state = state
@@ -62,11 +67,17 @@ class AuthorizePages:
         router.add("GET", self.authorize_path, self.authorize, self.platform)
         router.add("POST", self.authorize_path, self.consent, self.platform)
         router.add("POST", self.login_path, self.login, self.platform)
+        if self.token_route is not None:
+            method, path = self.token_route
+            router.add(method, path, self.token, self.platform)
 
     async def authorize(self, req: Request) -> Response:
         raise NotImplementedError
 
     async def consent(self, req: Request) -> Response:
+        raise NotImplementedError
+
+    async def token(self, req: Request) -> Response:
         raise NotImplementedError
 
     async def login(self, req: Request) -> Response:

@@ -14,7 +14,6 @@ from ..http import (
     HttpError,
     Request,
     Response,
-    Router,
     add_query,
     html_response,
     json_response,
@@ -31,11 +30,7 @@ BASE = "/deezer/oauth"
 class DeezerConnect(AuthorizePages):
     platform = "deezer"
     authorize_path = f"{BASE}/auth.php"
-    login_path = f"{BASE}/login"
-
-    def routes(self, router: Router) -> None:
-        super().routes(router)
-        router.add("GET", f"{BASE}/access_token.php", self.access_token, "deezer")
+    token_route = ("GET", f"{BASE}/access_token.php")
 
     def _validate(self, q: dict[str, str]) -> tuple[App, str, frozenset[str]]:
         app = self.known_app(q.get("app_id", ""), "Deezer", "Wrong app_id")
@@ -67,7 +62,7 @@ class DeezerConnect(AuthorizePages):
         code = self.issue_code("fr", 16, app, user, redirect_uri, perms)
         return redirect(add_query(redirect_uri, {"code": code, **back}))
 
-    async def access_token(self, req: Request) -> Response:
+    async def token(self, req: Request) -> Response:
         q = req.query
         as_json = q.get("output") == "json"
         state = self.state

@@ -22,7 +22,6 @@ from ..http import (
     HttpError,
     Request,
     Response,
-    Router,
     add_query,
     html_response,
     json_response,
@@ -44,11 +43,7 @@ def s256(verifier: str) -> str:
 class SpotifyAccounts(AuthorizePages):
     platform = "spotify"
     authorize_path = f"{BASE}/authorize"
-    login_path = f"{BASE}/login"
-
-    def routes(self, router: Router) -> None:
-        super().routes(router)
-        router.add("POST", f"{BASE}/api/token", self.token, "spotify")
+    token_route = ("POST", f"{BASE}/api/token")
 
     # -- authorize ------------------------------------------------------------------------
     def _validate(self, q: dict[str, str]) -> tuple[App, str, frozenset[str]]:
