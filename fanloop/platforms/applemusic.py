@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import threading
 import time
 from typing import Any
@@ -66,6 +67,7 @@ _developer_tokens_lock = threading.Lock()
 class AppleMusic(HttpAdapter):
     key = "applemusic"
     label = "Apple Music"
+    read_scopes = {"album": None, "track": None}  # the Music-User-Token reads as it writes
 
     def __init__(
         self, app: AppCredentials, api_url: str, client: httpx.Client | None = None
@@ -233,6 +235,9 @@ class AppleMusic(HttpAdapter):
         return ConnectionCheck(True, "Apple Music accepted the developer token.")
 
     # --- library ------------------------------------------------------------
+    def write_calls(self, items: list[ItemRef]) -> int:
+        return math.ceil(sum(1 for item in items if item.kind in KIND_PARAM) / LIBRARY_BATCH)
+
     def save(self, tokens: Tokens, items: list[ItemRef]) -> None:
         """202 Accepted; Apple silently ignores ids it cannot add. Artists are skipped."""
         addable = [item for item in items if item.kind in KIND_PARAM]

@@ -83,6 +83,7 @@ def raise_for_error_body(body: Any) -> None:
 class Deezer(HttpAdapter):
     key = "deezer"
     label = "Deezer"
+    read_scopes = {"album": None, "track": None, "artist": None}  # basic_access reads
 
     def __init__(
         self,
@@ -262,6 +263,9 @@ class Deezer(HttpAdapter):
         return found
 
     # --- library ------------------------------------------------------------
+    def write_calls(self, items: list[ItemRef]) -> int:
+        return len(items)
+
     def save(self, tokens: Tokens, items: list[ItemRef]) -> None:
         # One write per item and type; following an artist is "saving" it.
         for item in items:

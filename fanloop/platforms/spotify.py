@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -90,6 +91,11 @@ def uri(item: ItemRef) -> str:
 class Spotify(HttpAdapter):
     key = "spotify"
     label = "Spotify"
+    read_scopes = {
+        "album": "user-library-read",
+        "track": "user-library-read",
+        "artist": "user-follow-read",
+    }
 
     def __init__(
         self,
@@ -375,6 +381,16 @@ class Spotify(HttpAdapter):
         return found
 
     # --- library ------------------------------------------------------------
+    def write_calls(self, items: list[ItemRef]) -> int:
+        if self.app.mode != AppMode.EXTENDED:
+            return math.ceil(len(items) / LIBRARY_BATCH)
+        return sum(math.ceil(len(ids) / LEGACY_BATCH) for ids in _by_kind(items).values())
+
+    def read_calls(self, items: list[ItemRef]) -> int:
+        if self.app.mode != AppMode.EXTENDED:
+            return math.ceil(len(items) / LIBRARY_BATCH)
+        return super().read_calls(items)
+
     def save(self, tokens: Tokens, items: list[ItemRef]) -> None:
         if self.app.mode == AppMode.EXTENDED:
             self._legacy_save(tokens, items)
