@@ -36,8 +36,9 @@ from fanloop.platforms.base import (
     ReleaseRef,
     Tokens,
     TrackRef,
-    album_since,
     chunks,
+    parse_day,
+    released_since,
 )
 from fanloop.platforms.errors import (
     AccessRevoked,
@@ -193,22 +194,21 @@ class AppleMusic(HttpAdapter):
             body = json_object(self._call("GET", path, params=params))
             for album in body.get("data") or []:
                 attributes = album.get("attributes") or {}
-                info = album_since(
-                    since,
-                    platform=self.key,
-                    album_id=str(album["id"]),
-                    title=str(attributes.get("name") or ""),
-                    released=attributes.get("releaseDate"),
-                    upc=str(attributes.get("upc") or ""),
-                    url=str(attributes.get("url") or ""),
-                    album_type="single" if attributes.get("isSingle") else "album",
+                found.append(
+                    AlbumInfo(
+                        platform=self.key,
+                        album_id=str(album["id"]),
+                        title=str(attributes.get("name") or ""),
+                        release_date=parse_day(attributes.get("releaseDate")),
+                        upc=str(attributes.get("upc") or ""),
+                        url=str(attributes.get("url") or ""),
+                        album_type="single" if attributes.get("isSingle") else "album",
+                    )
                 )
-                if info is not None:
-                    found.append(info)
             following = body.get("next")
             path = str(following).removeprefix("/v1") if following else None
             params = None
-        return found
+        return released_since(found, since)
 
     def test_connection(self) -> ConnectionCheck:
         """One catalog call signed with the developer token: proves team id, key id and key."""

@@ -158,20 +158,6 @@ def chunks(items: list[T], size: int) -> list[list[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def album_since(
-    since: dt.date,
-    *,
-    platform: str,
-    album_id: str,
-    title: str,
-    released: object,
-    upc: str,
-    url: str,
-    album_type: str,
-) -> AlbumInfo | None:
-    """The album as ``AlbumInfo``, or None when it has no release day or came out before
-    ``since`` (``released`` as the platform gives it, see ``parse_day``)."""
-    day = parse_day(released)
-    if day is None or day < since:
-        return None
-    return AlbumInfo(platform, album_id, title, day, upc=upc, url=url, album_type=album_type)
+def released_since(albums: list[AlbumInfo], since: dt.date) -> list[AlbumInfo]:
+    """The albums released on or after ``since`` (an album with no release day is left out)."""
+    return [a for a in albums if a.release_date is not None and a.release_date >= since]

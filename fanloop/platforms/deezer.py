@@ -25,7 +25,8 @@ from fanloop.platforms.base import (
     ReleaseRef,
     Tokens,
     TrackRef,
-    album_since,
+    parse_day,
+    released_since,
 )
 from fanloop.platforms.errors import (
     AccessRevoked,
@@ -245,22 +246,21 @@ class Deezer(HttpAdapter):
             )
             page = body.get("data") or []
             for album in page:
-                info = album_since(
-                    since,
-                    platform=self.key,
-                    album_id=str(album["id"]),
-                    title=str(album.get("title") or ""),
-                    released=album.get("release_date"),
-                    upc=str(album.get("upc") or ""),
-                    url=str(album.get("link") or ""),
-                    album_type=str(album.get("record_type") or "album"),
+                found.append(
+                    AlbumInfo(
+                        platform=self.key,
+                        album_id=str(album["id"]),
+                        title=str(album.get("title") or ""),
+                        release_date=parse_day(album.get("release_date")),
+                        upc=str(album.get("upc") or ""),
+                        url=str(album.get("link") or ""),
+                        album_type=str(album.get("record_type") or "album"),
+                    )
                 )
-                if info is not None:
-                    found.append(info)
             if not body.get("next") or not page:
                 break
             index += len(page)
-        return found
+        return released_since(found, since)
 
     # --- library ------------------------------------------------------------
     def write_calls(self, items: list[ItemRef]) -> int:
