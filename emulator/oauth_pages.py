@@ -11,9 +11,11 @@ from urllib.parse import parse_qsl
 
 from .actions import login_session, session_user
 from .http import HttpError, Request, Response, Router, html_response, redirect, set_cookie
+from .ids import token as new_token
 from .pages import consent_page, error_page, login_page
-from .state import App, State, User
+from .state import App, AuthCode, State, User
 
+CODE_TTL_S = 600  # an authorization code is good for ten minutes
 COOKIE = {"spotify": "emu_spotify", "deezer": "emu_deezer", "apple": "emu_apple"}
 COOKIE_PATH = {"spotify": "/spotify/accounts", "deezer": "/deezer/oauth", "apple": "/apple"}
 
@@ -51,7 +53,12 @@ class AuthorizePages:
 
     platform = ""
     authorize_path = ""
-    login_path = ""
+    token_route: tuple[str, str] | None = None  # (method, path) of the token endpoint, if any
+
+    @property
+    def login_path(self) -> str:
+        """The login form, beside the session cookie's path (the cookie reaches the pages)."""
+        return f"{COOKIE_PATH[self.platform]}/login"
 
     def __init__(self, state: State) -> None:
         self.state = state
@@ -60,11 +67,17 @@ class AuthorizePages:
         router.add("GET", self.authorize_path, self.authorize, self.platform)
         router.add("POST", self.authorize_path, self.consent, self.platform)
         router.add("POST", self.login_path, self.login, self.platform)
+        if self.token_route is not None:
+            method, path = self.token_route
+            router.add(method, path, self.token, self.platform)
 
     async def authorize(self, req: Request) -> Response:
         raise NotImplementedError
 
     async def consent(self, req: Request) -> Response:
+        raise NotImplementedError
+
+    async def token(self, req: Request) -> Response:
         raise NotImplementedError
 
     async def login(self, req: Request) -> Response:
@@ -93,3 +106,27 @@ class AuthorizePages:
             self.platform, self.authorize_path, fields, app_name, user.name, user.email, scopes
         )
         return html_response(page)
+
+    def issue_code(
+        self,
+        prefix: str,
+        size: int,
+        app: App,
+        user: User,
+        redirect_uri: str,
+        scopes: frozenset[str],
+        code_challenge: str | None = None,
+    ) -> str:
+        """A new single-use authorization code for ``user`` at ``app``, kept until exchanged."""
+        code = AuthCode(
+            code=new_token(prefix, size),
+            platform=self.platform,
+            client_id=app.client_id,
+            user_id=user.id,
+            redirect_uri=redirect_uri,
+            scopes=scopes,
+            expires_at=self.state.clock.now() + CODE_TTL_S,
+            code_challenge=code_challenge,
+        )
+        self.state.codes[code.code] = code
+        return code.code

@@ -76,7 +76,6 @@ class DeveloperTokens:
 class AppleAuth(AuthorizePages):
     platform = "apple"
     authorize_path = "/apple/authorize"
-    login_path = "/apple/login"
 
     def __init__(self, state: State) -> None:
         super().__init__(state)

@@ -14,30 +14,23 @@ from ..http import (
     HttpError,
     Request,
     Response,
-    Router,
     add_query,
     html_response,
     json_response,
     redirect,
     text_response,
 )
-from ..ids import token as new_token
 from ..oauth_pages import AuthorizePages, continue_query
 from ..pages import error_page
-from ..state import DEEZER_PERMS, App, AuthCode, User
+from ..state import DEEZER_PERMS, App
 
 BASE = "/deezer/oauth"
-CODE_TTL_S = 600
 
 
 class DeezerConnect(AuthorizePages):
     platform = "deezer"
     authorize_path = f"{BASE}/auth.php"
-    login_path = f"{BASE}/login"
-
-    def routes(self, router: Router) -> None:
-        super().routes(router)
-        router.add("GET", f"{BASE}/access_token.php", self.access_token, "deezer")
+    token_route = ("GET", f"{BASE}/access_token.php")
 
     def _validate(self, q: dict[str, str]) -> tuple[App, str, frozenset[str]]:
         app = self.known_app(q.get("app_id", ""), "Deezer", "Wrong app_id")
@@ -66,24 +59,10 @@ class DeezerConnect(AuthorizePages):
         back = {"state": q["state"]} if "state" in q else {}
         if req.form().get("action") != "accept":
             return redirect(add_query(redirect_uri, {"error_reason": "user_denied", **back}))
-        return redirect(
-            add_query(redirect_uri, {"code": self._code(app, user, redirect_uri, perms), **back})
-        )
+        code = self.issue_code("fr", 16, app, user, redirect_uri, perms)
+        return redirect(add_query(redirect_uri, {"code": code, **back}))
 
-    def _code(self, app: App, user: User, redirect_uri: str, perms: frozenset[str]) -> str:
-        code = AuthCode(
-            code=new_token("fr", 16),
-            platform="deezer",
-            client_id=app.client_id,
-            user_id=user.id,
-            redirect_uri=redirect_uri,
-            scopes=perms,
-            expires_at=self.state.clock.now() + CODE_TTL_S,
-        )
-        self.state.codes[code.code] = code
-        return code.code
-
-    async def access_token(self, req: Request) -> Response:
+    async def token(self, req: Request) -> Response:
         q = req.query
         as_json = q.get("output") == "json"
         state = self.state

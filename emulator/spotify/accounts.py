@@ -22,7 +22,6 @@ from ..http import (
     HttpError,
     Request,
     Response,
-    Router,
     add_query,
     html_response,
     json_response,
@@ -31,10 +30,9 @@ from ..http import (
 from ..ids import token as new_token
 from ..oauth_pages import AuthorizePages, continue_query
 from ..pages import error_page
-from ..state import SPOTIFY_SCOPES, App, AuthCode, Grant, State, User
+from ..state import SPOTIFY_SCOPES, App, Grant, State, User
 
 BASE = "/spotify/accounts"
-CODE_TTL_S = 600
 
 
 def s256(verifier: str) -> str:
@@ -45,11 +43,7 @@ def s256(verifier: str) -> str:
 class SpotifyAccounts(AuthorizePages):
     platform = "spotify"
     authorize_path = f"{BASE}/authorize"
-    login_path = f"{BASE}/login"
-
-    def routes(self, router: Router) -> None:
-        super().routes(router)
-        router.add("POST", f"{BASE}/api/token", self.token, "spotify")
+    token_route = ("POST", f"{BASE}/api/token")
 
     # -- authorize ------------------------------------------------------------------------
     def _validate(self, q: dict[str, str]) -> tuple[App, str, frozenset[str]]:
@@ -115,18 +109,10 @@ class SpotifyAccounts(AuthorizePages):
     ) -> Response:
         if app.cap_enforcement == "authorize" and not register_user(app, user.id):
             return redirect(add_query(redirect_uri, _with_state(q, {"error": "access_denied"})))
-        code = AuthCode(
-            code=new_token("AQ", 48),
-            platform="spotify",
-            client_id=app.client_id,
-            user_id=user.id,
-            redirect_uri=redirect_uri,
-            scopes=scopes,
-            expires_at=self.state.clock.now() + CODE_TTL_S,
-            code_challenge=q.get("code_challenge"),
+        code = self.issue_code(
+            "AQ", 48, app, user, redirect_uri, scopes, code_challenge=q.get("code_challenge")
         )
-        self.state.codes[code.code] = code
-        return redirect(add_query(redirect_uri, _with_state(q, {"code": code.code})))
+        return redirect(add_query(redirect_uri, _with_state(q, {"code": code})))
 
     # -- token endpoint -------------------------------------------------------------------
     def _client(self, req: Request, form: dict[str, str]) -> tuple[App, bool]:

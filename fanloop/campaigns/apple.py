@@ -31,8 +31,6 @@ from fanloop.campaigns.inapp import inapp_interstitial
 from fanloop.campaigns.notify import fan_page, notify_path, public_release
 from fanloop.catalog.models import Release
 from fanloop.catalog.release_urls import page_path
-from fanloop.fans import presaves
-from fanloop.fans.models import Fan
 from fanloop.platforms import errors
 from fanloop.platforms.applemusic import AppleMusic
 from fanloop.platforms.base import Profile, Tokens
@@ -205,7 +203,11 @@ def token(request: HttpRequest) -> HttpResponse:
     except Refused as refused:
         return JsonResponse({"error": str(refused)}, status=refused.status, headers=_NO_STORE)
     options = attempt.get("options")
-    _store(
+    # Connection, pre-save and the ticked consents (one service, one transaction). Apple
+    # gives no user id: the fan is the one this browser already proved to be, else a new
+    # one (see platforms/applemusic.py). A Music-User-Token reads the library as well as it
+    # writes it (no separate scope), so a ticked verify box needs no second consent screen.
+    fan, _proven = connect.store_presave(
         request,
         release,
         app,
@@ -214,6 +216,8 @@ def token(request: HttpRequest) -> HttpResponse:
         connect.attribution_from_attempt(attempt),
         connect.Options.from_query(options if isinstance(options, dict) else {}),
     )
+    # Either a new fan or the session's proven one: this browser may see its data.
+    connect.remember_fan(request, fan, proven=True)
     return JsonResponse({"next": thanks_path(release)}, headers=_NO_STORE)
 
 
@@ -242,32 +246,3 @@ def _profile(app: PlatformApp, tokens: Tokens) -> Profile:
     except errors.PlatformError:
         log.warning("Apple Music refused a Music-User-Token check for app %s", app.pk)
         raise Refused("Apple Music refused this pre-save. Nothing was saved.", 502) from None
-
-
-def _store(
-    request: HttpRequest,
-    release: Release,
-    app: PlatformApp,
-    profile: Profile,
-    tokens: Tokens,
-    attribution: presaves.Attribution,
-    options: connect.Options,
-) -> Fan:
-    """Connection, pre-save and the ticked consents (one service, one transaction). Apple
-    gives no user id: the fan is the one this browser already proved to be, else a new one
-    (see platforms/applemusic.py). A Music-User-Token reads the library as well as it
-    writes it (no separate scope), so a ticked verify box needs no second consent screen."""
-    own, proven = connect.session_fan(request, release.artist.workspace_id)
-    recorded = presaves.record_platform_presave(
-        release,
-        app,
-        profile,
-        tokens,
-        page=page_path(release),
-        fan=own if proven else None,
-        attribution=attribution,
-        consent_kinds=options.consent_kinds(),
-    )
-    # Either a new fan or the session's proven one: this browser may see its data.
-    connect.remember_fan(request, recorded.fan, proven=True)
-    return recorded.fan

@@ -449,7 +449,7 @@ def _complete(
         identity.upsert_fan_for_connection(workspace, app, profile, tokens, fan=given)
         return _no_store(HttpResponseRedirect(then))
     attribution = attribution_from_attempt(attempt)
-    fan, proven = _store(request, release, app, profile, tokens, attribution, options)
+    fan, proven = store_presave(request, release, app, profile, tokens, attribution, options)
     remember_fan(request, fan, proven=proven)
     return _no_store(HttpResponseRedirect(thanks_url(release)))
 
@@ -473,7 +473,7 @@ def _trouble(request: HttpRequest, release: Release, retry: str, label: str) -> 
     )
 
 
-def _store(
+def store_presave(
     request: HttpRequest,
     release: Release,
     app: PlatformApp,

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from fanloop.accounts.models import Workspace
 from fanloop.lib.markets import EARLIEST_ZONE, MARKET_TIME_ZONES
+from fanloop.lib.timestamps import Timestamped
 
 SHORT_CODE_ALPHABET = string.ascii_letters + string.digits
 
@@ -69,7 +70,7 @@ class Timing(models.TextChoices):
     RELEASED = "released", "Released"
 
 
-class Release(models.Model):
+class Release(Timestamped):
     artist = models.ForeignKey(Artist, models.CASCADE, related_name="releases")
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
@@ -109,8 +110,6 @@ class Release(models.Model):
     )
     published = models.BooleanField(default=False)
     short_code = models.CharField(max_length=12, unique=True, default=new_short_code)
-    created = models.DateTimeField(default=timezone.now)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-release_date", "title"]

@@ -14,20 +14,19 @@ from django.utils import timezone
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Artist, Release
 from fanloop.lib.crypto import EncryptedTextField
+from fanloop.lib.timestamps import Timestamped
 from fanloop.platforms.models import PlatformApp
 
 # Spotify refresh tokens expire 6 months after the original authorization.
 REFRESH_TOKEN_LIFETIME = dt.timedelta(days=182)
 
 
-class Fan(models.Model):
+class Fan(Timestamped):
     workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="fans")
     email = models.EmailField(blank=True)  # normalized lower-case; blank = unknown
     email_confirmed_at = models.DateTimeField(null=True, blank=True)
     display_name = models.CharField(max_length=200, blank=True)
     country = models.CharField(max_length=2, blank=True)
-    created = models.DateTimeField(default=timezone.now)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
@@ -48,7 +47,7 @@ class ConnectionStatus(models.TextChoices):
     NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
 
 
-class PlatformConnection(models.Model):
+class PlatformConnection(Timestamped):
     fan = models.ForeignKey(Fan, models.CASCADE, related_name="connections")
     app = models.ForeignKey(PlatformApp, models.PROTECT, related_name="connections")
     platform = models.CharField(max_length=20)
@@ -67,8 +66,6 @@ class PlatformConnection(models.Model):
         max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.ACTIVE
     )
     status_reason = models.CharField(max_length=300, blank=True)
-    created = models.DateTimeField(default=timezone.now)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
@@ -121,7 +118,7 @@ class Consent(models.Model):
         return f"{self.kind}={'yes' if self.granted else 'no'} for {self.fan}"
 
 
-class PreSave(models.Model):
+class PreSave(Timestamped):
     """One pre-save per release, fan and platform; re-pre-saving updates it."""
 
     EMAIL_ONLY = "email"  # platform value of a "notify me by email" pre-save
@@ -138,8 +135,6 @@ class PreSave(models.Model):
     referrer_host = models.CharField(max_length=255, blank=True)
     landing_page = models.CharField(max_length=300, blank=True)
     country = models.CharField(max_length=2, blank=True)
-    created = models.DateTimeField(default=timezone.now)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [

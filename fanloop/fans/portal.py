@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from fanloop.catalog.models import Artist
 from fanloop.fans import consent_log, identity, rights
 from fanloop.fans.models import Consent, ConsentKind, Fan, PlatformConnection, PreSave
+from fanloop.fans.presaves import presaves_of
 from fanloop.lib.signing import InvalidLink
 
 # What consent rows written from here record as their page: the token must not be logged.
@@ -109,11 +110,7 @@ def _home(token: str, notice: str = "") -> HttpResponse:
 @portal_view
 def home(request: HttpRequest, fan: Fan, token: str) -> HttpResponse:
     connections = PlatformConnection.objects.filter(fan=fan).order_by("platform")
-    presaves = (
-        PreSave.objects.filter(fan=fan)
-        .select_related("release", "release__artist")
-        .order_by("-created", "-pk")
-    )
+    presaves = presaves_of(fan)
     return render(
         request,
         "fans/portal.html",

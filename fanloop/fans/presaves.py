@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from fanloop.analytics.fan_events import record_fan_event
 from fanloop.analytics.models import Actor, FanEventKind
@@ -28,6 +29,15 @@ PRESAVE_PLATFORMS = frozenset({*PLATFORMS, PreSave.EMAIL_ONLY})
 # Called by record_presave inside its transaction when a pre-save is new (not on a
 # re-pre-save): fulfillment adds a market wave the release has no wave for yet.
 presave_created: Hooks[PreSave] = Hooks("pre-save created")
+
+
+def presaves_of(fan: Fan) -> QuerySet[PreSave]:
+    """The fan's pre-saves, newest first, with their release and artist (the fan's pages)."""
+    return (
+        PreSave.objects.filter(fan=fan)
+        .select_related("release", "release__artist")
+        .order_by("-created", "-pk")
+    )
 
 
 @dataclass(frozen=True)

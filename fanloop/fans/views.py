@@ -30,7 +30,6 @@ from fanloop.fans.models import (
     ConsentKind,
     Fan,
     PlatformConnection,
-    PreSave,
 )
 from fanloop.fans.oauth_tokens import (
     expiring_connections,
@@ -39,6 +38,7 @@ from fanloop.fans.oauth_tokens import (
     upcoming_releases,
 )
 from fanloop.fans.panels import fan_panels
+from fanloop.fans.presaves import presaves_of
 
 PAGE_SIZE = 25
 QUERY_MAX = 100
@@ -139,11 +139,7 @@ def fan_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpRes
     workspace = membership.workspace
     fan = get_object_or_404(Fan, pk=pk, workspace=workspace)
     log = Consent.objects.filter(fan=fan).select_related("artist").order_by("-pk")
-    presaves = (
-        PreSave.objects.filter(fan=fan)
-        .select_related("release", "release__artist")
-        .order_by("-created", "-pk")
-    )
+    presaves = presaves_of(fan)
     return render(
         request,
         "fans/fan_detail.html",

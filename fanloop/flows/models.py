@@ -30,6 +30,7 @@ from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans.models import Fan
+from fanloop.lib.timestamps import Timestamped
 
 
 class FlowStatus(models.TextChoices):
@@ -39,7 +40,7 @@ class FlowStatus(models.TextChoices):
     STOPPED = "stopped", "Stopped"
 
 
-class Flow(models.Model):
+class Flow(Timestamped):
     workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="flows")
     artist = models.ForeignKey(Artist, models.CASCADE, null=True, blank=True, related_name="flows")
     name = models.CharField(max_length=120)
@@ -51,8 +52,6 @@ class Flow(models.Model):
     current_version = models.ForeignKey(
         "FlowVersion", models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created = models.DateTimeField(default=timezone.now)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import threading
 import time
 from collections import Counter
@@ -46,8 +45,9 @@ from fanloop.fans.oauth_tokens import REFRESH_MARGIN_S, fresh_tokens, mark_needs
 from fanloop.fulfillment.audience import can_follow
 from fanloop.fulfillment.models import Delivery, DeliveryState, ReleasePlatform
 from fanloop.fulfillment.pacer import Permits, Sleep, backoff_s
+from fanloop.fulfillment.services import ARTIST_ID_FIELDS
 from fanloop.lib.db import recheck_connection
-from fanloop.platforms.base import AppMode, ItemRef, Platform, Tokens
+from fanloop.platforms.base import ItemRef, Platform, Tokens
 from fanloop.platforms.errors import (
     AccessRevoked,
     BadRequest,
@@ -79,17 +79,6 @@ CALL_TIMEOUT_SECONDS = 5.0
 # Tries per fan (server errors, timeouts, "not live yet") before a delivery fails. Not
 # measured; chosen to ride out a few transient errors before a person has to look.
 MAX_ATTEMPTS = 5
-ARTIST_ID_FIELDS = {"spotify": "spotify_id", "deezer": "deezer_id", "applemusic": "apple_music_id"}
-# Kinds each platform can read back, and the scope that allows it (None: always).
-READ_SCOPES: dict[str, dict[str, str | None]] = {
-    "spotify": {
-        "album": "user-library-read",
-        "track": "user-library-read",
-        "artist": "user-follow-read",
-    },
-    "deezer": {"album": None, "track": None, "artist": None},
-    "applemusic": {"album": None, "track": None},
-}
 
 
 @dataclass
@@ -101,36 +90,6 @@ class Outcome:
     retry_at: dt.datetime | None = None
     in_doubt: bool = False  # saved again without a read-back: maybe saved twice
     repeat_calls: int = 0  # calls spent repeating a call whose outcome was unknown
-
-
-def write_cost(platform: str, mode: str, items: list[ItemRef]) -> int:
-    """Platform calls one ``save`` of ``items`` makes."""
-    if not items:
-        return 0
-    if platform == "deezer":
-        return len(items)
-    kinds = Counter(item.kind for item in items)
-    if platform == "spotify" and mode != AppMode.EXTENDED:
-        return math.ceil(len(items) / 40)
-    if platform == "applemusic":
-        return math.ceil(sum(n for k, n in kinds.items() if k != "artist") / 50) or 0
-    return sum(math.ceil(n / 50) for n in kinds.values())
-
-
-def read_cost(platform: str, mode: str, items: list[ItemRef]) -> int:
-    """Platform calls one ``contains`` of ``items`` makes (at least: libraries may page)."""
-    if platform == "spotify" and mode != AppMode.EXTENDED:
-        return math.ceil(len(items) / 40)
-    return len({item.kind for item in items})
-
-
-def readable(platform: str, scopes: frozenset[str], items: list[ItemRef]) -> list[ItemRef]:
-    allowed = READ_SCOPES.get(platform, {})
-    return [
-        item
-        for item in items
-        if item.kind in allowed and (allowed[item.kind] is None or allowed[item.kind] in scopes)
-    ]
 
 
 def items_for(delivery: Delivery, state: ReleasePlatform, scopes: frozenset[str]) -> list[ItemRef]:
@@ -444,13 +403,12 @@ class BatchRunner:
 
         In doubt, every call is a repeat (``tally.repeat_calls``); items saved again that
         could not be read back may now be saved twice (``tally.unverified``)."""
-        platform, mode = self.app.platform, self.app.mode
         missing = items
         unchecked = items if doubt else []
         if doubt:
-            checkable = readable(platform, scopes, items)
+            checkable = self.platform.readable(scopes, items)
             if checkable:
-                cost = read_cost(platform, mode, checkable)
+                cost = self.platform.read_calls(checkable)
                 self.permits.take(cost)
                 tally.repeat_calls += cost
                 flags = self.platform.contains(tokens, checkable)
@@ -459,7 +417,7 @@ class BatchRunner:
                 unchecked = [i for i in items if i not in checkable]
         if not missing:
             return False
-        cost = write_cost(platform, mode, missing)
+        cost = self.platform.write_calls(missing)
         self.permits.take(cost, ahead=self.remaining)
         if doubt:
             tally.repeat_calls += cost

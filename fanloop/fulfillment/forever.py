@@ -32,14 +32,18 @@ from fanloop.fulfillment.models import (
     WaveStatus,
 )
 from fanloop.fulfillment.pacer import Permits, pause
-from fanloop.fulfillment.services import DEFAULT_MARKET, RELEASE_ID_FIELDS, lookup_app
+from fanloop.fulfillment.services import (
+    ARTIST_ID_FIELDS,
+    DEFAULT_MARKET,
+    RELEASE_ID_FIELDS,
+    lookup_app,
+)
 from fanloop.platforms.base import AlbumInfo
 from fanloop.platforms.errors import PlatformError, RateLimited
 from fanloop.platforms.registry import get_platform
 
 log = logging.getLogger(__name__)
 
-ARTIST_ID_FIELDS = {"spotify": "spotify_id", "deezer": "deezer_id", "applemusic": "apple_music_id"}
 RELEASE_TYPES = {"single": ReleaseType.SINGLE, "ep": ReleaseType.EP}
 # Albums the daily check finds that are older than this are back catalog, not new releases.
 # Not measured; chosen so an album found late (a check missed for days) still counts as new.

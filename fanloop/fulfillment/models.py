@@ -11,10 +11,10 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
 
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan, PlatformConnection
+from fanloop.lib.timestamps import Timestamped
 from fanloop.platforms.models import PlatformApp
 
 
@@ -38,7 +38,7 @@ class PrecheckStatus(models.TextChoices):
     ERROR = "error", "Lookup failed"
 
 
-class ReleasePlatform(models.Model):
+class ReleasePlatform(Timestamped):
     release = models.ForeignKey(Release, models.CASCADE, related_name="platform_states")
     platform = models.CharField(max_length=20)
     status = models.CharField(
@@ -58,8 +58,6 @@ class ReleasePlatform(models.Model):
     prechecked_at = models.DateTimeField(null=True, blank=True)
     # Also save the release's tracks (one call more on platforms without mixed writes).
     include_tracks = models.BooleanField(default=False)
-    created = models.DateTimeField(default=timezone.now)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
@@ -79,7 +77,7 @@ class WaveStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled (release moved)"
 
 
-class MarketWave(models.Model):
+class MarketWave(Timestamped):
     state = models.ForeignKey(ReleasePlatform, models.CASCADE, related_name="waves")
     market = models.CharField(max_length=2, blank=True)  # "" = one global instant
     instant = models.DateTimeField()
@@ -94,8 +92,6 @@ class MarketWave(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # RELEASE_LIVE events of this market's fans were recorded (once, after the instant).
     announced_at = models.DateTimeField(null=True, blank=True)
-    created = models.DateTimeField(default=timezone.now)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
@@ -120,7 +116,7 @@ class DeliverySource(models.TextChoices):
     FOREVER_SAVE = "forever_save", "Forever save"
 
 
-class Delivery(models.Model):
+class Delivery(Timestamped):
     release = models.ForeignKey(Release, models.CASCADE, related_name="deliveries")
     fan = models.ForeignKey(Fan, models.CASCADE, related_name="deliveries")
     platform = models.CharField(max_length=20)
@@ -154,8 +150,6 @@ class Delivery(models.Model):
     batch = models.CharField(max_length=100, blank=True)  # workflow id of the claiming batch
     claimed_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
-    created = models.DateTimeField(default=timezone.now)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name_plural = "deliveries"

@@ -56,6 +56,7 @@ RELEASE_ID_FIELDS = {
     "applemusic": "apple_music_album_id",
     "deezer": "deezer_album_id",
 }
+ARTIST_ID_FIELDS = {"spotify": "spotify_id", "deezer": "deezer_id", "applemusic": "apple_music_id"}
 POLL_BASE_S = 1.0  # after the instant: 1 s, 2 s, 4 s, ... (jittered)
 POLL_CAP_S = 600.0
 POLLS_PER_TICK = 5

@@ -17,10 +17,11 @@ from django.utils import timezone
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans.models import Fan
+from fanloop.lib.timestamps import Timestamped
 from fanloop.messaging.addresses import address_hash
 
 
-class EmailTemplate(models.Model):
+class EmailTemplate(Timestamped):
     workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="email_templates")
     artist = models.ForeignKey(
         Artist, models.CASCADE, null=True, blank=True, related_name="email_templates"
@@ -32,8 +33,6 @@ class EmailTemplate(models.Model):
     subject = models.CharField(max_length=200)
     text_body = models.TextField(max_length=20000)
     html_body = models.TextField(max_length=50000, blank=True)  # blank: built from the text
-    created = models.DateTimeField(default=timezone.now)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]

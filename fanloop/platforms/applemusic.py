@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import threading
 import time
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 import httpx
 import jwt
 
+from fanloop.platforms.adapter import HttpAdapter
 from fanloop.platforms.base import (
     AlbumInfo,
     AppCredentials,
@@ -36,18 +38,17 @@ from fanloop.platforms.base import (
     TrackRef,
     chunks,
     parse_day,
+    released_since,
 )
 from fanloop.platforms.errors import (
     AccessRevoked,
-    BadRequest,
-    NotFound,
     PermissionDenied,
     PlatformError,
     RateLimited,
     TransientError,
+    for_status,
 )
 from fanloop.platforms.http import json_object, raise_for_common, transport_errors
-from fanloop.platforms.http import shared_client as default_client
 
 # Apple allows up to six months; a short life limits a leaked token (it is sent to browsers).
 DEVELOPER_TOKEN_TTL_S = 12 * 3600
@@ -64,16 +65,15 @@ _developer_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
 _developer_tokens_lock = threading.Lock()
 
 
-class AppleMusic:
+class AppleMusic(HttpAdapter):
     key = "applemusic"
     label = "Apple Music"
+    read_scopes = {"album": None, "track": None}  # the Music-User-Token reads as it writes
 
     def __init__(
         self, app: AppCredentials, api_url: str, client: httpx.Client | None = None
     ) -> None:
-        self.app = app
-        self.api_url = api_url.rstrip("/")
-        self.http = client or default_client()
+        super().__init__(app, api_url, client)
 
     # --- developer token ------------------------------------------------------
     def developer_token(self) -> str:
@@ -138,13 +138,7 @@ class AppleMusic:
         if status == 403 and tokens:
             # A Music-User-Token that stops working was revoked by the fan (or expired).
             raise AccessRevoked(message, status=403)
-        if status == 403:
-            raise PermissionDenied(message, status=403)
-        if status == 404:
-            raise NotFound(message, status=404)
-        if status == 400:
-            raise BadRequest(message, status=400)
-        raise PlatformError(message, status=status)
+        raise for_status(message, status)
 
     def profile(self, tokens: Tokens) -> Profile:
         """No user id exists on Apple (see the module docstring); the storefront is the country."""
@@ -200,15 +194,12 @@ class AppleMusic:
             body = json_object(self._call("GET", path, params=params))
             for album in body.get("data") or []:
                 attributes = album.get("attributes") or {}
-                day = parse_day(attributes.get("releaseDate"))
-                if day is None or day < since:
-                    continue
                 found.append(
                     AlbumInfo(
                         platform=self.key,
                         album_id=str(album["id"]),
                         title=str(attributes.get("name") or ""),
-                        release_date=day,
+                        release_date=parse_day(attributes.get("releaseDate")),
                         upc=str(attributes.get("upc") or ""),
                         url=str(attributes.get("url") or ""),
                         album_type="single" if attributes.get("isSingle") else "album",
@@ -217,7 +208,7 @@ class AppleMusic:
             following = body.get("next")
             path = str(following).removeprefix("/v1") if following else None
             params = None
-        return found
+        return released_since(found, since)
 
     def test_connection(self) -> ConnectionCheck:
         """One catalog call signed with the developer token: proves team id, key id and key."""
@@ -244,6 +235,9 @@ class AppleMusic:
         return ConnectionCheck(True, "Apple Music accepted the developer token.")
 
     # --- library ------------------------------------------------------------
+    def write_calls(self, items: list[ItemRef]) -> int:
+        return math.ceil(sum(1 for item in items if item.kind in KIND_PARAM) / LIBRARY_BATCH)
+
     def save(self, tokens: Tokens, items: list[ItemRef]) -> None:
         """202 Accepted; Apple silently ignores ids it cannot add. Artists are skipped."""
         addable = [item for item in items if item.kind in KIND_PARAM]

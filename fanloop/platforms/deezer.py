@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlencode
 
 import httpx
 
+from fanloop.platforms.adapter import HttpAdapter
 from fanloop.platforms.base import (
     AlbumInfo,
     AppCredentials,
@@ -25,6 +26,7 @@ from fanloop.platforms.base import (
     Tokens,
     TrackRef,
     parse_day,
+    released_since,
 )
 from fanloop.platforms.errors import (
     AccessRevoked,
@@ -36,7 +38,6 @@ from fanloop.platforms.errors import (
     TransientError,
 )
 from fanloop.platforms.http import json_body, raise_for_common, transport_errors
-from fanloop.platforms.http import shared_client as default_client
 
 PERMS: dict[Capability, tuple[str, ...]] = {
     # offline_access: the token does not expire, so release day needs no refresh.
@@ -80,9 +81,10 @@ def raise_for_error_body(body: Any) -> None:
     raise PlatformError(message)
 
 
-class Deezer:
+class Deezer(HttpAdapter):
     key = "deezer"
     label = "Deezer"
+    read_scopes = {"album": None, "track": None, "artist": None}  # basic_access reads
 
     def __init__(
         self,
@@ -91,10 +93,8 @@ class Deezer:
         api_url: str,
         client: httpx.Client | None = None,
     ) -> None:
-        self.app = app
+        super().__init__(app, api_url, client)
         self.connect_url = connect_url.rstrip("/")
-        self.api_url = api_url.rstrip("/")
-        self.http = client or default_client()
 
     # --- connect ----------------------------------------------------------
     def authorize_url(self, state: str, pkce: Pkce, capabilities: frozenset[Capability]) -> str:
@@ -246,15 +246,12 @@ class Deezer:
             )
             page = body.get("data") or []
             for album in page:
-                day = parse_day(album.get("release_date"))
-                if day is None or day < since:
-                    continue
                 found.append(
                     AlbumInfo(
                         platform=self.key,
                         album_id=str(album["id"]),
                         title=str(album.get("title") or ""),
-                        release_date=day,
+                        release_date=parse_day(album.get("release_date")),
                         upc=str(album.get("upc") or ""),
                         url=str(album.get("link") or ""),
                         album_type=str(album.get("record_type") or "album"),
@@ -263,9 +260,12 @@ class Deezer:
             if not body.get("next") or not page:
                 break
             index += len(page)
-        return found
+        return released_since(found, since)
 
     # --- library ------------------------------------------------------------
+    def write_calls(self, items: list[ItemRef]) -> int:
+        return len(items)
+
     def save(self, tokens: Tokens, items: list[ItemRef]) -> None:
         # One write per item and type; following an artist is "saving" it.
         for item in items:

@@ -66,3 +66,15 @@ class BadRequest(PlatformError):
 
 class TransientError(PlatformError):
     pass
+
+
+def for_status(message: str, status: int) -> PlatformError:
+    """The error for an HTTP failure every platform reports alike (403, 404, 400, other);
+    the caller maps its own meanings (a 401, a 403 with a fan's token) first."""
+    if status == 403:
+        return PermissionDenied(message, status=403)
+    if status == 404:
+        return NotFound(message, status=404)
+    if status == 400:
+        return BadRequest(message, status=400)
+    return PlatformError(message, status=status)

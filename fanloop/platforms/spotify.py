@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ import httpx
 from authlib.oauth2.base import OAuth2Error
 from authlib.oauth2.client import OAuth2Client
 
+from fanloop.platforms.adapter import HttpAdapter
 from fanloop.platforms.base import (
     AlbumInfo,
     AppCredentials,
@@ -44,9 +46,9 @@ from fanloop.platforms.errors import (
     RateLimited,
     TokenExpired,
     TransientError,
+    for_status,
 )
 from fanloop.platforms.http import json_body, json_object, raise_for_common, transport_errors
-from fanloop.platforms.http import shared_client as default_client
 
 LIBRARY_BATCH = 40
 LEGACY_BATCH = 50
@@ -86,9 +88,14 @@ def uri(item: ItemRef) -> str:
     return f"spotify:{item.kind}:{item.id}"
 
 
-class Spotify:
+class Spotify(HttpAdapter):
     key = "spotify"
     label = "Spotify"
+    read_scopes = {
+        "album": "user-library-read",
+        "track": "user-library-read",
+        "artist": "user-follow-read",
+    }
 
     def __init__(
         self,
@@ -97,10 +104,8 @@ class Spotify:
         api_url: str,
         client: httpx.Client | None = None,
     ) -> None:
-        self.app = app
+        super().__init__(app, api_url, client)
         self.accounts_url = accounts_url.rstrip("/")
-        self.api_url = api_url.rstrip("/")
-        self.http = client or default_client()
 
     # --- OAuth (Authlib) --------------------------------------------------
     @property
@@ -275,13 +280,7 @@ class Spotify:
         message = f"Spotify: {_error_message(response)}"
         if status == 401:
             raise TokenExpired(message, status=401)
-        if status == 403:
-            raise PermissionDenied(message, status=403)
-        if status == 404:
-            raise NotFound(message, status=404)
-        if status == 400:
-            raise BadRequest(message, status=400)
-        raise PlatformError(message, status=status)
+        raise for_status(message, status)
 
     def profile(self, tokens: Tokens) -> Profile:
         # Development-mode apps lose email and country (Feb 2026): both may be None.
@@ -382,6 +381,16 @@ class Spotify:
         return found
 
     # --- library ------------------------------------------------------------
+    def write_calls(self, items: list[ItemRef]) -> int:
+        if self.app.mode != AppMode.EXTENDED:
+            return math.ceil(len(items) / LIBRARY_BATCH)
+        return sum(math.ceil(len(ids) / LEGACY_BATCH) for ids in _by_kind(items).values())
+
+    def read_calls(self, items: list[ItemRef]) -> int:
+        if self.app.mode != AppMode.EXTENDED:
+            return math.ceil(len(items) / LIBRARY_BATCH)
+        return super().read_calls(items)
+
     def save(self, tokens: Tokens, items: list[ItemRef]) -> None:
         if self.app.mode == AppMode.EXTENDED:
             self._legacy_save(tokens, items)
