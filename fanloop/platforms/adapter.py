@@ -33,3 +33,18 @@ class HttpAdapter:
         """Calls one ``contains`` of ``items`` makes, at least (a library may take pages):
         one per kind unless the adapter says otherwise."""
         return len({item.kind for item in items})
+
+
+class OAuthHttpAdapter(HttpAdapter):
+    """An adapter whose platform signs fans in on a host of its own (Spotify's accounts
+    service, Deezer's connect), apart from its API."""
+
+    def __init__(
+        self,
+        app: AppCredentials,
+        oauth_url: str,
+        api_url: str,
+        client: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(app, api_url, client)
+        self.oauth_url = oauth_url.rstrip("/")

@@ -11,12 +11,9 @@ import datetime as dt
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-import httpx
-
-from fanloop.platforms.adapter import HttpAdapter
+from fanloop.platforms.adapter import OAuthHttpAdapter
 from fanloop.platforms.base import (
     AlbumInfo,
-    AppCredentials,
     Capability,
     ConnectionCheck,
     ItemRef,
@@ -81,20 +78,14 @@ def raise_for_error_body(body: Any) -> None:
     raise PlatformError(message)
 
 
-class Deezer(HttpAdapter):
+class Deezer(OAuthHttpAdapter):
     key = "deezer"
     label = "Deezer"
     read_scopes = {"album": None, "track": None, "artist": None}  # basic_access reads
 
-    def __init__(
-        self,
-        app: AppCredentials,
-        connect_url: str,
-        api_url: str,
-        client: httpx.Client | None = None,
-    ) -> None:
-        super().__init__(app, api_url, client)
-        self.connect_url = connect_url.rstrip("/")
+    @property
+    def connect_url(self) -> str:
+        return self.oauth_url
 
     # --- connect ----------------------------------------------------------
     def authorize_url(self, state: str, pkce: Pkce, capabilities: frozenset[Capability]) -> str:

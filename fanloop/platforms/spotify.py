@@ -20,10 +20,9 @@ import httpx
 from authlib.oauth2.base import OAuth2Error
 from authlib.oauth2.client import OAuth2Client
 
-from fanloop.platforms.adapter import HttpAdapter
+from fanloop.platforms.adapter import OAuthHttpAdapter
 from fanloop.platforms.base import (
     AlbumInfo,
-    AppCredentials,
     AppMode,
     Capability,
     ConnectionCheck,
@@ -88,7 +87,7 @@ def uri(item: ItemRef) -> str:
     return f"spotify:{item.kind}:{item.id}"
 
 
-class Spotify(HttpAdapter):
+class Spotify(OAuthHttpAdapter):
     key = "spotify"
     label = "Spotify"
     read_scopes = {
@@ -97,15 +96,9 @@ class Spotify(HttpAdapter):
         "artist": "user-follow-read",
     }
 
-    def __init__(
-        self,
-        app: AppCredentials,
-        accounts_url: str,
-        api_url: str,
-        client: httpx.Client | None = None,
-    ) -> None:
-        super().__init__(app, api_url, client)
-        self.accounts_url = accounts_url.rstrip("/")
+    @property
+    def accounts_url(self) -> str:
+        return self.oauth_url
 
     # --- OAuth (Authlib) --------------------------------------------------
     @property
