@@ -84,7 +84,11 @@ def record_fan_events(events: Iterable[NewFanEvent]) -> int:
 
     One ``INSERT … ON CONFLICT (key) DO NOTHING`` per 500 rows with values adapted once:
     release day writes a few events per fan, and the ORM's per-field preparation of
-    ``bulk_create`` cost more than the delivery's own bookkeeping.
+    ``bulk_create`` cost more than the delivery's own bookkeeping. Inside a caller's
+    transaction (a delivery's or an email's outcome, once per fan) no savepoint: two
+    statements more per outcome, and no caller goes on after a failed insert. One row goes
+    as a plain statement (``executemany`` on PostgreSQL enters pipeline mode, a round
+    trip of its own).
     """
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
@@ -103,7 +107,12 @@ def record_fan_events(events: Iterable[NewFanEvent]) -> int:
         )
         for e in events
     ]
-    with transaction.atomic(), connection.cursor() as cursor:
-        for start in range(0, len(rows), 500):
-            cursor.executemany(_INSERT, rows[start : start + 500])
+    if not rows:
+        return 0
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if len(rows) == 1:
+            cursor.execute(_INSERT, rows[0])
+        else:
+            for start in range(0, len(rows), 500):
+                cursor.executemany(_INSERT, rows[start : start + 500])
     return len(rows)

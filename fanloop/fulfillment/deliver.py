@@ -64,6 +64,17 @@ from fanloop.platforms.registry import get_platform
 log = logging.getLogger(__name__)
 
 CHUNK = 25  # rows loaded per query while working through a batch
+# The columns a batch loads per fan: the delivery's and its connection's fields the call,
+# the token check and the outcome's events read. Every other column (timestamps, JSON,
+# the encrypted refresh token) cost a conversion per fan and was never read; a deferred
+# one still loads on first use (a token refresh, a reconnect).
+LOADED = (
+    "release_id", "fan_id", "platform", "connection_id", "market", "source", "follow",
+    "attempts", "in_flight",
+    "connection__app_id", "connection__platform", "connection__scopes",
+    "connection__access_token", "connection__token_expires_at", "connection__status",
+    "connection__status_reason",
+)  # fmt: skip
 MAX_RATE_LIMITS = 20  # 429s one fan may meet in one batch before it is put back
 # Not live in the fan's market yet: try again after this long (doubling, capped).
 NOT_LIVE_RETRY_S = 60.0
@@ -244,8 +255,10 @@ class BatchRunner:
                         batch=self.batch, state=DeliveryState.SENDING, pk__gt=self._last_pk
                     )
                     .select_related("connection")
-                    # Decrypted only when a token needs a refresh (``_tokens``).
-                    .defer("connection__refresh_token")
+                    # What a fan's call and its outcome read (``LOADED``); the rest, such
+                    # as the refresh token decrypted only when a token needs a refresh
+                    # (``_tokens``), loads on first use.
+                    .only(*LOADED)
                     .order_by("pk")[:CHUNK]
                 )
                 if self._queue:

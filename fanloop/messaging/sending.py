@@ -743,7 +743,9 @@ def _hand_over(
 
 def _record_results(results: list[_Result]) -> None:
     """Write the outcomes of sent (or failed) messages: one UPDATE per message, prepared
-    once; a concurrent retry may have marked a row UNCERTAIN meanwhile: the truth wins."""
+    once; a concurrent retry may have marked a row UNCERTAIN meanwhile: the truth wins.
+    A single message (the usual case: its outcome goes with the next one's claim) is a
+    plain statement: ``executemany`` on PostgreSQL enters pipeline mode, a round trip more."""
     if not results:
         return
     by_fields: dict[tuple[str, ...], list[_Result]] = defaultdict(list)
@@ -755,14 +757,16 @@ def _record_results(results: list[_Result]) -> None:
         for names, group in by_fields.items():
             fields = [_OUTBOX_BY_NAME[name] for name in names]
             sets = ", ".join(f"{ops.quote_name(field.column)} = %s" for field in fields)
-            cursor.executemany(
-                f"UPDATE {table} SET {sets} WHERE id = %s",  # noqa: S608 - constant parts
-                [
-                    [field.get_db_prep_save(result.values[field.name], database)
-                     for field in fields] + [result.message.pk]
-                    for result in group
-                ],
-            )  # fmt: skip
+            sql = f"UPDATE {table} SET {sets} WHERE id = %s"  # noqa: S608 - constant parts
+            params = [
+                [field.get_db_prep_save(result.values[field.name], database)
+                 for field in fields] + [result.message.pk]
+                for result in group
+            ]  # fmt: skip
+            if len(params) == 1:
+                cursor.execute(sql, params[0])
+            else:
+                cursor.executemany(sql, params)
     events = [result.event for result in results if result.event is not None]
     if events:
         record_fan_events(events)
