@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +19,84 @@ from fanloop.flows.workspaces import create_workspace
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
+
+# --- slowest work first -----------------------------------------------------
+# scripts/test.sh runs the suite on pytest-xdist workers with this scheduler (--dist
+# loadfile picks it up). A unit of work is a whole module (its tests keep their order and
+# share their module fixtures on one worker), except a test recorded on its own in
+# TEST_DURATIONS (one that takes SPLIT_SECONDS or more): it is a unit by itself, so the
+# minute-long tests of one module (worker processes killed mid-run) run side by side. Units
+# go out slowest first by their last measured duration (unmeasured ones count
+# UNMEASURED_SECONDS), the quick modules filling the gaps at the end. xdist's own loadfile
+# sends modules by test count, so the few one-test modules that take minutes came last and
+# ran alone while the other workers sat idle. `scripts/test.sh ... --record-durations`
+# rewrites the file from that run.
+TEST_DURATIONS = Path(__file__).resolve().parent / "scripts" / "test-durations.json"
+SPLIT_SECONDS = 30.0
+UNMEASURED_SECONDS = 2.0
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record-durations",
+        action="store_true",
+        help=f"record the duration of each module (and slow test) in {TEST_DURATIONS.name}",
+    )
+
+
+def _module_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def _recorded_durations() -> dict[str, float]:
+    if not TEST_DURATIONS.exists():
+        return {}
+    return {str(key): float(value) for key, value in json.loads(TEST_DURATIONS.read_text()).items()}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    durations = _recorded_durations()
+    config.option.loadscopereorder = False  # units are ordered below
+
+    class SlowestFirst(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid if nodeid in durations else _module_of(nodeid)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            if self.workqueue:
+                slowest = max(
+                    self.workqueue, key=lambda scope: durations.get(scope, UNMEASURED_SECONDS)
+                )
+                self.workqueue.move_to_end(slowest, last=False)
+            super()._assign_work_unit(node)
+
+    return SlowestFirst(config, log)
+
+
+_measured: defaultdict[str, float] = defaultdict(float)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _measured[report.nodeid] += report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if not config.getoption("record_durations") or hasattr(config, "workerinput"):
+        return  # xdist workers send their reports to the controller, which writes the file
+    durations: defaultdict[str, float] = defaultdict(float)
+    for nodeid, seconds in _measured.items():
+        durations[nodeid if seconds >= SPLIT_SECONDS else _module_of(nodeid)] += seconds
+    ordered = sorted(durations.items(), key=lambda pair: (-pair[1], pair[0]))
+    TEST_DURATIONS.write_text(
+        json.dumps({scope: round(seconds, 1) for scope, seconds in ordered}, indent=0) + "\n"
+    )
+
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

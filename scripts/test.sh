@@ -18,6 +18,10 @@ workers=${FANLOOP_TEST_WORKERS:-$(nproc)}
 # run side by side never race to create the same secret.
 data=${FANLOOP_DATA_DIR:-$(mktemp -d)/data}
 export EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
+# Bytecode is cached (__pycache__, ignored by git) even where the environment turns it off:
+# each xdist worker and each process a test starts would otherwise compile fanloop and
+# rewrite every test module's asserts again (6 of the 12 CPU seconds of a collection).
+unset PYTHONDONTWRITEBYTECODE
 PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 
 lint() {
@@ -28,9 +32,10 @@ lint() {
 }
 
 # Whole modules go to a worker (--dist loadfile): a module's tests keep their order and its
-# fixtures, and the slow modules (DBOS workers killed mid-run, the browser) each stay on one
-# worker. xdist's loadgroup would group by marker, but pytest 9 ignores the node id suffix
-# xdist 3.8 sets for it.
+# fixtures. The root conftest.py replaces xdist's loadfile order with the slowest first (by
+# scripts/test-durations.json; a test of a minute or more is a unit by itself), so the
+# minute-long tests do not end the run alone on one worker. xdist's loadgroup would group by
+# marker, but pytest 9 ignores the node id suffix xdist 3.8 sets for it.
 pytest_on() {  # pytest_on <DATABASE_URL> <data dir> [pytest args...]
   local url=$1 dir=$2; shift 2
   mkdir -p "$dir"

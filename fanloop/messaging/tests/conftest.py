@@ -111,13 +111,20 @@ class Sink:
     def __init__(self, folder: Path, server: SmtpSink) -> None:
         self.folder = folder
         self.server = server
+        # Each file parsed once (keyed by its bytes): tests with thousands of messages read
+        # the folder after every stage, and parsing dominated their run time.
+        self._parsed: dict[Path, tuple[bytes, EmailMessage]] = {}
 
     def messages(self) -> list[EmailMessage]:
         found = []
         for path in sorted(self.folder.glob("*.eml")):
-            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            assert isinstance(message, EmailMessage)
-            found.append(message)
+            raw = path.read_bytes()
+            seen = self._parsed.get(path)
+            if seen is None or seen[0] != raw:
+                message = email.message_from_bytes(raw, policy=email.policy.default)
+                assert isinstance(message, EmailMessage)
+                seen = self._parsed[path] = (raw, message)
+            found.append(seen[1])
         return found
 
 
