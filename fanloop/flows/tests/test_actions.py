@@ -377,3 +377,45 @@ def test_the_save_page_says_why_apple_music_is_not_offered(
     )
     follow = client.get(page(fan, release, "follow")).content.decode()
     assert "Apple Music" not in follow
+
+
+def test_a_fan_connected_to_apple_music_saves_there_through_its_library_api(
+    client: Client, admin: AdminClient, apps: Any, fan: Fan, release: Release
+) -> None:
+    from fanloop.campaigns.tests.capture_helpers import apple_app, music_user_token
+    from fanloop.fans import identity
+    from fanloop.platforms.base import Profile, Tokens
+
+    seeded = admin.catalog(
+        artists=[{"key": "nova", "name": "Nova Lights"}],
+        albums=[
+            {
+                "key": "signal",
+                "name": release.title,
+                "upc": "00602445790012",
+                "artists": ["nova"],
+                "release_date": "2020-01-10",
+                "tracks": [{"name": "Signal", "isrc": "USLP12000001"}],
+            }
+        ],
+    )
+    album_id = seeded["albums"][0]["ids"]["apple"]
+    release.apple_music_album_id = album_id
+    release.save(update_fields=["apple_music_album_id"])
+    app = apple_app(admin, fan.workspace, mode="extended", user_cap=None)
+    identity.upsert_fan_for_connection(
+        fan.workspace,
+        app,
+        Profile(user_id=None, country="GB"),
+        Tokens(access_token=music_user_token(admin), scopes=frozenset()),
+        fan=fan,
+    )
+    url = page(fan, release, "save")
+    assert 'value="applemusic"' in client.get(url).content.decode()
+    done = client.post(url, {"platform": "applemusic"})
+    assert done.status_code == 200
+    assert b"Saved to your Apple Music library" in done.content
+    saved = admin.library("apple", "ap1")["saved"]
+    assert [entry["id"] for entry in saved] == [album_id]
+    event = FanEvent.objects.get(kind=FanEventKind.SAVED)
+    assert (event.platform, event.actor) == ("applemusic", "fan")
