@@ -106,16 +106,8 @@ def thanks(request: HttpRequest, artist_slug: str, release_slug: str) -> HttpRes
         return _private(HttpResponseRedirect(page_path(release)))
     if request.method == "POST":
         return _opt_in(request, release, fan, proven, presaves)
-    done = DONE.get(str(request.GET.get("done", "")), "")
-    return _render(
-        request,
-        release,
-        fan,
-        proven,
-        presaves,
-        status_line=done,
-        status_key=request.GET.get("done"),
-    )
+    done = str(request.GET.get("done", ""))
+    return _render(request, release, fan, proven, presaves, done=done)
 
 
 def _opt_in(
@@ -212,8 +204,7 @@ def _render(
     proven: bool,
     presaves: list[PreSave],
     *,
-    status_line: str = "",
-    status_key: object = None,
+    done: str = "",
     error: str = "",
     error_for: str = "",
     status: int = 200,
@@ -250,9 +241,10 @@ def _render(
         and FOLLOW_SCOPE[name] in connection.scope_set
         and connection.status == ConnectionStatus.ACTIVE
     ]
-    if status_key == "follow" and not follow_ready:
+    status_line = DONE.get(done, "")
+    if done == "follow" and not follow_ready:
         status_line = FOLLOW_NEEDS_RECONNECT if reconnect else FOLLOW_NOT_POSSIBLE
-    follow_set_up = follow_on and not live and bool(follow_ready) and status_key != "follow"
+    follow_set_up = follow_on and not live and bool(follow_ready) and done != "follow"
     email_state = state.get(ConsentKind.EMAIL)
     offers = {
         "follow": not follow_on,
