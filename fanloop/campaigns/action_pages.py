@@ -219,17 +219,19 @@ def _connections(target: Target) -> dict[str, PlatformConnection]:
 
 def platform_choices(target: Target) -> list[tuple[str, str]]:
     """(key, label) of the platforms this action can happen on for this fan: the fan's own
-    connections first, then those it can connect to through OAuth. A follow is offered
-    only on the fan's own connections: a fan is never sent to sign up elsewhere to follow."""
+    connections first, then those it can connect to through OAuth. A fan with a connection
+    is offered a follow only there: one on Apple Music only (no follow) is not sent to sign
+    up elsewhere to follow; a fan with no connection at all may sign in to follow."""
     connected = _connections(target)
     workspace = target.release.artist.workspace
+    sign_in = target.action != "follow" or not connected
     choices: list[tuple[str, str]] = []
     for key in ("spotify", "applemusic", "deezer"):
         if _item(target.release, key, target.action, target.track) is None:
             continue
         if key in connected:
             choices.append((key, BY_KEY[key].name))
-        elif target.action != "follow" and key in OAUTH_PLATFORMS and active_app(workspace, key):
+        elif sign_in and key in OAUTH_PLATFORMS and active_app(workspace, key):
             choices.append((key, BY_KEY[key].name))
     choices.sort(key=lambda choice: choice[0] not in connected)
     return choices
@@ -259,7 +261,7 @@ def _cannot_follow(target: Target) -> str:
             "from your account. You can still listen from the artist's page."
         )
     return (
-        f"None of your streaming accounts connected here can follow {name}. "
+        f"{name} cannot be followed from this page right now. "
         "You can still listen from the artist's page."
     )
 
