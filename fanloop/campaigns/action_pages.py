@@ -219,17 +219,51 @@ def _connections(target: Target) -> dict[str, PlatformConnection]:
 
 def platform_choices(target: Target) -> list[tuple[str, str]]:
     """(key, label) of the platforms this action can happen on for this fan: the fan's own
-    connections first, then those it can connect to through OAuth."""
+    connections first, then those it can connect to through OAuth. A fan with a connection
+    is offered a follow only there: one on Apple Music only (no follow) is not sent to sign
+    up elsewhere to follow; a fan with no connection at all may sign in to follow."""
     connected = _connections(target)
     workspace = target.release.artist.workspace
+    sign_in = target.action != "follow" or not connected
     choices: list[tuple[str, str]] = []
     for key in ("spotify", "applemusic", "deezer"):
         if _item(target.release, key, target.action, target.track) is None:
             continue
-        if key in connected or (key in OAUTH_PLATFORMS and active_app(workspace, key)):
+        if key in connected:
+            choices.append((key, BY_KEY[key].name))
+        elif sign_in and key in OAUTH_PLATFORMS and active_app(workspace, key):
             choices.append((key, BY_KEY[key].name))
     choices.sort(key=lambda choice: choice[0] not in connected)
     return choices
+
+
+def apple_music_note(target: Target, choices: list[tuple[str, str]]) -> str:
+    """Why Apple Music is not among the choices of a save, when the artist offers it: its
+    sign-in (MusicKit) runs in the browser on the artist's page, not from this page."""
+    if target.action == "follow" or any(key == "applemusic" for key, _ in choices):
+        return ""
+    if _item(target.release, "applemusic", target.action, target.track) is None:
+        return ""
+    if active_app(target.release.artist.workspace, "applemusic") is None:
+        return ""
+    return (
+        "Apple Music is not offered here: it signs you in on the artist's page only. "
+        "Connect Apple Music there and this link can save to it too."
+    )
+
+
+def _cannot_follow(target: Target) -> str:
+    """What a fan with no connection that can follow is told."""
+    name = target.release.artist.name
+    if "applemusic" in _connections(target):
+        return (
+            f"Apple Music has no way to follow an artist, so {name} cannot be followed "
+            "from your account. You can still listen from the artist's page."
+        )
+    return (
+        f"{name} cannot be followed from this page right now. "
+        "You can still listen from the artist's page."
+    )
 
 
 def _context(target: Target, choices: list[tuple[str, str]], **extra: Any) -> dict[str, Any]:
@@ -245,6 +279,7 @@ def _context(target: Target, choices: list[tuple[str, str]], **extra: Any) -> di
         "choices": choices,
         "done_before": done,
         "follow_wording": consents.render(ConsentKind.FOLLOW, release.artist.name)[1],
+        "apple_music_note": apple_music_note(target, choices) if choices else "",
         "page_path": page_path(release),
         **extra,
     }
@@ -274,13 +309,21 @@ def action_page(request: HttpRequest, token: str) -> HttpResponseBase:
             status=200,
         )
     choices = platform_choices(target)
+    if not choices and target.action == "follow":
+        return _problem(request, "Nothing to follow from here", _cannot_follow(target), target, 200)
     if not choices:
         return _problem(
             request,
             "Not available here yet",
-            f"{release.title} cannot be "
-            f"{'followed' if target.action == 'follow' else 'saved'} from this page right now. "
-            "You can still listen from the artist's page.",
+            " ".join(
+                part
+                for part in (
+                    f"{release.title} cannot be saved from this page right now.",
+                    apple_music_note(target, choices),
+                    "You can still listen from the artist's page.",
+                )
+                if part
+            ),
             target,
             status=200,
         )

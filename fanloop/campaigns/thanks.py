@@ -29,7 +29,7 @@ from fanloop.campaigns.connect import (
 from fanloop.catalog.models import Release
 from fanloop.catalog.release_urls import BY_KEY, page_path
 from fanloop.fans import consent_log, consents, optin, rights
-from fanloop.fans.models import ConsentKind, Fan, PlatformConnection, PreSave
+from fanloop.fans.models import ConnectionStatus, ConsentKind, Fan, PlatformConnection, PreSave
 
 HTML = "text/html; charset=utf-8"
 # The scope (Deezer: permission) that lets fanloop follow an artist for the fan.
@@ -43,6 +43,12 @@ DONE = {
     "email-confirmed": "Thanks — you'll get emails from {artist}.",
     "portal": "We've emailed you a link to manage your data.",
 }
+# What the follow opt-in's status line says when the follow cannot happen yet.
+FOLLOW_NEEDS_RECONNECT = "One more step: reconnect below to allow following {artist}."
+FOLLOW_NOT_POSSIBLE = (
+    "Noted — but none of your connected accounts lets us follow {artist} for you, "
+    "so nothing is followed for now."
+)
 OPT_INS = {
     "follow": ConsentKind.FOLLOW,
     "forever": ConsentKind.FOREVER_SAVE,
@@ -100,8 +106,8 @@ def thanks(request: HttpRequest, artist_slug: str, release_slug: str) -> HttpRes
         return _private(HttpResponseRedirect(page_path(release)))
     if request.method == "POST":
         return _opt_in(request, release, fan, proven, presaves)
-    done = DONE.get(str(request.GET.get("done", "")), "")
-    return _render(request, release, fan, proven, presaves, status_line=done)
+    done = str(request.GET.get("done", ""))
+    return _render(request, release, fan, proven, presaves, done=done)
 
 
 def _opt_in(
@@ -198,7 +204,7 @@ def _render(
     proven: bool,
     presaves: list[PreSave],
     *,
-    status_line: str = "",
+    done: str = "",
     error: str = "",
     error_for: str = "",
     status: int = 200,
@@ -227,6 +233,18 @@ def _render(
         and name in FOLLOW_SCOPE
         and FOLLOW_SCOPE[name] not in connection.scope_set
     ]
+    # Where fanloop can follow for the fan now: a connection holding the follow scope.
+    follow_ready = [
+        BY_KEY[name].name
+        for name, connection in sorted(connections.items())
+        if name in FOLLOW_SCOPE
+        and FOLLOW_SCOPE[name] in connection.scope_set
+        and connection.status == ConnectionStatus.ACTIVE
+    ]
+    status_line = DONE.get(done, "")
+    if done == "follow" and not follow_ready:
+        status_line = FOLLOW_NEEDS_RECONNECT if reconnect else FOLLOW_NOT_POSSIBLE
+    follow_set_up = follow_on and not live and bool(follow_ready) and done != "follow"
     email_state = state.get(ConsentKind.EMAIL)
     offers = {
         "follow": not follow_on,
@@ -258,6 +276,7 @@ def _render(
                 email_state and email_state.granted and not email_state.confirmed_at
             ),
             "reconnect": reconnect,
+            "follow_set_up": " and ".join(follow_ready) if follow_set_up else "",
             "portal_url": rights.portal_url(fan) if proven else "",
             "can_email_portal": not proven and bool(fan.email),
             "status_line": status_line.replace("{artist}", artist.name),

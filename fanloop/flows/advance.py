@@ -54,6 +54,7 @@ from fanloop.flows.models import (
     StepOutcome,
 )
 from fanloop.flows.steps import format_duration, step_index
+from fanloop.flows.warnings import is_follow_prompt
 from fanloop.lib.bulk import copy_rows
 from fanloop.messaging import sending
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
@@ -440,6 +441,8 @@ def _run_email(run: Run) -> bool:
         run.go_to(journey.step_index + 1)
         return True
     outcome = run.batch.outcomes.pop(email_key(journey.pk, journey.step_index), None)
+    if outcome is None and _follow_prompt_to_nobody(run, template):
+        return True
     if outcome is None:  # not sent yet: the batch sends it with others, then resumes
         run.sending = True
         return False
@@ -460,6 +463,20 @@ def _run_email(run: Run) -> bool:
     else:
         run.log(StepOutcome.FAILED, detail or outcome.status.label)
     run.go_to(journey.step_index + 1)
+    return True
+
+
+def _follow_prompt_to_nobody(run: Run, template: EmailTemplate) -> bool:
+    """Skip an email asking to follow (its copy has the follow link) for a fan with no
+    connection that can follow: its page would have nothing to offer. This holds in every
+    flow, whatever conditions came before (and in journeys on older versions)."""
+    step = {"type": "email", "template": template.pk}
+    if not is_follow_prompt(step, {template.pk: template}):
+        return False
+    if conditions.follow_platforms(run.journey.fan):
+        return False
+    run.log(StepOutcome.SKIPPED, "no connection of the fan can follow")
+    run.go_to(run.journey.step_index + 1)
     return True
 
 

@@ -198,9 +198,25 @@ def in_library(subject: Subject, value: Any = None) -> tuple[bool, str]:
     return True, "in the library"
 
 
+def follow_platforms(fan: Fan) -> list[str]:
+    """The platforms the fan is connected to that can follow an artist. A pre-save alone
+    does not count: a follow goes through the fan's own connection, and a fan whose only
+    platform cannot follow (Apple Music) must not be asked to follow elsewhere."""
+    connected = PlatformConnection.objects.filter(
+        fan=fan, platform__in=CAPABLE_PLATFORMS["follow"]
+    ).values_list("platform", flat=True)
+    return sorted(set(connected))
+
+
 def can_do(subject: Subject, value: Any) -> tuple[bool, str]:
-    """The fan uses a platform that can do ``value`` (save, follow; save_track: a platform
-    where the release's tracks are known)."""
+    """The fan uses a platform that can do ``value`` (save; follow: a connection to a
+    platform that can follow; save_track: a platform where the release's tracks are
+    known)."""
+    if value == "follow":
+        fit = follow_platforms(subject.fan)
+        if fit:
+            return True, f"can follow on {', '.join(fit)}"
+        return False, "no connection of the fan can follow"
     able: tuple[str, ...] = CAPABLE_PLATFORMS.get(str(value), ())
     if value == "save_track":
         if subject.release is None or not subject.release.tracks.exists():

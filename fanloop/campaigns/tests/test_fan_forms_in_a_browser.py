@@ -19,7 +19,7 @@ from fanloop.analytics import buffer
 from fanloop.analytics.models import Event, EventKind
 from fanloop.campaigns.connect import FAN_IDS_KEY
 from fanloop.catalog.models import Release
-from fanloop.fans.models import Consent, ConsentKind, Fan, PreSave
+from fanloop.fans.models import Consent, ConsentKind, Fan, PlatformConnection, PreSave
 from fanloop.fans.optin import subscribe_email
 from fanloop.fans.presaves import record_presave
 from fanloop.lib.tests.browser_forms import (
@@ -28,6 +28,7 @@ from fanloop.lib.tests.browser_forms import (
     submit,
     third_party_links_send_no_referrer,
 )
+from fanloop.platforms.tests.app_factories import spotify_app
 
 from .capture_helpers import INSTAGRAM_UA, fresh_rate_limits  # noqa: F401 - autouse fixture
 
@@ -107,9 +108,18 @@ def test_a_fan_confirms_their_email_address(site: str, new_page: Any, release: R
 
 
 def _presaved_in(page: Any, site: str, release: Release, *, proven: bool, email: str) -> Fan:
-    """A fan who pre-saved ``release`` on Spotify in this browser (its session says so)."""
+    """A fan who pre-saved ``release`` on Spotify in this browser (its session says so),
+    with a connection that allowed saving and following."""
     fan = Fan.objects.create(workspace=release.artist.workspace, email=email)
-    record_presave(fan, release, "spotify")
+    connection = PlatformConnection.objects.create(
+        fan=fan,
+        app=spotify_app(release.artist.workspace),
+        platform="spotify",
+        platform_user_id="fan-1",
+        scopes="user-library-modify user-follow-modify",
+        access_token="t",
+    )
+    record_presave(fan, release, "spotify", connection=connection)
     session = SessionStore()
     session[FAN_IDS_KEY] = {str(fan.workspace_id): {"fan": fan.pk, "proven": proven}}
     session.create()

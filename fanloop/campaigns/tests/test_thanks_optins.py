@@ -3,10 +3,12 @@ wording shown, CSRF-protected; a follow after a save-only sign-in offers a recon
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from django.core import mail
 from django.test import Client
 
-from fanloop.fans.models import Consent, Fan
+from fanloop.fans.models import Consent, Fan, PlatformConnection
 
 from .oauth_flow import Flow
 
@@ -28,10 +30,35 @@ def test_it_offers_a_reconnect_when_the_token_cannot_follow(flow: Flow) -> None:
     flow.round_trip("spotify")
     flow.client.post(THANKS, {"action": "follow", "agree": "yes"})
     html = flow.client.get(f"{THANKS}?done=follow").content.decode()
-    assert "we&#x27;ll follow Nova Lights for you" in html
+    # Nothing promises a follow the sign-in does not allow: the reconnect is all it says.
+    assert "we&#x27;ll follow" not in html and "we'll follow" not in html
+    assert "is set up" not in html
+    assert "One more step: reconnect below to allow following Nova Lights." in html
     assert f"/connect/spotify/start?release={flow.release.pk}&amp;follow=1" in html
     assert "Reconnect Spotify to allow following" in html
     assert "Follow Nova Lights on my streaming account." not in html  # already agreed
+
+    started, back = flow.round_trip("spotify", follow="1")
+    assert "user-follow-modify" in parse_qs(urlsplit(started["Location"]).query)["scope"][0]
+    assert back["Location"] == THANKS
+    after = flow.client.get(THANKS).content.decode()
+    assert "Reconnect" not in after and "One more step" not in after
+    assert (
+        "Following Nova Lights is set up: on release day we'll follow Nova Lights for you "
+        "on Spotify." in after
+    )
+
+
+def test_it_promises_no_follow_when_no_connection_can_follow(flow: Flow) -> None:
+    """A fan whose pre-save has no connection that can follow (here: none at all) is told
+    nothing will be followed, not that it will be."""
+    flow.round_trip("spotify")
+    PlatformConnection.objects.all().delete()
+    flow.client.post(THANKS, {"action": "follow", "agree": "yes"})
+    html = flow.client.get(f"{THANKS}?done=follow").content.decode()
+    assert "we&#x27;ll follow" not in html and "we'll follow" not in html
+    assert "Reconnect" not in html
+    assert "none of your connected accounts lets us follow Nova Lights for you" in html
 
 
 def test_it_needs_no_reconnect_when_follow_was_granted_upfront(flow: Flow) -> None:

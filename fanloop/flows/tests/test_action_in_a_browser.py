@@ -51,3 +51,44 @@ def test_a_fan_saves_the_release_in_one_click(
     assert (event.fan, event.release, event.platform) == (fan, release, "spotify")
     assert referer_sent_to_third_party(page) is None
     context.close()
+
+
+def test_a_fan_on_apple_music_only_is_told_the_truth_about_follow_and_save(
+    browser: Any,
+    live_server: Any,
+    admin: AdminClient,
+    platform_settings: Any,
+    workspace: Any,
+    release: Release,
+    fan: Fan,
+) -> None:
+    """Spotify and Deezer apps are there; the fan's only connection is Apple Music. The
+    follow page offers no other platform to sign up to; the save page offers Apple Music."""
+    from fanloop.fans import identity
+    from fanloop.platforms.base import Profile, Tokens
+    from fanloop.platforms.tests.app_factories import apple_app
+
+    platform_settings.SITE_URL = live_server.url
+    register_apps(admin, workspace, live_server.url)
+    seed_album(admin, release)
+    release.apple_music_album_id = "1440857781"
+    release.save(update_fields=["apple_music_album_id"])
+    identity.upsert_fan_for_connection(
+        workspace,
+        apple_app(workspace),
+        Profile(user_id=None, country="US"),
+        Tokens(access_token="music-user-token", scopes=frozenset()),
+        fan=fan,
+    )
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(action_url(fan.pk, release.pk, "follow"))
+    assert page.get_by_role("heading", name="Nothing to follow from here").is_visible()
+    assert page.get_by_text("Apple Music has no way to follow an artist").is_visible()
+    assert page.get_by_role("radio").count() == 0 and page.get_by_role("checkbox").count() == 0
+    assert page.get_by_role("button").count() == 0
+    page.goto(action_url(fan.pk, release.pk, "save"))
+    assert page.get_by_role("radio", name="Apple Music").is_checked()  # the fan's own first
+    assert page.get_by_role("radio", name="Spotify").is_visible()
+    assert page.get_by_text("Apple Music is not offered here").count() == 0
+    context.close()

@@ -326,3 +326,98 @@ def test_the_save_page_offers_every_platform_the_fan_has_apple_music_included(
     assert "Apple Music" in html
     follow = client.get(page(fan, release, "follow")).content.decode()
     assert 'value="applemusic"' not in follow  # Apple Music cannot follow
+
+
+def test_the_follow_page_offers_only_the_fans_own_connections_that_can_follow(
+    client: Client, admin: AdminClient, apps: Any, ids: Any, fan: Fan, release: Release
+) -> None:
+    """Spotify and Deezer apps are there, but a fan connected to Apple Music only (no follow
+    there) is not sent to sign up elsewhere to follow (a fan with no connection at all may
+    sign in to follow: see the phone test)."""
+    from fanloop.fans import identity
+    from fanloop.platforms.base import Profile, Tokens
+    from fanloop.platforms.tests.app_factories import apple_app
+
+    url = page(fan, release, "follow")
+    nothing = client.get(url).content.decode()
+    assert 'value="spotify"' in nothing and 'value="deezer"' in nothing
+    identity.upsert_fan_for_connection(
+        fan.workspace,
+        apple_app(fan.workspace),
+        Profile(user_id=None, country="US"),
+        Tokens(access_token="music-user-token", scopes=frozenset()),
+        fan=fan,
+    )
+    apple_only = client.get(url).content.decode()
+    assert "Nothing to follow from here" in apple_only
+    assert "Apple Music has no way to follow an artist" in apple_only
+    assert 'name="platform"' not in apple_only and "Follow Nova Lights on my" not in apple_only
+    assert 'value="spotify"' not in apple_only and 'value="deezer"' not in apple_only
+    posted = client.post(url, {"platform": "spotify", "agree": "yes"})
+    assert posted.status_code == 200 and "Nothing to follow from here" in posted.content.decode()
+    assert not Consent.objects.exists()
+    connect_spotify(admin, fan, apps["spotify"])
+    with_spotify = client.get(url).content.decode()
+    assert 'value="spotify"' in with_spotify and 'value="deezer"' not in with_spotify
+
+
+def test_the_save_page_says_why_apple_music_is_not_offered(
+    client: Client, admin: AdminClient, apps: Any, ids: Any, fan: Fan, release: Release
+) -> None:
+    from fanloop.platforms.tests.app_factories import apple_app
+
+    release.apple_music_album_id = "1440857781"
+    release.save(update_fields=["apple_music_album_id"])
+    connect_spotify(admin, fan, apps["spotify"])
+    before = client.get(page(fan, release, "save")).content.decode()
+    assert "Apple Music" not in before  # the artist has no Apple Music app: nothing to explain
+    apple_app(fan.workspace)
+    html = client.get(page(fan, release, "save")).content.decode()
+    assert 'value="applemusic"' not in html
+    assert (
+        "Apple Music is not offered here: it signs you in on the artist&#x27;s page only." in html
+    )
+    follow = client.get(page(fan, release, "follow")).content.decode()
+    assert "Apple Music" not in follow
+
+
+def test_a_fan_connected_to_apple_music_saves_there_through_its_library_api(
+    client: Client, admin: AdminClient, apps: Any, fan: Fan, release: Release
+) -> None:
+    from fanloop.campaigns.tests.capture_helpers import apple_app, music_user_token
+    from fanloop.fans import identity
+    from fanloop.platforms.base import Profile, Tokens
+
+    seeded = admin.catalog(
+        artists=[{"key": "nova", "name": "Nova Lights"}],
+        albums=[
+            {
+                "key": "signal",
+                "name": release.title,
+                "upc": "00602445790012",
+                "artists": ["nova"],
+                "release_date": "2020-01-10",
+                "tracks": [{"name": "Signal", "isrc": "USLP12000001"}],
+            }
+        ],
+    )
+    album_id = seeded["albums"][0]["ids"]["apple"]
+    release.apple_music_album_id = album_id
+    release.save(update_fields=["apple_music_album_id"])
+    app = apple_app(admin, fan.workspace, mode="extended", user_cap=None)
+    identity.upsert_fan_for_connection(
+        fan.workspace,
+        app,
+        Profile(user_id=None, country="GB"),
+        Tokens(access_token=music_user_token(admin), scopes=frozenset()),
+        fan=fan,
+    )
+    url = page(fan, release, "save")
+    assert 'value="applemusic"' in client.get(url).content.decode()
+    done = client.post(url, {"platform": "applemusic"})
+    assert done.status_code == 200
+    assert b"Saved to your Apple Music library" in done.content
+    saved = admin.library("apple", "ap1")["saved"]
+    assert [entry["id"] for entry in saved] == [album_id]
+    event = FanEvent.objects.get(kind=FanEventKind.SAVED)
+    assert (event.platform, event.actor) == ("applemusic", "fan")

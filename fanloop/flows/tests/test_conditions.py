@@ -12,10 +12,12 @@ from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import FanEventKind
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans import consent_log
-from fanloop.fans.models import Fan, PreSave
+from fanloop.fans.models import Fan, PlatformConnection, PreSave
 from fanloop.flows.conditions import Subject, evaluate
 from fanloop.flows.models import FanTag, Flow, JourneyState
 from fanloop.messaging.models import EmailTemplate
+from fanloop.platforms.models import PlatformApp
+from fanloop.platforms.tests.app_factories import apple_app, deezer_app
 
 from .engine_helpers import event, journey_of, log_of, make_flow, run, subscribed_fan
 
@@ -203,8 +205,20 @@ def test_can_do_knows_apple_music_cannot_follow(
     assert not check(subject, "can_do", "save")
     PreSave.objects.create(release=release, fan=fan, platform="applemusic")
     assert check(subject, "can_do", "save") and not check(subject, "can_do", "follow")
+    connect(fan, apple_app(fan.workspace), "am-user")
+    assert not check(subject, "can_do", "follow")
+    # A pre-save alone is no way to follow: the follow goes through the fan's connection.
     PreSave.objects.create(release=release, fan=fan, platform="deezer")
+    assert not check(subject, "can_do", "follow")
+    connect(fan, deezer_app(fan.workspace), "dz-user")
     assert check(subject, "can_do", "follow")
+    assert evaluate({"check": "can_do", "value": "follow"}, subject)[1] == "can follow on deezer"
+
+
+def connect(fan: Fan, app: PlatformApp, user_id: str) -> PlatformConnection:
+    return PlatformConnection.objects.create(
+        fan=fan, app=app, platform=app.platform, platform_user_id=user_id, access_token="t"
+    )
 
 
 def test_engagement_top_share_ranks_the_release_audience_of_the_flow(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from fanloop.accounts.models import User, Workspace
 from fanloop.analytics.models import FanEventKind
 from fanloop.catalog.models import Release, Track
-from fanloop.fans.models import PreSave
+from fanloop.fans.models import PlatformConnection, PreSave
 from fanloop.flows.defaults import create_default_flow
 from fanloop.flows.models import Flow, FlowStatus, JourneyState
 from fanloop.flows.steps import validate_steps
@@ -21,6 +21,8 @@ from fanloop.flows.warnings import flow_warnings, templates_for
 from fanloop.flows.workspaces import create_workspace
 from fanloop.fulfillment.models import ReleasePlatform
 from fanloop.messaging.models import EmailTemplate
+from fanloop.platforms.models import PlatformApp
+from fanloop.platforms.tests.app_factories import apple_app, spotify_app
 
 from .engine_helpers import event, journey_of, log_of, run, subscribed_fan
 
@@ -61,9 +63,20 @@ def test_every_new_workspace_gets_the_active_default_flow() -> None:
 
 
 def _presaver(workspace: Workspace, release: Release, email: str, platform: str = "spotify") -> Any:
-    """A fan who pre-saved (the pre-save row and its event) and whose release went live."""
+    """A fan who pre-saved (the connection it went through, the pre-save row and its event)
+    and whose release went live."""
     fan = subscribed_fan(workspace, email=email)
-    PreSave.objects.create(release=release, fan=fan, platform=platform)
+    app = PlatformApp.objects.filter(workspace=workspace, platform=platform).first()
+    if app is None:
+        app = spotify_app(workspace) if platform == "spotify" else apple_app(workspace)
+    connection = PlatformConnection.objects.create(
+        fan=fan,
+        app=app,
+        platform=platform,
+        platform_user_id=email if platform == "spotify" else None,
+        access_token="t",
+    )
+    PreSave.objects.create(release=release, fan=fan, platform=platform, connection=connection)
     event(fan, FanEventKind.PRESAVED, release=release, platform=platform)
     return fan
 
