@@ -49,12 +49,18 @@ def _check_release_day(database: Path) -> None:
         assert all(status in ("scheduled", "detecting") for _, _, status in waves), waves
 
 
+def _sigint_as_from_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_it_runs_the_whole_demo(tmp_path: Path) -> None:
     port, smtp_port, emulator_port = _free_port(), _free_port(), _free_port()
     env = {
         **os.environ,
         "FANLOOP_DATA_DIR": str(tmp_path / "data"),
         "FANLOOP_TUNING": "fanloop.ops.worker.HEARTBEAT_SECONDS=1",
+        # A demo that hangs dumps every thread's stack on SIGABRT (see below).
+        "PYTHONFAULTHANDLER": "1",
     }
     for name in ("DATABASE_URL", "DBOS_SYSTEM_DATABASE_URL", "EMAIL_BACKEND"):
         env.pop(name, None)
@@ -67,6 +73,9 @@ def test_it_runs_the_whole_demo(tmp_path: Path) -> None:
         ],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,
+        # Ctrl-C as from a terminal: a shell running this suite in the background (`make
+        # test &`) starts it with SIGINT ignored, and the demo would inherit that.
+        preexec_fn=_sigint_as_from_a_terminal,
     )  # fmt: skip
     lines: list[str] = []
     assert demo.stdout is not None
@@ -113,8 +122,12 @@ def test_it_runs_the_whole_demo(tmp_path: Path) -> None:
         try:
             demo.wait(timeout=30)
         except subprocess.TimeoutExpired:
+            os.kill(demo.pid, signal.SIGABRT)  # where it hangs, into its output
+            time.sleep(2)
             os.killpg(demo.pid, signal.SIGKILL)
-            raise
+            raise AssertionError(
+                "the demo did not stop within 30 s of Ctrl-C; its output:\n" + "".join(lines)
+            ) from None
     assert demo.returncode == 0, "".join(lines)
     # Every child is gone with the demo: nothing answers on its ports any more.
     for service_port in (port, emulator_port, smtp_port):
