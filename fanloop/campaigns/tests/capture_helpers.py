@@ -1,5 +1,6 @@
-"""Helpers for the notify-me, Apple Music and in-app tests: an Apple app known to both the
-emulator and fanloop, and the connect page's state and CSRF token read like a browser."""
+"""Helpers for the notify-me, Apple Music, in-app and browser tests: an Apple app, or a
+Spotify app and one Spotify user, known to both the emulator and fanloop, and the connect
+page's state and CSRF token read like a browser."""
 
 from __future__ import annotations
 
@@ -26,6 +27,33 @@ SAFARI_UA = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
 )
+
+
+def live_spotify(
+    admin: AdminClient,
+    platform_settings: Any,
+    live_server: Any,
+    workspace: Workspace,
+    *,
+    user_id: str,
+    email: str,
+) -> PlatformApp:
+    """A development-mode Spotify app whose callback is the live server's (SITE_URL points
+    there), one Spotify user who can sign in to it, and the app registered in fanloop."""
+    from fanloop.platforms.tests.app_factories import SPOTIFY_ID, SPOTIFY_SECRET
+
+    platform_settings.SITE_URL = live_server.url
+    admin.app(
+        platform="spotify",
+        client_id=SPOTIFY_ID,
+        client_secret=SPOTIFY_SECRET,
+        redirect_uris=[f"{live_server.url}/connect/spotify/callback"],
+        mode="development",
+    )
+    admin.user(platform="spotify", id=user_id, email=email, country="GB")
+    return services.create_app(
+        workspace, "spotify", name="Main", client_id=SPOTIFY_ID, client_secret=SPOTIFY_SECRET
+    )
 
 
 def apple_app(admin: AdminClient, workspace: Workspace, **fields: Any) -> PlatformApp:

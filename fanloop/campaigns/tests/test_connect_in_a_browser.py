@@ -10,8 +10,8 @@ import pytest
 from emulator.testing import AdminClient
 from fanloop.catalog.models import Release
 from fanloop.fans.models import PlatformConnection, PreSave
-from fanloop.platforms import services
-from fanloop.platforms.tests.app_factories import SPOTIFY_ID, SPOTIFY_SECRET
+
+from .capture_helpers import live_spotify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,18 +28,10 @@ def test_it_presaves_on_spotify_from_a_phone(
     artifacts: Path,
 ) -> None:
     # The redirect URI is built from SITE_URL: it must be the live server's address.
-    platform_settings.SITE_URL = live_server.url
-    admin.app(
-        platform="spotify",
-        client_id=SPOTIFY_ID,
-        client_secret=SPOTIFY_SECRET,
-        redirect_uris=[f"{live_server.url}/connect/spotify/callback"],
-        mode="development",
-    )
-    admin.user(platform="spotify", id="phonefan", email="phone@example.org", country="GB")
-    services.create_app(
-        workspace, "spotify", name="Main", client_id=SPOTIFY_ID, client_secret=SPOTIFY_SECRET
-    )
+    live_spotify(
+        admin, platform_settings, live_server, workspace,
+        user_id="phonefan", email="phone@example.org",
+    )  # fmt: skip
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto(f"{live_server.url}/nova-lights/midnight-signal")
@@ -71,18 +63,10 @@ def test_the_thank_you_page_promises_a_follow_only_once_it_is_allowed(
     """Pre-saved with a save-only sign-in, the fan ticks Follow: the page says only that a
     reconnect is needed; after reconnecting at the emulated Spotify, it says the follow is
     set up (and the connection holds the follow scope)."""
-    platform_settings.SITE_URL = live_server.url
-    admin.app(
-        platform="spotify",
-        client_id=SPOTIFY_ID,
-        client_secret=SPOTIFY_SECRET,
-        redirect_uris=[f"{live_server.url}/connect/spotify/callback"],
-        mode="development",
-    )
-    admin.user(platform="spotify", id="phonefan", email="phone@example.org", country="GB")
-    services.create_app(
-        workspace, "spotify", name="Main", client_id=SPOTIFY_ID, client_secret=SPOTIFY_SECRET
-    )
+    live_spotify(
+        admin, platform_settings, live_server, workspace,
+        user_id="phonefan", email="phone@example.org",
+    )  # fmt: skip
     thanks = f"{live_server.url}/nova-lights/midnight-signal/thanks"
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()

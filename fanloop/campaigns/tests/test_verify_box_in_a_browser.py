@@ -13,26 +13,18 @@ from emulator.testing import AdminClient
 from fanloop.catalog.models import Release
 from fanloop.fans.consents import render
 from fanloop.fans.models import Consent, ConsentKind, PlatformConnection, PreSave
-from fanloop.platforms import services
-from fanloop.platforms.tests.app_factories import SPOTIFY_ID, SPOTIFY_SECRET
+
+from .capture_helpers import live_spotify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def spotify(admin: AdminClient, platform_settings: Any, live_server: Any, workspace: Any) -> None:
-    platform_settings.SITE_URL = live_server.url
-    admin.app(
-        platform="spotify",
-        client_id=SPOTIFY_ID,
-        client_secret=SPOTIFY_SECRET,
-        redirect_uris=[f"{live_server.url}/connect/spotify/callback"],
-        mode="development",
-    )
-    admin.user(platform="spotify", id="boxfan", email="box@example.org", country="GB")
-    services.create_app(
-        workspace, "spotify", name="Main", client_id=SPOTIFY_ID, client_secret=SPOTIFY_SECRET
-    )
+    live_spotify(
+        admin, platform_settings, live_server, workspace,
+        user_id="boxfan", email="box@example.org",
+    )  # fmt: skip
 
 
 def _presave(page: Any, live_server: Any, admin: AdminClient, tick: bool) -> list[str]:

@@ -382,26 +382,13 @@ def test_the_save_page_says_why_apple_music_is_not_offered(
 
 
 def test_a_fan_connected_to_apple_music_saves_there_through_its_library_api(
-    client: Client, admin: AdminClient, apps: Any, fan: Fan, release: Release
+    client: Client, admin: AdminClient, apps: Any, ids: Any, fan: Fan, release: Release
 ) -> None:
     from fanloop.campaigns.tests.capture_helpers import apple_app, music_user_token
     from fanloop.fans import identity
     from fanloop.platforms.base import Profile, Tokens
 
-    seeded = admin.catalog(
-        artists=[{"key": "nova", "name": "Nova Lights"}],
-        albums=[
-            {
-                "key": "signal",
-                "name": release.title,
-                "upc": "00602445790012",
-                "artists": ["nova"],
-                "release_date": "2020-01-10",
-                "tracks": [{"name": "Signal", "isrc": "USLP12000001"}],
-            }
-        ],
-    )
-    album_id = seeded["albums"][0]["ids"]["apple"]
+    album_id = ids["apple_album"]
     release.apple_music_album_id = album_id
     release.save(update_fields=["apple_music_album_id"])
     app = apple_app(admin, fan.workspace, mode="extended", user_cap=None)

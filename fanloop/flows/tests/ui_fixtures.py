@@ -128,7 +128,8 @@ def connect_spotify(
 
 def seed_album(admin: AdminClient, release: Release) -> dict[str, str]:
     """The release's album and artist at the emulator; their Spotify / Deezer ids stored on
-    the release and artist. Returns {"spotify_album": …, "spotify_artist": …, …}."""
+    the release and artist. Returns {"spotify_album": …, "spotify_artist": …, …} and the
+    album's Apple Music id ("apple_album", not stored: a test that needs it stores it)."""
     seeded = admin.catalog(
         artists=[{"key": "nova", "name": "Nova Lights", "followers": 10}],
         albums=[
@@ -153,4 +154,5 @@ def seed_album(admin: AdminClient, release: Release) -> dict[str, str]:
         "spotify_artist": artist["spotify"],
         "deezer_album": album["deezer"],
         "deezer_artist": artist["deezer"],
+        "apple_album": album["apple"],
     }
