@@ -91,7 +91,7 @@ def artists_of(fan: Fan) -> str:
             "artist__name", flat=True
         ),
     ]
-    unique = sorted(set(names), key=names.index)
+    unique = list(dict.fromkeys(names))
     if not unique:
         return fan.workspace.name
     if len(unique) == 1:

@@ -352,11 +352,16 @@ def release_progress(release: Release, now: dt.datetime | None = None) -> Releas
     seen = {*states, *presavers, *(platform for platform, _ in counts)}
     platforms = {platform for platform in seen if platform in PLATFORMS}
 
+    before_release = now < release.first_instant()
     rows: list[PlatformRow] = []
     active = False
     for platform in sorted(platforms, key=_platform_order):
-        row = PlatformRow(platform, states.get(platform), presavers.get(platform, 0))
-        row.before_release = now < release.first_instant()
+        row = PlatformRow(
+            platform,
+            states.get(platform),
+            presavers.get(platform, 0),
+            before_release=before_release,
+        )
         by_market = {wave.market: MarketRow(wave.market, wave) for wave in waves.get(platform, [])}
         for (key, market), market_counts in sorted(counts.items()):
             if key == platform:

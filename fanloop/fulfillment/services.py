@@ -270,6 +270,7 @@ def poll_wave(wave: MarketWave, now: dt.datetime) -> None:
 def precheck_release(release: Release, now: dt.datetime | None = None) -> list[ReleasePlatform]:
     """Days before release: is the UPC known to each platform? Sets ``precheck_*``."""
     now = now or timezone.now()
+    before_release = now < release.first_instant()
     states = list(release.platform_states.exclude(platform=EMAIL))
     for state in states:
         label = PLATFORMS.get(state.platform, (state.platform,))[0]
@@ -290,7 +291,7 @@ def precheck_release(release: Release, now: dt.datetime | None = None) -> list[R
                     status = PrecheckStatus.MISSING
                     message = (
                         f"{label} does not list UPC {release.upc} yet (normal until release)."
-                        if now < release.first_instant()
+                        if before_release
                         else f"{label} does not list UPC {release.upc}: check the UPC or your "
                         "distributor."
                     )
