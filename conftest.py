@@ -42,6 +42,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help=f"record the duration of each module (and slow test) in {TEST_DURATIONS.name}",
     )
+    parser.addoption(
+        "--db-run-name",
+        default="",
+        help="PostgreSQL only: test databases are named test_fanloop_<name>[_gw<N>], fresh per "
+        "run (scripts/test.sh gives each run its own name)",
+    )
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings_tox_suffix(request: pytest.FixtureRequest) -> None:
+    """Name the PostgreSQL test database after ``--db-run-name`` (before pytest-django's
+    own fixture adds the xdist worker's ``_gw<N>``), so concurrent runs never share one."""
+    from django.conf import settings
+
+    name = str(request.config.getoption("--db-run-name"))
+    database = settings.DATABASES["default"]
+    if name and database["ENGINE"] != "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = f"test_fanloop_{name}"
 
 
 def _module_of(nodeid: str) -> str:

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PG_URL = "postgres://postgres@127.0.0.1:5432"
 # Settings of the shell that must not leak into a benchmark's own fanloop processes.
-NOT_INHERITED = frozenset({"DATABASE_URL", "DEBUG", "FANLOOP_PRODUCTION", "FANLOOP_TEST_DB_SUFFIX"})
+NOT_INHERITED = frozenset({"DATABASE_URL", "DEBUG", "FANLOOP_PRODUCTION"})
 
 
 def free_port() -> int:

@@ -582,11 +582,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
                 "EMAIL_HOST": "127.0.0.1",
                 "EMAIL_PORT": str(sink.port),
-                # Nothing defers the bench's sends: no quiet hours, no frequency cap.
-                "EMAIL_QUIET_HOURS": "",
-                "EMAIL_FREQUENCY_CAP": "0",
-                # Journeys per engine batch = messages per SMTP connection, as in the reference.
-                "FANLOOP_TUNING": f"fanloop.flows.advance.BATCH_SIZE={args.batch}",
+                # Journeys per engine batch = messages per SMTP connection, as in the reference;
+                # nothing defers the bench's sends: no quiet hours, no frequency cap.
+                "FANLOOP_TUNING": f"fanloop.flows.advance.BATCH_SIZE={args.batch},"
+                "fanloop.messaging.sending_rules.DEFAULT_QUIET_HOURS=,"
+                "fanloop.messaging.sending_rules.DEFAULT_CAP=0",
                 **dict(kv.split("=", 1) for kv in args.worker_env),
             },
         )

@@ -149,10 +149,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
         ),
     }
-_test_suffix = env_str("FANLOOP_TEST_DB_SUFFIX", "")
-if _test_suffix:  # a fresh PostgreSQL database per test run
-    DATABASES["default"]["TEST"] = {"NAME": f"test_fanloop_{_test_suffix}"}
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+# Test runs name a fresh PostgreSQL test database per run (conftest.py, --db-run-name).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not Django's shared-cache in-memory database: worker threads and processes
     # (DBOS workflows, killed-and-restarted workers) must see the same data and wait on
     # its lock instead of failing with "database table is locked".
@@ -218,12 +216,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "fanloop <noreply@localhost>")
-# Flow emails: at most EMAIL_FREQUENCY_CAP per fan in EMAIL_FREQUENCY_WINDOW_HOURS (0: no cap);
-# none during EMAIL_QUIET_HOURS in the fan's time zone ("21:00-09:00"; blank: none). Only the
-# defaults of a workspace without sending rules of its own (messaging.sending_rules).
-EMAIL_FREQUENCY_CAP = env_int("EMAIL_FREQUENCY_CAP", 3)
-EMAIL_FREQUENCY_WINDOW_HOURS = env_int("EMAIL_FREQUENCY_WINDOW_HOURS", 72)
-EMAIL_QUIET_HOURS = env_str("EMAIL_QUIET_HOURS", "21:00-09:00")
+# The frequency cap and quiet hours of flow emails are per workspace (Email → Sending
+# rules); the defaults of a workspace without its own are in messaging.sending_rules.
 EMAIL_OPEN_TRACKING = env_bool("EMAIL_OPEN_TRACKING", False)
 # Optional second List-Unsubscribe address (a mailbox someone processes); blank: https only.
 EMAIL_UNSUBSCRIBE_MAILTO = env_str("EMAIL_UNSUBSCRIBE_MAILTO", "")

@@ -60,7 +60,7 @@ postgres_suite() {
   # A fresh database per run: pytest-django creates test_<name>_<suffix>_gw<N> and drops it after.
   local suffix="run$$_$(date +%s)"
   echo "== pytest on PostgreSQL ($suffix, $workers workers)"
-  FANLOOP_TEST_DB_SUFFIX=$suffix pytest_on "$PG_URL" "$data/postgres" "$@"
+  pytest_on "$PG_URL" "$data/postgres" --db-run-name="$suffix" "$@"
 }
 
 if [[ $which == sqlite ]]; then sqlite_suite "$@"; exit; fi

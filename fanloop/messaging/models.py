@@ -149,9 +149,9 @@ class MailboxEntry(models.Model):
 
 class SendingRules(models.Model):
     """A workspace's own frequency cap and quiet hours for flow emails, set by an owner or
-    editor in the dashboard. A workspace without a row follows the install's defaults
-    (``EMAIL_FREQUENCY_CAP``, ``EMAIL_FREQUENCY_WINDOW_HOURS``, ``EMAIL_QUIET_HOURS``):
-    see ``fanloop.messaging.sending_rules``. The field defaults are those settings' own."""
+    editor in the dashboard. A workspace without a row follows the defaults in
+    ``fanloop.messaging.sending_rules`` (``DEFAULT_CAP``, ``DEFAULT_WINDOW_HOURS``,
+    ``DEFAULT_QUIET_HOURS``); the field defaults are the same values."""
 
     workspace = models.OneToOneField(
         Workspace, models.CASCADE, primary_key=True, related_name="sending_rules"

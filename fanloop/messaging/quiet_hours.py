@@ -37,7 +37,7 @@ def parse_quiet_hours(value: str) -> tuple[dt.time, dt.time] | None:
         start = dt.time.fromisoformat(start_text.strip())
         end = dt.time.fromisoformat(end_text.strip())
     except ValueError:
-        raise ValueError(f"EMAIL_QUIET_HOURS must look like 21:00-09:00, not {value!r}") from None
+        raise ValueError(f"quiet hours must look like 21:00-09:00, not {value!r}") from None
     if start == end:
         return None
     return start, end

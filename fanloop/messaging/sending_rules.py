@@ -1,8 +1,8 @@
 """A workspace's sending rules for flow emails: the frequency cap and quiet hours.
 
 Set per workspace in the dashboard (``SendingRules``); a workspace that never set its own
-follows the install's defaults, ``EMAIL_FREQUENCY_CAP``, ``EMAIL_FREQUENCY_WINDOW_HOURS``
-and ``EMAIL_QUIET_HOURS`` (what every workspace followed before it could choose).
+follows the defaults below (the values every workspace followed before it could choose;
+tests, benchmarks and the demo override them through ``FANLOOP_TUNING``).
 """
 
 from __future__ import annotations
@@ -11,13 +11,19 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from fanloop.accounts.models import Workspace
 from fanloop.messaging.models import SendingRules
 from fanloop.messaging.quiet_hours import parse_quiet_hours
 
+# A workspace without rules of its own: at most DEFAULT_CAP flow emails per fan in
+# DEFAULT_WINDOW_HOURS (0: no cap), none during DEFAULT_QUIET_HOURS in the fan's time zone
+# ("21:00-09:00"; blank: none). Chosen as common practice for fan email (a few a week, not
+# at night), not measured; the workspace sets its own under Email → Sending rules.
+DEFAULT_CAP = 3
+DEFAULT_WINDOW_HOURS = 72
+DEFAULT_QUIET_HOURS = "21:00-09:00"
 MAX_CAP = 50  # emails per window
 MAX_WINDOW_HOURS = 24 * 30
 
@@ -35,9 +41,9 @@ class Rules:
 
 def install_defaults() -> Rules:
     return Rules(
-        cap=max(settings.EMAIL_FREQUENCY_CAP, 0),
-        window=dt.timedelta(hours=settings.EMAIL_FREQUENCY_WINDOW_HOURS),
-        quiet_hours=parse_quiet_hours(settings.EMAIL_QUIET_HOURS),
+        cap=max(DEFAULT_CAP, 0),
+        window=dt.timedelta(hours=DEFAULT_WINDOW_HOURS),
+        quiet_hours=parse_quiet_hours(DEFAULT_QUIET_HOURS),
         own=False,
     )
 

@@ -31,9 +31,11 @@ from fanloop.ops.seed import DEMO_EMAIL, DEMO_PASSWORD, DemoData, seed_demo
 
 # The demo's flow waits and library checks, scaled so days pass in minutes: library checks
 # (+1 / +7 / +30 days, scaled the same way) are swept every 20 s.
+# No quiet hours either, so fans move through the flows at any time of day.
 DEMO_TUNING = (
     "fanloop.flows.steps.WAIT_SCALE=0.0005,"
-    "fanloop.flows.verification.VERIFY_SCHEDULE=*/20 * * * * *"
+    "fanloop.flows.verification.VERIFY_SCHEDULE=*/20 * * * * *,"
+    "fanloop.messaging.sending_rules.DEFAULT_QUIET_HOURS="
 )
 
 
@@ -116,10 +118,8 @@ def run_demo(argv: list[str]) -> int:
         "PLATFORM_EMULATOR_URL": emulator,
     }
     outbox = Path(settings.DATA_DIR) / "outbox"
-    # Flow emails go to the sink, shown on Email → Demo mailbox; no quiet hours by default,
-    # so fans move through the flows at any time of day.
+    # Flow emails go to the sink, shown on Email → Demo mailbox.
     env["EMAIL_HOST"], env["SMTP_SINK_DIR"] = "127.0.0.1", str(outbox)
-    env["EMAIL_QUIET_HOURS"] = os.environ.get("EMAIL_QUIET_HOURS", "")
     # Flow waits shrink so fans move through every step in minutes (2 days: about 90 s),
     # unless the caller's own FANLOOP_TUNING says otherwise (later pairs win).
     env["FANLOOP_TUNING"] = ",".join(

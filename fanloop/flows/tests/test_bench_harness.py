@@ -14,11 +14,11 @@ from types import ModuleType, SimpleNamespace
 import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
-from django.test import override_settings
 from django.utils import timezone
 
 from fanloop.flows import engine
 from fanloop.flows.models import Journey, JourneyState
+from fanloop.messaging import sending_rules
 from fanloop.messaging.models import MessageStatus, OutboundMessage
 
 BENCH = Path(__file__).resolve().parents[3] / "bench" / "flows.py"
@@ -34,8 +34,14 @@ def bench() -> ModuleType:
     return module
 
 
+@pytest.fixture
+def _no_sending_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
+    monkeypatch.setattr(sending_rules, "DEFAULT_CAP", 0)
+
+
 @pytest.mark.django_db
-@override_settings(EMAIL_QUIET_HOURS="", EMAIL_FREQUENCY_CAP=0)
+@pytest.mark.usefixtures("_no_sending_limits")
 def test_seeded_journeys_wait_then_pass_the_email_step(bench: ModuleType) -> None:
     bench.seed_base()
     bench.seed_journeys(bench.WAIT_FLOW, 3, False)
@@ -72,7 +78,7 @@ def test_counting_sink_counts_messages_and_repeated_recipients(bench: ModuleType
 
 
 @pytest.mark.django_db
-@override_settings(EMAIL_QUIET_HOURS="", EMAIL_FREQUENCY_CAP=0)
+@pytest.mark.usefixtures("_no_sending_limits")
 def test_the_reference_sends_messages_like_the_engine_s(bench: ModuleType) -> None:
     """The sink-alone reference sends the engine's message (same subject, bodies and
     List-Unsubscribe), so the two rates compare messages of the same size."""

@@ -15,6 +15,7 @@ from fanloop.fans import consent_log
 from fanloop.fans.models import Fan, PlatformConnection, PreSave
 from fanloop.flows.conditions import Subject, evaluate
 from fanloop.flows.models import FanTag, Flow, JourneyState
+from fanloop.messaging import sending_rules
 from fanloop.messaging.models import EmailTemplate
 from fanloop.platforms.models import PlatformApp
 from fanloop.platforms.tests.app_factories import apple_app, deezer_app
@@ -116,12 +117,12 @@ def test_segment(subject: Subject, fan: Fan) -> None:
 
 
 def test_verification_results_drive_the_save_prompt(
-    settings: Any, workspace: Workspace, release: Release
+    settings: Any, monkeypatch: pytest.MonkeyPatch, workspace: Workspace, release: Release
 ) -> None:
     """The default flow's save step: a fan whose save was verified skips the save prompt,
     one whose save went missing gets it."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.EMAIL_QUIET_HOURS = ""
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
     Flow.objects.filter(is_default=True).delete()
     prompt = EmailTemplate.objects.create(
         workspace=workspace, name="Save", subject="Save it", text_body="{{ save_url }}"

@@ -42,10 +42,10 @@ def test_a_crash_between_send_and_checkpoint_sends_once(tmp_path: Path) -> None:
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(port),
-        "EMAIL_QUIET_HOURS": "",
         "FANLOOP_TUNING": spec(
             {
                 "fanloop.flows.engine.TICK_SECONDS": 1,
+                "fanloop.messaging.sending_rules.DEFAULT_QUIET_HOURS": "",
                 "fanloop.flows.engine.QUEUE_POLL_SECONDS": 0.2,
                 "fanloop.ops.worker.HEARTBEAT_SECONDS": 1,
             }

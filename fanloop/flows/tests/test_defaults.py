@@ -20,6 +20,7 @@ from fanloop.flows.steps import validate_steps
 from fanloop.flows.warnings import flow_warnings, templates_for
 from fanloop.flows.workspaces import create_workspace
 from fanloop.fulfillment.models import ReleasePlatform
+from fanloop.messaging import sending_rules
 from fanloop.messaging.models import EmailTemplate
 from fanloop.platforms.models import PlatformApp
 from fanloop.platforms.tests.app_factories import apple_app, spotify_app
@@ -91,13 +92,15 @@ def _tracks(release: Release) -> None:
         )  # fmt: skip
 
 
-def test_the_progression_end_to_end(settings: Any, workspace: Workspace, release: Release) -> None:
+def test_the_progression_end_to_end(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, workspace: Workspace, release: Release
+) -> None:
     """Pre-savers whose library has the release (fanloop saved it) are asked which track is
     theirs, never to add the album; a failed delivery or a removal gets the album prompt;
     the follow prompt goes only to the top fans who acted since the release, on a platform
     that can follow."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.EMAIL_QUIET_HOURS = ""
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
     _tracks(release)
     flow = Flow.objects.get(workspace=workspace, is_default=True)
     start = timezone.now().replace(microsecond=0)
@@ -151,10 +154,10 @@ def test_the_progression_end_to_end(settings: Any, workspace: Workspace, release
 
 
 def test_the_follow_goal_ends_the_journey_and_unengaged_fans_leave(
-    settings: Any, workspace: Workspace, release: Release
+    settings: Any, monkeypatch: pytest.MonkeyPatch, workspace: Workspace, release: Release
 ) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.EMAIL_QUIET_HOURS = ""
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
     flow = Flow.objects.get(workspace=workspace, is_default=True)
     start = timezone.now().replace(microsecond=0)
     follower = _presaver(workspace, release, "follows@example.org")

@@ -81,10 +81,10 @@ class Setup:
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(port),
-            "EMAIL_QUIET_HOURS": "",
             "FANLOOP_TUNING": spec(
                 {
                     "fanloop.flows.engine.TICK_SECONDS": 1,
+                    "fanloop.messaging.sending_rules.DEFAULT_QUIET_HOURS": "",
                     "fanloop.flows.engine.QUEUE_POLL_SECONDS": 0.2,
                     "fanloop.flows.advance.BATCH_SIZE": 100,
                     "fanloop.flows.engine.WORKER_CONCURRENCY": CONCURRENCY,

@@ -17,6 +17,7 @@ from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan
 from fanloop.flows import advance, services, steps
 from fanloop.flows.models import FanTag, Flow, Journey, JourneyState, JourneyStep
+from fanloop.messaging import sending_rules
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 from fanloop.messaging.suppressions import unsubscribe
 
@@ -30,8 +31,8 @@ DAY = 86400
 def _mail_settings(settings: Any, workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     Flow.objects.filter(is_default=True).delete()  # tested in test_defaults
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.EMAIL_QUIET_HOURS = ""
-    settings.EMAIL_FREQUENCY_CAP = 0
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
+    monkeypatch.setattr(sending_rules, "DEFAULT_CAP", 0)
     monkeypatch.setattr(steps, "WAIT_SCALE", 1.0)
 
 
@@ -242,9 +243,13 @@ def test_tag_records_joined_segment_which_triggers_another_flow(
 
 
 def test_quiet_hours_defer_the_send_and_the_same_step_retries_later(
-    settings: Any, workspace: Workspace, release: Release, note: EmailTemplate
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    workspace: Workspace,
+    release: Release,
+    note: EmailTemplate,
 ) -> None:
-    settings.EMAIL_QUIET_HOURS = "21:00-09:00"
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "21:00-09:00")
     flow = make_flow(workspace, [{"id": "e", "type": "email", "template": note.pk}])
     fan = subscribed_fan(workspace, country="GB")
     night = dt.datetime(2026, 1, 10, 23, 30, tzinfo=dt.UTC)  # 23:30 in London
@@ -265,10 +270,14 @@ def test_quiet_hours_defer_the_send_and_the_same_step_retries_later(
 
 
 def test_frequency_cap_defers_until_the_window_reopens(
-    settings: Any, workspace: Workspace, release: Release, note: EmailTemplate
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    workspace: Workspace,
+    release: Release,
+    note: EmailTemplate,
 ) -> None:
-    settings.EMAIL_FREQUENCY_CAP = 1
-    settings.EMAIL_FREQUENCY_WINDOW_HOURS = 24
+    monkeypatch.setattr(sending_rules, "DEFAULT_CAP", 1)
+    monkeypatch.setattr(sending_rules, "DEFAULT_WINDOW_HOURS", 24)
     flow = make_flow(
         workspace,
         [
@@ -471,7 +480,7 @@ def test_a_wait_passes_over_fanloops_earlier_save(workspace: Workspace, release:
 
 
 def test_due_journeys_are_claimed_in_batches_not_one_by_one(
-    settings: Any, workspace: Workspace, release: Release, monkeypatch: pytest.MonkeyPatch
+    workspace: Workspace, release: Release, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(advance, "BATCH_SIZE", 4)
     monkeypatch.setattr(advance, "MAX_BATCHES_IN_FLIGHT", 2)
@@ -494,7 +503,7 @@ def test_due_journeys_are_claimed_in_batches_not_one_by_one(
 
 
 def test_a_stale_claim_expires_and_a_lost_claim_writes_nothing(
-    settings: Any, workspace: Workspace, release: Release, monkeypatch: pytest.MonkeyPatch
+    workspace: Workspace, release: Release, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     make_flow(workspace, [{"id": "t", "type": "tag", "tag": "x"}])
     fan = subscribed_fan(workspace)

@@ -15,6 +15,7 @@ from fanloop.analytics.models import FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.flows.models import Flow, Journey, JourneyState, JourneyStep
 from fanloop.messaging import sending as services
+from fanloop.messaging import sending_rules
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 from fanloop.messaging.tests.conftest import Sink
 from fanloop.messaging.tests.conftest import smtp_sink as smtp_sink  # a fixture, by name
@@ -27,8 +28,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _settings(settings: Any, workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     Flow.objects.filter(is_default=True).delete()
-    settings.EMAIL_QUIET_HOURS = ""
-    settings.EMAIL_FREQUENCY_CAP = 0
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
+    monkeypatch.setattr(sending_rules, "DEFAULT_CAP", 0)
     monkeypatch.setattr(services, "SEND_CHUNK", 4)
     settings.SITE_URL = "http://testserver"
 

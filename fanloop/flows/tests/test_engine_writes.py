@@ -20,6 +20,7 @@ from fanloop.fans.models import Fan
 from fanloop.flows import advance, intake, services, steps
 from fanloop.flows.models import FanTag, Flow, Journey, JourneyState, JourneyStep
 from fanloop.messaging import sending as messaging
+from fanloop.messaging import sending_rules
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 
 from .engine_helpers import event, log_of, make_flow, run, subscribed_fan
@@ -31,8 +32,8 @@ pytestmark = pytest.mark.django_db
 def _settings(settings: Any, workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     Flow.objects.filter(is_default=True).delete()  # tested in test_defaults
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.EMAIL_QUIET_HOURS = ""
-    settings.EMAIL_FREQUENCY_CAP = 0
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
+    monkeypatch.setattr(sending_rules, "DEFAULT_CAP", 0)
     monkeypatch.setattr(steps, "WAIT_SCALE", 1.0)
 
 
@@ -98,7 +99,7 @@ def test_a_journey_whose_claim_is_lost_mid_batch_is_not_written(
 
 
 def test_email_steps_cost_reads_per_chunk_and_three_writes_per_message_and_send_once(
-    settings: Any, workspace: Workspace, release: Release, monkeypatch: pytest.MonkeyPatch
+    workspace: Workspace, release: Release, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     note = EmailTemplate.objects.create(
         workspace=workspace, name="Note", subject="Hi {{ fan.first_name }}", text_body="Out now"
@@ -196,7 +197,7 @@ def test_the_claim_reads_due_journeys_in_order_off_an_index_without_sorting_them
 
 
 def test_a_paused_flow_s_due_journeys_do_not_hold_back_an_active_flow_s(
-    settings: Any, workspace: Workspace, release: Release, monkeypatch: pytest.MonkeyPatch
+    workspace: Workspace, release: Release, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(advance, "BATCH_SIZE", 2)
     monkeypatch.setattr(advance, "MAX_BATCHES_IN_FLIGHT", 1)
@@ -239,7 +240,7 @@ def test_a_batch_locks_its_journeys_by_primary_key_alone(
 
 
 def test_a_batch_renews_only_claims_that_waited_half_the_timeout(
-    settings: Any, workspace: Workspace, release: Release, monkeypatch: pytest.MonkeyPatch
+    workspace: Workspace, release: Release, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(advance, "CLAIM_TIMEOUT_SECONDS", 600)
     make_flow(workspace, [{"id": "w", "type": "wait", "duration_s": 86400}])

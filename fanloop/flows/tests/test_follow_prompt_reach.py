@@ -14,6 +14,7 @@ from fanloop.analytics.models import FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan, PlatformConnection, PreSave
 from fanloop.flows.models import Flow, JourneyState
+from fanloop.messaging import sending_rules
 from fanloop.messaging.models import EmailTemplate
 from fanloop.platforms.models import PlatformApp
 from fanloop.platforms.tests.app_factories import apple_app, spotify_app
@@ -30,10 +31,10 @@ def connect(fan: Fan, app: PlatformApp, user_id: str) -> None:
 
 
 def test_a_follow_email_skips_fans_with_no_connection_that_can_follow(
-    settings: Any, workspace: Workspace, release: Release
+    settings: Any, monkeypatch: pytest.MonkeyPatch, workspace: Workspace, release: Release
 ) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.EMAIL_QUIET_HOURS = ""
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
     Flow.objects.filter(is_default=True).delete()
     follow = EmailTemplate.objects.create(
         workspace=workspace, name="Follow", subject="Follow", text_body="{{ follow_url }}"

@@ -53,6 +53,7 @@ from fanloop.flows.stats import step_counts
 from fanloop.fulfillment import deliver, services
 from fanloop.fulfillment import services as fulfillment
 from fanloop.fulfillment.models import Delivery, DeliveryState
+from fanloop.messaging import sending_rules
 from fanloop.messaging.tests.conftest import Sink, smtp_sink  # noqa: F401 - fixture
 from fanloop.platforms import services as platform_services
 from fanloop.platforms.base import Profile, Tokens
@@ -94,7 +95,7 @@ def world(
     monkeypatch: pytest.MonkeyPatch,
 ) -> dict[str, Any]:
     platform_settings.SITE_URL = "http://testserver"
-    platform_settings.EMAIL_QUIET_HOURS = ""
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
     platform_settings.EMAIL_OPEN_TRACKING = True
     monkeypatch.setattr(services, "BATCH_SIZE", 100)
     # Batches run here, in the test's transaction: threads of their own would open other

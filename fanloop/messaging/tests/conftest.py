@@ -23,6 +23,7 @@ from fanloop.catalog.models import Artist, Release
 from fanloop.catalog.services import create_artist, create_release
 from fanloop.fans import consent_log
 from fanloop.fans.models import Fan
+from fanloop.messaging import sending_rules
 from fanloop.messaging.models import EmailTemplate, OutboundMessage
 from fanloop.messaging.sending import SendOutcome
 from fanloop.ops.smtp_sink import SmtpSink, start_sink
@@ -38,11 +39,11 @@ TEXT = (
 
 
 @pytest.fixture(autouse=True)
-def _email_rules(settings: SettingsWrapper) -> SettingsWrapper:
+def _email_rules(settings: SettingsWrapper, monkeypatch: pytest.MonkeyPatch) -> SettingsWrapper:
     """No quiet hours, the default cap, no open tracking: each test turns on what it tests."""
-    settings.EMAIL_QUIET_HOURS = ""
-    settings.EMAIL_FREQUENCY_CAP = 3
-    settings.EMAIL_FREQUENCY_WINDOW_HOURS = 72
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
+    monkeypatch.setattr(sending_rules, "DEFAULT_CAP", 3)
+    monkeypatch.setattr(sending_rules, "DEFAULT_WINDOW_HOURS", 72)
     settings.EMAIL_OPEN_TRACKING = False
     settings.EMAIL_UNSUBSCRIBE_MAILTO = ""
     settings.DEFAULT_FROM_EMAIL = "fanloop <noreply@fanloop.example>"

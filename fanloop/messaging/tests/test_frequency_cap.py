@@ -1,4 +1,4 @@
-"""The frequency cap: at most EMAIL_FREQUENCY_CAP flow emails per fan per window; the next
+"""The frequency cap: at most the cap of flow emails per fan per window; the next
 one is deferred (CAPPED, ``retry_at`` = when the oldest leaves the window). Test sends
 and other fans do not count."""
 
@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 
 from fanloop.fans.models import Fan
+from fanloop.messaging import sending_rules
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 from fanloop.messaging.sending import SendOutcome, send_email, send_test_email
 
@@ -57,14 +58,15 @@ def test_test_sends_do_not_count(fan, template):
     assert _send_at(fan, template, "k", T0).status == MessageStatus.SENT
 
 
-def test_a_cap_of_zero_turns_it_off(fan, template, settings):
-    settings.EMAIL_FREQUENCY_CAP = 0
+def test_a_cap_of_zero_turns_it_off(fan, template, monkeypatch):
+    monkeypatch.setattr(sending_rules, "DEFAULT_CAP", 0)
     for n in range(5):
         assert _send_at(fan, template, f"k{n}", T0 + dt.timedelta(minutes=n)).status == "sent"
 
 
-def test_the_window_length_is_a_setting(fan, template, settings):
-    settings.EMAIL_FREQUENCY_CAP, settings.EMAIL_FREQUENCY_WINDOW_HOURS = 1, 24
+def test_the_window_length_is_a_setting(fan, template, monkeypatch):
+    monkeypatch.setattr(sending_rules, "DEFAULT_CAP", 1)
+    monkeypatch.setattr(sending_rules, "DEFAULT_WINDOW_HOURS", 24)
     _send_at(fan, template, "a", T0)
     capped = _send_at(fan, template, "b", T0 + dt.timedelta(hours=1))
     assert capped.status == MessageStatus.CAPPED and capped.retry_at == T0 + dt.timedelta(hours=24)

@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 
 from fanloop.fans.models import Fan
+from fanloop.messaging import sending_rules
 from fanloop.messaging.models import MessageStatus, OutboundMessage
 from fanloop.messaging.quiet_hours import fan_time_zone, quiet_hours_end
 from fanloop.messaging.sending import send_email
@@ -22,9 +23,9 @@ UTC = dt.UTC
 
 
 @pytest.fixture(autouse=True)
-def _quiet(settings):
+def _quiet(settings, monkeypatch):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.EMAIL_QUIET_HOURS = "21:00-09:00"
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "21:00-09:00")
 
 
 def _end(fan: Fan, now: dt.datetime) -> dt.datetime | None:
@@ -84,18 +85,18 @@ def test_the_window_edges(workspace):
     assert _end(fan, _at(2026, 6, 2, 8, 0)) is None  # 09:00
 
 
-def test_a_daytime_window_and_no_window(workspace, settings):
+def test_a_daytime_window_and_no_window(workspace, monkeypatch):
     fan = subscribed_fan(workspace, "utc@fans.example", country="IS")  # Iceland: UTC all year
-    settings.EMAIL_QUIET_HOURS = "12:00-14:00"
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "12:00-14:00")
     assert _end(fan, _at(2026, 1, 5, 13, 0)) == _at(2026, 1, 5, 14, 0)
     assert _end(fan, _at(2026, 1, 5, 15, 0)) is None
-    settings.EMAIL_QUIET_HOURS = ""
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
     assert _end(fan, _at(2026, 1, 5, 23, 0)) is None
 
 
-def test_a_malformed_setting_is_a_clear_error(workspace, settings):
-    settings.EMAIL_QUIET_HOURS = "late-early"
-    with pytest.raises(ValueError, match="EMAIL_QUIET_HOURS"):
+def test_a_malformed_setting_is_a_clear_error(workspace, monkeypatch):
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "late-early")
+    with pytest.raises(ValueError, match="quiet hours must look like"):
         _end(Fan(workspace=workspace), _at(2026, 1, 1, 0, 0))
 
 

@@ -18,6 +18,7 @@ from fanloop.analytics.models import FanEvent
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan
 from fanloop.messaging import sending as services
+from fanloop.messaging import sending_rules
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 from fanloop.messaging.sending import EmailRequest, send_emails
 from fanloop.messaging.suppressions import unsubscribe
@@ -59,7 +60,7 @@ def _requests(fans: list[Fan], template: EmailTemplate, release: Release) -> lis
 
 @pytest.mark.django_db(transaction=True)
 def test_each_message_is_claimed_just_before_it_is_sent_the_one_before_recorded(
-    settings, hook, workspace, template, release, monkeypatch: pytest.MonkeyPatch
+    hook, workspace, template, release, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(services, "SEND_CHUNK", 3)
     seen: list[dict[str, str]] = []
@@ -80,7 +81,7 @@ def test_each_message_is_claimed_just_before_it_is_sent_the_one_before_recorded(
 
 
 def test_each_message_of_a_chunk_gets_its_own_outcome(
-    workspace, template, release, settings, monkeypatch: pytest.MonkeyPatch
+    workspace, template, release, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(services, "SEND_CHUNK", 10)
     fans = _fans(workspace, 4)
@@ -109,7 +110,7 @@ def test_each_message_of_a_chunk_gets_its_own_outcome(
 
 
 def test_an_unsubscribe_between_chunks_is_honoured(
-    settings, hook, workspace, template, release, monkeypatch: pytest.MonkeyPatch
+    hook, workspace, template, release, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(services, "SEND_CHUNK", 1)
     fans = _fans(workspace, 2)
@@ -124,9 +125,9 @@ def test_an_unsubscribe_between_chunks_is_honoured(
 
 
 def test_the_frequency_cap_counts_the_chunks_own_sends(
-    settings, workspace, template, release, monkeypatch: pytest.MonkeyPatch
+    workspace, template, release, monkeypatch: pytest.MonkeyPatch
 ):
-    settings.EMAIL_FREQUENCY_CAP = 2
+    monkeypatch.setattr(sending_rules, "DEFAULT_CAP", 2)
     monkeypatch.setattr(services, "SEND_CHUNK", 10)
     [fan] = _fans(workspace, 1)
     requests = [EmailRequest(fan, template, f"k{i}", release) for i in range(3)]
@@ -140,7 +141,7 @@ def test_the_frequency_cap_counts_the_chunks_own_sends(
 
 
 def test_a_crash_mid_chunk_leaves_only_the_message_in_flight_uncertain(
-    settings, hook, workspace, template, release, monkeypatch: pytest.MonkeyPatch
+    hook, workspace, template, release, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(services, "SEND_CHUNK", 3)
     fans = _fans(workspace, 3)
@@ -167,16 +168,16 @@ def test_a_crash_mid_chunk_leaves_only_the_message_in_flight_uncertain(
 
 
 def test_a_deferred_row_another_call_claimed_is_settled_by_that_call(
-    settings, hook, workspace, template, release
+    monkeypatch, hook, workspace, template, release
 ):
-    settings.EMAIL_QUIET_HOURS = "00:00-23:59"
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "00:00-23:59")
     [fan] = _fans(workspace, 1)
     [request] = _requests([fan], template, release)
     assert send_emails([request])["k0"].status == MessageStatus.PENDING
     stale = {"k0": OutboundMessage.objects.get(key="k0")}
     # Meanwhile another worker sent it.
     OutboundMessage.objects.filter(key="k0").update(status=MessageStatus.SENT)
-    settings.EMAIL_QUIET_HOURS = ""
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
     outcome = send_emails([request], outbox=stale)["k0"]
     assert outcome.status == MessageStatus.SENT and not mail.outbox
 

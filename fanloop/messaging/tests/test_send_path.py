@@ -13,7 +13,7 @@ from django.core.mail.backends.locmem import EmailBackend
 
 from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.fans.models import Fan
-from fanloop.messaging import rendering
+from fanloop.messaging import rendering, sending_rules
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 from fanloop.messaging.sending import send_email
 
@@ -69,14 +69,14 @@ def test_a_stale_batch_read_missing_the_row_still_sends_once(fan, template):
 
 
 def test_a_stale_batch_read_of_a_deferred_row_sent_meanwhile_is_not_sent_again(
-    settings, fan, template
+    monkeypatch, fan, template
 ):
-    settings.EMAIL_QUIET_HOURS = "00:00-23:59"
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "00:00-23:59")
     deferred = send_email(fan=fan, template=template, key="k")
     assert deferred.status == MessageStatus.PENDING
     stale = OutboundMessage.objects.get(key="k")
     OutboundMessage.objects.filter(key="k").update(status=MessageStatus.SENT)  # elsewhere
-    settings.EMAIL_QUIET_HOURS = ""
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
     outcome = send_email(fan=fan, template=template, key="k", outbox={"k": stale})
     assert outcome.status == MessageStatus.SENT
     assert mail.outbox == []

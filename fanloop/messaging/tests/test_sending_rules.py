@@ -1,7 +1,7 @@
 """Each workspace's own frequency cap and quiet hours: set by editors and owners on the
 "Sending rules" page (viewers read it), checked with clear errors, and read by the send
 pipeline per workspace; a workspace that set none follows the install's defaults
-(``EMAIL_FREQUENCY_CAP``, ``EMAIL_FREQUENCY_WINDOW_HOURS``, ``EMAIL_QUIET_HOURS``)."""
+(``sending_rules.DEFAULT_CAP``, ``DEFAULT_WINDOW_HOURS``, ``DEFAULT_QUIET_HOURS``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from fanloop.accounts.models import Workspace
+from fanloop.messaging import sending_rules
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage, SendingRules
 from fanloop.messaging.sending import send_email
 from fanloop.messaging.sending_rules import rules_of, save_rules
@@ -39,9 +40,10 @@ def _template_of(workspace: Workspace) -> EmailTemplate:
     )
 
 
-def test_a_workspace_without_its_own_rules_follows_the_install(workspace, settings):
-    settings.EMAIL_FREQUENCY_CAP, settings.EMAIL_FREQUENCY_WINDOW_HOURS = 5, 24
-    settings.EMAIL_QUIET_HOURS = "22:00-07:00"
+def test_a_workspace_without_its_own_rules_follows_the_install(workspace, monkeypatch):
+    monkeypatch.setattr(sending_rules, "DEFAULT_CAP", 5)
+    monkeypatch.setattr(sending_rules, "DEFAULT_WINDOW_HOURS", 24)
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "22:00-07:00")
     rules = rules_of(workspace)
     assert (rules.cap, rules.window, rules.own) == (5, dt.timedelta(hours=24), False)
     assert rules.quiet_hours == (dt.time(22), dt.time(7))

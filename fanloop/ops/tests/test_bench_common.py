@@ -73,7 +73,7 @@ def test_stopping_a_process_that_has_exited_does_nothing() -> None:
 def test_the_environment_leaves_the_shell_s_settings_out(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    for name in ("DATABASE_URL", "DEBUG", "FANLOOP_PRODUCTION", "FANLOOP_TEST_DB_SUFFIX"):
+    for name in ("DATABASE_URL", "DEBUG", "FANLOOP_PRODUCTION"):
         monkeypatch.setenv(name, "from-the-shell")
     monkeypatch.setenv("BENCH_KEPT", "yes")
     env = _common.fanloop_process_env(
@@ -83,7 +83,7 @@ def test_the_environment_leaves_the_shell_s_settings_out(
     assert env["DBOS_SYSTEM_DATABASE_URL"] == "sqlite:///d.sqlite3"
     assert env["FANLOOP_DATA_DIR"] == str(tmp_path)
     assert env["DEBUG"] == "false"
-    assert "FANLOOP_PRODUCTION" not in env and "FANLOOP_TEST_DB_SUFFIX" not in env
+    assert "FANLOOP_PRODUCTION" not in env
     assert env["BENCH_KEPT"] == "yes"
     assert env["PYTHONPATH"] == str(_common.ROOT)
     assert "DBOS_SYSTEM_DATABASE_URL" not in _common.fanloop_process_env(tmp_path, "sqlite://")

@@ -30,7 +30,7 @@ input()  # keep both open so the -wal and -shm files exist while the test looks
 
 
 def _run(tmp_path: Path, code: str) -> subprocess.Popen[str]:
-    drop = {"DATABASE_URL", "DBOS_SYSTEM_DATABASE_URL", "FANLOOP_TEST_DB_SUFFIX"}
+    drop = {"DATABASE_URL", "DBOS_SYSTEM_DATABASE_URL"}
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env["FANLOOP_DATA_DIR"] = str(tmp_path / "data")
     return subprocess.Popen(
