@@ -120,6 +120,59 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _flush_postgresql_by_delete() -> Iterator[None]:
+    """After a transactional test, Django empties every table with one ``TRUNCATE`` on
+    PostgreSQL: 1.3-1.8 s on this schema (a new file per table and index), against 0.04 s
+    for a ``DELETE`` per table, and a suite runs it after some 150 tests. The foreign keys
+    Django creates on PostgreSQL are ``DEFERRABLE INITIALLY DEFERRED``, so deleting every
+    table in one transaction needs no order. Sequences are left alone, as by ``TRUNCATE``
+    without ``RESTART IDENTITY``; a test asking for reset sequences keeps Django's way."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(
+        self: DatabaseOperations,
+        style: Any,
+        tables: Any,
+        *,
+        reset_sequences: bool = False,
+        allow_cascade: bool = False,
+    ) -> list[str]:
+        if reset_sequences or not tables:
+            return truncate(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        return [f"DELETE FROM {self.quote_name(table)};" for table in tables]  # noqa: S608 - Django's table names
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _drop_postgresql_test_database_by_force() -> Iterator[None]:
+    """A worker thread's connection still open at the end of a run (DBOS, a live server's
+    request thread) made ``DROP DATABASE`` wait its 5 s and fail, leaving the run's test
+    database behind. PostgreSQL 13+ drops it anyway with ``WITH (FORCE)``; the run is over."""
+    from django.db.backends.postgresql.creation import DatabaseCreation
+
+    destroy = DatabaseCreation._destroy_test_db  # type: ignore[attr-defined]
+
+    def destroy_by_force(self: Any, test_database_name: str, verbosity: int) -> None:
+        if self.connection.pg_version < 130000:
+            destroy(self, test_database_name, verbosity)
+            return
+        with self._nodb_cursor() as cursor:
+            name = self.connection.ops.quote_name(test_database_name)
+            cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseCreation, "_destroy_test_db", destroy_by_force)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _no_page_view_writer_thread() -> None:
     """Tests flush the page-view buffer themselves: a writer thread would write outside
     the test's transaction."""

@@ -3,8 +3,9 @@
 # Usage: scripts/test.sh [all|sqlite|postgres] [pytest args...]
 #
 # Each suite runs on FANLOOP_TEST_WORKERS pytest-xdist workers (default: one per core; 0 runs
-# in this process). `all` runs lint, then SQLite, then PostgreSQL; with
-# FANLOOP_TEST_SIDE_BY_SIDE=1 it runs the three at the same time, each into its own log.
+# in this process). `all` runs lint, SQLite and PostgreSQL at the same time, each into its own
+# log printed when it ends (many tests wait on processes, sockets and clocks: side by side the
+# cores stay busy); FANLOOP_TEST_SIDE_BY_SIDE=0 runs them one after another instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -66,7 +67,7 @@ postgres_suite() {
 if [[ $which == sqlite ]]; then sqlite_suite "$@"; exit; fi
 if [[ $which == postgres ]]; then postgres_reachable && postgres_suite "$@"; exit; fi
 
-if [[ ${FANLOOP_TEST_SIDE_BY_SIDE:-0} != 1 ]]; then
+if [[ ${FANLOOP_TEST_SIDE_BY_SIDE:-1} != 1 ]]; then
   lint
   sqlite_suite "$@"
   if postgres_reachable; then postgres_suite "$@"; fi
@@ -74,6 +75,7 @@ if [[ ${FANLOOP_TEST_SIDE_BY_SIDE:-0} != 1 ]]; then
 fi
 
 # all: lint, SQLite and PostgreSQL side by side, each into its own log.
+echo "== lint, SQLite and PostgreSQL side by side (each log is printed when it ends)"
 with_postgres=false; if postgres_reachable; then with_postgres=true; fi
 logs=$(mktemp -d)
 declare -A pids
