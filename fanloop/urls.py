@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from fanloop.accounts import urls as accounts_urls
+from fanloop.api import urls as api_urls
 from fanloop.api.api import api
 from fanloop.flows import workspaces
 
@@ -34,6 +35,7 @@ urlpatterns = [
     # The token pages and the docs page, then the API itself.
     path("", include("fanloop.api.urls")),
     path("api/v1/", api.urls),
+    path("api/", include((api_urls.no_route_patterns, "api-no-route"))),
     # Public fan pages come last: /<artist-slug>/<release-slug> matches broadly.
     path("", include("fanloop.campaigns.urls")),
 ]

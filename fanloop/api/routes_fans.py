@@ -4,7 +4,7 @@ release: the reads the fans dashboard makes, scope ``fans``."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import Count
 from django.http import HttpRequest
@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from ninja import Router
 from ninja.params.functions import Query
+from pydantic import WithJsonSchema
 
 from fanloop.analytics.models import FanEvent
 from fanloop.api.auth import require
@@ -99,6 +100,11 @@ def get_fan(request: HttpRequest, fan_id: int) -> dict[str, Any]:
     return row
 
 
+# Declared a date-time in the OpenAPI description, parsed here: pydantic's own datetime would
+# also take a number as a Unix time ("0.5"), which the description does not allow.
+DATE_TIME = WithJsonSchema({"type": "string", "format": "date-time"})
+
+
 def _instant(text: str) -> dt.datetime:
     try:
         moment = parse_datetime(text)
@@ -116,7 +122,7 @@ def _instant(text: str) -> dt.datetime:
 @router.get("/fan-events", response={200: Page[FanEventOut], **ERRORS})
 def list_fan_events(
     request: HttpRequest,
-    since: str | None = Query(
+    since: Annotated[str | None, DATE_TIME] = Query(
         None,
         description="Events recorded at or after this ISO 8601 instant (UTC if no offset).",
         example="2026-01-31T12:00:00Z",

@@ -14,3 +14,9 @@ urlpatterns: list[URLPattern] = [
         "w/<slug:ws>/settings/api-tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"
     ),
 ]
+
+# Any other address under /api/ (after the API's own routes): a JSON 404 for every method.
+no_route_patterns: list[URLPattern] = [
+    path("", views.no_route, name="no-route"),
+    path("<path:rest>", views.no_route, name="no-route"),
+]

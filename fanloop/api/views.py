@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from fanloop.accounts.models import Membership, Role
@@ -20,6 +21,7 @@ from fanloop.api import tokens
 from fanloop.api.api import api
 from fanloop.api.forms import TokenForm
 from fanloop.api.models import ApiToken
+from fanloop.api.problems import Problem
 from fanloop.lib import csp
 
 # The secret of a token just created waits in the session for the page the creation
@@ -103,3 +105,11 @@ def docs(request: HttpRequest) -> HttpResponse:
     # Outside the dashboard's address prefixes, under the dashboard's policy all the same.
     response["Content-Security-Policy"] = csp.policy(str(request.csp_nonce))  # type: ignore[attr-defined]
     return response
+
+
+@csrf_exempt  # nothing is written: a POST with no route gets the same JSON 404 as a GET
+def no_route(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other address under ``/api/``: a problem document, not the site's HTML 404."""
+    return Problem(
+        404, f"No API route at {request.path}. The routes: /api/v1/openapi.json.", kind="no-route"
+    ).response()

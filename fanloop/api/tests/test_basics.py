@@ -179,3 +179,24 @@ def test_every_post_route_honours_idempotency_keys():
         if "post" in operations:
             names = [p["name"] for p in operations["post"].get("parameters", [])]
             assert "Idempotency-Key" in names, path
+
+
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nothing-here", "/api/v2/artists", "/api/", "/api/v1/artists/1/x"]
+)
+def test_an_address_with_no_route_is_a_json_404_not_the_site_s_page(client, method, path):
+    body = _problem(getattr(client, method)(path), 404)
+    assert body["type"].endswith("problem-no-route") and path in body["detail"]
+
+
+def test_since_is_declared_a_date_time_in_the_openapi(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    [since] = [
+        p
+        for p in schema["paths"]["/api/v1/fan-events"]["get"]["parameters"]
+        if p["name"] == "since"
+    ]
+    assert since["schema"].get("format") == "date-time" or any(
+        alt.get("format") == "date-time" for alt in since["schema"].get("anyOf", [])
+    )

@@ -86,6 +86,7 @@ EXEMPT_NAMESPACES = {
     "admin": "Django's own admin, for staff; its forms are Django's and tested there",
     "messaging:anymail": "email providers' webhooks: server-to-server posts, no page",
     "api-v1": "the REST API: bearer-token JSON calls, no page's form (fanloop/api/tests)",
+    "api-no-route": "JSON 404 for any method at an address the API has no route for",
 }
 
 
