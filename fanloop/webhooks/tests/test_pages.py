@@ -38,7 +38,9 @@ def delivery(subscription: Subscription) -> WebhookDelivery:
     )
 
 
-def _pages(workspace: Workspace, subscription: Subscription, delivery: WebhookDelivery) -> list:
+def _pages(
+    workspace: Workspace, subscription: Subscription, delivery: WebhookDelivery
+) -> list[tuple[str, str]]:
     ws, pk = workspace.slug, subscription.pk
     return [
         ("get", reverse("webhooks:list", kwargs={"ws": ws})),
