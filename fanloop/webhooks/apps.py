@@ -10,6 +10,7 @@ class WebhooksConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: registering the hooks needs the apps loaded.
-        from fanloop.webhooks import hooks
+        from fanloop.webhooks import fan_data, hooks
 
         hooks.register()
+        fan_data.register()

@@ -32,9 +32,9 @@ def consume(now: dt.datetime | None = None) -> int:
     with transaction.atomic():
         cursor, _ = EventCursor.objects.get_or_create(name=CURSOR_NAME)
         cursor = EventCursor.objects.select_for_update().get(pk=cursor.pk)
-        watched = set(
-            Subscription.objects.filter(enabled=True).values_list("workspace_id", flat=True)
-        )
+        watched: dict[int, list[Subscription]] = {}
+        for subscription in Subscription.objects.filter(enabled=True):
+            watched.setdefault(subscription.workspace_id, []).append(subscription)
         ids = list(
             FanEvent.objects.filter(pk__gt=cursor.last_id, created__lte=settled)
             .order_by("pk")
@@ -56,6 +56,8 @@ def consume(now: dt.datetime | None = None) -> int:
                 data=events.fan_event_data(event),
                 at=event.created,
                 since=event.created,
+                fan_id=event.fan_id,
+                subscriptions=watched[event.workspace_id],
             )
         cursor.last_id = ids[-1][0]
         cursor.updated = now

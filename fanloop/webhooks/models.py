@@ -56,6 +56,11 @@ class WebhookDelivery(models.Model):
 
     subscription = models.ForeignKey(Subscription, models.CASCADE, related_name="deliveries")
     event_type = models.CharField(max_length=40)
+    # The fan a fan event is about: deleting the fan deletes these rows (their payloads
+    # hold the fan's address); a merge moves them (``fan_data.py``).
+    fan = models.ForeignKey(
+        "fans.Fan", models.CASCADE, null=True, blank=True, related_name="webhook_deliveries"
+    )
     event_key = models.CharField(max_length=200)
     msg_id = models.CharField(max_length=64, unique=True)
     payload = models.JSONField(default=dict)

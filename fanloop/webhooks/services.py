@@ -193,12 +193,16 @@ def record_event(
     data: dict[str, Any],
     at: dt.datetime,
     since: dt.datetime | None = None,
+    fan_id: int | None = None,
+    subscriptions: Iterable[Subscription] | None = None,
 ) -> int:
     """One delivery per enabled subscription of the workspace that chose ``event_type``
     (and, with ``since``, existed when the event happened). Same key twice: no new row.
+    ``subscriptions``: the workspace's enabled ones, when the caller has them already.
     Returns the rows made."""
     made = 0
-    subscriptions = Subscription.objects.filter(workspace_id=workspace_id, enabled=True)
+    if subscriptions is None:
+        subscriptions = Subscription.objects.filter(workspace_id=workspace_id, enabled=True)
     for subscription in subscriptions:
         if event_type not in subscription.event_types:
             continue
@@ -209,6 +213,7 @@ def record_event(
                 WebhookDelivery.objects.create(
                     subscription=subscription,
                     event_type=event_type,
+                    fan_id=fan_id,
                     event_key=key[:200],
                     msg_id=_msg_id(),
                     payload=envelope(event_type, at, data),

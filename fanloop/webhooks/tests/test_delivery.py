@@ -21,7 +21,9 @@ from fanloop.accounts.models import AccountEmail, AccountEmailKind, User, Worksp
 from fanloop.catalog.models import Release
 from fanloop.catalog.services import create_artist, create_release, publish_release
 from fanloop.fans.models import Fan
+from fanloop.fans.identity import merge_fans
 from fanloop.fans.presaves import record_presave
+from fanloop.fans.rights import delete_fan, export_fan
 from fanloop.fulfillment import services as fulfillment
 from fanloop.fulfillment.models import MarketWave, WaveStatus
 from fanloop.webhooks import intake, services
@@ -281,3 +283,21 @@ def test_the_body_is_the_json_that_was_signed(
     [call] = receiver.calls
     assert json.loads(call.body) == WebhookDelivery.objects.get().payload
     assert call.headers["Content-Type"] == "application/json"
+
+
+def test_a_fans_deliveries_follow_their_rights(
+    subscribe: Any, receiver: Receiver, workspace: Workspace, release: Release
+) -> None:
+    subscribe("fan.presaved")
+    other = _presave(workspace, release, email="other@example.org")
+    _read_events()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.fan_id == other.pk
+    fan = Fan.objects.create(workspace=workspace, email="kept@example.org")
+    merge_fans(into=fan, other=other)
+    delivery.refresh_from_db()
+    assert delivery.fan_id == fan.pk
+    exported = export_fan(fan)["webhook_deliveries"]
+    assert [row["webhook_id"] for row in exported] == [delivery.msg_id]
+    delete_fan(fan)
+    assert not WebhookDelivery.objects.exists()  # the payload held the fan's address
