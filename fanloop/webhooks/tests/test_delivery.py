@@ -20,8 +20,8 @@ from fanloop.accounts import outbox
 from fanloop.accounts.models import AccountEmail, AccountEmailKind, User, Workspace
 from fanloop.catalog.models import Release
 from fanloop.catalog.services import create_artist, create_release, publish_release
-from fanloop.fans.models import Fan
 from fanloop.fans.identity import merge_fans
+from fanloop.fans.models import Fan
 from fanloop.fans.presaves import record_presave
 from fanloop.fans.rights import delete_fan, export_fan
 from fanloop.fulfillment import services as fulfillment
