@@ -55,6 +55,9 @@ DISABLE_AFTER = dt.timedelta(hours=24)
 # How long the previous secret keeps signing after a rotation (both signatures are sent).
 ROTATION_WINDOW = dt.timedelta(hours=24)
 EXCERPT_CHARS = webhook_sender.EXCERPT_CHARS
+# Finished deliveries (succeeded or given up) are deleted after this many days. Not
+# measured; chosen to cover a month of investigating a receiver's problems.
+DELIVERY_LOG_DAYS = 30
 
 
 # --- subscriptions -------------------------------------------------------------------------
@@ -368,3 +371,11 @@ def replay(delivery: WebhookDelivery, now: dt.datetime | None = None) -> Webhook
     )
     delivery.refresh_from_db()
     return delivery
+
+
+def prune_log(now: dt.datetime | None = None) -> int:
+    """Delete finished deliveries older than ``DELIVERY_LOG_DAYS``; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=DELIVERY_LOG_DAYS)
+    old = WebhookDelivery.objects.filter(created__lt=cutoff).exclude(status__in=OPEN_STATUSES)
+    return int(old.delete()[0])

@@ -8,7 +8,8 @@
   its outcome. A worker killed during the step has DBOS run it again on recovery: the
   receiver may get the call twice, with the same ``webhook-id``.
 - ``webhooks.prune`` (hourly): forgets finished tick and attempt workflows after
-  ``WORKFLOW_RETENTION_HOURS`` (the delivery rows are the log).
+  ``WORKFLOW_RETENTION_HOURS`` (the delivery rows are the log) and deletes finished
+  deliveries older than ``services.DELIVERY_LOG_DAYS``.
 """
 
 from __future__ import annotations
@@ -80,8 +81,14 @@ def webhooks_tick(scheduled_at: dt.datetime, context: Any) -> None:
             DBOS.enqueue_workflow(QUEUE, deliver, delivery_id, attempts)
 
 
+@durable.step("webhooks.prune_log")
+def prune_log_step() -> int:
+    return services.prune_log()
+
+
 @DBOS.workflow(name="webhooks.prune")
 def webhooks_prune(scheduled_at: dt.datetime, context: Any) -> None:
+    prune_log_step()
     cutoff = scheduled_at - dt.timedelta(hours=WORKFLOW_RETENTION_HOURS)
     old = DBOS.list_workflows(
         name=["webhooks.tick", "webhooks.deliver"],

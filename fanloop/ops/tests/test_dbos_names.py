@@ -41,6 +41,7 @@ STEP_NAMES = {
     "webhooks.consume_events",
     "webhooks.due",
     "webhooks.attempt",
+    "webhooks.prune_log",
 }
 
 

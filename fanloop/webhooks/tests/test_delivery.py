@@ -301,3 +301,17 @@ def test_a_fans_deliveries_follow_their_rights(
     assert [row["webhook_id"] for row in exported] == [delivery.msg_id]
     delete_fan(fan)
     assert not WebhookDelivery.objects.exists()  # the payload held the fan's address
+
+
+def test_finished_deliveries_leave_the_log_after_its_days(
+    subscribe: Any, receiver: Receiver, workspace: Workspace, release: Release
+) -> None:
+    subscribe("fan.presaved")
+    _presave(workspace, release)
+    _presave(workspace, release, email="second@example.org")
+    _read_events()
+    done, waiting = WebhookDelivery.objects.order_by("pk")
+    services.attempt(done.pk, 0)
+    later = timezone.now() + dt.timedelta(days=services.DELIVERY_LOG_DAYS, minutes=1)
+    assert services.prune_log(later) == 1
+    assert list(WebhookDelivery.objects.values_list("pk", flat=True)) == [waiting.pk]
