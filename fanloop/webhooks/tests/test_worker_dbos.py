@@ -71,3 +71,32 @@ def test_the_worker_delivers_and_retries_through_dbos(
     assert receiver.verify(created.secret, second)["data"]["fan"]["id"] == fan.pk
     ids = {w.workflow_id for w in in_thread(lambda: DBOS.list_workflows(name="webhooks.deliver"))}
     assert ids == {f"webhook-{delivery.pk}-1", f"webhook-{delivery.pk}-2"}
+
+
+def test_a_call_whose_outcome_was_not_recorded_is_made_again_with_the_same_id(
+    webhooks_worker: None,
+    subscribe: Any,
+    receiver: Receiver,
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The step fails after the call (as a database error, or a worker stopped there,
+    would leave it): DBOS runs the step again, and the receiver gets the call twice."""
+    created = subscribe("release.live")
+    record = services._record
+    failures = [RuntimeError("the database went away after the call")]
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_record", flaky)
+    services.record_event(workspace.pk, "release.live", key="k", data={}, at=timezone.now())
+
+    wait_for(lambda: WebhookDelivery.objects.filter(status=DeliveryStatus.SUCCEEDED).exists())
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.attempts == 1  # one recorded attempt...
+    first, second = receiver.calls  # ...and two calls, the same delivery
+    assert first.headers["webhook-id"] == second.headers["webhook-id"] == delivery.msg_id
+    assert receiver.verify(created.secret, second)["type"] == "release.live"
