@@ -81,3 +81,17 @@ def send_signup_link(to: str, url: str, workspace_name: str) -> None:
 def send_signup_exists(to: str, login_url: str, reset_url: str) -> None:
     """Someone tried to sign up with an address that already has an account."""
     send("signup-exists", to, {"to": to, "login_url": login_url, "reset_url": reset_url})
+
+
+def send_webhook_disabled(to: str, data: dict[str, Any], url: str) -> None:
+    """A workspace's webhook failed for a day and was disabled."""
+    send(
+        "webhook-disabled",
+        to,
+        {
+            "workspace_name": data.get("workspace_name", ""),
+            "webhook_url": data.get("url", ""),
+            "hours": data.get("hours", ""),
+            "url": url,
+        },
+    )

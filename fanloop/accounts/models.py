@@ -156,6 +156,7 @@ class ThrottleHit(models.Model):
 class AccountEmailKind(models.TextChoices):
     PASSWORD_RESET = "password_reset", "Password reset"
     SIGNUP = "signup", "Sign-up"
+    WEBHOOK_DISABLED = "webhook_disabled", "Webhook disabled"
 
 
 class AccountEmail(models.Model):

@@ -69,6 +69,9 @@ def _deliver(row: AccountEmail) -> None:
             name = str(row.data.get("workspace_name", ""))
             path = reverse("accounts:signup_finish", args=[signup_token(row.to, name)])
             emails.send_signup_link(row.to, site + path, name)
+    elif row.kind == AccountEmailKind.WEBHOOK_DISABLED:
+        # The page's path comes with the row: it belongs to a higher app (webhooks).
+        emails.send_webhook_disabled(row.to, row.data, settings.SITE_URL + row.data.get("path", ""))
     else:
         raise ValueError(f"unknown account email kind {row.kind!r}")
 

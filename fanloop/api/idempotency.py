@@ -1,7 +1,9 @@
 """``Idempotency-Key`` on POST: the first answer is stored with the write it made, in one
 transaction, and replayed for a retry with the same key; the same key with another
 request is refused (422). Keys are per token. Only successful answers are stored: a
-refused request changed nothing and may be retried as it is."""
+refused request changed nothing and may be retried as it is. An answer carrying a secret
+(a new webhook's signing secret; the view sets ``SENSITIVE`` on the response) is stored
+encrypted (``lib/crypto``)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,11 @@ from django.http import HttpRequest, HttpResponse
 
 from fanloop.api.models import ApiToken, IdempotentRequest
 from fanloop.api.problems import Problem
+from fanloop.lib import crypto
 
 HEADER = "Idempotency-Key"
+# Attribute a view sets on a response holding a secret: stored encrypted.
+SENSITIVE = "fanloop_sensitive"
 MAX_KEY = 255
 # The header in the OpenAPI description of every POST (``openapi_extra`` of the route).
 OPENAPI: dict[str, Any] = {
@@ -48,7 +53,10 @@ def _replay(stored: IdempotentRequest, fingerprint: str) -> HttpResponse:
             "This Idempotency-Key was used with another request; use a new key.",
             kind="idempotency-key-reused",
         )
-    response = HttpResponse(stored.body, status=stored.status, content_type=stored.content_type)
+    body = stored.body
+    if body.startswith(crypto.PREFIX):
+        body = crypto.decrypt(body)
+    response = HttpResponse(body, status=stored.status, content_type=stored.content_type)
     response["Idempotent-Replayed"] = "true"
     return response
 
@@ -72,13 +80,16 @@ def idempotent(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
             with transaction.atomic():
                 response = view(request, *args, **kwargs)
                 if 200 <= response.status_code < 300:
+                    body = response.content.decode()
+                    if getattr(response, SENSITIVE, False):
+                        body = crypto.encrypt(body)
                     IdempotentRequest.objects.create(
                         token=token,
                         key=key,
                         fingerprint=fingerprint,
                         status=response.status_code,
                         content_type=response["Content-Type"],
-                        body=response.content.decode(),
+                        body=body,
                     )
         except IntegrityError:
             # A concurrent request with this key committed first: its write stands, ours

@@ -30,7 +30,7 @@ from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
 from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan, PlatformConnection, PreSave
-from fanloop.fulfillment import audience
+from fanloop.fulfillment import audience, wave_hooks
 from fanloop.fulfillment.audience import EMAIL
 from fanloop.fulfillment.models import (
     Delivery,
@@ -482,7 +482,9 @@ def finish_waves(now: dt.datetime) -> None:
     for wave in MarketWave.objects.filter(
         status=WaveStatus.DELIVERING, started_at__isnull=False
     ).exclude(pk__in=open_rows.filter(wave__isnull=False).values("wave_id")):
-        _move(wave, WaveStatus.DELIVERING, status=WaveStatus.DONE, finished_at=now)
+        if _move(wave, WaveStatus.DELIVERING, status=WaveStatus.DONE, finished_at=now):
+            wave.status, wave.finished_at = WaveStatus.DONE, now
+            wave_hooks.wave_finished.run(wave)
 
 
 # --- release-live events ----------------------------------------------------------------
@@ -495,6 +497,8 @@ def announce(wave: MarketWave, now: dt.datetime) -> int:
     )
     if not claimed:
         return 0
+    wave.announced_at = now
+    wave_hooks.wave_live.run(wave)
     state = wave.state
     release = state.release
     countries = {

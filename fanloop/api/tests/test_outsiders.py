@@ -16,6 +16,8 @@ from fanloop.fans.models import Fan
 from fanloop.fans.presaves import record_presave
 from fanloop.flows.models import Flow, FlowStatus
 from fanloop.flows.services import activate
+from fanloop.webhooks.models import Subscription, WebhookDelivery
+from fanloop.webhooks.services import create_subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +48,17 @@ ROUTES: dict[tuple[str, str], tuple[str, Any]] = {
     ("GET", "/flows/{flow_id}"): (NOT_FOUND, None),
     ("POST", "/flows/{flow_id}/pause"): (NOT_FOUND, None),
     ("POST", "/flows/{flow_id}/resume"): (NOT_FOUND, None),
+    ("GET", "/webhooks"): (EMPTY, None),
+    ("POST", "/webhooks"): (
+        OWN,
+        {"url": "https://squatter.example.com/", "event_types": ["fan.presaved"]},
+    ),
+    ("GET", "/webhooks/{webhook_id}"): (NOT_FOUND, None),
+    ("PATCH", "/webhooks/{webhook_id}"): (NOT_FOUND, {"url": "https://stolen.example.com/"}),
+    ("DELETE", "/webhooks/{webhook_id}"): (NOT_FOUND, None),
+    ("POST", "/webhooks/{webhook_id}/rotate"): (NOT_FOUND, None),
+    ("GET", "/webhooks/{webhook_id}/deliveries"): (NOT_FOUND, None),
+    ("POST", "/webhooks/{webhook_id}/deliveries/{delivery_id}/replay"): (NOT_FOUND, None),
 }
 
 
@@ -66,7 +79,20 @@ def victim(workspace: Workspace, artist: Artist, release: Release) -> dict[str, 
     assert flow is not None  # every workspace starts with its default flow
     if flow.status != FlowStatus.ACTIVE:
         activate(flow)
-    return {"artist_id": artist.pk, "release_id": release.pk, "fan_id": fan.pk, "flow_id": flow.pk}
+    webhook = create_subscription(
+        workspace, url="https://hooks.example.com/", event_types=["fan.presaved"]
+    ).subscription
+    delivery = WebhookDelivery.objects.create(
+        subscription=webhook, event_type="fan.presaved", event_key="k", msg_id="msg_victim"
+    )
+    return {
+        "artist_id": artist.pk,
+        "release_id": release.pk,
+        "fan_id": fan.pk,
+        "flow_id": flow.pk,
+        "webhook_id": webhook.pk,
+        "delivery_id": delivery.pk,
+    }
 
 
 def _fill(value: Any, ids: dict[str, int]) -> Any:
@@ -89,6 +115,7 @@ def _ids_in(workspace: Workspace, path: str) -> set[int]:
         "/fans": Fan.objects.filter(workspace=workspace),
         "/fan-events": FanEvent.objects.filter(workspace=workspace),
         "/flows": Flow.objects.filter(workspace=workspace),
+        "/webhooks": Subscription.objects.filter(workspace=workspace),
     }
     ids = set(kinds[path].values_list("pk", flat=True))
     assert ids, f"nothing of this workspace for {path} to leak"
@@ -102,6 +129,8 @@ def test_an_outsider_token_is_refused(call, outsider_secret, victim, workspace, 
         list(Artist.objects.filter(workspace=workspace).values()),
         list(Release.objects.filter(artist__workspace=workspace).values()),
         list(Flow.objects.filter(workspace=workspace).values("status")),
+        list(Subscription.objects.filter(workspace=workspace).values()),
+        list(WebhookDelivery.objects.filter(subscription__workspace=workspace).values()),
     )
     response = call(method, _fill(path, victim), outsider_secret, json=_fill(body, victim))
     if how == NOT_FOUND:
@@ -114,10 +143,13 @@ def test_an_outsider_token_is_refused(call, outsider_secret, victim, workspace, 
     else:
         assert response.status_code == 201, response.content
         assert not Artist.objects.filter(workspace=workspace, name="Squatter").exists()
+        assert Subscription.objects.filter(workspace=workspace).count() == 1
     after = (
         list(Artist.objects.filter(workspace=workspace).values()),
         list(Release.objects.filter(artist__workspace=workspace).values()),
         list(Flow.objects.filter(workspace=workspace).values("status")),
+        list(Subscription.objects.filter(workspace=workspace).values()),
+        list(WebhookDelivery.objects.filter(subscription__workspace=workspace).values()),
     )
     assert after == before
     assert FanEvent.objects.filter(workspace=workspace).count() == 1

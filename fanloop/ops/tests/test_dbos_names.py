@@ -25,6 +25,9 @@ WORKFLOW_NAMES = {
     "flows.tick",
     "flows.prune",
     "verification_sweep",
+    "webhooks.tick",
+    "webhooks.deliver",
+    "webhooks.prune",
 }
 STEP_NAMES = {
     "run_batch_step",
@@ -35,6 +38,10 @@ STEP_NAMES = {
     "flows.claim_due",
     "flows.advance_batch",
     "verify_batch_step",
+    "webhooks.consume_events",
+    "webhooks.due",
+    "webhooks.attempt",
+    "webhooks.prune_log",
 }
 
 
