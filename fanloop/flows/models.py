@@ -199,3 +199,42 @@ class EventCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.last_id}"
+
+
+class Segment(Timestamped):
+    """A saved fan filter of a workspace (``rules``: see ``fanloop.flows.segments``).
+
+    ``track_entries``: the worker's sweep keeps ``SegmentMember`` up to date and records a
+    ``joined_segment`` fan event for each fan entering it (the "entered segment" trigger).
+    """
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="segments")
+    name = models.CharField(max_length=120)
+    rules = models.JSONField(default=dict, blank=True)
+    track_entries = models.BooleanField(default=False)
+    swept_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="one_segment_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SegmentMember(models.Model):
+    """A fan in a tracked segment at its last sweep; deleted when the fan leaves it."""
+
+    segment = models.ForeignKey(Segment, models.CASCADE, related_name="members")
+    fan = models.ForeignKey(Fan, models.CASCADE, related_name="+")
+    joined = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "fan"], name="one_membership_per_segment")
+        ]
+
+    def __str__(self) -> str:
+        return f"fan {self.fan_id} in segment {self.segment_id}"
