@@ -12,6 +12,10 @@ Both are DBOS steps, so a worker that dies mid-tick is recovered from the last c
 a batch re-run after a crash re-sends nothing (see ``advance``). Schedules run once per
 tick across all workers (DBOS names each run by its time).
 
+``segments.sweep`` (every minute) brings tracked segments' members up to date and records
+a ``joined_segment`` event per fan who entered one (``segments.sweep_due``): the intake of
+the next tick starts the flows triggered by it.
+
 ``flows.prune`` (hourly) deletes finished tick and batch workflows older than
 ``WORKFLOW_RETENTION_HOURS`` from DBOS's system database.
 
@@ -29,12 +33,13 @@ from typing import Any
 
 from dbos import DBOS, ScheduleInput, SetWorkflowID
 
-from fanloop.flows import advance, intake
+from fanloop.flows import advance, intake, segments
 from fanloop.lib import durable
 
 QUEUE = "flows"
 SCHEDULE = "flows-tick"
 PRUNE_SCHEDULE = "flows-prune"
+SWEEP_SCHEDULE = "segments-sweep"
 PRUNE_LIMIT = 5000
 # How often the engine ticks (seconds, 1 to 59): reads new fan events, claims due journeys.
 # Not measured; chosen so a pre-save's follow-up starts within a second.
@@ -101,6 +106,17 @@ def flows_tick(scheduled_at: dt.datetime, context: Any) -> None:
             DBOS.enqueue_workflow(QUEUE, flows_batch, token, ids)
 
 
+@durable.step("segments.sweep_due")
+def sweep_segments_step(scheduled_at: dt.datetime) -> int:
+    return segments.sweep_due(scheduled_at)
+
+
+@DBOS.workflow(name="segments.sweep")
+def segments_sweep(scheduled_at: dt.datetime, context: Any) -> None:
+    """Every minute: sweep the tracked segments that are due (see ``segments``)."""
+    sweep_segments_step(scheduled_at)
+
+
 @DBOS.workflow(name="flows.prune")
 def flows_prune(scheduled_at: dt.datetime, context: Any) -> None:
     """Hourly: forget finished tick and batch workflows older than
@@ -108,7 +124,7 @@ def flows_prune(scheduled_at: dt.datetime, context: Any) -> None:
     database by 86,400 workflows a day). Journeys and their step log are kept."""
     cutoff = scheduled_at - dt.timedelta(hours=WORKFLOW_RETENTION_HOURS)
     old = DBOS.list_workflows(
-        name=["flows.tick", "flows.batch"],
+        name=["flows.tick", "flows.batch", "segments.sweep"],
         status=["SUCCESS", "ERROR"],
         completed_before=cutoff.isoformat(),
         limit=PRUNE_LIMIT,
@@ -131,10 +147,16 @@ def queues() -> list[durable.QueueSpec]:
 
 
 def schedules() -> list[ScheduleInput]:
-    """The tick and the hourly prune; ``fanloop worker`` applies them once DBOS has launched."""
+    """The tick, the segment sweep and the hourly prune; ``fanloop worker`` applies them
+    once DBOS has launched."""
     return [
         {"schedule_name": SCHEDULE, "workflow_fn": flows_tick, "schedule": _tick_cron()},
         {"schedule_name": PRUNE_SCHEDULE, "workflow_fn": flows_prune, "schedule": "0 7 * * * *"},
+        {
+            "schedule_name": SWEEP_SCHEDULE,
+            "workflow_fn": segments_sweep,
+            "schedule": "30 * * * * *",
+        },
     ]
 
 

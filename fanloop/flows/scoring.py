@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, IntegerField, Q, QuerySet, Value
+from django.db.models import Count, IntegerField, Q, Value
 from django.db.models.functions import Least
 
 from fanloop.accounts.models import Workspace
@@ -164,7 +164,7 @@ def audience_scores(fan_ids: Any, release: Release) -> dict[int, int]:
     return {fan_id: score_counts(c) for fan_id, c in counts.items()}
 
 
-def workspace_scores(workspace: Workspace) -> QuerySet[FanEvent]:
+def workspace_scores(workspace: Workspace) -> Any:
     """Rows ``{"fan_id", "score"}``, the overall score of every fan of ``workspace`` with a
     scored event, computed in SQL (a subquery segments filter on: ``score__gte``)."""
     score: Any = Value(0, output_field=IntegerField())
@@ -172,11 +172,7 @@ def workspace_scores(workspace: Workspace) -> QuerySet[FanEvent]:
         capped = Least(Count("id", filter=Q(kind=kind)), Value(weight.cap))
         score = score + capped * Value(weight.points)
     return (
-        fan_events()
-        .filter(workspace=workspace)
-        .values("fan_id")
-        .annotate(score=score)
-        .order_by()
+        fan_events().filter(workspace=workspace).values("fan_id").annotate(score=score).order_by()
     )
 
 

@@ -245,18 +245,18 @@ def condition(rules: dict[str, Any], workspace: Workspace) -> Q:
     where = Q(workspace=workspace)
     if rules.get("platforms"):
         platforms = rules["platforms"]
-        where &= Exists(
-            PlatformConnection.objects.filter(fan=OuterRef("pk"), platform__in=platforms)
-        ) | Exists(PreSave.objects.filter(fan=OuterRef("pk"), platform__in=platforms))
+        where &= Q(
+            Exists(PlatformConnection.objects.filter(fan=OuterRef("pk"), platform__in=platforms))
+        ) | Q(Exists(PreSave.objects.filter(fan=OuterRef("pk"), platform__in=platforms)))
     if rules.get("countries"):
         where &= Q(country__in=rules["countries"])
     if rules.get("sources"):
         source = Q()
         for value in rules["sources"]:
             source |= Q(utm_source__iexact=value) | Q(referrer_host__iexact=value)
-        where &= Exists(PreSave.objects.filter(source, fan=OuterRef("pk")))
+        where &= Q(Exists(PreSave.objects.filter(source, fan=OuterRef("pk"))))
     for kind in rules.get("consents") or []:
-        where &= Exists(queries.active_consents(kind).filter(fan=OuterRef("pk")))
+        where &= Q(Exists(queries.active_consents(kind).filter(fan=OuterRef("pk"))))
     bars = []
     if rules.get("score_min"):
         bars.append(int(rules["score_min"]))
@@ -266,10 +266,10 @@ def condition(rules: dict[str, Any], workspace: Workspace) -> Q:
         scored = scoring.workspace_scores(workspace).filter(score__gte=max(bars))
         where &= Q(pk__in=scored.values("fan_id"))
     if rules.get("tags"):
-        where &= Exists(FanTag.objects.filter(fan=OuterRef("pk"), tag__in=rules["tags"]))
+        where &= Q(Exists(FanTag.objects.filter(fan=OuterRef("pk"), tag__in=rules["tags"])))
     for action in rules.get("actions") or []:
         acted = _acted(action)
-        where &= acted if action.get("did", True) else ~acted
+        where &= Q(acted) if action.get("did", True) else ~Q(acted)
     return where
 
 
@@ -332,7 +332,9 @@ def _clean_name(name: Any, workspace: Workspace, exclude: int | None = None) -> 
         raise ValidationError({"name": "Give the segment a name."})
     if len(text) > NAME_MAX_LENGTH:
         raise ValidationError({"name": f"A name has at most {NAME_MAX_LENGTH} characters."})
-    taken = Segment.objects.filter(workspace=workspace, name=text).exclude(pk=exclude)
+    taken = Segment.objects.filter(workspace=workspace, name=text)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude)
     if taken.exists():
         raise ValidationError({"name": "Another segment has this name."})
     return text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from fanloop.flows import downloads, views
+from fanloop.flows import downloads, segment_views, views
 
 app_name = "flows"
 
@@ -23,4 +23,17 @@ urlpatterns: list[URLPattern] = [
     ),
     path("w/<slug:ws>/flows/<int:pk>/status/", views.flow_status, name="flow_status"),
     path("w/<slug:ws>/flows/<int:pk>/dry-run/", views.flow_dry_run, name="flow_dry_run"),
+    path("w/<slug:ws>/segments/", segment_views.segment_list, name="segment_list"),
+    path("w/<slug:ws>/segments/new/", segment_views.segment_create, name="segment_create"),
+    path("w/<slug:ws>/segments/<int:pk>/", segment_views.segment_detail, name="segment_detail"),
+    path("w/<slug:ws>/segments/<int:pk>/edit/", segment_views.segment_edit, name="segment_edit"),
+    path(
+        "w/<slug:ws>/segments/<int:pk>/delete/",
+        segment_views.segment_delete,
+        name="segment_delete",
+    ),
+    path("w/<slug:ws>/segments/<int:pk>/fans.csv", segment_views.segment_csv, name="segment_csv"),
+    path(
+        "w/<slug:ws>/segments/<int:pk>/fans.json", segment_views.segment_json, name="segment_json"
+    ),
 ]
