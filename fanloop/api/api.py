@@ -15,7 +15,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from fanloop.api import routes_catalog, routes_fans, routes_flows
+from fanloop.api import routes_catalog, routes_fans, routes_flows, routes_segments
 from fanloop.api.auth import TokenAuth
 from fanloop.api.problems import Problem
 
@@ -91,5 +91,5 @@ for exception, handler in HANDLERS:
     api.add_exception_handler(exception, handler)
 
 
-for routes in (routes_catalog, routes_fans, routes_flows):
+for routes in (routes_catalog, routes_fans, routes_flows, routes_segments):
     api.add_router("", routes.router)

@@ -27,6 +27,7 @@ FAMILIES: dict[str, str] = {
     "fans": "Fans, their events and pre-saves",
     "flows": "Flows",
     "delivery": "Release-day delivery",
+    "segments": "Segments",
 }
 READ, WRITE = "read", "write"
 # The last-used time is written at most this often per token (not on every request).

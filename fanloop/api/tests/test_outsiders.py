@@ -14,7 +14,8 @@ from fanloop.api.api import api
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans.models import Fan
 from fanloop.fans.presaves import record_presave
-from fanloop.flows.models import Flow, FlowStatus
+from fanloop.flows import segments
+from fanloop.flows.models import Flow, FlowStatus, Segment
 from fanloop.flows.services import activate
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,12 @@ ROUTES: dict[tuple[str, str], tuple[str, Any]] = {
     ("GET", "/flows/{flow_id}"): (NOT_FOUND, None),
     ("POST", "/flows/{flow_id}/pause"): (NOT_FOUND, None),
     ("POST", "/flows/{flow_id}/resume"): (NOT_FOUND, None),
+    ("GET", "/segments"): (EMPTY, None),
+    ("POST", "/segments"): (OWN, {"name": "Squatter", "rules": {"countries": ["GB"]}}),
+    ("GET", "/segments/{segment_id}"): (NOT_FOUND, None),
+    ("PATCH", "/segments/{segment_id}"): (NOT_FOUND, {"name": "Stolen"}),
+    ("GET", "/segments/{segment_id}/count"): (NOT_FOUND, None),
+    ("GET", "/segments/{segment_id}/members"): (NOT_FOUND, None),
 }
 
 
@@ -66,7 +73,14 @@ def victim(workspace: Workspace, artist: Artist, release: Release) -> dict[str, 
     assert flow is not None  # every workspace starts with its default flow
     if flow.status != FlowStatus.ACTIVE:
         activate(flow)
-    return {"artist_id": artist.pk, "release_id": release.pk, "fan_id": fan.pk, "flow_id": flow.pk}
+    segment = segments.create_segment(workspace, name="Mine", rules={"platforms": ["email"]})
+    return {
+        "artist_id": artist.pk,
+        "release_id": release.pk,
+        "fan_id": fan.pk,
+        "flow_id": flow.pk,
+        "segment_id": segment.pk,
+    }
 
 
 def _fill(value: Any, ids: dict[str, int]) -> Any:
@@ -89,6 +103,7 @@ def _ids_in(workspace: Workspace, path: str) -> set[int]:
         "/fans": Fan.objects.filter(workspace=workspace),
         "/fan-events": FanEvent.objects.filter(workspace=workspace),
         "/flows": Flow.objects.filter(workspace=workspace),
+        "/segments": Segment.objects.filter(workspace=workspace),
     }
     ids = set(kinds[path].values_list("pk", flat=True))
     assert ids, f"nothing of this workspace for {path} to leak"
@@ -102,6 +117,7 @@ def test_an_outsider_token_is_refused(call, outsider_secret, victim, workspace, 
         list(Artist.objects.filter(workspace=workspace).values()),
         list(Release.objects.filter(artist__workspace=workspace).values()),
         list(Flow.objects.filter(workspace=workspace).values("status")),
+        list(Segment.objects.filter(workspace=workspace).values()),
     )
     response = call(method, _fill(path, victim), outsider_secret, json=_fill(body, victim))
     if how == NOT_FOUND:
@@ -114,10 +130,12 @@ def test_an_outsider_token_is_refused(call, outsider_secret, victim, workspace, 
     else:
         assert response.status_code == 201, response.content
         assert not Artist.objects.filter(workspace=workspace, name="Squatter").exists()
+        assert not Segment.objects.filter(workspace=workspace, name="Squatter").exists()
     after = (
         list(Artist.objects.filter(workspace=workspace).values()),
         list(Release.objects.filter(artist__workspace=workspace).values()),
         list(Flow.objects.filter(workspace=workspace).values("status")),
+        list(Segment.objects.filter(workspace=workspace).values()),
     )
     assert after == before
     assert FanEvent.objects.filter(workspace=workspace).count() == 1
