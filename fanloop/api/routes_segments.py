@@ -58,7 +58,7 @@ def create_segment(request: HttpRequest, body: SegmentIn) -> HttpResponse:
     segment = segments.create_segment(
         token.workspace,
         name=body.name,
-        rules=body.rules.model_dump(mode="json"),
+        rules=body.rules.model_dump(mode="json") if body.rules else {},
         track_entries=body.track_entries,
     )
     return json_response(SegmentOut, segment, 201)

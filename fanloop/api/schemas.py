@@ -263,7 +263,7 @@ class SegmentOut(Schema):
 
 class SegmentIn(Schema):
     name: str = Field(max_length=120)
-    rules: SegmentRules = Field(default_factory=lambda: SegmentRules())
+    rules: SegmentRules | None = None
     track_entries: bool = Field(False, description="Start “joined_segment” flows.")
 
 
