@@ -16,6 +16,10 @@ tick across all workers (DBOS names each run by its time).
 a ``joined_segment`` event per fan who entered one (``segments.sweep_due``): the intake of
 the next tick starts the flows triggered by it.
 
+``broadcasts.tick`` (every ``BROADCAST_TICK_SECONDS``) starts the broadcasts whose time
+has come; each is sent by its own ``broadcast.send`` workflow on the ``broadcasts`` queue
+(see ``broadcasts``).
+
 ``flows.prune`` (hourly) deletes finished tick and batch workflows older than
 ``WORKFLOW_RETENTION_HOURS`` from DBOS's system database.
 
@@ -33,13 +37,18 @@ from typing import Any
 
 from dbos import DBOS, ScheduleInput, SetWorkflowID
 
-from fanloop.flows import advance, intake, segments
+from fanloop.flows import advance, broadcasts, intake, segments
 from fanloop.lib import durable
 
 QUEUE = "flows"
 SCHEDULE = "flows-tick"
 PRUNE_SCHEDULE = "flows-prune"
 SWEEP_SCHEDULE = "segments-sweep"
+BROADCAST_QUEUE = "broadcasts"
+BROADCAST_SCHEDULE = "broadcasts-tick"
+# How often scheduled broadcasts are looked for (seconds, 1 to 59). Not measured; a
+# "send now" starts within this.
+BROADCAST_TICK_SECONDS = 2
 PRUNE_LIMIT = 5000
 # How often the engine ticks (seconds, 1 to 59): reads new fan events, claims due journeys.
 # Not measured; chosen so a pre-save's follow-up starts within a second.
@@ -117,6 +126,44 @@ def segments_sweep(scheduled_at: dt.datetime, context: Any) -> None:
     sweep_segments_step(scheduled_at)
 
 
+@durable.step("broadcasts.start_due")
+def start_broadcasts_step() -> list[int]:
+    return broadcasts.start_due()
+
+
+@durable.step("broadcast.send_batch")
+def broadcast_batch_step(broadcast_id: int) -> tuple[int, int, float]:
+    batch = broadcasts.send_batch(broadcast_id)
+    return batch.tried, batch.left, batch.wait_s
+
+
+@durable.step("broadcast.finish")
+def broadcast_finish_step(broadcast_id: int) -> bool:
+    return broadcasts.finish(broadcast_id)
+
+
+@DBOS.workflow(name="broadcast.send")
+def broadcast_send(broadcast_id: int) -> None:
+    """Send a started broadcast batch by batch until every recipient is settled; durable
+    sleeps while the ones left wait (quiet hours, the mail server down)."""
+    while True:
+        _, left, wait_s = broadcast_batch_step(broadcast_id)
+        if left == 0:
+            broadcast_finish_step(broadcast_id)
+            return
+        if wait_s > 0:
+            DBOS.sleep(wait_s)
+
+
+@DBOS.workflow(name="broadcasts.tick")
+def broadcasts_tick(scheduled_at: dt.datetime, context: Any) -> None:
+    """Start the broadcasts whose time has come, one ``broadcast.send`` workflow each
+    (its id ``broadcast-<id>``: started once however often this runs)."""
+    for broadcast_id in start_broadcasts_step():
+        with SetWorkflowID(f"broadcast-{broadcast_id}"):
+            DBOS.enqueue_workflow(BROADCAST_QUEUE, broadcast_send, broadcast_id)
+
+
 @DBOS.workflow(name="flows.prune")
 def flows_prune(scheduled_at: dt.datetime, context: Any) -> None:
     """Hourly: forget finished tick and batch workflows older than
@@ -124,7 +171,7 @@ def flows_prune(scheduled_at: dt.datetime, context: Any) -> None:
     database by 86,400 workflows a day). Journeys and their step log are kept."""
     cutoff = scheduled_at - dt.timedelta(hours=WORKFLOW_RETENTION_HOURS)
     old = DBOS.list_workflows(
-        name=["flows.tick", "flows.batch", "segments.sweep"],
+        name=["flows.tick", "flows.batch", "segments.sweep", "broadcasts.tick"],
         status=["SUCCESS", "ERROR"],
         completed_before=cutoff.isoformat(),
         limit=PRUNE_LIMIT,
@@ -136,19 +183,25 @@ def flows_prune(scheduled_at: dt.datetime, context: Any) -> None:
 
 
 def queues() -> list[durable.QueueSpec]:
-    """The ``flows`` queue; ``fanloop worker`` registers it once DBOS has launched."""
+    """The ``flows`` and ``broadcasts`` queues; ``fanloop worker`` registers them once DBOS
+    has launched."""
     return [
         {
             "name": QUEUE,
             "worker_concurrency": max(1, WORKER_CONCURRENCY),
             "polling_interval_sec": max(0.05, float(QUEUE_POLL_SECONDS)),
-        }
+        },
+        {
+            "name": BROADCAST_QUEUE,
+            "worker_concurrency": 1,
+            "polling_interval_sec": max(0.05, float(QUEUE_POLL_SECONDS)),
+        },
     ]
 
 
 def schedules() -> list[ScheduleInput]:
-    """The tick, the segment sweep and the hourly prune; ``fanloop worker`` applies them
-    once DBOS has launched."""
+    """The tick, the segment sweep, the broadcast tick and the hourly prune; ``fanloop
+    worker`` applies them once DBOS has launched."""
     return [
         {"schedule_name": SCHEDULE, "workflow_fn": flows_tick, "schedule": _tick_cron()},
         {"schedule_name": PRUNE_SCHEDULE, "workflow_fn": flows_prune, "schedule": "0 7 * * * *"},
@@ -156,6 +209,11 @@ def schedules() -> list[ScheduleInput]:
             "schedule_name": SWEEP_SCHEDULE,
             "workflow_fn": segments_sweep,
             "schedule": "30 * * * * *",
+        },
+        {
+            "schedule_name": BROADCAST_SCHEDULE,
+            "workflow_fn": broadcasts_tick,
+            "schedule": f"*/{min(max(int(BROADCAST_TICK_SECONDS), 1), 59)} * * * * *",
         },
     ]
 

@@ -31,6 +31,7 @@ from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans.models import Fan
 from fanloop.lib.timestamps import Timestamped
+from fanloop.messaging.models import EmailTemplate, OutboundMessage
 
 
 class FlowStatus(models.TextChoices):
@@ -238,3 +239,63 @@ class SegmentMember(models.Model):
 
     def __str__(self) -> str:
         return f"fan {self.fan_id} in segment {self.segment_id}"
+
+
+class BroadcastStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Broadcast(Timestamped):
+    """A one-off email to a segment, sent through the flow email pipeline (messaging's
+    outbox: consent, suppression, quiet hours, cap at send time). See ``broadcasts``."""
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="broadcasts")
+    name = models.CharField(max_length=120)
+    segment = models.ForeignKey(Segment, models.PROTECT, related_name="broadcasts")
+    template = models.ForeignKey(EmailTemplate, models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=BroadcastStatus.choices, default=BroadcastStatus.DRAFT
+    )
+    send_at = models.DateTimeField(null=True, blank=True)  # scheduled: when to start
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    audience = models.PositiveIntegerField(default=0)  # the segment's members at the start
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["send_at"],
+                condition=models.Q(status="scheduled"),
+                name="broadcast_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BroadcastRecipient(models.Model):
+    """One fan of a broadcast's audience, fixed when it starts; ``message`` is the outbox
+    row of the fan's email once the send pipeline has written it."""
+
+    broadcast = models.ForeignKey(Broadcast, models.CASCADE, related_name="recipients")
+    fan = models.ForeignKey(Fan, models.CASCADE, related_name="+")
+    message = models.ForeignKey(
+        OutboundMessage, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["broadcast", "fan"], name="one_recipient_per_fan")
+        ]
+
+    def __str__(self) -> str:
+        return f"fan {self.fan_id} of broadcast {self.broadcast_id}"

@@ -145,7 +145,11 @@ def segment_detail(request: HttpRequest, membership: Membership, pk: int) -> Htt
 def segment_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponseBase:
     segment = _segment(membership.workspace, pk)
     name = segment.name
-    segments.delete_segment(segment)
+    try:
+        segments.delete_segment(segment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("flows:segment_detail", ws=membership.workspace.slug, pk=segment.pk)
     messages.success(request, f"Segment “{name}” deleted.")
     return redirect("flows:segment_list", ws=membership.workspace.slug)
 

@@ -383,6 +383,9 @@ def update_segment(
 
 @transaction.atomic
 def delete_segment(segment: Segment) -> None:
+    """Delete ``segment``; refused (``ValidationError``) while a broadcast uses it."""
+    if segment.broadcasts.exists():
+        raise ValidationError("A broadcast was sent to this segment: it is kept for its stats.")
     segment.delete()
 
 

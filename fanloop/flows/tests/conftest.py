@@ -8,4 +8,6 @@ from fanloop.platforms.tests.conftest import (  # noqa: F401 - fixtures, used by
     platform_settings,
 )
 
+from fanloop.messaging.tests.conftest import smtp_sink  # noqa: F401 - fixture, used by name
+
 from .ui_fixtures import artist, fan, release, templates  # noqa: F401 - fixtures
