@@ -40,6 +40,15 @@ SEGMENT_PAGES = {
     "segment_csv",
     "segment_json",
 }
+# The broadcast pages, checked in test_broadcast_views.py (their own guard lists them).
+BROADCAST_PAGES = {
+    "broadcast_list",
+    "broadcast_create",
+    "broadcast_detail",
+    "broadcast_schedule",
+    "broadcast_cancel",
+    "broadcast_test",
+}
 
 
 @pytest.fixture
