@@ -15,7 +15,13 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from fanloop.api import routes_catalog, routes_fans, routes_flows, routes_segments
+from fanloop.api import (
+    routes_broadcasts,
+    routes_catalog,
+    routes_fans,
+    routes_flows,
+    routes_segments,
+)
 from fanloop.api.auth import TokenAuth
 from fanloop.api.problems import Problem
 
@@ -91,5 +97,5 @@ for exception, handler in HANDLERS:
     api.add_exception_handler(exception, handler)
 
 
-for routes in (routes_catalog, routes_fans, routes_flows, routes_segments):
+for routes in (routes_catalog, routes_fans, routes_flows, routes_segments, routes_broadcasts):
     api.add_router("", routes.router)

@@ -277,6 +277,40 @@ class CountOut(Schema):
     count: int
 
 
+class BroadcastStatsOut(Schema):
+    audience: int = Field(description="The segment's members when it started.")
+    sent: int
+    waiting: int = Field(description="Not tried yet, or deferred (quiet hours, mail server).")
+    skipped: dict[str, int] = Field(description="Not sent, by reason (an outbox status).")
+    opened: int
+    clicked: int
+    unsubscribed: int = Field(description="Fans of the audience who unsubscribed since.")
+    percent: int
+
+
+class BroadcastOut(Schema):
+    id: int
+    name: str
+    segment_id: int
+    template_id: int
+    status: str
+    send_at: dt.datetime | None
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    stats: BroadcastStatsOut | None = Field(description="Once it has started.")
+    created: dt.datetime
+
+
+class BroadcastIn(Schema):
+    name: str = Field(max_length=120)
+    segment_id: int
+    template_id: int
+
+
+class ScheduleIn(Schema):
+    send_at: dt.datetime | None = Field(None, description="Empty or past: now.")
+
+
 class Page(Schema, Generic[T]):
     """One page of a list: ``items`` in id order and the next page's URL."""
 

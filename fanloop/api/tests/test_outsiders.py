@@ -14,9 +14,10 @@ from fanloop.api.api import api
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans.models import Fan
 from fanloop.fans.presaves import record_presave
-from fanloop.flows import segments
-from fanloop.flows.models import Flow, FlowStatus, Segment
+from fanloop.flows import broadcasts, segments
+from fanloop.flows.models import Broadcast, Flow, FlowStatus, Segment
 from fanloop.flows.services import activate
+from fanloop.messaging.models import EmailTemplate
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +54,17 @@ ROUTES: dict[tuple[str, str], tuple[str, Any]] = {
     ("PATCH", "/segments/{segment_id}"): (NOT_FOUND, {"name": "Stolen"}),
     ("GET", "/segments/{segment_id}/count"): (NOT_FOUND, None),
     ("GET", "/segments/{segment_id}/members"): (NOT_FOUND, None),
+    ("GET", "/broadcasts"): (EMPTY, None),
+    (
+        "POST",
+        "/broadcasts",
+    ): (
+        NOT_FOUND,
+        {"name": "Stolen", "segment_id": "{segment_id}", "template_id": "{template_id}"},
+    ),
+    ("GET", "/broadcasts/{broadcast_id}"): (NOT_FOUND, None),
+    ("POST", "/broadcasts/{broadcast_id}/schedule"): (NOT_FOUND, {}),
+    ("POST", "/broadcasts/{broadcast_id}/cancel"): (NOT_FOUND, None),
 }
 
 
@@ -74,12 +86,19 @@ def victim(workspace: Workspace, artist: Artist, release: Release) -> dict[str, 
     if flow.status != FlowStatus.ACTIVE:
         activate(flow)
     segment = segments.create_segment(workspace, name="Mine", rules={"platforms": ["email"]})
+    template = EmailTemplate.objects.filter(workspace=workspace).first()
+    assert template is not None  # every workspace starts with its default templates
+    broadcast = broadcasts.create_broadcast(
+        workspace, name="Mine", segment=segment, template=template
+    )
     return {
         "artist_id": artist.pk,
         "release_id": release.pk,
         "fan_id": fan.pk,
         "flow_id": flow.pk,
         "segment_id": segment.pk,
+        "template_id": template.pk,
+        "broadcast_id": broadcast.pk,
     }
 
 
@@ -104,6 +123,7 @@ def _ids_in(workspace: Workspace, path: str) -> set[int]:
         "/fan-events": FanEvent.objects.filter(workspace=workspace),
         "/flows": Flow.objects.filter(workspace=workspace),
         "/segments": Segment.objects.filter(workspace=workspace),
+        "/broadcasts": Broadcast.objects.filter(workspace=workspace),
     }
     ids = set(kinds[path].values_list("pk", flat=True))
     assert ids, f"nothing of this workspace for {path} to leak"
@@ -118,6 +138,7 @@ def test_an_outsider_token_is_refused(call, outsider_secret, victim, workspace, 
         list(Release.objects.filter(artist__workspace=workspace).values()),
         list(Flow.objects.filter(workspace=workspace).values("status")),
         list(Segment.objects.filter(workspace=workspace).values()),
+        list(Broadcast.objects.filter(workspace=workspace).values()),
     )
     response = call(method, _fill(path, victim), outsider_secret, json=_fill(body, victim))
     if how == NOT_FOUND:
@@ -136,6 +157,7 @@ def test_an_outsider_token_is_refused(call, outsider_secret, victim, workspace, 
         list(Release.objects.filter(artist__workspace=workspace).values()),
         list(Flow.objects.filter(workspace=workspace).values("status")),
         list(Segment.objects.filter(workspace=workspace).values()),
+        list(Broadcast.objects.filter(workspace=workspace).values()),
     )
     assert after == before
     assert FanEvent.objects.filter(workspace=workspace).count() == 1
