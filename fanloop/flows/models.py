@@ -11,7 +11,8 @@ Steps are JSON objects in ``FlowVersion.steps`` (validated by ``fanloop.flows.st
     {"id": "c1", "type": "condition", "check": "has_saved", "negate": true,
      "if_false": "exit"}                        # or "next", or {"goto": "<step id>"}
         checks: has_saved (verified), is_following, engagement_at_least (value),
-                platform (value), country (value), consent (value: kind), segment (value)
+                platform (value), country (value), consent (value: kind), segment (value:
+                a tag), in_segment (value: a saved Segment id)
     {"id": "e1", "type": "email", "template": <EmailTemplate id>}
     {"id": "t1", "type": "tag", "tag": "superfan"}
     {"id": "a1", "type": "api_save"}  /  {"id": "a2", "type": "api_follow"}
