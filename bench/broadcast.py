@@ -160,9 +160,12 @@ def seed_broadcast(count: int) -> dict[str, Any]:
         artist=artist, title="Bench Single", slug="bench-single", release_date="2030-01-01"
     )
     EmailTemplate.objects.create(
-        workspace=workspace, artist=artist, name="Bench news", subject="News from {{ artist.name }}",
+        workspace=workspace,
+        artist=artist,
+        name="Bench news",
+        subject="News from {{ artist.name }}",
         text_body=TEMPLATE_TEXT,
-    )  # fmt: skip
+    )
     seeded = _fans(workspace, count, "fan", everyone=True)
     segments.create_segment(workspace, name="Bench audience", rules={"countries": ["GB"]})
     return seeded
@@ -204,6 +207,7 @@ def reference_send(port: int, count: int) -> dict[str, Any]:
 
     template = EmailTemplate.objects.get(name="Bench news")
     fan = Fan.objects.filter(workspace=template.workspace).select_related("workspace").last()
+    assert fan is not None, "seed first"
     message_pk = int(OutboundMessage.objects.order_by("-pk").values_list("pk", flat=True)[0])
     context = rendering.fan_context(
         fan, artist=template.artist, release=None, message_pk=message_pk
