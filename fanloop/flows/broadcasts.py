@@ -10,10 +10,11 @@ Life: DRAFT → SCHEDULED (``send_at``; now for "send now") → SENDING → SENT
 before it starts. Starting (``start_due``, run by the ``broadcasts.tick`` workflow) fixes
 the audience: the segment's members at that moment become ``BroadcastRecipient`` rows in
 the same transaction as the status change. The named DBOS workflow ``broadcast.send``
-(workflow id ``broadcast-<id>``) then sends ``BATCH_SIZE`` recipients per step until none
-is left; a worker killed mid-step is recovered by DBOS and the step runs again: keys
-already in the outbox return their recorded outcome, so nothing is sent twice (a message
-handed to the mail server when the worker died is left in doubt, as for flow email).
+(workflow id ``broadcast-<id>``) then sends ``BATCH_SIZE`` recipients per step (see
+``send_batch``) until none is left; a worker killed mid-step is recovered by DBOS and the
+step runs again: keys already in the outbox return their recorded outcome, so nothing is
+sent twice (a message handed to the mail server when the worker died is left in doubt,
+as for flow email).
 ``run`` does the same in the calling thread (tests, commands).
 """
 
@@ -172,29 +173,39 @@ def _due(now: dt.datetime) -> Q:
 
 @dataclass(frozen=True)
 class Batch:
-    """What one step did: ``tried`` recipients; ``left`` not settled yet; ``wait_s`` until
-    the earliest deferred one is due (0: some are due now)."""
+    """What one step did: ``tried`` recipients; ``left`` not settled yet (``MORE``: not
+    counted, the first pass goes on); ``wait_s`` until the earliest deferred one is due
+    (0: go on now); ``cursor`` for the next step (see ``send_batch``)."""
 
     tried: int
     left: int
     wait_s: float
+    cursor: int = 0
 
 
-def send_batch(broadcast_id: int, now: dt.datetime | None = None) -> Batch:
-    """Send the next ``BATCH_SIZE`` due recipients of a SENDING broadcast (outside a
-    transaction: the pipeline commits each claim before the message leaves)."""
+MORE = -1  # ``Batch.left`` while the first pass has recipients after its cursor
+RETRIES = -1  # ``Batch.cursor`` once the first pass is over: retry the unsettled ones
+
+
+def send_batch(broadcast_id: int, now: dt.datetime | None = None, cursor: int = 0) -> Batch:
+    """Send the next ``BATCH_SIZE`` recipients of a SENDING broadcast (outside a
+    transaction: the pipeline commits each claim before the message leaves).
+
+    The first pass takes the recipients in id order after ``cursor`` (the last id the
+    step before took), so each step reads only its own rows however large the audience.
+    When it reaches the end (``cursor`` = ``RETRIES`` from then on), steps take the
+    recipients still unsettled (deferred by quiet hours or the mail server, or never
+    recorded) whose time has come; ``left`` and ``wait_s`` say when the broadcast is done
+    or when to look again."""
     now = now or timezone.now()
     broadcast = Broadcast.objects.select_related("template", "template__artist").get(
         pk=broadcast_id
     )
     if broadcast.status != BroadcastStatus.SENDING:
-        return Batch(0, 0, 0.0)
-    recipients = list(
-        BroadcastRecipient.objects.filter(broadcast=broadcast)
-        .filter(_due(now))
-        .select_related("fan", "fan__workspace")
-        .order_by("pk")[:BATCH_SIZE]
-    )
+        return Batch(0, 0, 0.0, RETRIES)
+    rows = BroadcastRecipient.objects.filter(broadcast=broadcast)
+    picked = rows.filter(pk__gt=cursor) if cursor != RETRIES else rows.filter(_due(now))
+    recipients = list(picked.select_related("fan", "fan__workspace").order_by("pk")[:BATCH_SIZE])
     down: dt.datetime | None = None
     if recipients:
         requests = [
@@ -216,14 +227,15 @@ def send_batch(broadcast_id: int, now: dt.datetime | None = None) -> Batch:
                     recipient.message_id = outcome.message.pk
                     linked.append(recipient)
         BroadcastRecipient.objects.bulk_update(linked, ["message"])
-    open_rows = BroadcastRecipient.objects.filter(broadcast=broadcast).filter(
-        Q(message__isnull=True) | Q(message__status__in=UNSETTLED)
-    )
+    if cursor != RETRIES and len(recipients) == BATCH_SIZE:
+        wait = (down - timezone.now()).total_seconds() if down else 0.0
+        return Batch(len(recipients), MORE, max(0.0, min(wait, MAX_SLEEP_S)), recipients[-1].pk)
+    open_rows = rows.filter(Q(message__isnull=True) | Q(message__status__in=UNSETTLED))
     left = open_rows.count()
     if not left:
-        return Batch(len(recipients), 0, 0.0)
+        return Batch(len(recipients), 0, 0.0, RETRIES)
     if down is None and open_rows.filter(_due(timezone.now())).exists():
-        return Batch(len(recipients), left, 0.0)
+        return Batch(len(recipients), left, 0.0, RETRIES)
     first = down or (
         open_rows.filter(message__retry_at__isnull=False)
         .order_by("message__retry_at")
@@ -231,7 +243,7 @@ def send_batch(broadcast_id: int, now: dt.datetime | None = None) -> Batch:
         .first()
     )
     wait = (first - timezone.now()).total_seconds() if first else MAX_SLEEP_S
-    return Batch(len(recipients), left, max(0.5, min(wait, MAX_SLEEP_S)))
+    return Batch(len(recipients), left, max(0.5, min(wait, MAX_SLEEP_S)), RETRIES)
 
 
 def finish(broadcast_id: int) -> bool:
@@ -249,7 +261,7 @@ def run(broadcast_id: int, *, now: dt.datetime | None = None, max_steps: int = 1
     _start(broadcast_id, now or timezone.now())
     batch = Batch(0, 0, 0.0)
     for _ in range(max_steps):
-        batch = send_batch(broadcast_id, now)
+        batch = send_batch(broadcast_id, now, batch.cursor)
         if batch.left == 0:
             finish(broadcast_id)
             break

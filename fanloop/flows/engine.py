@@ -132,9 +132,9 @@ def start_broadcasts_step() -> list[int]:
 
 
 @durable.step("broadcast.send_batch")
-def broadcast_batch_step(broadcast_id: int) -> tuple[int, int, float]:
-    batch = broadcasts.send_batch(broadcast_id)
-    return batch.tried, batch.left, batch.wait_s
+def broadcast_batch_step(broadcast_id: int, cursor: int) -> tuple[int, int, float, int]:
+    batch = broadcasts.send_batch(broadcast_id, cursor=cursor)
+    return batch.tried, batch.left, batch.wait_s, batch.cursor
 
 
 @durable.step("broadcast.finish")
@@ -146,8 +146,9 @@ def broadcast_finish_step(broadcast_id: int) -> bool:
 def broadcast_send(broadcast_id: int) -> None:
     """Send a started broadcast batch by batch until every recipient is settled; durable
     sleeps while the ones left wait (quiet hours, the mail server down)."""
+    cursor = 0
     while True:
-        _, left, wait_s = broadcast_batch_step(broadcast_id)
+        _, left, wait_s, cursor = broadcast_batch_step(broadcast_id, cursor)
         if left == 0:
             broadcast_finish_step(broadcast_id)
             return

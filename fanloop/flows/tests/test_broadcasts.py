@@ -189,3 +189,25 @@ def test_a_segment_with_a_broadcast_is_kept(
     with pytest.raises(ValidationError):
         segments.delete_segment(uk)
     assert Segment.objects.filter(pk=uk.pk).exists()
+
+
+def test_batches_walk_the_audience_by_cursor_then_retry(
+    smtp_sink: Sink, no_quiet_hours: None, workspace: Workspace, uk: Segment, template: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(broadcasts, "BATCH_SIZE", 2)
+    for n in range(5):
+        _fan(workspace, f"fan{n}@example.org")
+    broadcast = _broadcast(workspace, uk, template)
+    broadcasts.schedule_broadcast(broadcast)
+    broadcasts.start_due()
+    steps = []
+    cursor = 0
+    while True:
+        batch = broadcasts.send_batch(broadcast.pk, cursor=cursor)
+        steps.append((batch.tried, batch.left))
+        cursor = batch.cursor
+        if batch.left == 0:
+            break
+    assert steps == [(2, broadcasts.MORE), (2, broadcasts.MORE), (1, 0)]
+    assert len(smtp_sink.messages()) == 5
