@@ -14,10 +14,17 @@ from django.utils import timezone
 
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Artist
+from fanloop.fans import identity, rights
 from fanloop.fans.consent_log import record_consent
 from fanloop.fans.models import Fan
 from fanloop.flows import broadcasts, segments
-from fanloop.flows.models import Broadcast, BroadcastStatus, Segment
+from fanloop.flows.models import (
+    Broadcast,
+    BroadcastRecipient,
+    BroadcastStatus,
+    Segment,
+    SegmentMember,
+)
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 from fanloop.messaging.suppressions import add_suppression, unsubscribe
 from fanloop.messaging.tests.conftest import Sink
@@ -211,3 +218,23 @@ def test_batches_walk_the_audience_by_cursor_then_retry(
             break
     assert steps == [(2, broadcasts.MORE), (2, broadcasts.MORE), (1, 0)]
     assert len(smtp_sink.messages()) == 5
+
+
+def test_a_merged_fan_keeps_its_broadcast_and_segment_places_and_exports_them(
+    smtp_sink: Sink, no_quiet_hours: None, workspace: Workspace, uk: Segment, template: Any
+) -> None:
+    into = _fan(workspace, "into@example.org", country="FR")
+    other = _fan(workspace, "other@example.org")
+    segments.update_segment(uk, track_entries=True)
+    segments.sweep(uk)
+    broadcast = _broadcast(workspace, uk, template)
+    broadcasts.schedule_broadcast(broadcast)
+    broadcasts.run(broadcast.pk)
+
+    identity.merge_fans(into=into, other=other)
+    assert list(BroadcastRecipient.objects.values_list("fan_id", flat=True)) == [into.pk]
+    assert list(SegmentMember.objects.values_list("fan_id", flat=True)) == [into.pk]
+    # (The merged-away fan's outbox rows go with it, as messaging keeps no merge part.)
+    exported = rights.export_fan(into)["broadcasts"]
+    assert [row["broadcast"] for row in exported] == ["Big news"]
+    assert exported[0]["started"] is not None
