@@ -124,6 +124,13 @@ def send_test(broadcast: Broadcast, *, to: str) -> OutboundMessage:
     return sending.send_test_email(broadcast.template, to=to)
 
 
+def broadcasts_sending(template: EmailTemplate) -> list[str]:
+    """What keeps ``template`` (registered with ``messaging.email_templates``): every
+    broadcast of it, sent ones too (their stats and outbox rows name it)."""
+    names = Broadcast.objects.filter(template=template).values_list("name", flat=True)
+    return [f"the broadcast {name}" for name in names]
+
+
 # --- sending ------------------------------------------------------------------------------
 
 

@@ -48,7 +48,7 @@ from fanloop.catalog.models import Artist, Release
 from fanloop.fans import queries
 from fanloop.fans.models import ConsentKind, Fan, PlatformConnection, PreSave
 from fanloop.flows import scoring
-from fanloop.flows.models import FanTag, Segment, SegmentMember
+from fanloop.flows.models import FanTag, FlowStatus, FlowVersion, Segment, SegmentMember
 
 # Limits of one segment's rules (a form or an API body beyond them is refused).
 MAX_VALUES = 20  # values per list
@@ -381,11 +381,36 @@ def update_segment(
     return segment
 
 
+def flows_using(segment: Segment) -> list[str]:
+    """Names of the flows (not stopped) with an ``in_segment`` condition on ``segment``."""
+    names: set[str] = set()
+    versions = FlowVersion.objects.filter(flow__workspace_id=segment.workspace_id).exclude(
+        flow__status=FlowStatus.STOPPED
+    )
+    for name, steps in versions.values_list("flow__name", "steps"):
+        for step in steps if isinstance(steps, list) else []:
+            if (
+                isinstance(step, dict)
+                and step.get("check") == "in_segment"
+                and str(step.get("value")) == str(segment.pk)
+            ):
+                names.add(name)
+    return sorted(names)
+
+
 @transaction.atomic
 def delete_segment(segment: Segment) -> None:
-    """Delete ``segment``; refused (``ValidationError``) while a broadcast uses it."""
+    """Delete ``segment``; refused (``ValidationError``) while a broadcast or a flow that
+    is not stopped uses it."""
     if segment.broadcasts.exists():
         raise ValidationError("A broadcast was sent to this segment: it is kept for its stats.")
+    flows = flows_using(segment)
+    if flows:
+        raise ValidationError(
+            "The flow(s) "
+            + ", ".join(f"“{name}”" for name in flows)
+            + " check this segment: remove the condition (or stop them) first."
+        )
     segment.delete()
 
 

@@ -25,6 +25,7 @@ from fanloop.flows.models import (
     Segment,
     SegmentMember,
 )
+from fanloop.messaging.email_templates import delete_template
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 from fanloop.messaging.suppressions import add_suppression, unsubscribe
 from fanloop.messaging.tests.conftest import Sink
@@ -238,3 +239,13 @@ def test_a_merged_fan_keeps_its_broadcast_and_segment_places_and_exports_them(
     exported = rights.export_fan(into)["broadcasts"]
     assert [row["broadcast"] for row in exported] == ["Big news"]
     assert exported[0]["started"] is not None
+
+
+def test_a_template_a_broadcast_used_is_kept(
+    workspace: Workspace, uk: Segment, template: Any
+) -> None:
+    _broadcast(workspace, uk, template)
+    with pytest.raises(ValidationError) as refused:
+        delete_template(template)
+    assert "Big news" in str(refused.value)
+    assert EmailTemplate.objects.filter(pk=template.pk).exists()

@@ -254,3 +254,33 @@ def test_update_restarts_tracking(workspace: Workspace) -> None:
     segment.refresh_from_db()
     assert segment.swept_at is None
     assert not SegmentMember.objects.exists()
+
+
+def test_a_segment_a_flow_checks_is_kept(workspace: Workspace) -> None:
+    segment = _segment(workspace, countries=["GB"])
+    flow = services.create_flow(
+        workspace,
+        name="Checks it",
+        trigger="presaved",
+        steps=[{"type": "condition", "check": "in_segment", "value": segment.pk}],
+    )
+    with pytest.raises(ValidationError) as refused:
+        segments.delete_segment(segment)
+    assert "Checks it" in str(refused.value)
+    services.activate(flow)
+    services.stop(flow)
+    segments.delete_segment(segment)
+    assert not Segment.objects.exists()
+
+
+def test_a_segment_of_another_workspace_is_refused_in_a_flow(workspace: Workspace) -> None:
+    theirs = segments.create_segment(
+        Workspace.objects.create(name="Theirs", slug="theirs"), name="T", rules={}
+    )
+    with pytest.raises(ValidationError):
+        services.create_flow(
+            workspace,
+            name="Peek",
+            trigger="presaved",
+            steps=[{"type": "condition", "check": "in_segment", "value": theirs.pk}],
+        )
