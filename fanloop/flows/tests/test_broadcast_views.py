@@ -148,9 +148,12 @@ def test_compose_test_send_now_and_stats(
     editor_client.post(url("broadcast_schedule", launch), {"send_at": ""})
     launch.refresh_from_db()
     assert launch.status == BroadcastStatus.SCHEDULED
+    # The page reloads itself until the broadcast has been sent (no script).
+    assert b'http-equiv="refresh"' in editor_client.get(url("broadcast_detail", launch)).content
     broadcasts.run(launch.pk)
     page = editor_client.get(url("broadcast_detail", launch))
     assert page.context["stats"].sent == 1
+    assert b'http-equiv="refresh"' not in page.content
     assert sorted(str(m["To"]) for m in smtp_sink.messages()) == sorted(
         [editor.email, "fan@example.org"]
     )
