@@ -292,7 +292,7 @@ class BroadcastOut(Schema):
     id: int
     name: str
     segment_id: int
-    template_id: int
+    template_id: int | None = Field(description="Null once the template was deleted.")
     status: str
     send_at: dt.datetime | None
     started_at: dt.datetime | None

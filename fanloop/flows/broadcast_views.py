@@ -112,6 +112,8 @@ def broadcast_create(request: HttpRequest, membership: Membership) -> HttpRespon
 
 
 def _preview(broadcast: Broadcast) -> dict[str, str]:
+    if broadcast.template is None:
+        return {"problem": "its email template was deleted."}
     try:
         rendered = rendering.render_message(
             broadcast.template, rendering.preview_context(broadcast.template)

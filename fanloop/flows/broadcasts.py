@@ -121,13 +121,17 @@ def cancel_broadcast(broadcast: Broadcast) -> Broadcast:
 def send_test(broadcast: Broadcast, *, to: str) -> OutboundMessage:
     """The broadcast's email to a member's own address (messaging's test send: inert
     links, rate limited, no fan event)."""
+    if broadcast.template is None:
+        raise ValidationError("The broadcast's email template was deleted.")
     return sending.send_test_email(broadcast.template, to=to)
 
 
 def broadcasts_sending(template: EmailTemplate) -> list[str]:
-    """What keeps ``template`` (registered with ``messaging.email_templates``): every
-    broadcast of it, sent ones too (their stats and outbox rows name it)."""
-    names = Broadcast.objects.filter(template=template).values_list("name", flat=True)
+    """What keeps ``template`` (registered with ``messaging.email_templates``): the
+    broadcasts of it not yet finished (a finished one keeps its stats without it)."""
+    names = Broadcast.objects.filter(
+        template=template, status__in=(*OPEN_STATUSES, BroadcastStatus.SENDING)
+    ).values_list("name", flat=True)
     return [f"the broadcast {name}" for name in names]
 
 
@@ -139,7 +143,10 @@ def _start(broadcast_id: int, now: dt.datetime) -> bool:
     not (still) due."""
     with transaction.atomic():
         changed = Broadcast.objects.filter(
-            pk=broadcast_id, status=BroadcastStatus.SCHEDULED, send_at__lte=now
+            pk=broadcast_id,
+            status=BroadcastStatus.SCHEDULED,
+            send_at__lte=now,
+            template__isnull=False,
         ).update(status=BroadcastStatus.SENDING, started_at=now, updated=now)
         if not changed:
             return False
@@ -160,8 +167,12 @@ def _start(broadcast_id: int, now: dt.datetime) -> bool:
 
 
 def start_due(now: dt.datetime | None = None) -> list[int]:
-    """Start every scheduled broadcast whose time has come; their ids."""
+    """Start every scheduled broadcast whose time has come; their ids. One whose template
+    was deleted meanwhile (with its artist) is cancelled instead."""
     now = now or timezone.now()
+    Broadcast.objects.filter(
+        status=BroadcastStatus.SCHEDULED, send_at__lte=now, template__isnull=True
+    ).update(status=BroadcastStatus.CANCELLED, updated=now)
     due = Broadcast.objects.filter(status=BroadcastStatus.SCHEDULED, send_at__lte=now)
     return [
         pk for pk in due.order_by("send_at", "pk").values_list("pk", flat=True) if _start(pk, now)
@@ -210,14 +221,19 @@ def send_batch(broadcast_id: int, now: dt.datetime | None = None, cursor: int = 
     )
     if broadcast.status != BroadcastStatus.SENDING:
         return Batch(0, 0, 0.0, RETRIES)
+    if broadcast.template is None:  # deleted with its artist mid-send: stop here
+        Broadcast.objects.filter(pk=broadcast.pk, status=BroadcastStatus.SENDING).update(
+            status=BroadcastStatus.CANCELLED, finished_at=now, updated=now
+        )
+        return Batch(0, 0, 0.0, RETRIES)
+    template = broadcast.template
     rows = BroadcastRecipient.objects.filter(broadcast=broadcast)
     picked = rows.filter(pk__gt=cursor) if cursor != RETRIES else rows.filter(_due(now))
     recipients = list(picked.select_related("fan", "fan__workspace").order_by("pk")[:BATCH_SIZE])
     down: dt.datetime | None = None
     if recipients:
         requests = [
-            sending.EmailRequest(r.fan, broadcast.template, key(broadcast.pk, r.fan_id))
-            for r in recipients
+            sending.EmailRequest(r.fan, template, key(broadcast.pk, r.fan_id)) for r in recipients
         ]
         outcomes = sending.send_emails(requests, now=now)
         down = min(

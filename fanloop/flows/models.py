@@ -256,8 +256,13 @@ class Broadcast(Timestamped):
 
     workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="broadcasts")
     name = models.CharField(max_length=120)
-    segment = models.ForeignKey(Segment, models.PROTECT, related_name="broadcasts")
-    template = models.ForeignKey(EmailTemplate, models.PROTECT, related_name="+")
+    # RESTRICT: kept while a broadcast names it, yet deleted with the whole workspace.
+    segment = models.ForeignKey(Segment, models.RESTRICT, related_name="broadcasts")
+    # Null once deleted (with its artist, or after the broadcast ended): an open broadcast
+    # without it is cancelled (``broadcasts``); a finished one keeps its stats.
+    template = models.ForeignKey(
+        EmailTemplate, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     status = models.CharField(
         max_length=10, choices=BroadcastStatus.choices, default=BroadcastStatus.DRAFT
     )

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Artist
+from fanloop.catalog.services import delete_artist
 from fanloop.fans import identity, rights
 from fanloop.fans.consent_log import record_consent
 from fanloop.fans.models import Fan
@@ -241,11 +242,39 @@ def test_a_merged_fan_keeps_its_broadcast_and_segment_places_and_exports_them(
     assert exported[0]["started"] is not None
 
 
-def test_a_template_a_broadcast_used_is_kept(
+def test_a_template_an_open_broadcast_uses_is_kept(
     workspace: Workspace, uk: Segment, template: Any
 ) -> None:
-    _broadcast(workspace, uk, template)
+    broadcast = _broadcast(workspace, uk, template)
     with pytest.raises(ValidationError) as refused:
         delete_template(template)
     assert "Big news" in str(refused.value)
     assert EmailTemplate.objects.filter(pk=template.pk).exists()
+    broadcasts.cancel_broadcast(broadcast)
+    delete_template(template)  # a finished broadcast keeps its stats without it
+    broadcast.refresh_from_db()
+    assert broadcast.template is None
+
+
+def test_an_artist_deleted_with_the_template_cancels_the_broadcast(
+    workspace: Workspace, artist: Artist, uk: Segment, template: Any
+) -> None:
+    _fan(workspace, "fan@example.org")
+    broadcast = _broadcast(workspace, uk, template)
+    broadcasts.schedule_broadcast(broadcast)
+    delete_artist(artist)
+    assert broadcasts.start_due() == []
+    broadcast.refresh_from_db()
+    assert broadcast.status == BroadcastStatus.CANCELLED
+    assert not OutboundMessage.objects.exists()
+
+
+def test_a_workspace_goes_with_its_broadcasts_segments_and_templates(
+    workspace: Workspace, uk: Segment, template: Any
+) -> None:
+    fan = _fan(workspace, "fan@example.org")
+    broadcast = _broadcast(workspace, uk, template)
+    BroadcastRecipient.objects.create(broadcast=broadcast, fan=fan)
+    workspace.delete()  # the protections guard against deleting one alone, not all together
+    assert not Broadcast.objects.exists() and not Segment.objects.exists()
+    assert not EmailTemplate.objects.exists()
