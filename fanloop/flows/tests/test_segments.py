@@ -4,6 +4,7 @@ acts only, validation, the entry sweep and its flow trigger, and the ``in_segmen
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -284,3 +285,29 @@ def test_a_segment_of_another_workspace_is_refused_in_a_flow(workspace: Workspac
             trigger="presaved",
             steps=[{"type": "condition", "check": "in_segment", "value": theirs.pk}],
         )
+
+
+def test_a_count_is_one_query_whatever_the_rules(
+    workspace: Workspace, artist: Artist, release: Release, django_assert_num_queries: Any
+) -> None:
+    segment = _segment(
+        workspace,
+        platforms=["spotify", "email"],
+        countries=["GB"],
+        sources=["instagram"],
+        consents=["email", "follow"],
+        score_min=3,
+        tags=["vip"],
+        actions=[
+            {"kind": "saved", "release": release.pk, "since": "2026-01-01"},
+            {"did": False, "kind": "followed", "artist": artist.pk},
+        ],
+    )
+    segment = Segment.objects.select_related("workspace").get(pk=segment.pk)
+    with django_assert_num_queries(1):
+        segments.members(segment).count()
+    _fan(workspace, "fan@example.org", "GB")
+    top = _segment(workspace, countries=["GB"], score_top=10)
+    top = Segment.objects.select_related("workspace").get(pk=top.pk)
+    with django_assert_num_queries(3):  # the workspace's size and the bar, then the count
+        segments.members(top).count()
