@@ -15,7 +15,14 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from fanloop.api import routes_catalog, routes_fans, routes_flows, routes_webhooks
+from fanloop.api import (
+    routes_broadcasts,
+    routes_catalog,
+    routes_fans,
+    routes_flows,
+    routes_segments,
+    routes_webhooks,
+)
 from fanloop.api.auth import TokenAuth
 from fanloop.api.problems import Problem
 
@@ -91,5 +98,12 @@ for exception, handler in HANDLERS:
     api.add_exception_handler(exception, handler)
 
 
-for routes in (routes_catalog, routes_fans, routes_flows, routes_webhooks):
+for routes in (
+    routes_catalog,
+    routes_fans,
+    routes_flows,
+    routes_segments,
+    routes_broadcasts,
+    routes_webhooks,
+):
     api.add_router("", routes.router)

@@ -37,7 +37,7 @@ router = Router(tags=["fans"])
 FAMILY = "fans"
 
 
-def _fan_rows(fans: list[Fan]) -> list[dict[str, Any]]:
+def fan_rows(fans: list[Fan]) -> list[dict[str, Any]]:
     summaries = queries.summaries(fans)
     rows = []
     for fan in fans:
@@ -81,7 +81,7 @@ def list_fans(
         query=q.replace("\x00", ""), consent=consent, platform=platform, status=status
     )
     fans, next_url = page(request, queries.fan_list(token.workspace, filters), cursor, limit)
-    return {"items": _fan_rows(fans), "next": next_url}
+    return {"items": fan_rows(fans), "next": next_url}
 
 
 @router.get("/fans/{fan_id}", response={200: FanDetailOut, **ERRORS})
@@ -93,7 +93,7 @@ def get_fan(request: HttpRequest, fan_id: int) -> dict[str, Any]:
         ),
         pk=fan_id,
     )
-    [row] = _fan_rows([fan])
+    [row] = fan_rows([fan])
     row["score"] = scoring.engagement_score(fan)
     row["release_scores"] = {str(k): v for k, v in scoring.release_scores(fan).items()}
     row["tags"] = sorted(fan.tags.values_list("tag", flat=True))

@@ -230,6 +230,87 @@ class DeliveryOut(Schema):
     platforms: list[PlatformDeliveryOut]
 
 
+class SegmentAction(Schema):
+    did: bool = Field(True, description="false: the fan did NOT do it.")
+    kind: str = Field(max_length=30, description="A fan act: presaved, saved, followed, …")
+    release: int | None = Field(None, ge=1, description="On this release …")
+    artist: int | None = Field(None, ge=1, description="… or on any release of this artist.")
+    since: dt.date | None = Field(None, description="First day (UTC), included.")
+    until: dt.date | None = Field(None, description="Last day (UTC), included.")
+
+
+class SegmentRules(Schema):
+    """Every condition given must hold; a list matches any of its values."""
+
+    platforms: list[str] = Field(default_factory=list, max_length=20)
+    countries: list[str] = Field(default_factory=list, max_length=20)
+    sources: list[str] = Field(default_factory=list, max_length=20)
+    consents: list[str] = Field(default_factory=list, max_length=20)
+    score_min: int | None = Field(None, ge=1, le=1_000_000)
+    score_top: int | None = Field(None, ge=1, le=100, description="Top N % by score.")
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    actions: list[SegmentAction] = Field(default_factory=list, max_length=5)
+
+
+class SegmentOut(Schema):
+    id: int
+    name: str
+    rules: SegmentRules
+    track_entries: bool
+    created: dt.datetime
+    updated: dt.datetime
+
+
+class SegmentIn(Schema):
+    name: str = Field(max_length=120)
+    rules: SegmentRules | None = None
+    track_entries: bool = Field(False, description="Start “joined_segment” flows.")
+
+
+class SegmentPatch(Schema):
+    name: str | None = Field(None, max_length=120)
+    rules: SegmentRules | None = None
+    track_entries: bool | None = None
+
+
+class CountOut(Schema):
+    count: int
+
+
+class BroadcastStatsOut(Schema):
+    audience: int = Field(description="The segment's members when it started.")
+    sent: int
+    waiting: int = Field(description="Not tried yet, or deferred (quiet hours, mail server).")
+    skipped: dict[str, int] = Field(description="Not sent, by reason (an outbox status).")
+    opened: int
+    clicked: int
+    unsubscribed: int = Field(description="Fans of the audience who unsubscribed since.")
+    percent: int
+
+
+class BroadcastOut(Schema):
+    id: int
+    name: str
+    segment_id: int
+    template_id: int | None = Field(description="Null once the template was deleted.")
+    status: str
+    send_at: dt.datetime | None
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    stats: BroadcastStatsOut | None = Field(description="Once it has started.")
+    created: dt.datetime
+
+
+class BroadcastIn(Schema):
+    name: str = Field(max_length=120)
+    segment_id: int
+    template_id: int
+
+
+class ScheduleIn(Schema):
+    send_at: dt.datetime | None = Field(None, description="Empty or past: now.")
+
+
 class Page(Schema, Generic[T]):
     """One page of a list: ``items`` in id order and the next page's URL."""
 

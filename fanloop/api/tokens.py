@@ -21,13 +21,15 @@ from fanloop.accounts.models import User, Workspace
 from fanloop.api.models import ApiToken
 
 PREFIX = "fl_"
-# Resource families a scope names; segments and broadcasts will join this list.
+# Resource families a scope names.
 FAMILIES: dict[str, str] = {
     "catalog": "Artists and releases",
     "fans": "Fans, their events and pre-saves",
     "flows": "Flows",
     "delivery": "Release-day delivery",
     "webhooks": "Webhooks (their URLs, secrets and delivery log)",
+    "segments": "Segments",
+    "broadcasts": "Broadcasts",
 }
 READ, WRITE = "read", "write"
 # The last-used time is written at most this often per token (not on every request).

@@ -27,8 +27,8 @@ from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans.consent_log import consent_is_active, current_consents
 from fanloop.fans.models import Fan, PlatformConnection, PreSave
-from fanloop.flows import scoring
-from fanloop.flows.models import FanTag, Flow, Journey
+from fanloop.flows import scoring, segments
+from fanloop.flows.models import FanTag, Flow, Journey, Segment
 from fanloop.fulfillment.models import ReleasePlatform
 
 SAVE_CHECKS = (
@@ -260,6 +260,15 @@ def segment(subject: Subject, value: Any) -> tuple[bool, str]:
     return tagged, f"{'in' if tagged else 'not in'} segment {value}"
 
 
+def in_segment(subject: Subject, value: Any) -> tuple[bool, str]:
+    """In the saved segment ``value`` (an id) now, by its compiled query."""
+    saved = Segment.objects.filter(pk=int(value), workspace_id=subject.fan.workspace_id).first()
+    if saved is None:
+        return False, f"segment #{value} no longer exists"
+    found = segments.contains(saved, subject.fan)
+    return found, f"{'in' if found else 'not in'} segment “{saved.name}”"
+
+
 CHECKS: dict[str, Callable[[Subject, Any], tuple[bool, str]]] = {
     "has_saved": has_saved,
     "is_following": is_following,
@@ -272,4 +281,5 @@ CHECKS: dict[str, Callable[[Subject, Any], tuple[bool, str]]] = {
     "country": country,
     "consent": consent,
     "segment": segment,
+    "in_segment": in_segment,
 }

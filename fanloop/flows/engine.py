@@ -12,6 +12,14 @@ Both are DBOS steps, so a worker that dies mid-tick is recovered from the last c
 a batch re-run after a crash re-sends nothing (see ``advance``). Schedules run once per
 tick across all workers (DBOS names each run by its time).
 
+``segments.sweep`` (every minute) brings tracked segments' members up to date and records
+a ``joined_segment`` event per fan who entered one (``segments.sweep_due``): the intake of
+the next tick starts the flows triggered by it.
+
+``broadcasts.tick`` (every ``BROADCAST_TICK_SECONDS``) starts the broadcasts whose time
+has come; each is sent by its own ``broadcast.send`` workflow on the ``broadcasts`` queue
+(see ``broadcasts``).
+
 ``flows.prune`` (hourly) deletes finished tick and batch workflows older than
 ``WORKFLOW_RETENTION_HOURS`` from DBOS's system database.
 
@@ -29,12 +37,18 @@ from typing import Any
 
 from dbos import DBOS, ScheduleInput, SetWorkflowID
 
-from fanloop.flows import advance, intake
+from fanloop.flows import advance, broadcasts, intake, segments
 from fanloop.lib import durable
 
 QUEUE = "flows"
 SCHEDULE = "flows-tick"
 PRUNE_SCHEDULE = "flows-prune"
+SWEEP_SCHEDULE = "segments-sweep"
+BROADCAST_QUEUE = "broadcasts"
+BROADCAST_SCHEDULE = "broadcasts-tick"
+# How often scheduled broadcasts are looked for (seconds, 1 to 59). Not measured; a
+# "send now" starts within this.
+BROADCAST_TICK_SECONDS = 2
 PRUNE_LIMIT = 5000
 # How often the engine ticks (seconds, 1 to 59): reads new fan events, claims due journeys.
 # Not measured; chosen so a pre-save's follow-up starts within a second.
@@ -101,6 +115,56 @@ def flows_tick(scheduled_at: dt.datetime, context: Any) -> None:
             DBOS.enqueue_workflow(QUEUE, flows_batch, token, ids)
 
 
+@durable.step("segments.sweep_due")
+def sweep_segments_step(scheduled_at: dt.datetime) -> int:
+    return segments.sweep_due(scheduled_at)
+
+
+@DBOS.workflow(name="segments.sweep")
+def segments_sweep(scheduled_at: dt.datetime, context: Any) -> None:
+    """Every minute: sweep the tracked segments that are due (see ``segments``)."""
+    sweep_segments_step(scheduled_at)
+
+
+@durable.step("broadcasts.start_due")
+def start_broadcasts_step() -> list[int]:
+    return broadcasts.start_due()
+
+
+@durable.step("broadcast.send_batch")
+def broadcast_batch_step(broadcast_id: int, cursor: int) -> tuple[int, int, float, int]:
+    batch = broadcasts.send_batch(broadcast_id, cursor=cursor)
+    return batch.tried, batch.left, batch.wait_s, batch.cursor
+
+
+@durable.step("broadcast.finish")
+def broadcast_finish_step(broadcast_id: int) -> bool:
+    return broadcasts.finish(broadcast_id)
+
+
+@DBOS.workflow(name="broadcast.send")
+def broadcast_send(broadcast_id: int) -> None:
+    """Send a started broadcast batch by batch until every recipient is settled; durable
+    sleeps while the ones left wait (quiet hours, the mail server down)."""
+    cursor = 0
+    while True:
+        _, left, wait_s, cursor = broadcast_batch_step(broadcast_id, cursor)
+        if left == 0:
+            broadcast_finish_step(broadcast_id)
+            return
+        if wait_s > 0:
+            DBOS.sleep(wait_s)
+
+
+@DBOS.workflow(name="broadcasts.tick")
+def broadcasts_tick(scheduled_at: dt.datetime, context: Any) -> None:
+    """Start the broadcasts whose time has come, one ``broadcast.send`` workflow each
+    (its id ``broadcast-<id>``: started once however often this runs)."""
+    for broadcast_id in start_broadcasts_step():
+        with SetWorkflowID(f"broadcast-{broadcast_id}"):
+            DBOS.enqueue_workflow(BROADCAST_QUEUE, broadcast_send, broadcast_id)
+
+
 @DBOS.workflow(name="flows.prune")
 def flows_prune(scheduled_at: dt.datetime, context: Any) -> None:
     """Hourly: forget finished tick and batch workflows older than
@@ -108,7 +172,7 @@ def flows_prune(scheduled_at: dt.datetime, context: Any) -> None:
     database by 86,400 workflows a day). Journeys and their step log are kept."""
     cutoff = scheduled_at - dt.timedelta(hours=WORKFLOW_RETENTION_HOURS)
     old = DBOS.list_workflows(
-        name=["flows.tick", "flows.batch"],
+        name=["flows.tick", "flows.batch", "segments.sweep", "broadcasts.tick"],
         status=["SUCCESS", "ERROR"],
         completed_before=cutoff.isoformat(),
         limit=PRUNE_LIMIT,
@@ -120,21 +184,38 @@ def flows_prune(scheduled_at: dt.datetime, context: Any) -> None:
 
 
 def queues() -> list[durable.QueueSpec]:
-    """The ``flows`` queue; ``fanloop worker`` registers it once DBOS has launched."""
+    """The ``flows`` and ``broadcasts`` queues; ``fanloop worker`` registers them once DBOS
+    has launched."""
     return [
         {
             "name": QUEUE,
             "worker_concurrency": max(1, WORKER_CONCURRENCY),
             "polling_interval_sec": max(0.05, float(QUEUE_POLL_SECONDS)),
-        }
+        },
+        {
+            "name": BROADCAST_QUEUE,
+            "worker_concurrency": 1,
+            "polling_interval_sec": max(0.05, float(QUEUE_POLL_SECONDS)),
+        },
     ]
 
 
 def schedules() -> list[ScheduleInput]:
-    """The tick and the hourly prune; ``fanloop worker`` applies them once DBOS has launched."""
+    """The tick, the segment sweep, the broadcast tick and the hourly prune; ``fanloop
+    worker`` applies them once DBOS has launched."""
     return [
         {"schedule_name": SCHEDULE, "workflow_fn": flows_tick, "schedule": _tick_cron()},
         {"schedule_name": PRUNE_SCHEDULE, "workflow_fn": flows_prune, "schedule": "0 7 * * * *"},
+        {
+            "schedule_name": SWEEP_SCHEDULE,
+            "workflow_fn": segments_sweep,
+            "schedule": "30 * * * * *",
+        },
+        {
+            "schedule_name": BROADCAST_SCHEDULE,
+            "workflow_fn": broadcasts_tick,
+            "schedule": f"*/{min(max(int(BROADCAST_TICK_SECONDS), 1), 59)} * * * * *",
+        },
     ]
 
 

@@ -127,7 +127,8 @@ class StepForm(forms.Form):
         max_length=60,
         required=False,
         label="Value",
-        help_text="A score, platform (spotify), country (GB), consent (follow) or segment.",
+        help_text="A score, platform (spotify), country (GB), consent (follow), tag or saved "
+        "segment id.",
     )
     negate = forms.BooleanField(required=False, label="Negate (“does not …”)")
     if_false = forms.ChoiceField(choices=IF_FALSE, required=False, initial="exit", label="If not")

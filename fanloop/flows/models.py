@@ -11,7 +11,8 @@ Steps are JSON objects in ``FlowVersion.steps`` (validated by ``fanloop.flows.st
     {"id": "c1", "type": "condition", "check": "has_saved", "negate": true,
      "if_false": "exit"}                        # or "next", or {"goto": "<step id>"}
         checks: has_saved (verified), is_following, engagement_at_least (value),
-                platform (value), country (value), consent (value: kind), segment (value)
+                platform (value), country (value), consent (value: kind), segment (value:
+                a tag), in_segment (value: a saved Segment id)
     {"id": "e1", "type": "email", "template": <EmailTemplate id>}
     {"id": "t1", "type": "tag", "tag": "superfan"}
     {"id": "a1", "type": "api_save"}  /  {"id": "a2", "type": "api_follow"}
@@ -31,6 +32,7 @@ from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans.models import Fan
 from fanloop.lib.timestamps import Timestamped
+from fanloop.messaging.models import EmailTemplate, OutboundMessage
 
 
 class FlowStatus(models.TextChoices):
@@ -199,3 +201,107 @@ class EventCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.last_id}"
+
+
+class Segment(Timestamped):
+    """A saved fan filter of a workspace (``rules``: see ``fanloop.flows.segments``).
+
+    ``track_entries``: the worker's sweep keeps ``SegmentMember`` up to date and records a
+    ``joined_segment`` fan event for each fan entering it (the "entered segment" trigger).
+    """
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="segments")
+    name = models.CharField(max_length=120)
+    rules = models.JSONField(default=dict, blank=True)
+    track_entries = models.BooleanField(default=False)
+    swept_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="one_segment_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SegmentMember(models.Model):
+    """A fan in a tracked segment at its last sweep; deleted when the fan leaves it."""
+
+    segment = models.ForeignKey(Segment, models.CASCADE, related_name="members")
+    fan = models.ForeignKey(Fan, models.CASCADE, related_name="+")
+    joined = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "fan"], name="one_membership_per_segment")
+        ]
+
+    def __str__(self) -> str:
+        return f"fan {self.fan_id} in segment {self.segment_id}"
+
+
+class BroadcastStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Broadcast(Timestamped):
+    """A one-off email to a segment, sent through the flow email pipeline (messaging's
+    outbox: consent, suppression, quiet hours, cap at send time). See ``broadcasts``."""
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="broadcasts")
+    name = models.CharField(max_length=120)
+    # RESTRICT: kept while a broadcast names it, yet deleted with the whole workspace.
+    segment = models.ForeignKey(Segment, models.RESTRICT, related_name="broadcasts")
+    # Null once deleted (with its artist, or after the broadcast ended): an open broadcast
+    # without it is cancelled (``broadcasts``); a finished one keeps its stats.
+    template = models.ForeignKey(
+        EmailTemplate, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=BroadcastStatus.choices, default=BroadcastStatus.DRAFT
+    )
+    send_at = models.DateTimeField(null=True, blank=True)  # scheduled: when to start
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    audience = models.PositiveIntegerField(default=0)  # the segment's members at the start
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["send_at"],
+                condition=models.Q(status="scheduled"),
+                name="broadcast_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BroadcastRecipient(models.Model):
+    """One fan of a broadcast's audience, fixed when it starts; ``message`` is the outbox
+    row of the fan's email once the send pipeline has written it."""
+
+    broadcast = models.ForeignKey(Broadcast, models.CASCADE, related_name="recipients")
+    fan = models.ForeignKey(Fan, models.CASCADE, related_name="+")
+    message = models.ForeignKey(
+        OutboundMessage, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["broadcast", "fan"], name="one_recipient_per_fan")
+        ]
+
+    def __str__(self) -> str:
+        return f"fan {self.fan_id} of broadcast {self.broadcast_id}"

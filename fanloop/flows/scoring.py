@@ -34,8 +34,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, Q, Value
+from django.db.models.functions import Least
 
+from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan
@@ -160,6 +162,18 @@ def audience_scores(fan_ids: Any, release: Release) -> dict[int, int]:
     for row in rows:
         counts.setdefault(row["fan_id"], {})[row["kind"]] = row["n"]
     return {fan_id: score_counts(c) for fan_id, c in counts.items()}
+
+
+def workspace_scores(workspace: Workspace) -> Any:
+    """Rows ``{"fan_id", "score"}``, the overall score of every fan of ``workspace`` with a
+    scored event, computed in SQL (a subquery segments filter on: ``score__gte``)."""
+    score: Any = Value(0, output_field=IntegerField())
+    for kind, weight in WEIGHTS.items():
+        capped = Least(Count("id", filter=Q(kind=kind)), Value(weight.cap))
+        score = score + capped * Value(weight.points)
+    return (
+        fan_events().filter(workspace=workspace).values("fan_id").annotate(score=score).order_by()
+    )
 
 
 def breakdown(fan: Fan, release: Release) -> list[tuple[str, int, int, int]]:

@@ -22,6 +22,7 @@ from fanloop.fans.models import Fan
 from fanloop.flows.intake import end_journey
 from fanloop.flows.models import (
     OPEN_JOURNEY_STATES,
+    BroadcastRecipient,
     FanTag,
     Flow,
     FlowStatus,
@@ -29,6 +30,7 @@ from fanloop.flows.models import (
     Journey,
     JourneyState,
     JourneyStep,
+    SegmentMember,
 )
 from fanloop.flows.steps import GOALS, TRIGGERS, validate_steps
 from fanloop.messaging.models import EmailTemplate
@@ -206,8 +208,14 @@ def set_dry_run(flow: Flow, dry_run: bool) -> Flow:
 
 
 def move_fan_rows(*, into: Fan, other: Fan) -> None:
-    """``merge_fans``: ``other``'s tags and journeys become ``into``'s. A journey of a flow
-    and release ``into`` already has stays with ``other`` (and is deleted with it)."""
+    """``merge_fans``: ``other``'s tags, journeys, tracked segment memberships and
+    broadcast places become ``into``'s. A journey of a flow and release ``into`` already
+    has (or a segment or broadcast it is already in) stays with ``other`` (and is deleted
+    with it)."""
+    member_of = SegmentMember.objects.filter(fan=into).values("segment_id")
+    SegmentMember.objects.filter(fan=other).exclude(segment_id__in=member_of).update(fan=into)
+    sent_to = BroadcastRecipient.objects.filter(fan=into).values("broadcast_id")
+    BroadcastRecipient.objects.filter(fan=other).exclude(broadcast_id__in=sent_to).update(fan=into)
     have = set(FanTag.objects.filter(fan=into).values_list("tag", flat=True))
     FanTag.objects.filter(fan=other).exclude(tag__in=have).update(fan=into)
     taken = set(Journey.objects.filter(fan=into).values_list("key", flat=True))
@@ -219,9 +227,21 @@ def move_fan_rows(*, into: Fan, other: Fan) -> None:
 
 
 def fan_export(fan: Fan) -> dict[str, Any]:
-    """What ``export_fan`` includes from flows: the fan's tags and flow journeys."""
+    """What ``export_fan`` includes from flows: the fan's tags, flow journeys and the
+    broadcasts the fan was in the audience of."""
     journeys = Journey.objects.filter(fan=fan).select_related("flow", "release").order_by("pk")
+    places = BroadcastRecipient.objects.filter(fan=fan).select_related("broadcast", "message")
     return {
+        "broadcasts": [
+            {
+                "broadcast": place.broadcast.name,
+                "started": place.broadcast.started_at.isoformat()
+                if place.broadcast.started_at
+                else None,
+                "email": place.message.status if place.message else None,
+            }
+            for place in places.order_by("pk")
+        ],
         "tags": sorted(FanTag.objects.filter(fan=fan).values_list("tag", flat=True)),
         "flows": [
             {

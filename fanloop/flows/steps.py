@@ -31,6 +31,7 @@ from django.core.exceptions import ValidationError
 from fanloop.analytics.models import FanEventKind
 from fanloop.fans.models import ConsentKind
 from fanloop.flows.conditions import top_percent
+from fanloop.flows.models import Segment
 from fanloop.messaging.models import EmailTemplate
 from fanloop.platforms.registry import PLATFORMS
 
@@ -59,6 +60,7 @@ CONDITION_CHECKS: dict[str, str] = {
     "country": "is in the country",
     "consent": "has given consent to",
     "segment": "is in the segment",
+    "in_segment": "is in the saved segment",
 }
 
 # Fan event kinds that can start a flow.
@@ -89,6 +91,7 @@ _VALUE_CHECKS = {
     "country",
     "consent",
     "segment",
+    "in_segment",
     "did",
     "can_do",
 }
@@ -152,6 +155,7 @@ def validate_steps(steps: list[dict[str, Any]], *, workspace: Workspace) -> list
     _assign_ids(normalized)
     errors = _check_ids_and_jumps(normalized)
     errors += _check_templates(normalized, workspace)
+    errors += _check_segments(normalized, workspace)
     if errors:
         raise ValidationError(errors)
     return normalized
@@ -251,6 +255,7 @@ def _negated(check: str, label: str) -> str:
         ("is in the country", "is not in the country"),
         ("has given consent to", "has not given consent to"),
         ("is in the segment", "is not in the segment"),
+        ("is in the saved segment", "is not in the saved segment"),
         ("did something since the release", "did nothing since the release"),
         ("did", "did not"),
         ("has the release in their library", "does not have the release in their library"),
@@ -383,6 +388,10 @@ def _condition_value(check: str, value: Any) -> Any:
         if not _COUNTRY.match(text):
             raise StepError("a country is a two-letter code such as GB.")
         return text.upper()
+    if check == "in_segment":
+        if not text.isdigit() or not 0 < int(text) < 2**62:
+            raise StepError("a saved segment is named by its id.")
+        return int(text)
     if check == "consent":
         if text not in ConsentKind.values:
             raise StepError(f"unknown consent {text!r} (one of {', '.join(ConsentKind.values)}).")
@@ -490,6 +499,26 @@ def _check_templates(steps: list[dict[str, Any]], workspace: Workspace) -> list[
         f"Step {number}: choose an email template of this workspace."
         for number, step in enumerate(steps, start=1)
         if step["type"] == "email" and step["template"] not in found
+    ]
+
+
+def _check_segments(steps: list[dict[str, Any]], workspace: Workspace) -> list[str]:
+    wanted = {
+        step["value"]
+        for step in steps
+        if step["type"] == "condition" and step["check"] == "in_segment"
+    }
+    if not wanted:
+        return []
+    found = set(
+        Segment.objects.filter(workspace=workspace, pk__in=wanted).values_list("pk", flat=True)
+    )
+    return [
+        f"Step {number}: choose a saved segment of this workspace."
+        for number, step in enumerate(steps, start=1)
+        if step["type"] == "condition"
+        and step["check"] == "in_segment"
+        and step["value"] not in found
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from fanloop.flows import downloads, views
+from fanloop.flows import broadcast_views, downloads, segment_views, views
 
 app_name = "flows"
 
@@ -23,4 +23,39 @@ urlpatterns: list[URLPattern] = [
     ),
     path("w/<slug:ws>/flows/<int:pk>/status/", views.flow_status, name="flow_status"),
     path("w/<slug:ws>/flows/<int:pk>/dry-run/", views.flow_dry_run, name="flow_dry_run"),
+    path("w/<slug:ws>/segments/", segment_views.segment_list, name="segment_list"),
+    path("w/<slug:ws>/segments/new/", segment_views.segment_create, name="segment_create"),
+    path("w/<slug:ws>/segments/<int:pk>/", segment_views.segment_detail, name="segment_detail"),
+    path("w/<slug:ws>/segments/<int:pk>/edit/", segment_views.segment_edit, name="segment_edit"),
+    path(
+        "w/<slug:ws>/segments/<int:pk>/delete/",
+        segment_views.segment_delete,
+        name="segment_delete",
+    ),
+    path("w/<slug:ws>/segments/<int:pk>/fans.csv", segment_views.segment_csv, name="segment_csv"),
+    path(
+        "w/<slug:ws>/segments/<int:pk>/fans.json", segment_views.segment_json, name="segment_json"
+    ),
+    path("w/<slug:ws>/broadcasts/", broadcast_views.broadcast_list, name="broadcast_list"),
+    path("w/<slug:ws>/broadcasts/new/", broadcast_views.broadcast_create, name="broadcast_create"),
+    path(
+        "w/<slug:ws>/broadcasts/<int:pk>/",
+        broadcast_views.broadcast_detail,
+        name="broadcast_detail",
+    ),
+    path(
+        "w/<slug:ws>/broadcasts/<int:pk>/schedule/",
+        broadcast_views.broadcast_schedule,
+        name="broadcast_schedule",
+    ),
+    path(
+        "w/<slug:ws>/broadcasts/<int:pk>/cancel/",
+        broadcast_views.broadcast_cancel,
+        name="broadcast_cancel",
+    ),
+    path(
+        "w/<slug:ws>/broadcasts/<int:pk>/test/",
+        broadcast_views.broadcast_test,
+        name="broadcast_test",
+    ),
 ]

@@ -77,6 +77,7 @@ __all__ = [
     "send_email",
     "send_emails",
     "send_test_email",
+    "settle_pending",
 ]
 
 log = logging.getLogger(__name__)
@@ -776,6 +777,15 @@ def _esp_message_id(email: EmailMultiAlternatives) -> str:
     status = getattr(email, "anymail_status", None)
     value = getattr(status, "message_id", None) if status is not None else None
     return str(value)[:300] if isinstance(value, str) else ""
+
+
+def settle_pending(keys: Sequence[str], status: MessageStatus, detail: str) -> int:
+    """Record ``status`` for the rows of ``keys`` still PENDING (deferred): for a sender
+    that will not call again, e.g. a broadcast skipping a fan over the frequency cap
+    rather than waiting days. Rows claimed or settled meanwhile are left as they are."""
+    return OutboundMessage.objects.filter(key__in=list(keys), status=MessageStatus.PENDING).update(
+        status=status, detail=detail[:300], retry_at=None
+    )
 
 
 def send_test_email(

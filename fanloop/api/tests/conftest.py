@@ -15,6 +15,7 @@ from fanloop.accounts.models import User, Workspace
 from fanloop.api import tokens
 from fanloop.catalog.models import Artist, Release
 from fanloop.catalog.services import create_artist, create_release
+from fanloop.messaging.tests.conftest import smtp_sink  # noqa: F401 - fixture, used by name
 
 ALL_SCOPES = [tokens.scope(family, tokens.WRITE) for family in tokens.FAMILIES]
 

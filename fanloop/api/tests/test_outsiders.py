@@ -14,8 +14,10 @@ from fanloop.api.api import api
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans.models import Fan
 from fanloop.fans.presaves import record_presave
-from fanloop.flows.models import Flow, FlowStatus
+from fanloop.flows import broadcasts, segments
+from fanloop.flows.models import Broadcast, Flow, FlowStatus, Segment
 from fanloop.flows.services import activate
+from fanloop.messaging.models import EmailTemplate
 from fanloop.webhooks.models import Subscription, WebhookDelivery
 from fanloop.webhooks.services import create_subscription
 
@@ -59,6 +61,23 @@ ROUTES: dict[tuple[str, str], tuple[str, Any]] = {
     ("POST", "/webhooks/{webhook_id}/rotate"): (NOT_FOUND, None),
     ("GET", "/webhooks/{webhook_id}/deliveries"): (NOT_FOUND, None),
     ("POST", "/webhooks/{webhook_id}/deliveries/{delivery_id}/replay"): (NOT_FOUND, None),
+    ("GET", "/segments"): (EMPTY, None),
+    ("POST", "/segments"): (OWN, {"name": "Squatter", "rules": {"countries": ["GB"]}}),
+    ("GET", "/segments/{segment_id}"): (NOT_FOUND, None),
+    ("PATCH", "/segments/{segment_id}"): (NOT_FOUND, {"name": "Stolen"}),
+    ("GET", "/segments/{segment_id}/count"): (NOT_FOUND, None),
+    ("GET", "/segments/{segment_id}/members"): (NOT_FOUND, None),
+    ("GET", "/broadcasts"): (EMPTY, None),
+    (
+        "POST",
+        "/broadcasts",
+    ): (
+        NOT_FOUND,
+        {"name": "Stolen", "segment_id": "{segment_id}", "template_id": "{template_id}"},
+    ),
+    ("GET", "/broadcasts/{broadcast_id}"): (NOT_FOUND, None),
+    ("POST", "/broadcasts/{broadcast_id}/schedule"): (NOT_FOUND, {}),
+    ("POST", "/broadcasts/{broadcast_id}/cancel"): (NOT_FOUND, None),
 }
 
 
@@ -85,6 +104,12 @@ def victim(workspace: Workspace, artist: Artist, release: Release) -> dict[str, 
     delivery = WebhookDelivery.objects.create(
         subscription=webhook, event_type="fan.presaved", event_key="k", msg_id="msg_victim"
     )
+    segment = segments.create_segment(workspace, name="Mine", rules={"platforms": ["email"]})
+    template = EmailTemplate.objects.filter(workspace=workspace).first()
+    assert template is not None  # every workspace starts with its default templates
+    broadcast = broadcasts.create_broadcast(
+        workspace, name="Mine", segment=segment, template=template
+    )
     return {
         "artist_id": artist.pk,
         "release_id": release.pk,
@@ -92,6 +117,9 @@ def victim(workspace: Workspace, artist: Artist, release: Release) -> dict[str, 
         "flow_id": flow.pk,
         "webhook_id": webhook.pk,
         "delivery_id": delivery.pk,
+        "segment_id": segment.pk,
+        "template_id": template.pk,
+        "broadcast_id": broadcast.pk,
     }
 
 
@@ -116,6 +144,8 @@ def _ids_in(workspace: Workspace, path: str) -> set[int]:
         "/fan-events": FanEvent.objects.filter(workspace=workspace),
         "/flows": Flow.objects.filter(workspace=workspace),
         "/webhooks": Subscription.objects.filter(workspace=workspace),
+        "/segments": Segment.objects.filter(workspace=workspace),
+        "/broadcasts": Broadcast.objects.filter(workspace=workspace),
     }
     ids = set(kinds[path].values_list("pk", flat=True))
     assert ids, f"nothing of this workspace for {path} to leak"
@@ -131,6 +161,8 @@ def test_an_outsider_token_is_refused(call, outsider_secret, victim, workspace, 
         list(Flow.objects.filter(workspace=workspace).values("status")),
         list(Subscription.objects.filter(workspace=workspace).values()),
         list(WebhookDelivery.objects.filter(subscription__workspace=workspace).values()),
+        list(Segment.objects.filter(workspace=workspace).values()),
+        list(Broadcast.objects.filter(workspace=workspace).values()),
     )
     response = call(method, _fill(path, victim), outsider_secret, json=_fill(body, victim))
     if how == NOT_FOUND:
@@ -144,12 +176,15 @@ def test_an_outsider_token_is_refused(call, outsider_secret, victim, workspace, 
         assert response.status_code == 201, response.content
         assert not Artist.objects.filter(workspace=workspace, name="Squatter").exists()
         assert Subscription.objects.filter(workspace=workspace).count() == 1
+        assert not Segment.objects.filter(workspace=workspace, name="Squatter").exists()
     after = (
         list(Artist.objects.filter(workspace=workspace).values()),
         list(Release.objects.filter(artist__workspace=workspace).values()),
         list(Flow.objects.filter(workspace=workspace).values("status")),
         list(Subscription.objects.filter(workspace=workspace).values()),
         list(WebhookDelivery.objects.filter(subscription__workspace=workspace).values()),
+        list(Segment.objects.filter(workspace=workspace).values()),
+        list(Broadcast.objects.filter(workspace=workspace).values()),
     )
     assert after == before
     assert FanEvent.objects.filter(workspace=workspace).count() == 1

@@ -1,7 +1,8 @@
 """The acceptance script over real HTTP: an owner creates a token on its dashboard page,
 then a client with httpx creates an artist and a release, publishes it, a fan pre-saves
-(stored through the fans services, as the capture views do) and the client lists the
-pre-savers, page by page."""
+(stored through the fans services, as the capture views do), the client lists the
+pre-savers, page by page, makes a segment of them and a broadcast to it, sends it and
+reads its stats."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pytest
 from fanloop.catalog.models import Release
 from fanloop.fans.presaves import record_presave
 from fanloop.fans.tests.conftest import connect, make_app
+from fanloop.flows import broadcasts
+from fanloop.messaging.models import EmailTemplate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,6 +29,8 @@ def test_a_member_scripts_a_release_campaign(owner_client, workspace, live_serve
             "expires_in": "30",
             "scope_catalog": "write",
             "scope_fans": "read",
+            "scope_segments": "write",
+            "scope_broadcasts": "write",
         },
     )
     assert page.status_code == 302
@@ -84,3 +89,24 @@ def test_a_member_scripts_a_release_campaign(owner_client, workspace, live_serve
         ]
         # The token was given no delivery scope.
         assert api.get(f"/releases/{release_id}/delivery").status_code == 403
+
+        # A segment of the release's pre-savers who pre-saved by email, and a broadcast.
+        rules = {"platforms": ["email"], "actions": [{"kind": "presaved", "release": release_id}]}
+        segment = api.post("/segments", json={"name": "Notify me", "rules": rules})
+        assert segment.status_code == 201, segment.text
+        segment_id = segment.json()["id"]
+        assert api.get(f"/segments/{segment_id}/count").json() == {"count": 2}
+        template = EmailTemplate.objects.filter(workspace=workspace).first()
+        assert template is not None
+        broadcast = api.post(
+            "/broadcasts",
+            json={"name": "It's coming", "segment_id": segment_id, "template_id": template.pk},
+        )
+        assert broadcast.status_code == 201, broadcast.text
+        broadcast_id = broadcast.json()["id"]
+        assert api.post(f"/broadcasts/{broadcast_id}/schedule", json={}).status_code == 200
+        broadcasts.run(broadcast_id)  # what the worker's broadcast workflow does
+        sent = api.get(f"/broadcasts/{broadcast_id}").json()
+        # Neither fan gave email consent: the pipeline skips both at send time.
+        assert sent["status"] == "sent"
+        assert sent["stats"]["audience"] == 2 and sent["stats"]["skipped"] == {"no_consent": 2}

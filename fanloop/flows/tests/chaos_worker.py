@@ -2,7 +2,8 @@
 (``python -m fanloop.flows.tests.chaos_worker``).
 
 ``seed N``: a workspace with one active flow (a single email step) and N subscribed fans
-who pre-saved, so the engine has N emails to send. ``work EXECUTOR``: a real ``fanloop
+who pre-saved, so the engine has N emails to send. ``seed-broadcast N``: N subscribed
+fans and a broadcast to them scheduled now (no flow). ``work EXECUTOR``: a real ``fanloop
 worker`` whose temporary-error backoff is cut to a second or two (the production one
 starts at 30 seconds), so a test can wait for the retries; with ``CHAOS_RESEND_URL`` its
 Resend backend talks to the test's stand-in of Resend's API.
@@ -60,6 +61,34 @@ def seed(count: int) -> dict[str, int]:
     return {"flow": flow.pk, "fans": count}
 
 
+def seed_broadcast(count: int) -> dict[str, int]:
+    """A workspace with no active flow, N subscribed fans in a segment, and a broadcast
+    to it scheduled now: the worker's broadcast tick starts it."""
+    from fanloop.accounts.models import User
+    from fanloop.fans import consent_log
+    from fanloop.fans.models import Fan
+    from fanloop.flows import broadcasts, segments
+    from fanloop.flows.models import Flow
+    from fanloop.flows.workspaces import create_workspace
+    from fanloop.messaging.models import EmailTemplate
+
+    owner = User.objects.create_user("chaos@example.org", "pw-123456789")
+    workspace = create_workspace("Chaos Records", owner)
+    Flow.objects.filter(workspace=workspace).delete()
+    template = EmailTemplate.objects.create(
+        workspace=workspace, name="News", subject="News", text_body="Big news."
+    )
+    for index in range(count):
+        fan = Fan.objects.create(workspace=workspace, email=f"fan{index}@example.org")
+        consent_log.record_consent(fan, "email", True, page="test", confirmed=True)
+    segment = segments.create_segment(workspace, name="Everyone", rules={})
+    broadcast = broadcasts.create_broadcast(
+        workspace, name="Chaos", segment=segment, template=template
+    )
+    broadcasts.schedule_broadcast(broadcast)
+    return {"broadcast": broadcast.pk, "fans": count}
+
+
 def work(executor_id: str) -> None:
     from django.conf import settings
 
@@ -81,6 +110,8 @@ def main() -> None:
     command, *rest = sys.argv[1:]
     if command == "seed":
         print(json.dumps(seed(int(rest[0]))), flush=True)
+    elif command == "seed-broadcast":
+        print(json.dumps(seed_broadcast(int(rest[0]))), flush=True)
     elif command == "work":
         work(rest[0])
     else:

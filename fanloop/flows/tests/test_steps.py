@@ -190,6 +190,7 @@ def test_describe_email_uses_the_template_name(note: EmailTemplate) -> None:
         "country",
         "consent",
         "segment",
+        "in_segment",
         "did",
         "acted_since_release",
         "in_library",

@@ -30,6 +30,25 @@ PAGES: dict[str, tuple[bool, bool, bool]] = {
 # Served beside the fans' downloads (/w/<ws>/fans/checks.csv) and checked with the fans
 # pages in fans/tests/test_outsiders.py.
 WITH_THE_FANS_PAGES = {"checks_csv"}
+# The segment pages, checked in test_segment_views.py (their own guard lists them).
+SEGMENT_PAGES = {
+    "segment_list",
+    "segment_create",
+    "segment_detail",
+    "segment_edit",
+    "segment_delete",
+    "segment_csv",
+    "segment_json",
+}
+# The broadcast pages, checked in test_broadcast_views.py (their own guard lists them).
+BROADCAST_PAGES = {
+    "broadcast_list",
+    "broadcast_create",
+    "broadcast_detail",
+    "broadcast_schedule",
+    "broadcast_cancel",
+    "broadcast_test",
+}
 
 
 @pytest.fixture
@@ -51,7 +70,8 @@ def page_url(name: str, flow: Flow) -> str:
 
 def test_every_dashboard_url_is_listed() -> None:
     names = {p.name for p in urls.urlpatterns if isinstance(p, URLPattern)}
-    assert names == set(PAGES) | WITH_THE_FANS_PAGES  # the one-click action pages are campaigns'
+    # the one-click action pages are campaigns'
+    assert names == set(PAGES) | WITH_THE_FANS_PAGES | SEGMENT_PAGES | BROADCAST_PAGES
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
