@@ -323,8 +323,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "EMAIL_HOST": "127.0.0.1",
                 "EMAIL_PORT": str(sink.port),
                 # Nothing defers or skips the bench's sends: no quiet hours, no cap.
-                "EMAIL_QUIET_HOURS": "",
-                "EMAIL_FREQUENCY_CAP": "0",
+                "FANLOOP_TUNING": "fanloop.messaging.sending_rules.DEFAULT_QUIET_HOURS=,"
+                "fanloop.messaging.sending_rules.DEFAULT_CAP=0",
             },
         )
         subprocess.run([str(BIN / "fanloop"), "migrate", "-v", "0"], env=env, cwd=ROOT, check=True)

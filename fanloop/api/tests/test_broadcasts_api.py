@@ -11,6 +11,7 @@ import pytest
 from fanloop.fans.consent_log import record_consent
 from fanloop.fans.models import Fan
 from fanloop.flows import broadcasts, segments
+from fanloop.messaging import sending_rules
 from fanloop.messaging.models import EmailTemplate
 from fanloop.messaging.tests.conftest import Sink
 
@@ -20,8 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ids(workspace: Any, settings: Any) -> dict[str, int]:
-    settings.EMAIL_QUIET_HOURS = ""
+def ids(workspace: Any, settings: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
     for n in range(3):
         fan = Fan.objects.create(workspace=workspace, email=f"f{n}@example.org", country="GB")
         if n:

@@ -18,6 +18,7 @@ from fanloop.fans.consent_log import record_consent
 from fanloop.fans.models import Fan
 from fanloop.flows import broadcasts, segments
 from fanloop.flows.models import Broadcast, BroadcastStatus
+from fanloop.messaging import sending_rules
 from fanloop.messaging.models import EmailTemplate
 from fanloop.messaging.tests.conftest import Sink
 
@@ -120,10 +121,11 @@ def test_compose_test_send_now_and_stats(
     editor: User,
     smtp_sink: Sink,
     settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
     broadcast: Broadcast,
     workspace: Workspace,
 ) -> None:
-    settings.EMAIL_QUIET_HOURS = ""
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
     create = reverse("flows:broadcast_create", kwargs={"ws": workspace.slug})
     other = Workspace.objects.create(name="Other", slug="other")
     theirs = segments.create_segment(other, name="Theirs", rules={})

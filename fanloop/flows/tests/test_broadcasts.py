@@ -26,6 +26,7 @@ from fanloop.flows.models import (
     Segment,
     SegmentMember,
 )
+from fanloop.messaging import sending_rules
 from fanloop.messaging.email_templates import delete_template
 from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessage
 from fanloop.messaging.suppressions import add_suppression, unsubscribe
@@ -58,9 +59,9 @@ def uk(workspace: Workspace) -> Segment:
 
 
 @pytest.fixture
-def no_quiet_hours(settings: Any) -> None:
-    settings.EMAIL_QUIET_HOURS = ""
-    settings.EMAIL_FREQUENCY_CAP = 0
+def no_quiet_hours(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
+    monkeypatch.setattr(sending_rules, "DEFAULT_CAP", 0)
 
 
 def _broadcast(workspace: Workspace, segment: Segment, template: EmailTemplate) -> Broadcast:
@@ -119,10 +120,15 @@ def test_the_audience_is_fixed_when_it_starts(
 
 
 def test_the_frequency_cap_skips_and_quiet_hours_defer(
-    smtp_sink: Sink, settings: Any, workspace: Workspace, uk: Segment, template: Any
+    smtp_sink: Sink,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    workspace: Workspace,
+    uk: Segment,
+    template: Any,
 ) -> None:
-    settings.EMAIL_FREQUENCY_CAP = 1
-    settings.EMAIL_QUIET_HOURS = ""
+    monkeypatch.setattr(sending_rules, "DEFAULT_CAP", 1)
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
     busy = _fan(workspace, "busy@example.org")
     _fan(workspace, "calm@example.org")
     first = _broadcast(workspace, uk, template)
@@ -136,8 +142,8 @@ def test_the_frequency_cap_skips_and_quiet_hours_defer(
     assert broadcasts.stats(Broadcast.objects.get(pk=first.pk)).skipped == {MessageStatus.CAPPED: 1}
 
     # Quiet hours all day long in the fans' zone: nothing leaves, everyone waits.
-    settings.EMAIL_FREQUENCY_CAP = 0
-    settings.EMAIL_QUIET_HOURS = "00:00-23:59"
+    monkeypatch.setattr(sending_rules, "DEFAULT_CAP", 0)
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "00:00-23:59")
     _fan(workspace, "night@example.org")
     second = _broadcast(workspace, uk, template)
     broadcasts.schedule_broadcast(second)

@@ -17,6 +17,7 @@ from fanloop.fans.models import Fan
 from fanloop.flows import broadcasts, segments
 from fanloop.flows.models import Broadcast, BroadcastStatus
 from fanloop.lib.tests.browser_forms import submit
+from fanloop.messaging import sending_rules
 from fanloop.messaging.models import EmailTemplate
 from fanloop.messaging.tests.conftest import Sink
 
@@ -24,9 +25,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(browser: Any, live_server: Any, settings: Any) -> Any:
+def page(browser: Any, live_server: Any, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     settings.SITE_URL = live_server.url
-    settings.EMAIL_QUIET_HOURS = ""
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     yield context.new_page()
     context.close()
