@@ -52,6 +52,7 @@ from fanloop.platforms.http import json_body, json_object, raise_for_common, tra
 LIBRARY_BATCH = 40
 LEGACY_BATCH = 50
 SEARCH_LIMIT = 5  # development-mode apps may ask for at most 10
+TEXT_ERROR_CHARS = 200  # a bare-text error body is quoted up to this length
 ARTIST_ALBUM_PAGES = 10
 APP_TOKEN_MARGIN_S = 60.0
 LEGACY_CONTAINS: dict[str, tuple[str, dict[str, str]]] = {
@@ -456,4 +457,8 @@ def _error_message(response: httpx.Response) -> str:
     error = json_object(response).get("error")
     if isinstance(error, dict):
         return str(error.get("message") or response.reason_phrase)
-    return str(error or response.reason_phrase)
+    if error:
+        return str(error)
+    # Some refusals are bare text ("User not registered in the Developer Dashboard").
+    text = response.text.strip() if "text/" in response.headers.get("content-type", "") else ""
+    return text[:TEXT_ERROR_CHARS] or response.reason_phrase
