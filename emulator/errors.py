@@ -1,7 +1,8 @@
 """Error bodies in each platform's documented shape.
 
 Spotify Web API: ``{"error":{"status","message"}}`` (the allow-list 403: plain text);
-Spotify accounts: OAuth's ``{"error","error_description"}``; Deezer: HTTP 200 with ``{"error":{"type","message","code"}}``;
+Spotify accounts: OAuth's ``{"error","error_description"}``; Deezer: HTTP 200 with
+``{"error":{"type","message","code"}}``;
 Apple: ``{"errors":[{"id","title","detail","status","code"}]}``.
 """
 
