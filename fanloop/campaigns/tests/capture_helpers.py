@@ -49,6 +49,7 @@ def live_spotify(
         client_secret=SPOTIFY_SECRET,
         redirect_uris=[f"{live_server.url}/connect/spotify/callback"],
         mode="development",
+        users=[email],  # the artist put this fan on the app's allow-list
     )
     admin.user(platform="spotify", id=user_id, email=email, country="GB")
     return services.create_app(
