@@ -91,6 +91,9 @@ def seed_platforms(emulator_url: str, site_url: str, data: DemoData) -> None:
             name="fanloop demo",
             redirect_uris=[callback.format("spotify")],
             mode="development",
+            # Development mode serves only allow-listed accounts (five at most): the
+            # scripted Spotify fans and the one the person running the demo logs in as.
+            users=[f.email for f in [*AUDIENCE, *SPARE_FANS] if f.platform == "spotify"],
         )
         admin.app(
             platform="deezer",

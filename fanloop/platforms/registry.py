@@ -11,6 +11,7 @@ from collections.abc import Callable
 import httpx
 from django.conf import settings
 
+from fanloop.platforms import spotify
 from fanloop.platforms.applemusic import AppleMusic
 from fanloop.platforms.base import AppCredentials, Platform
 from fanloop.platforms.deezer import Deezer
@@ -36,6 +37,23 @@ PLATFORMS: dict[str, tuple[str, Factory]] = {
     "applemusic": ("Apple Music", _applemusic),
     "deezer": ("Deezer", _deezer),
 }
+
+
+# Platforms whose development-mode apps serve only an allow-list of accounts: its size.
+ALLOW_LISTS: dict[str, int] = {"spotify": spotify.DEV_MODE_ACCOUNTS}
+# Platforms with rules for OAuth redirect URIs: why a URI would be refused ("" if not).
+REDIRECT_RULES: dict[str, Callable[[str], str]] = {"spotify": spotify.redirect_uri_refusal}
+
+
+def allow_list_size(key: str) -> int | None:
+    """How many accounts a development-mode app of ``key`` may list; None: no allow-list."""
+    return ALLOW_LISTS.get(key)
+
+
+def redirect_uri_refusal(key: str, uri: str) -> str:
+    """Why platform ``key`` would refuse ``uri`` as its redirect URI ("" when accepted)."""
+    rule = REDIRECT_RULES.get(key)
+    return rule(uri) if rule else ""
 
 
 class UnknownPlatform(LookupError):

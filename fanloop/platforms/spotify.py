@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from authlib.oauth2.base import OAuth2Error
@@ -64,6 +65,38 @@ LEGACY_CONTAINS: dict[str, tuple[str, dict[str, str]]] = {
 # Client-credentials tokens per (accounts URL, client id, secret digest): (token, expires epoch).
 _app_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
 _app_tokens_lock = threading.Lock()
+
+
+# Development mode since February/March 2026 (Spotify's migration guide): an app serves at most
+# five accounts, each added by email in the Developer Dashboard; any other account completes
+# the consent screen, then gets 403 "User not registered in the Developer Dashboard".
+DEV_MODE_ACCOUNTS = 5
+# Spotify's redirect URI rules (developer.spotify.com, "Redirect URIs"): https, or plain http
+# only for the loopback IP literals; localhost is refused.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1"})  # urlsplit().hostname drops the brackets
+
+
+def redirect_uri_refusal(uri: str) -> str:
+    """Why Spotify would refuse ``uri`` as a redirect URI, or "" when it accepts it."""
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return "it is not a valid address."
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        return "it is not an http(s) address with a host."
+    if host == "localhost" or host.endswith(".localhost"):
+        return (
+            "Spotify refuses localhost: set SITE_URL to http://127.0.0.1:PORT (or https "
+            "with your domain)."
+        )
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        return (
+            "Spotify accepts plain http only for 127.0.0.1 and [::1]: set SITE_URL to your "
+            "https address."
+        )
+    return ""
 
 
 def scopes_for(capabilities: frozenset[Capability]) -> list[str]:
