@@ -436,8 +436,10 @@ def _complete(
     try:
         profile = adapter.profile(tokens)
     except errors.PermissionDenied:
-        # A development-mode app over its cap at the platform: offer the email reminder.
-        return _no_store(HttpResponseRedirect(notify_url(release, platform, "cap")))
+        # A development-mode app refused the account (not on its allow-list, or over its
+        # cap): offer the email reminder.
+        reason = "development" if app.serves_allow_list_only else "cap"
+        return _no_store(HttpResponseRedirect(notify_url(release, platform, reason)))
     except (errors.TransientError, errors.RateLimited):
         return _trouble(request, release, retry, label)
     except errors.PlatformError:

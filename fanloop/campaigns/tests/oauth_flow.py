@@ -97,7 +97,12 @@ def flow(
     admin.user(platform="deezer", id="9001", email="dz@example.org", country="FR")
     apps = {
         "spotify": services.create_app(
-            workspace, "spotify", name="Main", client_id=SPOTIFY_ID, client_secret=SPOTIFY_SECRET
+            workspace,
+            "spotify",
+            name="Main",
+            client_id=SPOTIFY_ID,
+            client_secret=SPOTIFY_SECRET,
+            allowed_emails=["fan1@example.org", "fan2@example.org"],  # mirrors the emulator's
         ),
         "deezer": services.create_app(
             workspace, "deezer", client_id=DEEZER_ID, client_secret=DEEZER_SECRET

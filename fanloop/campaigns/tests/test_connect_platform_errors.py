@@ -69,5 +69,8 @@ def test_it_offers_the_email_reminder_when_spotify_refuses_the_profile(
     other = flow.__class__(flow.admin, flow.release, flow.apps, httpx.Client(timeout=10))
     _, back = other.round_trip("spotify", email="fan2@example.org")
     assert back.status_code == 302
-    assert back["Location"] == "/nova-lights/midnight-signal/notify?reason=cap&platform=spotify"
+    assert (
+        back["Location"]
+        == "/nova-lights/midnight-signal/notify?reason=development&platform=spotify"
+    )
     assert PreSave.objects.count() == 1
