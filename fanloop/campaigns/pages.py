@@ -32,12 +32,14 @@ from django.utils.text import Truncator
 from fanloop.analytics.ingest import record_page_view, request_country
 from fanloop.catalog.models import Release, ReleaseMode
 from fanloop.catalog.release_urls import (
+    BY_KEY,
     PLATFORMS,
     PagePlatform,
     listen_links,
     page_path,
     presave_links,
 )
+from fanloop.platforms.registry import in_app_presave_link
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "campaigns"
 # How many rendered pages and public addresses each process keeps in memory.
@@ -57,6 +59,7 @@ RELEASE_FIELDS = (
     "title", "slug", "release_type", "artwork", "label_line", "description", "release_mode",
     "release_date", "release_time", "release_time_zone", "spotify_album_id",
     "apple_music_album_id", "deezer_album_id", "published", "updated", "consents_upfront",
+    "in_app_presave_url",
 )  # fmt: skip
 ARTIST_FIELDS = ("name", "slug", "image", "spotify_url", "apple_music_url", "deezer_url")
 
@@ -240,6 +243,22 @@ def _presave_buttons(release: Release, offers: Offers) -> PresaveButtons:
     return out
 
 
+def in_app_presave(release: Release) -> list[tuple[PagePlatform, str]]:
+    """(platform, counted redirect) of the release's in-app pre-save link (a Spotify
+    Countdown Page), if the artist pasted one."""
+    if not release.in_app_presave_url:
+        return []
+    try:
+        key, _link = in_app_presave_link(release.in_app_presave_url)
+    except ValueError:  # stored before a rule changed: not offered
+        return []
+    platform = BY_KEY.get(key)
+    if platform is None:
+        return []
+    args = {"artist_slug": release.artist.slug, "release_slug": release.slug}
+    return [(platform, reverse("campaigns:in_app_presave", kwargs=args))]
+
+
 def upfront_consents(release: Release) -> list[tuple[str, str]]:
     """(query name, exact wording) of the consents the pre-save page asks before the login.
 
@@ -305,6 +324,7 @@ def page_context(
         "presave_links": buttons,
         "presave_full": found.full,
         "presave_email": found.email,
+        "in_app_presave": [] if state.live else in_app_presave(release),
         "upfront_consents": [] if state.live else upfront_consents(release),
         # The same buttons as form submits: the form carries the release and the choices.
         # (platform, form action, whether only the app's allow-listed testers can connect)

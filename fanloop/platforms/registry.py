@@ -41,6 +41,9 @@ PLATFORMS: dict[str, tuple[str, Factory]] = {
 
 # Platforms whose development-mode apps serve only an allow-list of accounts: its size.
 ALLOW_LISTS: dict[str, int] = {"spotify": spotify.DEV_MODE_ACCOUNTS}
+# Platforms whose own app can pre-save (a link the artist pastes): its parser, which returns
+# the canonical link or raises ValueError.
+IN_APP_PRESAVE: dict[str, Callable[[str], str]] = {"spotify": spotify.countdown_page_link}
 # Platforms with rules for OAuth redirect URIs: why a URI would be refused ("" if not).
 REDIRECT_RULES: dict[str, Callable[[str], str]] = {"spotify": spotify.redirect_uri_refusal}
 
@@ -54,6 +57,18 @@ def redirect_uri_refusal(key: str, uri: str) -> str:
     """Why platform ``key`` would refuse ``uri`` as its redirect URI ("" when accepted)."""
     rule = REDIRECT_RULES.get(key)
     return rule(uri) if rule else ""
+
+
+def in_app_presave_link(value: str) -> tuple[str, str]:
+    """(platform key, canonical link) of a pasted in-app pre-save link (a Spotify Countdown
+    Page); ValueError with the message of the first platform's rule when none accepts it."""
+    first: ValueError | None = None
+    for key, parse in IN_APP_PRESAVE.items():
+        try:
+            return key, parse(value)
+        except ValueError as error:
+            first = first or error
+    raise first or ValueError("No platform offers in-app pre-saves.")
 
 
 class UnknownPlatform(LookupError):

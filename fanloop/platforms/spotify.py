@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -97,6 +98,27 @@ def redirect_uri_refusal(uri: str) -> str:
             "https address."
         )
     return ""
+
+
+# A Countdown Page (Spotify for Artists' in-app pre-save for an upcoming album or EP) is
+# shared as https://open.spotify.com/prerelease/<22-character base62 id>, with an optional
+# ``/intl-xx`` locale segment and ``?si=`` share parameter (links as Spotify's share menu
+# gives them; the format is not documented): kept as the canonical link without either.
+COUNTDOWN_PAGE = re.compile(
+    r"^https://open\.spotify\.com/(?:intl-[a-z]{2}(?:-[a-z]{2})?/)?prerelease/"
+    r"([0-9A-Za-z]{22})/?(?:\?[^#\s]*)?$"
+)
+
+
+def countdown_page_link(value: str) -> str:
+    """The canonical Countdown Page link of ``value``; ValueError says what is wrong."""
+    found = COUNTDOWN_PAGE.match(value.strip())
+    if found is None:
+        raise ValueError(
+            "Paste the Countdown Page link from Spotify's share menu: "
+            "https://open.spotify.com/prerelease/ followed by 22 letters and digits."
+        )
+    return f"https://open.spotify.com/prerelease/{found.group(1)}"
 
 
 def scopes_for(capabilities: frozenset[Capability]) -> list[str]:

@@ -30,7 +30,7 @@ def test_the_chosen_platform_comes_first(smtp_sink, workspace, template, release
         outcome = send_email(fan=fan, template=template, key=f"k{n}", release=release)
         assert outcome.status == "sent", msg(outcome).detail
     bodies = {
-        str(m["To"]): str(m.get_body(preferencelist=("plain",)).get_content())  # type: ignore[union-attr]
+        str(m["To"]): str(m.get_body(preferencelist=("plain",)).get_content())
         for m in smtp_sink.messages()
     }
     assert _labels(bodies["deezer-fan@fans.example"]) == ["Deezer", "Spotify"]
