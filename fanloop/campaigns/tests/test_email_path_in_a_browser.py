@@ -15,7 +15,8 @@ import pytest
 from playwright.sync_api import expect
 
 from emulator.testing import AdminClient
-from fanloop.analytics.models import FanEvent, FanEventKind
+from fanloop.analytics import buffer
+from fanloop.analytics.models import Event, FanEvent, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Consent, ConsentKind, Fan, PreSave
 from fanloop.flows import engine
@@ -32,6 +33,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 FAN = "listener@example.org"
+COUNTDOWN = "https://open.spotify.com/prerelease/4BZmdFJxc4sxUmnCtqgjtq"
 PHONE_UA = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/126.0.0.0 Mobile Safari/537.36"
@@ -77,10 +79,22 @@ def test_a_fan_off_the_allow_list_presaves_by_email_and_opens_it_in_spotify(
         allowed_emails=["tester@example.org"],
     )  # fmt: skip
 
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    # A phone's browser (headless Chromium's own user agent counts as a bot, not a fan).
+    context = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, user_agent=PHONE_UA
+    )
     page = context.new_page()
     requested: list[str] = []
     page.on("request", lambda r: requested.append(r.url))
+    # The artist pasted their Countdown Page: its button is counted on the way to Spotify.
+    Release.objects.filter(pk=release.pk).update(in_app_presave_url=COUNTDOWN)
+    page.goto(f"{live_server.url}/nova-lights/midnight-signal")
+    with page.expect_response("**/in-app") as hop:
+        page.get_by_role("link", name="Pre-save inside the Spotify app").click()
+    assert hop.value.status == 302 and hop.value.headers["location"] == COUNTDOWN
+    buffer.events.flush()
+    assert Event.objects.filter(kind="click", platform="spotify:in-app").count() == 1
+
     page.goto(f"{live_server.url}/nova-lights/midnight-signal")
     page.get_by_role("link", name="Pre-save on Spotify").click()
     page.wait_for_url("**/notify?reason=development&platform=spotify")
@@ -97,7 +111,7 @@ def test_a_fan_off_the_allow_list_presaves_by_email_and_opens_it_in_spotify(
     page.goto(f"{live_server.url}{found.group(1)}")
     page.locator("main form button[type=submit]").click()
     expect(page.get_by_text("Email confirmed")).to_be_visible()
-    # Never at Spotify: no request of the fan's browser went to the emulator.
+    # Never at Spotify's consent screen: no request of the fan's browser reached the emulator.
     assert not [url for url in requested if url.startswith(admin.base_url)]
     context.close()
 
