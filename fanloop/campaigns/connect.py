@@ -263,6 +263,10 @@ def oauth_start(request: HttpRequest, platform: str) -> HttpResponseBase:
         return _no_store(HttpResponseRedirect(notify_url(release, platform, "unavailable")))
     if not app_has_room(app):
         return _no_store(HttpResponseRedirect(notify_url(release, platform, "cap")))
+    if app.serves_allow_list_only and not app.allowed_emails:
+        # A development-mode app with nobody listed: every fan would pass the consent
+        # screen only to be refused, so none is sent there (an old link, a typed address).
+        return _no_store(HttpResponseRedirect(notify_url(release, platform, "development")))
     attempt = {"options": options.query(), "attribution": attribution_for(request, release)}
     return _to_platform(request, release, app, options.capabilities(), attempt)
 

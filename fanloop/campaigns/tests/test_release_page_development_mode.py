@@ -76,3 +76,11 @@ def test_the_email_path_records_the_chosen_platform_as_an_email_presave(
     events = FanEvent.objects.filter(kind=FanEventKind.PRESAVED)
     assert set(events.values_list("platform", flat=True)) == {PreSave.EMAIL_ONLY}
     assert events.count() == 2
+
+
+def test_the_start_sends_nobody_to_spotify_when_nobody_is_listed(release: Release) -> None:
+    spotify_app(release.artist.workspace)
+    with time_machine.travel(BEFORE_RELEASE, tick=False):
+        response = Client().get("/connect/spotify/start", {"release": release.pk})
+    assert response.status_code == 302
+    assert response["Location"] == f"{PAGE}/notify?reason=development&platform=spotify"

@@ -96,7 +96,12 @@ def register_apps(
         admin.app(**fields)
     return {
         "spotify": platform_services.create_app(
-            workspace, "spotify", name="Main", client_id=SPOTIFY_ID, client_secret=SPOTIFY_SECRET
+            workspace,
+            "spotify",
+            name="Main",
+            client_id=SPOTIFY_ID,
+            client_secret=SPOTIFY_SECRET,
+            allowed_emails=["fan1@example.org"],  # mirrors the emulator app's allow-list
         ),
         "deezer": platform_services.create_app(
             workspace, "deezer", client_id=DEEZER_ID, client_secret=DEEZER_SECRET
