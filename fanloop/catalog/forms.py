@@ -31,7 +31,7 @@ from fanloop.catalog.validators import (
     validate_isrc,
     validate_upc,
 )
-from fanloop.platforms.registry import in_app_presave_link
+from fanloop.platforms.registry import in_app_presave_field, in_app_presave_link
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
 
@@ -226,12 +226,11 @@ class ReleaseForm(forms.Form):
     )
 
     in_app_presave_url = forms.CharField(
-        label="Spotify Countdown Page link",
+        label=in_app_presave_field()[0],
         required=False,
         max_length=300,
-        widget=_link_input("https://open.spotify.com/prerelease/…"),
-        help_text="Optional, if Spotify for Artists gave your album or EP one: the page then "
-        "offers “Pre-save inside the Spotify app” beside the email reminder.",
+        widget=_link_input(in_app_presave_field()[1]),
+        help_text=in_app_presave_field()[2],
     )
 
     consents_upfront = forms.BooleanField(

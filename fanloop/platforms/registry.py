@@ -59,6 +59,26 @@ def redirect_uri_refusal(key: str, uri: str) -> str:
     return rule(uri) if rule else ""
 
 
+# (label, example, help) of the in-app pre-save link field, per platform that has one.
+IN_APP_PRESAVE_FIELD: dict[str, tuple[str, str, str]] = {
+    "spotify": (
+        spotify.COUNTDOWN_PAGE_LABEL,
+        spotify.COUNTDOWN_PAGE_EXAMPLE,
+        spotify.COUNTDOWN_PAGE_HELP,
+    )
+}
+
+
+def in_app_presave_field() -> tuple[str, str, str]:
+    """(label, example, help) of the release form's in-app pre-save link field."""
+    fields = list(IN_APP_PRESAVE_FIELD.values())
+    return (
+        " or ".join(f[0] for f in fields),
+        " or ".join(f[1] for f in fields),
+        " ".join(f[2] for f in fields),
+    )
+
+
 def in_app_presave_link(value: str) -> tuple[str, str]:
     """(platform key, canonical link) of a pasted in-app pre-save link (a Spotify Countdown
     Page); ValueError with the message of the first platform's rule when none accepts it."""

@@ -110,6 +110,15 @@ COUNTDOWN_PAGE = re.compile(
 )
 
 
+# How the release form names the link and shows its form.
+COUNTDOWN_PAGE_LABEL = "Spotify Countdown Page link"
+COUNTDOWN_PAGE_EXAMPLE = "https://open.spotify.com/prerelease/…"
+COUNTDOWN_PAGE_HELP = (
+    "Optional, if Spotify for Artists gave your album or EP one: the page then offers "
+    "“Pre-save inside the Spotify app” beside the email reminder."
+)
+
+
 def countdown_page_link(value: str) -> str:
     """The canonical Countdown Page link of ``value``; ValueError says what is wrong."""
     found = COUNTDOWN_PAGE.match(value.strip())
