@@ -56,6 +56,12 @@ def test_an_editor_pastes_it_and_the_release_keeps_the_canonical_link(editor_cli
     assert editor_client.post(_url(release), data).status_code == 302
     release.refresh_from_db()
     assert release.in_app_presave_url == CANONICAL
+    detail = reverse(
+        "catalog:release_detail",
+        kwargs={"ws": release.artist.workspace.slug, "pk": release.pk},
+    )
+    shown = editor_client.get(detail).content.decode()
+    assert f'<code id="in-app-presave">{CANONICAL}</code>' in shown
     bad = editor_client.post(
         _url(release),
         _post_data(release, in_app_presave_url=f"https://open.spotify.com/album/{ID}"),
