@@ -31,7 +31,7 @@ def seed(admin: AdminClient, users: int, albums: int) -> list[tuple[str, str]]:
         platform="spotify",
         client_id="bench",
         client_secret="s",
-        redirect_uris=["http://x"],
+        redirect_uris=["http://127.0.0.1/callback"],
         mode="extended",
         rate_limit={"limit": None, "window_s": 30},
     )

@@ -10,6 +10,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -44,22 +45,25 @@ def create_app(state: State, data: dict[str, Any]) -> App:
     mode = str(data.get("mode", "development" if platform == "spotify" else "extended"))
     if mode not in ("development", "extended"):
         raise ActionError("mode must be development or extended")
-    cap_enforcement = str(data.get("cap_enforcement", "api"))
-    if cap_enforcement not in ("api", "authorize"):
-        raise ActionError("cap_enforcement must be api or authorize")
+    redirect_uris = [str(u) for u in data.get("redirect_uris") or []]
+    if platform == "spotify":
+        for uri in redirect_uris:
+            refused = spotify_redirect_refusal(uri)
+            if refused:
+                raise ActionError(f"redirect URI {uri!r} refused: {refused}")
     app = App(
         platform=platform,
         client_id=client_id,
         client_secret=str(data.get("client_secret") or ""),
         name=str(data.get("name") or client_id),
-        redirect_uris=[str(u) for u in data.get("redirect_uris") or []],
+        redirect_uris=redirect_uris,
         mode=mode,
         rate_limit=rate.get("limit", default_limit) if isinstance(rate, dict) else None,
         window_s=float(rate.get("window_s", default_window)) if rate else default_window,
-        user_cap=int(data.get("user_cap", 5)),
-        cap_enforcement=cap_enforcement,
-        registered_users=[str(u) for u in data.get("registered_users") or []],
+        owner=_email(data.get("owner") or ""),
     )
+    for email in data.get("users") or []:
+        allow_user(app, str(email))
     if platform == "apple":
         _configure_apple_key(app, data)
         state.apple_keys[app.key_id] = app
@@ -123,16 +127,89 @@ def create_user(state: State, data: dict[str, Any]) -> User:
     return user
 
 
-def register_user(app: App, user_id: str) -> bool:
-    """Development-mode user cap: the first ``user_cap`` distinct users get in, no others."""
-    if app.platform != "spotify" or app.mode != "development":
-        return True
-    if user_id in app.registered_users:
-        return True
-    if len(app.registered_users) < app.user_cap:
-        app.registered_users.append(user_id)
+# Spotify development mode (Feb/March 2026): at most five accounts per app, the owner
+# included, each added by email in the Developer Dashboard (README: sources).
+DEV_MODE_ACCOUNTS = 5
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1"})  # urlsplit().hostname drops the brackets
+
+
+def _email(value: object) -> str:
+    email = str(value).strip().lower()
+    if email and ("@" not in email or len(email) > 254 or any(c.isspace() for c in email)):
+        raise ActionError(f"not an email address: {value!r}")
+    return email
+
+
+def allow_user(app: App, email: str) -> list[str]:
+    """Add ``email`` to a Spotify app's development-mode allow-list; the list after."""
+    if app.platform != "spotify":
+        raise ActionError("only Spotify apps have a development-mode allow-list")
+    address = _email(email)
+    if not address:
+        raise ActionError("email is required")
+    if address == app.owner or address in app.users:
+        return app.users
+    if len(app.users) + (1 if app.owner else 0) >= DEV_MODE_ACCOUNTS:
+        raise ActionError(
+            f"a development-mode app serves at most {DEV_MODE_ACCOUNTS} accounts, the owner "
+            "included"
+        )
+    app.users.append(address)
+    return app.users
+
+
+def disallow_user(app: App, email: str) -> bool:
+    """Remove ``email`` from the allow-list; whether it was there."""
+    address = _email(email)
+    if address in app.users:
+        app.users.remove(address)
         return True
     return False
+
+
+def user_allowed(app: App, user: User) -> bool:
+    """Whether the app may serve ``user``: always outside Spotify development mode; else only
+    the owner and the allow-listed emails (checked on every call, so removal bites at once)."""
+    if app.platform != "spotify" or app.mode != "development":
+        return True
+    email = user.email.lower()
+    return email == app.owner or email in app.users
+
+
+def spotify_redirect_refusal(uri: str) -> str:
+    """Why Spotify would refuse ``uri`` as a redirect URI ("" when it accepts it): HTTPS, or
+    plain HTTP only for the loopback IP literals; never ``localhost``."""
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return "not a valid URI"
+    if not parts.scheme:
+        return "not an absolute URI"
+    host = (parts.hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return "localhost is not allowed; use 127.0.0.1 or [::1]"
+    if parts.scheme in ("http", "https") and not host:
+        return "no host"
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        return "plain http is allowed only for the loopback IP literals 127.0.0.1 and [::1]"
+    return ""
+
+
+def spotify_redirect_matches(registered: list[str], uri: str) -> bool:
+    """Exact match, except that a loopback IP literal registered without a port matches any
+    port (Spotify's rule for dynamically assigned loopback ports)."""
+    if uri in registered:
+        return True
+    try:
+        parts = urlsplit(uri)
+        port = parts.port
+    except ValueError:
+        return False
+    if parts.scheme != "http" or port is None or (parts.hostname or "") not in LOOPBACK_HOSTS:
+        return False
+    host = parts.netloc.rsplit(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=host)) in registered
 
 
 def issue_grant(
@@ -154,7 +231,6 @@ def issue_grant(
         refresh_token=refresh,
         refresh_expires_at=refresh_expires,
         pkce=pkce,
-        registered=register_user(app, user.id),
     )
     state.grants[grant.id] = grant
     if refresh:

@@ -64,10 +64,9 @@ def app_view(app: App) -> dict[str, Any]:
         "redirect_uris": app.redirect_uris,
         "mode": app.mode,
         "rate_limit": {"limit": app.rate_limit, "window_s": app.window_s},
-        "user_cap": app.user_cap,
-        "cap_enforcement": app.cap_enforcement,
-        "registered_users": app.registered_users,
     }
+    if app.platform == "spotify":
+        out.update(owner=app.owner, users=list(app.users))
     if app.platform == "apple":
         out.update(team_id=app.team_id, key_id=app.key_id, public_key=app.public_key_pem)
         if app.private_key_pem:
@@ -99,6 +98,10 @@ class Admin:
         add("POST", f"{p}/reset", self.reset, "admin")
         add("GET", f"{p}/apps", self.list_apps, "admin")
         add("POST", f"{p}/apps", self.create_apps, "admin")
+        users = f"{p}/apps/{{platform}}/{{client_id}}/users"
+        add("GET", users, self.app_users, "admin")
+        add("POST", users, self.allow_user, "admin")
+        add("DELETE", f"{users}/{{email}}", self.disallow_user, "admin")
         add("GET", f"{p}/catalog", self.get_catalog, "admin")
         add("POST", f"{p}/catalog", self.post_catalog, "admin")
         add("POST", f"{p}/users", self.create_users, "admin")
@@ -133,6 +136,41 @@ class Admin:
 
     async def create_apps(self, req: Request) -> Response:
         return _created(req, "apps", lambda item: actions.create_app(self.state, item), app_view)
+
+    # -- a Spotify app's development-mode allow-list (Developer Dashboard: User Management) --
+    def _spotify_app(self, req: Request) -> App:
+        app = self.state.app(req.params["platform"], req.params["client_id"])
+        if app is None:
+            raise HttpError(admin_error("unknown app (platform, client_id)", 404))
+        if app.platform != "spotify":
+            raise HttpError(admin_error("only Spotify apps have a development-mode allow-list"))
+        return app
+
+    @staticmethod
+    def _allow_list(app: App, status: int = 200) -> Response:
+        return json_response({"owner": app.owner, "users": list(app.users)}, status)
+
+    async def app_users(self, req: Request) -> Response:
+        return self._allow_list(self._spotify_app(req))
+
+    async def allow_user(self, req: Request) -> Response:
+        app = self._spotify_app(req)
+        try:
+            body = req.json()
+            actions.allow_user(app, str(body.get("email", "")) if isinstance(body, dict) else "")
+        except ErrorTypes as exc:
+            return admin_error(str(exc))
+        return self._allow_list(app, 201)
+
+    async def disallow_user(self, req: Request) -> Response:
+        app = self._spotify_app(req)
+        try:
+            removed = actions.disallow_user(app, req.params["email"])
+        except ErrorTypes as exc:
+            return admin_error(str(exc))
+        if not removed:
+            return admin_error("not on the allow-list", 404)
+        return self._allow_list(app)
 
     async def get_catalog(self, req: Request) -> Response:
         return json_response(self.state.catalog.dump())
@@ -194,7 +232,7 @@ class Admin:
             items, many = _many(req.json(), "tokens")
             out = [self._mint(item) for item in items]
         except actions.ActionError as exc:
-            return admin_error(str(exc), 403 if "cap" in str(exc) else 400)
+            return admin_error(str(exc))
         except ErrorTypes as exc:
             return admin_error(str(exc))
         return json_response({"tokens": out} if many else out[0], 201)
@@ -212,8 +250,6 @@ class Admin:
             scopes = _scopes(data.get("scopes"))
             if scopes - SPOTIFY_SCOPES:
                 raise actions.ActionError(f"unknown scopes: {sorted(scopes - SPOTIFY_SCOPES)}")
-            if app.cap_enforcement == "authorize" and not actions.register_user(app, user.id):
-                raise actions.ActionError("development-mode user cap reached")
             grant = actions.issue_grant(state, app, user, scopes, pkce=bool(data.get("pkce")))
             ttl = data.get("expires_in", state.config.access_token_ttl_s)
             tok = actions.issue_access_token(state, grant, float(ttl))

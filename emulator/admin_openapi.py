@@ -25,16 +25,31 @@ SCHEMAS: dict[str, Any] = {
             "client_id": STR,
             "client_secret": STR,
             "name": STR,
-            "redirect_uris": {"type": "array", "items": STR},
+            "redirect_uris": {
+                "type": "array",
+                "items": STR,
+                "description": "spotify: https, or plain http only for 127.0.0.1 / [::1]; "
+                "never localhost (else 400)",
+            },
             "mode": {"type": "string", "enum": ["development", "extended"]},
             "rate_limit": RATE,
-            "user_cap": {"type": "integer", "default": 5},
-            "cap_enforcement": {"type": "string", "enum": ["api", "authorize"]},
-            "registered_users": {"type": "array", "items": STR},
+            "owner": {**STR, "description": "spotify only; the owner's email (always served)"},
+            "users": {
+                "type": "array",
+                "items": STR,
+                "maxItems": 5,
+                "description": "spotify only; the development-mode allow-list (emails); five "
+                "accounts at most, the owner included",
+            },
             "team_id": {**STR, "description": "apple only"},
             "key_id": {**STR, "description": "apple only"},
             "public_key": {**STR, "description": "apple only; PEM. Omit to have one generated"},
         },
+    },
+    "AllowedUser": {
+        "type": "object",
+        "required": ["email"],
+        "properties": {"email": STR},
     },
     "Catalog": {
         "type": "object",
@@ -190,7 +205,6 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "library_artist_requires_follow_scope": {"type": "boolean"},
             "dev_mode_strips_private_fields": {"type": "boolean"},
-            "dev_mode_strips_available_markets": {"type": "boolean"},
             "refresh_token_rotation": {"type": "boolean"},
             "library_unknown_ids": {"enum": ["error", "ignore"]},
             "default_market": STR,
@@ -232,6 +246,13 @@ def _user_params() -> list[dict[str, Any]]:
     ]
 
 
+def _app_params() -> list[dict[str, Any]]:
+    return [
+        {"name": "platform", "in": "path", "required": True, "schema": PLATFORM},
+        {"name": "client_id", "in": "path", "required": True, "schema": STR},
+    ]
+
+
 PATHS: dict[str, Any] = {
     "/_emulator/health": {"get": _op("Liveness; the benchmark's trivial route")},
     "/_emulator/openapi.json": {"get": _op("This document")},
@@ -244,6 +265,29 @@ PATHS: dict[str, Any] = {
             "App",
             "apps",
         ),
+    },
+    "/_emulator/apps/{platform}/{client_id}/users": {
+        "get": {
+            **_op("A Spotify app's development-mode allow-list: {owner, users}"),
+            "parameters": _app_params(),
+        },
+        "post": {
+            **_op(
+                "Add an email to the allow-list (201); 400 when the app already serves five "
+                "accounts, the owner included",
+                "AllowedUser",
+            ),
+            "parameters": _app_params(),
+        },
+    },
+    "/_emulator/apps/{platform}/{client_id}/users/{email}": {
+        "delete": {
+            **_op("Remove an email from the allow-list (404 when absent)"),
+            "parameters": [
+                *_app_params(),
+                {"name": "email", "in": "path", "required": True, "schema": STR},
+            ],
+        }
     },
     "/_emulator/catalog": {
         "get": _op("The catalog, in the input shape"),

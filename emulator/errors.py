@@ -1,7 +1,8 @@
 """Error bodies in each platform's documented shape.
 
-Spotify Web API: ``{"error":{"status","message"}}``; Spotify accounts: OAuth's
-``{"error","error_description"}``; Deezer: HTTP 200 with ``{"error":{"type","message","code"}}``;
+Spotify Web API: ``{"error":{"status","message"}}`` (the allow-list 403: plain text);
+Spotify accounts: OAuth's ``{"error","error_description"}``; Deezer: HTTP 200 with
+``{"error":{"type","message","code"}}``;
 Apple: ``{"errors":[{"id","title","detail","status","code"}]}``.
 """
 
@@ -17,6 +18,12 @@ from .http import JSON_HEADERS, Headers, Response, json_response
 def spotify_error(status: int, message: str, headers: Headers | None = None) -> Response:
     body = orjson.dumps({"error": {"status": status, "message": message}})
     return Response(status, body, JSON_HEADERS + headers if headers else JSON_HEADERS)
+
+
+def spotify_text_error(status: int, message: str) -> Response:
+    """A few Spotify refusals come as a bare text body, not JSON: the development-mode
+    allow-list 403 (README: sources)."""
+    return Response(status, message.encode(), [(b"content-type", b"text/plain; charset=utf-8")])
 
 
 def spotify_library_400(message: str) -> Response:

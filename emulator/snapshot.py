@@ -13,7 +13,11 @@ from typing import Any
 
 import orjson
 
-from .state import AccessToken, App, Grant, State, User
+from .state import AccessToken, App, Config, Grant, State, User
+
+# Snapshots written before a field was dropped still load (the dropped fields are ignored).
+APP_FIELDS = frozenset(f.name for f in dataclasses.fields(App))
+GRANT_FIELDS = frozenset(f.name for f in dataclasses.fields(Grant))
 
 VERSION = 1
 
@@ -43,11 +47,12 @@ def load(state: State, data: dict[str, Any]) -> None:
         raise ValueError(f"unsupported snapshot version {data.get('version')!r}")
     state.reset()
     state.clock.load(data.get("clock") or {})
-    state.config.update(data.get("config") or {})
+    known = set(Config.__slots__)
+    state.config.update({k: v for k, v in (data.get("config") or {}).items() if k in known})
     state.faults.configure(data.get("faults") or {})
     state.catalog.upsert(data.get("catalog") or {})
     for raw in data.get("apps") or []:
-        app = App(**raw)
+        app = App(**{k: v for k, v in raw.items() if k in APP_FIELDS})
         state.apps[(app.platform, app.client_id)] = app
         if app.platform == "apple":
             state.apple_keys[app.key_id] = app
@@ -61,7 +66,8 @@ def load(state: State, data: dict[str, Any]) -> None:
                 if artist is not None:
                     artist.fans[user.platform] = artist.fans.get(user.platform, 0) + 1
     for raw in data.get("grants") or []:
-        grant = Grant(**{**raw, "scopes": frozenset(raw["scopes"])})
+        fields = {k: v for k, v in raw.items() if k in GRANT_FIELDS}
+        grant = Grant(**{**fields, "scopes": frozenset(raw["scopes"])})
         state.grants[grant.id] = grant
         if grant.refresh_token:
             state.refresh_tokens[grant.refresh_token] = grant

@@ -74,7 +74,6 @@ class Config:
 
     library_artist_requires_follow_scope: bool = True
     dev_mode_strips_private_fields: bool = True
-    dev_mode_strips_available_markets: bool = False
     refresh_token_rotation: bool = False  # False: refresh responses omit refresh_token
     library_unknown_ids: str = "error"  # "error" → 404 for the whole call | "ignore"
     default_market: str = "US"
@@ -104,11 +103,10 @@ class App:
     mode: str = "extended"  # Spotify: "development" | "extended"
     rate_limit: int | None = None
     window_s: float = 30.0
-    user_cap: int = 5
-    # "api": the 6th+ user gets tokens but every Web API call is 403 (Spotify's behaviour);
-    # "authorize": the 6th+ user's authorization is refused with error=access_denied.
-    cap_enforcement: str = "api"
-    registered_users: list[str] = field(default_factory=list)
+    # Spotify development mode: only the owner and the accounts on the app's allow-list
+    # (emails, as added in the Developer Dashboard's User Management) get Web API answers.
+    owner: str = ""
+    users: list[str] = field(default_factory=list)
     team_id: str = ""
     key_id: str = ""
     public_key_pem: str = ""
@@ -145,7 +143,6 @@ class Grant:
     refresh_token: str | None
     refresh_expires_at: float | None
     pkce: bool = False
-    registered: bool = True  # False: over a development-mode app's user cap
     revoked: bool = False
 
 

@@ -106,6 +106,17 @@ class AdminClient:
         apps = answer.get("apps", answer) if isinstance(answer, dict) else answer
         return list(apps)
 
+    def allow(self, client_id: str, email: str) -> Any:
+        """Put ``email`` on a development-mode Spotify app's allow-list (as its owner does in
+        the Developer Dashboard); the list after."""
+        return self._post(f"/apps/spotify/{client_id}/users", {"email": email})
+
+    def disallow(self, client_id: str, email: str) -> Any:
+        r = self.http.delete(f"/apps/spotify/{client_id}/users/{email}")
+        if r.status_code >= 400:
+            raise RuntimeError(f"admin disallow: {r.status_code} {r.text}")
+        return r.json()
+
     def catalog(self, artists: list[dict[str, Any]], albums: list[dict[str, Any]]) -> Any:
         return self._post("/catalog", {"artists": artists, "albums": albums})
 

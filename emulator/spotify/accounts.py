@@ -15,7 +15,8 @@ from ..actions import (
     grant_is_revoked,
     issue_access_token,
     issue_grant,
-    register_user,
+    spotify_redirect_matches,
+    spotify_redirect_refusal,
 )
 from ..errors import accounts_error
 from ..http import (
@@ -50,7 +51,11 @@ class SpotifyAccounts(AuthorizePages):
         """Client and redirect URI errors are shown on the page; the rest go back to the app."""
         app = self.known_app(q.get("client_id", ""), "Error", "INVALID_CLIENT: Invalid client")
         redirect_uri = q.get("redirect_uri", "")
-        if redirect_uri not in app.redirect_uris:
+        if spotify_redirect_refusal(redirect_uri):
+            raise HttpError(
+                html_response(*error_page("Error", "INVALID_CLIENT: Insecure redirect URI"))
+            )
+        if not spotify_redirect_matches(app.redirect_uris, redirect_uri):
             raise HttpError(
                 html_response(*error_page("Error", "INVALID_CLIENT: Invalid redirect URI"))
             )
@@ -107,8 +112,6 @@ class SpotifyAccounts(AuthorizePages):
     def _approve(
         self, app: App, user: User, q: dict[str, str], redirect_uri: str, scopes: frozenset[str]
     ) -> Response:
-        if app.cap_enforcement == "authorize" and not register_user(app, user.id):
-            return redirect(add_query(redirect_uri, _with_state(q, {"error": "access_denied"})))
         code = self.issue_code(
             "AQ", 48, app, user, redirect_uri, scopes, code_challenge=q.get("code_challenge")
         )

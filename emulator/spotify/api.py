@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..actions import grant_is_revoked, remove_items, save_items
+from ..actions import grant_is_revoked, remove_items, save_items, user_allowed
 from ..catalog import Album
-from ..errors import spotify_error, spotify_library_400
+from ..clock import parse_instant
+from ..errors import spotify_error, spotify_library_400, spotify_text_error
 from ..http import JSON_HEADERS, HttpError, Request, Response, Router, json_response
 from ..ids import SPOTIFY_ID
 from ..state import AccessToken, App, State, User
-from .objects import Builder, private_user
+from .objects import ALBUM_TRACKS_PAGE, Builder, private_user
 from .search import search
 
 LIB_MODIFY = "user-library-modify"
@@ -58,6 +59,7 @@ class SpotifyApi:
         add("DELETE", f"{p}/me/following", self.following_remove, "spotify", api=True, body=True)
         add("GET", f"{p}/me/following/contains", self.following_contains, "spotify", api=True)
         add("GET", f"{p}/albums/{{id}}", self.album, "spotify", api=True)
+        add("GET", f"{p}/albums/{{id}}/tracks", self.album_tracks, "spotify", api=True)
         add("GET", f"{p}/tracks/{{id}}", self.track, "spotify", api=True)
         add("GET", f"{p}/artists/{{id}}", self.artist, "spotify", api=True)
         add("GET", f"{p}/artists/{{id}}/albums", self.artist_albums, "spotify", api=True)
@@ -94,8 +96,10 @@ class SpotifyApi:
         if user is None:
             if need_user:
                 raise HttpError(spotify_error(401, "Valid user authentication required"))
-        elif app.mode == "development" and user.id not in app.registered_users:
-            raise HttpError(spotify_error(403, "User not registered in the Developer Dashboard"))
+        elif not user_allowed(app, user):
+            raise HttpError(
+                spotify_text_error(403, "User not registered in the Developer Dashboard")
+            )
         return tok, user, app
 
     def _auth_user(self, req: Request, scopes: tuple[str, ...] = ()) -> UserCtx:
@@ -117,13 +121,12 @@ class SpotifyApi:
         return self.state.config.default_market
 
     def _builder(self, req: Request, market: str, app: App) -> Builder:
-        strip = app.mode == "development" and self.state.config.dev_mode_strips_available_markets
         return Builder(
             self.state.catalog,
             req.base_url + "/spotify/v1",
             market,
             self.state.clock.now(),
-            not strip,
+            app.mode == "development",
         )
 
     # -- profile ---------------------------------------------------------------------------
@@ -269,10 +272,52 @@ class SpotifyApi:
     async def _legacy_write(self, req: Request, remove: bool) -> Response:
         ctx = self._legacy_ctx(req, LIB_MODIFY)
         user = ctx[1]
-        ids = self._legacy_ids(req)
         kind = self._legacy_kind(req)
+        if kind == "track" and not remove:
+            stamped = self._timestamped_ids(req)
+            if stamped is not None:
+                return self._save_timestamped(user, stamped)
+        ids = self._legacy_ids(req)
         keys = [f"spotify:{kind}:{i}" for i in ids]
         return self._apply_write(user, keys, [(kind, i) for i in ids], remove, OK_NO_BODY)
+
+    @staticmethod
+    def _timestamped_ids(req: Request) -> list[tuple[str, float]] | None:
+        """``timestamped_ids`` of a PUT /me/tracks JSON body: [(id, added_at)], or None when
+        the body has none (then ``ids`` apply). When present it wins over every ``ids``."""
+        if not req.body:
+            return None
+        try:
+            body = req.json()
+        except ValueError:
+            raise HttpError(spotify_error(400, "Error parsing JSON.")) from None
+        if not isinstance(body, dict) or "timestamped_ids" not in body:
+            return None
+        raw = body["timestamped_ids"]
+        if not isinstance(raw, list) or not raw:
+            raise HttpError(spotify_error(400, "Missing required field: timestamped_ids"))
+        if len(raw) > MAX_LEGACY_IDS:
+            raise HttpError(spotify_error(400, "Too many ids requested"))
+        out = []
+        for item in raw:
+            if not isinstance(item, dict) or "id" not in item or "added_at" not in item:
+                raise HttpError(spotify_error(400, "timestamped_ids items need id and added_at"))
+            item_id = str(item["id"])
+            if not SPOTIFY_ID.match(item_id):
+                raise HttpError(spotify_error(400, "Invalid base62 id"))
+            try:
+                added = parse_instant(str(item["added_at"]))
+            except ValueError:
+                raise HttpError(spotify_error(400, "Invalid added_at timestamp")) from None
+            out.append((item_id, added))
+        return out
+
+    def _save_timestamped(self, user: User, stamped: list[tuple[str, float]]) -> Response:
+        now = self.state.clock.now()
+        self._check_exists([("track", i) for i, _at in stamped], user.country, now)
+        for item_id, added in stamped:
+            save_items(self.state, user, [f"spotify:track:{item_id}"], added)
+        return OK_NO_BODY
 
     async def legacy_save(self, req: Request) -> Response:
         return await self._legacy_write(req, remove=False)
@@ -347,6 +392,14 @@ class SpotifyApi:
             return spotify_error(404, "non existing id")
         return json_response(builder.album(album))
 
+    async def album_tracks(self, req: Request) -> Response:
+        builder, _app, market = self._catalog_ctx(req)
+        album = self._visible_album(req.params["id"], market)
+        limit, offset = _limit_offset(req, default=20, maximum=ALBUM_TRACKS_PAGE)
+        if album is None:
+            return spotify_error(404, "non existing id")
+        return json_response(builder.album_tracks(album, offset, limit))
+
     async def track(self, req: Request) -> Response:
         builder, _app, market = self._catalog_ctx(req)
         catalog = self.state.catalog
@@ -399,6 +452,10 @@ class SpotifyApi:
 def _paging_params(req: Request, app: App) -> tuple[int, int]:
     """limit/offset with the mode's bounds: development default 5, max 10; else 20 / 50."""
     default, maximum = (5, 10) if app.mode == "development" else (20, 50)
+    return _limit_offset(req, default, maximum)
+
+
+def _limit_offset(req: Request, default: int, maximum: int) -> tuple[int, int]:
     try:
         limit = int(req.query.get("limit", default))
         offset = int(req.query.get("offset", 0))

@@ -14,6 +14,7 @@ from ..markets import MARKET_TIME_ZONES
 from ..state import User
 
 OPEN = "https://open.spotify.com"
+ALBUM_TRACKS_PAGE = 50  # an album's tracks come in pages of at most 50 (embedded and paged)
 
 
 def _ext(kind: str, item_id: str) -> dict[str, str]:
@@ -32,16 +33,19 @@ def _release_date(album: Album) -> str:
 class Builder:
     """Builds objects for one request (the API base URL and market are per request)."""
 
-    def __init__(self, catalog: Catalog, api: str, market: str, now: float, markets: bool) -> None:
+    def __init__(
+        self, catalog: Catalog, api: str, market: str, now: float, development: bool
+    ) -> None:
         self.catalog = catalog
         self.api = api  # e.g. http://127.0.0.1:8900/spotify/v1
         self.market = market
         self.now = now
-        self.with_markets = markets
+        # Development-mode apps get objects without the fields Spotify removed for them in
+        # February 2026: artist followers and popularity, album and track popularity,
+        # available_markets (README: sources).
+        self.full = not development
 
     def available_markets(self, album: Album) -> list[str]:
-        if not self.with_markets:
-            return []
         visible = self.catalog.album_visible
         return [m for m in MARKET_TIME_ZONES if visible(album, m, self.now)]
 
@@ -58,10 +62,12 @@ class Builder:
 
     def artist(self, artist: Artist) -> dict[str, Any]:
         out = self.simplified_artist(artist)
-        out["followers"] = {"href": None, "total": artist.followers + artist.fans.get("spotify", 0)}
         out["genres"] = list(artist.genres)
         out["images"] = []
-        out["popularity"] = 0
+        if self.full:
+            total = artist.followers + artist.fans.get("spotify", 0)
+            out["followers"] = {"href": None, "total": total}
+            out["popularity"] = 0
         return out
 
     def _artists(self, keys: list[str]) -> list[dict[str, Any]]:
@@ -83,15 +89,13 @@ class Builder:
             "uri": f"spotify:album:{aid}",
             "artists": self._artists(album.artist_keys),
         }
-        if self.with_markets:
+        if self.full:
             out["available_markets"] = self.available_markets(album)
         return out
 
     def album(self, album: Album) -> dict[str, Any]:
         out = self.simplified_album(album)
-        tracks = [self.simplified_track(self.catalog.tracks[k]) for k in album.track_keys]
-        aid = album.ids["spotify"]
-        out["tracks"] = self.paging(f"{self.api}/albums/{aid}/tracks", tracks, 0, 50, len(tracks))
+        out["tracks"] = self.album_tracks(album, 0, ALBUM_TRACKS_PAGE)
         year = (album.release_date or "1970")[:4]
         out["copyrights"] = [
             {"text": f"{year} {album.label}".strip(), "type": "C"},
@@ -100,8 +104,19 @@ class Builder:
         out["external_ids"] = {"upc": album.upc}
         out["genres"] = []
         out["label"] = album.label
-        out["popularity"] = album.popularity
+        if self.full:
+            out["popularity"] = album.popularity
         return out
+
+    def album_tracks(self, album: Album, offset: int, limit: int) -> dict[str, Any]:
+        """A page of the album's simplified tracks (embedded in the album, or
+        GET /albums/{id}/tracks), with ``next`` while more remain."""
+        keys = album.track_keys
+        items = [
+            self.simplified_track(self.catalog.tracks[k]) for k in keys[offset : offset + limit]
+        ]
+        href = f"{self.api}/albums/{album.ids['spotify']}/tracks"
+        return self.paging(href, items, offset, limit, len(keys))
 
     def simplified_track(self, track: Track) -> dict[str, Any]:
         tid = track.ids["spotify"]
@@ -121,7 +136,7 @@ class Builder:
             "type": "track",
             "uri": f"spotify:track:{tid}",
         }
-        if self.with_markets:
+        if self.full:
             album = self.catalog.albums.get(track.album_key)
             out["available_markets"] = self.available_markets(album) if album else []
         return out
@@ -132,7 +147,8 @@ class Builder:
         if album is not None:
             out["album"] = self.simplified_album(album)
         out["external_ids"] = {"isrc": track.isrc}
-        out["popularity"] = 0
+        if self.full:
+            out["popularity"] = 0
         return out
 
     def paging(

@@ -1,49 +1,113 @@
-"""Development-mode apps: five users at most, no legacy library endpoints, search limit 10."""
+"""Development-mode apps: only the owner and allow-listed emails (five accounts at most), no
+legacy library endpoints, search limit 10."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import pytest
+import spotipy
+
+from emulator.testing import AdminClient
 
 from .conftest import REDIRECT, bearer, seed_catalog, spotify_app, spotify_token
 from .forms import consent
 
-
-def test_it_refuses_api_calls_of_a_sixth_user(admin, http):
-    spotify_app(admin, mode="development")
-    tokens = [spotify_token(admin, user_id=f"fan{i}")["access_token"] for i in range(6)]
-    for tok in tokens[:5]:
-        assert http.get("/spotify/v1/me", headers=bearer(tok)).status_code == 200
-    r = http.get("/spotify/v1/me", headers=bearer(tokens[5]))
-    assert r.status_code == 403
-    assert r.json()["error"]["message"] == "User not registered in the Developer Dashboard"
-    apps = admin.http.get("/apps").json()["apps"]
-    assert apps[0]["registered_users"] == [f"fan{i}" for i in range(5)]
+NOT_REGISTERED = "User not registered in the Developer Dashboard"
 
 
-def test_it_can_refuse_the_sixth_authorization_instead(admin, emulator_url):
-    spotify_app(admin, mode="development", cap_enforcement="authorize", user_cap=1)
-    for i in range(2):
-        admin.user(platform="spotify", id=f"f{i}", email=f"f{i}@example.org")
+def _allow_list(admin: AdminClient, client_id: str = "fanloop-client") -> Any:
+    return admin.http.get(f"/apps/spotify/{client_id}/users").json()
+
+
+def test_it_serves_only_the_owner_and_the_allow_listed_emails(admin, http):
+    spotify_app(admin, mode="development", owner="Owner@example.org", users=["fan0@example.org"])
+    for name in ("owner", "fan0", "fan1"):
+        admin.user(platform="spotify", id=name, email=f"{name}@example.org")
+    tokens = {
+        name: spotify_token(admin, user_id=name)["access_token"]
+        for name in ("owner", "fan0", "fan1")
+    }
+    assert http.get("/spotify/v1/me", headers=bearer(tokens["owner"])).status_code == 200
+    assert http.get("/spotify/v1/me", headers=bearer(tokens["fan0"])).status_code == 200
+    for path in ("/spotify/v1/me", "/spotify/v1/search?q=x&type=album"):
+        r = http.get(path, headers=bearer(tokens["fan1"]))
+        assert r.status_code == 403
+        assert r.text == NOT_REGISTERED and r.headers["content-type"].startswith("text/plain")
+    r = http.put(
+        "/spotify/v1/me/library", params={"uris": "spotify:album:" + "A" * 22},
+        headers=bearer(tokens["fan1"]),
+    )  # fmt: skip
+    assert r.status_code == 403 and r.text == NOT_REGISTERED
+
+
+def test_it_keeps_the_allow_list_through_the_admin_api(admin, http):
+    spotify_app(admin, mode="development", owner="owner@example.org")
+    admin.user(platform="spotify", id="fan1", email="fan1@example.org")
+    token = bearer(spotify_token(admin, user_id="fan1")["access_token"])
+    assert http.get("/spotify/v1/me", headers=token).status_code == 403
+    users = "/_emulator/apps/spotify/fanloop-client/users"
+    r = http.post(users, json={"email": "FAN1@example.org"})
+    assert r.status_code == 201
+    assert r.json() == {"owner": "owner@example.org", "users": ["fan1@example.org"]}
+    # The same token works at once: the allow-list is checked on every call.
+    assert http.get("/spotify/v1/me", headers=token).status_code == 200
+    for n in (2, 3, 4):
+        assert http.post(users, json={"email": f"fan{n}@example.org"}).status_code == 201
+    r = http.post(users, json={"email": "fan5@example.org"})  # owner + 4 = five accounts
+    assert r.status_code == 400 and "at most 5" in r.json()["error"]
+    assert http.post(users, json={"email": "not-an-email"}).status_code == 400
+    assert http.delete(f"{users}/fan1@example.org").status_code == 200
+    assert http.delete(f"{users}/fan1@example.org").status_code == 404
+    assert _allow_list(admin)["users"] == [f"fan{n}@example.org" for n in (2, 3, 4)]
+    assert http.get("/spotify/v1/me", headers=token).status_code == 403
+    assert http.get("/_emulator/apps/spotify/ghost/users").status_code == 404
+    admin.app(platform="deezer", client_id="1", client_secret="s")
+    assert http.post("/_emulator/apps/deezer/1/users", json={"email": "a@b.c"}).status_code == 400
+
+
+def test_it_refuses_an_app_created_with_more_than_five_accounts(admin, http):
+    r = http.post(
+        "/_emulator/apps",
+        json={
+            "platform": "spotify", "client_id": "c", "redirect_uris": [REDIRECT],
+            "mode": "development", "users": [f"f{n}@example.org" for n in range(6)],
+        },
+    )  # fmt: skip
+    assert r.status_code == 400
+
+
+def test_a_fan_off_the_allow_list_passes_consent_then_gets_403(admin, emulator_url, http):
+    """The consent page does not know the allow-list: the fan agrees, the code becomes a token,
+    and only the Web API refuses."""
+    spotify_app(admin, mode="development", users=["tester@example.org"])
+    admin.user(platform="spotify", id="fan9", email="fan9@example.org")
     url = (
         f"{emulator_url}/spotify/accounts/authorize?client_id=fanloop-client&response_type=code"
         f"&redirect_uri={REDIRECT}&scope=user-library-read&state=z"
     )
     with httpx.Client() as browser:
-        assert "code" in consent(browser, url, "f0@example.org")
-    with httpx.Client() as browser:
-        assert consent(browser, url, "f1@example.org") == {
-            "error": ["access_denied"],
-            "state": ["z"],
-        }
-    r = admin.http.post(
-        "/tokens", json={"platform": "spotify", "user_id": "f1", "client_id": "fanloop-client"}
-    )
-    assert r.status_code == 403
+        answer = consent(browser, url, "fan9@example.org")
+    r = http.post(
+        "/spotify/accounts/api/token",
+        data={
+            "grant_type": "authorization_code", "code": answer["code"][0],
+            "redirect_uri": REDIRECT, "client_id": "fanloop-client",
+            "client_secret": "fanloop-secret",
+        },
+    )  # fmt: skip
+    assert r.status_code == 200
+    me = http.get("/spotify/v1/me", headers=bearer(r.json()["access_token"]))
+    assert me.status_code == 403 and me.text == NOT_REGISTERED
+    # Extended-mode apps have no allow-list.
+    spotify_app(admin, mode="extended")
+    assert http.get("/spotify/v1/me", headers=bearer(r.json()["access_token"])).status_code == 200
 
 
 def test_it_refuses_legacy_endpoints_in_development_mode_only(admin, http):
     ids = seed_catalog(admin)
-    spotify_app(admin, mode="development")
+    spotify_app(admin, mode="development", users=["fan1@users.emulator.test"])
     fan = bearer(spotify_token(admin)["access_token"])
     album = ids["released"]["spotify"]
     for method, path in [
@@ -76,7 +140,7 @@ def test_it_refuses_legacy_endpoints_in_development_mode_only(admin, http):
 
 def test_it_caps_search_limit_at_10_in_development_mode(admin, http):
     seed_catalog(admin)
-    spotify_app(admin, mode="development")
+    spotify_app(admin, mode="development", users=["fan1@users.emulator.test"])
     fan = bearer(spotify_token(admin)["access_token"])
     r = http.get("/spotify/v1/search", params={"q": "LP", "type": "album"}, headers=fan)
     assert r.json()["albums"]["limit"] == 5
@@ -84,3 +148,16 @@ def test_it_caps_search_limit_at_10_in_development_mode(admin, http):
         "/spotify/v1/search", params={"q": "LP", "type": "album", "limit": 11}, headers=fan
     )
     assert r.status_code == 400
+
+
+def test_spotipy_sees_the_allow_list_403_and_then_a_200(admin, emulator_url):
+    spotify_app(admin, mode="development")
+    token = spotify_token(admin, user_id="fan1")["access_token"]
+    sp = spotipy.Spotify(auth=token, retries=0)
+    sp.prefix = f"{emulator_url}/spotify/v1/"
+    with pytest.raises(spotipy.SpotifyException) as refused:
+        sp.current_user()
+    assert refused.value.http_status == 403
+    assert NOT_REGISTERED in str(refused.value)
+    admin.allow("fanloop-client", "fan1@users.emulator.test")
+    assert sp.current_user()["id"] == "fan1"

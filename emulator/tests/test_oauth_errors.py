@@ -50,9 +50,47 @@ def test_it_shows_an_error_page_for_an_unknown_client(admin, http, emulator_url)
 
 def test_it_refuses_a_redirect_uri_that_is_not_allow_listed(admin, http, emulator_url):
     _setup(admin)
-    r = http.get(_authorize(emulator_url, redirect_uri="http://evil.example/cb"))
+    r = http.get(_authorize(emulator_url, redirect_uri="https://evil.example/cb"))
     assert r.status_code == 400 and "Invalid redirect URI" in r.text
     assert "location" not in r.headers
+
+
+def test_it_refuses_insecure_redirect_uris_at_registration_and_at_authorize(
+    admin, http, emulator_url
+):
+    """Spotify's rules: https, or plain http only for the loopback IP literals; no localhost."""
+    for uri in (
+        "http://localhost:8000/cb",
+        "https://localhost/cb",
+        "http://fans.example.org/cb",
+        "http://testserver/cb",
+    ):
+        r = http.post(
+            "/_emulator/apps",
+            json={"platform": "spotify", "client_id": "c", "redirect_uris": [uri]},
+        )
+        assert r.status_code == 400 and "refused" in r.json()["error"], uri
+    for uri in ("http://127.0.0.1:8000/cb", "http://[::1]:8000/cb", "https://fans.example.org/cb"):
+        ok = http.post(
+            "/_emulator/apps",
+            json={"platform": "spotify", "client_id": "c", "redirect_uris": [uri]},
+        )
+        assert ok.status_code == 201, uri
+    # Deezer has no such rule.
+    assert admin.app(platform="deezer", client_id="d", redirect_uris=["http://testserver/cb"])
+    _setup(admin)
+    r = http.get(_authorize(emulator_url, redirect_uri="http://localhost:9/callback"))
+    assert r.status_code == 400 and "INVALID_CLIENT: Insecure redirect URI" in r.text
+
+
+def test_it_accepts_any_port_for_a_loopback_uri_registered_without_one(admin, emulator_url):
+    spotify_app(admin, redirect_uris=["http://127.0.0.1/callback"])
+    admin.user(platform="spotify", id="fan1", email="fan@example.org")
+    url = _authorize(emulator_url, redirect_uri="http://127.0.0.1:53682/callback")
+    with httpx.Client() as browser:
+        assert "code" in consent(browser, url, "fan@example.org")
+    other_host = _authorize(emulator_url, redirect_uri="http://127.0.0.2:53682/callback")
+    assert httpx.get(other_host).status_code == 400
 
 
 def test_it_redirects_access_denied_with_state_when_the_user_cancels(admin, emulator_url):

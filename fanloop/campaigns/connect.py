@@ -263,6 +263,10 @@ def oauth_start(request: HttpRequest, platform: str) -> HttpResponseBase:
         return _no_store(HttpResponseRedirect(notify_url(release, platform, "unavailable")))
     if not app_has_room(app):
         return _no_store(HttpResponseRedirect(notify_url(release, platform, "cap")))
+    if app.serves_allow_list_only and not app.allowed_emails:
+        # A development-mode app with nobody listed: every fan would pass the consent
+        # screen only to be refused, so none is sent there (an old link, a typed address).
+        return _no_store(HttpResponseRedirect(notify_url(release, platform, "development")))
     attempt = {"options": options.query(), "attribution": attribution_for(request, release)}
     return _to_platform(request, release, app, options.capabilities(), attempt)
 
@@ -436,8 +440,10 @@ def _complete(
     try:
         profile = adapter.profile(tokens)
     except errors.PermissionDenied:
-        # A development-mode app over its cap at the platform: offer the email reminder.
-        return _no_store(HttpResponseRedirect(notify_url(release, platform, "cap")))
+        # A development-mode app refused the account (not on its allow-list, or over its
+        # cap): offer the email reminder.
+        reason = "development" if app.serves_allow_list_only else "cap"
+        return _no_store(HttpResponseRedirect(notify_url(release, platform, reason)))
     except (errors.TransientError, errors.RateLimited):
         return _trouble(request, release, retry, label)
     except errors.PlatformError:

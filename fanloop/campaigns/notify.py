@@ -38,6 +38,7 @@ from fanloop.fans.presaves import Attribution
 from fanloop.fans.rights import portal_url
 from fanloop.lib.signing import InvalidLink
 from fanloop.lib.visitor import client_ip
+from fanloop.platforms.registry import PLATFORMS
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates" / "campaigns"
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign")
 # Hidden attribution fields are ours, but a visitor can edit them: cut them short.
 ATTRIBUTION_MAX = 300
-REASONS = ("cap", "unavailable")
+REASONS = ("cap", "unavailable", "development")
 # "Notify me" sign-ups and "email me a link" sends allowed per visitor address and release
 # within RATE_WINDOW_SECONDS. Not measured; chosen to allow a household's few fans and typos
 # while a script cannot mail-bomb an address.
@@ -229,6 +230,12 @@ def notify(request: HttpRequest, artist_slug: str, release_slug: str) -> HttpRes
     return _notify_post(request, release)
 
 
+def _chosen_platform(value: object) -> str:
+    """The platform the fan came from (the email path of its button), if it is one."""
+    key = str(value or "")
+    return key if key in PLATFORMS else ""
+
+
 def _notify_post(request: HttpRequest, release: Release) -> HttpResponse:
     data = request.POST
     context = _notify_context(request, release, data.dict())
@@ -265,6 +272,7 @@ def _notify_post(request: HttpRequest, release: Release) -> HttpResponse:
             page=page_path(release) + "/notify",
             attribution=attribution_from(attribution, request),
             notify_me=True,
+            chosen_platform=_chosen_platform(data.get("platform")),
         )
     except (OSError, smtplib.SMTPException):
         # The sign-up is stored; sending again on resubmit is safe (idempotent pre-save).

@@ -32,12 +32,14 @@ from django.utils.text import Truncator
 from fanloop.analytics.ingest import record_page_view, request_country
 from fanloop.catalog.models import Release, ReleaseMode
 from fanloop.catalog.release_urls import (
+    BY_KEY,
     PLATFORMS,
     PagePlatform,
     listen_links,
     page_path,
     presave_links,
 )
+from fanloop.platforms.registry import in_app_presave_link
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "campaigns"
 # How many rendered pages and public addresses each process keeps in memory.
@@ -57,6 +59,7 @@ RELEASE_FIELDS = (
     "title", "slug", "release_type", "artwork", "label_line", "description", "release_mode",
     "release_date", "release_time", "release_time_zone", "spotify_album_id",
     "apple_music_album_id", "deezer_album_id", "published", "updated", "consents_upfront",
+    "in_app_presave_url",
 )  # fmt: skip
 ARTIST_FIELDS = ("name", "slug", "image", "spotify_url", "apple_music_url", "deezer_url")
 
@@ -175,44 +178,85 @@ def _description(release: Release, live: bool) -> str:
 
 # --- pre-save offers: which platforms get a button (platform apps' caps) -----------
 
-# (platform key, "ok" | "cap" | "unavailable") per page platform.
+# (platform key, "ok" | "cap" | "unavailable" | "email" | "testers") per page platform.
 Offers = tuple[tuple[str, str], ...]
 
 
 def presave_offers(release: Release) -> Offers:
     """Whether each platform's pre-save can start: an active app with room ("ok"), active
     apps all at their user cap ("cap": the page offers the email reminder instead), or
-    none ("unavailable": the button stays; the start sends the fan to the email form)."""
+    none ("unavailable": the button stays; the start sends the fan to the email form).
+
+    A development-mode app that serves only its allow-list cannot tell a visitor on the
+    list from one who is not before the consent screen, so its button leads to the email
+    path ("email"); with accounts listed, a "tester list" connect button stands beside it
+    ("testers")."""
     from fanloop.platforms.services import active_app, app_has_room
 
     workspace = release.artist.workspace
     offers: list[tuple[str, str]] = []
     for platform in PLATFORMS:
         app = active_app(workspace, platform.key)
-        offer = "unavailable" if app is None else ("ok" if app_has_room(app) else "cap")
+        if app is None:
+            offer = "unavailable"
+        elif not app_has_room(app):
+            offer = "cap"
+        elif app.serves_allow_list_only:
+            offer = "testers" if app.allowed_emails else "email"
+        else:
+            offer = "ok"
         offers.append((platform.key, offer))
     return tuple(offers)
 
 
-def _presave_buttons(
-    release: Release, offers: Offers
-) -> tuple[list[tuple[PagePlatform, str]], list[tuple[PagePlatform, str]]]:
-    """(pre-save buttons, "full: get an email" links) for the page."""
+@dataclass(frozen=True)
+class PresaveButtons:
+    buttons: list[tuple[PagePlatform, str]]  # connect: OAuth start (or Apple's page)
+    full: list[tuple[PagePlatform, str]]  # at the cap: "full, get an email" links
+    email: list[tuple[PagePlatform, str]]  # development mode: the button is the email path
+    testers: set[str]  # platforms whose connect button is for allow-listed testers only
+
+
+def _presave_buttons(release: Release, offers: Offers) -> PresaveButtons:
+    """The page's pre-save buttons and email links, per platform offer."""
     states = dict(offers)
     args = {"artist_slug": release.artist.slug, "release_slug": release.slug}
-    buttons: list[tuple[PagePlatform, str]] = []
-    full: list[tuple[PagePlatform, str]] = []
+    notify = reverse("campaigns:notify", kwargs=args)
+    out = PresaveButtons([], [], [], set())
+    buttons = out.buttons
     for platform, link in presave_links(release):
         offer = states.get(platform.key, "ok")
         if offer == "cap":
             query = urlencode({"reason": "cap", "platform": platform.key})
-            full.append((platform, f"{reverse('campaigns:notify', kwargs=args)}?{query}"))
+            out.full.append((platform, f"{notify}?{query}"))
+        elif offer in ("email", "testers"):
+            query = urlencode({"reason": "development", "platform": platform.key})
+            out.email.append((platform, f"{notify}?{query}"))
+            if offer == "testers":
+                out.testers.add(platform.key)
+                buttons.append((platform, link))
         elif platform.key == "applemusic" and offer == "ok":
             # Apple authorizes with MusicKit JS on its own page, not an OAuth redirect.
             buttons.append((platform, f"{reverse('campaigns:apple_connect')}?release={release.pk}"))
         else:
             buttons.append((platform, link))
-    return buttons, full
+    return out
+
+
+def in_app_presave(release: Release) -> list[tuple[PagePlatform, str]]:
+    """(platform, counted redirect) of the release's in-app pre-save link (a Spotify
+    Countdown Page), if the artist pasted one."""
+    if not release.in_app_presave_url:
+        return []
+    try:
+        key, _link = in_app_presave_link(release.in_app_presave_url)
+    except ValueError:  # stored before a rule changed: not offered
+        return []
+    platform = BY_KEY.get(key)
+    if platform is None:
+        return []
+    args = {"artist_slug": release.artist.slug, "release_slug": release.slug}
+    return [(platform, reverse("campaigns:in_app_presave", kwargs=args))]
 
 
 def upfront_consents(release: Release) -> list[tuple[str, str]]:
@@ -257,11 +301,12 @@ def page_context(
 ) -> dict[str, Any]:
     image = _image_url(release)
     assets = inline_assets()
-    buttons, full = (
-        ([], [])
+    found = (
+        PresaveButtons([], [], [], set())
         if state.live
         else _presave_buttons(release, presave_offers(release) if offers is None else offers)
     )
+    buttons = found.buttons
     args = {"artist_slug": release.artist.slug, "release_slug": release.slug}
     return {
         "release": release,
@@ -277,10 +322,16 @@ def page_context(
         "site_name": settings.SITE_NAME,
         "listen_links": listen_links(release) if state.live else [],
         "presave_links": buttons,
-        "presave_full": full,
+        "presave_full": found.full,
+        "presave_email": found.email,
+        "in_app_presave": [] if state.live else in_app_presave(release),
         "upfront_consents": [] if state.live else upfront_consents(release),
         # The same buttons as form submits: the form carries the release and the choices.
-        "presave_actions": [(platform, link.split("?", 1)[0]) for platform, link in buttons],
+        # (platform, form action, whether only the app's allow-listed testers can connect)
+        "presave_actions": [
+            (platform, link.split("?", 1)[0], platform.key in found.testers)
+            for platform, link in buttons
+        ],
         "notify_path": reverse("campaigns:notify", kwargs=args),
         "css": assets.css,
         "js": assets.js,

@@ -30,6 +30,11 @@ urlpatterns = [
         name="release_page_slash",
     ),
     path(
+        "<slug:artist_slug>/<slug:release_slug>/in-app",
+        views.in_app_presave,
+        name="in_app_presave",
+    ),
+    path(
         "<slug:artist_slug>/<slug:release_slug>/listen/<slug:platform>",
         views.listen,
         name="listen",

@@ -119,6 +119,26 @@ def short_link(request: HttpRequest, code: str) -> HttpResponseBase:
     return response
 
 
+# How a click on the in-app pre-save button is logged: a click whose platform says which way.
+IN_APP_SUFFIX = ":in-app"
+
+
+@require_safe
+def in_app_presave(request: HttpRequest, artist_slug: str, release_slug: str) -> HttpResponseBase:
+    """Count a click on "Pre-save inside the <platform> app", then send the fan there."""
+    release, member = _visible(request, pages.find_release(artist_slug, release_slug))
+    offered = pages.in_app_presave(release) if release is not None else []
+    if release is None or not offered:
+        return not_found(request)
+    platform, _path = offered[0]
+    if request.method == "GET":  # HEAD comes from link checkers, not fans
+        record_click(request, release, platform.key + IN_APP_SUFFIX, member=member)
+    response = HttpResponseRedirect(release.in_app_presave_url)
+    response["Cache-Control"] = "no-store"  # every click must reach us to be counted
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
 @require_safe
 def listen(
     request: HttpRequest, artist_slug: str, release_slug: str, platform: str

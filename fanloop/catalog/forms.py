@@ -31,6 +31,7 @@ from fanloop.catalog.validators import (
     validate_isrc,
     validate_upc,
 )
+from fanloop.platforms.registry import in_app_presave_field, in_app_presave_link
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp"
 
@@ -224,6 +225,14 @@ class ReleaseForm(forms.Form):
         widget=_link_input("https://www.deezer.com/album/…"),
     )
 
+    in_app_presave_url = forms.CharField(
+        label=in_app_presave_field()[0],
+        required=False,
+        max_length=300,
+        widget=_link_input(in_app_presave_field()[1]),
+        help_text=in_app_presave_field()[2],
+    )
+
     consents_upfront = forms.BooleanField(
         label="Ask for consents on the release page",
         required=False,
@@ -268,6 +277,15 @@ class ReleaseForm(forms.Form):
     def clean_deezer_album_id(self) -> str:
         return self._album("deezer_album_id", "deezer")
 
+    def clean_in_app_presave_url(self) -> str:
+        text: str = self.cleaned_data.get("in_app_presave_url", "").strip()
+        if text:
+            try:
+                in_app_presave_link(text)
+            except ValueError as error:
+                raise ValidationError(str(error)) from None
+        return text
+
     def _album(self, field: str, platform: PlatformKey) -> str:
         text: str = self.cleaned_data.get(field, "").strip()
         if text:
@@ -298,6 +316,7 @@ class ReleaseForm(forms.Form):
             "spotify_album_id": data["spotify_album_id"],
             "apple_music_album_id": data["apple_music_album_id"],
             "deezer_album_id": data["deezer_album_id"],
+            "in_app_presave_url": data["in_app_presave_url"],
             "consents_upfront": bool(data.get("consents_upfront")),
             "focus_track": data.get("focus_track"),
         }

@@ -96,6 +96,9 @@ class Release(Timestamped):
     spotify_album_id = models.CharField(max_length=40, blank=True)
     apple_music_album_id = models.CharField(max_length=40, blank=True)
     deezer_album_id = models.CharField(max_length=40, blank=True)
+    # A platform's own in-app pre-save for this release (a Spotify Countdown Page), as the
+    # artist pasted it, canonical; the page offers it beside the email path.
+    in_app_presave_url = models.URLField(max_length=200, blank=True)
 
     # Progressive by default: follow and future-release consents are offered on the
     # thank-you page. When on, the release page asks for them before the platform login.

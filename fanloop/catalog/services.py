@@ -32,6 +32,7 @@ from fanloop.catalog.validators import (
     validate_upc,
 )
 from fanloop.lib.reserved import is_reserved
+from fanloop.platforms.registry import in_app_presave_link
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ARTIST_SLUG_MAX = 60
@@ -80,6 +81,7 @@ class ReleaseFields(TypedDict, total=False):
     spotify_album_id: str  # an id or a pasted album link
     apple_music_album_id: str
     deezer_album_id: str
+    in_app_presave_url: str  # a pasted Spotify Countdown Page link; empty clears it
     consents_upfront: bool
     focus_track: int | None  # a track position; None: no focus track
 
@@ -396,6 +398,19 @@ def _release_text_fields(errors: _Errors, release: Release, fields: Mapping[str,
         errors.add("title", ValidationError("Enter the release's title.", code="required"))
 
 
+def _in_app_presave(errors: _Errors, release: Release, fields: Mapping[str, Any]) -> None:
+    if "in_app_presave_url" not in fields:
+        return
+    text = _text(fields["in_app_presave_url"])
+    if not text:
+        release.in_app_presave_url = ""
+        return
+    try:
+        _key, release.in_app_presave_url = in_app_presave_link(text)
+    except ValueError as error:
+        errors.add("in_app_presave_url", str(error))
+
+
 def _release_choices(errors: _Errors, release: Release, fields: Mapping[str, Any]) -> None:
     if "consents_upfront" in fields:
         release.consents_upfront = bool(fields["consents_upfront"])
@@ -511,6 +526,7 @@ def _save_release(
         wanted = _text(fields.get("slug", release.slug if not creating else "")).lower()
         release.slug = _release_slug(errors, release, release.artist, wanted)
     _release_choices(errors, release, fields)
+    _in_app_presave(errors, release, fields)
     _release_timing(errors, release, fields)
     _release_ids(errors, release, fields)
     cleaned_tracks = None if tracks is None else _clean_tracks(errors, tracks)

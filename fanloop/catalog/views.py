@@ -250,6 +250,7 @@ def _release_initial(release: Release) -> dict[str, Any]:
         "spotify_album_id": release.spotify_album_id,
         "apple_music_album_id": release.apple_music_album_id,
         "deezer_album_id": release.deezer_album_id,
+        "in_app_presave_url": release.in_app_presave_url,
         "consents_upfront": release.consents_upfront,
         "focus_track": release.focus_track,
     }

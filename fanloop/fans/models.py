@@ -126,6 +126,9 @@ class PreSave(Timestamped):
     release = models.ForeignKey(Release, models.CASCADE, related_name="presaves")
     fan = models.ForeignKey(Fan, models.CASCADE, related_name="presaves")
     platform = models.CharField(max_length=20)
+    # An email pre-save ("email" above): the platform the fan chose to open it in on release
+    # day ("" = none chosen); their release-day email leads with its link.
+    chosen_platform = models.CharField(max_length=20, blank=True)
     connection = models.ForeignKey(
         PlatformConnection, models.SET_NULL, null=True, blank=True, related_name="presaves"
     )

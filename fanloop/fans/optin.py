@@ -40,11 +40,13 @@ def subscribe_email(
     double_opt_in: bool | None = None,
     fan: Fan | None = None,
     notify_me: bool = True,
+    chosen_platform: str = "",
 ) -> Fan:
     """Record a fan's "email me" consent; with double opt-in, send the confirmation link.
 
     Without ``fan`` (the email-only "notify me" pre-save) the fan is found or created by
-    address and, with ``notify_me``, an email pre-save of ``release`` is recorded. With
+    address and, with ``notify_me``, an email pre-save of ``release`` is recorded (with the
+    platform the fan chose to open it in, ``chosen_platform``, if any). With
     ``fan`` (an opt-in on the thank-you page after connecting) the consent is recorded on
     that fan and the address is attached only once confirmed, so typing someone else's
     address never links their data to this browser. Re-submitting is safe (idempotent
@@ -72,7 +74,13 @@ def subscribe_email(
                     confirmed=not double_opt_in,
                 )
                 if notify_me and release is not None:
-                    record_presave(target, release, PreSave.EMAIL_ONLY, attribution=attribution)
+                    record_presave(
+                        target,
+                        release,
+                        PreSave.EMAIL_ONLY,
+                        attribution=attribution,
+                        chosen_platform=chosen_platform,
+                    )
             break
         except IntegrityError:
             if attempt:  # a concurrent sign-up with this address won the insert: reuse it

@@ -82,6 +82,7 @@ def record_presave(
     *,
     connection: PlatformConnection | None = None,
     attribution: Attribution | None = None,
+    chosen_platform: str = "",
 ) -> tuple[PreSave, bool]:
     """One pre-save per (release, fan, platform); ``created`` is False for a re-pre-save.
 
@@ -91,6 +92,8 @@ def record_presave(
     """
     if platform not in PRESAVE_PLATFORMS:
         raise UnknownPlatform(platform)
+    if chosen_platform and (platform != PreSave.EMAIL_ONLY or chosen_platform not in PLATFORMS):
+        raise UnknownPlatform(chosen_platform)
     same_workspace(fan, release.artist.workspace_id, "the release")
     if connection is not None and (connection.fan_id != fan.pk or connection.platform != platform):
         raise ValueError("the connection is not this fan's connection to this platform")
@@ -98,12 +101,17 @@ def record_presave(
     for attempt in range(2):
         existing = PreSave.objects.filter(release=release, fan=fan, platform=platform).first()
         if existing is not None:
-            _update_presave(existing, connection, values)
+            _update_presave(existing, connection, values, chosen_platform)
             return existing, False
         try:
             with transaction.atomic():
                 presave = PreSave.objects.create(
-                    release=release, fan=fan, platform=platform, connection=connection, **values
+                    release=release,
+                    fan=fan,
+                    platform=platform,
+                    connection=connection,
+                    chosen_platform=chosen_platform,
+                    **values,
                 )
                 record_fan_event(
                     fan,
@@ -122,9 +130,15 @@ def record_presave(
 
 
 def _update_presave(
-    presave: PreSave, connection: PlatformConnection | None, values: dict[str, str]
+    presave: PreSave,
+    connection: PlatformConnection | None,
+    values: dict[str, str],
+    chosen_platform: str = "",
 ) -> None:
     changed = ["updated"]
+    if chosen_platform and presave.chosen_platform != chosen_platform:
+        presave.chosen_platform = chosen_platform  # the fan's latest choice
+        changed.append("chosen_platform")
     if connection is not None and presave.connection_id != connection.pk:
         presave.connection = connection
         changed.append("connection")

@@ -27,7 +27,7 @@ from django.utils.safestring import mark_safe
 
 from fanloop.catalog.models import Artist, Release
 from fanloop.catalog.release_urls import listen_links
-from fanloop.fans.models import Fan
+from fanloop.fans.models import Fan, PreSave
 from fanloop.fans.rights import portal_url
 from fanloop.messaging import sandbox, tokens
 from fanloop.messaging.action_links import action_url
@@ -107,6 +107,26 @@ class SharedValues:
 
     def __init__(self) -> None:
         self._values: dict[tuple[int | None, int | None, str], dict[str, Any]] = {}
+        self._chosen: dict[int, dict[int, str]] = {}
+        self._keys: dict[int, list[str]] = {}
+
+    def chosen_platform(self, release: Release, fan_id: int) -> str:
+        """The platform ``fan_id`` chose on the release's email path ("" if none): one
+        query per release and send."""
+        chosen = self._chosen.get(release.pk)
+        if chosen is None:
+            rows = PreSave.objects.filter(release=release, platform=PreSave.EMAIL_ONLY).exclude(
+                chosen_platform=""
+            )
+            chosen = self._chosen[release.pk] = dict(rows.values_list("fan_id", "chosen_platform"))
+        return chosen.get(fan_id, "")
+
+    def listen_keys(self, release: Release) -> list[str]:
+        """The platform keys of ``listen_links``, in the same order."""
+        keys = self._keys.get(release.pk)
+        if keys is None:
+            keys = self._keys[release.pk] = [p.key for p, _ in listen_links(release)]
+        return keys
 
     def get(
         self, artist: Artist | None, release: Release | None, workspace_name: str
@@ -144,9 +164,10 @@ def fan_context(
     track_links: Callable[[], list[tuple[str, str]]] | list[tuple[str, str]] = []
     if release is not None:
         track_links = functools.partial(_track_links, fan.pk, release)
+    shared = shared or SharedValues()
     context: dict[str, Any] = {
         "fan": _fan_values(fan),
-        **(shared or SharedValues()).get(artist, release, fan.workspace.name),
+        **shared.get(artist, release, fan.workspace.name),
         "save_url": save_url,
         "track_links": track_links,
         "follow_url": follow_url,
@@ -154,6 +175,13 @@ def fan_context(
         "portal_url": portal_url(fan),
         "workspace_name": fan.workspace.name,
     }
+    if release is not None:
+        chosen = shared.chosen_platform(release, fan.pk)
+        if chosen:  # an email pre-saver's platform leads: one tap opens it there
+            keys = shared.listen_keys(release)
+            links = list(context["listen_links"])
+            order = sorted(range(len(links)), key=lambda i: keys[i] != chosen)
+            context["listen_links"] = [links[i] for i in order]
     context.update(extra or {})
     return context
 

@@ -174,6 +174,11 @@ def run_demo(argv: list[str]) -> int:
                     f"  upcoming page  {site}/{data.artist.slug}/{data.upcoming.slug}",
                     f"  released page  {site}/{data.artist.slug}/{data.released.slug}",
                     f"  short link     {site}/r/{data.upcoming.short_code}",
+                    "  Spotify, development mode (only listed testers connect; every other fan",
+                    f"                 gets the email path): {site}/{data.artist.slug}/"
+                    f"{data.upcoming.slug}",
+                    "  Spotify, extended mode (every fan connects): "
+                    f"{site}/{data.open_artist.slug}/{data.open_upcoming.slug}",
                     f"  release day    “{data.release_day.title}” goes live at "
                     f"{live_at:%H:%M} UTC: watch detection and delivery at",
                     f"                 {site}/w/{ws}/releases/{data.release_day.pk}/delivery/",

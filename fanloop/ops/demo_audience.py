@@ -44,6 +44,9 @@ APPLE_KEY_ID = "DEMOKEY001"
 # The crowd connects through an extended-quota Spotify app (no 5-user cap), paced at
 # CROWD_SPOTIFY_BUDGET calls per 30 s so delivery takes long enough to watch.
 CROWD_SPOTIFY_CLIENT_ID = "f4a100bd3e0c11e4700000000000c70d"
+# The second workspace's Spotify app: extended quota, so its page offers the connect path.
+OPEN_SPOTIFY_CLIENT_ID = "f4a100bd3e0c11e4700000000000d00e"
+OPEN_SPOTIFY_SECRET = "demo-spotify-open-secret"
 CROWD_SPOTIFY_SECRET = "demo-spotify-crowd-secret"
 CROWD_SPOTIFY_BUDGET = 100
 CROWD_SPOTIFY_SCOPES = "user-follow-modify user-library-modify user-library-read user-follow-read"
@@ -76,6 +79,8 @@ SPARE_FANS = [
     DemoFan("deezer", "you-too", "you-too@fans.example", "GB", ""),
     DemoFan("apple", "you-apple", "you-apple@fans.example", "US", ""),
 ]
+# The development-mode app's allow-list, at the emulator and mirrored in fanloop.
+SPOTIFY_TESTERS = tuple(f.email for f in [*AUDIENCE, *SPARE_FANS] if f.platform == "spotify")
 
 
 def seed_platforms(emulator_url: str, site_url: str, data: DemoData) -> None:
@@ -91,6 +96,17 @@ def seed_platforms(emulator_url: str, site_url: str, data: DemoData) -> None:
             name="fanloop demo",
             redirect_uris=[callback.format("spotify")],
             mode="development",
+            # Development mode serves only allow-listed accounts (five at most): the
+            # scripted Spotify fans and the one the person running the demo logs in as.
+            users=list(SPOTIFY_TESTERS),
+        )
+        admin.app(
+            platform="spotify",
+            client_id=OPEN_SPOTIFY_CLIENT_ID,
+            client_secret=OPEN_SPOTIFY_SECRET,
+            name="Open Door",
+            redirect_uris=[callback.format("spotify")],
+            mode="extended",
         )
         admin.app(
             platform="deezer",
@@ -159,6 +175,16 @@ def _register_fanloop_apps(data: DemoData, apple_private_key: str) -> None:
             client_id=SPOTIFY_CLIENT_ID,
             client_secret=SPOTIFY_SECRET,
             mode="development",
+            allowed_emails=list(SPOTIFY_TESTERS),
+        )
+    if not PlatformApp.objects.filter(workspace=data.open_workspace).exists():
+        platform_services.create_app(
+            data.open_workspace,
+            "spotify",
+            name="Open Door Spotify app",
+            client_id=OPEN_SPOTIFY_CLIENT_ID,
+            client_secret=OPEN_SPOTIFY_SECRET,
+            mode="extended",
         )
     if "deezer" not in existing:
         platform_services.create_app(

@@ -1,5 +1,8 @@
 """Demo data: a workspace, a user, an artist with one upcoming and one released release,
-and a release-day release going live a few minutes after the demo starts.
+and a release-day release going live a few minutes after the demo starts; beside it a second
+workspace whose artist has one upcoming release (its Spotify app is in extended mode, where
+the first workspace's is in development mode: the connect path and the email path side by
+side).
 
 Idempotent: running it again refreshes dates instead of duplicating rows, and starts the
 release-day release's delivery over (its detection and deliveries are forgotten).
@@ -24,6 +27,9 @@ from fanloop.fulfillment.models import Delivery, ReleasePlatform
 
 DEMO_EMAIL = "demo@fanloop.local"
 DEMO_PASSWORD = "fanloop-demo"
+# The upcoming release's Spotify Countdown Page (a made-up id: the demo never leaves the
+# machine, and the button only shows the counted redirect).
+DEMO_COUNTDOWN_PAGE = "https://open.spotify.com/prerelease/0demoMidnightSignal001"
 
 
 @dataclass
@@ -34,6 +40,10 @@ class DemoData:
     upcoming: Release
     released: Release
     release_day: Release  # goes live minutes after the demo starts, in one global instant
+    # The second workspace: an extended-mode Spotify app, fans connect from its page.
+    open_workspace: Workspace
+    open_artist: Artist
+    open_upcoming: Release
 
 
 RGB = tuple[int, int, int]
@@ -114,6 +124,8 @@ def seed_demo(now: dt.datetime | None = None, delay_minutes: int = 3) -> DemoDat
             "apple_music_album_id": "1600000001",
         },
     )
+    upcoming.in_app_presave_url = DEMO_COUNTDOWN_PAGE
+    upcoming.save(update_fields=["in_app_presave_url"])
     release_day = _release(
         artist,
         slug="countdown",
@@ -126,7 +138,43 @@ def seed_demo(now: dt.datetime | None = None, delay_minutes: int = 3) -> DemoDat
         global_instant=release_day_instant(now, delay_minutes),
         fresh_start=True,
     )
-    return DemoData(user, workspace, artist, upcoming, released, release_day)
+    open_workspace, open_artist, open_upcoming = _seed_open_door(user, now)
+    return DemoData(
+        user,
+        workspace,
+        artist,
+        upcoming,
+        released,
+        release_day,
+        open_workspace,
+        open_artist,
+        open_upcoming,
+    )
+
+
+def _seed_open_door(user: User, now: dt.datetime) -> tuple[Workspace, Artist, Release]:
+    workspace, created = Workspace.objects.get_or_create(
+        slug="open-door-music", defaults={"name": "Open Door Music"}
+    )
+    if created:
+        create_default_flow(workspace)
+    Membership.objects.update_or_create(
+        workspace=workspace, user=user, defaults={"role": Role.OWNER}
+    )
+    artist, _ = Artist.objects.get_or_create(
+        slug="open-door", defaults={"workspace": workspace, "name": "Open Door"}
+    )
+    upcoming = _release(
+        artist,
+        slug="wide-open",
+        title="Wide Open",
+        release_type=ReleaseType.SINGLE,
+        upc="196922000041",
+        release_date=(now + dt.timedelta(days=6)).date(),
+        colors=((240, 200, 60), (40, 90, 160)),
+        tracks=[("Wide Open", "QZDA72600005")],
+    )
+    return workspace, artist, upcoming
 
 
 def _release(
@@ -161,7 +209,7 @@ def _release(
         release.release_date = global_instant.date()
         release.release_time = global_instant.time()
         release.release_time_zone = "UTC"
-    release.label_line = "℗ 2026 Demo Records"
+    release.label_line = f"℗ 2026 {artist.workspace.name}"
     release.description = f"{title} by {artist.name}. Pre-save it now and it lands in your library."
     release.published = True
     for field, value in (album_ids or {}).items():

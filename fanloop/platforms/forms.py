@@ -14,6 +14,10 @@ from django.core.exceptions import ValidationError
 from fanloop.platforms import validators
 from fanloop.platforms.base import AppMode
 from fanloop.platforms.models import DEFAULT_BUDGET_PER_30S, DEVELOPMENT_USER_CAP, PlatformApp
+from fanloop.platforms.spotify import DEV_MODE_ACCOUNTS
+
+# Room for the allow-list's emails, one per line, with slack for spaces.
+ALLOWED_EMAILS_TEXT_MAX = 2000
 
 KEEP_SECRET = "•••• stored encrypted — leave empty to keep"
 P8_MAX_BYTES = 10 * 1024
@@ -89,6 +93,7 @@ class AppForm(forms.Form):
             "key_id": app.key_id,
             "mode": app.mode,
             "user_cap": app.user_cap,
+            "allowed_emails": "\n".join(app.allowed_emails or []),
         }
 
     @property
@@ -130,7 +135,27 @@ class SpotifyAppForm(AppForm):
         ),
     )
 
-    field_order = ["name", "client_id", "client_secret", "mode", "user_cap", "budget_per_30s"]
+    allowed_emails = forms.CharField(
+        label="Accounts allowed in development mode",
+        required=False,
+        max_length=ALLOWED_EMAILS_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off", "spellcheck": "false"}),
+        help_text=(
+            f"The emails you added under User Management in the Spotify Developer Dashboard, "
+            f"one per line (at most {DEV_MODE_ACCOUNTS}, yours included). Only they can "
+            "connect; every other fan is offered the email reminder."
+        ),
+    )
+
+    field_order = [
+        "name",
+        "client_id",
+        "client_secret",
+        "mode",
+        "allowed_emails",
+        "user_cap",
+        "budget_per_30s",
+    ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

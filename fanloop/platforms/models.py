@@ -36,6 +36,9 @@ class PlatformApp(models.Model):
     )
     # Users allowed by the platform for this app; None = no cap (extended mode).
     user_cap = models.PositiveIntegerField(null=True, blank=True, default=DEVELOPMENT_USER_CAP)
+    # Development mode (platforms with an allow-list): the accounts the owner added by email
+    # in the platform's dashboard, mirrored here; only they can connect through this app.
+    allowed_emails = models.JSONField(default=list, blank=True)
     # Calls per rolling 30 s the delivery engine may make with this app.
     budget_per_30s = models.PositiveIntegerField(null=True, blank=True)
     active = models.BooleanField(default=True)
@@ -63,6 +66,21 @@ class PlatformApp(models.Model):
     def redirect_uri(self) -> str:
         """The one fixed redirect URI registered with the platform."""
         return settings.SITE_URL + reverse("campaigns:oauth_callback", args=[self.platform])
+
+    @property
+    def serves_allow_list_only(self) -> bool:
+        """A development-mode app of a platform that serves only its allow-listed accounts:
+        fanloop cannot tell before the consent screen whether a visitor is on it."""
+        from fanloop.platforms.registry import allow_list_size
+
+        return self.mode == AppMode.DEVELOPMENT and allow_list_size(self.platform) is not None
+
+    def redirect_uri_refusal(self) -> str:
+        """Why the platform would refuse this app's redirect URI ("" when it accepts it)."""
+        from fanloop.platforms.registry import redirect_uri_refusal
+
+        uri = self.routed_redirect_uri()
+        return redirect_uri_refusal(self.platform, uri) if uri else ""
 
     def routed_redirect_uri(self) -> str | None:
         """The redirect URI, or None while no OAuth callback route is installed."""

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import httpx
 from django.conf import settings
 
+from fanloop.platforms import spotify
 from fanloop.platforms.applemusic import AppleMusic
 from fanloop.platforms.base import AppCredentials, Platform
 from fanloop.platforms.deezer import Deezer
@@ -36,6 +37,58 @@ PLATFORMS: dict[str, tuple[str, Factory]] = {
     "applemusic": ("Apple Music", _applemusic),
     "deezer": ("Deezer", _deezer),
 }
+
+
+# Platforms whose development-mode apps serve only an allow-list of accounts: its size.
+ALLOW_LISTS: dict[str, int] = {"spotify": spotify.DEV_MODE_ACCOUNTS}
+# Platforms whose own app can pre-save (a link the artist pastes): its parser, which returns
+# the canonical link or raises ValueError.
+IN_APP_PRESAVE: dict[str, Callable[[str], str]] = {"spotify": spotify.countdown_page_link}
+# Platforms with rules for OAuth redirect URIs: why a URI would be refused ("" if not).
+REDIRECT_RULES: dict[str, Callable[[str], str]] = {"spotify": spotify.redirect_uri_refusal}
+
+
+def allow_list_size(key: str) -> int | None:
+    """How many accounts a development-mode app of ``key`` may list; None: no allow-list."""
+    return ALLOW_LISTS.get(key)
+
+
+def redirect_uri_refusal(key: str, uri: str) -> str:
+    """Why platform ``key`` would refuse ``uri`` as its redirect URI ("" when accepted)."""
+    rule = REDIRECT_RULES.get(key)
+    return rule(uri) if rule else ""
+
+
+# (label, example, help) of the in-app pre-save link field, per platform that has one.
+IN_APP_PRESAVE_FIELD: dict[str, tuple[str, str, str]] = {
+    "spotify": (
+        spotify.COUNTDOWN_PAGE_LABEL,
+        spotify.COUNTDOWN_PAGE_EXAMPLE,
+        spotify.COUNTDOWN_PAGE_HELP,
+    )
+}
+
+
+def in_app_presave_field() -> tuple[str, str, str]:
+    """(label, example, help) of the release form's in-app pre-save link field."""
+    fields = list(IN_APP_PRESAVE_FIELD.values())
+    return (
+        " or ".join(f[0] for f in fields),
+        " or ".join(f[1] for f in fields),
+        " ".join(f[2] for f in fields),
+    )
+
+
+def in_app_presave_link(value: str) -> tuple[str, str]:
+    """(platform key, canonical link) of a pasted in-app pre-save link (a Spotify Countdown
+    Page); ValueError with the message of the first platform's rule when none accepts it."""
+    first: ValueError | None = None
+    for key, parse in IN_APP_PRESAVE.items():
+        try:
+            return key, parse(value)
+        except ValueError as error:
+            first = first or error
+    raise first or ValueError("No platform offers in-app pre-saves.")
 
 
 class UnknownPlatform(LookupError):

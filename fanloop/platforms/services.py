@@ -23,7 +23,7 @@ from fanloop.platforms import validators
 from fanloop.platforms.base import AppMode, ConnectionCheck
 from fanloop.platforms.errors import PlatformError
 from fanloop.platforms.models import DEVELOPMENT_USER_CAP, PlatformApp
-from fanloop.platforms.registry import PLATFORMS, get_platform
+from fanloop.platforms.registry import PLATFORMS, allow_list_size, get_platform
 
 PLATFORM_ORDER = list(PLATFORMS)
 CHECK_MESSAGE_MAX = PlatformApp._meta.get_field("last_check_message").max_length or 300
@@ -56,6 +56,7 @@ class AppFields(TypedDict, total=False):
     private_key: str
     mode: str
     user_cap: int | None
+    allowed_emails: list[str] | str
     budget_per_30s: int | None
     active: bool
 
@@ -200,6 +201,13 @@ def _clean(
         _check(errors, cleaned, "budget_per_30s", validators.clean_budget, fields["budget_per_30s"])
     if "active" in fields:
         cleaned["active"] = bool(fields["active"])
+    if "allowed_emails" in fields:
+        limit = allow_list_size(platform)
+        if limit is None:
+            cleaned["allowed_emails"] = []
+        else:
+            clean_list = partial(validators.clean_allowed_emails, limit=limit)
+            _check(errors, cleaned, "allowed_emails", clean_list, fields["allowed_emails"])
     if "client_id" in cleaned and "client_id" not in errors:
         _check_duplicate(workspace, platform, cleaned["client_id"], app, errors)
     if app is not None:

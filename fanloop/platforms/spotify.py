@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from authlib.oauth2.base import OAuth2Error
@@ -52,6 +54,7 @@ from fanloop.platforms.http import json_body, json_object, raise_for_common, tra
 LIBRARY_BATCH = 40
 LEGACY_BATCH = 50
 SEARCH_LIMIT = 5  # development-mode apps may ask for at most 10
+TEXT_ERROR_CHARS = 200  # a bare-text error body is quoted up to this length
 ARTIST_ALBUM_PAGES = 10
 APP_TOKEN_MARGIN_S = 60.0
 LEGACY_CONTAINS: dict[str, tuple[str, dict[str, str]]] = {
@@ -63,6 +66,68 @@ LEGACY_CONTAINS: dict[str, tuple[str, dict[str, str]]] = {
 # Client-credentials tokens per (accounts URL, client id, secret digest): (token, expires epoch).
 _app_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
 _app_tokens_lock = threading.Lock()
+
+
+# Development mode since February/March 2026 (Spotify's migration guide): an app serves at most
+# five accounts, each added by email in the Developer Dashboard; any other account completes
+# the consent screen, then gets 403 "User not registered in the Developer Dashboard".
+DEV_MODE_ACCOUNTS = 5
+# Spotify's redirect URI rules (developer.spotify.com, "Redirect URIs"): https, or plain http
+# only for the loopback IP literals; localhost is refused.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1"})  # urlsplit().hostname drops the brackets
+
+
+def redirect_uri_refusal(uri: str) -> str:
+    """Why Spotify would refuse ``uri`` as a redirect URI, or "" when it accepts it."""
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return "it is not a valid address."
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        return "it is not an http(s) address with a host."
+    if host == "localhost" or host.endswith(".localhost"):
+        return (
+            "Spotify refuses localhost: set SITE_URL to http://127.0.0.1:PORT (or https "
+            "with your domain)."
+        )
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        return (
+            "Spotify accepts plain http only for 127.0.0.1 and [::1]: set SITE_URL to your "
+            "https address."
+        )
+    return ""
+
+
+# A Countdown Page (Spotify for Artists' in-app pre-save for an upcoming album or EP) is
+# shared as https://open.spotify.com/prerelease/<22-character base62 id>, with an optional
+# ``/intl-xx`` locale segment and ``?si=`` share parameter (links as Spotify's share menu
+# gives them; the format is not documented): kept as the canonical link without either.
+COUNTDOWN_PAGE = re.compile(
+    r"^https://open\.spotify\.com/(?:intl-[a-z]{2}(?:-[a-z]{2})?/)?prerelease/"
+    r"([0-9A-Za-z]{22})/?(?:\?[^#\s]*)?$"
+)
+
+
+# How the release form names the link and shows its form.
+COUNTDOWN_PAGE_LABEL = "Spotify Countdown Page link"
+COUNTDOWN_PAGE_EXAMPLE = "https://open.spotify.com/prerelease/…"
+COUNTDOWN_PAGE_HELP = (
+    "Optional, if Spotify for Artists gave your album or EP one: the page then offers "
+    "“Pre-save inside the Spotify app” beside the email reminder."
+)
+
+
+def countdown_page_link(value: str) -> str:
+    """The canonical Countdown Page link of ``value``; ValueError says what is wrong."""
+    found = COUNTDOWN_PAGE.match(value.strip())
+    if found is None:
+        raise ValueError(
+            "Paste the Countdown Page link from Spotify's share menu: "
+            "https://open.spotify.com/prerelease/ followed by 22 letters and digits."
+        )
+    return f"https://open.spotify.com/prerelease/{found.group(1)}"
 
 
 def scopes_for(capabilities: frozenset[Capability]) -> list[str]:
@@ -456,4 +521,8 @@ def _error_message(response: httpx.Response) -> str:
     error = json_object(response).get("error")
     if isinstance(error, dict):
         return str(error.get("message") or response.reason_phrase)
-    return str(error or response.reason_phrase)
+    if error:
+        return str(error)
+    # Some refusals are bare text ("User not registered in the Developer Dashboard").
+    text = response.text.strip() if "text/" in response.headers.get("content-type", "") else ""
+    return text[:TEXT_ERROR_CHARS] or response.reason_phrase

@@ -10,6 +10,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 NAME_MAX = 100
 ID_MAX = 200
@@ -151,6 +152,33 @@ def clean_apple_private_key(value: str) -> str:
     except (ValueError, TypeError, jwt.PyJWTError):
         raise ValidationError("This key cannot sign an ES256 token. " + GET_A_P8) from None
     return pem
+
+
+EMAIL_MAX = 254
+
+
+def clean_allowed_emails(value: object, limit: int) -> list[str]:
+    """An app's development-mode allow-list: emails (a list, or text with one per line or
+    separated by commas), lower-cased, each once, at most ``limit``."""
+    items = value if isinstance(value, list | tuple) else re.split(r"[\s,;]+", str(value or ""))
+    emails: list[str] = []
+    for raw in items:
+        email = str(raw).strip().lower()
+        if not email or email in emails:
+            continue
+        if len(email) > EMAIL_MAX:
+            raise ValidationError(f"“{email[:40]}…” is longer than an email address can be.")
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError(f"“{email}” is not an email address.") from None
+        emails.append(email)
+    if len(emails) > limit:
+        raise ValidationError(
+            f"A development-mode app serves at most {limit} accounts, yours included: "
+            f"list at most {limit} ({len(emails)} given)."
+        )
+    return emails
 
 
 def clean_user_cap(value: int | None) -> int | None:

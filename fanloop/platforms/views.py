@@ -39,6 +39,20 @@ def _redirect_uris() -> dict[str, str | None]:
     return {p: PlatformApp(platform=p).routed_redirect_uri() for p in REDIRECT_PLATFORMS}
 
 
+def _redirect_rows() -> list[dict[str, str | None]]:
+    """Per platform: its label, the redirect URI to register, and why the platform would
+    refuse it ("" when it accepts it), so the owner sees it before any fan does."""
+    rows: list[dict[str, str | None]] = []
+    for platform in REDIRECT_PLATFORMS:
+        app = PlatformApp(platform=platform)
+        uri = app.routed_redirect_uri()
+        refusal = app.redirect_uri_refusal() if uri else ""
+        rows.append(
+            {"platform": platform, "label": PLATFORMS[platform][0], "uri": uri, "refusal": refusal}
+        )
+    return rows
+
+
 def _back_to_list(app: PlatformApp) -> HttpResponseRedirect:
     url = reverse("platforms:app_list", kwargs={"ws": app.workspace.slug})
     return HttpResponseRedirect(f"{url}#app-{app.pk}")
@@ -51,7 +65,7 @@ def app_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     context = {
         "page": Paginator(quotas, PAGE_SIZE).get_page(request.GET.get("page")),
         "platforms": services.platform_summary(quotas),
-        "redirect_uris": _redirect_uris(),
+        "redirect_rows": _redirect_rows(),
         "is_owner": membership.can(Role.OWNER),
         "can_check": membership.can(Role.EDITOR),
         "development_cap": DEVELOPMENT_USER_CAP,
@@ -68,6 +82,7 @@ def _render_form(
         "platform": platform,
         "label": PLATFORMS[platform][0],
         "redirect_uri": _redirect_uris().get(platform),
+        "redirect_refusal": PlatformApp(platform=platform).redirect_uri_refusal(),
         "uses_redirect": platform in REDIRECT_PLATFORMS,
         "development_cap": DEVELOPMENT_USER_CAP,
     }

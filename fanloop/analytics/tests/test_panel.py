@@ -59,7 +59,7 @@ def test_it_counts_only_its_own_release(release: Release) -> None:
 def test_it_renders_an_empty_state_with_the_share_link(release: Release) -> None:
     html = render_to_string("analytics/release_panel.html", {"summary": release_summary(release)})
     assert "No visits yet — share your link" in html
-    assert 'href="http://localhost:8000/r/abc1234"' in html
+    assert 'href="http://127.0.0.1:8000/r/abc1234"' in html
 
 
 def test_it_asks_to_publish_first_when_unpublished(release: Release) -> None:

@@ -49,11 +49,21 @@ def live_spotify(
         client_secret=SPOTIFY_SECRET,
         redirect_uris=[f"{live_server.url}/connect/spotify/callback"],
         mode="development",
+        users=[email],  # the artist put this fan on the app's allow-list
     )
     admin.user(platform="spotify", id=user_id, email=email, country="GB")
     return services.create_app(
-        workspace, "spotify", name="Main", client_id=SPOTIFY_ID, client_secret=SPOTIFY_SECRET
+        workspace,
+        "spotify",
+        name="Main",
+        client_id=SPOTIFY_ID,
+        client_secret=SPOTIFY_SECRET,
+        allowed_emails=[email],  # mirrored in fanloop: the page offers the tester connect
     )
+
+
+# The connect button a development-mode app's allow-listed fans use on the release page.
+TESTER_BUTTON = "On the tester list? Connect with Spotify"
 
 
 def apple_app(admin: AdminClient, workspace: Workspace, **fields: Any) -> PlatformApp:

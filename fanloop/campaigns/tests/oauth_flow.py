@@ -28,7 +28,7 @@ from fanloop.platforms.tests.app_factories import (
     SPOTIFY_SECRET,
 )
 
-SITE = "http://testserver"
+SITE = "http://127.0.0.1:8000"  # Spotify refuses plain-http redirects to other hosts
 
 
 @dataclass
@@ -72,8 +72,9 @@ def redirect_uri(platform: str) -> str:
 def flow(
     admin: AdminClient, platform_settings: Any, release: Release, workspace: Any
 ) -> Iterator[Flow]:
-    """The emulator and fanloop both know a Spotify (development mode, cap 5) and a Deezer
-    app; two Spotify fans and one Deezer fan exist at the emulator."""
+    """The emulator and fanloop both know a Spotify (development mode, both Spotify fans on
+    its allow-list) and a Deezer app; two Spotify fans and one Deezer fan exist at the
+    emulator."""
     platform_settings.SITE_URL = SITE
     admin.app(
         platform="spotify",
@@ -82,6 +83,7 @@ def flow(
         redirect_uris=[redirect_uri("spotify")],
         mode="development",
         name="fanloop",
+        users=["fan1@example.org", "fan2@example.org"],  # the artist's allow-list
     )
     admin.app(
         platform="deezer",
@@ -95,7 +97,12 @@ def flow(
     admin.user(platform="deezer", id="9001", email="dz@example.org", country="FR")
     apps = {
         "spotify": services.create_app(
-            workspace, "spotify", name="Main", client_id=SPOTIFY_ID, client_secret=SPOTIFY_SECRET
+            workspace,
+            "spotify",
+            name="Main",
+            client_id=SPOTIFY_ID,
+            client_secret=SPOTIFY_SECRET,
+            allowed_emails=["fan1@example.org", "fan2@example.org"],  # mirrors the emulator's
         ),
         "deezer": services.create_app(
             workspace, "deezer", client_id=DEEZER_ID, client_secret=DEEZER_SECRET

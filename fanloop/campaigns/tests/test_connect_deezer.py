@@ -14,7 +14,7 @@ def test_it_asks_deezer_for_the_library_permissions_only(flow: Flow) -> None:
     started = flow.start("deezer")
     query = parse_qs(urlsplit(started["Location"]).query)
     assert query["perms"] == ["basic_access,manage_library,offline_access"]
-    assert query["redirect_uri"] == ["http://testserver/connect/deezer/callback"]
+    assert query["redirect_uri"] == ["http://127.0.0.1:8000/connect/deezer/callback"]
 
 
 def test_it_records_the_deezer_presave(flow: Flow) -> None:

@@ -11,7 +11,7 @@ from emulator.testing import AdminClient
 from fanloop.catalog.models import Release
 from fanloop.fans.models import PlatformConnection, PreSave
 
-from .capture_helpers import live_spotify
+from .capture_helpers import TESTER_BUTTON, live_spotify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +35,7 @@ def test_it_presaves_on_spotify_from_a_phone(
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto(f"{live_server.url}/nova-lights/midnight-signal")
-    page.get_by_role("button", name="Pre-save on Spotify").click()
+    page.get_by_role("button", name=TESTER_BUTTON).click()
     page.wait_for_url(f"{admin.base_url}/**")
     page.locator("input[name=email]").fill("phone@example.org")
     page.locator("input[name=password]").fill("x")
@@ -81,7 +81,7 @@ def test_the_thank_you_page_promises_a_follow_only_once_it_is_allowed(
         page.wait_for_url(f"{thanks}**")
 
     page.goto(f"{live_server.url}/nova-lights/midnight-signal")
-    page.get_by_role("button", name="Pre-save on Spotify").click()
+    page.get_by_role("button", name=TESTER_BUTTON).click()
     agree_at_spotify()
     assert "user-follow-modify" not in PlatformConnection.objects.get().scope_set
 

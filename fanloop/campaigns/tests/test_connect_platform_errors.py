@@ -61,13 +61,16 @@ def test_it_offers_the_email_reminder_when_spotify_refuses_the_profile(
         platform="spotify",
         client_id=flow.apps["spotify"].client_id,
         client_secret="5ec2e75ec2e75ec2e75ec2e75ec2e7aa",
-        redirect_uris=["http://testserver/connect/spotify/callback"],
+        redirect_uris=["http://127.0.0.1:8000/connect/spotify/callback"],
         mode="development",
-        user_cap=1,
+        users=["fan1@example.org"],
     )
     flow.round_trip("spotify", email="fan1@example.org")
     other = flow.__class__(flow.admin, flow.release, flow.apps, httpx.Client(timeout=10))
     _, back = other.round_trip("spotify", email="fan2@example.org")
     assert back.status_code == 302
-    assert back["Location"] == "/nova-lights/midnight-signal/notify?reason=cap&platform=spotify"
+    assert (
+        back["Location"]
+        == "/nova-lights/midnight-signal/notify?reason=development&platform=spotify"
+    )
     assert PreSave.objects.count() == 1

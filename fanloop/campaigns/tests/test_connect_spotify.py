@@ -20,7 +20,7 @@ def test_it_sends_the_fan_to_spotify_with_pkce_and_save_scope_only(flow: Flow) -
     assert query["code_challenge_method"] == ["S256"]
     assert len(query["code_challenge"][0]) == 43
     assert query["scope"] == ["user-library-modify"]
-    assert query["redirect_uri"] == ["http://testserver/connect/spotify/callback"]
+    assert query["redirect_uri"] == ["http://127.0.0.1:8000/connect/spotify/callback"]
 
 
 def test_it_records_the_presave_and_lands_on_the_thank_you_page(flow: Flow) -> None:

@@ -38,7 +38,7 @@ def test_it_uses_the_artist_picture_when_the_release_has_no_artwork(release: Rel
     release.artist.save()
     html = Client().get("/nova-lights/midnight-signal").content.decode()
     assert (
-        '<meta property="og:image" content="http://localhost:8000/media/artists/nova.jpg">' in html
+        '<meta property="og:image" content="http://127.0.0.1:8000/media/artists/nova.jpg">' in html
     )
 
 

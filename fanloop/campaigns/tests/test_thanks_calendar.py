@@ -27,7 +27,7 @@ def test_it_serves_an_event_at_the_release_instant_of_the_market(flow: Flow) -> 
     assert any(line.startswith("UID:release-") for line in lines)
     assert any(line.startswith("DTSTAMP:") for line in lines)
     assert "SUMMARY:Midnight Signal by Nova Lights is out" in lines
-    assert "URL:http://testserver/nova-lights/midnight-signal" in lines
+    assert "URL:http://127.0.0.1:8000/nova-lights/midnight-signal" in lines
     assert not response.cookies
 
 

@@ -14,7 +14,7 @@ from fanloop.catalog.models import Release
 from fanloop.fans.consents import render
 from fanloop.fans.models import Consent, ConsentKind, PlatformConnection, PreSave
 
-from .capture_helpers import live_spotify
+from .capture_helpers import TESTER_BUTTON, live_spotify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +35,7 @@ def _presave(page: Any, live_server: Any, admin: AdminClient, tick: bool) -> lis
     assert not box.is_checked()  # optional: never ticked for the fan
     if tick:
         box.check()
-    page.get_by_role("button", name="Pre-save on Spotify").click()
+    page.get_by_role("button", name=TESTER_BUTTON).click()
     page.wait_for_url(f"{admin.base_url}/**")
     page.locator("input[name=email]").fill("box@example.org")
     page.locator("input[name=password]").fill("x")

@@ -29,7 +29,7 @@ def test_it_lists_releases_with_artist_date_and_status(viewer_client, release):
     assert "First Light" in content and "Alice Band" in content
     assert "4 Dec 2026" in content
     assert "Published" in content
-    assert 'href="http://localhost:8000/alice-band/first-light"' in content
+    assert 'href="http://127.0.0.1:8000/alice-band/first-light"' in content
 
 
 def test_drafts_link_to_their_preview(viewer_client, release):

@@ -15,9 +15,9 @@ def _url(release: Release) -> str:
 
 def test_it_shows_the_public_and_short_links_as_text(viewer_client, release):
     content = viewer_client.get(_url(release)).content.decode()
-    assert '<code id="public-url">http://localhost:8000/alice-band/first-light</code>' in content
-    assert f'<code id="short-url">http://localhost:8000/r/{release.short_code}</code>' in content
-    assert f'data-copy="http://localhost:8000/r/{release.short_code}"' in content
+    assert '<code id="public-url">http://127.0.0.1:8000/alice-band/first-light</code>' in content
+    assert f'<code id="short-url">http://127.0.0.1:8000/r/{release.short_code}</code>' in content
+    assert f'data-copy="http://127.0.0.1:8000/r/{release.short_code}"' in content
 
 
 def test_it_links_the_preview(viewer_client, release):

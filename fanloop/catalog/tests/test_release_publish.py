@@ -20,7 +20,7 @@ def test_it_publishes_and_unpublishes(request, client_name, release):
     response = client.post(_url("release_publish", release), follow=True)
     release.refresh_from_db()
     assert release.published
-    assert "Published: fans can open http://localhost:8000/alice-band/first-light" in (
+    assert "Published: fans can open http://127.0.0.1:8000/alice-band/first-light" in (
         response.content.decode()
     )
     client.post(_url("release_unpublish", release))

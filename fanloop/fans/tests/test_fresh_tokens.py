@@ -30,6 +30,7 @@ def emulated(admin, platform_settings, spotify_app):
         redirect_uris=[spotify_app.redirect_uri],
         mode="development",
         name="fanloop",
+        users=["fan1@example.org"],
     )
     admin.user(platform="spotify", id="fan1", country="DE", email="fan1@example.org")
 

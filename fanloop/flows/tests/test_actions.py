@@ -22,14 +22,14 @@ from fanloop.fans.models import Consent, ConsentKind, Fan, PlatformConnection, P
 from fanloop.messaging.action_links import action_token
 from fanloop.platforms.models import PlatformApp
 
-from .ui_fixtures import connect_spotify, register_apps, seed_album
+from .ui_fixtures import SITE, connect_spotify, register_apps, seed_album
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def apps(admin: AdminClient, platform_settings: Any, workspace: Any) -> dict[str, PlatformApp]:
-    platform_settings.SITE_URL = "http://testserver"
+    platform_settings.SITE_URL = SITE
     return register_apps(admin, workspace)
 
 

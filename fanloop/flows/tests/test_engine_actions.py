@@ -25,7 +25,7 @@ from fanloop.flows.models import Flow, JourneyState, JourneyStep
 from fanloop.platforms.models import PlatformApp
 
 from .engine_helpers import event, journey_of, later, log_of, make_flow, run
-from .ui_fixtures import connect_spotify, register_apps, seed_album
+from .ui_fixtures import SITE, connect_spotify, register_apps, seed_album
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def _no_default_flow(workspace: Workspace) -> None:
 def apps(
     admin: AdminClient, platform_settings: Any, workspace: Workspace
 ) -> dict[str, PlatformApp]:
-    platform_settings.SITE_URL = "http://testserver"
+    platform_settings.SITE_URL = SITE
     return register_apps(admin, workspace)
 
 

@@ -123,7 +123,7 @@ def world(
         platform="spotify",
         client_id=SPOTIFY_ID,
         client_secret=SPOTIFY_SECRET,
-        redirect_uris=["http://testserver/connect/spotify/callback"],
+        redirect_uris=["http://127.0.0.1:8000/connect/spotify/callback"],
         mode="extended",
     )
     app = platform_services.create_app(

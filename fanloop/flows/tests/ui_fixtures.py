@@ -25,7 +25,7 @@ from fanloop.platforms.tests.app_factories import (
     SPOTIFY_SECRET,
 )
 
-SITE = "http://testserver"
+SITE = "http://127.0.0.1:8000"  # Spotify refuses plain-http redirects to other hosts
 ALL_SPOTIFY_SCOPES = "user-library-modify user-library-read user-follow-modify user-follow-read"
 
 
@@ -92,10 +92,16 @@ def register_apps(
         }
         if mode:
             fields["mode"] = mode
+            fields["users"] = ["fan1@example.org"]  # the ``fan`` fixture, allow-listed
         admin.app(**fields)
     return {
         "spotify": platform_services.create_app(
-            workspace, "spotify", name="Main", client_id=SPOTIFY_ID, client_secret=SPOTIFY_SECRET
+            workspace,
+            "spotify",
+            name="Main",
+            client_id=SPOTIFY_ID,
+            client_secret=SPOTIFY_SECRET,
+            allowed_emails=["fan1@example.org"],  # mirrors the emulator app's allow-list
         ),
         "deezer": platform_services.create_app(
             workspace, "deezer", client_id=DEEZER_ID, client_secret=DEEZER_SECRET
@@ -112,7 +118,9 @@ def connect_spotify(
     scopes: str = ALL_SPOTIFY_SCOPES,
 ) -> PlatformConnection:
     """A stored Spotify connection of ``fan`` with real emulator tokens for ``scopes``."""
-    admin.user(platform="spotify", id=user_id, country="DE", email=fan.email or None)
+    user = admin.user(platform="spotify", id=user_id, country="DE", email=fan.email or None)
+    if app.mode == "development":  # the artist put this fan on the app's allow-list
+        admin.allow(app.client_id, user["email"])
     raw = admin.token(platform="spotify", user_id=user_id, client_id=SPOTIFY_ID, scopes=scopes)
     tokens = Tokens(
         access_token=raw["access_token"],

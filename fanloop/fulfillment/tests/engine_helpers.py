@@ -55,8 +55,10 @@ def spotify_app(
         "client_id": SPOTIFY_ID,
         "client_secret": SPOTIFY_SECRET,
         "redirect_uris": [REDIRECT],
-        "mode": "development",
-        "user_cap": 100000,
+        # Extended at the emulator: a development-mode app serves five accounts, these
+        # scenarios have thousands. fanloop's copy stays in development mode, so the engine
+        # takes its development-mode paths (/me/library), which extended apps answer alike.
+        "mode": "extended",
         "name": "fanloop",
     }
     if limit is not None:

@@ -105,6 +105,15 @@ def test_it_runs_the_whole_demo(tmp_path: Path) -> None:
         page = httpx.get(f"{base}/nova-lights/midnight-signal", timeout=10)
         assert page.status_code == 200
         assert "Midnight Signal" in page.text
+        # Side by side: the development-mode app's page offers Spotify by email (and its
+        # listed testers a connect button, and the Countdown Page), the extended one connects.
+        assert "notify?reason=development&amp;platform=spotify" in page.text
+        assert ">On the tester list? Connect with Spotify</button>" in page.text
+        assert ">Pre-save inside the Spotify app</a>" in page.text
+        wide_open = httpx.get(f"{base}/open-door/wide-open", timeout=10)
+        assert wide_open.status_code == 200
+        assert 'formaction="/connect/spotify/start">Pre-save on Spotify</button>' in wide_open.text
+        assert "reason=development" not in wide_open.text
         login = httpx.get(f"{base}/accounts/login/", timeout=10)
         assert login.status_code == 200
         # The scripted audience pre-saves through the real OAuth flow against the emulator.

@@ -81,6 +81,9 @@ def _spotify(admin: AdminClient, http: httpx.Client, mode: AppMode, **app: Any) 
         "name": "fanloop",
         **app,
     }
+    if mode == AppMode.DEVELOPMENT:
+        # Development mode serves only allow-listed accounts: the helpers' default fan.
+        fields.setdefault("users", ["fan1@example.org"])
     admin.app(**fields)
     credentials = AppCredentials(SPOTIFY_CLIENT, SPOTIFY_SECRET, REDIRECT, mode)
     adapter = get_platform("spotify", credentials, http)
@@ -167,6 +170,7 @@ def emulated_apps(admin: AdminClient, platform_settings: SettingsWrapper) -> dic
         redirect_uris=[REDIRECT],
         mode="development",
         name="fanloop",
+        users=["fan1@example.org"],
     )
     admin.app(
         platform="deezer",

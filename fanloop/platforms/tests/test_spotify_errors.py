@@ -37,7 +37,7 @@ def test_it_reports_a_missing_scope(spotify_dev: Spotify, admin: AdminClient) ->
     assert caught.value.status == 403
 
 
-def test_it_reports_a_user_over_the_development_mode_cap(
+def test_it_reports_a_user_off_the_development_mode_allow_list(
     spotify_dev: Spotify, admin: AdminClient
 ) -> None:
     admin.app(
@@ -46,7 +46,7 @@ def test_it_reports_a_user_over_the_development_mode_cap(
         client_secret=SPOTIFY_SECRET,
         redirect_uris=[REDIRECT],
         mode="development",
-        user_cap=1,
+        users=["first@example.org"],
     )
     spotify_tokens(admin, user_id="first")
     second = spotify_tokens(admin, user_id="second")
@@ -64,6 +64,7 @@ def test_it_reports_the_rate_limit_with_retry_after(
         redirect_uris=[REDIRECT],
         mode="development",
         rate_limit={"limit": 2, "window_s": 20},
+        users=["fan1@example.org"],
     )
     tokens = spotify_tokens(admin)
     spotify_dev.profile(tokens)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from emulator.testing import AdminClient
 from fanloop.platforms.spotify import Spotify
 
-from .helpers import FUTURE_UPC, RELEASED_UPC, ids, route_count, seed_catalog
+from .helpers import FUTURE_UPC, RELEASED_UPC, ids, many_tracks, route_count, seed_catalog
 
 
 def test_it_looks_up_a_released_album_by_upc(spotify_dev: Spotify, admin: AdminClient) -> None:
@@ -68,3 +68,14 @@ def test_it_looks_up_a_track_by_isrc(spotify_dev: Spotify, admin: AdminClient) -
     assert track.album_id == release["album"]
     assert track.title == "Second Song"
     assert spotify_dev.lookup_track("USLP19900001", "GB") is None  # not released yet
+
+
+def test_it_reads_every_track_of_an_album_of_more_than_50(
+    spotify_dev: Spotify, admin: AdminClient
+) -> None:
+    """The album embeds 50 tracks; the adapter follows ``next`` through /albums/{id}/tracks."""
+    long = ids(seed_catalog(admin, [many_tracks("long", "00602445799999", 120)]), "long", "spotify")
+    found = spotify_dev.lookup_release("00602445799999", "DE")
+    assert found is not None
+    assert found.track_ids == tuple(long["tracks"]) and len(found.track_ids) == 120
+    assert route_count(admin, "GET /spotify/v1/albums/{id}/tracks") == 2  # 51-100, 101-120
