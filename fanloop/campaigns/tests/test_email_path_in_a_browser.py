@@ -23,6 +23,7 @@ from fanloop.flows import engine
 from fanloop.flows.defaults import create_default_flow
 from fanloop.flows.models import Flow
 from fanloop.fulfillment import services as fulfillment
+from fanloop.messaging import sending_rules
 from fanloop.messaging.tests.conftest import Sink, smtp_sink  # noqa: F401 - fixture
 from fanloop.platforms import services
 from fanloop.platforms.tests.app_factories import SPOTIFY_ID, SPOTIFY_SECRET
@@ -56,6 +57,7 @@ def test_a_fan_off_the_allow_list_presaves_by_email_and_opens_it_in_spotify(
     admin: AdminClient,
     platform_settings,
     settings,
+    monkeypatch,
     release: Release,
     workspace,
     smtp_sink: Sink,  # noqa: F811
@@ -63,7 +65,7 @@ def test_a_fan_off_the_allow_list_presaves_by_email_and_opens_it_in_spotify(
 ) -> None:
     platform_settings.SITE_URL = live_server.url
     settings.EMAIL_DOUBLE_OPT_IN = True
-    settings.EMAIL_QUIET_HOURS = ""
+    monkeypatch.setattr(sending_rules, "DEFAULT_QUIET_HOURS", "")
     settings.EMAIL_OPEN_TRACKING = False
     if not Flow.objects.filter(workspace=workspace).exists():
         create_default_flow(workspace)
