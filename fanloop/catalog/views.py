@@ -31,6 +31,13 @@ from fanloop.catalog.forms import (
     track_formset,
     tracks_from_formset,
 )
+from fanloop.catalog.home import (
+    WEEK,
+    ReleaseNumbers,
+    home_parts,
+    platforms_without_app,
+    setup_checklist,
+)
 from fanloop.catalog.models import Artist, Release, ReleaseMode, Track
 from fanloop.catalog.panels import release_panels
 from fanloop.lib.markets import EARLIEST_ZONE, MARKET_TIME_ZONES
@@ -65,7 +72,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Role.VIEWER)
 def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
-    """The releases of every artist of the workspace, newest release date first."""
+    """The workspace home: the setup checklist until it is done, what needs attention, and
+    the releases (newest release date first) with their numbers and this week's change."""
     workspace = membership.workspace
     if request.session.get(SESSION_WORKSPACE) != workspace.slug:  # avoid a write per view
         request.session[SESSION_WORKSPACE] = workspace.slug
@@ -88,19 +96,28 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
         artist = Artist.objects.filter(workspace=workspace, pk=int(artist_pk)).first()
         if artist is not None:
             releases = releases.filter(artist=artist)
-    has_any = Release.objects.filter(artist__workspace=workspace).exists()
+    page = _page(request, releases)
+    now = timezone.now()
+    numbers = home_parts.release_numbers(workspace, page.object_list, now - WEEK)
+    rows = [(release, numbers.get(release.pk, ReleaseNumbers())) for release in page]
+    steps = setup_checklist(workspace)
+    has_any = steps[1].done
     return render(
         request,
         "catalog/dashboard.html",
         {
-            "page": _page(request, releases),
+            "page": page,
+            "rows": rows,
+            "steps": steps if not all(step.done for step in steps) else [],
+            "steps_done": sum(step.done for step in steps),
+            "attention": home_parts.attention(workspace, now) if has_any else [],
             "query": query,
             "status": status,
             "artist_filter": artist,
             "has_any": has_any,
-            "has_artists": workspace.artists.exists(),
+            "has_artists": steps[0].done,
             "can_edit": membership.can_edit,
-            "now": timezone.now(),
+            "now": now,
         },
     )
 
@@ -317,6 +334,8 @@ def release_detail(request: HttpRequest, membership: Membership, pk: int) -> Htt
             {"request": request, **workspace_context(request)}, release
         ),
         "edit_url": reverse("catalog:release_edit", kwargs={"ws": workspace.slug, "pk": pk}),
+        # Platforms whose pre-save button cannot open: warned before and after publishing.
+        "without_app": platforms_without_app(workspace),
     }
     return render(request, "catalog/release_detail.html", context)
 
@@ -327,6 +346,14 @@ def release_publish(request: HttpRequest, membership: Membership, pk: int) -> Ht
     workspace = membership.workspace
     release = services.publish_release(_release_or_404(workspace, pk))
     messages.success(request, f"Published: fans can open {release.public_url}")
+    missing = platforms_without_app(workspace)
+    if missing:
+        messages.warning(
+            request,
+            f"Pre-save on {', '.join(missing)} is not open yet: this workspace has no app "
+            "there. Add one on the platform apps page; until then fans there are offered "
+            "an email reminder.",
+        )
     return redirect("catalog:release_detail", ws=workspace.slug, pk=pk)
 
 
