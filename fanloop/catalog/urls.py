@@ -25,5 +25,6 @@ urlpatterns: list[URLPattern] = [
         name="release_unpublish",
     ),
     path("w/<slug:ws>/releases/<int:pk>/delete/", views.release_delete, name="release_delete"),
+    path("w/<slug:ws>/uploads/kept/", views.kept_upload, name="kept_upload"),
     path("media/<path:path>", media.media, name="media"),
 ]

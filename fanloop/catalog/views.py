@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from fanloop.accounts.context_processors import workspace as workspace_context
 from fanloop.accounts.models import Membership, Role, Workspace
 from fanloop.accounts.permissions import workspace_view
-from fanloop.catalog import services
+from fanloop.catalog import services, uploads
 from fanloop.catalog.forms import (
     ArtistForm,
     ReleaseForm,
@@ -137,17 +137,38 @@ def artist_list(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 
 def _render_artist_form(
-    request: HttpRequest, form: ArtistForm, artist: Artist | None, status: int = 200
+    request: HttpRequest,
+    form: ArtistForm,
+    artist: Artist | None,
+    status: int = 200,
+    kept: dict[str, uploads.Kept] | None = None,
 ) -> HttpResponse:
     return render(
-        request, "catalog/artist_form.html", {"form": form, "artist": artist}, status=status
+        request,
+        "catalog/artist_form.html",
+        {"form": form, "artist": artist, "kept": kept or {}},
+        status=status,
     )
+
+
+ARTIST_FILES = ["image"]
+RELEASE_FILES = ["artwork"]
+
+
+def _files(
+    request: HttpRequest, workspace: Workspace, fields: list[str]
+) -> tuple[Any, dict[str, uploads.Kept]]:
+    """The request's files plus the uploads kept from the previous failed submit."""
+    if request.method != "POST":
+        return None, {}
+    return uploads.with_kept(workspace, request.POST, request.FILES, fields)
 
 
 @workspace_view(Role.EDITOR)
 def artist_create(request: HttpRequest, membership: Membership) -> HttpResponse:
     workspace = membership.workspace
-    form = ArtistForm(request.POST or None, request.FILES or None)
+    files, kept = _files(request, workspace, ARTIST_FILES)
+    form = ArtistForm(request.POST or None, files)
     if request.method == "POST" and form.is_valid():
         try:
             artist = services.create_artist(workspace, **form.service_fields())
@@ -156,15 +177,18 @@ def artist_create(request: HttpRequest, membership: Membership) -> HttpResponse:
         else:
             messages.success(request, f"Artist “{artist.name}” added.")
             return redirect("catalog:artist_list", ws=workspace.slug)
+    if request.method == "POST":
+        kept = uploads.keep_after_error(workspace, form, files, kept, ARTIST_FILES)
     status = 400 if request.method == "POST" else 200
-    return _render_artist_form(request, form, None, status)
+    return _render_artist_form(request, form, None, status, kept)
 
 
 @workspace_view(Role.EDITOR)
 def artist_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     workspace = membership.workspace
     artist = get_object_or_404(Artist, pk=pk, workspace=workspace)
-    form = ArtistForm(request.POST or None, request.FILES or None, initial=artist_initial(artist))
+    files, kept = _files(request, workspace, ARTIST_FILES)
+    form = ArtistForm(request.POST or None, files, initial=artist_initial(artist))
     if request.method == "POST" and form.is_valid():
         try:
             services.update_artist(artist, **form.service_fields())
@@ -174,8 +198,10 @@ def artist_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
         else:
             messages.success(request, f"Artist “{artist.name}” saved.")
             return redirect("catalog:artist_list", ws=workspace.slug)
+    if request.method == "POST":
+        kept = uploads.keep_after_error(workspace, form, files, kept, ARTIST_FILES)
     status = 400 if request.method == "POST" else 200
-    return _render_artist_form(request, form, artist, status)
+    return _render_artist_form(request, form, artist, status, kept)
 
 
 @workspace_view(Role.EDITOR)
@@ -209,9 +235,11 @@ def _render_release_form(
     formset: Any,
     release: Release | None,
     track_errors: list[str],
+    kept: dict[str, uploads.Kept],
 ) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     context = {
+        "kept": kept,
         "form": form,
         "formset": formset,
         "release": release,
@@ -232,9 +260,8 @@ def release_create(request: HttpRequest, membership: Membership) -> HttpResponse
     wanted = request.GET.get("artist", "")
     if wanted.isdigit():
         initial["artist"] = artists.filter(pk=int(wanted)).first()
-    form = ReleaseForm(
-        request.POST or None, request.FILES or None, artists=artists, initial=initial
-    )
+    files, kept = _files(request, workspace, RELEASE_FILES)
+    form = ReleaseForm(request.POST or None, files, artists=artists, initial=initial)
     formset = track_formset(request.POST or None, extra=5)
     track_errors: list[str] = []
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -247,7 +274,9 @@ def release_create(request: HttpRequest, membership: Membership) -> HttpResponse
         else:
             messages.success(request, f"Release “{release.title}” created as a draft.")
             return redirect("catalog:release_detail", ws=workspace.slug, pk=release.pk)
-    return _render_release_form(request, form, formset, None, track_errors)
+    if request.method == "POST":
+        kept = uploads.keep_after_error(workspace, form, files, kept, RELEASE_FILES)
+    return _render_release_form(request, form, formset, None, track_errors, kept)
 
 
 def _release_initial(release: Release) -> dict[str, Any]:
@@ -277,9 +306,10 @@ def release_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpR
     workspace = membership.workspace
     release = _release_or_404(workspace, pk)
     artists = workspace.artists.order_by("name", "pk")
+    files, kept = _files(request, workspace, RELEASE_FILES)
     form = ReleaseForm(
         request.POST or None,
-        request.FILES or None,
+        files,
         artists=artists,
         initial=_release_initial(release),
     )
@@ -299,7 +329,9 @@ def release_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpR
         else:
             messages.success(request, f"Release “{release.title}” saved.")
             return redirect("catalog:release_detail", ws=workspace.slug, pk=release.pk)
-    return _render_release_form(request, form, formset, release, track_errors)
+    if request.method == "POST":
+        kept = uploads.keep_after_error(workspace, form, files, kept, RELEASE_FILES)
+    return _render_release_form(request, form, formset, release, track_errors, kept)
 
 
 def _market_times(release: Release) -> list[tuple[str, str, dt.datetime]]:
@@ -376,3 +408,16 @@ def release_delete(request: HttpRequest, membership: Membership, pk: int) -> Htt
         messages.success(request, f"Release “{title}” deleted.")
         return redirect("catalog:dashboard", ws=workspace.slug)
     return render(request, "catalog/release_confirm_delete.html", {"release": release})
+
+
+@workspace_view(Role.EDITOR)
+def kept_upload(request: HttpRequest, membership: Membership) -> HttpResponseBase:
+    """The image kept from a failed submit of this workspace's form, for its preview (the
+    token in the query string, which request logs leave out)."""
+    found = uploads.read(membership.workspace, request.GET.get("token", ""))
+    if found is None:
+        raise Http404("No such upload.")
+    path, content_type, _ = found
+    response = FileResponse(path.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
