@@ -298,6 +298,9 @@ def _release_initial(release: Release) -> dict[str, Any]:
         "deezer_album_id": release.deezer_album_id,
         "consents_upfront": release.consents_upfront,
         "focus_track": release.focus_track,
+        "post_release_description": release.post_release_description,
+        "theme": release.theme,
+        "accent_color": release.accent_color,
     }
 
 
