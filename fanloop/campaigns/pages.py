@@ -305,7 +305,7 @@ def page_context(
     args = {"artist_slug": release.artist.slug, "release_slug": release.slug}
     artist = release.artist
     return {
-        "theme_css": mark_safe(theme_css(release)),  # noqa: S308 - hex colours only
+        "theme_css": mark_safe(theme_css(release)),  # hex colours only
         "light": release.theme == Theme.LIGHT,
         "page_text": page_text(release, state.live),
         "instant_iso": state.instant.isoformat(),

@@ -61,7 +61,7 @@ GENERIC = Mark("#f4f4f4", "#121212", "")
 
 def mark(key: str) -> SafeString:
     """The inline mark of platform ``key`` ("" for a platform without one)."""
-    return mark_safe(MARKS.get(key, GENERIC).svg)  # noqa: S308 - our own constant markup
+    return mark_safe(MARKS.get(key, GENERIC).svg)  # our own constant markup
 
 
 def button_css() -> str:

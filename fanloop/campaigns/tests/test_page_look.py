@@ -160,10 +160,8 @@ def test_the_artist_photo_and_links_show(release, settings, tmp_path) -> None:
         '<a href="https://novalights.example" rel="noopener noreferrer nofollow">Website</a>'
         in html
     )
-    assert (
-        '<a href="https://instagram.com/novalights" rel="noopener noreferrer nofollow">Instagram</a>'
-        in html
-    )
+    instagram = "https://instagram.com/novalights"
+    assert f'<a href="{instagram}" rel="noopener noreferrer nofollow">Instagram</a>' in html
     assert html.index("Website") < html.index("Instagram")
 
 
