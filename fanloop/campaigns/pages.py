@@ -30,7 +30,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from fanloop.analytics.ingest import record_page_view, request_country
-from fanloop.catalog.accent import text_on
+from fanloop.catalog.accent import DEFAULT_ACCENT, text_on
 from fanloop.catalog.models import Release, ReleaseMode, Theme
 from fanloop.catalog.release_urls import (
     PLATFORMS,
@@ -39,6 +39,7 @@ from fanloop.catalog.release_urls import (
     page_path,
     presave_links,
 )
+from fanloop.fans.models import PreSave
 from fanloop.platforms.base import Capability
 from fanloop.platforms.marks import ask_line, button_css, mark
 
@@ -60,7 +61,7 @@ RELEASE_FIELDS = (
     "title", "slug", "release_type", "artwork", "label_line", "description", "release_mode",
     "release_date", "release_time", "release_time_zone", "spotify_album_id",
     "apple_music_album_id", "deezer_album_id", "published", "updated", "consents_upfront",
-    "post_release_description", "theme", "accent_color", "artwork_accent",
+    "post_release_description", "theme", "accent_color", "artwork_accent", "show_presave_count",
 )  # fmt: skip
 ARTIST_FIELDS = (
     "name", "slug", "image", "spotify_url", "apple_music_url", "deezer_url", "website_url",
@@ -76,8 +77,6 @@ SOCIAL_LINKS = (
 # What the page's pre-save buttons ask for: the save alone, as ``connect.Options()`` with no
 # consent ticked (a test holds the two together). Ticked consents add what they name.
 PRESAVE_CAPABILITIES = frozenset({Capability.SAVE})
-# The accent of a release without artwork or chosen colour.
-DEFAULT_ACCENT = "#8c7cf0"
 
 
 def find_release(artist_slug: str, release_slug: str) -> Release | None:
@@ -181,6 +180,13 @@ def _image_url(release: Release) -> str:
     if release.artist.image:
         return release.artist.image.url
     return ""
+
+
+def presave_count(release: Release) -> int | None:
+    """Fans who pre-saved, when the artist shows the counter (None: hidden). One query."""
+    if not release.show_presave_count:
+        return None
+    return PreSave.objects.filter(release=release).values("fan").distinct().count()
 
 
 def page_text(release: Release, live: bool) -> str:
@@ -305,6 +311,7 @@ def page_context(
     args = {"artist_slug": release.artist.slug, "release_slug": release.slug}
     artist = release.artist
     return {
+        "presave_count": None if state.live else presave_count(release),
         "theme_css": mark_safe(theme_css(release)),  # hex colours only
         "light": release.theme == Theme.LIGHT,
         "page_text": page_text(release, state.live),
@@ -374,6 +381,7 @@ def content_stamp(release: Release, offers: Offers | None = None) -> str:
     values = [str(getattr(release, name)) for name in RELEASE_FIELDS]
     values += [str(getattr(release.artist, name)) for name in ARTIST_FIELDS]
     values += [settings.SITE_URL, settings.SITE_NAME]
+    values.append(str(presave_count(release)))  # a shown counter changes the page
     # Which pre-save buttons show depends on the platform apps' caps (``presave_offers``).
     offers = presave_offers(release) if offers is None else offers
     values += [f"{key}={offer}" for key, offer in offers]

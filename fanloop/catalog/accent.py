@@ -14,6 +14,8 @@ from PIL import Image
 # The artwork is shrunk to this many pixels a side before its colours are counted.
 SAMPLE_PX = 48
 PALETTE = 8
+# The accent of a release without artwork or chosen colour.
+DEFAULT_ACCENT = "#8c7cf0"
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:

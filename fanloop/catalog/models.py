@@ -97,6 +97,8 @@ class Release(Timestamped):
     # "#rrggbb" chosen by a member; empty: ``artwork_accent``, taken from the artwork.
     accent_color = models.CharField(max_length=7, blank=True)
     artwork_accent = models.CharField(max_length=7, blank=True)
+    # The page shows how many fans pre-saved (the artist switches it on).
+    show_presave_count = models.BooleanField(default=False)
 
     release_mode = models.CharField(
         max_length=10, choices=ReleaseMode.choices, default=ReleaseMode.LOCAL_MIDNIGHT

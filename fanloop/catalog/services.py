@@ -101,6 +101,7 @@ class ReleaseFields(TypedDict, total=False):
     post_release_description: str  # shown once the release is out; empty: ``description``
     theme: str  # Theme: the page's light or dark look
     accent_color: str  # "#rrggbb"; empty: the colour taken from the artwork
+    show_presave_count: bool  # the page shows how many fans pre-saved
 
 
 class TrackInput(TypedDict, total=False):
@@ -448,6 +449,8 @@ def _release_choices(errors: _Errors, release: Release, fields: Mapping[str, Any
             errors.add("accent_color", "Enter a colour like #3366ff, or leave it empty.")
     if "consents_upfront" in fields:
         release.consents_upfront = bool(fields["consents_upfront"])
+    if "show_presave_count" in fields:
+        release.show_presave_count = bool(fields["show_presave_count"])
     if "release_type" in fields:
         release.release_type = fields["release_type"]
         if release.release_type not in ReleaseType.values:

@@ -17,12 +17,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from fanloop.accounts.context_processors import workspace as workspace_context
 from fanloop.accounts.models import Membership, Role, Workspace
 from fanloop.accounts.permissions import workspace_view
-from fanloop.catalog import services, uploads
+from fanloop.catalog import services, share, uploads
 from fanloop.catalog.forms import (
     ArtistForm,
     ReleaseForm,
@@ -424,3 +425,72 @@ def kept_upload(request: HttpRequest, membership: Membership) -> HttpResponseBas
     response = FileResponse(path.open("rb"), content_type=content_type)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- share tools -----------------------------------------------------------------
+
+
+@workspace_view(Role.VIEWER)
+def release_share(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """The release's QR code, share images, links per channel and the UTM link builder."""
+    workspace = membership.workspace
+    release = _release_or_404(workspace, pk)
+    built = ""
+    utm_errors: list[str] = []
+    values = {name: request.GET.get(name, "").strip()[:100] for name in ("source", "medium")}
+    values["campaign"] = request.GET.get("campaign", "").strip()[:100] or release.slug
+    if "source" in request.GET:
+        wanted, utm_errors = share.check_utm(**values)
+        if wanted is not None:
+            built = share.tagged(release.public_url, wanted.source, wanted.medium, wanted.campaign)
+    status = 400 if utm_errors else 200
+    context = {
+        "release": release,
+        "qr": mark_safe(share.qr_svg(release.short_url)),  # segno's own markup
+        "channels": share.channel_links(release),
+        "utm": values,
+        "utm_errors": utm_errors,
+        "built": built,
+        "can_edit": membership.can_edit,
+    }
+    return render(request, "catalog/release_share.html", context, status=status)
+
+
+@workspace_view(Role.VIEWER)
+def release_share_qr(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    release = _release_or_404(membership.workspace, pk)
+    response = HttpResponse(share.qr_svg(release.short_url), content_type="image/svg+xml")
+    response["Content-Disposition"] = f'attachment; filename="{release.slug}-qr.svg"'
+    return response
+
+
+@workspace_view(Role.VIEWER)
+def release_share_image(
+    request: HttpRequest, membership: Membership, pk: int, kind: str
+) -> HttpResponse:
+    release = _release_or_404(membership.workspace, pk)
+    if kind not in share.SIZES:
+        raise Http404("No such image.")
+    body = share.share_image(release, kind, live=release.is_released())
+    response = HttpResponse(body, content_type="image/jpeg")
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="{release.slug}-{kind}.jpg"'
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@workspace_view(Role.EDITOR)
+@require_POST
+def release_presave_counter(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """Switch the public pre-save counter on or off."""
+    workspace = membership.workspace
+    release = _release_or_404(workspace, pk)
+    shown = request.POST.get("show") == "1"
+    services.update_release(release, {"show_presave_count": shown})
+    messages.success(
+        request,
+        "The page now shows how many fans pre-saved."
+        if shown
+        else "The page no longer shows the pre-save count.",
+    )
+    return redirect("catalog:release_share", ws=workspace.slug, pk=pk)

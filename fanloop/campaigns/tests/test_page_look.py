@@ -16,7 +16,7 @@ from django.test import Client
 
 from fanloop.campaigns import pages
 from fanloop.campaigns.connect import Options
-from fanloop.catalog.accent import accent_of
+from fanloop.catalog.accent import DEFAULT_ACCENT, accent_of
 from fanloop.catalog.services import create_artist, create_release, update_release
 from fanloop.catalog.tests.conftest import image_bytes, upload
 from fanloop.platforms.marks import MARKS, ask_line
@@ -105,7 +105,7 @@ def test_the_accent_comes_from_the_artwork_by_default(workspace, settings, tmp_p
     )
     update_release(release, {"artwork": None})
     assert release.artwork_accent == ""
-    assert pages.DEFAULT_ACCENT in pages.theme_css(release)
+    assert DEFAULT_ACCENT in pages.theme_css(release)
 
 
 def test_accent_of_reads_grey_and_broken_images() -> None:
