@@ -93,6 +93,14 @@ def read(workspace: Workspace, token: str) -> tuple[Path, str, str] | None:
     return path, str(payload.get("t", "")), str(payload.get("n", "upload"))
 
 
+def discard(workspace: Workspace, kept: dict[str, Kept]) -> None:
+    """Delete kept uploads the form has now saved (they are copies of the stored file)."""
+    for item in kept.values():
+        found = read(workspace, item.token)
+        if found is not None:
+            found[0].unlink(missing_ok=True)
+
+
 def kept_url(workspace: Workspace, token: str) -> str:
     query = urlencode({"token": token})
     return f"{reverse('catalog:kept_upload', kwargs={'ws': workspace.slug})}?{query}"

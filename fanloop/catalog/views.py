@@ -176,6 +176,7 @@ def artist_create(request: HttpRequest, membership: Membership) -> HttpResponse:
         except ValidationError as error:
             split_errors(error, form)
         else:
+            uploads.discard(workspace, kept)
             messages.success(request, f"Artist “{artist.name}” added.")
             return redirect("catalog:artist_list", ws=workspace.slug)
     if request.method == "POST":
@@ -197,6 +198,7 @@ def artist_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
             split_errors(error, form)
             artist.refresh_from_db()  # the page shows the saved artist, not the attempt
         else:
+            uploads.discard(workspace, kept)
             messages.success(request, f"Artist “{artist.name}” saved.")
             return redirect("catalog:artist_list", ws=workspace.slug)
     if request.method == "POST":
@@ -273,6 +275,7 @@ def release_create(request: HttpRequest, membership: Membership) -> HttpResponse
         except ValidationError as error:
             track_errors = split_errors(error, form)
         else:
+            uploads.discard(workspace, kept)
             messages.success(request, f"Release “{release.title}” created as a draft.")
             return redirect("catalog:release_detail", ws=workspace.slug, pk=release.pk)
     if request.method == "POST":
@@ -331,6 +334,7 @@ def release_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpR
             track_errors = split_errors(error, form)
             release = _release_or_404(workspace, pk)  # show what is saved, not the attempt
         else:
+            uploads.discard(workspace, kept)
             messages.success(request, f"Release “{release.title}” saved.")
             return redirect("catalog:release_detail", ws=workspace.slug, pk=release.pk)
     if request.method == "POST":

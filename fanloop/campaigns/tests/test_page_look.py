@@ -8,16 +8,19 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import io
 import re
 
 import pytest
 import time_machine
 from django.test import Client
+from django.urls import reverse
+from PIL import Image
 
 from fanloop.campaigns import pages
 from fanloop.campaigns.connect import Options
 from fanloop.catalog.accent import DEFAULT_ACCENT, accent_of
-from fanloop.catalog.services import create_artist, create_release, update_release
+from fanloop.catalog.services import create_artist, create_release, update_artist, update_release
 from fanloop.catalog.tests.conftest import image_bytes, upload
 from fanloop.platforms.marks import MARKS, ask_line
 
@@ -81,9 +84,6 @@ def test_the_accent_comes_from_the_artwork_by_default(workspace, settings, tmp_p
     artist = create_artist(workspace, name="Red Cover")
     # Mostly black with a red block: the vivid colour wins over the larger dark area.
     cover = image_bytes(600, 600, color=(10, 10, 10))
-    import io
-
-    from PIL import Image
 
     image = Image.open(io.BytesIO(cover)).convert("RGB")
     image.paste((220, 30, 40), (0, 0, 600, 200))
@@ -145,8 +145,6 @@ def test_after_release_without_its_own_words_the_page_keeps_the_description(rele
 
 def test_the_artist_photo_and_links_show(release, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
-    from fanloop.catalog.services import update_artist
-
     update_artist(
         release.artist,
         image=upload(),
@@ -166,8 +164,6 @@ def test_the_artist_photo_and_links_show(release, settings, tmp_path) -> None:
 
 
 def test_social_links_must_be_https(owner_client, release) -> None:
-    from django.urls import reverse
-
     url = reverse(
         "catalog:artist_edit", kwargs={"ws": release.artist.workspace.slug, "pk": release.artist.pk}
     )

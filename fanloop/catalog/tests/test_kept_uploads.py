@@ -52,6 +52,8 @@ def test_the_artwork_survives_a_validation_error_and_is_saved_next_time(owner_cl
     assert response.status_code == 302
     release = Release.objects.get()
     assert release.artwork.name.startswith("artwork/") and release.artwork.size > 0
+    assert not list(uploads.folder().iterdir())  # the kept copy is gone once saved
+    assert owner_client.get(preview).status_code == 404
 
 
 def test_a_new_file_replaces_the_kept_one_and_clearing_drops_it(editor_client, artist):
