@@ -39,6 +39,7 @@ from fanloop.catalog.release_urls import (
     page_path,
     presave_links,
 )
+from fanloop.catalog.services import SOCIAL_FIELDS
 from fanloop.fans.models import PreSave
 from fanloop.platforms.base import Capability
 from fanloop.platforms.marks import ask_line, button_css, mark
@@ -67,13 +68,6 @@ ARTIST_FIELDS = (
     "name", "slug", "image", "spotify_url", "apple_music_url", "deezer_url", "website_url",
     "instagram_url", "tiktok_url", "youtube_url",
 )  # fmt: skip
-# Social links under the artist's name: (Artist field, label).
-SOCIAL_LINKS = (
-    ("website_url", "Website"),
-    ("instagram_url", "Instagram"),
-    ("tiktok_url", "TikTok"),
-    ("youtube_url", "YouTube"),
-)
 # What the page's pre-save buttons ask for: the save alone, as ``connect.Options()`` with no
 # consent ticked (a test holds the two together). Ticked consents add what they name.
 PRESAVE_CAPABILITIES = frozenset({Capability.SAVE})
@@ -317,7 +311,7 @@ def page_context(
         "page_text": page_text(release, state.live),
         "instant_iso": state.instant.isoformat(),
         "socials": [
-            (label, getattr(artist, name)) for name, label in SOCIAL_LINKS if getattr(artist, name)
+            (label, getattr(artist, name)) for name, label in SOCIAL_FIELDS if getattr(artist, name)
         ],
         "avatar": artist.image.url if artist.image and release.artwork else "",
         "presave_items": [
