@@ -30,7 +30,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from fanloop.analytics.ingest import record_page_view, request_country
-from fanloop.catalog.models import Release, ReleaseMode
+from fanloop.catalog.accent import DEFAULT_ACCENT, text_on
+from fanloop.catalog.models import Release, ReleaseMode, Theme
 from fanloop.catalog.release_urls import (
     BY_KEY,
     PLATFORMS,
@@ -39,6 +40,10 @@ from fanloop.catalog.release_urls import (
     page_path,
     presave_links,
 )
+from fanloop.catalog.services import SOCIAL_FIELDS
+from fanloop.fans.models import PreSave
+from fanloop.platforms.base import Capability
+from fanloop.platforms.marks import ask_line, button_css, mark
 from fanloop.platforms.registry import in_app_presave_link
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "campaigns"
@@ -60,8 +65,15 @@ RELEASE_FIELDS = (
     "release_date", "release_time", "release_time_zone", "spotify_album_id",
     "apple_music_album_id", "deezer_album_id", "published", "updated", "consents_upfront",
     "in_app_presave_url",
+    "post_release_description", "theme", "accent_color", "artwork_accent", "show_presave_count",
 )  # fmt: skip
-ARTIST_FIELDS = ("name", "slug", "image", "spotify_url", "apple_music_url", "deezer_url")
+ARTIST_FIELDS = (
+    "name", "slug", "image", "spotify_url", "apple_music_url", "deezer_url", "website_url",
+    "instagram_url", "tiktok_url", "youtube_url",
+)  # fmt: skip
+# What the page's pre-save buttons ask for: the save alone, as ``connect.Options()`` with no
+# consent ticked (a test holds the two together). Ticked consents add what they name.
+PRESAVE_CAPABILITIES = frozenset({Capability.SAVE})
 
 
 def find_release(artist_slug: str, release_slug: str) -> Release | None:
@@ -137,7 +149,7 @@ class InlineAssets:
 @functools.cache
 def inline_assets() -> InlineAssets:
     """CSS and JS inlined into the page (no extra requests), with their CSP hashes."""
-    css = (TEMPLATES / "page.css").read_text().strip()
+    css = (TEMPLATES / "page.css").read_text().strip() + button_css()
     js = (TEMPLATES / "countdown.js").read_text().strip()
 
     def digest(text: str) -> str:
@@ -167,9 +179,30 @@ def _image_url(release: Release) -> str:
     return ""
 
 
+def presave_count(release: Release) -> int | None:
+    """Fans who pre-saved, when the artist shows the counter (None: hidden). One query."""
+    if not release.show_presave_count:
+        return None
+    return PreSave.objects.filter(release=release).values("fan").distinct().count()
+
+
+def page_text(release: Release, live: bool) -> str:
+    """The release's own words: the after-release text once it is out, when there is one."""
+    if live and release.post_release_description.strip():
+        return release.post_release_description
+    return release.description
+
+
+def theme_css(release: Release) -> str:
+    """The page's accent colours as CSS custom properties (a second inline style)."""
+    accent = release.accent_color or release.artwork_accent or DEFAULT_ACCENT
+    return f":root{{--accent:{accent};--on-accent:{text_on(accent)}}}"
+
+
 def _description(release: Release, live: bool) -> str:
-    if release.description.strip():
-        return Truncator(" ".join(release.description.split())).chars(200)
+    text = page_text(release, live)
+    if text.strip():
+        return Truncator(" ".join(text.split())).chars(200)
     who = f"“{release.title}” by {release.artist.name}"
     if live:
         return f"Listen to {who} on Spotify, Apple Music and Deezer."
@@ -285,7 +318,11 @@ def _form_action_sources(*authorize_urls: str) -> str:
     return " ".join(sorted(origins))
 
 
-def page_csp() -> str:
+def _digest(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def page_csp(theme: str = "") -> str:
     """The public pages' Content-Security-Policy (inline assets by hash, no other scripts).
 
     Forms may lead to the page itself and to the platforms' authorize pages that the
@@ -293,7 +330,10 @@ def page_csp() -> str:
     per configured URL pair: this runs on every public page response.
     """
     sources = _form_action_sources(settings.SPOTIFY_ACCOUNTS_URL, settings.DEEZER_CONNECT_URL)
-    return inline_assets().csp.replace("{form_action}", sources)
+    csp = inline_assets().csp.replace("{form_action}", sources)
+    if theme:  # the release's accent: its own inline style, allowed by its hash
+        csp = csp.replace("style-src ", f"style-src {_digest(theme)} ", 1)
+    return csp
 
 
 def page_context(
@@ -308,7 +348,34 @@ def page_context(
     )
     buttons = found.buttons
     args = {"artist_slug": release.artist.slug, "release_slug": release.slug}
+    artist = release.artist
     return {
+        "presave_count": None if state.live else presave_count(release),
+        "theme_css": mark_safe(theme_css(release)),  # hex colours only
+        "light": release.theme == Theme.LIGHT,
+        "page_text": page_text(release, state.live),
+        "instant_iso": state.instant.isoformat(),
+        "socials": [
+            (label, getattr(artist, name)) for name, label in SOCIAL_FIELDS if getattr(artist, name)
+        ],
+        "avatar": artist.image.url if artist.image and release.artwork else "",
+        # The buttons as form submits (the form carries the release and the choices):
+        # (platform, form action, mark, what it asks, whether only the app's allow-listed
+        # testers can connect).
+        "presave_items": [
+            (
+                platform,
+                link.split("?", 1)[0],
+                mark(platform.key),
+                ask_line(platform.name, PRESAVE_CAPABILITIES),
+                platform.key in found.testers,
+            )
+            for platform, link in buttons
+        ],
+        "listen_items": [
+            (platform, link, mark(platform.key))
+            for platform, link in (listen_links(release) if state.live else [])
+        ],
         "release": release,
         "artist": release.artist,
         "state": state,
@@ -326,12 +393,6 @@ def page_context(
         "presave_email": found.email,
         "in_app_presave": [] if state.live else in_app_presave(release),
         "upfront_consents": [] if state.live else upfront_consents(release),
-        # The same buttons as form submits: the form carries the release and the choices.
-        # (platform, form action, whether only the app's allow-listed testers can connect)
-        "presave_actions": [
-            (platform, link.split("?", 1)[0], platform.key in found.testers)
-            for platform, link in buttons
-        ],
         "notify_path": reverse("campaigns:notify", kwargs=args),
         "css": assets.css,
         "js": assets.js,
@@ -354,6 +415,7 @@ class RenderedPage:
     rendered_at: dt.datetime
     last_modified: str  # rendered_at as an HTTP date
     length: str  # Content-Length: without it the server falls back to chunked encoding
+    csp: str  # the page's Content-Security-Policy (its accent style's hash included)
 
 
 def content_stamp(release: Release, offers: Offers | None = None) -> str:
@@ -365,6 +427,7 @@ def content_stamp(release: Release, offers: Offers | None = None) -> str:
     values = [str(getattr(release, name)) for name in RELEASE_FIELDS]
     values += [str(getattr(release.artist, name)) for name in ARTIST_FIELDS]
     values += [settings.SITE_URL, settings.SITE_NAME]
+    values.append(str(presave_count(release)))  # a shown counter changes the page
     # Which pre-save buttons show depends on the platform apps' caps (``presave_offers``).
     offers = presave_offers(release) if offers is None else offers
     values += [f"{key}={offer}" for key, offer in offers]
@@ -422,7 +485,8 @@ def public_page(
         etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
         rendered_at = now.replace(microsecond=0)
         last_modified = http_date(rendered_at.timestamp())
-        page = RenderedPage(body, etag, rendered_at, last_modified, str(len(body)))
+        csp = page_csp(theme_css(release))
+        page = RenderedPage(body, etag, rendered_at, last_modified, str(len(body)), csp)
         _rendered.put(key, page)
     return page
 
@@ -496,7 +560,7 @@ def public_response(
     response["ETag"] = page.etag
     response["Last-Modified"] = page.last_modified
     # Also forbids framing (frame-ancestors), which X-Frame-Options would repeat.
-    response["Content-Security-Policy"] = page_csp()
+    response["Content-Security-Policy"] = page.csp
     if release.release_mode == ReleaseMode.LOCAL_MIDNIGHT:
         # The mode depends on the visitor's country: shared caches must keep one copy each.
         response["Vary"] = country_header_name()

@@ -91,7 +91,7 @@ def _preview(request: HttpRequest, release: Release, now: dt.datetime) -> HttpRe
     if request.method == "GET":
         record_page_view(request, release, member=True, country=country, at=now)
     response = HttpResponse(pages.render_page(release, state, preview=True), HTML)
-    response["Content-Security-Policy"] = pages.page_csp()
+    response["Content-Security-Policy"] = pages.page_csp(pages.theme_css(release))
     return _private(response)
 
 

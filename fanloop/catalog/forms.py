@@ -15,8 +15,9 @@ from django.db.models import QuerySet
 from django.forms import formset_factory
 from django.utils.html import escape
 
-from fanloop.catalog.models import Artist, ReleaseMode, ReleaseType
+from fanloop.catalog.models import Artist, ReleaseMode, ReleaseType, Theme
 from fanloop.catalog.services import (
+    SOCIAL_FIELDS,
     ArtistFields,
     ReleaseFields,
     TrackInput,
@@ -105,6 +106,13 @@ class ArtistForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for field, label in SOCIAL_FIELDS:
+            self.fields[field] = forms.CharField(
+                label=f"{label} link",
+                required=False,
+                max_length=300,
+                widget=_link_input("https://…"),
+            )
         self.fields["image"].help_text = _image_help()
         # Django renders help text unescaped: escape the configured URL.
         self.fields["slug"].help_text = (
@@ -136,6 +144,10 @@ class ArtistForm(forms.Form):
             "spotify_url": data["spotify_url"],
             "apple_music_url": data["apple_music_url"],
             "deezer_url": data["deezer_url"],
+            "website_url": data["website_url"],
+            "instagram_url": data["instagram_url"],
+            "tiktok_url": data["tiktok_url"],
+            "youtube_url": data["youtube_url"],
         }
         changed, image = file_change(data.get("image"))
         if changed:
@@ -151,6 +163,7 @@ def artist_initial(artist: Artist) -> dict[str, Any]:
         "spotify_url": artist.spotify_url,
         "apple_music_url": artist.apple_music_url,
         "deezer_url": artist.deezer_url,
+        **{field: getattr(artist, field) for field, _ in SOCIAL_FIELDS},
     }
 
 
@@ -204,7 +217,32 @@ class ReleaseForm(forms.Form):
         help_text="For example “℗ 2026 Alice Band under exclusive licence to …”.",
     )
     description = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+        label="Text before release",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    post_release_description = forms.CharField(
+        label="Text after release",
+        required=False,
+        max_length=2000,
+        help_text="Shown instead of the text above once the release is out; leave empty "
+        "to keep the same text.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    theme = forms.ChoiceField(
+        label="Page look",
+        choices=Theme.choices,
+        initial=Theme.DARK,
+        required=False,  # not sent: the page keeps its look
+        widget=forms.RadioSelect,
+    )
+    accent_color = forms.CharField(
+        label="Accent colour",
+        required=False,
+        max_length=7,
+        help_text="Like #3366ff. Leave empty to take it from the artwork.",
+        widget=forms.TextInput(attrs={"placeholder": "#3366ff", "autocomplete": "off"}),
     )
     spotify_album_id = forms.CharField(
         label="Spotify album link or id",
@@ -319,7 +357,11 @@ class ReleaseForm(forms.Form):
             "in_app_presave_url": data["in_app_presave_url"],
             "consents_upfront": bool(data.get("consents_upfront")),
             "focus_track": data.get("focus_track"),
+            "post_release_description": data["post_release_description"],
+            "accent_color": data["accent_color"],
         }
+        if data.get("theme"):
+            fields["theme"] = data["theme"]
         if data.get("release_time") is not None:
             fields["release_time"] = data["release_time"]
         changed, artwork = file_change(data.get("artwork"))

@@ -42,6 +42,11 @@ class Artist(models.Model):
     spotify_id = models.CharField(max_length=40, blank=True)
     apple_music_id = models.CharField(max_length=40, blank=True)
     deezer_id = models.CharField(max_length=40, blank=True)
+    # Shown as links under the artist's name on their release pages.
+    website_url = models.URLField("website", max_length=300, blank=True)
+    instagram_url = models.URLField("Instagram", max_length=300, blank=True)
+    tiktok_url = models.URLField("TikTok", max_length=300, blank=True)
+    youtube_url = models.URLField("YouTube", max_length=300, blank=True)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -60,6 +65,11 @@ class ReleaseType(models.TextChoices):
 class ReleaseMode(models.TextChoices):
     LOCAL_MIDNIGHT = "local", "Midnight local time in each market"
     GLOBAL = "global", "One global instant"
+
+
+class Theme(models.TextChoices):
+    DARK = "dark", "Dark"
+    LIGHT = "light", "Light"
 
 
 class Timing(models.TextChoices):
@@ -81,6 +91,14 @@ class Release(Timestamped):
     upc = models.CharField("UPC", max_length=13, blank=True)
     label_line = models.CharField(max_length=200, blank=True)
     description = models.TextField(max_length=2000, blank=True)
+    # Shown instead of ``description`` once the release is out (empty: the same text).
+    post_release_description = models.TextField(max_length=2000, blank=True)
+    theme = models.CharField(max_length=10, choices=Theme.choices, default=Theme.DARK)
+    # "#rrggbb" chosen by a member; empty: ``artwork_accent``, taken from the artwork.
+    accent_color = models.CharField(max_length=7, blank=True)
+    artwork_accent = models.CharField(max_length=7, blank=True)
+    # The page shows how many fans pre-saved (the artist switches it on).
+    show_presave_count = models.BooleanField(default=False)
 
     release_mode = models.CharField(
         max_length=10, choices=ReleaseMode.choices, default=ReleaseMode.LOCAL_MIDNIGHT

@@ -16,14 +16,16 @@ from typing import IO, Any, TypedDict, Unpack
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils.text import slugify
 
 from fanloop.accounts.models import Workspace
 from fanloop.catalog import share_links
+from fanloop.catalog.accent import accent_of
 from fanloop.catalog.hooks import release_saved
-from fanloop.catalog.models import Artist, Release, ReleaseMode, ReleaseType, Track
+from fanloop.catalog.models import Artist, Release, ReleaseMode, ReleaseType, Theme, Track
 from fanloop.catalog.validators import (
     normalize_isrc,
     normalize_upc,
@@ -61,6 +63,20 @@ class ArtistFields(TypedDict, total=False):
     spotify_url: str  # pasted share links; empty clears the link and its id
     apple_music_url: str
     deezer_url: str
+    website_url: str  # https links shown on the artist's release pages; empty: none
+    instagram_url: str
+    tiktok_url: str
+    youtube_url: str
+
+
+# Artist fields holding a social link, with how the dashboard names each.
+SOCIAL_FIELDS = (
+    ("website_url", "Website"),
+    ("instagram_url", "Instagram"),
+    ("tiktok_url", "TikTok"),
+    ("youtube_url", "YouTube"),
+)
+ACCENT = re.compile(r"#[0-9a-f]{6}")
 
 
 class ReleaseFields(TypedDict, total=False):
@@ -84,6 +100,10 @@ class ReleaseFields(TypedDict, total=False):
     in_app_presave_url: str  # a pasted Spotify Countdown Page link; empty clears it
     consents_upfront: bool
     focus_track: int | None  # a track position; None: no focus track
+    post_release_description: str  # shown once the release is out; empty: ``description``
+    theme: str  # Theme: the page's light or dark look
+    accent_color: str  # "#rrggbb"; empty: the colour taken from the artwork
+    show_presave_count: bool  # the page shows how many fans pre-saved
 
 
 class TrackInput(TypedDict, total=False):
@@ -307,10 +327,15 @@ def _save_with_image(
         content = _processed_image(errors, field, fields[field], label)
         if content is not None:
             new_files[field] = content
+            if isinstance(obj, Release):  # the page's default accent follows the artwork
+                obj.artwork_accent = accent_of(content.read())
+                content.seek(0)
     errors.raise_if_any()
 
     if field in fields and fields[field] is None:
         setattr(obj, field, "")
+        if isinstance(obj, Release):
+            obj.artwork_accent = ""
     try:
         _save_with_files(obj, new_files)
     except IntegrityError:
@@ -350,8 +375,24 @@ def _save_artist(artist: Artist, fields: Mapping[str, Any], *, creating: bool) -
             setattr(artist, url_field, ref.url)
             setattr(artist, id_field, ref.id)
 
+    _social_links(errors, artist, fields)
     _save_with_image(errors, artist, fields, "image", "Artist image")
     return artist
+
+
+def _social_links(errors: _Errors, artist: Artist, fields: Mapping[str, Any]) -> None:
+    for field, label in SOCIAL_FIELDS:
+        if field not in fields:
+            continue
+        text = _text(fields[field])
+        setattr(artist, field, text)
+        if not text:
+            continue
+        try:
+            URLValidator(schemes=["https"])(text)
+        except ValidationError:
+            errors.add(field, f"{label}: paste the full link, starting with https://.")
+        _check_length(errors, field, f"The {label} link", text, 300)
 
 
 @transaction.atomic
@@ -389,6 +430,7 @@ def _release_text_fields(errors: _Errors, release: Release, fields: Mapping[str,
         ("title", "The title", 200),
         ("label_line", "The label line", 200),
         ("description", "The description", 2000),
+        ("post_release_description", "The text after release", 2000),
     ):
         if field in fields:
             value = _text(fields[field])
@@ -412,8 +454,18 @@ def _in_app_presave(errors: _Errors, release: Release, fields: Mapping[str, Any]
 
 
 def _release_choices(errors: _Errors, release: Release, fields: Mapping[str, Any]) -> None:
+    if "theme" in fields:
+        release.theme = fields["theme"]
+        if release.theme not in Theme.values:
+            errors.add("theme", "Choose dark or light.")
+    if "accent_color" in fields:
+        release.accent_color = _text(fields["accent_color"]).lower()
+        if release.accent_color and not ACCENT.fullmatch(release.accent_color):
+            errors.add("accent_color", "Enter a colour like #3366ff, or leave it empty.")
     if "consents_upfront" in fields:
         release.consents_upfront = bool(fields["consents_upfront"])
+    if "show_presave_count" in fields:
+        release.show_presave_count = bool(fields["show_presave_count"])
     if "release_type" in fields:
         release.release_type = fields["release_type"]
         if release.release_type not in ReleaseType.values:

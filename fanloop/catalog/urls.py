@@ -25,5 +25,22 @@ urlpatterns: list[URLPattern] = [
         name="release_unpublish",
     ),
     path("w/<slug:ws>/releases/<int:pk>/delete/", views.release_delete, name="release_delete"),
+    path("w/<slug:ws>/releases/<int:pk>/share/", views.release_share, name="release_share"),
+    path(
+        "w/<slug:ws>/releases/<int:pk>/share/qr.svg",
+        views.release_share_qr,
+        name="release_share_qr",
+    ),
+    path(
+        "w/<slug:ws>/releases/<int:pk>/share/<slug:kind>.jpg",
+        views.release_share_image,
+        name="release_share_image",
+    ),
+    path(
+        "w/<slug:ws>/releases/<int:pk>/share/counter/",
+        views.release_presave_counter,
+        name="release_presave_counter",
+    ),
+    path("w/<slug:ws>/uploads/kept/", views.kept_upload, name="kept_upload"),
     path("media/<path:path>", media.media, name="media"),
 ]

@@ -13,16 +13,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from fanloop.accounts.context_processors import workspace as workspace_context
 from fanloop.accounts.models import Membership, Role, Workspace
 from fanloop.accounts.permissions import workspace_view
-from fanloop.catalog import services
+from fanloop.catalog import services, share, uploads
 from fanloop.catalog.forms import (
     ArtistForm,
     ReleaseForm,
@@ -30,6 +31,13 @@ from fanloop.catalog.forms import (
     split_errors,
     track_formset,
     tracks_from_formset,
+)
+from fanloop.catalog.home import (
+    WEEK,
+    ReleaseNumbers,
+    home_parts,
+    platforms_without_app,
+    setup_checklist,
 )
 from fanloop.catalog.models import Artist, Release, ReleaseMode, Track
 from fanloop.catalog.panels import release_panels
@@ -65,7 +73,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @workspace_view(Role.VIEWER)
 def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
-    """The releases of every artist of the workspace, newest release date first."""
+    """The workspace home: the setup checklist until it is done, what needs attention, and
+    the releases (newest release date first) with their numbers and this week's change."""
     workspace = membership.workspace
     if request.session.get(SESSION_WORKSPACE) != workspace.slug:  # avoid a write per view
         request.session[SESSION_WORKSPACE] = workspace.slug
@@ -88,19 +97,28 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
         artist = Artist.objects.filter(workspace=workspace, pk=int(artist_pk)).first()
         if artist is not None:
             releases = releases.filter(artist=artist)
-    has_any = Release.objects.filter(artist__workspace=workspace).exists()
+    page = _page(request, releases)
+    now = timezone.now()
+    numbers = home_parts.release_numbers(workspace, page.object_list, now - WEEK)
+    rows = [(release, numbers.get(release.pk, ReleaseNumbers())) for release in page]
+    steps = setup_checklist(workspace)
+    has_any = steps[1].done
     return render(
         request,
         "catalog/dashboard.html",
         {
-            "page": _page(request, releases),
+            "page": page,
+            "rows": rows,
+            "steps": steps if not all(step.done for step in steps) else [],
+            "steps_done": sum(step.done for step in steps),
+            "attention": home_parts.attention(workspace, now) if has_any else [],
             "query": query,
             "status": status,
             "artist_filter": artist,
             "has_any": has_any,
-            "has_artists": workspace.artists.exists(),
+            "has_artists": steps[0].done,
             "can_edit": membership.can_edit,
-            "now": timezone.now(),
+            "now": now,
         },
     )
 
@@ -120,34 +138,59 @@ def artist_list(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 
 def _render_artist_form(
-    request: HttpRequest, form: ArtistForm, artist: Artist | None, status: int = 200
+    request: HttpRequest,
+    form: ArtistForm,
+    artist: Artist | None,
+    status: int = 200,
+    kept: dict[str, uploads.Kept] | None = None,
 ) -> HttpResponse:
     return render(
-        request, "catalog/artist_form.html", {"form": form, "artist": artist}, status=status
+        request,
+        "catalog/artist_form.html",
+        {"form": form, "artist": artist, "kept": kept or {}},
+        status=status,
     )
+
+
+ARTIST_FILES = ["image"]
+RELEASE_FILES = ["artwork"]
+
+
+def _files(
+    request: HttpRequest, workspace: Workspace, fields: list[str]
+) -> tuple[Any, dict[str, uploads.Kept]]:
+    """The request's files plus the uploads kept from the previous failed submit."""
+    if request.method != "POST":
+        return None, {}
+    return uploads.with_kept(workspace, request.POST, request.FILES, fields)
 
 
 @workspace_view(Role.EDITOR)
 def artist_create(request: HttpRequest, membership: Membership) -> HttpResponse:
     workspace = membership.workspace
-    form = ArtistForm(request.POST or None, request.FILES or None)
+    files, kept = _files(request, workspace, ARTIST_FILES)
+    form = ArtistForm(request.POST or None, files)
     if request.method == "POST" and form.is_valid():
         try:
             artist = services.create_artist(workspace, **form.service_fields())
         except ValidationError as error:
             split_errors(error, form)
         else:
+            uploads.discard(workspace, kept)
             messages.success(request, f"Artist “{artist.name}” added.")
             return redirect("catalog:artist_list", ws=workspace.slug)
+    if request.method == "POST":
+        kept = uploads.keep_after_error(workspace, form, files, kept, ARTIST_FILES)
     status = 400 if request.method == "POST" else 200
-    return _render_artist_form(request, form, None, status)
+    return _render_artist_form(request, form, None, status, kept)
 
 
 @workspace_view(Role.EDITOR)
 def artist_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     workspace = membership.workspace
     artist = get_object_or_404(Artist, pk=pk, workspace=workspace)
-    form = ArtistForm(request.POST or None, request.FILES or None, initial=artist_initial(artist))
+    files, kept = _files(request, workspace, ARTIST_FILES)
+    form = ArtistForm(request.POST or None, files, initial=artist_initial(artist))
     if request.method == "POST" and form.is_valid():
         try:
             services.update_artist(artist, **form.service_fields())
@@ -155,10 +198,13 @@ def artist_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
             split_errors(error, form)
             artist.refresh_from_db()  # the page shows the saved artist, not the attempt
         else:
+            uploads.discard(workspace, kept)
             messages.success(request, f"Artist “{artist.name}” saved.")
             return redirect("catalog:artist_list", ws=workspace.slug)
+    if request.method == "POST":
+        kept = uploads.keep_after_error(workspace, form, files, kept, ARTIST_FILES)
     status = 400 if request.method == "POST" else 200
-    return _render_artist_form(request, form, artist, status)
+    return _render_artist_form(request, form, artist, status, kept)
 
 
 @workspace_view(Role.EDITOR)
@@ -192,9 +238,11 @@ def _render_release_form(
     formset: Any,
     release: Release | None,
     track_errors: list[str],
+    kept: dict[str, uploads.Kept],
 ) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     context = {
+        "kept": kept,
         "form": form,
         "formset": formset,
         "release": release,
@@ -215,9 +263,8 @@ def release_create(request: HttpRequest, membership: Membership) -> HttpResponse
     wanted = request.GET.get("artist", "")
     if wanted.isdigit():
         initial["artist"] = artists.filter(pk=int(wanted)).first()
-    form = ReleaseForm(
-        request.POST or None, request.FILES or None, artists=artists, initial=initial
-    )
+    files, kept = _files(request, workspace, RELEASE_FILES)
+    form = ReleaseForm(request.POST or None, files, artists=artists, initial=initial)
     formset = track_formset(request.POST or None, extra=5)
     track_errors: list[str] = []
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -228,9 +275,12 @@ def release_create(request: HttpRequest, membership: Membership) -> HttpResponse
         except ValidationError as error:
             track_errors = split_errors(error, form)
         else:
+            uploads.discard(workspace, kept)
             messages.success(request, f"Release “{release.title}” created as a draft.")
             return redirect("catalog:release_detail", ws=workspace.slug, pk=release.pk)
-    return _render_release_form(request, form, formset, None, track_errors)
+    if request.method == "POST":
+        kept = uploads.keep_after_error(workspace, form, files, kept, RELEASE_FILES)
+    return _render_release_form(request, form, formset, None, track_errors, kept)
 
 
 def _release_initial(release: Release) -> dict[str, Any]:
@@ -253,6 +303,9 @@ def _release_initial(release: Release) -> dict[str, Any]:
         "in_app_presave_url": release.in_app_presave_url,
         "consents_upfront": release.consents_upfront,
         "focus_track": release.focus_track,
+        "post_release_description": release.post_release_description,
+        "theme": release.theme,
+        "accent_color": release.accent_color,
     }
 
 
@@ -261,9 +314,10 @@ def release_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpR
     workspace = membership.workspace
     release = _release_or_404(workspace, pk)
     artists = workspace.artists.order_by("name", "pk")
+    files, kept = _files(request, workspace, RELEASE_FILES)
     form = ReleaseForm(
         request.POST or None,
-        request.FILES or None,
+        files,
         artists=artists,
         initial=_release_initial(release),
     )
@@ -281,9 +335,12 @@ def release_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpR
             track_errors = split_errors(error, form)
             release = _release_or_404(workspace, pk)  # show what is saved, not the attempt
         else:
+            uploads.discard(workspace, kept)
             messages.success(request, f"Release “{release.title}” saved.")
             return redirect("catalog:release_detail", ws=workspace.slug, pk=release.pk)
-    return _render_release_form(request, form, formset, release, track_errors)
+    if request.method == "POST":
+        kept = uploads.keep_after_error(workspace, form, files, kept, RELEASE_FILES)
+    return _render_release_form(request, form, formset, release, track_errors, kept)
 
 
 def _market_times(release: Release) -> list[tuple[str, str, dt.datetime]]:
@@ -318,6 +375,8 @@ def release_detail(request: HttpRequest, membership: Membership, pk: int) -> Htt
             {"request": request, **workspace_context(request)}, release
         ),
         "edit_url": reverse("catalog:release_edit", kwargs={"ws": workspace.slug, "pk": pk}),
+        # Platforms whose pre-save button cannot open: warned before and after publishing.
+        "without_app": platforms_without_app(workspace),
     }
     return render(request, "catalog/release_detail.html", context)
 
@@ -328,6 +387,14 @@ def release_publish(request: HttpRequest, membership: Membership, pk: int) -> Ht
     workspace = membership.workspace
     release = services.publish_release(_release_or_404(workspace, pk))
     messages.success(request, f"Published: fans can open {release.public_url}")
+    missing = platforms_without_app(workspace)
+    if missing:
+        messages.warning(
+            request,
+            f"Pre-save on {', '.join(missing)} is not open yet: this workspace has no app "
+            "there. Add one on the platform apps page; until then fans there are offered "
+            "an email reminder.",
+        )
     return redirect("catalog:release_detail", ws=workspace.slug, pk=pk)
 
 
@@ -350,3 +417,85 @@ def release_delete(request: HttpRequest, membership: Membership, pk: int) -> Htt
         messages.success(request, f"Release “{title}” deleted.")
         return redirect("catalog:dashboard", ws=workspace.slug)
     return render(request, "catalog/release_confirm_delete.html", {"release": release})
+
+
+@workspace_view(Role.EDITOR)
+def kept_upload(request: HttpRequest, membership: Membership) -> HttpResponseBase:
+    """The image kept from a failed submit of this workspace's form, for its preview (the
+    token in the query string, which request logs leave out)."""
+    found = uploads.read(membership.workspace, request.GET.get("token", ""))
+    if found is None:
+        raise Http404("No such upload.")
+    path, content_type, _ = found
+    response = FileResponse(path.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- share tools -----------------------------------------------------------------
+
+
+@workspace_view(Role.VIEWER)
+def release_share(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """The release's QR code, share images, links per channel and the UTM link builder."""
+    workspace = membership.workspace
+    release = _release_or_404(workspace, pk)
+    built = ""
+    utm_errors: list[str] = []
+    values = {name: request.GET.get(name, "").strip()[:100] for name in ("source", "medium")}
+    values["campaign"] = request.GET.get("campaign", "").strip()[:100] or release.slug
+    if "source" in request.GET:
+        wanted, utm_errors = share.check_utm(**values)
+        if wanted is not None:
+            built = share.tagged(release.public_url, wanted.source, wanted.medium, wanted.campaign)
+    status = 400 if utm_errors else 200
+    context = {
+        "release": release,
+        "qr": mark_safe(share.qr_svg(release.short_url)),  # segno's own markup
+        "channels": share.channel_links(release),
+        "utm": values,
+        "utm_errors": utm_errors,
+        "built": built,
+        "can_edit": membership.can_edit,
+    }
+    return render(request, "catalog/release_share.html", context, status=status)
+
+
+@workspace_view(Role.VIEWER)
+def release_share_qr(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    release = _release_or_404(membership.workspace, pk)
+    response = HttpResponse(share.qr_svg(release.short_url), content_type="image/svg+xml")
+    response["Content-Disposition"] = f'attachment; filename="{release.slug}-qr.svg"'
+    return response
+
+
+@workspace_view(Role.VIEWER)
+def release_share_image(
+    request: HttpRequest, membership: Membership, pk: int, kind: str
+) -> HttpResponse:
+    release = _release_or_404(membership.workspace, pk)
+    if kind not in share.SIZES:
+        raise Http404("No such image.")
+    body = share.share_image(release, kind, live=release.is_released())
+    response = HttpResponse(body, content_type="image/jpeg")
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="{release.slug}-{kind}.jpg"'
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@workspace_view(Role.EDITOR)
+@require_POST
+def release_presave_counter(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """Switch the public pre-save counter on or off."""
+    workspace = membership.workspace
+    release = _release_or_404(workspace, pk)
+    shown = request.POST.get("show") == "1"
+    services.update_release(release, {"show_presave_count": shown})
+    messages.success(
+        request,
+        "The page now shows how many fans pre-saved."
+        if shown
+        else "The page no longer shows the pre-save count.",
+    )
+    return redirect("catalog:release_share", ws=workspace.slug, pk=pk)

@@ -22,16 +22,38 @@ def _contrast(a: str, b: str) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
-def _colors() -> dict[str, str]:
-    return dict(re.findall(r"--([a-z-]+):(#[0-9a-f]{6})", inline_assets().css))
+def _colors(theme: str) -> dict[str, str]:
+    """The colour variables of the dark look (``:root``), or of the light one (``:root``
+    overridden by ``body.light``)."""
+    css = inline_assets().css
+
+    def block(selector: str) -> dict[str, str]:
+        match = re.search(re.escape(selector) + r"\{([^}]*)\}", css)
+        assert match, selector
+        return dict(re.findall(r"--([a-z-]+):(#[0-9a-f]{6})", match.group(1)))
+
+    colors = block(":root")
+    if theme == "light":
+        colors.update(block("body.light"))
+    return colors
 
 
+@pytest.mark.parametrize("theme", ["dark", "light"])
 @pytest.mark.parametrize(
     ("text", "background"), [("fg", "bg"), ("muted", "bg"), ("btn-fg", "btn"), ("bg", "focus")]
 )
-def test_it_has_aa_contrast(text: str, background: str) -> None:
-    colors = _colors()
+def test_it_has_aa_contrast(theme: str, text: str, background: str) -> None:
+    colors = _colors(theme)
     assert _contrast(colors[text], colors[background]) >= 4.5
+
+
+def test_each_platform_button_has_aa_contrast() -> None:
+    rules = re.findall(
+        r"\.p-(\w+)\{background:(#[0-9a-f]{6});color:(#[0-9a-f]{6})\}", inline_assets().css
+    )
+    assert len(rules) >= 3
+    for _, background, text in rules:
+        assert _contrast(text, background) >= 4.5
 
 
 def test_it_has_language_landmarks_and_a_heading(release: Release) -> None:

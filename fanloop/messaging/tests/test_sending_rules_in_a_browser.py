@@ -33,7 +33,10 @@ def test_an_editor_sets_the_sending_rules_in_a_browser(
     page.get_by_label("Most flow emails per fan").fill("60")
     submit(page, page.get_by_role("button", name="Save the rules"))
     expect(page.get_by_role("alert")).to_contain_text("Please fix the problem below.")
-    expect(page.get_by_text("less than or equal to 50")).to_be_visible()
+    # Once in the summary at the top (a link to the field), once next to the field.
+    summary = page.locator("#error-summary")
+    expect(summary.get_by_role("link", name="Most flow emails per fan")).to_be_visible()
+    expect(page.locator(".field").get_by_text("less than or equal to 50")).to_be_visible()
     assert not SendingRules.objects.exists()
 
     page.get_by_label("Most flow emails per fan").fill("2")
