@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "fanloop.fulfillment",
     "fanloop.messaging",
     "fanloop.flows",
+    "fanloop.insights",
     "fanloop.ops",
     "fanloop.api",
     "axes",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("fanloop.fulfillment.urls")),
     path("", include("fanloop.messaging.urls")),
     path("", include("fanloop.flows.urls")),
+    path("", include("fanloop.insights.urls")),
     # The token pages and the docs page, then the API itself.
     path("", include("fanloop.api.urls")),
     path("api/v1/", api.urls),

@@ -53,6 +53,7 @@ WORKFLOW_MODULES = (
     "fanloop.fulfillment.workflows",
     "fanloop.flows.engine",
     "fanloop.flows.verification",
+    "fanloop.insights.workflows",
 )
 
 

@@ -1,0 +1,269 @@
+"""Insights pages: a release's funnel and the leverage table, each with its CSV and JSON
+(the same query functions). Viewers see them; outsiders get 404 (``@workspace_view``).
+
+A page first folds the fan events the worker has not folded yet (a few batches at most,
+``PAGE_CATCH_UP_BATCHES``) and states how many events are still waiting, if any.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from fanloop.accounts.models import Membership, Role, Workspace
+from fanloop.accounts.permissions import workspace_view
+from fanloop.catalog.models import Artist, Release
+from fanloop.fans.views import stream_csv
+from fanloop.insights import funnel as funnels
+from fanloop.insights import leverage as leverages
+from fanloop.insights import rollup
+from fanloop.lib import charts
+
+# Batches a page folds before it reads (each ``rollup.BATCH`` events): the worker folds
+# the rest every minute, and the page states what is still waiting.
+PAGE_CATCH_UP_BATCHES = 5
+# Default range: from this long before the release to this long after it.
+DEFAULT_BEFORE = dt.timedelta(days=90)
+DEFAULT_AFTER = dt.timedelta(days=60)
+
+
+class RangeForm(forms.Form):
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    by = forms.ChoiceField(
+        label="Break down by", required=False, choices=list(funnels.BREAKDOWNS.items())
+    )
+
+    def __init__(self, *args: Any, release: Release, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.release = release
+        start, end = default_range(release)
+        self.fields["start"].initial = start
+        self.fields["end"].initial = end
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = default_range(self.release)
+        start = data.get("start") or start
+        end = data.get("end") or end
+        if end < start:
+            raise forms.ValidationError("The end date is before the start date.")
+        if (end - start).days > funnels.MAX_RANGE_DAYS:
+            raise forms.ValidationError(f"Choose a range of at most {funnels.MAX_RANGE_DAYS} days.")
+        data.update(start=start, end=end, by=data.get("by") or "")
+        return data
+
+
+def default_range(release: Release) -> tuple[dt.date, dt.date]:
+    today = timezone.now().date()
+    start = min(release.release_date - DEFAULT_BEFORE, release.created.date())
+    return start, max(today, release.release_date + DEFAULT_AFTER)
+
+
+def _release(workspace: Workspace, pk: int) -> Release:
+    return get_object_or_404(
+        Release.objects.select_related("artist"), pk=pk, artist__workspace=workspace
+    )
+
+
+def _caught_up() -> int:
+    """Fold what the worker has not yet (bounded); the events still waiting."""
+    rollup.catch_up(max_batches=PAGE_CATCH_UP_BATCHES)
+    return rollup.pending()
+
+
+def _funnel_or_errors(
+    request: HttpRequest, release: Release
+) -> tuple[RangeForm, funnels.Funnel | None]:
+    form = RangeForm(request.GET or None, release=release)
+    if request.GET and not form.is_valid():
+        return form, None
+    if request.GET:
+        data = form.cleaned_data
+        return form, funnels.release_funnel(release, data["start"], data["end"], data["by"])
+    start, end = default_range(release)
+    return form, funnels.release_funnel(release, start, end)
+
+
+def funnel_chart(funnel: funnels.Funnel) -> charts.Chart:
+    items = [
+        (
+            stage.label,
+            float(stage.count),
+            f"{stage.count} of {stage.verifiable} verifiable"
+            if stage.verifiable is not None
+            else str(stage.count),
+        )
+        for stage in funnel.stages
+    ]
+    return charts.horizontal_bars(
+        items,
+        f"Funnel of {funnel.release.title} from {funnel.start:%d %b %Y} "
+        f"to {funnel.end:%d %b %Y}: {funnel.stages[0].count} visits, "
+        f"{funnel.stages[2].count} pre-saves",
+    )
+
+
+@workspace_view(Role.VIEWER)
+@require_safe
+def funnel(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    release = _release(membership.workspace, pk)
+    waiting = _caught_up()
+    form, result = _funnel_or_errors(request, release)
+    context: dict[str, Any] = {"release": release, "form": form, "waiting": waiting}
+    if result is not None:
+        context.update(
+            funnel=result,
+            conversions=result.conversions(),
+            chart=funnel_chart(result),
+            query=request.GET.urlencode(),
+            breakdown_label=funnels.BREAKDOWNS.get(result.breakdown, ""),
+            stage_keys=[key for key, _ in funnels.STAGE_LABELS],
+            stage_labels=funnels.STAGE_LABELS,
+        )
+    return render(request, "insights/funnel.html", context, status=200 if result else 400)
+
+
+@workspace_view(Role.VIEWER)
+@require_safe
+def funnel_csv(
+    request: HttpRequest, membership: Membership, pk: int
+) -> StreamingHttpResponse | HttpResponse:
+    """``?table=breakdown`` (with ``by=``): the breakdown table; else the stages."""
+    release = _release(membership.workspace, pk)
+    _caught_up()
+    form, result = _funnel_or_errors(request, release)
+    if result is None:
+        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
+    name = f"funnel-{release.artist.slug}-{release.slug}"
+    if request.GET.get("table") == "breakdown" and result.breakdown:
+        return stream_csv(
+            funnels.breakdown_header(result),
+            funnels.breakdown_csv_rows(result),
+            f"{name}-by-{result.breakdown}.csv",
+        )
+    return stream_csv(funnels.CSV_HEADER, funnels.csv_rows(result), f"{name}.csv")
+
+
+@workspace_view(Role.VIEWER)
+@require_safe
+def funnel_json(request: HttpRequest, membership: Membership, pk: int) -> JsonResponse:
+    release = _release(membership.workspace, pk)
+    _caught_up()
+    form, result = _funnel_or_errors(request, release)
+    if result is None:
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    return JsonResponse(
+        {
+            "release": release.pk,
+            "start": result.start.isoformat(),
+            "end": result.end.isoformat(),
+            "stages": [
+                {
+                    "stage": stage.key,
+                    "count": stage.count,
+                    "verifiable": stage.verifiable,
+                    "share_of_previous": step,
+                    "share_of_visits": overall,
+                }
+                for stage, step, overall in result.conversions()
+            ],
+            "presaves_by_platform": result.presaves_by_platform,
+            "breakdown": result.breakdown,
+            "rows": [{"value": value, **counts} for value, counts in result.rows],
+        }
+    )
+
+
+def _leverage_table(
+    request: HttpRequest, workspace: Workspace
+) -> tuple[leverages.Table, Artist | None, list[Artist]]:
+    artists = list(Artist.objects.filter(workspace=workspace).order_by("name"))
+    chosen = request.GET.get("artist", "")
+    artist = None
+    if chosen:
+        artist = get_object_or_404(Artist, pk=_int_or_404(chosen), workspace=workspace)
+        return leverages.artist_table(artist), artist, artists
+    return leverages.workspace_table(workspace), None, artists
+
+
+def _int_or_404(value: str) -> int:
+    if not value.isdigit() or len(value) > 12:
+        raise Http404("No such artist.")
+    return int(value)
+
+
+@workspace_view(Role.VIEWER)
+@require_safe
+def leverage(request: HttpRequest, membership: Membership) -> HttpResponse:
+    waiting = _caught_up()
+    table, artist, artists = _leverage_table(request, membership.workspace)
+    sources = leverages.by_source([artist] if artist else artists)
+    pair = table.pair_titles
+    items = [
+        (row.label, row.lift or 0.0, f"{row.lift:.1f} times" if row.lift is not None else "no data")
+        for row in table.rows
+    ]
+    return render(
+        request,
+        "insights/leverage.html",
+        {
+            "table": table,
+            "artist": artist,
+            "artists": artists,
+            "rows": [(row, row.long_term.interval(), row.sentence(pair)) for row in table.rows],
+            "sources": [(row, row.share.interval()) for row in sources],
+            "chart": charts.horizontal_bars(
+                items, f"Lift of each action on the next release, {table.title}"
+            ),
+            "formula": leverages.WILSON_FORMULA,
+            "waiting": waiting,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@workspace_view(Role.VIEWER)
+@require_safe
+def leverage_csv(request: HttpRequest, membership: Membership) -> StreamingHttpResponse:
+    _caught_up()
+    table, artist, _ = _leverage_table(request, membership.workspace)
+    name = f"leverage-{artist.slug}" if artist else "leverage-all-artists"
+    return stream_csv(leverages.CSV_HEADER, leverages.csv_rows(table), f"{name}.csv")
+
+
+@workspace_view(Role.VIEWER)
+@require_safe
+def leverage_json(request: HttpRequest, membership: Membership) -> JsonResponse:
+    _caught_up()
+    table, artist, _ = _leverage_table(request, membership.workspace)
+    return JsonResponse(
+        {
+            "artist": artist.pk if artist else None,
+            "interval": leverages.WILSON_FORMULA,
+            "baseline": {"k": table.baseline.k, "n": table.baseline.n},
+            "rows": [
+                {
+                    "action": row.key,
+                    "n": row.long_term.n,
+                    "k": row.long_term.k,
+                    "share": row.long_term.p,
+                    "interval": row.long_term.interval(),
+                    "lift": row.lift,
+                    "short_term_share": row.short_term.p,
+                    "role": row.role,
+                }
+                for row in table.rows
+            ],
+        }
+    )
