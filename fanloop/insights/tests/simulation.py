@@ -222,7 +222,7 @@ def _release_life(
             # Every known fan gets the release-day email: fanloop's act, never engagement.
             events.append(_event(fan, release, FanEventKind.EMAIL_SENT, Actor.FANLOOP,
                                  f"sim:{release.pk}:{fan.pk}:sent"))  # fmt: skip
-            if profile == NONE or rng.random() >= DELIVERY_RATE and profile == "presaved_only":
+            if profile == NONE or (rng.random() >= DELIVERY_RATE and profile == "presaved_only"):
                 continue
             delivered.append((fan, profile))
             base = f"sim:{release.pk}:{fan.pk}"
@@ -265,7 +265,7 @@ def _release_life(
                 FanEventKind.SAVE_KEPT_30D,
                 Actor.FANLOOP,
                 f"sim:{release.pk}:{fan.pk}:30d",
-            )  # fmt: skip
+            )
             for fan, profile in delivered
             if profile == "presaved_kept"
         )

@@ -38,7 +38,7 @@ ACTION_OF_PROFILE = {
 }
 
 
-def check_leverage(simulated):
+def check_leverage(simulated: sim.Simulation) -> None:
     """The leverage table recovers every planted rate inside its 95 % interval."""
     table = leverage.artist_table(simulated.artist)
     rows = {row.key: row for row in table.rows}
@@ -50,7 +50,9 @@ def check_leverage(simulated):
         row = rows[ACTION_OF_PROFILE[profile]]
         n, k = simulated.cohorts[profile]
         assert (row.long_term.n, row.long_term.k) == (n, k), profile
-        low, high = row.long_term.interval()
+        interval = row.long_term.interval()
+        assert interval is not None
+        low, high = interval
         assert low <= planted <= high, (profile, planted, low, high)
         # Release-week acts on N itself: only the profiles whose extra act fell in it.
         assert row.short_term.k == (n if profile in sim.WEEK_ACTS else 0), profile
@@ -59,7 +61,7 @@ def check_leverage(simulated):
     assert rows["no_act"].role == "Short-lived"
 
 
-def check_funnel(simulated, index):
+def check_funnel(simulated: sim.Simulation, index: int) -> None:
     """The funnel counts equal the simulation's own counts exactly."""
     release = simulated.releases[index]
     expected = simulated.counts[index]
