@@ -121,12 +121,12 @@ def _fold_batch(settle_seconds: float) -> tuple[int, int, bool]:
     return len(settled), len(touched), len(settled) < len(rows) or len(rows) < BATCH
 
 
-def rebuild() -> CatchUp:
+def rebuild(*, settle_seconds: float = SETTLE_SECONDS) -> CatchUp:
     """Empty the facts and fold the whole event log again."""
     with transaction.atomic():
         ReleaseFacts.objects.all().delete()
         RollupMark.objects.filter(name=MARK).delete()
-    return catch_up()
+    return catch_up(settle_seconds=settle_seconds)
 
 
 def refresh(pairs: Iterable[Pair]) -> None:

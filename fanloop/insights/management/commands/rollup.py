@@ -19,7 +19,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Every event, however young: a command is run by someone who wants it all now.
-        done = rollup.rebuild() if options["rebuild"] else rollup.catch_up(settle_seconds=0)
+        if options["rebuild"]:
+            done = rollup.rebuild(settle_seconds=0)
+        else:
+            done = rollup.catch_up(settle_seconds=0)
         self.stdout.write(
             f"{done.events} events folded, {done.pairs} fan-release rows rebuilt, "
             f"mark at event {done.mark}"
