@@ -5,32 +5,35 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import time_machine
 from django.core.management import call_command
 
+from fanloop.accounts.models import Workspace
 from fanloop.analytics.fan_events import record_fan_event
 from fanloop.analytics.models import Actor, FanEventKind
+from fanloop.catalog.models import Release
 from fanloop.catalog.services import create_artist, create_release
 from fanloop.fans import presaves
 from fanloop.fans.identity import merge_fans
-from fanloop.fans.models import Fan
+from fanloop.fans.models import Fan, PreSave
 from fanloop.insights import rollup
 from fanloop.insights.models import Kept, ReleaseFacts, RollupMark
 
 RELEASE_DAY = dt.date(2026, 3, 6)
 
 
-def _release(workspace):
+def _release(workspace: Workspace) -> Release:
     artist = create_artist(workspace, name="The Facts")
     return create_release(artist, {"title": "Rolled", "release_date": RELEASE_DAY}, [])
 
 
-def _row(fan, release):
+def _row(fan: Fan, release: Release) -> ReleaseFacts:
     return ReleaseFacts.objects.get(fan=fan, release=release)
 
 
-def _snapshot():
+def _snapshot() -> list[tuple[Any, ...]]:
     return sorted(
         ReleaseFacts.objects.values_list(
             "fan_id", "release_id", "presaved_at", "delivered", "kept", "tracks_saved",
@@ -46,7 +49,7 @@ def test_facts_follow_the_event_log_and_who_acted(workspace):
     presaves.record_presave(
         fan,
         release,
-        presaves.PreSave.EMAIL_ONLY,
+        PreSave.EMAIL_ONLY,
         attribution=presaves.Attribution(utm_source="insta", country="DE", visitor_id="abc"),
     )
     day = dt.datetime.combine(RELEASE_DAY, dt.time(12), tzinfo=dt.UTC)
@@ -83,7 +86,7 @@ def test_catch_up_is_idempotent_and_rebuild_gives_the_same_rows(workspace):
     release = _release(workspace)
     fans = [Fan.objects.create(workspace=workspace, email=f"f{i}@example.org") for i in range(5)]
     for i, fan in enumerate(fans):
-        presaves.record_presave(fan, release, presaves.PreSave.EMAIL_ONLY)
+        presaves.record_presave(fan, release, PreSave.EMAIL_ONLY)
         for n in range(i):
             record_fan_event(fan, "email_opened", key=f"o{i}{n}", actor=Actor.FAN, release=release)
     rollup.catch_up(settle_seconds=0)
@@ -105,7 +108,7 @@ def test_catch_up_is_idempotent_and_rebuild_gives_the_same_rows(workspace):
 def test_young_events_wait_and_the_mark_never_passes_them(workspace):
     release = _release(workspace)
     fan = Fan.objects.create(workspace=workspace, email="young@example.org")
-    presaves.record_presave(fan, release, presaves.PreSave.EMAIL_ONLY)
+    presaves.record_presave(fan, release, PreSave.EMAIL_ONLY)
     assert rollup.catch_up().events == 0  # younger than SETTLE_SECONDS
     assert rollup.pending(settle_seconds=0) == 1
     assert not ReleaseFacts.objects.exists()
@@ -116,7 +119,7 @@ def test_a_merge_moves_the_facts_to_the_fan_kept(workspace):
     release = _release(workspace)
     kept = Fan.objects.create(workspace=workspace, email="kept@example.org")
     gone = Fan.objects.create(workspace=workspace, email="gone@example.org")
-    presaves.record_presave(gone, release, presaves.PreSave.EMAIL_ONLY)
+    presaves.record_presave(gone, release, PreSave.EMAIL_ONLY)
     record_fan_event(gone, FanEventKind.FOLLOWED, key="f", actor=Actor.FAN, release=release)
     rollup.catch_up(settle_seconds=0)
     merge_fans(into=kept, other=gone)
