@@ -65,7 +65,9 @@ def test_outsiders_get_404_and_anonymous_visitors_the_login(
 
 
 @pytest.mark.parametrize("index", range(6))
-def test_viewers_see_every_page_and_posts_are_refused(viewer_client: Client, workspace, release, artist, index):  # fmt: skip
+def test_viewers_see_every_page_and_posts_are_refused(
+    viewer_client: Client, workspace, release, artist, index
+):
     url = _endpoints(workspace, release, artist)[index]
     assert viewer_client.get(url).status_code == 200
     assert viewer_client.post(url).status_code == 405
