@@ -1,5 +1,6 @@
 """Insights pages: a release's funnel (``/w/<ws>/releases/<pk>/funnel/``) and the
-leverage table (``/w/<ws>/insights/leverage/``), each with its CSV and JSON."""
+leverage table (``/w/<ws>/insights/leverage/``), each with its CSV and JSON, and a report to
+print or send per release and per artist."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ urlpatterns: list[URLPattern] = [
     path("w/<slug:ws>/releases/<int:pk>/funnel/", views.funnel, name="funnel"),
     path("w/<slug:ws>/releases/<int:pk>/funnel.csv", views.funnel_csv, name="funnel_csv"),
     path("w/<slug:ws>/releases/<int:pk>/funnel.json", views.funnel_json, name="funnel_json"),
+    path("w/<slug:ws>/releases/<int:pk>/report/", views.release_report, name="release_report"),
+    path(
+        "w/<slug:ws>/insights/artists/<int:artist_pk>/report/",
+        views.artist_report,
+        name="artist_report",
+    ),
     path("w/<slug:ws>/insights/leverage/", views.leverage, name="leverage"),
     path("w/<slug:ws>/insights/leverage.csv", views.leverage_csv, name="leverage_csv"),
     path("w/<slug:ws>/insights/leverage.json", views.leverage_json, name="leverage_json"),

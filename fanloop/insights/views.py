@@ -209,26 +209,16 @@ def leverage(request: HttpRequest, membership: Membership) -> HttpResponse:
     waiting = _caught_up()
     table, artist, artists = _leverage_table(request, membership.workspace)
     sources = leverages.by_source([artist] if artist else artists)
-    pair = table.pair_titles
-    items = [
-        (row.label, row.lift or 0.0, f"{row.lift:.1f} times" if row.lift is not None else "no data")
-        for row in table.rows
-    ]
     return render(
         request,
         "insights/leverage.html",
         {
-            "table": table,
             "artist": artist,
             "artists": artists,
-            "rows": [(row, row.long_term.interval(), row.sentence(pair)) for row in table.rows],
             "sources": [(row, row.share.interval()) for row in sources],
-            "chart": charts.horizontal_bars(
-                items, f"Lift of each action on the next release, {table.title}"
-            ),
-            "formula": leverages.WILSON_FORMULA,
             "waiting": waiting,
             "query": request.GET.urlencode(),
+            **_leverage_context(table),
         },
     )
 
@@ -267,3 +257,66 @@ def leverage_json(request: HttpRequest, membership: Membership) -> JsonResponse:
             ],
         }
     )
+
+
+# Releases an artist's report shows the funnel of (the latest ones).
+REPORT_RELEASES = 6
+
+
+def _leverage_context(table: leverages.Table) -> dict[str, Any]:
+    pair = table.pair_titles
+    items = [
+        (row.label, row.lift or 0.0, f"{row.lift:.1f} times" if row.lift is not None else "no data")
+        for row in table.rows
+    ]
+    return {
+        "table": table,
+        "rows": [(row, row.long_term.interval(), row.sentence(pair)) for row in table.rows],
+        "leverage_chart": charts.horizontal_bars(
+            items, f"Lift of each action on the next release, {table.title}"
+        ),
+        "formula": leverages.WILSON_FORMULA,
+    }
+
+
+@workspace_view(Role.VIEWER)
+@require_safe
+def release_report(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """One page to print or send: the release's funnel and the artist's leverage table."""
+    release = _release(membership.workspace, pk)
+    waiting = _caught_up()
+    start, end = default_range(release)
+    result = funnels.release_funnel(release, start, end)
+    context = {
+        "release": release,
+        "funnel": result,
+        "conversions": result.conversions(),
+        "chart": funnel_chart(result),
+        "waiting": waiting,
+        "now": timezone.now(),
+        **_leverage_context(leverages.artist_table(release.artist)),
+    }
+    return render(request, "insights/release_report.html", context)
+
+
+@workspace_view(Role.VIEWER)
+@require_safe
+def artist_report(request: HttpRequest, membership: Membership, artist_pk: int) -> HttpResponse:
+    """One page to print or send: the artist's leverage table and latest funnels."""
+    artist = get_object_or_404(Artist, pk=artist_pk, workspace=membership.workspace)
+    waiting = _caught_up()
+    latest = Release.objects.filter(artist=artist).select_related("artist")
+    rows = []
+    for release in latest.order_by("-release_date", "-pk")[:REPORT_RELEASES]:
+        start, end = default_range(release)
+        result = funnels.release_funnel(release, start, end)
+        rows.append((result, result.conversions(), funnel_chart(result)))
+    context = {
+        "artist": artist,
+        "funnels": rows,
+        "shown": REPORT_RELEASES,
+        "waiting": waiting,
+        "now": timezone.now(),
+        **_leverage_context(leverages.artist_table(artist)),
+    }
+    return render(request, "insights/artist_report.html", context)

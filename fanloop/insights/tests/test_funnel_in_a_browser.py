@@ -65,7 +65,7 @@ def test_a_member_picks_the_funnels_date_range_in_a_browser(
     page.get_by_label("Break down by").select_option("source")
     show(page)
     assert f"start={(today - dt.timedelta(days=1)).isoformat()}" in page.url
-    stages = page.locator("#stages tr[data-stage='presaves'] td").first.inner_text()
+    stages = page.locator(".stages tr[data-stage='presaves'] td").first.inner_text()
     assert stages == "3"
     breakdown = page.locator("#breakdown tbody tr")
     rows = {
@@ -81,4 +81,4 @@ def test_a_member_picks_the_funnels_date_range_in_a_browser(
     page.get_by_label("To", exact=True).fill((today - dt.timedelta(days=3)).isoformat())
     assert show(page).status == 400
     assert page.get_by_text("The end date is before the start date.").is_visible()
-    assert page.locator("#stages").count() == 0
+    assert page.locator(".stages").count() == 0

@@ -41,6 +41,8 @@ def _endpoints(workspace: Workspace, release: Release, artist: Artist) -> list[s
         f"/w/{ws}/insights/leverage/?artist={artist.pk}",
         f"/w/{ws}/insights/leverage.csv",
         f"/w/{ws}/insights/leverage.json",
+        f"/w/{ws}/releases/{pk}/report/",
+        f"/w/{ws}/insights/artists/{artist.pk}/report/",
     ]
 
 
@@ -53,7 +55,7 @@ def test_every_insights_page_is_listed_here(workspace, release, artist):
     assert len(insights.url_patterns) == len(_endpoints(workspace, release, artist))
 
 
-@pytest.mark.parametrize("index", range(6))
+@pytest.mark.parametrize("index", range(8))
 def test_outsiders_get_404_and_anonymous_visitors_the_login(
     outsider_client: Client, workspace, release, artist, index
 ):
@@ -64,7 +66,7 @@ def test_outsiders_get_404_and_anonymous_visitors_the_login(
     assert response["Location"].startswith("/accounts/login/")
 
 
-@pytest.mark.parametrize("index", range(6))
+@pytest.mark.parametrize("index", range(8))
 def test_viewers_see_every_page_and_posts_are_refused(
     viewer_client: Client, workspace, release, artist, index
 ):
@@ -132,6 +134,21 @@ def test_the_release_page_links_its_funnel(owner_client, workspace, release):
     page = owner_client.get(f"/w/{workspace.slug}/releases/{release.pk}/").content.decode()
     assert f"/w/{workspace.slug}/releases/{release.pk}/funnel/" in page
     assert f"/w/{workspace.slug}/insights/leverage/?artist={release.artist_id}" in page
+    assert f"/w/{workspace.slug}/releases/{release.pk}/report/" in page
+
+
+def test_the_reports_hold_the_funnel_and_the_impact_table(owner_client, workspace, artist, release):
+    _presave(workspace, release, "r@example.org", "newsletter")
+    rollup.catch_up(settle_seconds=0)
+    for url in (
+        f"/w/{workspace.slug}/releases/{release.pk}/report/",
+        f"/w/{workspace.slug}/insights/artists/{artist.pk}/report/",
+    ):
+        text = owner_client.get(url).content.decode()
+        assert "Funnel of Seen" in text
+        assert 'data-stage="presaves"' in text
+        assert '<table id="impact">' in text or "At least two releases" in text
+        assert "insights.css" in text  # the print stylesheet
 
 
 def test_the_leverage_page_fills_the_impact_table(owner_client, workspace, artist, release):
