@@ -65,9 +65,11 @@ class RangeForm(forms.Form):
 
 
 def default_range(release: Release) -> tuple[dt.date, dt.date]:
-    today = timezone.now().date()
-    start = min(release.release_date - DEFAULT_BEFORE, release.created.date())
-    return start, max(today, release.release_date + DEFAULT_AFTER)
+    """From when the release was created (at most a year before it comes out, at least
+    ``DEFAULT_BEFORE``) to ``DEFAULT_AFTER`` after it: the release's whole campaign."""
+    day = release.release_date
+    start = min(day - DEFAULT_BEFORE, max(release.created.date(), day - dt.timedelta(days=365)))
+    return start, day + DEFAULT_AFTER
 
 
 def _release(workspace: Workspace, pk: int) -> Release:

@@ -167,3 +167,10 @@ def test_the_leverage_page_fills_the_impact_table(owner_client, workspace, artis
     assert '<td class="num">3</td>' in text  # the tiktok source row
     assert later.title in text
     assert "1 of them still inside the 30 days after the later release" in text
+
+
+def test_the_default_range_covers_the_campaign_of_an_old_release(owner_client, workspace, artist):
+    old = create_release(artist, {"title": "Old", "release_date": dt.date(2021, 5, 1)}, [])
+    response = owner_client.get(f"/w/{workspace.slug}/releases/{old.pk}/funnel/", {"by": "device"})
+    assert response.status_code == 200
+    assert "to 30 Jun 2021" in response.content.decode()  # release day + 60 days
