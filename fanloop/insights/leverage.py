@@ -334,3 +334,25 @@ def csv_rows(table: Table) -> list[list[str]]:
 
 def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.4f}"
+
+
+SOURCE_CSV_HEADER = ["source", "fans", "acted on N+1 within 30 days", "share", "95% low",
+                     "95% high", "lift"]  # fmt: skip
+
+
+def source_csv_rows(rows: list[SourceRow]) -> list[list[str]]:
+    out = []
+    for row in rows:
+        interval = row.share.interval()
+        out.append(
+            [
+                row.source,
+                str(row.share.n),
+                str(row.share.k),
+                _fmt(row.share.p),
+                _fmt(interval[0] if interval else None),
+                _fmt(interval[1] if interval else None),
+                "" if row.lift is None else f"{row.lift:.2f}",
+            ]
+        )
+    return out

@@ -148,6 +148,9 @@ def funnel_csv(
     if result is None:
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
     name = f"funnel-{release.artist.slug}-{release.slug}"
+    if request.GET.get("table") == "platforms":
+        rows = [[platform, str(n)] for platform, n in result.presaves_by_platform.items()]
+        return stream_csv(["platform", "pre-saves"], rows, f"{name}-platforms.csv")
     if request.GET.get("table") == "breakdown" and result.breakdown:
         return stream_csv(
             funnels.breakdown_header(result),
@@ -228,9 +231,15 @@ def leverage(request: HttpRequest, membership: Membership) -> HttpResponse:
 @workspace_view(Role.VIEWER)
 @require_safe
 def leverage_csv(request: HttpRequest, membership: Membership) -> StreamingHttpResponse:
+    """``?table=sources``: which channels bring fans back; else the impact table."""
     _caught_up()
-    table, artist, _ = _leverage_table(request, membership.workspace)
+    table, artist, artists = _leverage_table(request, membership.workspace)
     name = f"leverage-{artist.slug}" if artist else "leverage-all-artists"
+    if request.GET.get("table") == "sources":
+        sources = leverages.by_source([artist] if artist else artists)
+        return stream_csv(
+            leverages.SOURCE_CSV_HEADER, leverages.source_csv_rows(sources), f"{name}-sources.csv"
+        )
     return stream_csv(leverages.CSV_HEADER, leverages.csv_rows(table), f"{name}.csv")
 
 

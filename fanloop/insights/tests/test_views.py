@@ -126,6 +126,8 @@ def test_the_csv_of_every_table_is_formula_safe(owner_client, workspace, release
     assert sources["newsletter"][3] == "1"  # one pre-save
     data = owner_client.get(base + ".json", query).json()
     assert {row["stage"]: row["count"] for row in data["stages"]}["presaves"] == 2
+    platforms = _csv(owner_client.get(base + ".csv", {**query, "table": "platforms"}))
+    assert platforms == [["platform", "pre-saves"], ["email", "2"]]
     leverage = _csv(owner_client.get(f"/w/{workspace.slug}/insights/leverage.csv"))
     assert leverage[0][0] == "action on N" and len(leverage) == 8
 
@@ -167,6 +169,13 @@ def test_the_leverage_page_fills_the_impact_table(owner_client, workspace, artis
     assert '<td class="num">3</td>' in text  # the tiktok source row
     assert later.title in text
     assert "1 of them still inside the 30 days after the later release" in text
+    sources = _csv(
+        owner_client.get(
+            f"/w/{workspace.slug}/insights/leverage.csv", {"artist": artist.pk, "table": "sources"}
+        )
+    )
+    assert sources[0][0] == "source"
+    assert sources[1][:3] == ["tiktok", "3", "1"]
 
 
 def test_the_default_range_covers_the_campaign_of_an_old_release(owner_client, workspace, artist):
