@@ -13,7 +13,9 @@ class InsightsConfig(AppConfig):
         from fanloop.catalog.panels import release_panels
         from fanloop.fans.fan_data import FanData
         from fanloop.fans.fan_data import register as register_part
-        from fanloop.insights import panels, rollup
+        from fanloop.flows.scoring import register_points
+        from fanloop.insights import calibration, panels, rollup
 
         register_part(FanData("insights", merge=rollup.merge_fans))
+        register_points("insights", calibration.points_of)
         release_panels.register("insights", 25, panels.release_insights)

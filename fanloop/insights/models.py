@@ -78,3 +78,15 @@ class RollupMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at event {self.last_event_id}"
+
+
+class ScoreCalibration(models.Model):
+    """A workspace's engagement-score points, recalibrated from its leverage table
+    (``calibration.py``); flows scores with them instead of the default points."""
+
+    workspace = models.OneToOneField(Workspace, models.CASCADE, related_name="+")
+    points = models.JSONField(default=dict)  # {fan event kind: points}
+    applied_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"score points of workspace {self.workspace_id}"

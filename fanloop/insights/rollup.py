@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ from django.utils import timezone
 from fanloop.analytics.models import Actor, Event, EventKind, FanEvent, FanEventKind
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan, PreSave
-from fanloop.flows.scoring import score_counts
+from fanloop.flows.scoring import Weight, score_counts, weights_for
 from fanloop.insights.models import Kept, ReleaseFacts, RollupMark
 
 MARK = "release-facts"
@@ -157,9 +157,17 @@ def refresh(pairs: Iterable[Pair]) -> None:
             r.pk: r for r in Release.objects.filter(pk__in=release_ids).select_related("artist")
         }
         devices = _devices(presaves.values())
+        weights = {ws: weights_for(ws) for ws in {r.artist.workspace_id for r in releases.values()}}
         ReleaseFacts.objects.bulk_create(
             [
-                _facts(pair, releases[pair[1]], events.get(pair, []), presaves.get(pair), devices)
+                _facts(
+                    pair,
+                    releases[pair[1]],
+                    events.get(pair, []),
+                    presaves.get(pair),
+                    devices,
+                    weights[releases[pair[1]].artist.workspace_id],
+                )
                 for pair in sorted(wanted)
                 if pair[1] in releases and (pair in events or pair in presaves)
             ],
@@ -204,6 +212,7 @@ def _facts(
     events: list[tuple[Any, ...]],
     presave: PreSave | None,
     devices: dict[tuple[int, str], str],
+    weights: Mapping[str, Weight],
 ) -> ReleaseFacts:
     fan_id, release_id = pair
     own: Counter[str] = Counter()
@@ -237,7 +246,7 @@ def _facts(
         follows_at_delivery=by_fanloop[FanEventKind.FOLLOWED],
         first_act_at=first_act,
         release_week_act=week_act,
-        score=score_counts(own),
+        score=score_counts(own, weights),
     )
     if presave is not None:
         facts.utm_source = presave.utm_source

@@ -21,6 +21,7 @@ urlpatterns: list[URLPattern] = [
         name="artist_report",
     ),
     path("w/<slug:ws>/insights/leverage/", views.leverage, name="leverage"),
+    path("w/<slug:ws>/insights/score-weights/", views.score_weights, name="score_weights"),
     path("w/<slug:ws>/insights/leverage.csv", views.leverage_csv, name="leverage_csv"),
     path("w/<slug:ws>/insights/leverage.json", views.leverage_json, name="leverage_json"),
 ]

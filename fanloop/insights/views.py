@@ -11,18 +11,20 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from fanloop.accounts.models import Membership, Role, Workspace
 from fanloop.accounts.permissions import workspace_view
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans.views import stream_csv
+from fanloop.insights import calibration, rollup
 from fanloop.insights import funnel as funnels
 from fanloop.insights import leverage as leverages
-from fanloop.insights import rollup
 from fanloop.lib import charts
 
 # Batches a page folds before it reads (each ``rollup.BATCH`` events): the worker folds
@@ -331,3 +333,51 @@ def artist_report(request: HttpRequest, membership: Membership, artist_pk: int) 
         **_leverage_context(leverages.artist_table(artist)),
     }
     return render(request, "insights/artist_report.html", context)
+
+
+@workspace_view(Role.VIEWER)
+@require_http_methods(["GET", "HEAD", "POST"])
+def score_weights(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The engagement score's points recalibrated from the leverage table: GET shows the
+    diff; POST (editors and owners) applies exactly the diff that was shown."""
+    workspace = membership.workspace
+    status = 200
+    error = ""
+    if request.method == "POST":
+        if not membership.can_edit:
+            raise PermissionDenied("Only editors and owners change the score.")
+        shown = _shown_points(request)
+        try:
+            calibration.apply(workspace, shown)
+        except calibration.StaleProposal:
+            error = "The numbers changed since you opened this page: review the new proposal."
+            status = 409
+        else:
+            messages.success(request, "The engagement score now uses the new points.")
+            return redirect("insights:score_weights", ws=workspace.slug)
+    else:
+        _caught_up()
+    changes = calibration.proposal(workspace)
+    return render(
+        request,
+        "insights/score_weights.html",
+        {
+            "changes": changes,
+            "any_change": any(change.changed for change in changes),
+            "can_edit": membership.can_edit,
+            "error": error,
+            "per_lift": calibration.POINTS_PER_LIFT,
+            "bounds": (calibration.MIN_POINTS, calibration.MAX_POINTS),
+            "min_cohort": leverages.MIN_COHORT,
+        },
+        status=status,
+    )
+
+
+def _shown_points(request: HttpRequest) -> dict[str, int]:
+    shown: dict[str, int] = {}
+    for kind in calibration.KIND_OF_ACTION.values():
+        raw = str(request.POST.get(f"points_{kind}", ""))
+        if raw.lstrip("-").isdigit() and len(raw) < 4:
+            shown[str(kind)] = int(raw)
+    return shown

@@ -1,6 +1,7 @@
 """In Chromium: a member opens a release's funnel from the release page, picks a date
 range and a breakdown in the form, and reads the numbers the database holds; a range that
-ends before it starts is refused with its message."""
+ends before it starts is refused with its message. An editor applies the recalibrated
+engagement score with its button."""
 
 from __future__ import annotations
 
@@ -82,3 +83,24 @@ def test_a_member_picks_the_funnels_date_range_in_a_browser(
     assert show(page).status == 400
     assert page.get_by_text("The end date is before the start date.").is_visible()
     assert page.locator(".stages").count() == 0
+
+
+def test_an_editor_applies_the_recalibrated_score_in_a_browser(
+    page: Any, live_server: Any, owner: User, workspace: Workspace
+) -> None:
+    from fanloop.insights.models import ScoreCalibration
+    from fanloop.insights.tests.test_calibration import seed_leverage
+
+    seed_leverage(workspace)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    submit(page, page.get_by_role("button", name="Log in"))
+    page.goto(f"{live_server.url}/w/{workspace.slug}/insights/leverage/")
+    page.get_by_role("link", name="Recalibrate the engagement score from this table →").click()
+    page.wait_for_load_state()
+    assert page.locator("#diff tr[data-kind='followed'] ins").inner_text() == "9"
+    response = submit(page, page.get_by_role("button", name="Apply these points"))
+    assert response.status == 302
+    assert ScoreCalibration.objects.get(workspace=workspace).points["followed"] == 9
+    assert page.get_by_text("The engagement score now uses the new points.").is_visible()
