@@ -1,5 +1,7 @@
 """Insights pages: a release's funnel and the leverage table, each with its CSV and JSON
-(the same query functions). Viewers see them; outsiders get 404 (``@workspace_view``).
+(the same query functions), the reports per release and per artist, and the engagement
+score's recalibration. Viewers see them (only editors and owners apply a recalibration);
+outsiders get 404 (``@workspace_view``).
 
 A page first folds the fan events the worker has not folded yet (a few batches at most,
 ``PAGE_CATCH_UP_BATCHES``) and states how many events are still waiting, if any.
