@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "fanloop.messaging",
     "fanloop.flows",
     "fanloop.webhooks",
+    "fanloop.insights",
     "fanloop.ops",
     "fanloop.api",
     "axes",

@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("fanloop.messaging.urls")),
     path("", include("fanloop.flows.urls")),
     path("", include("fanloop.webhooks.urls")),
+    path("", include("fanloop.insights.urls")),
     # The token pages and the docs page, then the API itself.
     path("", include("fanloop.api.urls")),
     path("api/v1/", api.urls),

@@ -215,6 +215,14 @@ def record_page_view(
     record(hit)
 
 
+def visitor_id_for(request: HttpRequest, release: Release) -> str:
+    """The visitor id today's page events of this request's visitor carry (a daily-salted
+    hash, no cookie): a pre-save keeps it so the funnel joins the visit to the pre-save."""
+    hit = hit_from_request(request, EventKind.PAGE_VIEW, release, country="")
+    take_visitor_id(hit)
+    return hit.fields["visitor_id"]
+
+
 def record_click(
     request: HttpRequest, release: Release, platform: str, member: bool = False
 ) -> None:

@@ -235,6 +235,7 @@ def attribution_for(request: HttpRequest, release: Release) -> dict[str, str]:
         "referrer_host": event.referrer_host if event else "",
         "landing_page": landing,
         "country": country,
+        "visitor_id": hit.fields["visitor_id"],
     }
 
 
@@ -519,6 +520,7 @@ ATTRIBUTION_FIELDS = (
     "referrer_host",
     "landing_page",
     "country",
+    "visitor_id",
 )
 
 

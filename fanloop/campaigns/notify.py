@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
-from fanloop.analytics.ingest import request_country
+from fanloop.analytics.ingest import request_country, visitor_id_for
 from fanloop.campaigns import pages
 from fanloop.catalog.models import Release
 from fanloop.catalog.release_urls import BY_KEY, page_path
@@ -172,8 +172,11 @@ def visit_attribution(request: HttpRequest) -> dict[str, str]:
     return {**values, "referrer_host": referrer_host, "landing_page": landing}
 
 
-def attribution_from(values: dict[str, str], request: HttpRequest) -> Attribution:
+def attribution_from(
+    values: dict[str, str], request: HttpRequest, release: Release | None = None
+) -> Attribution:
     return Attribution(
+        visitor_id=visitor_id_for(request, release) if release is not None else "",
         utm_source=values.get("utm_source", ""),
         utm_medium=values.get("utm_medium", ""),
         utm_campaign=values.get("utm_campaign", ""),
@@ -270,7 +273,7 @@ def _notify_post(request: HttpRequest, release: Release) -> HttpResponse:
             release=release,
             artist=release.artist,
             page=page_path(release) + "/notify",
-            attribution=attribution_from(attribution, request),
+            attribution=attribution_from(attribution, request, release),
             notify_me=True,
             chosen_platform=_chosen_platform(data.get("platform")),
         )

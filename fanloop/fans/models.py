@@ -138,6 +138,9 @@ class PreSave(Timestamped):
     referrer_host = models.CharField(max_length=255, blank=True)
     landing_page = models.CharField(max_length=300, blank=True)
     country = models.CharField(max_length=2, blank=True)
+    # The event log's visitor id of the visit that led here (a daily-salted hash, no
+    # cookie): joins the visit's page events to this pre-save in the funnel.
+    visitor_id = models.CharField(max_length=16, blank=True)
 
     class Meta:
         constraints = [

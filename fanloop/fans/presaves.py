@@ -50,6 +50,8 @@ class Attribution:
     referrer_host: str = ""
     landing_page: str = ""
     country: str = ""
+    # The visitor id the event log gave the visit (see ``PreSave.visitor_id``).
+    visitor_id: str = ""
 
     @classmethod
     def from_event(cls, event: Event, landing_page: str = "") -> Attribution:
@@ -60,6 +62,7 @@ class Attribution:
             referrer_host=event.referrer_host,
             landing_page=landing_page,
             country=event.country,
+            visitor_id=event.visitor_id,
         )
 
     def cleaned(self) -> dict[str, str]:

@@ -23,7 +23,7 @@ from fanloop.accounts.context_processors import workspace as workspace_context
 from fanloop.accounts.models import Membership, Role, Workspace
 from fanloop.accounts.permissions import workspace_view
 from fanloop.catalog.models import Artist, Release
-from fanloop.fans import charts, consent_log, queries, rights
+from fanloop.fans import consent_log, queries, rights
 from fanloop.fans.models import (
     ConnectionStatus,
     Consent,
@@ -39,6 +39,7 @@ from fanloop.fans.oauth_tokens import (
 )
 from fanloop.fans.panels import fan_panels
 from fanloop.fans.presaves import presaves_of
+from fanloop.lib import charts
 
 PAGE_SIZE = 25
 QUERY_MAX = 100
@@ -229,7 +230,7 @@ def presaves(request: HttpRequest, membership: Membership) -> HttpResponse:
     }
     if release is not None:
         series = queries.presave_series(release)
-        context.update(series=series, chart=charts.stacked_bars(series))
+        context.update(series=series, chart=charts.stacked_bars(series.columns, series.rows))
     return render(request, "fans/presaves.html", context)
 
 

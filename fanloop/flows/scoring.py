@@ -7,7 +7,9 @@ a sent email) counts nothing, so a fan whose only act was the pre-save scores 2.
 
 Each event kind is worth a fixed number of points; repeats of one kind count up to a cap,
 so a fan who opens the same email twenty times is not a superfan. ``WEIGHTS`` is the only
-place the numbers live (the flow editor's score page and the fan page read it):
+place the default numbers live (the flow editor's score page and the fan page read it); a
+workspace may recalibrate the points from its own leverage table (``weights_for``: insights
+registers the workspace's points, the caps stay):
 
     ============================  ======  ========
     event (by the fan)            points  counted
@@ -24,14 +26,15 @@ place the numbers live (the flow editor's score page and the fan page read it):
 
 Scored for a release, the fan's events of that release count, plus the fan's follows of
 the release's artist whichever release prompted them (a follow is of the artist). One
-aggregate query either way; ``release_scores`` scores every release of a fan in one query,
-``audience_scores`` every fan of a set in one query.
+aggregate query of the event log either way (plus one read of the workspace's points, see
+``weights_for``); ``release_scores`` scores every release of a fan in one such query,
+``audience_scores`` every fan of a set in one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import Count, IntegerField, Q, Value
@@ -76,16 +79,39 @@ POST_RELEASE_ACTS = (
 )
 
 
+# A higher app may keep recalibrated points per workspace (insights does, from the
+# leverage table): it registers a function {workspace id → {kind: points}} or None here.
+PointsProvider = Callable[[int], Mapping[str, int] | None]
+_points_providers: dict[str, PointsProvider] = {}
+
+
+def register_points(name: str, provider: PointsProvider) -> None:
+    """Add (or replace, when ``ready`` runs twice) a source of per-workspace points."""
+    _points_providers[name] = provider
+
+
+def weights_for(workspace_id: int) -> Mapping[str, Weight]:
+    """``WEIGHTS`` with the workspace's recalibrated points, if it has any (caps stay)."""
+    for provider in _points_providers.values():
+        points = provider(workspace_id)
+        if points:
+            return {
+                kind: replace(weight, points=int(points.get(str(kind), weight.points)))
+                for kind, weight in WEIGHTS.items()
+            }
+    return WEIGHTS
+
+
 def fan_events() -> Any:
     """The events scores are made of: the fan's own, of a weighted kind."""
     return FanEvent.objects.filter(actor=Actor.FAN, kind__in=list(WEIGHTS))
 
 
-def score_counts(counts: Mapping[str, int]) -> int:
+def score_counts(counts: Mapping[str, int], weights: Mapping[str, Weight] = WEIGHTS) -> int:
     """Points for event counts per kind (kinds without a weight count nothing)."""
     total = 0
     for kind, count in counts.items():
-        weight = WEIGHTS.get(kind)
+        weight = weights.get(kind)
         if weight is not None:
             total += weight.points * min(int(count or 0), weight.cap)
     return total
@@ -108,7 +134,7 @@ def engagement_score(fan: Fan, release: Release | None = None) -> int:
     events = fan_events().filter(fan_id=fan.pk)
     if release is not None:
         events = events.filter(_release_filter(release))
-    return score_counts(events.aggregate(**_count_columns()))
+    return score_counts(events.aggregate(**_count_columns()), weights_for(fan.workspace_id))
 
 
 def release_scores(fan: Fan) -> dict[int, int]:
@@ -141,11 +167,12 @@ def release_scores(fan: Fan) -> dict[int, int]:
         counts[kind] = counts.get(kind, 0) + n
         release_artist[row["release_id"]] = row["release__artist_id"]
     scores: dict[int, int] = {}
+    weights = weights_for(fan.workspace_id)
     for release_id, counts in per_release.items():
         merged = dict(counts)
         for kind, n in artist_wide.get(release_artist[release_id], {}).items():
             merged[kind] = merged.get(kind, 0) + n
-        scores[release_id] = score_counts(merged)
+        scores[release_id] = score_counts(merged, weights)
     return scores
 
 
@@ -161,7 +188,8 @@ def audience_scores(fan_ids: Any, release: Release) -> dict[int, int]:
     counts: dict[int, dict[str, int]] = {}
     for row in rows:
         counts.setdefault(row["fan_id"], {})[row["kind"]] = row["n"]
-    return {fan_id: score_counts(c) for fan_id, c in counts.items()}
+    weights = weights_for(release.artist.workspace_id)
+    return {fan_id: score_counts(c, weights) for fan_id, c in counts.items()}
 
 
 def workspace_scores(workspace: Workspace) -> Any:
@@ -181,7 +209,7 @@ def breakdown(fan: Fan, release: Release) -> list[tuple[str, int, int, int]]:
     counts = fan_events().filter(fan_id=fan.pk).filter(_release_filter(release))
     totals = counts.aggregate(**_count_columns())
     out = []
-    for kind, weight in WEIGHTS.items():
+    for kind, weight in weights_for(fan.workspace_id).items():
         n = int(totals.get(str(kind)) or 0)
         if n:
             counted = min(n, weight.cap)

@@ -34,7 +34,7 @@ from fanloop.flows.forms import (
     template_choices,
 )
 from fanloop.flows.models import Flow, FlowStatus, FlowVersion, JourneyState
-from fanloop.flows.scoring import NOT_COUNTED, POST_RELEASE_ACTS, WEIGHTS
+from fanloop.flows.scoring import NOT_COUNTED, POST_RELEASE_ACTS, weights_for
 from fanloop.flows.steps import STEP_TYPES, describe_step, describe_trigger
 from fanloop.flows.warnings import flow_warnings, templates_for
 
@@ -268,7 +268,7 @@ def score_explained(request: HttpRequest, membership: Membership) -> HttpRespons
     """The engagement score in plain words, from the one table of weights."""
     rows = [
         (FanEventKind(kind).label, weight.why, weight.points, weight.cap)
-        for kind, weight in WEIGHTS.items()
+        for kind, weight in weights_for(membership.workspace.pk).items()
     ]
     return render(
         request,

@@ -54,6 +54,7 @@ WORKFLOW_MODULES = (
     "fanloop.flows.engine",
     "fanloop.flows.verification",
     "fanloop.webhooks.workflows",
+    "fanloop.insights.workflows",
 )
 
 

@@ -7,6 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.db import connection as db
 
+from fanloop.analytics import buffer
+from fanloop.analytics.models import Event
+from fanloop.analytics.tests.factories import BROWSER_UA
 from fanloop.fans.models import Consent, Fan, PlatformConnection, PreSave
 
 from .oauth_flow import Flow
@@ -77,12 +80,17 @@ def test_it_asks_for_read_scopes_only_with_verification(flow: Flow) -> None:
 
 
 def test_it_carries_utm_parameters_into_the_presave(flow: Flow) -> None:
-    flow.client.get("/nova-lights/midnight-signal")
+    flow.client.get("/nova-lights/midnight-signal", HTTP_USER_AGENT=BROWSER_UA)
     started = flow.client.get(
         f"/connect/spotify/start?release={flow.release.pk}",
         HTTP_REFERER="http://testserver/nova-lights/midnight-signal?utm_source=insta&utm_campaign=drop",
+        HTTP_USER_AGENT=BROWSER_UA,
     )
     answer = flow.authorize(started["Location"], "fan1@example.org")
     flow.callback("spotify", answer)
     presave = PreSave.objects.get()
     assert (presave.utm_source, presave.utm_campaign) == ("insta", "drop")
+    # The visit's visitor id joins the page's events to the pre-save (no cookie).
+    buffer.events.flush()
+    view = Event.objects.get(kind="page_view")
+    assert presave.visitor_id == view.visitor_id and len(view.visitor_id) == 16

@@ -100,6 +100,7 @@ def test_it_carries_utm_tags_of_the_release_page(release: Release) -> None:
     presave = PreSave.objects.get()
     assert (presave.utm_source, presave.utm_campaign) == ("ig", "launch")
     assert presave.landing_page == "/nova-lights/midnight-signal"
+    assert len(presave.visitor_id) == 16  # the visit's daily visitor id, no cookie
 
 
 def test_it_explains_a_full_platform(release: Release) -> None:

@@ -42,6 +42,7 @@ def test_it_carries_attribution_over_from_an_event(release):
         utm_campaign="launch",
         referrer_host="instagram.com",
         country="FR",
+        visitor_id="0123456789abcdef",
     )
     attribution = Attribution.from_event(event, landing_page=release.public_path)
     assert attribution.cleaned() == {
@@ -51,4 +52,5 @@ def test_it_carries_attribution_over_from_an_event(release):
         "referrer_host": "instagram.com",
         "landing_page": release.public_path,
         "country": "FR",
+        "visitor_id": "0123456789abcdef",
     }

@@ -8,7 +8,7 @@ from fanloop.fans import fan_data
 
 def test_every_app_keeping_fan_rows_registers_its_part():
     parts = {part.name: part for part in fan_data.parts()}
-    assert list(parts) == ["deliveries", "suppressions", "flows", "webhooks"]
+    assert list(parts) == ["deliveries", "suppressions", "flows", "webhooks", "insights"]
     assert parts["deliveries"].merge and parts["deliveries"].export
     assert parts["flows"].merge and parts["flows"].export
     assert parts["suppressions"].delete

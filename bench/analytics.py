@@ -1,0 +1,219 @@
+"""Benchmark: the insights pages and the rollup at volume (a skeleton: figures not yet taken).
+
+Seeds ``--page-events`` page events and ``--fan-events`` fan events (with their pre-saves)
+over ``--artists`` artists and ``--releases`` releases in a throwaway database (SQLite file
+or a fresh PostgreSQL database), then measures, in this process:
+
+- ``funnel_p95_ms`` / ``leverage_p95_ms``: server time of the funnel and leverage pages
+  (Django's test client, logged in, ``--requests`` each, facts caught up first);
+- ``rollup_catchup_s``: folding ``--new-events`` fan events added after a full catch-up;
+- ``ingest_ratio``: page events accepted through the real write-behind buffer (``add_event``
+  then ``flush``) ÷ a raw batched insert of the same rows into the same database, same run.
+
+Prints one JSON line last. The size of the performance goal is the default; ``--quick``
+is a smoke run of a few thousand rows that only shows the benchmark works.
+
+    .venv/bin/python bench/analytics.py [--db sqlite|postgres] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import PG_URL, databases, print_result
+
+FULL = {"page_events": 10_000_000, "fan_events": 1_000_000, "artists": 20, "releases": 60,
+        "new_events": 100_000}  # fmt: skip
+QUICK = {"page_events": 20_000, "fan_events": 5_000, "artists": 2, "releases": 6,
+         "new_events": 2_000}  # fmt: skip
+CHUNK = 5_000  # rows per seeding transaction
+
+
+def _p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[max(0, int(len(ordered) * 0.95) - 1)]
+
+
+def _seed(size: dict[str, int], rng: random.Random) -> tuple[Any, list[Any], list[Any]]:
+    from django.db import transaction
+
+    from bench._common import seed_artist
+    from fanloop.analytics.services import EventRow, save_hits
+    from fanloop.catalog.models import Artist, Release
+    from fanloop.fans.models import Fan, PreSave
+
+    workspace, first = seed_artist()
+    artists = [first] + [
+        Artist.objects.create(workspace=workspace, name=f"Artist {i}", slug=f"artist-{i}")
+        for i in range(1, size["artists"])
+    ]
+    day = dt.date(2025, 1, 1)
+    releases = [
+        Release.objects.create(
+            artist=artists[i % len(artists)],
+            title=f"Release {i}",
+            slug=f"release-{i}",
+            release_date=day + dt.timedelta(days=30 * (i // len(artists))),
+            published=True,
+        )
+        for i in range(size["releases"])
+    ]
+    now = dt.datetime.now(tz=dt.UTC) - dt.timedelta(days=1)
+    for start in range(0, size["page_events"], CHUNK):
+        rows = []
+        for n in range(start, min(start + CHUNK, size["page_events"])):
+            release = releases[n % len(releases)]
+            rows.append(EventRow(
+                "page_view" if n % 3 else "click", workspace.pk, release.artist_id, release.pk,
+                "" if n % 3 else "spotify", f"{rng.getrandbits(64):016x}", "insta" if n % 5 else "",
+                "", "", "", "", "", "mobile" if n % 2 else "desktop", "DE", now,
+            ))  # fmt: skip
+        save_hits(rows, {})
+    fans = Fan.objects.bulk_create(
+        Fan(workspace=workspace, email=f"fan{i}@bench.example")
+        for i in range(max(1, size["fan_events"] // 5))
+    )
+    with transaction.atomic():
+        PreSave.objects.bulk_create(
+            (
+                PreSave(
+                    release=releases[i % len(releases)],
+                    fan=fan,
+                    platform="spotify",
+                    utm_source="insta",
+                )
+                for i, fan in enumerate(fans)
+            ),
+            batch_size=1000,
+        )
+    _fan_events(workspace, fans, releases, size["fan_events"], "seed", rng)
+    return workspace, artists, releases
+
+
+def _fan_events(workspace: Any, fans: list[Any], releases: list[Any], count: int, tag: str,
+                rng: random.Random) -> None:  # fmt: skip
+    from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
+
+    kinds = ("presaved", "saved", "track_saved", "followed", "email_opened", "email_clicked")
+    for start in range(0, count, CHUNK):
+        record_fan_events(
+            NewFanEvent(
+                workspace_id=workspace.pk,
+                fan_id=fans[n % len(fans)].pk,
+                kind=kinds[n % len(kinds)],
+                key=f"{tag}:{n}",
+                actor="fan",
+                artist_id=releases[n % len(releases)].artist_id,
+                release_id=releases[n % len(releases)].pk,
+            )
+            for n in range(start, min(start + CHUNK, count))
+        )
+
+
+def _ingest_ratio(workspace: Any, release: Any, rows_count: int, rng: random.Random) -> float:
+    from django.db import transaction
+
+    from fanloop.analytics import buffer
+    from fanloop.analytics.services import EventRow, _insert_events
+
+    now = dt.datetime.now(tz=dt.UTC)
+    rows = [
+        EventRow("page_view", workspace.pk, release.artist_id, release.pk, "",
+                 f"{rng.getrandbits(64):016x}", "", "", "", "", "", "", "mobile", "", now)
+        for _ in range(rows_count)
+    ]  # fmt: skip
+    events = buffer.EventBuffer(writer_thread=False)
+    start = time.perf_counter()
+    for row in rows:
+        events.add_event(row)
+    events.flush()
+    buffered = time.perf_counter() - start
+    start = time.perf_counter()
+    with transaction.atomic():
+        _insert_events(rows)
+    raw = time.perf_counter() - start
+    return raw / buffered if buffered else 0.0
+
+
+def run(size: dict[str, int], requests: int) -> dict[str, Any]:
+    from django.core.management import call_command
+    from django.test import Client
+
+    from fanloop.accounts.models import User
+    from fanloop.fans.models import Fan
+    from fanloop.insights import rollup
+
+    rng = random.Random(7)
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    workspace, artists, releases = _seed(size, rng)
+    seed_s = time.perf_counter() - started
+    rollup.catch_up(settle_seconds=0)
+    fans = list(Fan.objects.filter(workspace=workspace).order_by("pk"))
+    _fan_events(workspace, fans, releases, size["new_events"], "new", rng)
+    started = time.perf_counter()
+    rollup.catch_up(settle_seconds=0)
+    catchup_s = time.perf_counter() - started
+    client = Client()
+    client.force_login(User.objects.get(email="bench@example.org"))
+    funnel_ms, leverage_ms = [], []
+    for n in range(requests):
+        release = releases[n % len(releases)]
+        url = f"/w/{workspace.slug}/releases/{release.pk}/funnel/?by=source"
+        started = time.perf_counter()
+        answer = client.get(url)
+        assert answer.status_code == 200, (answer.status_code, answer.content[:300])
+        funnel_ms.append((time.perf_counter() - started) * 1000)
+        artist = artists[n % len(artists)]
+        started = time.perf_counter()
+        url = f"/w/{workspace.slug}/insights/leverage/?artist={artist.pk}"
+        assert client.get(url).status_code == 200
+        leverage_ms.append((time.perf_counter() - started) * 1000)
+    ratio = _ingest_ratio(workspace, releases[0], min(size["page_events"], 20_000), rng)
+    return {
+        "seed_s": round(seed_s, 2),
+        "funnel_p95_ms": round(_p95(funnel_ms), 1),
+        "leverage_p95_ms": round(_p95(leverage_ms), 1),
+        "rollup_catchup_s": round(catchup_s, 3),
+        "new_events": size["new_events"],
+        "ingest_ratio": round(ratio, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--quick", action="store_true", help="a smoke run on a few rows")
+    parser.add_argument("--requests", type=int, default=None, help="page requests of each kind")
+    args = parser.parse_args()
+    size = QUICK if args.quick else FULL
+    requests = args.requests or (10 if args.quick else 200)
+    with tempfile.TemporaryDirectory(prefix="fanloop-bench-analytics-") as tmp:
+        data_dir = Path(tmp)
+        with databases(args.db, data_dir, "fanloop_bench_analytics", args.pg_url) as (url, _):
+            os.environ.update(
+                DJANGO_SETTINGS_MODULE="fanloop.settings", DATABASE_URL=url,
+                FANLOOP_DATA_DIR=str(data_dir), LOG_LEVEL="WARNING",
+            )  # fmt: skip
+            for name in ("DEBUG", "FANLOOP_PRODUCTION"):
+                os.environ.pop(name, None)
+            import django
+
+            django.setup()
+            result = run(size, requests)
+    print_result({"db": args.db, "quick": args.quick, **size, **result})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Facts per fan and release, rolled up from the fan event log (``rollup.py``).
+
+One ``ReleaseFacts`` row per (fan, release) the fan event log names: where the fan came
+from (the pre-save's attribution), what the fan did (only ``actor=fan`` events count as
+the fan's acts), what fanloop did for the fan (delivery, a follow at delivery) and what the
+library checks found. ``RollupMark`` is the high-water mark: the last ``FanEvent.id``
+folded in, so a catch-up reads only events newer than it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from fanloop.accounts.models import Workspace
+from fanloop.catalog.models import Artist, Release
+from fanloop.fans.models import Fan
+
+
+class Kept(models.TextChoices):
+    """What the library checks found of the release-day save, latest first."""
+
+    KEPT_30D = "kept_30d", "Kept 30 days"
+    KEPT_7D = "kept_7d", "Kept 7 days"
+    REMOVED = "removed", "Removed"
+    UNKNOWN = "unknown", "Not checked"
+
+
+class ReleaseFacts(models.Model):
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="+", db_index=False)
+    artist = models.ForeignKey(Artist, models.CASCADE, related_name="+", db_index=False)
+    release = models.ForeignKey(Release, models.CASCADE, related_name="+", db_index=False)
+    fan = models.ForeignKey(Fan, models.CASCADE, related_name="+")
+    # Source: the first pre-save's attribution (the visit that won the fan for this release).
+    utm_source = models.CharField(max_length=100, blank=True)
+    utm_medium = models.CharField(max_length=100, blank=True)
+    utm_campaign = models.CharField(max_length=100, blank=True)
+    referrer_host = models.CharField(max_length=255, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    device = models.CharField(max_length=10, blank=True)
+    visitor_id = models.CharField(max_length=16, blank=True)
+    # The first pre-save's platform ("" without a pre-save).
+    platform = models.CharField(max_length=20, blank=True)
+    presaved_at = models.DateTimeField(null=True, blank=True)
+    delivered = models.BooleanField(default=False)
+    kept = models.CharField(max_length=10, choices=Kept.choices, default=Kept.UNKNOWN)
+    tracks_saved = models.PositiveIntegerField(default=0)
+    one_click_saves = models.PositiveIntegerField(default=0)
+    email_opens = models.PositiveIntegerField(default=0)
+    email_clicks = models.PositiveIntegerField(default=0)
+    follows_by_fan = models.PositiveIntegerField(default=0)
+    follows_at_delivery = models.PositiveIntegerField(default=0)
+    # The fan's own engaging acts (not opens, not removals): the first one, and whether one
+    # fell in the release week (release instant to +7 days).
+    first_act_at = models.DateTimeField(null=True, blank=True)
+    release_week_act = models.BooleanField(default=False)
+    score = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["fan", "release"], name="one_fact_row_per_fan_release")
+        ]
+        indexes = [
+            models.Index(fields=["release", "presaved_at"], name="facts_release_presaved"),
+            models.Index(fields=["artist", "release"], name="facts_artist_release"),
+            models.Index(fields=["workspace", "artist"], name="facts_workspace_artist"),
+        ]
+
+    def __str__(self) -> str:
+        return f"facts of fan {self.fan_id} on release {self.release_id}"
+
+
+class RollupMark(models.Model):
+    """The last fan event folded into the facts (one row per rollup name)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    last_event_id = models.BigIntegerField(default=0)
+    updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at event {self.last_event_id}"
+
+
+class ScoreCalibration(models.Model):
+    """A workspace's engagement-score points, recalibrated from its leverage table
+    (``calibration.py``); flows scores with them instead of the default points."""
+
+    workspace = models.OneToOneField(Workspace, models.CASCADE, related_name="+")
+    points = models.JSONField(default=dict)  # {fan event kind: points}
+    applied_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"score points of workspace {self.workspace_id}"
