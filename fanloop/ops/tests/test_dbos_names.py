@@ -28,6 +28,10 @@ WORKFLOW_NAMES = {
     "webhooks.tick",
     "webhooks.deliver",
     "webhooks.prune",
+    "segments.sweep",
+    "broadcasts.tick",
+    "broadcast.send",
+    "insights_rollup",
 }
 STEP_NAMES = {
     "run_batch_step",
@@ -42,6 +46,11 @@ STEP_NAMES = {
     "webhooks.due",
     "webhooks.attempt",
     "webhooks.prune_log",
+    "segments.sweep_due",
+    "broadcasts.start_due",
+    "broadcast.send_batch",
+    "broadcast.finish",
+    "insights_rollup_step",
 }
 
 

@@ -32,7 +32,7 @@ def test_an_owner_lists_the_testers_on_a_phone(
     field = page.get_by_label("Accounts allowed in development mode")
     field.fill("\n".join(f"t{n}@example.org" for n in range(6)))
     page.locator("main form button[type=submit]").last.click()
-    expect(page.get_by_text("serves at most 5 accounts")).to_be_visible()
+    expect(page.locator("#id_allowed_emails_error")).to_contain_text("serves at most 5 accounts")
     field = page.get_by_label("Accounts allowed in development mode")
     field.fill("Me@Example.org\ntester@example.org")
     page.locator("main form button[type=submit]").last.click()
