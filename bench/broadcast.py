@@ -27,22 +27,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import BIN, databases, fanloop_process_env, print_result  # noqa: E402
-from bench.flows import Database, Sink, worker  # noqa: E402
+from bench._common import BIN, fanloop_process_env, print_result  # noqa: E402
+from bench.flows import Sink, open_databases, run_dir, worker  # noqa: E402
 
 TEMPLATE_TEXT = (
     "Hi {{ fan.display_name|default:'there' }},\n\n"
@@ -301,18 +298,11 @@ def internal(argv: list[str]) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    tmp = Path(tempfile.mkdtemp(prefix="fanloop-bench-broadcast-"))
-    data_dir = tmp / "data"
-    data_dir.mkdir()
-    cleanup = ExitStack()
-    sink: Sink | None = None
-    try:
-        urls = cleanup.enter_context(
-            databases(args.db, data_dir, "fanloop_bench_broadcast", args.pg_url)
-        )
-        db = Database(args.db, data_dir, *urls)
+    with run_dir("fanloop-bench-broadcast-") as (tmp, data_dir, cleanup):
+        db = open_databases(cleanup, args, data_dir, "fanloop_bench_broadcast")
         base = {"SITE_URL": "http://127.0.0.1:8000"}
         sink = Sink(fanloop_process_env(data_dir, db.url, dbos_url=db.dbos_url, extra=base), tmp)
+        cleanup.callback(sink.stop)
         env = fanloop_process_env(
             data_dir,
             db.url,
@@ -375,11 +365,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 else None
             ),
         }
-    finally:
-        if sink is not None:
-            sink.stop()
-        cleanup.close()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:

@@ -85,6 +85,28 @@ def _say(message: str) -> None:
 # --- databases -----------------------------------------------------------------
 
 
+@contextmanager
+def run_dir(prefix: str) -> Iterator[tuple[Path, Path, ExitStack]]:
+    """A throwaway folder for one run, its ``data`` folder, and the stack the run's
+    databases and servers are closed on (last opened first), before the folder goes."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    (tmp / "data").mkdir()
+    cleanup = ExitStack()
+    try:
+        yield tmp, tmp / "data", cleanup
+    finally:
+        cleanup.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def open_databases(
+    cleanup: ExitStack, args: argparse.Namespace, data_dir: Path, name: str
+) -> Database:
+    """The run's databases (``--db``), dropped when ``cleanup`` closes."""
+    urls = cleanup.enter_context(databases(args.db, data_dir, name, args.pg_url))
+    return Database(args.db, data_dir, *urls)
+
+
 class Database:
     """Queries on the app and DBOS system databases of one run (``databases``: SQLite
     files, or fresh PostgreSQL databases)."""
@@ -563,18 +585,11 @@ def measure_memory(
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    tmp = Path(tempfile.mkdtemp(prefix="fanloop-bench-flows-"))
-    data_dir = tmp / "data"
-    data_dir.mkdir()
-    cleanup = ExitStack()
-    sink: Sink | None = None
-    try:
-        urls = cleanup.enter_context(
-            databases(args.db, data_dir, "fanloop_bench_flows", args.pg_url)
-        )
-        db = Database(args.db, data_dir, *urls)
+    with run_dir("fanloop-bench-flows-") as (tmp, data_dir, cleanup):
+        db = open_databases(cleanup, args, data_dir, "fanloop_bench_flows")
         base_env = _env(data_dir, db, {})
         sink = Sink(base_env, tmp)
+        cleanup.callback(sink.stop)
         env = _env(
             data_dir,
             db,
@@ -725,11 +740,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 and final["duplicates"] == 0
             ),
         }
-    finally:
-        if sink is not None:
-            sink.stop()
-        cleanup.close()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:

@@ -54,6 +54,9 @@ class AuthorizePages:
     platform = ""
     authorize_path = ""
     token_route: tuple[str, str] | None = None  # (method, path) of the token endpoint, if any
+    # The authorize query's app parameter, and the page an unknown app gets (title, text).
+    client_param = "client_id"
+    unknown_app: tuple[str, str] = ("Error", "Unknown app")
 
     @property
     def login_path(self) -> str:
@@ -89,6 +92,17 @@ class AuthorizePages:
         if app is None:
             raise HttpError(html_response(*error_page(title, error)))
         return app
+
+    def _validate(self, q: dict[str, str]) -> tuple[App, str, frozenset[str]]:
+        """(app, redirect URI, permissions) of an authorize query, checked by the
+        platform's rules (``check``); else ``HttpError`` with what the platform answers."""
+        app = self.known_app(q.get(self.client_param, ""), *self.unknown_app)
+        return self.check(app, q.get("redirect_uri", ""), q)
+
+    def check(
+        self, app: App, redirect_uri: str, q: dict[str, str]
+    ) -> tuple[App, str, frozenset[str]]:
+        raise NotImplementedError
 
     def signed_in(self, req: Request, query: bytes | str) -> User:
         """The user signed in to the platform's pages; else ``HttpError`` with the login

@@ -31,10 +31,12 @@ class DeezerConnect(AuthorizePages):
     platform = "deezer"
     authorize_path = f"{BASE}/auth.php"
     token_route = ("GET", f"{BASE}/access_token.php")
+    client_param = "app_id"
+    unknown_app = ("Deezer", "Wrong app_id")
 
-    def _validate(self, q: dict[str, str]) -> tuple[App, str, frozenset[str]]:
-        app = self.known_app(q.get("app_id", ""), "Deezer", "Wrong app_id")
-        redirect_uri = q.get("redirect_uri", "")
+    def check(
+        self, app: App, redirect_uri: str, q: dict[str, str]
+    ) -> tuple[App, str, frozenset[str]]:
         # Deezer checks the redirect against the app's registered domain: a prefix match.
         if not redirect_uri or not any(redirect_uri.startswith(u) for u in app.redirect_uris):
             raise HttpError(html_response(*error_page("Deezer", "Wrong redirect_uri")))

@@ -45,12 +45,13 @@ class SpotifyAccounts(AuthorizePages):
     platform = "spotify"
     authorize_path = f"{BASE}/authorize"
     token_route = ("POST", f"{BASE}/api/token")
+    unknown_app = ("Error", "INVALID_CLIENT: Invalid client")
 
     # -- authorize ------------------------------------------------------------------------
-    def _validate(self, q: dict[str, str]) -> tuple[App, str, frozenset[str]]:
+    def check(
+        self, app: App, redirect_uri: str, q: dict[str, str]
+    ) -> tuple[App, str, frozenset[str]]:
         """Client and redirect URI errors are shown on the page; the rest go back to the app."""
-        app = self.known_app(q.get("client_id", ""), "Error", "INVALID_CLIENT: Invalid client")
-        redirect_uri = q.get("redirect_uri", "")
         if spotify_redirect_refusal(redirect_uri):
             raise HttpError(
                 html_response(*error_page("Error", "INVALID_CLIENT: Insecure redirect URI"))

@@ -170,17 +170,11 @@ def flows_prune(scheduled_at: dt.datetime, context: Any) -> None:
     """Hourly: forget finished tick and batch workflows older than
     ``WORKFLOW_RETENTION_HOURS`` (a tick a second would otherwise grow the system
     database by 86,400 workflows a day). Journeys and their step log are kept."""
-    cutoff = scheduled_at - dt.timedelta(hours=WORKFLOW_RETENTION_HOURS)
-    old = DBOS.list_workflows(
-        name=["flows.tick", "flows.batch", "segments.sweep", "broadcasts.tick"],
-        status=["SUCCESS", "ERROR"],
-        completed_before=cutoff.isoformat(),
+    durable.forget_finished(
+        ["flows.tick", "flows.batch", "segments.sweep", "broadcasts.tick"],
+        before=scheduled_at - dt.timedelta(hours=WORKFLOW_RETENTION_HOURS),
         limit=PRUNE_LIMIT,
-        load_input=False,
-        load_output=False,
     )
-    if old:
-        DBOS.delete_workflows([workflow.workflow_id for workflow in old])
 
 
 def queues() -> list[durable.QueueSpec]:

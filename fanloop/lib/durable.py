@@ -7,7 +7,8 @@ starts without a stale connection and leaves none open behind it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import ParamSpec, TypedDict, TypeVar
 
@@ -67,3 +68,20 @@ def step(
         )(fresh_connections(func))
 
     return decorator
+
+
+def forget_finished(names: Sequence[str], before: dt.datetime, limit: int) -> int:
+    """Delete up to ``limit`` workflows named ``names`` that finished (successfully or
+    not) before ``before`` from DBOS's system database; how many. For workflows started
+    often (a tick a second is 86,400 a day) whose outcome lives in fanloop's own tables."""
+    old = DBOS.list_workflows(
+        name=list(names),
+        status=["SUCCESS", "ERROR"],
+        completed_before=before.isoformat(),
+        limit=limit,
+        load_input=False,
+        load_output=False,
+    )
+    if old:
+        DBOS.delete_workflows([workflow.workflow_id for workflow in old])
+    return len(old)

@@ -89,17 +89,11 @@ def prune_log_step() -> int:
 @DBOS.workflow(name="webhooks.prune")
 def webhooks_prune(scheduled_at: dt.datetime, context: Any) -> None:
     prune_log_step()
-    cutoff = scheduled_at - dt.timedelta(hours=WORKFLOW_RETENTION_HOURS)
-    old = DBOS.list_workflows(
-        name=["webhooks.tick", "webhooks.deliver"],
-        status=["SUCCESS", "ERROR"],
-        completed_before=cutoff.isoformat(),
+    durable.forget_finished(
+        ["webhooks.tick", "webhooks.deliver"],
+        before=scheduled_at - dt.timedelta(hours=WORKFLOW_RETENTION_HOURS),
         limit=PRUNE_LIMIT,
-        load_input=False,
-        load_output=False,
     )
-    if old:
-        DBOS.delete_workflows([workflow.workflow_id for workflow in old])
 
 
 def _tick_cron() -> str:
