@@ -20,6 +20,7 @@ from fanloop.api import (
     routes_catalog,
     routes_fans,
     routes_flows,
+    routes_insights,
     routes_segments,
     routes_webhooks,
 )
@@ -104,6 +105,7 @@ for routes in (
     routes_flows,
     routes_segments,
     routes_broadcasts,
+    routes_insights,
     routes_webhooks,
 ):
     api.add_router("", routes.router)

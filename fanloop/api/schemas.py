@@ -319,4 +319,47 @@ class Page(Schema, Generic[T]):
 
 
 # The problem answers every route may give (documented in the OpenAPI description).
+class FunnelStageOut(Schema):
+    stage: str
+    count: int
+    verifiable: int | None = Field(None, description="Fans a library check could look at.")
+    share_of_previous: float | None
+    share_of_visits: float | None
+
+
+class FunnelOut(Schema):
+    release: int
+    start: dt.date
+    end: dt.date
+    stages: list[FunnelStageOut]
+    presaves_by_platform: dict[str, int]
+    breakdown: str
+    rows: list[dict[str, Any]]
+    events_waiting: int = Field(description="Fan events not yet folded into the numbers.")
+
+
+class LeverageCountOut(Schema):
+    k: int
+    n: int
+
+
+class LeverageRowOut(Schema):
+    action: str
+    n: int
+    k: int
+    share: float | None
+    interval: tuple[float, float] | None
+    lift: float | None
+    short_term_share: float | None
+    role: str
+
+
+class LeverageOut(Schema):
+    artist: int | None
+    interval: str
+    baseline: LeverageCountOut
+    rows: list[LeverageRowOut]
+    events_waiting: int = Field(description="Fan events not yet folded into the numbers.")
+
+
 ERRORS: dict[Any, type[Schema]] = {frozenset({400, 401, 403, 404, 409, 422, 429}): ProblemOut}

@@ -30,6 +30,7 @@ FAMILIES: dict[str, str] = {
     "webhooks": "Webhooks (their URLs, secrets and delivery log)",
     "segments": "Segments",
     "broadcasts": "Broadcasts",
+    "insights": "Funnels and leverage tables (read only)",
 }
 READ, WRITE = "read", "write"
 # The last-used time is written at most this often per token (not on every request).

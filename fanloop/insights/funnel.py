@@ -32,6 +32,17 @@ DIRECT = "(direct)"
 UNKNOWN = "(unknown)"
 # The longest range a page accepts: beyond it a release's funnel is not one campaign.
 MAX_RANGE_DAYS = 731
+# Default range: from this long before the release to this long after it.
+DEFAULT_BEFORE = dt.timedelta(days=90)
+DEFAULT_AFTER = dt.timedelta(days=60)
+
+
+def default_range(release: Release) -> tuple[dt.date, dt.date]:
+    """From when the release was created (at most a year before it comes out, at least
+    ``DEFAULT_BEFORE``) to ``DEFAULT_AFTER`` after it: the release's whole campaign."""
+    day = release.release_date
+    start = min(day - DEFAULT_BEFORE, max(release.created.date(), day - dt.timedelta(days=365)))
+    return start, day + DEFAULT_AFTER
 
 
 @dataclass(frozen=True)
@@ -228,3 +239,25 @@ def breakdown_csv_rows(funnel: Funnel) -> list[list[str]]:
 
 def _percent(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f} %"
+
+
+def as_dict(funnel: Funnel) -> dict[str, object]:
+    """The funnel as JSON: the dashboard's ``funnel.json`` and the API answer with it."""
+    return {
+        "release": funnel.release.pk,
+        "start": funnel.start.isoformat(),
+        "end": funnel.end.isoformat(),
+        "stages": [
+            {
+                "stage": stage.key,
+                "count": stage.count,
+                "verifiable": stage.verifiable,
+                "share_of_previous": step,
+                "share_of_visits": overall,
+            }
+            for stage, step, overall in funnel.conversions()
+        ],
+        "presaves_by_platform": funnel.presaves_by_platform,
+        "breakdown": funnel.breakdown,
+        "rows": [{"value": value, **counts} for value, counts in funnel.rows],
+    }

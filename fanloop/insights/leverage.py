@@ -356,3 +356,25 @@ def source_csv_rows(rows: list[SourceRow]) -> list[list[str]]:
             ]
         )
     return out
+
+
+def as_dict(table: Table, artist: Artist | None) -> dict[str, object]:
+    """The leverage table as JSON: the dashboard's ``leverage.json`` and the API."""
+    return {
+        "artist": artist.pk if artist else None,
+        "interval": WILSON_FORMULA,
+        "baseline": {"k": table.baseline.k, "n": table.baseline.n},
+        "rows": [
+            {
+                "action": row.key,
+                "n": row.long_term.n,
+                "k": row.long_term.k,
+                "share": row.long_term.p,
+                "interval": row.long_term.interval(),
+                "lift": row.lift,
+                "short_term_share": row.short_term.p,
+                "role": row.role,
+            }
+            for row in table.rows
+        ],
+    }

@@ -121,6 +121,17 @@ def _fold_batch(settle_seconds: float) -> tuple[int, int, bool]:
     return len(settled), len(touched), len(settled) < len(rows) or len(rows) < BATCH
 
 
+# Batches a reader (a page, an API call) folds before it reads (each ``BATCH`` events): the
+# worker folds the rest every minute, and the reader states what is still waiting.
+READ_CATCH_UP_BATCHES = 5
+
+
+def catch_up_to_read() -> int:
+    """Fold what the worker has not yet (bounded) before a read; the events still waiting."""
+    catch_up(max_batches=READ_CATCH_UP_BATCHES)
+    return pending()
+
+
 def rebuild(*, settle_seconds: float = SETTLE_SECONDS) -> CatchUp:
     """Empty the facts and fold the whole event log again."""
     with transaction.atomic():

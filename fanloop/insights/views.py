@@ -4,12 +4,11 @@ score's recalibration. Viewers see them (only editors and owners apply a recalib
 outsiders get 404 (``@workspace_view``).
 
 A page first folds the fan events the worker has not folded yet (a few batches at most,
-``PAGE_CATCH_UP_BATCHES``) and states how many events are still waiting, if any.
+``rollup.READ_CATCH_UP_BATCHES``) and states how many events are still waiting, if any.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
@@ -29,13 +28,6 @@ from fanloop.insights import funnel as funnels
 from fanloop.insights import leverage as leverages
 from fanloop.lib import charts
 
-# Batches a page folds before it reads (each ``rollup.BATCH`` events): the worker folds
-# the rest every minute, and the page states what is still waiting.
-PAGE_CATCH_UP_BATCHES = 5
-# Default range: from this long before the release to this long after it.
-DEFAULT_BEFORE = dt.timedelta(days=90)
-DEFAULT_AFTER = dt.timedelta(days=60)
-
 
 class RangeForm(forms.Form):
     start = forms.DateField(
@@ -51,13 +43,13 @@ class RangeForm(forms.Form):
     def __init__(self, *args: Any, release: Release, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.release = release
-        start, end = default_range(release)
+        start, end = funnels.default_range(release)
         self.fields["start"].initial = start
         self.fields["end"].initial = end
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start, end = default_range(self.release)
+        start, end = funnels.default_range(self.release)
         start = data.get("start") or start
         end = data.get("end") or end
         if end < start:
@@ -68,24 +60,10 @@ class RangeForm(forms.Form):
         return data
 
 
-def default_range(release: Release) -> tuple[dt.date, dt.date]:
-    """From when the release was created (at most a year before it comes out, at least
-    ``DEFAULT_BEFORE``) to ``DEFAULT_AFTER`` after it: the release's whole campaign."""
-    day = release.release_date
-    start = min(day - DEFAULT_BEFORE, max(release.created.date(), day - dt.timedelta(days=365)))
-    return start, day + DEFAULT_AFTER
-
-
 def _release(workspace: Workspace, pk: int) -> Release:
     return get_object_or_404(
         Release.objects.select_related("artist"), pk=pk, artist__workspace=workspace
     )
-
-
-def _caught_up() -> int:
-    """Fold what the worker has not yet (bounded); the events still waiting."""
-    rollup.catch_up(max_batches=PAGE_CATCH_UP_BATCHES)
-    return rollup.pending()
 
 
 def _funnel_or_errors(
@@ -97,7 +75,7 @@ def _funnel_or_errors(
     if request.GET:
         data = form.cleaned_data
         return form, funnels.release_funnel(release, data["start"], data["end"], data["by"])
-    start, end = default_range(release)
+    start, end = funnels.default_range(release)
     return form, funnels.release_funnel(release, start, end)
 
 
@@ -124,7 +102,7 @@ def funnel_chart(funnel: funnels.Funnel) -> charts.Chart:
 @require_safe
 def funnel(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     release = _release(membership.workspace, pk)
-    waiting = _caught_up()
+    waiting = rollup.catch_up_to_read()
     form, result = _funnel_or_errors(request, release)
     context: dict[str, Any] = {"release": release, "form": form, "waiting": waiting}
     if result is not None:
@@ -147,7 +125,7 @@ def funnel_csv(
 ) -> StreamingHttpResponse | HttpResponse:
     """``?table=breakdown`` (with ``by=``): the breakdown table; else the stages."""
     release = _release(membership.workspace, pk)
-    _caught_up()
+    rollup.catch_up_to_read()
     form, result = _funnel_or_errors(request, release)
     if result is None:
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
@@ -168,30 +146,11 @@ def funnel_csv(
 @require_safe
 def funnel_json(request: HttpRequest, membership: Membership, pk: int) -> JsonResponse:
     release = _release(membership.workspace, pk)
-    _caught_up()
+    rollup.catch_up_to_read()
     form, result = _funnel_or_errors(request, release)
     if result is None:
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
-    return JsonResponse(
-        {
-            "release": release.pk,
-            "start": result.start.isoformat(),
-            "end": result.end.isoformat(),
-            "stages": [
-                {
-                    "stage": stage.key,
-                    "count": stage.count,
-                    "verifiable": stage.verifiable,
-                    "share_of_previous": step,
-                    "share_of_visits": overall,
-                }
-                for stage, step, overall in result.conversions()
-            ],
-            "presaves_by_platform": result.presaves_by_platform,
-            "breakdown": result.breakdown,
-            "rows": [{"value": value, **counts} for value, counts in result.rows],
-        }
-    )
+    return JsonResponse(funnels.as_dict(result))
 
 
 def _leverage_table(
@@ -215,7 +174,7 @@ def _int_or_404(value: str) -> int:
 @workspace_view(Role.VIEWER)
 @require_safe
 def leverage(request: HttpRequest, membership: Membership) -> HttpResponse:
-    waiting = _caught_up()
+    waiting = rollup.catch_up_to_read()
     table, artist, artists = _leverage_table(request, membership.workspace)
     sources = leverages.by_source([artist] if artist else artists)
     return render(
@@ -236,7 +195,7 @@ def leverage(request: HttpRequest, membership: Membership) -> HttpResponse:
 @require_safe
 def leverage_csv(request: HttpRequest, membership: Membership) -> StreamingHttpResponse:
     """``?table=sources``: which channels bring fans back; else the impact table."""
-    _caught_up()
+    rollup.catch_up_to_read()
     table, artist, artists = _leverage_table(request, membership.workspace)
     name = f"leverage-{artist.slug}" if artist else "leverage-all-artists"
     if request.GET.get("table") == "sources":
@@ -250,28 +209,9 @@ def leverage_csv(request: HttpRequest, membership: Membership) -> StreamingHttpR
 @workspace_view(Role.VIEWER)
 @require_safe
 def leverage_json(request: HttpRequest, membership: Membership) -> JsonResponse:
-    _caught_up()
+    rollup.catch_up_to_read()
     table, artist, _ = _leverage_table(request, membership.workspace)
-    return JsonResponse(
-        {
-            "artist": artist.pk if artist else None,
-            "interval": leverages.WILSON_FORMULA,
-            "baseline": {"k": table.baseline.k, "n": table.baseline.n},
-            "rows": [
-                {
-                    "action": row.key,
-                    "n": row.long_term.n,
-                    "k": row.long_term.k,
-                    "share": row.long_term.p,
-                    "interval": row.long_term.interval(),
-                    "lift": row.lift,
-                    "short_term_share": row.short_term.p,
-                    "role": row.role,
-                }
-                for row in table.rows
-            ],
-        }
-    )
+    return JsonResponse(leverages.as_dict(table, artist))
 
 
 # Releases an artist's report shows the funnel of (the latest ones).
@@ -299,8 +239,8 @@ def _leverage_context(table: leverages.Table) -> dict[str, Any]:
 def release_report(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """One page to print or send: the release's funnel and the artist's leverage table."""
     release = _release(membership.workspace, pk)
-    waiting = _caught_up()
-    start, end = default_range(release)
+    waiting = rollup.catch_up_to_read()
+    start, end = funnels.default_range(release)
     result = funnels.release_funnel(release, start, end)
     context = {
         "release": release,
@@ -319,11 +259,11 @@ def release_report(request: HttpRequest, membership: Membership, pk: int) -> Htt
 def artist_report(request: HttpRequest, membership: Membership, artist_pk: int) -> HttpResponse:
     """One page to print or send: the artist's leverage table and latest funnels."""
     artist = get_object_or_404(Artist, pk=artist_pk, workspace=membership.workspace)
-    waiting = _caught_up()
+    waiting = rollup.catch_up_to_read()
     latest = Release.objects.filter(artist=artist).select_related("artist")
     rows = []
     for release in latest.order_by("-release_date", "-pk")[:REPORT_RELEASES]:
-        start, end = default_range(release)
+        start, end = funnels.default_range(release)
         result = funnels.release_funnel(release, start, end)
         rows.append((result, result.conversions(), funnel_chart(result)))
     context = {
@@ -358,7 +298,7 @@ def score_weights(request: HttpRequest, membership: Membership) -> HttpResponse:
             messages.success(request, "The engagement score now uses the new points.")
             return redirect("insights:score_weights", ws=workspace.slug)
     else:
-        _caught_up()
+        rollup.catch_up_to_read()
     changes = calibration.proposal(workspace)
     return render(
         request,

@@ -43,6 +43,8 @@ ROUTES: dict[tuple[str, str], tuple[str, Any]] = {
     ("POST", "/releases/{release_id}/publish"): (NOT_FOUND, None),
     ("GET", "/releases/{release_id}/presaves"): (NOT_FOUND, None),
     ("GET", "/releases/{release_id}/delivery"): (NOT_FOUND, None),
+    ("GET", "/releases/{release_id}/funnel"): (NOT_FOUND, None),
+    ("GET", "/artists/{artist_id}/leverage"): (NOT_FOUND, None),
     ("GET", "/fans"): (EMPTY, None),
     ("GET", "/fans/{fan_id}"): (NOT_FOUND, None),
     ("GET", "/fan-events"): (EMPTY, None),
