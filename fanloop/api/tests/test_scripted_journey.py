@@ -2,25 +2,38 @@
 then a client with httpx creates an artist and a release, publishes it, a fan pre-saves
 (stored through the fans services, as the capture views do), the client lists the
 pre-savers, page by page, makes a segment of them and a broadcast to it, sends it and
-reads its stats."""
+reads its stats; a webhook it made first receives the pre-saves, each call's signature
+verified with the reference ``standardwebhooks`` package."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import httpx
 import pytest
+from django.utils import timezone
 
 from fanloop.catalog.models import Release
 from fanloop.fans.presaves import record_presave
 from fanloop.fans.tests.conftest import connect, make_app
 from fanloop.flows import broadcasts
 from fanloop.messaging.models import EmailTemplate
+from fanloop.webhooks import intake
+from fanloop.webhooks import services as webhooks
+from fanloop.webhooks.tests.conftest import Receiver, local_calls, receiver  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_member_scripts_a_release_campaign(owner_client, workspace, live_server, settings):
+def test_a_member_scripts_a_release_campaign(
+    owner_client,
+    workspace,
+    live_server,
+    settings,
+    receiver: Receiver,  # noqa: F811
+    local_calls: None,  # noqa: F811
+):
     settings.SITE_URL = live_server.url
     page = owner_client.post(
         f"/w/{workspace.slug}/settings/api-tokens/",
@@ -31,6 +44,7 @@ def test_a_member_scripts_a_release_campaign(owner_client, workspace, live_serve
             "scope_fans": "read",
             "scope_segments": "write",
             "scope_broadcasts": "write",
+            "scope_webhooks": "write",
         },
     )
     assert page.status_code == 302
@@ -41,6 +55,9 @@ def test_a_member_scripts_a_release_campaign(owner_client, workspace, live_serve
 
     headers = {"Authorization": f"Bearer {secret}"}
     with httpx.Client(base_url=f"{live_server.url}/api/v1", headers=headers, timeout=10) as api:
+        hook = api.post("/webhooks", json={"url": receiver.url, "event_types": ["fan.presaved"]})
+        assert hook.status_code == 201, hook.text
+        hook_secret = hook.json()["secret"]
         artist = api.post(
             "/artists",
             json={"name": "The Lanterns", "spotify_url": ""},
@@ -87,6 +104,16 @@ def test_a_member_scripts_a_release_campaign(owner_client, workspace, live_serve
             ("email", "e1@example.org"),
             ("email", "e2@example.org"),
         ]
+        # The webhook got each pre-save, signed (what the worker's webhooks.tick does).
+        intake.consume(timezone.now() + dt.timedelta(seconds=intake.EVENT_SETTLE_SECONDS + 1))
+        webhooks.send_due()
+        received = [receiver.verify(hook_secret, call) for call in receiver.calls]
+        assert sorted(event["data"]["fan"]["email"] for event in received) == [
+            "e1@example.org",
+            "e2@example.org",
+            "sp1@example.org",
+        ]
+        assert {event["type"] for event in received} == {"fan.presaved"}
         # The token was given no delivery scope.
         assert api.get(f"/releases/{release_id}/delivery").status_code == 403
 
