@@ -132,8 +132,10 @@ def start_broadcasts_step() -> list[int]:
 
 
 @durable.step("broadcast.send_batch")
-def broadcast_batch_step(broadcast_id: int, cursor: int) -> tuple[int, int, float, int]:
-    batch = broadcasts.send_batch(broadcast_id, cursor=cursor)
+def broadcast_batch_step(
+    broadcast_id: int, cursor: int, shard: int = 0, shards: int = 1
+) -> tuple[int, int, float, int]:
+    batch = broadcasts.send_batch(broadcast_id, cursor=cursor, shard=shard, shards=shards)
     return batch.tried, batch.left, batch.wait_s, batch.cursor
 
 
@@ -143,12 +145,13 @@ def broadcast_finish_step(broadcast_id: int) -> bool:
 
 
 @DBOS.workflow(name="broadcast.send")
-def broadcast_send(broadcast_id: int) -> None:
-    """Send a started broadcast batch by batch until every recipient is settled; durable
-    sleeps while the ones left wait (quiet hours, the mail server down)."""
+def broadcast_send(broadcast_id: int, shard: int = 0, shards: int = 1) -> None:
+    """Send part ``shard`` of ``shards`` of a started broadcast batch by batch until every
+    recipient of the part is settled; durable sleeps while the ones left wait (quiet
+    hours, the mail server down). The last part to end marks the broadcast sent."""
     cursor = 0
     while True:
-        _, left, wait_s, cursor = broadcast_batch_step(broadcast_id, cursor)
+        _, left, wait_s, cursor = broadcast_batch_step(broadcast_id, cursor, shard, shards)
         if left == 0:
             broadcast_finish_step(broadcast_id)
             return
@@ -160,9 +163,12 @@ def broadcast_send(broadcast_id: int) -> None:
 def broadcasts_tick(scheduled_at: dt.datetime, context: Any) -> None:
     """Start the broadcasts whose time has come, one ``broadcast.send`` workflow each
     (its id ``broadcast-<id>``: started once however often this runs)."""
+    shards = max(1, broadcasts.SHARDS)
     for broadcast_id in start_broadcasts_step():
-        with SetWorkflowID(f"broadcast-{broadcast_id}"):
-            DBOS.enqueue_workflow(BROADCAST_QUEUE, broadcast_send, broadcast_id)
+        for shard in range(shards):
+            part = f"broadcast-{broadcast_id}" + (f"-{shard}" if shard else "")
+            with SetWorkflowID(part):
+                DBOS.enqueue_workflow(BROADCAST_QUEUE, broadcast_send, broadcast_id, shard, shards)
 
 
 @DBOS.workflow(name="flows.prune")
@@ -188,7 +194,7 @@ def queues() -> list[durable.QueueSpec]:
         },
         {
             "name": BROADCAST_QUEUE,
-            "worker_concurrency": 1,
+            "worker_concurrency": max(1, WORKER_CONCURRENCY),
             "polling_interval_sec": max(0.05, float(QUEUE_POLL_SECONDS)),
         },
     ]

@@ -228,6 +228,31 @@ def test_batches_walk_the_audience_by_cursor_then_retry(
     assert len(smtp_sink.messages()) == 5
 
 
+def test_parts_of_the_audience_are_sent_apart_and_the_last_marks_it_sent(
+    smtp_sink: Sink, no_quiet_hours: None, workspace: Workspace, uk: Segment, template: Any,
+) -> None:  # fmt: skip
+    for n in range(7):
+        _fan(workspace, f"fan{n}@example.org")
+    broadcast = _broadcast(workspace, uk, template)
+    broadcasts.schedule_broadcast(broadcast)
+    broadcasts.start_due()
+    first = broadcasts.send_batch(broadcast.pk, shard=0, shards=2)
+    assert first.left == 0  # its part settled: the other part is not its business
+    assert not broadcasts.finish(broadcast.pk)  # the other part is still to send
+    assert broadcast_status(broadcast) == BroadcastStatus.SENDING
+    part_one = set(_to(smtp_sink))
+    second = broadcasts.send_batch(broadcast.pk, shard=1, shards=2)
+    assert second.left == 0 and broadcasts.finish(broadcast.pk)
+    assert broadcast_status(broadcast) == BroadcastStatus.SENT
+    everyone = _to(smtp_sink)
+    assert everyone == sorted(f"fan{n}@example.org" for n in range(7))  # each once
+    assert 0 < len(part_one) < 7
+
+
+def broadcast_status(broadcast: Broadcast) -> str:
+    return Broadcast.objects.get(pk=broadcast.pk).status
+
+
 def test_a_merged_fan_keeps_its_broadcast_and_segment_places_and_exports_them(
     smtp_sink: Sink, no_quiet_hours: None, workspace: Workspace, uk: Segment, template: Any
 ) -> None:
