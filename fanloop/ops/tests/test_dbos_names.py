@@ -28,6 +28,11 @@ WORKFLOW_NAMES = {
     "webhooks.tick",
     "webhooks.deliver",
     "webhooks.prune",
+    "broadcasts.tick",
+    "broadcast.send",
+    "segments.sweep",
+    "insights_rollup",
+    "insights.audience_snapshot",
 }
 STEP_NAMES = {
     "run_batch_step",
@@ -42,6 +47,9 @@ STEP_NAMES = {
     "webhooks.due",
     "webhooks.attempt",
     "webhooks.prune_log",
+    "insights_rollup_step",
+    "insights.audience_candidates_step",
+    "insights.audience_snapshot_step",
 }
 
 
