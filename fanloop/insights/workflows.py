@@ -46,12 +46,10 @@ def audience_snapshot_step(artist_ids: list[int]) -> int:
 
 
 @DBOS.workflow(name="insights.audience_snapshot")
-def audience_snapshot(scheduled_at: dt.datetime, context: Any) -> int:
+def audience_snapshot(scheduled_at: dt.datetime, context: Any) -> None:
     artist_ids = audience_candidates_step()
-    taken = 0
     for start in range(0, len(artist_ids), SNAPSHOT_BATCH):
-        taken += audience_snapshot_step(artist_ids[start : start + SNAPSHOT_BATCH])
-    return taken
+        audience_snapshot_step(artist_ids[start : start + SNAPSHOT_BATCH])
 
 
 @durable.step("insights.audience_candidates_step")
