@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -269,6 +270,16 @@ def snapshot_candidates() -> list[int]:
 
 
 # --- reading -------------------------------------------------------------------------------
+
+
+def series_rows(artist: Artist) -> Iterator[tuple[dt.date, str, str, int]]:
+    """Every stored figure of the artist: (day, source, metric, value), by day."""
+    yield from (
+        AudiencePoint.objects.filter(artist=artist)
+        .order_by("day", "source", "metric")
+        .values_list("day", "source", "metric", "value")
+        .iterator(chunk_size=2000)
+    )
 
 
 def _platform_of(source: str) -> str:

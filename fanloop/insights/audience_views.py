@@ -38,6 +38,7 @@ RELEASES_CSV_HEADER = [
     "savers",
     "presavers",
 ]
+SERIES_CSV_HEADER = ["day", "source", "metric", "value"]
 FORECAST_CSV_HEADER = [
     "release_ahead",
     "followers",
@@ -197,7 +198,17 @@ def audience_page(request: HttpRequest, membership: Membership, artist_pk: int) 
 def audience_csv(
     request: HttpRequest, membership: Membership, artist_pk: int
 ) -> StreamingHttpResponse:
+    """``?table=series``: every stored figure, day by day; else release over release."""
     artist = _artist(membership.workspace, artist_pk)
+    if request.GET.get("table") == "series":
+        return stream_csv(
+            SERIES_CSV_HEADER,
+            (
+                [day.isoformat(), source, metric, str(value)]
+                for day, source, metric, value in audience.series_rows(artist)
+            ),
+            f"audience-{artist.slug}-daily.csv",
+        )
     return stream_csv(
         RELEASES_CSV_HEADER,
         release_csv_rows(loop.releases(artist)),
@@ -243,7 +254,13 @@ def forecast_page(request: HttpRequest, membership: Membership, artist_pk: int) 
             query=request.GET.urlencode(),
             defaults_used=any(
                 rate.origin != "measured"
-                for rate in (rates.engage, rates.save, rates.follow, rates.retention)
+                for rate in (
+                    rates.engage,
+                    rates.save,
+                    rates.follow,
+                    rates.retention,
+                    rates.presave_share,
+                )
             ),
         )
     return render(request, "insights/forecast.html", context, status=200 if result else 400)

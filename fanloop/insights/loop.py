@@ -46,7 +46,7 @@ class Rate:
     mid: float
     low: float
     high: float
-    origin: str  # "measured", "public" or "assumed"
+    origin: str  # "measured", "export" (imported figures), "public" or "assumed"
     note: str = ""
 
     def scaled(self, factor: float) -> Rate:
@@ -170,7 +170,7 @@ def fit(
         # An imported export gives listeners per follower directly (or through streams).
         if latest_listeners is not None:
             share = latest_listeners / latest_followers
-            engage_default = Rate(share, share, share, "measured", "daily listeners per follower")
+            engage_default = Rate(share, share, share, "export", "daily listeners per follower")
         elif latest_streams is not None:
             low, mid, high = (latest_streams / n / latest_followers for n in STREAMS_PER_LISTENER)
             engage_default = Rate(

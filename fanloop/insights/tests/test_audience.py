@@ -261,6 +261,9 @@ def test_defaults_below_two_releases_then_measured_rates(
     engage = result.rates.engage
     assert [engage.low, engage.mid, engage.high] == pytest.approx([0.16, 0.2, 400 / 1.5 / 1000])
     assert result.start == 1000 and len(result.steps) == loop.HORIZON
+    audience.record_point(artist, "spotify_for_artists", "listeners", dt.date(2026, 1, 2), 250, NOW)
+    engage = loop.forecast(artist, loop.WhatIf(), TODAY).rates.engage
+    assert (engage.origin, engage.mid) == ("export", 0.25)  # listeners per follower
 
     seed_three_releases(workspace, create_artist(workspace, name="Measured"))
     measured = Artist.objects.get(name="Measured")
@@ -321,6 +324,14 @@ def test_a_viewer_reads_but_does_not_upload(
     assert upload(viewer_client, urls(workspace, artist)[0], VALID).status_code == 403  # type: ignore[attr-defined]
     csv = b"".join(viewer_client.get(urls(workspace, artist)[1]).streaming_content).decode()  # type: ignore[attr-defined]
     assert csv.splitlines()[2] == "R2,2026-03-10,1340,140,,8,4,12,120,90,80"
+    series = viewer_client.get(urls(workspace, artist)[1], {"table": "series"})
+    lines = b"".join(series.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
+    assert lines[0] == "day,source,metric,value"
+    assert lines[1:3] == [
+        "2026-01-09,api_deezer,followers,200",
+        "2026-01-09,spotify_for_artists,followers,1000",
+    ]
+    assert len(lines) == 1 + 8
 
 
 def test_an_editor_uploads_and_errors_come_back_per_line(
