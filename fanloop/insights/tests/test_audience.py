@@ -321,6 +321,13 @@ def test_a_viewer_reads_but_does_not_upload(
     page = viewer_client.get(urls(workspace, artist)[0]).content.decode()
     assert "Only editors and owners import exports." in page
     assert "in development mode the field is not there, so no snapshot is taken" in page
+    for label in (
+        "Followers on each release day",
+        "Follower growth since the previous release, and follows through fanloop",
+        "Engaged audience per release",
+    ):
+        assert f'role="img" aria-label="{label}"' in page
+    assert "<title>R3: growth: 210</title>" in page
     assert upload(viewer_client, urls(workspace, artist)[0], VALID).status_code == 403  # type: ignore[attr-defined]
     csv = b"".join(viewer_client.get(urls(workspace, artist)[1]).streaming_content).decode()  # type: ignore[attr-defined]
     assert csv.splitlines()[2] == "R2,2026-03-10,1340,140,,8,4,12,120,90,80"
