@@ -23,10 +23,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from fanloop.catalog.models import Artist
+from fanloop.fulfillment.pacer import Permits, pause
 from fanloop.fulfillment.services import ARTIST_ID_FIELDS, lookup_app
 from fanloop.insights.models import AudiencePoint
 from fanloop.platforms.base import AppCredentials
-from fanloop.platforms.errors import PlatformError
+from fanloop.platforms.errors import PlatformError, RateLimited
 from fanloop.platforms.exports import EXPORT_FORMATS, METRICS, snapshot_source
 from fanloop.platforms.registry import artist_followers, follower_count_platforms
 
@@ -233,8 +234,18 @@ def snapshot_artist(artist: Artist, now: dt.datetime) -> SnapshotResult:
         if app is None and needs_app:
             continue
         credentials = app.credentials(redirect_uri="") if app else AppCredentials("")
+        if app is not None:
+            # Through the app's shared call budget, like every other call with it (an app
+            # token and the artist read).
+            Permits(app).take(2)
         try:
             count = artist_followers(platform, credentials, platform_artist_id)
+        except RateLimited as exc:
+            if app is not None:
+                pause(app, exc.retry_after)
+            log.warning("follower snapshot of %s on %s rate limited", artist.pk, platform)
+            result.failed += 1
+            continue
         except PlatformError as exc:
             log.warning("follower snapshot of %s on %s failed: %s", artist.pk, platform, exc)
             result.failed += 1

@@ -111,3 +111,18 @@ def test_the_scheduled_workflow_takes_the_daily_snapshot(
     schedule = DBOS.get_schedule(SNAPSHOT_SCHEDULE_NAME)
     assert schedule is not None
     assert schedule["workflow_name"].endswith("insights.audience_snapshot")
+
+
+@pytest.mark.django_db
+def test_a_failing_platform_records_nothing_and_the_others_go_on(
+    admin: AdminClient,  # noqa: F811
+    platform_settings: Any,  # noqa: F811
+    workspace: Workspace,
+) -> None:
+    spotify_in_emulator(admin, "extended")
+    spotify_app(workspace, mode="extended", user_cap=None)
+    artist = seeded_artist(admin, workspace, 1000)
+    admin.faults(seed=1, platforms=["deezer"], error_rate={"503": 1.0})
+    result = audience.snapshot_artist(artist, timezone.now())
+    assert (result.taken, result.failed) == (1, 1)
+    assert followers(artist) == {"api_spotify": 1000}
