@@ -11,6 +11,7 @@ on a day both have, as it is the artist's own figure), summed across platforms.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import io
@@ -147,7 +148,7 @@ def _check_row(
             continue
         if cell == "":
             continue  # not reported that day
-        if not cell.isdigit() or int(cell) > MAX_VALUE:
+        if not (cell.isascii() and cell.isdigit()) or int(cell) > MAX_VALUE:
             errors.append(f"line {line}: {key} {cell!r} is not a whole number of at least 0.")
             continue
         values[key] = int(cell)
@@ -326,13 +327,9 @@ class Series:
         """Sum over platforms of each one's latest figure on or before ``day``."""
         total: int | None = None
         for points in self.platforms.values():
-            latest = None
-            for point_day, value in points:
-                if point_day > day:
-                    break
-                latest = value
-            if latest is not None:
-                total = (total or 0) + latest
+            at = bisect.bisect_right(points, (day, MAX_VALUE + 1))
+            if at:
+                total = (total or 0) + points[at - 1][1]
         return total
 
     def latest_day(self) -> dt.date | None:

@@ -82,7 +82,7 @@ def test_an_invalid_export_is_refused_whole_with_an_error_per_line(artist: Artis
         b"2026-05-02,9999,1\n"  # valid: must not be written either
         b"31/05/2026,5,1\n"
         b"2026-05-04,-3,1\n"
-        b"2026-05-05,12.5,1\n"
+        b"2026-05-05,12.5,\xc2\xb2\n"
         b"2026-05-02,1,1\n"
         b"2026-05-06,1\n"
         b"2026-07-01,1,1\n"
@@ -93,6 +93,7 @@ def test_an_invalid_export_is_refused_whole_with_an_error_per_line(artist: Artis
         "line 3: date '31/05/2026' is not a date like 2026-03-31.",
         "line 4: followers '-3' is not a whole number of at least 0.",
         "line 5: followers '12.5' is not a whole number of at least 0.",
+        "line 5: listeners '\u00b2' is not a whole number of at least 0.",
         "line 6: date 2026-05-02 is already on line 2.",
         "line 7: 2 cells where the header has 3.",
         "line 8: date 2026-07-01 is in the future.",
