@@ -90,3 +90,27 @@ class ScoreCalibration(models.Model):
 
     def __str__(self) -> str:
         return f"score points of workspace {self.workspace_id}"
+
+
+class AudiencePoint(models.Model):
+    """One day's audience figure of an artist from one source: a follower snapshot the worker
+    took from a platform's API, or a line of an audience CSV export the artist imported
+    (``audience.py``). Re-importing the same day, source and metric overwrites it."""
+
+    workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="+", db_index=False)
+    artist = models.ForeignKey(Artist, models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    source = models.CharField(max_length=40)  # a key of ``audience.SOURCES``
+    metric = models.CharField(max_length=12)  # followers, listeners or streams
+    value = models.BigIntegerField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artist", "source", "metric", "day"], name="one_audience_point_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} of artist {self.artist_id} on {self.day} ({self.source})"

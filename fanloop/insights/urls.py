@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from fanloop.insights import views
+from fanloop.insights import audience_views, views
 
 app_name = "insights"
 
@@ -21,6 +21,26 @@ urlpatterns: list[URLPattern] = [
         name="artist_report",
     ),
     path("w/<slug:ws>/insights/leverage/", views.leverage, name="leverage"),
+    path(
+        "w/<slug:ws>/insights/artists/<int:artist_pk>/audience/",
+        audience_views.audience_page,
+        name="audience",
+    ),
+    path(
+        "w/<slug:ws>/insights/artists/<int:artist_pk>/audience.csv",
+        audience_views.audience_csv,
+        name="audience_csv",
+    ),
+    path(
+        "w/<slug:ws>/insights/artists/<int:artist_pk>/forecast/",
+        audience_views.forecast_page,
+        name="forecast",
+    ),
+    path(
+        "w/<slug:ws>/insights/artists/<int:artist_pk>/forecast.csv",
+        audience_views.forecast_csv,
+        name="forecast_csv",
+    ),
     path("w/<slug:ws>/insights/score-weights/", views.score_weights, name="score_weights"),
     path("w/<slug:ws>/insights/leverage.csv", views.leverage_csv, name="leverage_csv"),
     path("w/<slug:ws>/insights/leverage.json", views.leverage_json, name="leverage_json"),

@@ -1,5 +1,7 @@
 """The worker keeps the facts table caught up: a DBOS workflow on a cron schedule, one
-step per batch of the fan event log (``rollup.py``)."""
+step per batch of the fan event log (``rollup.py``); and once a day it takes each artist's
+follower count where a platform exposes it to the app (``audience.py``), one step per
+batch of artists."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 
 from dbos import DBOS, ScheduleInput
 
-from fanloop.insights import rollup
+from fanloop.insights import audience, rollup
 from fanloop.lib import durable
 
 SCHEDULE_NAME = "insights-rollup"
@@ -16,6 +18,12 @@ SCHEDULE_NAME = "insights-rollup"
 ROLLUP_SCHEDULE = "0 * * * * *"
 # Batches per run: bounded, so one run's work (and a recovered run's repeat) stays small.
 BATCHES_PER_RUN = 50
+
+SNAPSHOT_SCHEDULE_NAME = "insights-audience-snapshot"
+# Cron (UTC, seconds first): daily at 04:10, a quiet hour for the platforms' APIs.
+SNAPSHOT_SCHEDULE = "0 10 4 * * *"
+# Artists per snapshot step: a recovered run repeats at most this many calls per platform.
+SNAPSHOT_BATCH = 25
 
 
 @durable.step("insights_rollup_step")
@@ -31,6 +39,24 @@ def insights_rollup(scheduled_at: dt.datetime, context: Any) -> None:
             return
 
 
+@durable.step("insights.audience_snapshot_step")
+def audience_snapshot_step(artist_ids: list[int]) -> int:
+    """Today's follower counts of these artists; returns the snapshots taken."""
+    return audience.snapshot_artists(artist_ids).taken
+
+
+@DBOS.workflow(name="insights.audience_snapshot")
+def audience_snapshot(scheduled_at: dt.datetime, context: Any) -> None:
+    artist_ids = audience_candidates_step()
+    for start in range(0, len(artist_ids), SNAPSHOT_BATCH):
+        audience_snapshot_step(artist_ids[start : start + SNAPSHOT_BATCH])
+
+
+@durable.step("insights.audience_candidates_step")
+def audience_candidates_step() -> list[int]:
+    return audience.snapshot_candidates()
+
+
 def schedules() -> list[ScheduleInput]:
     """The rollup's schedule; ``fanloop worker`` applies it once DBOS has launched."""
     return [
@@ -38,5 +64,10 @@ def schedules() -> list[ScheduleInput]:
             "schedule_name": SCHEDULE_NAME,
             "workflow_fn": insights_rollup,
             "schedule": ROLLUP_SCHEDULE,
-        }
+        },
+        {
+            "schedule_name": SNAPSHOT_SCHEDULE_NAME,
+            "workflow_fn": audience_snapshot,
+            "schedule": SNAPSHOT_SCHEDULE,
+        },
     ]

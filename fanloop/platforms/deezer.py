@@ -227,6 +227,12 @@ class Deezer(OAuthHttpAdapter):
             url=track.get("link", ""),
         )
 
+    def artist_followers(self, artist_id: str) -> int | None:
+        """The artist's public fan count (``nb_fan`` of ``/artist/{id}``; no token needed)."""
+        body = self._call("GET", f"/artist/{artist_id}")
+        count = body.get("nb_fan")
+        return int(count) if isinstance(count, int) and count >= 0 else None
+
     def artist_albums(self, artist_id: str, market: str, since: dt.date) -> list[AlbumInfo]:
         """``/artist/{id}/albums`` (paged), released on or after ``since``."""
         found: list[AlbumInfo] = []

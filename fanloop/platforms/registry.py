@@ -48,6 +48,42 @@ IN_APP_PRESAVE: dict[str, Callable[[str], str]] = {"spotify": spotify.countdown_
 REDIRECT_RULES: dict[str, Callable[[str], str]] = {"spotify": spotify.redirect_uri_refusal}
 
 
+def _deezer_followers(adapter: Platform, artist_id: str) -> int | None:
+    assert isinstance(adapter, Deezer)
+    return adapter.artist_followers(artist_id)
+
+
+def _spotify_followers(adapter: Platform, artist_id: str) -> int | None:
+    assert isinstance(adapter, Spotify)
+    return adapter.artist_followers(artist_id)
+
+
+# Platforms that may tell the app an artist's follower count: (reader, needs an app, note).
+# The reader answers None when the platform leaves the count out for this app.
+FOLLOWER_COUNTS: dict[str, tuple[Callable[[Platform, str], int | None], bool, str]] = {
+    "deezer": (_deezer_followers, False, "Deezer: the artist's public fan count (nb_fan)."),
+    "spotify": (
+        _spotify_followers,
+        True,
+        "Spotify: followers.total, only for extended-quota apps; in development mode "
+        "the field is not there, so no snapshot is taken.",
+    ),
+}
+
+
+def follower_count_platforms() -> list[tuple[str, bool, str]]:
+    """(platform, needs an app, note) of each platform that may expose follower counts."""
+    return [(key, needs_app, note) for key, (_, needs_app, note) in FOLLOWER_COUNTS.items()]
+
+
+def artist_followers(key: str, app: AppCredentials, artist_id: str) -> int | None:
+    """The artist's follower count on ``key`` as the app sees it; None where not exposed."""
+    entry = FOLLOWER_COUNTS.get(key)
+    if entry is None:
+        return None
+    return entry[0](get_platform(key, app), artist_id)
+
+
 def allow_list_size(key: str) -> int | None:
     """How many accounts a development-mode app of ``key`` may list; None: no allow-list."""
     return ALLOW_LISTS.get(key)

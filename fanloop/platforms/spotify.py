@@ -400,6 +400,13 @@ class Spotify(OAuthHttpAdapter):
             url=(track.get("external_urls") or {}).get("spotify", ""),
         )
 
+    def artist_followers(self, artist_id: str) -> int | None:
+        """``followers.total`` of ``/artists/{id}``: present for extended-quota apps only
+        (development mode dropped the field in February 2026), else None."""
+        body = json_object(self._catalog(f"/artists/{artist_id}"))
+        total = (body.get("followers") or {}).get("total")
+        return int(total) if isinstance(total, int) and total >= 0 else None
+
     def artist_albums(self, artist_id: str, market: str, since: dt.date) -> list[AlbumInfo]:
         """The artist's albums and singles released on or after ``since``, with their UPC.
 

@@ -44,6 +44,10 @@ def _endpoints(workspace: Workspace, release: Release, artist: Artist) -> list[s
         f"/w/{ws}/releases/{pk}/report/",
         f"/w/{ws}/insights/artists/{artist.pk}/report/",
         f"/w/{ws}/insights/score-weights/",
+        f"/w/{ws}/insights/artists/{artist.pk}/audience/",
+        f"/w/{ws}/insights/artists/{artist.pk}/audience.csv",
+        f"/w/{ws}/insights/artists/{artist.pk}/forecast/",
+        f"/w/{ws}/insights/artists/{artist.pk}/forecast.csv",
     ]
 
 
@@ -56,7 +60,7 @@ def test_every_insights_page_is_listed_here(workspace, release, artist):
     assert len(insights.url_patterns) == len(_endpoints(workspace, release, artist))
 
 
-@pytest.mark.parametrize("index", range(9))
+@pytest.mark.parametrize("index", range(13))
 def test_outsiders_get_404_and_anonymous_visitors_the_login(
     outsider_client: Client, workspace, release, artist, index
 ):
@@ -67,14 +71,16 @@ def test_outsiders_get_404_and_anonymous_visitors_the_login(
     assert response["Location"].startswith("/accounts/login/")
 
 
-@pytest.mark.parametrize("index", range(9))
+@pytest.mark.parametrize("index", range(13))
 def test_viewers_see_every_page_and_posts_are_refused(
     viewer_client: Client, workspace, release, artist, index
 ):
     url = _endpoints(workspace, release, artist)[index]
     assert viewer_client.get(url).status_code == 200
-    # Only the score's recalibration takes a POST, from editors and owners.
-    assert viewer_client.post(url).status_code == (403 if "score-weights" in url else 405)
+    # Only the score's recalibration and the audience import take a POST, from editors
+    # and owners.
+    takes_post = "score-weights" in url or url.endswith("/audience/")
+    assert viewer_client.post(url).status_code == (403 if takes_post else 405)
 
 
 def test_another_workspaces_release_and_artist_are_404(owner_client, workspace, outsider):

@@ -32,6 +32,7 @@ WORKFLOW_NAMES = {
     "broadcasts.tick",
     "broadcast.send",
     "insights_rollup",
+    "insights.audience_snapshot",
 }
 STEP_NAMES = {
     "run_batch_step",
@@ -51,6 +52,8 @@ STEP_NAMES = {
     "broadcast.send_batch",
     "broadcast.finish",
     "insights_rollup_step",
+    "insights.audience_candidates_step",
+    "insights.audience_snapshot_step",
 }
 
 
