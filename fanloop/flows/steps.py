@@ -121,7 +121,7 @@ _FIELDS: dict[str, set[str]] = {
     "api_follow": set(),
     "webhook": {"url"},
 }
-_ID_PREFIX = {
+ID_PREFIX = {
     "wait": "wait",
     "condition": "if",
     "email": "email",
@@ -451,7 +451,7 @@ def _assign_ids(steps: list[dict[str, Any]]) -> None:
     for step in steps:
         if "id" in step:
             continue
-        prefix = _ID_PREFIX[step["type"]]
+        prefix = ID_PREFIX[step["type"]]
         while True:
             counters[prefix] = counters.get(prefix, 0) + 1
             candidate = f"{prefix}{counters[prefix]}"
