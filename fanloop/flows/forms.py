@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Artist, Release
-from fanloop.flows.steps import GOALS, ID_PREFIX, STEP_TYPES, TRIGGERS, WAIT_EVENTS
+from fanloop.flows.steps import GOALS, ID_PREFIX, STEP_TYPES, VALUE_CHECKS, TRIGGERS, WAIT_EVENTS
 from fanloop.flows.wording import condition_choices, join_check, split_check, summary
 from fanloop.messaging.models import EmailTemplate
 
@@ -191,8 +191,14 @@ class StepForm(forms.Form):
         if self.step_type() == "wait":
             mode = str(self["wait_mode"].value() or "duration")
             names = WAIT_MODE_FIELDS.get(mode, names)
-        elif self.step_type() == "condition" and self["if_false"].value() != "goto":
-            names = tuple(n for n in names if n != "goto")
+        elif self.step_type() == "condition":
+            hidden = set()
+            if self["if_false"].value() != "goto":
+                hidden.add("goto")
+            check = split_check(self["check"].value())[0]
+            if check and check not in VALUE_CHECKS and not self["value"].value():
+                hidden.add("value")
+            names = tuple(n for n in names if n not in hidden)
         return [self[name] for name in names]
 
     def set_jump_targets(self, targets: list[tuple[str, str]], path: str) -> None:
@@ -201,7 +207,7 @@ class StepForm(forms.Form):
         widget = self.fields["goto"].widget
         assert isinstance(widget, forms.Select)
         widget.choices = [("", "Choose a later step"), *targets]
-        for name in ("wait_mode", "if_false"):
+        for name in ("wait_mode", "if_false", "check"):
             self.fields[name].widget.attrs.update(
                 {"hx-post": path, "hx-target": "#steps-editor", "hx-select": "#steps-editor"}
             )

@@ -85,7 +85,7 @@ WAIT_EVENTS: dict[str, str] = {
 GOALS: dict[str, str] = WAIT_EVENTS
 
 # Checks that need a ``value``, and what the value is.
-_VALUE_CHECKS = {
+VALUE_CHECKS = {
     "engagement_at_least",
     "platform",
     "country",
@@ -326,7 +326,7 @@ def _condition(raw: dict[str, Any]) -> dict[str, Any]:
     if check not in CONDITION_CHECKS:
         raise StepError(f"unknown condition {check!r}.")
     step: dict[str, Any] = {"check": check}
-    if check in _VALUE_CHECKS:
+    if check in VALUE_CHECKS:
         step["value"] = _condition_value(check, raw.get("value"))
     elif raw.get("value") not in (None, ""):
         raise StepError(f"the condition {check!r} takes no value.")
