@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Artist, Release
-from fanloop.flows.steps import GOALS, ID_PREFIX, STEP_TYPES, VALUE_CHECKS, TRIGGERS, WAIT_EVENTS
+from fanloop.flows.steps import GOALS, ID_PREFIX, STEP_TYPES, TRIGGERS, VALUE_CHECKS, WAIT_EVENTS
 from fanloop.flows.wording import condition_choices, join_check, split_check, summary
 from fanloop.messaging.models import EmailTemplate
 

@@ -20,7 +20,7 @@ from fanloop.flows.starters import STARTERS
 from .editor_helpers import editor_post
 
 pytestmark = pytest.mark.django_db
-HX = {"HTTP_HX_REQUEST": "true"}
+HX = {"HX-Request": "true"}
 
 
 def url(workspace: Workspace, name: str, **kw: Any) -> str:
@@ -34,7 +34,7 @@ def test_an_htmx_add_returns_the_step_list_alone_with_the_focus_on_the_new_step(
     editor_client: Client, workspace: Workspace
 ) -> None:
     data = editor_post(TAGS, op="add", add_type="webhook")
-    response = editor_client.post(url(workspace, "flow_create"), data, **HX)
+    response = editor_client.post(url(workspace, "flow_create"), data, headers=HX)
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith("<section") and "<html" not in html
@@ -48,7 +48,9 @@ def test_moving_keeps_the_focus_on_the_button_and_without_htmx_returns_the_page(
     editor_client: Client, workspace: Workspace
 ) -> None:
     steps = [{**TAGS[0], "id": "a"}, {**TAGS[1], "id": "b"}, {"type": "tag", "tag": "x", "id": "c"}]
-    moved = editor_client.post(url(workspace, "flow_create"), editor_post(steps, op="down:0"), **HX)
+    moved = editor_client.post(
+        url(workspace, "flow_create"), editor_post(steps, op="down:0"), headers=HX
+    )
     html = moved.content.decode()
     assert html.index('value="second"') < html.index('value="first"')
     assert 'id="down-a" name="op" value="down:1"' in html
@@ -62,7 +64,7 @@ def test_changing_the_type_of_a_step_shows_only_the_new_types_fields(
     editor_client: Client, workspace: Workspace
 ) -> None:
     data = editor_post(TAGS, op="type:1", **{"retype-1": "wait"})
-    html = editor_client.post(url(workspace, "flow_create"), data, **HX).content.decode()
+    html = editor_client.post(url(workspace, "flow_create"), data, headers=HX).content.decode()
     assert "Step 2 · Wait" in html
     assert 'name="steps-1-amount"' in html and 'name="steps-1-tag"' not in html
     # A wait for a duration shows no time-of-day or event fields.
@@ -102,7 +104,7 @@ def test_the_top_share_reads_in_plain_words(editor_client: Client, workspace: Wo
         {"type": "condition", "check": "not:is_following", "if_false": "exit"},
     ]
     html = editor_client.post(
-        url(workspace, "flow_create"), editor_post(steps, op="check"), **HX
+        url(workspace, "flow_create"), editor_post(steps, op="check"), headers=HX
     ).content.decode()
     assert "Only the top 30 % most engaged fans; the others leave the flow." in html
     assert "Only fans who do not follow the artist yet; the others leave the flow." in html
@@ -137,7 +139,9 @@ def test_a_step_added_a_moment_ago_can_be_a_jump_target(
 ) -> None:
     steps = [{"type": "condition", "check": "is_following", "if_false": "goto"}]
     html = editor_client.post(
-        url(workspace, "flow_create"), editor_post(steps, op="add", add_type="api_follow"), **HX
+        url(workspace, "flow_create"),
+        editor_post(steps, op="add", add_type="api_follow"),
+        headers=HX,
     ).content.decode()
     assert 'name="steps-0-id" value="if1"' in html and 'name="steps-1-id" value="follow1"' in html
     assert '<option value="follow1">Step 2 · Follow the artist' in html
@@ -250,7 +254,7 @@ def test_outsiders_get_404_for_every_action(
     )
     data = editor_post(TAGS, op=op, add_type="tag", **{"retype-0": "wait"})
     for target in (url(workspace, "flow_create"), url(workspace, "flow_edit", pk=flow.pk)):
-        response = outsider_client.post(target, data, **HX)
+        response = outsider_client.post(target, data, headers=HX)
         assert response.status_code == 404
         assert b"secret-tag" not in response.content
 
@@ -260,7 +264,7 @@ def test_viewers_get_403_for_every_action(
     viewer_client: Client, workspace: Workspace, op: str
 ) -> None:
     data = editor_post(TAGS, op=op, add_type="tag", **{"retype-0": "wait"})
-    assert viewer_client.post(url(workspace, "flow_create"), data, **HX).status_code == 403
+    assert viewer_client.post(url(workspace, "flow_create"), data, headers=HX).status_code == 403
     assert viewer_client.get(url(workspace, "flow_create") + "?template=lapsed").status_code == 403
 
 
@@ -269,4 +273,4 @@ def test_every_action_needs_the_csrf_token(editor: Any, workspace: Workspace, op
     client = Client(enforce_csrf_checks=True)
     client.force_login(editor)
     data = editor_post(TAGS, op=op, add_type="tag", **{"retype-0": "wait"})
-    assert client.post(url(workspace, "flow_create"), data, **HX).status_code == 403
+    assert client.post(url(workspace, "flow_create"), data, headers=HX).status_code == 403
