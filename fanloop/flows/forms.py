@@ -1,9 +1,12 @@
 """Flow editor forms: the flow's settings, and one small form per step (a formset).
 
-Each step form shows only the fields of its type (the type is fixed once the step is
-added). Steps are turned into the JSON of ``fanloop.flows.steps`` by ``StepForm.to_step``
+Each step form shows only the fields of its type (a wait only those of its mode, a
+condition its value and jump target only when they apply); "Change type" swaps a step's
+type. Steps are turned into the JSON of ``fanloop.flows.steps`` by ``StepForm.to_step``
 and validated as a whole by ``validate_steps``; its "Step n: ..." errors are shown next
-to step n. Adding, removing and moving steps are plain submit buttons: no JS needed.
+to the field they are about (``ERROR_FIELDS``). Adding, removing, moving and retyping
+steps are plain submit buttons: no JS needed (htmx, where it runs, swaps the step list).
+Conditions are worded by ``fanloop.flows.wording``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from django.core.exceptions import ValidationError
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Artist, Release
 from fanloop.flows.steps import GOALS, ID_PREFIX, STEP_TYPES, TRIGGERS, VALUE_CHECKS, WAIT_EVENTS
-from fanloop.flows.wording import condition_choices, join_check, split_check, summary
+from fanloop.flows.wording import VALUE_FIELDS, condition_choices, join_check, split_check, summary
 from fanloop.messaging.models import EmailTemplate
 
 UNITS = (("60", "minutes"), ("3600", "hours"), ("86400", "days"))
@@ -198,6 +201,9 @@ class StepForm(forms.Form):
             check = split_check(self["check"].value())[0]
             if check and check not in VALUE_CHECKS and not self["value"].value():
                 hidden.add("value")
+            if check in VALUE_FIELDS:
+                bound = self["value"]
+                bound.label, bound.help_text = VALUE_FIELDS[check]
             names = tuple(n for n in names if n not in hidden)
         return [self[name] for name in names]
 

@@ -1,6 +1,8 @@
-"""Flow editor pages: list, create, edit (a new version per change), versions, and the
-status buttons (activate, pause, resume, stop, dry run). Thin views over ``editing``,
-``services``, ``stats`` and ``warnings``.
+"""Flow editor pages: list, create (empty or from a template), edit (a new version per
+change), versions, and the status buttons (activate, pause, resume, stop, dry run). The
+editor's step actions (add, move, remove, change type, check) post the whole form: an
+htmx request gets the step list back alone, any other the whole page. Thin views over
+``editing``, ``services``, ``stats``, ``starters`` and ``warnings``.
 
 Every page goes through ``@workspace_view``: outsiders get 404, viewers read, editors
 and owners change flows (POST with CSRF only).
@@ -313,9 +315,8 @@ def _render_editor(
         "focus": focus,
         "starters": STARTER_LABELS.items(),
     }
-    name = (
-        "flows/_steps_editor.html" if request.headers.get("HX-Request") else "flows/flow_form.html"
-    )
+    partial = request.method == "POST" and request.headers.get("HX-Request") == "true"
+    name = "flows/_steps_editor.html" if partial else "flows/flow_form.html"
     return render(request, name, context, status=status)
 
 

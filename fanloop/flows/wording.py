@@ -48,6 +48,17 @@ PHRASES: dict[str, tuple[str, str]] = {
     "segment": ("have the tag (below)", "do not have the tag (below)"),
     "in_segment": ("are in the saved segment (below)", "are not in the saved segment (below)"),
 }
+# check → (label, help) of the value field, for the conditions that take a value.
+VALUE_FIELDS: dict[str, tuple[str, str]] = {
+    "engagement_at_least": ("How engaged", "A share such as “top 30%”, or a score such as 5."),
+    "did": ("What the fan did", "An event such as saved; saved:fanloop counts fanloop's act."),
+    "can_do": ("Can", "save, follow or save_track."),
+    "platform": ("Platform", ", ".join(PLATFORMS) + "."),
+    "country": ("Country", "A two-letter code such as GB."),
+    "consent": ("Consent", ", ".join(ConsentKind.values) + "."),
+    "segment": ("Tag", "A tag the fan has."),
+    "in_segment": ("Saved segment number", "The number in the segment's address."),
+}
 OTHERS = {
     "exit": "the others leave the flow",
     "next": "the others skip the next step",

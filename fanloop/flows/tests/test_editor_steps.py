@@ -274,3 +274,18 @@ def test_every_action_needs_the_csrf_token(editor: Any, workspace: Workspace, op
     client.force_login(editor)
     data = editor_post(TAGS, op=op, add_type="tag", **{"retype-0": "wait"})
     assert client.post(url(workspace, "flow_create"), data, headers=HX).status_code == 403
+
+
+def test_the_value_field_says_what_its_condition_needs(
+    editor_client: Client, workspace: Workspace
+) -> None:
+    steps = [
+        {"type": "condition", "check": "can_do", "value": "follow"},
+        {"type": "condition", "check": "in_library"},
+    ]
+    html = editor_client.post(
+        url(workspace, "flow_create"), editor_post(steps, op="check"), headers=HX
+    ).content.decode()
+    assert '<label for="id_steps-0-value">Can:</label>' in html
+    assert 'name="steps-1-value"' not in html  # "in the library" takes no value
+    assert "Only fans who use a platform that can follow the artist;" in html
