@@ -308,6 +308,15 @@ def _render_editor(
         "form": form,
         "formset": formset,
         "step_errors": others or [],
+        # Step errors about no one field (a repeated id): listed in the summary too.
+        "summary_errors": [
+            *(others or []),
+            *(
+                f"Step {number}: {error}"
+                for number, step_form in enumerate(formset.forms, start=1)
+                for error in step_form.non_field_errors()
+            ),
+        ],
         "step_types": STEP_TYPES.items(),
         "warnings": warnings,
         "has_templates": bool(formset.templates),

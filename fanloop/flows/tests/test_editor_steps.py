@@ -289,3 +289,16 @@ def test_the_value_field_says_what_its_condition_needs(
     assert '<label for="id_steps-0-value">Can:</label>' in html
     assert 'name="steps-1-value"' not in html  # "in the library" takes no value
     assert "Only fans who use a platform that can follow the artist;" in html
+
+
+def test_an_error_about_no_one_field_is_on_its_step_and_in_the_summary(
+    editor_client: Client, workspace: Workspace
+) -> None:
+    steps = [{"type": "tag", "tag": "x", "id": "same"}, {"type": "tag", "tag": "y", "id": "same"}]
+    response = editor_client.post(url(workspace, "flow_create"), editor_post(steps))
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = html.split('id="error-summary"')[1].split("</div>")[0]
+    assert "Step 2: the id &#x27;same&#x27; is used by step 1 too." in summary
+    step2 = html.split('id="step-form-2"')[1].split("</fieldset>")[0]
+    assert "is used by step 1 too" in step2
