@@ -21,7 +21,14 @@ from django.core.exceptions import ValidationError
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Artist, Release
 from fanloop.flows.steps import GOALS, ID_PREFIX, STEP_TYPES, TRIGGERS, VALUE_CHECKS, WAIT_EVENTS
-from fanloop.flows.wording import VALUE_FIELDS, condition_choices, join_check, split_check, summary
+from fanloop.flows.wording import (
+    VALUE_CHOICES,
+    VALUE_FIELDS,
+    condition_choices,
+    join_check,
+    split_check,
+    summary,
+)
 from fanloop.messaging.models import EmailTemplate
 
 UNITS = (("60", "minutes"), ("3600", "hours"), ("86400", "days"))
@@ -204,6 +211,11 @@ class StepForm(forms.Form):
             if check in VALUE_FIELDS:
                 bound = self["value"]
                 bound.label, bound.help_text = VALUE_FIELDS[check]
+            if check in VALUE_CHOICES:
+                self.fields["value"].widget = forms.Select(
+                    choices=[("", "Choose"), *VALUE_CHOICES[check]]
+                )
+                self["value"].help_text = ""
             names = tuple(n for n in names if n not in hidden)
         return [self[name] for name in names]
 

@@ -59,6 +59,12 @@ VALUE_FIELDS: dict[str, tuple[str, str]] = {
     "segment": ("Tag", "A tag the fan has."),
     "in_segment": ("Saved segment number", "The number in the segment's address."),
 }
+# The conditions whose value is one of a few: chosen from a select in plain words.
+VALUE_CHOICES: dict[str, list[tuple[str, str]]] = {
+    "can_do": list(CAPABILITIES.items()),
+    "platform": [(key, label) for key, (label, _) in PLATFORMS.items()],
+    "consent": [(str(value), str(label).lower()) for value, label in ConsentKind.choices],
+}
 OTHERS = {
     "exit": "the others leave the flow",
     "next": "the others skip the next step",

@@ -287,6 +287,8 @@ def test_the_value_field_says_what_its_condition_needs(
         url(workspace, "flow_create"), editor_post(steps, op="check"), headers=HX
     ).content.decode()
     assert '<label for="id_steps-0-value">Can:</label>' in html
+    assert '<select name="steps-0-value"' in html
+    assert '<option value="follow" selected>follow the artist</option>' in html
     assert 'name="steps-1-value"' not in html  # "in the library" takes no value
     assert "Only fans who use a platform that can follow the artist;" in html
 
