@@ -15,6 +15,7 @@ import pytest
 
 from conftest import PASSWORD
 from fanloop.accounts.models import User, Workspace
+from fanloop.flows.defaults import create_default_flow
 from fanloop.flows.models import Flow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -213,4 +214,38 @@ def test_add_move_remove_without_javascript(
     version = Flow.objects.get(name="Plain form").current_version
     assert version is not None
     assert version.steps == [{"id": "tag2", "type": "tag", "tag": "two"}]
+    page.context.close()
+
+
+def test_a_flow_starts_from_a_template_with_the_keyboard(
+    browser: Any, live_server: Any, owner: User, workspace: Workspace
+) -> None:
+    default = create_default_flow(workspace)
+    assert default.current_version is not None
+    page = _log_in(browser, live_server.url, owner, "phone")
+    page.goto(f"{live_server.url}/w/{workspace.slug}/flows/new/")
+    _tab_to(page, "#starter")
+    _choose(page, "Re-engage lapsed fans", js=False)
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("fieldset.step").count() == 6
+    assert page.inner_text("#summary-2") == (
+        "Only fans who did nothing since the release; the others leave the flow."
+    )
+    _tab_to(page, "input[name=name]", back=True)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    flow = Flow.objects.get(name="Re-engage lapsed fans")
+    version = flow.current_version
+    assert version is not None and version.trigger == "release_live"
+    assert [step["id"] for step in version.steps] == [
+        "wait-7d",
+        "lapsed",
+        "reminder",
+        "wait-3d",
+        "still-not-saved",
+        "save-prompt",
+    ]
+    assert version.steps[1]["negate"] is True
     page.context.close()
