@@ -189,6 +189,13 @@ class StepForm(forms.Form):
         assert isinstance(field, forms.TypedChoiceField)
         field.choices = [("", "Choose a template"), *templates]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("type") == "condition" and data.get("if_false") == "goto":
+            if not data.get("goto"):
+                self.add_error("goto", "Choose a later step to jump to.")
+        return data
+
     def step_type(self) -> str:
         raw = self["type"].value()
         return str(raw) if raw in STEP_TYPES else "wait"

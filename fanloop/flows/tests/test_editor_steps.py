@@ -304,3 +304,19 @@ def test_an_error_about_no_one_field_is_on_its_step_and_in_the_summary(
     assert "Step 2: the id &#x27;same&#x27; is used by step 1 too." in summary
     step2 = html.split('id="step-form-2"')[1].split("</fieldset>")[0]
     assert "is used by step 1 too" in step2
+
+
+def test_a_jump_whose_step_moved_above_asks_for_a_later_step(
+    editor_client: Client, workspace: Workspace
+) -> None:
+    steps = [
+        {"type": "tag", "tag": "now-first", "id": "tag1"},
+        {"type": "condition", "check": "is_following", "if_false": "goto", "goto": ""},
+    ]
+    response = editor_client.post(url(workspace, "flow_create"), editor_post(steps))
+    assert response.status_code == 400
+    html = response.content.decode()
+    group = html.split('for="id_steps-1-goto"')[1].split('name="steps-1-goto"')[0]
+    assert "Choose a later step to jump to." in group
+    assert 'href="#id_steps-1-goto"' in html
+    assert not Flow.objects.filter(is_default=False).exists()
