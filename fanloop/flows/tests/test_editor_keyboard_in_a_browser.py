@@ -110,6 +110,8 @@ def test_a_six_step_flow_is_built_with_the_keyboard_only(
     assert _focused(page, "select[name=steps-0-template]")
     _choose(page, "It's out")
     assert page.inner_text("#summary-1") == "Send email “It's out”."
+    # The warnings follow what is on screen, without a reload.
+    assert page.locator("[data-warning=listen_no_save_prompt]").is_visible()
 
     _add(page, "Wait")
     assert _focused(page, "#step-h-2")
@@ -128,6 +130,7 @@ def test_a_six_step_flow_is_built_with_the_keyboard_only(
     _add(page, "Send email")
     _tab_to(page, "select[name=steps-3-template]")
     _choose(page, "Save it")
+    assert page.locator("[data-warning=listen_no_save_prompt]").count() == 0
 
     # A webhook added by mistake: its type changed to a tag, then moved up, then kept.
     _add(page, "Call a webhook")
