@@ -186,14 +186,14 @@ def test_each_step_shows_its_counts_on_the_current_version(
 
 
 @pytest.mark.parametrize("key", sorted(STARTERS))
-def test_every_template_fills_the_editor_and_saves_as_is(
+def test_every_template_fills_the_editor(
     editor_client: Client, workspace: Workspace, key: str
 ) -> None:
     create_default_flow(workspace)
     page = editor_client.get(url(workspace, "flow_create") + f"?template={key}")
     html = page.content.decode()
     assert page.status_code == 200 and "New flow from template" in html
-    assert "Step 1 ·" in html
+    assert html.count('class="card step"') == len(page.context["formset"].forms) >= 5
 
 
 def test_the_progression_template_is_the_default_flow(
