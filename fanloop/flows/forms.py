@@ -1,9 +1,12 @@
 """Flow editor forms: the flow's settings, and one small form per step (a formset).
 
-Each step form shows only the fields of its type (the type is fixed once the step is
-added). Steps are turned into the JSON of ``fanloop.flows.steps`` by ``StepForm.to_step``
+Each step form shows only the fields of its type (a wait only those of its mode, a
+condition its value and jump target only when they apply); "Change type" swaps a step's
+type. Steps are turned into the JSON of ``fanloop.flows.steps`` by ``StepForm.to_step``
 and validated as a whole by ``validate_steps``; its "Step n: ..." errors are shown next
-to step n. Adding, removing and moving steps are plain submit buttons: no JS needed.
+to the field they are about (``ERROR_FIELDS``). Adding, removing, moving and retyping
+steps are plain submit buttons: no JS needed (htmx, where it runs, swaps the step list).
+Conditions are worded by ``fanloop.flows.wording``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,15 @@ from django.core.exceptions import ValidationError
 
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Artist, Release
-from fanloop.flows.steps import CONDITION_CHECKS, GOALS, STEP_TYPES, TRIGGERS, WAIT_EVENTS
+from fanloop.flows.steps import GOALS, ID_PREFIX, STEP_TYPES, TRIGGERS, VALUE_CHECKS, WAIT_EVENTS
+from fanloop.flows.wording import (
+    VALUE_CHOICES,
+    VALUE_FIELDS,
+    condition_choices,
+    join_check,
+    split_check,
+    summary,
+)
 from fanloop.messaging.models import EmailTemplate
 
 UNITS = (("60", "minutes"), ("3600", "hours"), ("86400", "days"))
@@ -29,19 +40,49 @@ WAIT_MODES = (
 IF_FALSE = (
     ("exit", "leave the flow"),
     ("next", "skip the next step"),
-    ("goto", "jump to the step with the id…"),
+    ("goto", "jump to a later step (chosen below)"),
 )
-# The fields each step type shows (besides type and id).
+# The fields each step type shows (besides type and id); "negate" is not shown: the
+# condition select carries the positive or negative phrasing.
 TYPE_FIELDS: dict[str, tuple[str, ...]] = {
     "wait": ("wait_mode", "amount", "unit", "until_time", "event", "timeout", "timeout_unit"),
-    "condition": ("check", "value", "negate", "if_false", "goto"),
+    "condition": ("check", "value", "if_false", "goto"),
     "email": ("template",),
     "tag": ("tag",),
     "api_save": (),
     "api_follow": (),
     "webhook": ("url",),
 }
+# Wait fields shown only in their mode (the others hide without JS too, once saved).
+WAIT_MODE_FIELDS = {
+    "duration": ("wait_mode", "amount", "unit"),
+    "until_time": ("wait_mode", "until_time"),
+    "event": ("wait_mode", "event", "timeout", "timeout_unit"),
+}
 STEP_ERROR = re.compile(r"^Step (\d+): (.*)$", re.DOTALL)
+# Which field a "Step n: ..." message of ``validate_steps`` belongs next to (first match).
+ERROR_FIELDS: tuple[tuple[str, str], ...] = (
+    ("jump", "goto"),
+    ("no step has the id", "goto"),
+    ("next step to skip", "if_false"),
+    ("email template", "template"),
+    ("webhook", "url"),
+    ("time of day", "until_time"),
+    ("timeout", "timeout"),
+    ("the duration", "amount"),
+    ("event", "event"),
+    ("a wait needs", "amount"),
+    ("unknown condition", "check"),
+    ("condition", "value"),
+    ("tag", "tag"),
+    ("segment", "value"),
+    ("engagement", "value"),
+    ("country", "value"),
+    ("platform", "value"),
+    ("consent", "value"),
+    ("capability", "value"),
+    ("“did”", "value"),
+)
 
 
 class FlowForm(forms.Form):
@@ -120,19 +161,22 @@ class StepForm(forms.Form):
         min_value=0, max_digits=9, decimal_places=2, required=False, label="At most"
     )
     timeout_unit = forms.ChoiceField(choices=UNITS, required=False, initial="86400", label="Unit")
-    check = forms.ChoiceField(
-        choices=[("", "—"), *CONDITION_CHECKS.items()], required=False, label="Only if the fan"
-    )
+    check = forms.ChoiceField(choices=condition_choices, required=False, label="Who goes on")
     value = forms.CharField(
         max_length=60,
         required=False,
-        label="Value",
-        help_text="A score, platform (spotify), country (GB), consent (follow), tag or saved "
-        "segment id.",
+        label="Which (where the condition needs it)",
+        help_text="A share (top 30%) or score, platform (spotify), country (GB), consent "
+        "(follow), tag, event (saved) or saved segment number.",
     )
-    negate = forms.BooleanField(required=False, label="Negate (“does not …”)")
-    if_false = forms.ChoiceField(choices=IF_FALSE, required=False, initial="exit", label="If not")
-    goto = forms.CharField(max_length=40, required=False, label="Jump to step id")
+    # Not shown: kept so that a posted negate="on" still means the negative phrasing.
+    negate = forms.BooleanField(required=False, label="The negative phrasing")
+    if_false = forms.ChoiceField(
+        choices=IF_FALSE, required=False, initial="exit", label="The other fans"
+    )
+    goto = forms.CharField(
+        max_length=40, required=False, label="Jump to", widget=forms.Select(choices=[])
+    )
     template = forms.TypedChoiceField(
         coerce=int, choices=(), required=False, empty_value=None, label="Email template"
     )
@@ -145,6 +189,13 @@ class StepForm(forms.Form):
         assert isinstance(field, forms.TypedChoiceField)
         field.choices = [("", "Choose a template"), *templates]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("type") == "condition" and data.get("if_false") == "goto":
+            if not data.get("goto"):
+                self.add_error("goto", "Choose a later step to jump to.")
+        return data
+
     def step_type(self) -> str:
         raw = self["type"].value()
         return str(raw) if raw in STEP_TYPES else "wait"
@@ -153,7 +204,38 @@ class StepForm(forms.Form):
         return STEP_TYPES[self.step_type()]
 
     def visible_for_type(self) -> list[forms.BoundField]:
-        return [self[name] for name in TYPE_FIELDS[self.step_type()]]
+        names = TYPE_FIELDS[self.step_type()]
+        if self.step_type() == "wait":
+            mode = str(self["wait_mode"].value() or "duration")
+            names = WAIT_MODE_FIELDS.get(mode, names)
+        elif self.step_type() == "condition":
+            hidden = set()
+            if self["if_false"].value() != "goto":
+                hidden.add("goto")
+            check = split_check(self["check"].value())[0]
+            if check and check not in VALUE_CHECKS and not self["value"].value():
+                hidden.add("value")
+            if check in VALUE_FIELDS:
+                bound = self["value"]
+                bound.label, bound.help_text = VALUE_FIELDS[check]
+            if check in VALUE_CHOICES:
+                self.fields["value"].widget = forms.Select(
+                    choices=[("", "Choose"), *VALUE_CHOICES[check]]
+                )
+                self["value"].help_text = ""
+            names = tuple(n for n in names if n not in hidden)
+        return [self[name] for name in names]
+
+    def set_jump_targets(self, targets: list[tuple[str, str]], path: str) -> None:
+        """The later steps a condition may jump to: (id, name); and, with htmx, the
+        selects that change which fields show re-render the step list (``path``)."""
+        widget = self.fields["goto"].widget
+        assert isinstance(widget, forms.Select)
+        widget.choices = [("", "Choose a later step"), *targets]
+        for name in ("wait_mode", "if_false", "check"):
+            self.fields[name].widget.attrs.update(
+                {"hx-post": path, "hx-target": "#steps-editor", "hx-select": "#steps-editor"}
+            )
 
     def to_step(self) -> dict[str, Any]:
         """The step JSON of this form's cleaned data (validated later, as a whole)."""
@@ -172,10 +254,11 @@ class StepForm(forms.Form):
                 step["event"] = data.get("event") or None
                 step["timeout_s"] = _seconds(data.get("timeout"), data.get("timeout_unit"))
         elif kind == "condition":
-            step["check"] = data.get("check") or None
+            check, negative = split_check(data.get("check"))
+            step["check"] = check or None
             if data.get("value"):
                 step["value"] = data["value"]
-            step["negate"] = bool(data.get("negate"))
+            step["negate"] = negative or bool(data.get("negate"))
             if_false = data.get("if_false") or "exit"
             step["if_false"] = {"goto": data.get("goto", "")} if if_false == "goto" else if_false
         elif kind == "email":
@@ -207,9 +290,8 @@ def step_initial(step: Mapping[str, Any]) -> dict[str, Any]:
     if step.get("type") == "condition":
         if_false = step.get("if_false", "exit")
         initial.update(
-            check=step.get("check"),
+            check=join_check(step.get("check"), bool(step.get("negate"))),
             value="" if step.get("value") is None else str(step["value"]),
-            negate=bool(step.get("negate")),
             if_false="goto" if isinstance(if_false, dict) else if_false,
             goto=if_false.get("goto", "") if isinstance(if_false, dict) else "",
         )
@@ -232,14 +314,21 @@ class BaseStepFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
         return [f.to_step() for f in self.forms]
 
     def attach(self, error: ValidationError) -> list[str]:
-        """Put each "Step n: ..." message on the n-th form; return the others."""
+        """Put each "Step n: ..." message next to its field of the n-th form (or on the
+        form when no field fits); return the others."""
         kept = self.forms
         others: list[str] = []
         for message in error.messages:
             match = STEP_ERROR.match(message)
             index = int(match[1]) - 1 if match else -1
             if match and 0 <= index < len(kept):
-                kept[index].add_error(None, match[2])
+                form = kept[index]
+                shown = {field.name for field in form.visible_for_type()}
+                field = next(
+                    (name for words, name in ERROR_FIELDS if words in match[2] and name in shown),
+                    None,
+                )
+                form.add_error(field, match[2])
             else:
                 others.append(message)
         return others
@@ -269,11 +358,87 @@ def raw_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for index in range(total):
         prefix = f"{STEPS_PREFIX}-{index}-"
-        row = {name: data.get(prefix + name, "") for name in names}
-        row["negate"] = bool(data.get(f"{prefix}negate"))
+        row = {name: str(data.get(prefix + name, "")) for name in names}
+        check, negative = split_check(row.get("check"))
+        row["check"] = join_check(check, negative or bool(data.get(f"{prefix}negate")))
         if row["type"] in STEP_TYPES:
             rows.append(row)
     return rows
+
+
+def name_rows(rows: list[dict[str, Any]]) -> None:
+    """Give rows without an id a readable one, as saving would ("wait1", "if2"), so that
+    a condition can jump to a step added a moment ago."""
+    taken = {str(row.get("id")) for row in rows if row.get("id")}
+    counters: dict[str, int] = {}
+    for row in rows:
+        if row.get("id"):
+            continue
+        prefix = ID_PREFIX[row["type"]]
+        while True:
+            counters[prefix] = counters.get(prefix, 0) + 1
+            candidate = f"{prefix}{counters[prefix]}"
+            if candidate not in taken:
+                break
+        row["id"] = candidate
+        taken.add(candidate)
+
+
+def row_step(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Best-effort step JSON of one unvalidated row (for its summary)."""
+    kind = row.get("type")
+    step: dict[str, Any] = {"id": row.get("id", ""), "type": kind}
+    if kind == "wait":
+        mode = row.get("wait_mode") or "duration"
+        if mode == "duration":
+            step["duration_s"] = _loose_seconds(row.get("amount"), row.get("unit"))
+        elif mode == "until_time":
+            step["until_time"] = row.get("until_time") or None
+        else:
+            step["event"] = row.get("event") or None
+            step["timeout_s"] = _loose_seconds(row.get("timeout"), row.get("timeout_unit"))
+    elif kind == "condition":
+        check, negative = split_check(row.get("check"))
+        step.update(check=check, negate=negative or bool(row.get("negate")))
+        step["value"] = row.get("value") or None
+        if_false = row.get("if_false") or "exit"
+        step["if_false"] = {"goto": row.get("goto") or ""} if if_false == "goto" else if_false
+    elif kind == "email":
+        template = str(row.get("template") or "")
+        step["template"] = int(template) if template.isdigit() else None
+    elif kind in ("tag", "webhook"):
+        step[kind if kind == "tag" else "url"] = row.get(kind if kind == "tag" else "url", "")
+    return step
+
+
+def _loose_seconds(amount: Any, unit: Any) -> int | None:
+    try:
+        seconds = int(float(str(amount)) * int(str(unit or 86400)))
+    except ValueError:
+        return None
+    return seconds if seconds > 0 else None
+
+
+def step_summaries(
+    rows: list[dict[str, Any]], templates: Mapping[int, Any]
+) -> tuple[list[str], list[list[tuple[str, str]]]]:
+    """(one summary per row, the jump targets of each row: the later steps by name)."""
+    steps = [row_step(row) for row in rows]
+    names = {
+        str(step["id"]): f"step {number} ({STEP_TYPES.get(str(step['type']), '')})"
+        for number, step in enumerate(steps, start=1)
+        if step.get("id")
+    }
+    texts = [summary(step, templates=templates, names=names) for step in steps]
+    targets = [
+        [
+            (str(later["id"]), f"Step {number} · {texts[number - 1]}")
+            for number, later in enumerate(steps, start=1)
+            if number > index + 1 and later.get("id")
+        ]
+        for index in range(len(steps))
+    ]
+    return texts, targets
 
 
 def sketch(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -285,6 +450,7 @@ def sketch(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if template.isdigit():
             step["template"] = int(template)
         if row["type"] == "condition":
-            step.update(check=row.get("check"), negate=bool(row.get("negate")))
+            check, negative = split_check(row.get("check"))
+            step.update(check=check, negate=negative)
         steps.append(step)
     return steps

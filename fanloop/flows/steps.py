@@ -85,7 +85,7 @@ WAIT_EVENTS: dict[str, str] = {
 GOALS: dict[str, str] = WAIT_EVENTS
 
 # Checks that need a ``value``, and what the value is.
-_VALUE_CHECKS = {
+VALUE_CHECKS = {
     "engagement_at_least",
     "platform",
     "country",
@@ -121,7 +121,7 @@ _FIELDS: dict[str, set[str]] = {
     "api_follow": set(),
     "webhook": {"url"},
 }
-_ID_PREFIX = {
+ID_PREFIX = {
     "wait": "wait",
     "condition": "if",
     "email": "email",
@@ -326,7 +326,7 @@ def _condition(raw: dict[str, Any]) -> dict[str, Any]:
     if check not in CONDITION_CHECKS:
         raise StepError(f"unknown condition {check!r}.")
     step: dict[str, Any] = {"check": check}
-    if check in _VALUE_CHECKS:
+    if check in VALUE_CHECKS:
         step["value"] = _condition_value(check, raw.get("value"))
     elif raw.get("value") not in (None, ""):
         raise StepError(f"the condition {check!r} takes no value.")
@@ -451,7 +451,7 @@ def _assign_ids(steps: list[dict[str, Any]]) -> None:
     for step in steps:
         if "id" in step:
             continue
-        prefix = _ID_PREFIX[step["type"]]
+        prefix = ID_PREFIX[step["type"]]
         while True:
             counters[prefix] = counters.get(prefix, 0) + 1
             candidate = f"{prefix}{counters[prefix]}"

@@ -1,6 +1,8 @@
-"""Flow editor pages: list, create, edit (a new version per change), versions, and the
-status buttons (activate, pause, resume, stop, dry run). Thin views over ``editing``,
-``services``, ``stats`` and ``warnings``.
+"""Flow editor pages: list, create (empty or from a template), edit (a new version per
+change), versions, and the status buttons (activate, pause, resume, stop, dry run). The
+editor's step actions (add, move, remove, change type, check) post the whole form: an
+htmx request gets the step list back alone, any other the whole page. Thin views over
+``editing``, ``services``, ``stats``, ``starters`` and ``warnings``.
 
 Every page goes through ``@workspace_view``: outsiders get 404, viewers read, editors
 and owners change flows (POST with CSRF only).
@@ -28,19 +30,24 @@ from fanloop.flows.forms import (
     STEPS_PREFIX,
     FlowForm,
     StepFormSet,
+    name_rows,
     raw_rows,
     sketch,
     step_initial,
+    step_summaries,
     template_choices,
 )
 from fanloop.flows.models import Flow, FlowStatus, FlowVersion, JourneyState
 from fanloop.flows.scoring import NOT_COUNTED, POST_RELEASE_ACTS, weights_for
+from fanloop.flows.starters import STARTER_LABELS, starter
 from fanloop.flows.steps import STEP_TYPES, describe_step, describe_trigger
 from fanloop.flows.warnings import flow_warnings, templates_for
 
 PAGE_SIZE = 25
 VERSIONS_SHOWN = 50
 STATUS_ACTIONS = ("activate", "pause", "resume", "stop")
+# The editor stops adding steps here (validation allows at most steps.MAX_STEPS).
+MAX_EDITOR_ROWS = 50
 
 
 def _flow(workspace: Workspace, pk: int) -> Flow:
@@ -173,12 +180,16 @@ def _editor(request: HttpRequest, workspace: Workspace, flow: Flow | None) -> Ht
     if request.method == "POST" and op != "save":
         return _rearranged(request, workspace, flow, choices, op)
     if request.method != "POST":
+        initial = _flow_initial(flow)
         steps = flow.current_version.steps if flow and flow.current_version else []
-        form = FlowForm(initial=_flow_initial(flow), workspace=workspace)
-        formset = StepFormSet(
-            initial=[step_initial(s) for s in steps], prefix=STEPS_PREFIX, templates=choices
-        )
-        return _render_editor(request, workspace, flow, form, formset, steps)
+        chosen = starter(str(request.GET.get("template", "")), workspace) if flow is None else None
+        if chosen is not None:
+            steps = chosen.steps
+            initial.update(name=chosen.label, trigger=chosen.trigger, goal=chosen.goal)
+        form = FlowForm(initial=initial, workspace=workspace)
+        rows = [step_initial(s) for s in steps]
+        formset = StepFormSet(initial=rows, prefix=STEPS_PREFIX, templates=choices)
+        return _render_editor(request, workspace, flow, form, formset, steps, rows=rows)
     form = FlowForm(request.POST, workspace=workspace)
     formset = StepFormSet(request.POST, prefix=STEPS_PREFIX, templates=choices)
     others: list[str] = []
@@ -206,8 +217,10 @@ def _editor(request: HttpRequest, workspace: Workspace, flow: Flow | None) -> Ht
         else:
             messages.success(request, f"“{saved.name}” saved.")
             return redirect("flows:flow_detail", ws=workspace.slug, pk=saved.pk)
-    steps = sketch(raw_rows(request.POST))
-    return _render_editor(request, workspace, flow, form, formset, steps, others, status=400)
+    rows = raw_rows(request.POST)
+    return _render_editor(
+        request, workspace, flow, form, formset, sketch(rows), others, status=400, rows=rows
+    )
 
 
 def _rearranged(
@@ -219,22 +232,45 @@ def _rearranged(
 ) -> HttpResponse:
     """Add, remove or move a step, or re-check the warnings: the editor again, unsaved."""
     rows = raw_rows(request.POST)
+    name_rows(rows)
     verb, _, raw_index = op.partition(":")
     index = int(raw_index) if raw_index.isdigit() else -1
+    focus = ""
     if verb == "add":
         kind = str(request.POST.get("add_type", ""))
-        if kind in STEP_TYPES:
-            rows.append({"type": kind, "id": "", "if_false": "exit", "unit": "86400"})
+        if kind in STEP_TYPES and len(rows) < MAX_EDITOR_ROWS:
+            rows.append(
+                {"type": kind, "id": "", "if_false": "exit", "unit": "86400", "wait_mode": ""}
+            )
+            focus = f"step-h-{len(rows)}"
     elif verb == "remove" and 0 <= index < len(rows):
         rows.pop(index)
+        focus = f"step-h-{index}" if index else "add-type"
+    elif verb == "type" and 0 <= index < len(rows):
+        kind = str(request.POST.get(f"retype-{index}", ""))
+        if kind in STEP_TYPES:
+            rows[index] = {
+                "type": kind,
+                "id": rows[index].get("id", ""),
+                "if_false": "exit",
+                "unit": "86400",
+                "wait_mode": "",
+            }
+            focus = f"step-h-{index + 1}"
     elif verb in ("up", "down") and 0 <= index < len(rows):
         other = index - 1 if verb == "up" else index + 1
         if 0 <= other < len(rows):
             rows[index], rows[other] = rows[other], rows[index]
+            # Focus stays on the button just used while the step can move that way again.
+            last = other == 0 if verb == "up" else other == len(rows) - 1
+            focus = f"step-h-{other + 1}" if last else f"{verb}-{rows[other]['id']}"
+    name_rows(rows)
     fields = ("name", "description", "artist", "trigger", "trigger_release", "goal")
     form = FlowForm(initial={n: request.POST.get(n, "") for n in fields}, workspace=workspace)
     formset = StepFormSet(initial=rows, prefix=STEPS_PREFIX, templates=choices)
-    return _render_editor(request, workspace, flow, form, formset, sketch(rows))
+    return _render_editor(
+        request, workspace, flow, form, formset, sketch(rows), rows=rows, focus=focus
+    )
 
 
 def _render_editor(
@@ -246,20 +282,63 @@ def _render_editor(
     steps: list[dict[str, Any]],
     others: list[str] | None = None,
     status: int = 200,
+    *,
+    rows: list[dict[str, Any]],
+    focus: str = "",
 ) -> HttpResponse:
     trigger = str(form["trigger"].value() or "")
-    warnings = flow_warnings(trigger, steps, templates_for(workspace.pk, steps))
+    templates = templates_for(workspace.pk, steps)
+    warnings = flow_warnings(trigger, steps, templates)
+    texts, targets = step_summaries(rows, templates)
+    counts = stats.step_counts(flow.current_version) if flow and flow.current_version else {}
+    for step_form, jump_targets in zip(formset.forms, targets, strict=False):
+        step_form.set_jump_targets(jump_targets, request.path)
+    step_rows = [
+        {
+            "form": step_form,
+            "summary": texts[index] if index < len(texts) else "",
+            "counts": counts.get(str(rows[index].get("id", "")), {}) if index < len(rows) else {},
+            "focus": _row_focus(focus, index, rows),
+        }
+        for index, step_form in enumerate(formset.forms)
+    ]
     context = {
         "workspace": workspace,
         "flow": flow,
         "form": form,
         "formset": formset,
         "step_errors": others or [],
+        # Step errors about no one field (a repeated id): listed in the summary too.
+        "summary_errors": [
+            *(others or []),
+            *(
+                f"Step {number}: {error}"
+                for number, step_form in enumerate(formset.forms, start=1)
+                for error in step_form.non_field_errors()
+            ),
+        ],
         "step_types": STEP_TYPES.items(),
         "warnings": warnings,
         "has_templates": bool(formset.templates),
+        "step_rows": step_rows,
+        "focus": focus,
+        "starters": STARTER_LABELS.items(),
     }
-    return render(request, "flows/flow_form.html", context, status=status)
+    partial = request.method == "POST" and request.headers.get("HX-Request") == "true"
+    name = "flows/_steps_editor.html" if partial else "flows/flow_form.html"
+    return render(request, name, context, status=status)
+
+
+def _row_focus(focus: str, index: int, rows: list[dict[str, Any]]) -> str:
+    """Which element of step ``index`` gets the focus after an action: "heading", "up",
+    "down" or ""."""
+    if focus == f"step-h-{index + 1}":
+        return "heading"
+    step_id = str(rows[index].get("id", "")) if index < len(rows) else ""
+    for verb in ("up", "down"):
+        if step_id and focus == f"{verb}-{step_id}":
+            return verb
+    return ""
 
 
 @workspace_view()
