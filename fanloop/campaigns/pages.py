@@ -15,6 +15,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -539,9 +540,15 @@ def forget(release_id: int | None = None, artist_id: int | None = None) -> None:
             _known.pop(path, None)
 
 
+# Other public pages' memories (the artist page registers its own): cleared with these.
+ALSO_CLEAR: list[Callable[[], None]] = []
+
+
 def clear() -> None:
     _known.clear()
     _rendered.clear()
+    for clear_other in ALSO_CLEAR:
+        clear_other()
 
 
 def public_response(

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_safe
 
 from fanloop.accounts.models import Membership
 from fanloop.analytics.ingest import record_click, record_page_view, request_country
+from fanloop.campaigns import artist_page as artist_pages
 from fanloop.campaigns import pages
 from fanloop.catalog.models import Release
 from fanloop.catalog.release_urls import listen_url, page_path
@@ -155,3 +156,13 @@ def listen(
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@require_safe
+def artist_page(request: HttpRequest, artist_slug: str) -> HttpResponseBase:
+    """/<artist>: the artist's always-on page (link in bio). Only published releases show,
+    so members see what fans see (and are not counted)."""
+    known = artist_pages.known_artist(artist_slug)
+    if known is None:
+        return not_found(request)
+    return artist_pages.response(request, known, timezone.now())

@@ -71,7 +71,7 @@ SERVICES: tuple[ListenService, ...] = (
     ),
     ListenService(
         "deezer", "Deezer", ("www.deezer.com", "deezer.com", "link.deezer.com"),
-        (rf"/(?:[a-z]{{2}}/)?(?:album|track|artist)/\d+", rf"/s/{_ID}"),
+        (r"/(?:[a-z]{2}/)?(?:album|track|artist)/\d+", rf"/s/{_ID}"),
     ),
     ListenService(
         "tidal", "TIDAL", ("tidal.com", "listen.tidal.com"),
@@ -79,7 +79,7 @@ SERVICES: tuple[ListenService, ...] = (
     ),
     ListenService(
         "youtubemusic", "YouTube Music", ("music.youtube.com",),
-        (rf"/playlist", rf"/browse/{_ID}", r"/watch", rf"/channel/{_ID}"),
+        (r"/playlist", rf"/browse/{_ID}", r"/watch", rf"/channel/{_ID}"),
         keep_query=("list", "v"),
     ),
     ListenService(
