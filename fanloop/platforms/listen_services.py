@@ -125,7 +125,7 @@ def parse_listen_url(key: str, raw: str) -> str:
         if not _HOST_NAME.fullmatch(host) or host.endswith((".local", ".localhost")):
             raise ValueError("Use an address on a public host name.")
     elif not service.accepts_host(host):
-        raise ValueError(f"This is not a {service.label} link.")
+        raise ValueError(f"This is not a link to {service.label}.")
     path = parts.path or "/"
     if key != CUSTOM and not any(re.fullmatch(p, path) for p in service.paths):
         raise ValueError(f"This {service.label} address is not a release or artist page.")
