@@ -52,7 +52,7 @@ def test_it_shows_next_latest_and_back_catalogue(artist: Artist) -> None:
         response = Client().get("/nova-lights")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<h1 id=\"title\">Nova Lights</h1>" in html
+    assert '<h1 id="title">Nova Lights</h1>' in html
     # Next: its countdown and pre-save buttons, with forever-save and follow boxes.
     assert 'href="/nova-lights/next-single">Next Single</a>' in html
     assert 'id="cd"' in html and "Out in 9 days" in html
@@ -118,7 +118,7 @@ def test_the_next_release_turns_into_the_latest_on_release_day(artist: Artist) -
     catalogue(artist)
     with time_machine.travel(dt.datetime(2030, 4, 12, 12, tzinfo=dt.UTC), tick=False):
         html = Client().get("/nova-lights").content.decode()
-    assert "Out now: <a href=\"/nova-lights/next-single\">Next Single</a>" in html
+    assert 'Out now: <a href="/nova-lights/next-single">Next Single</a>' in html
     assert 'href="/nova-lights/latest-album">Latest Album</a>' in html  # back catalogue now
 
 

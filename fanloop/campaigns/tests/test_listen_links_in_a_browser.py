@@ -76,9 +76,7 @@ def test_the_chosen_service_comes_first_on_the_next_visit(
     assert _services(page)[0] == "TIDAL"
     assert context.cookies() == []
     buffer.events.flush()
-    assert list(Event.objects.filter(kind="click").values_list("platform", flat=True)) == [
-        "tidal"
-    ]
+    assert list(Event.objects.filter(kind="click").values_list("platform", flat=True)) == ["tidal"]
     # Another device (a fresh context) sees the services' own order.
     other = browser.new_context(viewport=PHONE)
     fresh = other.new_page()

@@ -21,8 +21,7 @@ def _url(release: Release) -> str:
 
 def _rows(release: Release) -> dict[str, tuple[str, str]]:
     return {
-        link.service: (link.url, link.label)
-        for link in ListenLink.objects.filter(release=release)
+        link.service: (link.url, link.label) for link in ListenLink.objects.filter(release=release)
     }
 
 
@@ -50,9 +49,7 @@ def test_an_editor_saves_links_stored_one_row_per_service(editor_client, release
     assert set(_rows(release)) == {"tidal"}
 
 
-def test_a_bad_link_is_refused_with_its_reason_and_nothing_changes(
-    owner_client, release
-) -> None:
+def test_a_bad_link_is_refused_with_its_reason_and_nothing_changes(owner_client, release) -> None:
     set_listen_links(release, {"tidal": "https://tidal.com/album/1"})
     response = owner_client.post(
         _url(release),
