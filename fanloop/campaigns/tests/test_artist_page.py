@@ -162,3 +162,17 @@ def test_routes_with_one_segment_still_reach_their_views(db) -> None:
     # Dashboard addresses typed without their slash are still sent to it.
     response = Client().get("/dashboard")
     assert response.status_code == 301 and response["Location"] == "/dashboard/"
+
+
+def test_it_has_language_landmarks_and_one_heading(artist: Artist) -> None:
+    catalogue(artist)
+    with time_machine.travel(NOW, tick=False):
+        html = Client().get("/nova-lights").content.decode()
+    assert '<html lang="en">' in html
+    assert html.count("<main>") == 1 and "<footer>" in html
+    assert html.count("<h1") == 1
+    for section in ("next-h", "latest-h", "back-h"):
+        assert f'<section aria-labelledby="{section}"' in html and f'id="{section}"' in html
+    # Every box has its label.
+    for name in ("forever", "follow"):
+        assert f'id="c-{name}"' in html and f'<label for="c-{name}">' in html
