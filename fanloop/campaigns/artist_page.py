@@ -125,7 +125,7 @@ def select(releases: list[Release], market: str, now: dt.datetime) -> Selection:
             out.append(release)
         else:  # the soonest of the releases still to come
             upcoming, upcoming_state = release, state
-    return Selection(upcoming, upcoming_state, out[0] if out else None, out[1:BACK_CATALOGUE])
+    return Selection(upcoming, upcoming_state, out[0] if out else None, out[1 : 1 + BACK_CATALOGUE])
 
 
 def _catalogue_item(release: Release) -> dict[str, Any]:

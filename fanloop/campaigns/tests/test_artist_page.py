@@ -149,7 +149,10 @@ def test_it_fits_the_size_budget(artist: Artist) -> None:
     with time_machine.travel(NOW, tick=False):
         body = Client().get("/nova-lights").content
     assert len(gzip.compress(body)) <= 30 * 1024
-    assert len(re.findall(r'<li data-s="', body.decode())) == 8
+    html = body.decode()
+    assert len(re.findall(r'<li data-s="', html)) == 8
+    # The back catalogue: the 24 newest earlier releases.
+    assert html.count('href="/nova-lights/old-') == 24  # the old single and 23 of the 30
 
 
 def test_it_never_shadows_a_route() -> None:
