@@ -17,6 +17,7 @@ from fanloop.analytics.tests.factories import BROWSER_UA, make_release
 from fanloop.catalog.listen_links import set_listen_links
 from fanloop.catalog.models import Artist, Release
 from fanloop.lib.reserved import is_reserved
+from fanloop.platforms.tests.app_factories import deezer_app
 
 NOW = dt.datetime(2030, 4, 1, 12, tzinfo=dt.UTC)
 
@@ -179,3 +180,14 @@ def test_it_has_language_landmarks_and_one_heading(artist: Artist) -> None:
     # Every box has its label.
     for name in ("forever", "follow"):
         assert f'id="c-{name}"' in html and f'<label for="c-{name}">' in html
+
+
+def test_without_a_next_release_it_offers_saving_future_releases(artist: Artist) -> None:
+    made = catalogue(artist)
+    made["next"].delete()
+    deezer_app(artist.workspace)
+    with time_machine.travel(NOW, tick=False):
+        html = Client().get("/nova-lights").content.decode()
+    assert 'formaction="/connect/deezer/start"' in html
+    assert f'name="release" value="{made["latest"].pk}"' in html
+    assert 'name="after" value="1"' in html and "Save future releases on Deezer" in html
