@@ -216,10 +216,10 @@ def record_page_view(
 
 
 def record_artist_page_view(
-    request: HttpRequest, featured: Release, country: str | None = None
+    request: HttpRequest, featured: Release, member: bool = False, country: str | None = None
 ) -> None:
     """Log a view of the artist page (/<artist>) against the release it features first."""
-    record(hit_from_request(request, EventKind.ARTIST_PAGE_VIEW, featured, "", False, country))
+    record(hit_from_request(request, EventKind.ARTIST_PAGE_VIEW, featured, "", member, country))
 
 
 def visitor_id_for(request: HttpRequest, release: Release) -> str:

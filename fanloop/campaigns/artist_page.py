@@ -260,13 +260,15 @@ def rendered(known: KnownArtist, chosen: Selection, now: dt.datetime) -> Rendere
     return page
 
 
-def response(request: HttpRequest, known: KnownArtist, now: dt.datetime) -> HttpResponseBase:
+def response(
+    request: HttpRequest, known: KnownArtist, now: dt.datetime, member: bool = False
+) -> HttpResponseBase:
     """The artist page as an HTTP response: cache headers, validators, 304s, the page view."""
     country = request_country(request)
     chosen = select(known.releases, country, now)
     featured = chosen.upcoming or chosen.latest
     if request.method == "GET" and featured is not None:  # HEAD: link checkers, not fans
-        record_artist_page_view(request, featured, country=country)
+        record_artist_page_view(request, featured, member=member, country=country)
     page = rendered(known, chosen, now)
     out = HttpResponse(page.body, "text/html; charset=utf-8")
     state = chosen.upcoming_state or pages.PageState(True, now, "", 0)

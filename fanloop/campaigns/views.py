@@ -165,4 +165,6 @@ def artist_page(request: HttpRequest, artist_slug: str) -> HttpResponseBase:
     known = artist_pages.known_artist(artist_slug)
     if known is None:
         return not_found(request)
-    return artist_pages.response(request, known, timezone.now())
+    # Members checking their own page are not counted (the page is the fans' one).
+    member = bool(known.releases) and _is_member(request, known.releases[0])
+    return artist_pages.response(request, known, timezone.now(), member=member)

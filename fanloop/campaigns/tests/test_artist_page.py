@@ -191,3 +191,13 @@ def test_without_a_next_release_it_offers_saving_future_releases(artist: Artist)
     assert 'formaction="/connect/deezer/start"' in html
     assert f'name="release" value="{made["latest"].pk}"' in html
     assert 'name="after" value="1"' in html and "Save future releases on Deezer" in html
+
+
+def test_members_visits_are_not_counted(artist: Artist, owner) -> None:
+    catalogue(artist)
+    client = Client()
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(owner)  # a session of that day (sessions expire)
+        assert client.get("/nova-lights", HTTP_USER_AGENT=BROWSER_UA).status_code == 200
+    buffer.events.flush()
+    assert not Event.objects.exists()
