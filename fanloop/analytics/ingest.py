@@ -215,6 +215,13 @@ def record_page_view(
     record(hit)
 
 
+def record_artist_page_view(
+    request: HttpRequest, featured: Release, member: bool = False, country: str | None = None
+) -> None:
+    """Log a view of the artist page (/<artist>) against the release it features first."""
+    record(hit_from_request(request, EventKind.ARTIST_PAGE_VIEW, featured, "", member, country))
+
+
 def visitor_id_for(request: HttpRequest, release: Release) -> str:
     """The visitor id today's page events of this request's visitor carry (a daily-salted
     hash, no cookie): a pre-save keeps it so the funnel joins the visit to the pre-save."""

@@ -18,6 +18,8 @@ UTM_MAX_LENGTH = 100
 class EventKind(models.TextChoices):
     PAGE_VIEW = "page_view", "Page view"
     CLICK = "click", "Link click"
+    # A view of the artist's page (/<artist>), kept with the release it features.
+    ARTIST_PAGE_VIEW = "artist_view", "Artist page view"
     # In-app browser interstitial (campaigns/inapp.py): shown, and which way out fans took.
     INAPP_SHOWN = "inapp_shown", "In-app browser notice shown"
     INAPP_OPEN_BROWSER = "inapp_open_browser", "In-app: open in browser"

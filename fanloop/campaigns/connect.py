@@ -254,9 +254,15 @@ def oauth_start(request: HttpRequest, platform: str) -> HttpResponseBase:
     if interstitial is not None:
         return interstitial
     options = Options.from_query(request.GET)
+    released = release.is_released(request_country(request) or None)
+    after = released and str(request.GET.get("after", "")) == "1"
+    if after and (platform not in OAUTH_PLATFORMS or not options.forever):
+        # After release a connection serves the next releases (the forever save, and the
+        # follow done with them); without it, or a sign-in to ask, there is nothing to do.
+        return _no_store(HttpResponseRedirect(page_path(release)))
     if platform not in OAUTH_PLATFORMS:
         return _apple(request, release, options)
-    if release.is_released(request_country(request) or None):
+    if released and not after:
         # Out already: the page now offers listen links instead of pre-saves.
         return _no_store(HttpResponseRedirect(page_path(release)))
     app = active_app(release.artist.workspace, platform)
@@ -268,8 +274,22 @@ def oauth_start(request: HttpRequest, platform: str) -> HttpResponseBase:
         # A development-mode app with nobody listed: every fan would pass the consent
         # screen only to be refused, so none is sent there (an old link, a typed address).
         return _no_store(HttpResponseRedirect(notify_url(release, platform, "development")))
-    attempt = {"options": options.query(), "attribution": attribution_for(request, release)}
+    attempt: dict[str, Any] = {
+        "options": options.query(),
+        "attribution": attribution_for(request, release),
+    }
+    if after:
+        # After release: only what the ticked boxes need (no save of this release).
+        options = Options(follow=options.follow, forever=options.forever)
+        attempt = {"options": options.query(), "after": True}
+        return _to_platform(request, release, app, after_capabilities(options), attempt)
     return _to_platform(request, release, app, options.capabilities(), attempt)
+
+
+def after_capabilities(options: Options) -> frozenset[Capability]:
+    """What connecting after release asks for: save (the artist's future releases), and
+    follow when its box is ticked. Never the read scope."""
+    return frozenset({Capability.SAVE, *([Capability.FOLLOW] if options.follow else [])})
 
 
 def start_for_fan(
@@ -455,10 +475,49 @@ def _complete(
         given = Fan.objects.filter(pk=attempt["for_fan"].get("fan"), workspace=workspace).first()
         identity.upsert_fan_for_connection(workspace, app, profile, tokens, fan=given)
         return _no_store(HttpResponseRedirect(then))
+    if attempt.get("after"):
+        return _store_optin(request, release, app, profile, tokens, options)
     attribution = attribution_from_attempt(attempt)
     fan, proven = store_presave(request, release, app, profile, tokens, attribution, options)
     remember_fan(request, fan, proven=proven)
     return _no_store(HttpResponseRedirect(thanks_url(release)))
+
+
+def _store_optin(
+    request: HttpRequest,
+    release: Release,
+    app: PlatformApp,
+    profile: Profile,
+    tokens: Tokens,
+    options: Options,
+) -> HttpResponseBase:
+    """After release: the fan, the connection and the ticked consents (no pre-save)."""
+    own, own_proven = session_fan(request, release.artist.workspace_id)
+    given = own if own_proven else None
+    recorded = presaves.record_platform_optin(
+        release.artist,
+        app,
+        profile,
+        tokens,
+        page=page_path(release),
+        consent_kinds=[k for k in options.consent_kinds() if k != ConsentKind.VERIFY],
+        fan=given,
+    )
+    proven = (
+        recorded.fan_created
+        or recorded.known_by_platform_user
+        or (given is not None and recorded.fan.pk == given.pk)
+    )
+    remember_fan(request, recorded.fan, proven=proven)
+    artist = release.artist.name
+    follow = f", and we follow {artist} for you then" if options.follow else ""
+    return problem(
+        request,
+        "Thank you — you are connected",
+        f"Each new release of {artist} lands in your library the day it is out{follow}.",
+        status=200,
+        release=release,
+    )
 
 
 def _for_fan_path(attempt: dict[str, Any], name: str) -> str:

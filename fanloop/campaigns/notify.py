@@ -274,7 +274,8 @@ def _notify_post(request: HttpRequest, release: Release) -> HttpResponse:
             artist=release.artist,
             page=page_path(release) + "/notify",
             attribution=attribution_from(attribution, request, release),
-            notify_me=True,
+            # Once the release is out the form is the artist's email list, not a pre-save.
+            notify_me=not context["released"],
             chosen_platform=_chosen_platform(data.get("platform")),
         )
     except (OSError, smtplib.SMTPException):

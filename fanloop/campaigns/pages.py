@@ -15,6 +15,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,8 @@ from fanloop.catalog.release_urls import (
     presave_links,
 )
 from fanloop.catalog.services import SOCIAL_FIELDS
-from fanloop.fans.models import PreSave
+from fanloop.fans.consents import render as render_consent
+from fanloop.fans.models import ConsentKind, PreSave
 from fanloop.platforms.base import Capability
 from fanloop.platforms.marks import ask_line, button_css, mark
 from fanloop.platforms.registry import in_app_presave_link
@@ -336,16 +338,28 @@ def page_csp(theme: str = "") -> str:
     return csp
 
 
+def after_release_connects(release: Release, offers: Offers) -> list[tuple[PagePlatform, str]]:
+    """(platform, connect start) of each platform whose sign-in is open to every fan, for
+    the released page's "save future releases" buttons (they ask for the forever save,
+    and the follow only when its box is ticked)."""
+    from fanloop.campaigns.connect import OAUTH_PLATFORMS
+
+    states = dict(offers)
+    return [
+        (p, reverse("campaigns:oauth_start", args=[p.key]))
+        for p in PLATFORMS
+        if p.key in OAUTH_PLATFORMS and states.get(p.key) == "ok"
+    ]
+
+
 def page_context(
     release: Release, state: PageState, preview: bool, offers: Offers | None = None
 ) -> dict[str, Any]:
     image = _image_url(release)
     assets = inline_assets()
-    found = (
-        PresaveButtons([], [], [], set())
-        if state.live
-        else _presave_buttons(release, presave_offers(release) if offers is None else offers)
-    )
+    offers = presave_offers(release) if offers is None else offers
+    found = PresaveButtons([], [], [], set()) if state.live else _presave_buttons(release, offers)
+    artist_name = release.artist.name
     buttons = found.buttons
     args = {"artist_slug": release.artist.slug, "release_slug": release.slug}
     artist = release.artist
@@ -392,6 +406,9 @@ def page_context(
         "presave_full": found.full,
         "presave_email": found.email,
         "in_app_presave": [] if state.live else in_app_presave(release),
+        "after_connects": after_release_connects(release, offers) if state.live else [],
+        "forever_wording": render_consent(ConsentKind.FOREVER_SAVE, artist_name)[1],
+        "follow_wording": render_consent(ConsentKind.FOLLOW, artist_name)[1],
         "upfront_consents": [] if state.live else upfront_consents(release),
         "notify_path": reverse("campaigns:notify", kwargs=args),
         "css": assets.css,
@@ -539,9 +556,15 @@ def forget(release_id: int | None = None, artist_id: int | None = None) -> None:
             _known.pop(path, None)
 
 
+# Other public pages' memories (the artist page registers its own): cleared with these.
+ALSO_CLEAR: list[Callable[[], None]] = []
+
+
 def clear() -> None:
     _known.clear()
     _rendered.clear()
+    for clear_other in ALSO_CLEAR:
+        clear_other()
 
 
 def public_response(

@@ -9,16 +9,18 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 
-from fanloop.campaigns import pages
+from fanloop.campaigns import artist_page, pages
 from fanloop.catalog.models import Artist, Release
 
 
 def _release_changed(sender: type[Release], instance: Release, **kwargs: Any) -> None:
     pages.forget(release_id=instance.pk)
+    artist_page.forget(instance.artist_id)
 
 
 def _artist_changed(sender: type[Artist], instance: Artist, **kwargs: Any) -> None:
     pages.forget(artist_id=instance.pk)
+    artist_page.forget(instance.pk)
 
 
 def connect() -> None:

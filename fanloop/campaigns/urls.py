@@ -23,6 +23,9 @@ urlpatterns = [
     path("connect/inapp/event", inapp.event, name="inapp_event"),
     path("connect/inapp/email", inapp.email_link, name="inapp_email"),
     path("<slug:artist_slug>/<slug:release_slug>/notify", notify.notify, name="notify"),
+    # The artist page: one segment, so any route with a literal first segment wins (and
+    # artist slugs may not take those: ``lib/reserved.py``).
+    path("<slug:artist_slug>", views.artist_page, name="artist_page"),
     path("<slug:artist_slug>/<slug:release_slug>", views.release_page, name="release_page"),
     path(
         "<slug:artist_slug>/<slug:release_slug>/",

@@ -23,9 +23,10 @@ from django.views.decorators.http import require_safe
 
 from fanloop.accounts.models import Membership
 from fanloop.analytics.ingest import record_click, record_page_view, request_country
+from fanloop.campaigns import artist_page as artist_pages
 from fanloop.campaigns import pages
 from fanloop.catalog.models import Release
-from fanloop.catalog.release_urls import BY_KEY, listen_url, page_path
+from fanloop.catalog.release_urls import listen_url, page_path
 
 HTML = "text/html; charset=utf-8"
 
@@ -145,14 +146,25 @@ def listen(
 ) -> HttpResponseBase:
     """Count a click on a listen link, then send the fan to the platform."""
     release, member = _visible(request, pages.find_release(artist_slug, release_slug))
-    page_platform = BY_KEY.get(platform)
-    target = listen_url(release, page_platform) if release and page_platform else None
-    if release is None or page_platform is None or target is None:
+    target = listen_url(release, platform) if release else None
+    if release is None or target is None:
         return not_found(request)
     if request.method == "GET":  # HEAD comes from link checkers, not fans
-        record_click(request, release, page_platform.key, member=member)
+        record_click(request, release, platform, member=member)
     response = HttpResponseRedirect(target)
     # Every click must reach us to be counted.
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@require_safe
+def artist_page(request: HttpRequest, artist_slug: str) -> HttpResponseBase:
+    """/<artist>: the artist's always-on page (link in bio). Only published releases show,
+    so members see what fans see (and are not counted)."""
+    known = artist_pages.known_artist(artist_slug)
+    if known is None:
+        return not_found(request)
+    # Members checking their own page are not counted (the page is the fans' one).
+    member = bool(known.releases) and _is_member(request, known.releases[0])
+    return artist_pages.response(request, known, timezone.now(), member=member)

@@ -224,3 +224,24 @@ class Track(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.title}"
+
+
+class ListenLink(models.Model):
+    """Where fans can hear a released release on one service, as a member pasted it.
+
+    ``service`` is a key of ``platforms.listen_services``; the URL was checked and made
+    canonical by ``parse_listen_url`` (``catalog.services.set_listen_links``)."""
+
+    release = models.ForeignKey(Release, models.CASCADE, related_name="listen_links")
+    service = models.CharField(max_length=20)
+    url = models.URLField(max_length=500)
+    # The button's name for a custom link ("Listen on <label>"); empty for known services.
+    label = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["release", "service"], name="listen_link_per_service")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.url}"

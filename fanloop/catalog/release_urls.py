@@ -11,8 +11,9 @@ from urllib.parse import quote, urlsplit
 
 from django.urls import reverse
 
-from fanloop.catalog.models import Release
+from fanloop.catalog.models import ListenLink, Release
 from fanloop.lib.urls import reverse_cached
+from fanloop.platforms import listen_services
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,16 @@ PLATFORMS: tuple[PagePlatform, ...] = (
 BY_KEY = {p.key: p for p in PLATFORMS}
 
 
-def listen_url(release: Release, platform: PagePlatform) -> str | None:
-    """The album on ``platform``, else the artist's page there, else None."""
+@dataclass(frozen=True)
+class ListenTarget:
+    """A service a released page links to: its key (``listen_services``) and button name."""
+
+    key: str
+    name: str
+
+
+def _platform_url(release: Release, platform: PagePlatform) -> str | None:
+    """The album on ``platform`` by its stored id, else the artist's page there, else None."""
     album_id = str(getattr(release, platform.album_field)).strip()
     if album_id:
         return platform.album_url.format(quote(album_id, safe=""))
@@ -55,13 +64,41 @@ def listen_url(release: Release, platform: PagePlatform) -> str | None:
     return None
 
 
-def listen_links(release: Release) -> list[tuple[PagePlatform, str]]:
-    """(platform, click-tracking path) for each platform the release can be heard on."""
+def listen_targets(release: Release) -> list[tuple[ListenTarget, str]]:
+    """(service, address) of every service the release can be heard on, in the services'
+    order: a link a member pasted, else the album found by its id (release detection or
+    pasted id), else the artist's page on the platform. One query (the pasted links)."""
+    pasted = {link.service: link for link in ListenLink.objects.filter(release=release)}
+    found: list[tuple[ListenTarget, str]] = []
+    for service in listen_services.SERVICES:
+        link = pasted.get(service.key)
+        if link is not None:
+            # Stored before a rule changed: a link the rules refuse now is not offered.
+            try:
+                url = listen_services.parse_listen_url(service.key, link.url)
+            except ValueError:
+                url = None
+            name = link.label if service.key == listen_services.CUSTOM else service.label
+        else:
+            platform = BY_KEY.get(service.key)
+            url = _platform_url(release, platform) if platform is not None else None
+            name = platform.name if platform is not None else service.label
+        if url is not None:
+            found.append((ListenTarget(service.key, name or service.label), url))
+    return found
+
+
+def listen_url(release: Release, key: str) -> str | None:
+    """Where the listen link of service ``key`` leads, or None."""
+    return next((url for target, url in listen_targets(release) if target.key == key), None)
+
+
+def listen_links(release: Release) -> list[tuple[ListenTarget, str]]:
+    """(service, click-tracking path) for each service the release can be heard on."""
     args = {"artist_slug": release.artist.slug, "release_slug": release.slug}
     return [
-        (p, reverse_cached("campaigns:listen", **args, platform=p.key))
-        for p in PLATFORMS
-        if listen_url(release, p) is not None
+        (target, reverse_cached("campaigns:listen", **args, platform=target.key))
+        for target, _url in listen_targets(release)
     ]
 
 

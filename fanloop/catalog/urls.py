@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from fanloop.catalog import media, views
+from fanloop.catalog import listen_views, media, views
 
 app_name = "catalog"
 urlpatterns: list[URLPattern] = [
@@ -26,6 +26,11 @@ urlpatterns: list[URLPattern] = [
     ),
     path("w/<slug:ws>/releases/<int:pk>/delete/", views.release_delete, name="release_delete"),
     path("w/<slug:ws>/releases/<int:pk>/share/", views.release_share, name="release_share"),
+    path(
+        "w/<slug:ws>/releases/<int:pk>/listen-links/",
+        listen_views.release_listen_links,
+        name="release_listen_links",
+    ),
     path(
         "w/<slug:ws>/releases/<int:pk>/share/qr.svg",
         views.release_share_qr,

@@ -19,7 +19,7 @@ from fanloop.platforms.registry import PLATFORMS, UnknownPlatform
 
 if TYPE_CHECKING:
     from fanloop.analytics.models import Event
-    from fanloop.catalog.models import Release
+    from fanloop.catalog.models import Artist, Release
     from fanloop.platforms.base import Profile, Tokens
     from fanloop.platforms.models import PlatformApp
 
@@ -208,5 +208,45 @@ def record_platform_presave(
         fan_created=connected.fan_created,
         connection_created=connected.connection_created,
         presave_created=presave_created,
+        known_by_platform_user=connected.known_by_platform_user,
+    )
+
+
+@dataclass(frozen=True)
+class OptInRecorded:
+    """What ``record_platform_optin`` did."""
+
+    fan: Fan
+    connection: PlatformConnection
+    consents: tuple[Consent, ...]
+    fan_created: bool
+    known_by_platform_user: bool
+
+
+def record_platform_optin(
+    artist: Artist,
+    app: PlatformApp,
+    profile: Profile,
+    tokens: Tokens,
+    *,
+    page: str,
+    consent_kinds: Iterable[str],
+    fan: Fan | None = None,
+) -> OptInRecorded:
+    """A fan who connects after a release is out, to follow the artist or have their next
+    releases saved: the fan (found or created), the connection and its tokens, and the
+    consents the fan ticked, in one transaction. No pre-save: the release is out already;
+    the next release's delivery acts on the consents (fulfillment)."""
+    with transaction.atomic():
+        connected = upsert_fan_for_connection(artist.workspace, app, profile, tokens, fan=fan)
+        consents = tuple(
+            record_consent(connected.fan, kind, True, page=page, artist=artist)
+            for kind in consent_kinds
+        )
+    return OptInRecorded(
+        fan=connected.fan,
+        connection=connected.connection,
+        consents=consents,
+        fan_created=connected.fan_created,
         known_by_platform_user=connected.known_by_platform_user,
     )

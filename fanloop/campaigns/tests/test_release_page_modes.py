@@ -45,7 +45,8 @@ def test_it_shows_listen_links_after_release(release: Release) -> None:
     # No album id and no artist link for Apple Music: no button rather than a dead one.
     assert "/listen/applemusic" not in html
     assert "Pre-save" not in html
-    assert "<script>" not in html  # the countdown script is only needed before release
+    # After release the script only remembers the fan's listen choice: no countdown.
+    assert 'id="cd"' not in html
     assert "Released 15 March 2030" in html
 
 

@@ -21,6 +21,7 @@ RELEASE_PAGES = [
     ("release_publish", "release"),
     ("release_unpublish", "release"),
     ("release_delete", "release"),
+    ("release_listen_links", "release"),
 ]
 ALL_PAGES = WORKSPACE_PAGES + ARTIST_PAGES + RELEASE_PAGES
 

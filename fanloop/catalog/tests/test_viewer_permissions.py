@@ -8,13 +8,20 @@ from django.urls import reverse
 from fanloop.catalog.models import Artist, Release
 from fanloop.catalog.tests.test_outsiders import ARTIST_PAGES, RELEASE_PAGES, _url
 
+READABLE = ("release_detail", "release_listen_links")
 WRITE_PAGES = [
     ("artist_create", None),
     ("release_create", None),
     *ARTIST_PAGES,
-    *[(name, kind) for name, kind in RELEASE_PAGES if name != "release_detail"],
+    *[(name, kind) for name, kind in RELEASE_PAGES if name not in READABLE],
 ]
-READ_PAGES = [("dashboard", None), ("artist_list", None), ("release_detail", "release")]
+READ_PAGES = [
+    ("dashboard", None),
+    ("artist_list", None),
+    ("release_detail", "release"),
+    # Viewers read the listen links; their POST is refused (test_listen_links.py).
+    ("release_listen_links", "release"),
+]
 
 
 @pytest.mark.parametrize(("name", "kind"), WRITE_PAGES)
