@@ -121,10 +121,10 @@ def test_email_steps_cost_reads_per_chunk_and_three_writes_per_message_and_send_
     monkeypatch.setattr(messaging, "SEND_CHUNK", 10)
     assert queries(6, 0) - queries(2, 100) == 4 * 3  # one chunk either way
     monkeypatch.setattr(messaging, "SEND_CHUNK", 2)
-    # Per chunk: the consents, suppressions, workspaces' sending rules and the platforms the
-    # release's email pre-savers chose (their link leads the email) read, and the rows
-    # inserted: 5; 3 chunks vs 1.
-    assert queries(6, 200) - queries(2, 300) == 4 * 3 + 2 * 5
+    # Per chunk: the consents, suppressions, workspaces' sending rules, the platforms the
+    # release's email pre-savers chose (their link leads the email) and the release's
+    # listen links (pasted ones win) read, and the rows inserted: 6; 3 chunks vs 1.
+    assert queries(6, 200) - queries(2, 300) == 4 * 3 + 2 * 6
     assert len(mail.outbox) == 16
     assert OutboundMessage.objects.filter(status=MessageStatus.SENT).count() == 16
 
