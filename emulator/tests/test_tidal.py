@@ -165,7 +165,11 @@ def test_authorize_refuses_a_request_without_pkce_and_a_wrong_verifier(world, em
 
 
 def test_lookups_by_barcode_and_isrc_hide_what_is_not_released(world, emulator_url):
-    token = _connect(emulator_url)["access_token"]
+    token = httpx.post(
+        f"{emulator_url}/tidal/auth/v1/oauth2/token",
+        data={"grant_type": "client_credentials"},
+        auth=("tidal-client", "tidal-secret"),
+    ).json()["access_token"]
     with _api(emulator_url, token) as api:
         q = {"filter[barcodeId]": "00602445790012"}
         albums = check(api.get("/albums", params=q), "GET", "/albums", q)
@@ -176,6 +180,8 @@ def test_lookups_by_barcode_and_isrc_hide_what_is_not_released(world, emulator_u
         q = {"filter[isrc]": "USLP12000002"}
         tracks = check(api.get("/tracks", params=q), "GET", "/tracks", q)
         assert [t["id"] for t in tracks["data"]] == [world["released_tracks"][1]["tidal"]]
+        # An app token reads the catalog, not a user.
+        assert api.get("/users/me").status_code == 403
 
 
 def test_saves_and_follows_with_idempotency_keys(world, emulator_url, admin):

@@ -9,11 +9,14 @@ secret needed) and the refresh token gives new access tokens (the description's
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from ..actions import grant_is_revoked, issue_access_token, issue_grant
 from ..errors import accounts_error
 from ..http import HttpError, Request, Response, add_query, html_response, json_response, redirect
+from ..ids import token as new_token
 from ..oauth_pages import AuthorizePages, continue_query
 from ..pages import error_page
 from ..spotify.accounts import s256
@@ -21,6 +24,19 @@ from ..state import TIDAL_SCOPES, App, Grant, State, User
 
 LOGIN = "/tidal/login"
 TOKEN_PATH = "/tidal/auth/v1/oauth2/token"
+
+
+def _basic(req: Request) -> tuple[str, str | None]:
+    """(client id, secret) from an HTTP Basic header; ("", None) without one."""
+    auth = req.header(b"authorization")
+    if not auth or auth[:6] != b"Basic ":
+        return "", None
+    try:
+        decoded = base64.b64decode(auth[6:], validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise HttpError(accounts_error("invalid_client", "Invalid client", 401)) from None
+    client_id, _, secret = decoded.partition(":")
+    return client_id, secret
 
 
 class TidalAuth(AuthorizePages):
@@ -69,11 +85,12 @@ class TidalAuth(AuthorizePages):
         return redirect(add_query(redirect_uri, {"code": code, **back}))
 
     # -- token endpoint -------------------------------------------------------------------
-    def _client(self, form: dict[str, str]) -> App:
-        app = self.state.app("tidal", form.get("client_id", ""))
+    def _client(self, req: Request, form: dict[str, str]) -> App:
+        basic_id, basic_secret = _basic(req)
+        app = self.state.app("tidal", basic_id or form.get("client_id", ""))
         if app is None:
             raise HttpError(accounts_error("invalid_client", "Invalid client", 401))
-        secret = form.get("client_secret")
+        secret = basic_secret if basic_id else form.get("client_secret")
         if secret is not None and secret != app.client_secret:
             raise HttpError(accounts_error("invalid_client", "Invalid client", 401))
         return app
@@ -81,14 +98,33 @@ class TidalAuth(AuthorizePages):
     async def token(self, req: Request) -> Response:
         form = req.form()
         grant_type = form.get("grant_type")
-        if grant_type not in ("authorization_code", "refresh_token"):
+        if grant_type not in ("authorization_code", "refresh_token", "client_credentials"):
             return accounts_error(
-                "unsupported_grant_type", "grant_type must be authorization_code or refresh_token"
+                "unsupported_grant_type",
+                "grant_type must be authorization_code, refresh_token or client_credentials",
             )
-        app = self._client(form)
+        app = self._client(req, form)
         if grant_type == "authorization_code":
             return self._exchange_code(app, form)
-        return self._refresh(app, form)
+        if grant_type == "refresh_token":
+            return self._refresh(app, form)
+        return self._client_credentials(app, req, form)
+
+    def _client_credentials(self, app: App, req: Request, form: dict[str, str]) -> Response:
+        """Catalog reads (the ``Client_Credentials`` scheme): the app proves its secret."""
+        _client_id, secret = _basic(req)
+        if (secret or form.get("client_secret")) != app.client_secret or not app.client_secret:
+            return accounts_error("invalid_client", "Invalid client", 401)
+        state = self.state
+        grant = Grant(new_token("g", 9), "tidal", app.client_id, "", frozenset(), 0.0, None, None)
+        tok = issue_access_token(state, grant, state.config.access_token_ttl_s)
+        return json_response(
+            {
+                "access_token": tok.token,
+                "token_type": "Bearer",
+                "expires_in": int(state.config.access_token_ttl_s),
+            }
+        )
 
     def _exchange_code(self, app: App, form: dict[str, str]) -> Response:
         state = self.state
