@@ -16,6 +16,7 @@ from fanloop.platforms.applemusic import AppleMusic
 from fanloop.platforms.base import AppCredentials, Platform
 from fanloop.platforms.deezer import Deezer
 from fanloop.platforms.spotify import Spotify
+from fanloop.platforms.tidal import Tidal, urls
 
 Factory = Callable[[AppCredentials, httpx.Client | None], Platform]
 
@@ -32,10 +33,15 @@ def _deezer(app: AppCredentials, client: httpx.Client | None) -> Platform:
     return Deezer(app, settings.DEEZER_CONNECT_URL, settings.DEEZER_API_URL, client)
 
 
+def _tidal(app: AppCredentials, client: httpx.Client | None) -> Platform:
+    return Tidal(app, *urls(settings.PLATFORM_EMULATOR_URL), client)
+
+
 PLATFORMS: dict[str, tuple[str, Factory]] = {
     "spotify": ("Spotify", _spotify),
     "applemusic": ("Apple Music", _applemusic),
     "deezer": ("Deezer", _deezer),
+    "tidal": ("TIDAL", _tidal),
 }
 
 

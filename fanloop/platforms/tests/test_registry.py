@@ -17,9 +17,9 @@ from fanloop.platforms.spotify import Spotify
 
 
 def test_it_refuses_an_unknown_platform() -> None:
-    with pytest.raises(UnknownPlatform, match="tidal") as caught:
-        get_platform("tidal", AppCredentials("x"))
-    assert caught.value.key == "tidal"
+    with pytest.raises(UnknownPlatform, match="napster") as caught:
+        get_platform("napster", AppCredentials("x"))
+    assert caught.value.key == "napster"
     assert isinstance(caught.value, LookupError)
 
 
@@ -62,4 +62,5 @@ def test_it_lists_the_platforms() -> None:
         ("spotify", "Spotify"),
         ("applemusic", "Apple Music"),
         ("deezer", "Deezer"),
+        ("tidal", "TIDAL"),
     ]
