@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from fanloop.catalog.models import Release
 from fanloop.lib.urls import reverse_cached
+from fanloop.platforms.registry import platform_choices
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,19 @@ PLATFORMS: tuple[PagePlatform, ...] = (
         "deezer_url", frozenset({"www.deezer.com", "deezer.com", "link.deezer.com"}),
     ),
 )  # fmt: skip
-BY_KEY = {p.key: p for p in PLATFORMS}
+# The registry's other platforms: a pre-save button, no listen link from stored ids yet.
+PRESAVE_PLATFORMS: tuple[PagePlatform, ...] = PLATFORMS + tuple(
+    PagePlatform(key, label, "", "", "", frozenset())
+    for key, label in platform_choices()
+    if key not in {p.key for p in PLATFORMS}
+)
+BY_KEY = {p.key: p for p in PRESAVE_PLATFORMS}
 
 
 def listen_url(release: Release, platform: PagePlatform) -> str | None:
     """The album on ``platform``, else the artist's page there, else None."""
+    if not platform.album_field:
+        return None
     album_id = str(getattr(release, platform.album_field)).strip()
     if album_id:
         return platform.album_url.format(quote(album_id, safe=""))
@@ -70,7 +79,7 @@ def presave_links(release: Release) -> list[tuple[PagePlatform, str]]:
     its connect flow (the same for every visitor, so the page stays cacheable)."""
     return [
         (p, f"{reverse('campaigns:oauth_start', args=[p.key])}?release={release.pk}")
-        for p in PLATFORMS
+        for p in PRESAVE_PLATFORMS
     ]
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import httpx
 from django.conf import settings
 
-from fanloop.platforms import spotify
+from fanloop.platforms import spotify, tidal
 from fanloop.platforms.applemusic import AppleMusic
 from fanloop.platforms.base import AppCredentials, Platform
 from fanloop.platforms.deezer import Deezer
@@ -95,6 +95,12 @@ def in_app_presave_link(value: str) -> tuple[str, str]:
         except ValueError as error:
             first = first or error
     raise first or ValueError("No platform offers in-app pre-saves.")
+
+
+def authorize_origins(emulator_url: str) -> list[str]:
+    """The sign-in pages of platforms whose URLs are not settings of their own (TIDAL's),
+    under ``emulator_url`` when set: public pages let forms lead there."""
+    return [tidal.urls(emulator_url)[0]]
 
 
 class UnknownPlatform(LookupError):
