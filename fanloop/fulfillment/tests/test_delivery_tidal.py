@@ -77,7 +77,7 @@ def test_a_tidal_fan_presaves_and_gets_the_release(
     fan_site = Client()
     started = fan_site.get(
         reverse("campaigns:oauth_start", args=["tidal"]),
-        {"release": release.pk, "follow": "on", "verify": "on"},
+        {"release": str(release.pk), "follow": "on", "verify": "on"},
     )
     assert started.status_code == 302, started.content
     login = urlsplit(started["Location"])
