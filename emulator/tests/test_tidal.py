@@ -180,6 +180,11 @@ def test_lookups_by_barcode_and_isrc_hide_what_is_not_released(world, emulator_u
         q = {"filter[isrc]": "USLP12000002"}
         tracks = check(api.get("/tracks", params=q), "GET", "/tracks", q)
         assert [t["id"] for t in tracks["data"]] == [world["released_tracks"][1]["tidal"]]
+        path = f"/artists/{world['artist']['tidal']}/relationships/albums"
+        q = {"include": "albums", "countryCode": "DE"}
+        listed = check(api.get(path, params=q), "GET", path, q)
+        assert [a["id"] for a in listed["data"]] == [world["released"]["tidal"]]
+        assert listed["included"][0]["attributes"]["releaseDate"] == "2020-01-10"
         # An app token reads the catalog, not a user.
         assert api.get("/users/me").status_code == 403
 

@@ -72,6 +72,26 @@ def _values(req: Request, name: str) -> list[str]:
     return out
 
 
+def _cursor(raw: str | None) -> int | None:
+    """The offset an opaque ``page[cursor]`` stands for (0 without one; None: not ours)."""
+    if not raw:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(raw.encode() + b"==").decode())
+    except (ValueError, binascii.Error):
+        return None
+
+
+def _links(self_link: str, start: int, total: int) -> dict[str, Any]:
+    """``links`` of a page from ``start``: ``next`` and ``meta.nextCursor`` when more remain."""
+    links: dict[str, Any] = {"self": self_link}
+    if start + PAGE_SIZE < total:
+        nxt = base64.urlsafe_b64encode(str(start + PAGE_SIZE).encode()).decode().rstrip("=")
+        links["next"] = f"{self_link}?{urlencode({'page[cursor]': nxt})}"
+        links["meta"] = {"nextCursor": nxt}
+    return links
+
+
 class TidalApi:
     def __init__(self, state: State) -> None:
         self.state = state
@@ -81,6 +101,8 @@ class TidalApi:
         add("GET", f"{BASE}/users/{{id}}", self.user, "tidal", api=True)
         add("GET", f"{BASE}/albums", self.albums, "tidal", api=True)
         add("GET", f"{BASE}/tracks", self.tracks, "tidal", api=True)
+        path = f"{BASE}/artists/{{id}}/relationships/albums"
+        add("GET", path, self.artist_albums, "tidal", api=True)
         for resource in COLLECTIONS:
             path = f"{BASE}/{resource}/{{id}}/relationships/items"
             add("GET", path, self.items, "tidal", api=True)
@@ -233,6 +255,34 @@ class TidalApi:
         data = [self._track(t) for t in found if catalog.track_visible(t, market, now)]
         return _doc({"data": data, "links": {"self": "/tracks"}})
 
+    async def artist_albums(self, req: Request) -> Response:
+        """The artist's albums released in the market, newest first, in cursor pages;
+        ``include=albums`` adds the album objects."""
+        tok = self._token(req)
+        user = self.state.user("tidal", tok.grant.user_id) if tok.grant.user_id else None
+        market, now, catalog = self._market(req, user), self.state.clock.now(), self.state.catalog
+        artist = catalog.artist("tidal", req.params["id"])
+        if artist is None:
+            return tidal_error(404, "Resource not found", "NOT_FOUND")
+        albums = [
+            a
+            for a in catalog.albums.values()
+            if artist.key in a.artist_keys and catalog.album_visible(a, market, now)
+        ]
+        albums.sort(key=lambda a: a.release_date or "", reverse=True)
+        start = _cursor(req.query.get("page[cursor]"))
+        if start is None:
+            return tidal_error(400, "Invalid page[cursor]", "INVALID_QUERY_PARAMETER")
+        page = albums[start : start + PAGE_SIZE]
+        self_link = f"/artists/{req.params['id']}/relationships/albums"
+        doc: dict[str, Any] = {
+            "data": [{"id": a.ids["tidal"], "type": "albums"} for a in page],
+            "links": _links(self_link, start, len(albums)),
+        }
+        if "albums" in _values(req, "include"):
+            doc["included"] = [self._album(a) for a in page]
+        return _doc(doc)
+
     def _resource(self, req: Request) -> tuple[str, str, str]:
         resource = req.path[len(BASE) + 1 :].split("/", 1)[0]
         item_type, kind = COLLECTIONS[resource]
@@ -245,20 +295,12 @@ class TidalApi:
         owned = [(k, at) for k, at in user.library.items() if k.startswith(prefix)]
         sort = req.query.get("sort", "-addedAt")
         owned.sort(key=lambda kv: kv[1], reverse=sort != "addedAt")
-        start = 0
-        cursor = req.query.get("page[cursor]")
-        if cursor:
-            try:
-                start = int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
-            except (ValueError, binascii.Error):
-                return tidal_error(400, "Invalid page[cursor]", "INVALID_QUERY_PARAMETER")
+        start = _cursor(req.query.get("page[cursor]"))
+        if start is None:
+            return tidal_error(400, "Invalid page[cursor]", "INVALID_QUERY_PARAMETER")
         page = owned[start : start + PAGE_SIZE]
         self_link = f"/{resource}/{req.params['id']}/relationships/items"
-        links: dict[str, Any] = {"self": self_link}
-        if start + PAGE_SIZE < len(owned):
-            nxt = base64.urlsafe_b64encode(str(start + PAGE_SIZE).encode()).decode().rstrip("=")
-            links["next"] = f"{self_link}?{urlencode({'page[cursor]': nxt})}"
-            links["meta"] = {"nextCursor": nxt}
+        links = _links(self_link, start, len(owned))
         data = [
             {"id": k.split(":", 1)[1], "type": item_type, "meta": {"addedAt": iso(at)}}
             for k, at in page

@@ -34,6 +34,8 @@ from fanloop.platforms.base import (
     Tokens,
     TrackRef,
     chunks,
+    parse_day,
+    released_since,
 )
 from fanloop.platforms.errors import (
     AccessRevoked,
@@ -54,6 +56,7 @@ EMULATOR_PATHS = ("/tidal/login", "/tidal/auth/v1/oauth2", "/tidal/v2")
 JSONAPI = "application/vnd.api+json"
 WRITE_BATCH = 50  # the add/remove payloads' maxItems
 READ_PAGES = 50  # at most this many collection pages read back per kind (20 items each)
+ARTIST_ALBUM_PAGES = 10  # at most this many pages of an artist's albums
 APP_TOKEN_MARGIN_S = 60.0
 ERROR_CHARS = 200
 # A write's Idempotency-Key is the same for the same fan, items and window: a retry in doubt
@@ -285,8 +288,34 @@ class Tidal(HttpAdapter):
         )
 
     def artist_albums(self, artist_id: str, market: str, since: dt.date) -> list[AlbumInfo]:
-        """Not read on TIDAL yet: the forever-save check skips it (no new albums found)."""
-        return []
+        """``/artists/{id}/relationships/albums`` with the albums included (cursor pages,
+        app token), released on or after ``since``."""
+        found: list[AlbumInfo] = []
+        params = {"countryCode": market, "include": "albums"}
+        path = f"/artists/{artist_id}/relationships/albums"
+        tokens = self.app_token()
+        for _ in range(ARTIST_ALBUM_PAGES):
+            answer = self._call("GET", path, tokens, params=params)
+            for album in answer.get("included") or []:
+                if album.get("type") != "albums":
+                    continue
+                attributes = album.get("attributes") or {}
+                found.append(
+                    AlbumInfo(
+                        platform=self.key,
+                        album_id=str(album["id"]),
+                        title=str(attributes.get("title") or ""),
+                        release_date=parse_day(attributes.get("releaseDate")),
+                        upc=str(attributes.get("barcodeId") or ""),
+                        url=listen_link("album", str(album["id"])),
+                        album_type=str(attributes.get("albumType") or "ALBUM").lower(),
+                    )
+                )
+            cursor = ((answer.get("links") or {}).get("meta") or {}).get("nextCursor")
+            if not cursor:
+                break
+            params = {**params, "page[cursor]": str(cursor)}
+        return released_since(found, since)
 
     # --- collection -------------------------------------------------------------
     def write_calls(self, items: list[ItemRef]) -> int:

@@ -4,6 +4,7 @@ with Idempotency-Key, read back through cursor pages, the app's connection check
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
@@ -18,7 +19,15 @@ from fanloop.platforms.errors import AccessRevoked, NotFound
 from fanloop.platforms.registry import get_platform
 from fanloop.platforms.tidal import Tidal, listen_link, parse_link, scopes_for
 
-from .helpers import FUTURE_UPC, REDIRECT, RELEASED_UPC, authorize_in_browser, ids, seed_catalog
+from .helpers import (
+    FUTURE_UPC,
+    REDIRECT,
+    RELEASED_UPC,
+    STRIPPED_UPC,
+    authorize_in_browser,
+    ids,
+    seed_catalog,
+)
 
 CLIENT, SECRET = "tidal-client", "tidal-secret"
 FAN = "190000007"
@@ -90,6 +99,13 @@ def test_it_looks_up_releases_and_tracks_with_an_app_token(
     track = tidal.lookup_track("USLP12000002", "NO")
     assert track is not None and track.track_id == released["tracks"][1]
     assert tidal.test_connection().ok
+    albums = tidal.artist_albums(released["artist"], "NO", dt.date(2019, 1, 1))
+    assert {(a.upc, a.release_date) for a in albums} == {
+        (RELEASED_UPC, dt.date(2020, 1, 10)),
+        (STRIPPED_UPC, dt.date(2020, 1, 10)),  # the future album is not out yet
+    }
+    assert released["album"] in {a.album_id for a in albums}
+    assert tidal.artist_albums(released["artist"], "NO", dt.date(2021, 1, 1)) == []
 
 
 def test_it_saves_follows_and_reads_back(
