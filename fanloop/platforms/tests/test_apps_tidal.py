@@ -31,6 +31,13 @@ def test_it_creates_a_tidal_app(owner_client, workspace):
     assert app.credentials().client_id == TIDAL_ID
 
 
+def test_the_empty_page_offers_every_platform(owner_client, workspace):
+    html = owner_client.get(f"/w/{workspace.slug}/platforms/").content.decode()
+    for text in ("Add a Spotify app", "Add an Apple Music app", "Add a TIDAL app"):
+        assert text in html
+    assert f'href="{_url(workspace.slug)}"' in html
+
+
 def test_it_refuses_a_malformed_client_id(owner_client, workspace):
     response = owner_client.post(
         _url(workspace.slug), {"client_id": "bad-id!", "client_secret": TIDAL_SECRET}
