@@ -1,1 +1,1 @@
-"""Platform emulator: Spotify, Apple Music and Deezer on one port (see emulator/README.md)."""
+"""Platform emulator: Spotify, Apple Music, Deezer and TIDAL on one port (emulator/README.md)."""

@@ -13,7 +13,7 @@ import sys
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="emulator", description="Spotify, Apple Music and Deezer emulator on one port."
+        prog="emulator", description="Spotify, Apple Music, Deezer and TIDAL emulator on one port."
     )
     parser.add_argument("--host", default=os.environ.get("EMULATOR_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("EMULATOR_PORT", "8900")))

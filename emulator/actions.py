@@ -36,7 +36,7 @@ def add_months(ts: float, months: int) -> float:
 def create_app(state: State, data: dict[str, Any]) -> App:
     platform = str(data.get("platform", ""))
     if platform not in DEFAULT_RATE_LIMITS:
-        raise ActionError("platform must be spotify, deezer or apple")
+        raise ActionError("platform must be spotify, deezer, apple or tidal")
     client_id = str(data.get("client_id") or "")
     if not client_id:
         raise ActionError("client_id is required")
@@ -101,7 +101,7 @@ def _configure_apple_key(app: App, data: dict[str, Any]) -> None:
 def create_user(state: State, data: dict[str, Any]) -> User:
     platform = str(data.get("platform", ""))
     if platform not in DEFAULT_RATE_LIMITS:
-        raise ActionError("platform must be spotify, deezer or apple")
+        raise ActionError("platform must be spotify, deezer, apple or tidal")
     user_id = data.get("id") or data.get("user_id")
     if not user_id:
         state.user_seq += 1
@@ -218,8 +218,8 @@ def issue_grant(
     now = state.clock.now()
     refresh: str | None = None
     refresh_expires: float | None = None
-    if app.platform == "spotify":
-        refresh = ids.token("AQ")
+    if app.platform in ("spotify", "tidal"):
+        refresh = ids.token("AQ" if app.platform == "spotify" else "tr")
         refresh_expires = add_months(now, state.config.refresh_token_months)
     grant = Grant(
         id=ids.token("g", 9),
@@ -239,7 +239,7 @@ def issue_grant(
 
 
 def issue_access_token(state: State, grant: Grant, ttl_s: float | None) -> AccessToken:
-    prefix = {"spotify": "BQ", "deezer": "fr", "apple": "A"}[grant.platform]
+    prefix = {"spotify": "BQ", "deezer": "fr", "apple": "A", "tidal": "ey"}[grant.platform]
     expires = state.clock.now() + ttl_s if ttl_s is not None else None
     token = AccessToken(ids.token(prefix), grant, expires)
     state.access_tokens[token.token] = token
@@ -279,8 +279,9 @@ def revoke(state: State, data: dict[str, Any]) -> int:
 
 
 def _artist_of(state: State, platform: str, key: str) -> Any:
-    # Library keys of follows: "spotify:artist:<id>" (Spotify) and "artist:<id>" (Deezer).
-    if key.startswith("spotify:artist:") or key.startswith("artist:"):
+    # Library keys of follows: "spotify:artist:<id>" (Spotify), "artist:<id>" (Deezer) and
+    # "artists:<id>" (TIDAL).
+    if key.startswith(("spotify:artist:", "artist:", "artists:")):
         return state.catalog.artist(platform, key.rsplit(":", 1)[1])
     return None
 
@@ -315,6 +316,8 @@ def _library_key(platform: str, kind: str, item_id: str) -> str:
         return f"spotify:{kind}:{item_id}"
     if platform == "apple":
         return f"{APPLE_KINDS[kind]}:{item_id}"
+    if platform == "tidal":
+        return f"{kind}s:{item_id}"
     return f"{kind}:{item_id}"
 
 

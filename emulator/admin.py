@@ -15,7 +15,7 @@ from .catalog import CatalogError
 from .clock import iso, parse_instant
 from .errors import admin_error
 from .http import HttpError, Request, Response, Router, json_response, raw_json
-from .state import DEEZER_PERMS, SPOTIFY_SCOPES, App, State, User
+from .state import DEEZER_PERMS, SPOTIFY_SCOPES, TIDAL_SCOPES, App, State, User
 from .stats import Stats
 
 ErrorTypes = (ValueError, TypeError, KeyError)
@@ -205,7 +205,7 @@ class Admin:
         for key, added in user.library.items():
             bits = key.split(":")
             kind, item_id = bits[-2], bits[-1]
-            singular = kind.rstrip("s") if user.platform == "apple" else kind
+            singular = kind.rstrip("s") if user.platform in ("apple", "tidal") else kind
             entry = {
                 "key": key,
                 "type": singular,
@@ -260,6 +260,21 @@ class Admin:
                 "refresh_token": grant.refresh_token,
                 "scope": " ".join(sorted(scopes)),
                 "refresh_expires_at": iso(grant.refresh_expires_at or 0),
+            }
+        if platform == "tidal":
+            scopes = _scopes(data.get("scopes"))
+            if scopes - TIDAL_SCOPES:
+                raise actions.ActionError(f"unknown scopes: {sorted(scopes - TIDAL_SCOPES)}")
+            grant = actions.issue_grant(state, app, user, scopes, pkce=True)
+            ttl = data.get("expires_in", state.config.access_token_ttl_s)
+            tok = actions.issue_access_token(state, grant, float(ttl))
+            return {
+                "access_token": tok.token,
+                "token_type": "Bearer",
+                "expires_in": int(ttl),
+                "refresh_token": grant.refresh_token,
+                "scope": " ".join(sorted(scopes)),
+                "user_id": user.id,
             }
         if platform == "deezer":
             perms = _scopes(data.get("perms") or data.get("scopes") or "basic_access")

@@ -10,7 +10,7 @@ from typing import Any
 
 OBJ: dict[str, Any] = {"type": "object"}
 STR: dict[str, Any] = {"type": "string"}
-PLATFORM: dict[str, Any] = {"type": "string", "enum": ["spotify", "deezer", "apple"]}
+PLATFORM: dict[str, Any] = {"type": "string", "enum": ["spotify", "deezer", "apple", "tidal"]}
 RATE: dict[str, Any] = {
     "type": "object",
     "properties": {"limit": {"type": ["integer", "null"]}, "window_s": {"type": "number"}},
@@ -111,7 +111,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "PlatformIds": {
         "type": "object",
-        "properties": {"spotify": STR, "deezer": STR, "apple": STR},
+        "properties": {"spotify": STR, "deezer": STR, "apple": STR, "tidal": STR},
     },
     "User": {
         "type": "object",
@@ -316,7 +316,7 @@ PATHS: dict[str, Any] = {
     "/_emulator/tokens": {
         "post": _op(
             "Mint tokens without the browser: spotify → access/refresh token, deezer → "
-            "access token, apple → music_user_token (201)",
+            "access token, apple → music_user_token, tidal → access/refresh token (201)",
             "TokenRequest",
             "tokens",
         )

@@ -32,6 +32,8 @@ from .snapshot import load_file, save_file
 from .spotify.accounts import SpotifyAccounts
 from .spotify.api import SpotifyApi
 from .state import State
+from .tidal.api import TidalApi, tidal_error
+from .tidal.auth import TidalAuth
 
 log = logging.getLogger("emulator")
 
@@ -49,6 +51,8 @@ def platform_error(platform: str, status: int, message: str) -> Response:
         return deezer_error(800, "no data")
     if platform == "apple":
         return apple_error(status, message)
+    if platform == "tidal":
+        return tidal_error(status, message)
     return admin_error(message, status)
 
 
@@ -59,6 +63,8 @@ def platform_of(path: str) -> str:
         return "deezer"
     if path.startswith("/apple/"):
         return "apple"
+    if path.startswith("/tidal/"):
+        return "tidal"
     return "admin"
 
 
@@ -76,6 +82,8 @@ class Emulator:
             DeezerApi(self.state),
             AppleAuth(self.state),
             AppleApi(self.state),
+            TidalAuth(self.state),
+            TidalApi(self.state),
             Admin(self.state, self.save_snapshot),
         ):
             part.routes(router)

@@ -15,7 +15,7 @@ from . import ids
 from .clock import iso, parse_instant
 from .markets import MARKET_TIME_ZONES
 
-PLATFORM_NAMES = ("spotify", "deezer", "apple")
+PLATFORM_NAMES = ("spotify", "deezer", "apple", "tidal")
 
 
 @dataclass(slots=True)

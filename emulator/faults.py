@@ -30,7 +30,7 @@ class Faults:
         if "seed" in data and data["seed"] is not None:
             self.seed = int(data["seed"])
         self.platforms: frozenset[str] = frozenset(
-            data.get("platforms") or ("spotify", "deezer", "apple")
+            data.get("platforms") or ("spotify", "deezer", "apple", "tidal")
         )
         rates = {int(k): float(v) for k, v in (data.get("error_rate") or {}).items()}
         for status in rates:

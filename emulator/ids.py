@@ -39,7 +39,14 @@ def apple_id(kind: str, key: str) -> str:
     return str(1_000_000_000 + _digest("apple", kind, key) % 8_999_999_999)
 
 
+def tidal_id(kind: str, key: str) -> str:
+    # TIDAL resource ids are decimal strings (e.g. album ``251380836``, track ``75413016``).
+    return str(10_000_000 + _digest("tidal", kind, key) % 900_000_000)
+
+
 def catalog_id(platform: str, kind: str, key: str) -> str:
+    if platform == "tidal":
+        return tidal_id(kind, key)
     if platform == "spotify":
         return spotify_id(kind, key)
     if platform == "deezer":
@@ -55,4 +62,6 @@ def user_id(platform: str, seq: int) -> str:
     """A fresh user id in the platform's shape (Spotify usernames, Deezer integers)."""
     if platform == "deezer":
         return str(5_000_000_000 + seq)
+    if platform == "tidal":
+        return str(190_000_000 + seq)
     return f"emu{seq:07d}" if platform == "spotify" else f"apple{seq:07d}"

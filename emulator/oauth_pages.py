@@ -16,8 +16,18 @@ from .pages import consent_page, error_page, login_page
 from .state import App, AuthCode, State, User
 
 CODE_TTL_S = 600  # an authorization code is good for ten minutes
-COOKIE = {"spotify": "emu_spotify", "deezer": "emu_deezer", "apple": "emu_apple"}
-COOKIE_PATH = {"spotify": "/spotify/accounts", "deezer": "/deezer/oauth", "apple": "/apple"}
+COOKIE = {
+    "spotify": "emu_spotify",
+    "deezer": "emu_deezer",
+    "apple": "emu_apple",
+    "tidal": "emu_tidal",
+}
+COOKIE_PATH = {
+    "spotify": "/spotify/accounts",
+    "deezer": "/deezer/oauth",
+    "apple": "/apple",
+    "tidal": "/tidal/login",
+}
 
 
 def current_user(state: State, req: Request, platform: str) -> User | None:

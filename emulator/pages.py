@@ -37,7 +37,12 @@ def error_page(title: str, message: str, status: int = 400) -> tuple[str, int]:
     return render("error.html", title=title, message=message), status
 
 
-PLATFORM_NAMES = {"spotify": "Spotify", "deezer": "Deezer", "apple": "Apple Music"}
+PLATFORM_NAMES = {
+    "spotify": "Spotify",
+    "deezer": "Deezer",
+    "apple": "Apple Music",
+    "tidal": "TIDAL",
+}
 
 
 def _form_page(

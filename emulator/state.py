@@ -15,7 +15,7 @@ from .faults import Faults
 from .limits import RateLimiter
 from .stats import Stats
 
-PLATFORMS = ("spotify", "deezer", "apple")
+PLATFORMS = ("spotify", "deezer", "apple", "tidal")
 
 # Spotify's documented scopes; anything else in an authorize request is `invalid_scope`.
 SPOTIFY_SCOPES = frozenset(
@@ -59,12 +59,32 @@ DEEZER_PERMS = frozenset(
     }
 )
 
+# TIDAL's OAuth scopes (the description's Authorization_Code_PKCE scheme), all access tiers.
+TIDAL_SCOPES = frozenset(
+    {
+        "collection.read",
+        "collection.write",
+        "entitlements.read",
+        "playback",
+        "playlists.read",
+        "playlists.write",
+        "r_usr",
+        "recommendations.read",
+        "search.read",
+        "search.write",
+        "user.read",
+        "w_usr",
+    }
+)
+
 DEFAULT_RATE_LIMITS: dict[str, tuple[int | None, float]] = {
     # Spotify does not publish its limit: unlimited unless an app sets one, 30 s window.
     "spotify": (None, 30.0),
     "deezer": (50, 5.0),
     # Apple's thresholds are unpublished: unlimited unless an app sets one.
     "apple": (None, 60.0),
+    # TIDAL publishes no figure either (429 with Retry-After): unlimited unless an app sets one.
+    "tidal": (None, 60.0),
 }
 
 
@@ -184,6 +204,8 @@ class State:
     sessions: dict[str, tuple[str, str]] = field(default_factory=dict)  # cookie → user
     # (platform, client id, user id) → scopes the user agreed to on the consent page
     consents: dict[tuple[str, str, str], frozenset[str]] = field(default_factory=dict)
+    # TIDAL writes: (user id, Idempotency-Key) → (payload digest, the response given)
+    idempotency: dict[tuple[str, str], tuple[str, Any]] = field(default_factory=dict)
     user_seq: int = 0
     seed: int = 0
 

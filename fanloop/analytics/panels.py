@@ -20,7 +20,12 @@ from django.utils.safestring import SafeString
 from fanloop.analytics.models import DroppedHit, DropReason, Event, EventKind
 from fanloop.catalog.models import Release
 
-PLATFORM_LABELS = {"spotify": "Spotify", "applemusic": "Apple Music", "deezer": "Deezer"}
+PLATFORM_LABELS = {
+    "spotify": "Spotify",
+    "applemusic": "Apple Music",
+    "deezer": "Deezer",
+    "tidal": "TIDAL",
+}
 RECENT_DAYS = 7
 
 

@@ -62,7 +62,7 @@ KIND_OF_ACTION = {
     "save_track": FanEventKind.TRACK_SAVED,
     "follow": FanEventKind.FOLLOWED,
 }
-OAUTH_PLATFORMS = ("spotify", "deezer")
+OAUTH_PLATFORMS = ("spotify", "deezer", "tidal")
 # What a follow consent given here records as its page: the address holds the fan's token,
 # and the consent log is shown on the dashboard.
 ACTION_PAGE = "/a/ (one-click follow page)"
@@ -226,7 +226,7 @@ def platform_choices(target: Target) -> list[tuple[str, str]]:
     workspace = target.release.artist.workspace
     sign_in = target.action != "follow" or not connected
     choices: list[tuple[str, str]] = []
-    for key in ("spotify", "applemusic", "deezer"):
+    for key in ("spotify", "applemusic", "deezer", "tidal"):
         if _item(target.release, key, target.action, target.track) is None:
             continue
         if key in connected:

@@ -48,7 +48,8 @@ STATE_SALT = "fanloop.oauth-state"
 PENDING_KEY = "fanloop_oauth_pending"
 FAN_IDS_KEY = "fanloop_fan_ids"
 MAX_PENDING = 5  # attempts kept per browser: enough for a few tabs, bounded for the session
-OAUTH_PLATFORMS = frozenset({"spotify", "deezer"})  # Apple Music goes through MusicKit JS
+# Apple Music goes through MusicKit JS.
+OAUTH_PLATFORMS = frozenset({"spotify", "deezer", "tidal"})
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
 DENIED_ERRORS = frozenset({"access_denied", "user_denied"})  # Spotify / Deezer wording
 # A pre-save's OAuth round trip (the signed, single-use ``state``) must finish within this.

@@ -35,7 +35,7 @@ from fanloop.catalog.accent import DEFAULT_ACCENT, text_on
 from fanloop.catalog.models import Release, ReleaseMode, Theme
 from fanloop.catalog.release_urls import (
     BY_KEY,
-    PLATFORMS,
+    PRESAVE_PLATFORMS,
     PagePlatform,
     listen_links,
     page_path,
@@ -46,7 +46,7 @@ from fanloop.fans.consents import render as render_consent
 from fanloop.fans.models import ConsentKind, PreSave
 from fanloop.platforms.base import Capability
 from fanloop.platforms.marks import ask_line, button_css, mark
-from fanloop.platforms.registry import in_app_presave_link
+from fanloop.platforms.registry import authorize_origins, in_app_presave_link
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "campaigns"
 # How many rendered pages and public addresses each process keeps in memory.
@@ -230,7 +230,7 @@ def presave_offers(release: Release) -> Offers:
 
     workspace = release.artist.workspace
     offers: list[tuple[str, str]] = []
-    for platform in PLATFORMS:
+    for platform in PRESAVE_PLATFORMS:
         app = active_app(workspace, platform.key)
         if app is None:
             offer = "unavailable"
@@ -331,7 +331,11 @@ def page_csp(theme: str = "") -> str:
     pre-save start redirects to (browsers apply form-action to that redirect too). Cached
     per configured URL pair: this runs on every public page response.
     """
-    sources = _form_action_sources(settings.SPOTIFY_ACCOUNTS_URL, settings.DEEZER_CONNECT_URL)
+    sources = _form_action_sources(
+        settings.SPOTIFY_ACCOUNTS_URL,
+        settings.DEEZER_CONNECT_URL,
+        *authorize_origins(settings.PLATFORM_EMULATOR_URL),
+    )
     csp = inline_assets().csp.replace("{form_action}", sources)
     if theme:  # the release's accent: its own inline style, allowed by its hash
         csp = csp.replace("style-src ", f"style-src {_digest(theme)} ", 1)

@@ -33,7 +33,11 @@ from fanloop.fans.models import ConnectionStatus, ConsentKind, Fan, PlatformConn
 
 HTML = "text/html; charset=utf-8"
 # The scope (Deezer: permission) that lets fanloop follow an artist for the fan.
-FOLLOW_SCOPE = {"spotify": "user-follow-modify", "deezer": "manage_library"}
+FOLLOW_SCOPE = {
+    "spotify": "user-follow-modify",
+    "deezer": "manage_library",
+    "tidal": "collection.write",
+}
 # Status lines after an opt-in; the query only picks one of these fixed sentences.
 DONE = {
     "follow": "Thanks — we'll follow {artist} for you.",

@@ -14,6 +14,7 @@ from django.urls import reverse
 from fanloop.catalog.models import ListenLink, Release
 from fanloop.lib.urls import reverse_cached
 from fanloop.platforms import listen_services
+from fanloop.platforms.registry import platform_choices
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,13 @@ PLATFORMS: tuple[PagePlatform, ...] = (
         "deezer_url", frozenset({"www.deezer.com", "deezer.com", "link.deezer.com"}),
     ),
 )  # fmt: skip
-BY_KEY = {p.key: p for p in PLATFORMS}
+# The registry's other platforms: a pre-save button, no listen link from stored ids yet.
+PRESAVE_PLATFORMS: tuple[PagePlatform, ...] = PLATFORMS + tuple(
+    PagePlatform(key, label, "", "", "", frozenset())
+    for key, label in platform_choices()
+    if key not in {p.key for p in PLATFORMS}
+)
+BY_KEY = {p.key: p for p in PRESAVE_PLATFORMS}
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,10 @@ class ListenTarget:
 
 
 def _platform_url(release: Release, platform: PagePlatform) -> str | None:
-    """The album on ``platform`` by its stored id, else the artist's page there, else None."""
+    """The album on ``platform`` by its stored id, else the artist's page there, else None
+    (a registry platform with no stored ids yet: only a pasted link)."""
+    if not platform.album_field:
+        return None
     album_id = str(getattr(release, platform.album_field)).strip()
     if album_id:
         return platform.album_url.format(quote(album_id, safe=""))
@@ -107,7 +117,7 @@ def presave_links(release: Release) -> list[tuple[PagePlatform, str]]:
     its connect flow (the same for every visitor, so the page stays cacheable)."""
     return [
         (p, f"{reverse('campaigns:oauth_start', args=[p.key])}?release={release.pk}")
-        for p in PLATFORMS
+        for p in PRESAVE_PLATFORMS
     ]
 
 

@@ -32,6 +32,7 @@ PLATFORM_SETTINGS = {
     "spotify": ("Spotify", "https://www.spotify.com/account/apps/"),
     "deezer": ("Deezer", "https://www.deezer.com/account/apps"),
     "applemusic": ("Apple Music", ""),
+    "tidal": ("TIDAL", ""),  # no settings page address we could confirm: the label only
 }
 APPLE_SETTINGS_HINT = (
     "On an iPhone or iPad: Settings → Privacy & Security → Media & Apple Music; "

@@ -42,8 +42,8 @@ FOLLOW_EVENTS = (FanEventKind.FOLLOW_VERIFIED, FanEventKind.FOLLOWED)
 LIBRARY_EVENTS = (FanEventKind.SAVED, *SAVE_CHECKS)
 # What each capability needs of a platform (Apple Music has no follow).
 CAPABLE_PLATFORMS = {
-    "save": ("spotify", "deezer", "applemusic"),
-    "follow": ("spotify", "deezer"),
+    "save": ("spotify", "deezer", "applemusic", "tidal"),
+    "follow": ("spotify", "deezer", "tidal"),
 }
 _TOP = re.compile(r"^top\s*(\d{1,3})\s*%?$", re.IGNORECASE)
 

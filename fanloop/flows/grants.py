@@ -21,6 +21,7 @@ from fanloop.platforms.deezer import perms_for
 from fanloop.platforms.errors import TokenExpired
 from fanloop.platforms.registry import get_platform
 from fanloop.platforms.spotify import scopes_for
+from fanloop.platforms.tidal import scopes_for as tidal_scopes_for
 
 T = TypeVar("T")
 
@@ -29,7 +30,12 @@ ALBUM_FIELDS = {
     "applemusic": "apple_music_album_id",
     "deezer": "deezer_album_id",
 }
-ARTIST_FIELDS = {"spotify": "spotify_id", "deezer": "deezer_id"}  # Apple Music: no follow
+# Per platform with follows, the artist's stored id column (None: detected ids only).
+ARTIST_FIELDS: dict[str, str | None] = {
+    "spotify": "spotify_id",
+    "deezer": "deezer_id",
+    "tidal": None,
+}
 
 
 def required_scopes(platform: str, capability: Capability) -> frozenset[str] | None:
@@ -38,6 +44,8 @@ def required_scopes(platform: str, capability: Capability) -> frozenset[str] | N
         return frozenset(scopes_for(frozenset({capability})))
     if platform == "deezer":
         return frozenset(perms_for(frozenset({capability})))
+    if platform == "tidal":
+        return frozenset(tidal_scopes_for(frozenset({capability})))
     if platform == "applemusic":
         return None if capability == Capability.FOLLOW else frozenset()
     return None
@@ -78,10 +86,10 @@ def album_ref(release: Release, platform: str) -> ItemRef | None:
 
 def artist_ref(release: Release, platform: str) -> ItemRef | None:
     """The release's artist on ``platform`` (for a follow): stored id, else the detected one."""
-    field = ARTIST_FIELDS.get(platform)
-    if field is None:
+    if platform not in ARTIST_FIELDS:  # Apple Music: no follow
         return None
-    artist_id = str(getattr(release.artist, field, "") or "").strip()
+    field = ARTIST_FIELDS[platform]
+    artist_id = str(getattr(release.artist, field, "") or "").strip() if field else ""
     if not artist_id:
         state = _state(release, platform)
         ids = state.artist_ids if state else []

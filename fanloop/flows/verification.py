@@ -106,6 +106,8 @@ class Report:
 def can_read_follows(connection: PlatformConnection) -> bool:
     if connection.platform == "spotify":
         return "user-follow-read" in connection.scope_set
+    if connection.platform == "tidal":
+        return "collection.read" in connection.scope_set
     return connection.platform == "deezer"
 
 

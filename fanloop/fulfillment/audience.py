@@ -21,7 +21,11 @@ from fanloop.lib.markets import MARKET_TIME_ZONES
 
 EMAIL = PreSave.EMAIL_ONLY  # pseudo platform: RELEASE_LIVE events only, no deliveries
 # Scopes a follow needs, per platform (Apple Music has no follow).
-FOLLOW_SCOPES = {"spotify": "user-follow-modify", "deezer": "manage_library"}
+FOLLOW_SCOPES = {
+    "spotify": "user-follow-modify",
+    "deezer": "manage_library",
+    "tidal": "collection.write",
+}
 
 
 @dataclass(frozen=True)

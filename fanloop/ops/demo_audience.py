@@ -39,6 +39,8 @@ SPOTIFY_CLIENT_ID = "f4a100bd3e0c11e4700000000000d3e0"
 SPOTIFY_SECRET = "demo-spotify-secret"
 DEEZER_APP_ID = "700001"
 DEEZER_SECRET = "demo-deezer-secret"
+TIDAL_CLIENT_ID = "demotidal0001"
+TIDAL_SECRET = "demo-tidal-secret"
 APPLE_TEAM_ID = "DEMOTEAM01"
 APPLE_KEY_ID = "DEMOKEY001"
 # The crowd connects through an extended-quota Spotify app (no 5-user cap), paced at
@@ -72,11 +74,14 @@ AUDIENCE = [
     DemoFan("spotify", "dev", "dev@fans.example", "IN", "instagram"),
     DemoFan("deezer", "emma", "emma@fans.example", "FR", "tiktok"),
     DemoFan("deezer", "felix", "felix@fans.example", "BR", "newsletter"),
+    DemoFan("tidal", "190000101", "gia@fans.example", "NO", "instagram"),
+    DemoFan("tidal", "190000102", "hugo@fans.example", "US", "newsletter"),
 ]
 # Fans the person running the demo can log in as at the emulator (any password).
 SPARE_FANS = [
     DemoFan("spotify", "you", "you@fans.example", "GB", ""),
     DemoFan("deezer", "you-too", "you-too@fans.example", "GB", ""),
+    DemoFan("tidal", "190000199", "you-tidal@fans.example", "GB", ""),
     DemoFan("apple", "you-apple", "you-apple@fans.example", "US", ""),
 ]
 # The development-mode app's allow-list, at the emulator and mirrored in fanloop.
@@ -115,6 +120,13 @@ def seed_platforms(emulator_url: str, site_url: str, data: DemoData) -> None:
             name="fanloop demo",
             redirect_uris=[callback.format("deezer")],
         )
+        admin.app(
+            platform="tidal",
+            client_id=TIDAL_CLIENT_ID,
+            client_secret=TIDAL_SECRET,
+            name="fanloop demo",
+            redirect_uris=[callback.format("tidal")],
+        )
         apple_key = ""
         if ("apple", APPLE_KEY_ID) not in known:
             answer = admin.app(
@@ -140,7 +152,7 @@ def _emulated_user(fan: DemoFan) -> dict[str, object]:
         "platform": fan.platform,
         "id": fan.user_id,
         "email": fan.email,
-        "name": fan.user_id.title(),
+        "name": fan.email.split("@")[0].title(),
         "country": fan.country,
         "premium": True,
     }
@@ -193,6 +205,14 @@ def _register_fanloop_apps(data: DemoData, apple_private_key: str) -> None:
             name="Demo Deezer app",
             client_id=DEEZER_APP_ID,
             client_secret=DEEZER_SECRET,
+        )
+    if "tidal" not in existing:
+        platform_services.create_app(
+            data.workspace,
+            "tidal",
+            name="Demo TIDAL app",
+            client_id=TIDAL_CLIENT_ID,
+            client_secret=TIDAL_SECRET,
         )
     if "applemusic" not in existing and apple_private_key:
         platform_services.create_app(

@@ -196,6 +196,22 @@ class DeezerAppForm(AppForm):
         self.order_fields(self.field_order)
 
 
+class TidalAppForm(AppForm):
+    platform = "tidal"
+    secret_fields = ("client_secret",)
+
+    client_id = _id("Client ID", "Shown on your app's page in the TIDAL developer dashboard.")
+
+    field_order = ["name", "client_id", "client_secret", "budget_per_30s"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client_secret"] = _secret(
+            "Client secret", "Shown next to the client id (catalog lookups use it).", self.editing
+        )
+        self.order_fields(self.field_order)
+
+
 class AppleMusicAppForm(AppForm):
     platform = "applemusic"
     secret_fields = ("private_key",)
@@ -251,6 +267,7 @@ FORMS: dict[str, type[AppForm]] = {
     "spotify": SpotifyAppForm,
     "applemusic": AppleMusicAppForm,
     "deezer": DeezerAppForm,
+    "tidal": TidalAppForm,
 }
 
 

@@ -56,6 +56,14 @@ MARKS: dict[str, Mark] = {
         ),
     ),
 }
+MARKS["tidal"] = Mark(
+    "#000000",
+    "#ffffff",
+    _svg(
+        '<path d="M4 9l3-3 3 3-3 3zM10 9l3-3 3 3-3 3zM16 9l3-3 3 3-3 3zM10 15l3-3 3 3-3 3z" '
+        'fill="currentColor"/>'
+    ),
+)
 GENERIC = Mark("#f4f4f4", "#121212", "")
 
 

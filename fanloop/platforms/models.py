@@ -14,11 +14,16 @@ from fanloop.platforms.base import AppCredentials, AppMode
 # Spotify development mode: at most 5 users per app (Feb to Mar 2026).
 DEVELOPMENT_USER_CAP = 5
 # A conservative default request budget per rolling 30 s window, with headroom.
-DEFAULT_BUDGET_PER_30S = {"spotify": 150, "deezer": 250, "applemusic": 150}
+DEFAULT_BUDGET_PER_30S = {"spotify": 150, "deezer": 250, "applemusic": 150, "tidal": 150}
 
 
 class PlatformApp(models.Model):
-    PLATFORM_CHOICES = [("spotify", "Spotify"), ("applemusic", "Apple Music"), ("deezer", "Deezer")]
+    PLATFORM_CHOICES = [
+        ("spotify", "Spotify"),
+        ("applemusic", "Apple Music"),
+        ("deezer", "Deezer"),
+        ("tidal", "TIDAL"),
+    ]
 
     workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="platform_apps")
     platform = models.CharField(max_length=20, choices=PLATFORM_CHOICES)

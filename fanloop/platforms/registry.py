@@ -11,11 +11,12 @@ from collections.abc import Callable
 import httpx
 from django.conf import settings
 
-from fanloop.platforms import spotify
+from fanloop.platforms import spotify, tidal
 from fanloop.platforms.applemusic import AppleMusic
 from fanloop.platforms.base import AppCredentials, Platform
 from fanloop.platforms.deezer import Deezer
 from fanloop.platforms.spotify import Spotify
+from fanloop.platforms.tidal import Tidal, urls
 
 Factory = Callable[[AppCredentials, httpx.Client | None], Platform]
 
@@ -32,10 +33,15 @@ def _deezer(app: AppCredentials, client: httpx.Client | None) -> Platform:
     return Deezer(app, settings.DEEZER_CONNECT_URL, settings.DEEZER_API_URL, client)
 
 
+def _tidal(app: AppCredentials, client: httpx.Client | None) -> Platform:
+    return Tidal(app, *urls(settings.PLATFORM_EMULATOR_URL), client)
+
+
 PLATFORMS: dict[str, tuple[str, Factory]] = {
     "spotify": ("Spotify", _spotify),
     "applemusic": ("Apple Music", _applemusic),
     "deezer": ("Deezer", _deezer),
+    "tidal": ("TIDAL", _tidal),
 }
 
 
@@ -125,6 +131,12 @@ def in_app_presave_link(value: str) -> tuple[str, str]:
         except ValueError as error:
             first = first or error
     raise first or ValueError("No platform offers in-app pre-saves.")
+
+
+def authorize_origins(emulator_url: str) -> list[str]:
+    """The sign-in pages of platforms whose URLs are not settings of their own (TIDAL's),
+    under ``emulator_url`` when set: public pages let forms lead there."""
+    return [tidal.urls(emulator_url)[0]]
 
 
 class UnknownPlatform(LookupError):

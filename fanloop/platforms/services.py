@@ -33,7 +33,12 @@ SECRET_FIELDS = ("client_secret", "private_key")
 # Fields whose change makes the last connection check meaningless.
 CREDENTIAL_FIELDS = ("client_id", "client_secret", "team_id", "key_id", "private_key")
 # A fan's grant is bound to these: changing them would silently break every connection.
-BINDING_FIELDS = {"spotify": "client_id", "deezer": "client_id", "applemusic": "team_id"}
+BINDING_FIELDS = {
+    "spotify": "client_id",
+    "deezer": "client_id",
+    "applemusic": "team_id",
+    "tidal": "client_id",
+}
 
 
 class PlatformAppError(Exception):
@@ -145,12 +150,11 @@ def _clean_credentials(
         if "key_id" in cleaned:  # the key id names the app at Apple: it is the client id here
             cleaned["client_id"] = cleaned["key_id"]
         return cleaned
-    clean_id = (
-        validators.clean_spotify_client_id
-        if platform == "spotify"
-        else validators.clean_deezer_app_id
-    )
-    what = "client secret" if platform == "spotify" else "secret key"
+    clean_id = {
+        "spotify": validators.clean_spotify_client_id,
+        "tidal": validators.clean_tidal_client_id,
+    }.get(platform, validators.clean_deezer_app_id)
+    what = "secret key" if platform == "deezer" else "client secret"
     if wanted("client_id"):
         _check(errors, cleaned, "client_id", clean_id, str(fields.get("client_id", "")))
     if wanted("client_secret", secret=True):

@@ -23,6 +23,8 @@ BUDGET_MAX = 100_000
 # Spotify shows client ids as 32 lowercase hex characters in its Developer Dashboard.
 SPOTIFY_CLIENT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 DEEZER_APP_ID_RE = re.compile(r"^[0-9]{1,20}$")
+# TIDAL client ids are short strings of letters and digits (the dashboard shows e.g. 16).
+TIDAL_CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9]{8,64}$")
 # Apple team ids and key ids are 10 characters, upper-case letters and digits.
 APPLE_ID_RE = re.compile(r"^[A-Z0-9]{10}$")
 PEM_RE = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOTALL)
@@ -57,6 +59,18 @@ def clean_spotify_client_id(value: str) -> str:
         raise ValidationError(
             "A Spotify client id is 32 characters, digits 0 to 9 and letters a to f, as shown on "
             "your app's page in the Spotify Developer Dashboard."
+        )
+    return value
+
+
+def clean_tidal_client_id(value: str) -> str:
+    value = _no_inner_whitespace(value, "client id")
+    if not value:
+        raise ValidationError("Enter the app's client id.")
+    if not TIDAL_CLIENT_ID_RE.match(value):
+        raise ValidationError(
+            "A TIDAL client id is 8 to 64 letters and digits, as shown on your app's page in "
+            "the TIDAL developer dashboard."
         )
     return value
 

@@ -25,7 +25,7 @@ from fanloop.platforms.registry import PLATFORMS
 
 PAGE_SIZE = 25
 # Platforms whose fans authorize through our OAuth callback (Apple uses MusicKit JS).
-REDIRECT_PLATFORMS = ("spotify", "deezer")
+REDIRECT_PLATFORMS = ("spotify", "deezer", "tidal")
 
 
 def _app_or_404(workspace: Workspace, pk: int) -> PlatformApp:

@@ -58,6 +58,7 @@ def test_it_offers_only_an_unticked_verify_box_by_default(flow: Flow) -> None:
         "/connect/spotify/start",
         "/connect/applemusic/start",
         "/connect/deezer/start",
+        "/connect/tidal/start",
     ]
     assert 'href="/connect/' not in html
 

@@ -121,9 +121,11 @@ def test_it_runs_the_whole_demo(tmp_path: Path) -> None:
         login = httpx.get(f"{base}/accounts/login/", timeout=10)
         assert login.status_code == 200
         # The scripted audience pre-saves through the real OAuth flow against the emulator.
-        output = wait_for("pre-saved on", count=6)
+        output = wait_for("pre-saved on", count=8)
         assert output.count("pre-saved on spotify") == 4, output
         assert output.count("pre-saved on deezer") == 2, output
+        assert output.count("pre-saved on tidal") == 2, output
+        assert "could not pre-save" not in output, output
         stats = httpx.get(f"http://127.0.0.1:{emulator_port}/_emulator/stats", timeout=10)
         assert stats.status_code == 200
         # The release-day release: a crowd pre-saved it and its delivery is scheduled.

@@ -113,8 +113,8 @@ def test_it_creates_an_apple_app_from_an_uploaded_p8(owner_client, workspace):
 
 
 def test_it_refuses_an_unknown_platform(owner_client, workspace):
-    assert owner_client.get(_url(workspace, "tidal")).status_code == 404
-    assert owner_client.post(_url(workspace, "tidal"), {"client_id": "x"}).status_code == 404
+    assert owner_client.get(_url(workspace, "napster")).status_code == 404
+    assert owner_client.post(_url(workspace, "napster"), {"client_id": "x"}).status_code == 404
     assert not PlatformApp.objects.exists()
 
 

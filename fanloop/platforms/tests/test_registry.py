@@ -14,12 +14,13 @@ from fanloop.platforms.deezer import Deezer
 from fanloop.platforms.http import shared_client
 from fanloop.platforms.registry import UnknownPlatform, get_platform, platform_choices
 from fanloop.platforms.spotify import Spotify
+from fanloop.platforms.tidal import Tidal
 
 
 def test_it_refuses_an_unknown_platform() -> None:
-    with pytest.raises(UnknownPlatform, match="tidal") as caught:
-        get_platform("tidal", AppCredentials("x"))
-    assert caught.value.key == "tidal"
+    with pytest.raises(UnknownPlatform, match="napster") as caught:
+        get_platform("napster", AppCredentials("x"))
+    assert caught.value.key == "napster"
     assert isinstance(caught.value, LookupError)
 
 
@@ -55,6 +56,13 @@ def test_it_points_at_the_real_platforms_by_default() -> None:
     assert isinstance(spotify, Spotify)
     assert spotify.accounts_url == "https://accounts.spotify.com"
     assert spotify.api_url == "https://api.spotify.com/v1"
+    tidal = get_platform("tidal", AppCredentials("x"))
+    assert isinstance(tidal, Tidal)
+    assert (tidal.login_url, tidal.auth_url, tidal.api_url) == (
+        "https://login.tidal.com",
+        "https://auth.tidal.com/v1/oauth2",
+        "https://openapi.tidal.com/v2",
+    )
 
 
 def test_it_lists_the_platforms() -> None:
@@ -62,4 +70,5 @@ def test_it_lists_the_platforms() -> None:
         ("spotify", "Spotify"),
         ("applemusic", "Apple Music"),
         ("deezer", "Deezer"),
+        ("tidal", "TIDAL"),
     ]
