@@ -351,7 +351,7 @@ def after_release_connects(release: Release, offers: Offers) -> list[tuple[PageP
     states = dict(offers)
     return [
         (p, reverse("campaigns:oauth_start", args=[p.key]))
-        for p in PLATFORMS
+        for p in PRESAVE_PLATFORMS
         if p.key in OAUTH_PLATFORMS and states.get(p.key) == "ok"
     ]
 
