@@ -104,7 +104,7 @@ def test_validation_names_each_bad_step(workspace: Workspace) -> None:
         "Step 3: a wait for an event needs a timeout.",
         "Step 4: the time of day must look like 09:30 (00:00 to 23:59).",
         "Step 5: unknown condition 'mood'.",
-        "Step 6: unknown platform 'myspace' (one of spotify, applemusic, deezer).",
+        "Step 6: unknown platform 'myspace' (one of spotify, applemusic, deezer, tidal).",
         "Step 7: choose an email template.",
         "Step 8: unknown step type 'teleport'.",
         "Step 9: unknown field(s) colour for a tag step.",
