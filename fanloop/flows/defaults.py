@@ -157,6 +157,14 @@ def default_steps(templates: dict[str, int]) -> list[dict[str, Any]]:
             "negate": False,
             "if_false": "exit",
         },
+        *follow_prompt_steps(templates[FOLLOW_PROMPT]),
+    ]
+
+
+def follow_prompt_steps(template: Any) -> list[dict[str, Any]]:
+    """Ask a fan to follow only when one of their connections can follow and they do not
+    follow yet: the end of the progression, and of the forever-save welcome."""
+    return [
         {
             "id": "can-follow",
             "type": "condition",
@@ -172,7 +180,7 @@ def default_steps(templates: dict[str, int]) -> list[dict[str, Any]]:
             "negate": True,
             "if_false": "exit",
         },
-        {"id": "follow-prompt", "type": "email", "template": templates[FOLLOW_PROMPT]},
+        {"id": "follow-prompt", "type": "email", "template": template},
     ]
 
 

@@ -22,6 +22,7 @@ from fanloop.flows.defaults import (
     SAVE_PROMPT,
     TRACK_PROMPT,
     default_steps,
+    follow_prompt_steps,
 )
 from fanloop.messaging.models import EmailTemplate
 
@@ -78,22 +79,7 @@ def _forever_save(ids: dict[str, Any]) -> Starter:
             {"id": "welcome", "type": "email", "template": None},
             {"id": "forever-tag", "type": "tag", "tag": "forever-save"},
             {"id": "wait-1d", "type": "wait", "duration_s": DAY_S},
-            {
-                "id": "can-follow",
-                "type": "condition",
-                "check": "can_do",
-                "value": "follow",
-                "negate": False,
-                "if_false": "exit",
-            },
-            {
-                "id": "not-following",
-                "type": "condition",
-                "check": "is_following",
-                "negate": True,
-                "if_false": "exit",
-            },
-            {"id": "follow-prompt", "type": "email", "template": ids[FOLLOW_PROMPT]},
+            *follow_prompt_steps(ids[FOLLOW_PROMPT]),
         ],
     )
 

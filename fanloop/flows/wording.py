@@ -13,7 +13,13 @@ from typing import Any
 
 from fanloop.fans.models import ConsentKind
 from fanloop.flows.conditions import top_percent
-from fanloop.flows.steps import CAPABILITIES, WAIT_EVENTS, describe_step, format_duration
+from fanloop.flows.steps import (
+    CAPABILITIES,
+    VALUE_CHECKS,
+    WAIT_EVENTS,
+    describe_step,
+    format_duration,
+)
 from fanloop.messaging.models import EmailTemplate
 from fanloop.platforms.registry import PLATFORMS
 
@@ -120,15 +126,8 @@ def _who(step: Mapping[str, Any]) -> str:
         shown = CAPABILITIES.get(str(value), value)
     elif check == "in_segment" and value:
         shown = f"#{value}"
-    if shown in (None, "") or check not in {
-        "platform",
-        "country",
-        "consent",
-        "segment",
-        "in_segment",
-        "did",
-        "can_do",
-    }:
+    # A check whose value reads after its phrase (the engagement share is in the phrase).
+    if shown in (None, "") or check not in VALUE_CHECKS - {"engagement_at_least"}:
         return f"Only fans who {phrase}"
     return f"Only fans who {phrase} {shown}"
 
