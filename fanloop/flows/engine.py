@@ -59,6 +59,10 @@ WORKER_CONCURRENCY = 4
 # How often each worker polls the ``flows`` queue (seconds). Not measured; chosen so a
 # claimed batch starts within a fraction of the tick.
 QUEUE_POLL_SECONDS = 0.2
+# How often each worker polls the ``broadcasts`` queue (seconds). Each poll of each queue
+# is a few statements and a commit in DBOS's database, about a third of an idle worker's
+# CPU across its queues (py-spy, this machine); a broadcast starts at most this much later.
+BROADCAST_QUEUE_POLL_SECONDS = 0.5
 # Finished engine workflows (ticks, batches) are deleted from DBOS's database after this.
 # Not measured; chosen as one day of history for debugging (86,400 ticks at most).
 WORKFLOW_RETENTION_HOURS = 24
@@ -195,7 +199,7 @@ def queues() -> list[durable.QueueSpec]:
         {
             "name": BROADCAST_QUEUE,
             "worker_concurrency": max(1, WORKER_CONCURRENCY),
-            "polling_interval_sec": max(0.05, float(QUEUE_POLL_SECONDS)),
+            "polling_interval_sec": max(0.05, float(BROADCAST_QUEUE_POLL_SECONDS)),
         },
     ]
 

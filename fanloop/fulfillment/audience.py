@@ -64,11 +64,8 @@ def can_follow(platform: str, scopes: frozenset[str]) -> bool:
 
 def recipients(release: Release, platform: str) -> list[Recipient]:
     """Everyone ``release`` goes to on ``platform`` (email: the email-only pre-savers)."""
-    presaves = list(
-        PreSave.objects.filter(release=release, platform=platform).values_list(
-            "fan_id", "country", "fan__country"
-        )
-    )
+    presavers = PreSave.objects.filter(release=release, platform=platform)
+    presaves = list(presavers.values_list("fan_id", "country", "fan__country"))
     if platform == EMAIL:
         return [
             Recipient(fan_id, None, market_for(release, country, fan_country), "presave", False)
@@ -76,13 +73,17 @@ def recipients(release: Release, platform: str) -> list[Recipient]:
         ]
     artist = release.artist
     forever = active_consents(ConsentKind.FOREVER_SAVE, artist)
+    # Subqueries, not lists of ids: a release's audience can be 100,000 fans, and a list
+    # that long cost seconds to bind per query (measured on PostgreSQL, 6,000 fans: most
+    # of the tick that starts a wave).
+    forever_fans = consents.active(ConsentKind.FOREVER_SAVE, artist).values("fan_id")
     connections = {
         c.fan_id: c
         for c in PlatformConnection.objects.filter(platform=platform)
-        .filter(Q(fan_id__in=[p[0] for p in presaves]) | Q(fan_id__in=forever))
+        .filter(Q(fan_id__in=presavers.values("fan_id")) | Q(fan_id__in=forever_fans))
         .only("pk", "fan_id", "country", "scopes", "platform")
     }
-    follows = active_consents(ConsentKind.FOLLOW, artist, connections)
+    follows = active_consents(ConsentKind.FOLLOW, artist)
     found: dict[int, Recipient] = {}
     for fan_id, country, fan_country in presaves:
         connection = connections.get(fan_id)

@@ -313,15 +313,24 @@ _DELIVERY_COLUMNS = (
 )  # fmt: skip
 
 
-def _create_deliveries(wave: MarketWave) -> int:
+def _create_deliveries(
+    wave: MarketWave, audiences: dict[int, list[audience.Recipient]] | None = None
+) -> int:
     """Delivery rows for the wave's fans (idempotent); returns how many are new.
 
     Plain ``INSERT … ON CONFLICT DO NOTHING`` of tuples in short transactions (other
     writers go between): a wave can hold every fan of a release, and the ORM's per-field
-    preparation in ``bulk_create`` cost more than the delivery's own bookkeeping."""
+    preparation in ``bulk_create`` cost more than the delivery's own bookkeeping.
+    ``audiences``: recipients already read per platform state, so waves of many markets
+    starting in one tick read the release's audience once."""
     state = wave.state
     if state.platform == EMAIL:
         return 0
+    everyone = audiences.get(state.pk) if audiences is not None else None
+    if everyone is None:
+        everyone = audience.recipients(state.release, state.platform)
+        if audiences is not None:
+            audiences[state.pk] = everyone
     ops = db_connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
     empty = ops.adapt_json_value([], None)
@@ -342,7 +351,7 @@ def _create_deliveries(wave: MarketWave) -> int:
             now,
             now,
         )
-        for r in audience.recipients(state.release, state.platform)
+        for r in everyone
         if r.market == wave.market
     ]
     fields = {f.attname: f.column for f in Delivery._meta.concrete_fields}
@@ -357,9 +366,13 @@ def _create_deliveries(wave: MarketWave) -> int:
     return Delivery.objects.filter(wave=wave).count() - before
 
 
-def start_wave(wave: MarketWave, now: dt.datetime) -> None:
+def start_wave(
+    wave: MarketWave,
+    now: dt.datetime,
+    audiences: dict[int, list[audience.Recipient]] | None = None,
+) -> None:
     """A DELIVERING wave without deliveries yet gets them, then ``started_at``."""
-    _create_deliveries(wave)
+    _create_deliveries(wave, audiences)
     MarketWave.objects.filter(pk=wave.pk, started_at__isnull=True).update(
         started_at=now, updated=now
     )
@@ -593,10 +606,11 @@ def advance(now: dt.datetime) -> None:
         .select_related("state__release__artist")[:50]
     ):
         announce(wave, now)
+    audiences: dict[int, list[audience.Recipient]] = {}
     for wave in MarketWave.objects.filter(
         status=WaveStatus.DELIVERING, started_at__isnull=True
     ).select_related("state__release__artist"):
-        start_wave(wave, now)
+        start_wave(wave, now, audiences)
 
 
 def precheck_due(now: dt.datetime) -> None:

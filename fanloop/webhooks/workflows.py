@@ -34,7 +34,10 @@ TICK_SECONDS = 2
 # Attempts one worker runs at once. Not measured; an attempt mostly waits on the receiver
 # (at most the sender's timeout), so a few per core keep slow receivers from queueing.
 WORKER_CONCURRENCY = 4
-QUEUE_POLL_SECONDS = 0.5
+# How often each worker polls the queue (seconds). Each poll is a few statements and a
+# commit in DBOS's database (a worker's idle CPU goes mostly to polls and ticks); an
+# enqueued attempt waits at most this long on top of the tick.
+QUEUE_POLL_SECONDS = 1.0
 # Due attempts enqueued per tick.
 DUE_PER_TICK = 200
 WORKFLOW_RETENTION_HOURS = 24

@@ -60,6 +60,7 @@ def test_kill_9_during_a_broadcast_sends_nothing_twice_and_it_finishes(tmp_path:
                 "fanloop.flows.engine.BROADCAST_TICK_SECONDS": 1,
                 "fanloop.messaging.sending_rules.DEFAULT_QUIET_HOURS": "",
                 "fanloop.flows.engine.QUEUE_POLL_SECONDS": 0.2,
+                "fanloop.flows.engine.BROADCAST_QUEUE_POLL_SECONDS": 0.2,
                 "fanloop.flows.broadcasts.BATCH_SIZE": 25,
                 "fanloop.ops.worker.HEARTBEAT_SECONDS": 1,
             }
