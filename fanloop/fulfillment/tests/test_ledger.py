@@ -67,7 +67,7 @@ def run_threads(ledger: Ledger, rounds: int) -> tuple[list[Any], list[BaseExcept
 
 def test_every_hand_in_is_written_once_by_one_writer_at_a_time() -> None:
     recorder = Recorder()
-    kept, errors = run_threads(Ledger(recorder), ROUNDS)  # type: ignore[arg-type]
+    kept, errors = run_threads(Ledger(recorder), ROUNDS)
     written = [mark for write in recorder.writes for mark in write]
     assert not errors
     assert sorted(written) == sorted((t, n) for t in range(THREADS) for n in range(ROUNDS))
@@ -79,7 +79,7 @@ def test_every_hand_in_is_written_once_by_one_writer_at_a_time() -> None:
 
 def test_a_failed_write_fails_exactly_its_own_entries_and_the_ledger_goes_on() -> None:
     recorder = Recorder(fail_on=3)
-    kept, errors = run_threads(Ledger(recorder), 40)  # type: ignore[arg-type]
+    kept, errors = run_threads(Ledger(recorder), 40)
     failed = recorder.writes[3]
     assert len(errors) == len(failed) >= 1
     assert sorted(kept) == sorted(m for i, w in enumerate(recorder.writes) if i != 3 for m in w)
@@ -88,7 +88,7 @@ def test_a_failed_write_fails_exactly_its_own_entries_and_the_ledger_goes_on() -
 
 def test_one_thread_alone_writes_its_own_entry() -> None:
     recorder = Recorder()
-    ledger = Ledger(recorder)  # type: ignore[arg-type]
+    ledger = Ledger(recorder)
     assert ledger.commit([], mark="only") is True  # type: ignore[arg-type]
     assert ledger.commit([], mark=None) is False
     assert recorder.writes == [["only"], [None]]
@@ -97,5 +97,5 @@ def test_one_thread_alone_writes_its_own_entry() -> None:
 @pytest.mark.parametrize("rounds", [1, 2])
 def test_no_thread_waits_forever_when_hand_ins_stop(rounds: int) -> None:
     recorder = Recorder()
-    kept, _ = run_threads(Ledger(recorder), rounds)  # type: ignore[arg-type]
+    kept, _ = run_threads(Ledger(recorder), rounds)
     assert len(kept) == THREADS * rounds

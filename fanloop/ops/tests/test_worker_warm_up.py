@@ -9,6 +9,6 @@ from fanloop.ops.worker import warm_up
 
 def test_warm_up_populates_the_url_resolver() -> None:
     resolver = get_resolver()
-    resolver._populated = False  # as in a fresh process
+    resolver._populated = False  # type: ignore[attr-defined]  # as in a fresh process
     warm_up()
-    assert resolver._populated
+    assert resolver._populated  # type: ignore[attr-defined]
