@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
@@ -133,14 +134,19 @@ def record_presave(
 
 
 def record_presaves_in_bulk(
-    release: Release, platform: str, entries: Iterable[tuple[Fan, Attribution]]
+    release: Release,
+    platform: str,
+    entries: Iterable[tuple[Fan, Attribution]],
+    *,
+    at: dt.datetime | None = None,
 ) -> list[PreSave]:
     """Many fans' pre-saves of one release in one transaction (an import of pre-saves made
     elsewhere, a history): each new pre-save and its ``presaved`` event as ``record_presave``
     writes them, a few statements per 500 rows instead of a few per fan. A fan who has this
     pre-save already keeps it as it is (the first pre-save keeps its attribution), as does a
-    fan listed twice. The schedule hook runs once per new market, not once per fan: it only
-    asks fulfillment for a wave the release has none for yet. Returns the new pre-saves."""
+    fan listed twice. ``at`` dates pre-saves made before now. The schedule hook runs once
+    per new market, not once per fan: it only asks fulfillment for a wave the release has
+    none for yet. Returns the new pre-saves."""
     if platform not in PRESAVE_PLATFORMS:
         raise UnknownPlatform(platform)
     workspace_id = release.artist.workspace_id
@@ -156,11 +162,12 @@ def record_presaves_in_bulk(
             if fan.pk in seen:
                 continue
             seen.add(fan.pk)
-            rows.append(
-                PreSave(release=release, fan=fan, platform=platform, **attribution.cleaned())
-            )
+            presave = PreSave(release=release, fan=fan, platform=platform, **attribution.cleaned())
+            if at is not None:
+                presave.created = at
+            rows.append(presave)
         created = PreSave.objects.bulk_create(rows, batch_size=500)
-        record_fan_events(_presaved_event(presave, workspace_id) for presave in created)
+        record_fan_events((_presaved_event(p, workspace_id) for p in created), at=at)
         markets: set[str] = set()
         for presave in created:
             if presave.country not in markets:
