@@ -9,6 +9,7 @@ API step, a check, a sent email). There is no default: who acted is the writer's
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,8 +80,9 @@ _INSERT = (
 )
 
 
-def record_fan_events(events: Iterable[NewFanEvent]) -> int:
+def record_fan_events(events: Iterable[NewFanEvent], *, at: dt.datetime | None = None) -> int:
     """Bulk insert; rows whose key already exists are skipped. Returns rows offered.
+    ``at`` dates the events when they happened before now (an import, a history).
 
     One ``INSERT … ON CONFLICT (key) DO NOTHING`` per 500 rows with values adapted once:
     release day writes a few events per fan, and the ORM's per-field preparation of
@@ -91,7 +93,7 @@ def record_fan_events(events: Iterable[NewFanEvent]) -> int:
     trip of its own).
     """
     ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
+    now = ops.adapt_datetimefield_value(at or timezone.now())
     rows = [
         (
             e.workspace_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from fanloop.analytics.fan_events import record_fan_event
+from fanloop.analytics.fan_events import NewFanEvent, record_fan_event, record_fan_events
 from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.fans.consent_log import record_consent
 from fanloop.fans.identity import clip, country_code, same_workspace, upsert_fan_for_connection
@@ -130,6 +131,57 @@ def record_presave(
             if attempt:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def record_presaves_in_bulk(
+    release: Release,
+    platform: str,
+    entries: Iterable[tuple[Fan, Attribution]],
+    *,
+    at: dt.datetime | None = None,
+) -> list[PreSave]:
+    """Many fans' pre-saves of one release in one transaction (an import of pre-saves made
+    elsewhere, a history): each new pre-save and its ``presaved`` event as ``record_presave``
+    writes them, a few statements per 500 rows instead of a few per fan. A fan who has this
+    pre-save already keeps it as it is (the first pre-save keeps its attribution), as does a
+    fan listed twice. ``at`` dates pre-saves made before now. The schedule hook runs once
+    per new market, not once per fan: it only asks fulfillment for a wave the release has
+    none for yet. Returns the new pre-saves."""
+    if platform not in PRESAVE_PLATFORMS:
+        raise UnknownPlatform(platform)
+    workspace_id = release.artist.workspace_id
+    with transaction.atomic():
+        seen = set(
+            PreSave.objects.filter(release=release, platform=platform).values_list(
+                "fan_id", flat=True
+            )
+        )
+        rows = []
+        for fan, attribution in entries:
+            same_workspace(fan, workspace_id, "the release")
+            if fan.pk in seen:
+                continue
+            seen.add(fan.pk)
+            presave = PreSave(release=release, fan=fan, platform=platform, **attribution.cleaned())
+            if at is not None:
+                presave.created = at
+            rows.append(presave)
+        created = PreSave.objects.bulk_create(rows, batch_size=500)
+        record_fan_events((_presaved_event(p, workspace_id) for p in created), at=at)
+        markets: set[str] = set()
+        for presave in created:
+            if presave.country not in markets:
+                markets.add(presave.country)
+                presave_created.run(presave)
+    return created
+
+
+def _presaved_event(presave: PreSave, workspace_id: int) -> NewFanEvent:
+    return NewFanEvent(
+        workspace_id=workspace_id, fan_id=presave.fan_id, kind=FanEventKind.PRESAVED,
+        key=f"presave:{presave.pk}", actor=Actor.FAN, artist_id=presave.release.artist_id,
+        release_id=presave.release_id, platform=presave.platform,
+    )  # fmt: skip
 
 
 def _update_presave(

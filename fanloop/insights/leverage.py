@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils import timezone
 
 from fanloop.accounts.models import Workspace
@@ -172,10 +173,10 @@ class _Tally:
     n: int = 0
     short: int = 0
 
-    def add(self, long_term: bool, short_term: bool) -> None:
-        self.n += 1
-        self.k += int(long_term)
-        self.short += int(short_term)
+    def add(self, long_term: bool, short_term: bool, fans: int = 1) -> None:
+        self.n += fans
+        self.k += fans * int(long_term)
+        self.short += fans * int(short_term)
 
 
 def _releases(artist_ids: Iterable[int]) -> dict[int, list[Release]]:
@@ -187,6 +188,59 @@ def _releases(artist_ids: Iterable[int]) -> dict[int, list[Release]]:
     return by_artist
 
 
+# One grouped query per pair of releases (N, N+1): every fan known at N (a facts row on any
+# release up to N) once, with what the fan's row on N holds (``n``, absent for a fan known
+# only from before) and whether the fan acted on N+1 by the deadline (``a``). The groups
+# are few (the distinct combinations of the columns the cohorts read), so the table costs
+# one query per pair whatever the number of fans; the cohorts themselves stay the Python
+# predicates of ``ACTIONS``, applied to one representative row per group.
+_PAIR_SQL = """
+SELECT n.id IS NOT NULL, n.presaved_at IS NOT NULL, n.kept, n.tracks_saved > 0,
+       n.one_click_saves > 0, n.follows_by_fan > 0, n.email_clicks > 0,
+       n.first_act_at IS NOT NULL, n.release_week_act,
+       CASE WHEN a.first_act_at <= %s THEN 1 ELSE 0 END, {source}, COUNT(*)
+FROM (SELECT DISTINCT fan_id FROM {facts} WHERE release_id IN ({known})) k
+LEFT JOIN {facts} n ON n.fan_id = k.fan_id AND n.release_id = %s
+LEFT JOIN {facts} a ON a.fan_id = k.fan_id AND a.release_id = %s
+GROUP BY {group_by}
+"""
+_SOME_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # stands for "set" in a representative row
+
+
+def _pair_groups(
+    known: list[int], release: Release, following: Release, deadline: dt.datetime, by_source: bool
+) -> list[tuple[ReleaseFacts | None, bool, int]]:
+    """(representative row on N or None, acted on N+1 by the deadline, fans) per group."""
+    source = "n.utm_source, n.referrer_host" if by_source else "'', ''"
+    columns = 12 if by_source else 10
+    sql = _PAIR_SQL.format(
+        facts=connection.ops.quote_name(ReleaseFacts._meta.db_table),
+        known=", ".join(["%s"] * len(known)),
+        source=source,
+        group_by=", ".join(str(i) for i in range(1, columns + 1)),
+    )
+    params = [connection.ops.adapt_datetimefield_value(deadline), *known, release.pk,
+              following.pk]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    groups = []
+    for found_row in found:
+        has_row, presaved, kept, tracks, one_click, follows, clicks, acted, week = found_row[:9]
+        after, utm, host, fans = found_row[9:]
+        row = None
+        if has_row:
+            row = ReleaseFacts(
+                presaved_at=_SOME_TIME if presaved else None, kept=kept,
+                tracks_saved=int(bool(tracks)), one_click_saves=int(bool(one_click)),
+                follows_by_fan=int(bool(follows)), email_clicks=int(bool(clicks)),
+                first_act_at=_SOME_TIME if acted else None, release_week_act=bool(week),
+                utm_source=utm or "", referrer_host=host or "",
+            )  # fmt: skip
+        groups.append((row, bool(after), int(fans)))
+    return groups
+
+
 def _tallies(
     artists: Iterable[Artist], group: Callable[[ReleaseFacts | None], str] | None = None
 ) -> tuple[
@@ -196,41 +250,25 @@ def _tallies(
     tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
     pairs: list[tuple[Release, Release]] = []
     open_pairs: list[tuple[Release, Release]] = []
-    artist_ids = [a.pk for a in artists]
-    releases = _releases(artist_ids)
-    facts: dict[int, dict[int, ReleaseFacts]] = defaultdict(dict)  # release → fan → row
-    for fact in ReleaseFacts.objects.filter(artist_id__in=artist_ids).only(
-        "fan_id", "release_id", "presaved_at", "kept", "tracks_saved", "one_click_saves",
-        "follows_by_fan", "email_clicks", "first_act_at", "release_week_act",
-        "utm_source", "referrer_host",
-    ):  # fmt: skip
-        facts[fact.release_id][fact.fan_id] = fact
+    releases = _releases([a.pk for a in artists])
     now = timezone.now()
     for ordered in releases.values():
-        known: set[int] = set()
         for index, release in enumerate(ordered[:-1]):
-            on_n = facts[release.pk]
-            known |= set(on_n)
             following = ordered[index + 1]
             pairs.append((release, following))
             deadline = following.first_instant() + WINDOW
             if now < deadline:
                 open_pairs.append((release, following))
-            on_next = facts[following.pk]
-            for fan in known:
-                row = on_n.get(fan)
-                after = on_next.get(fan)
-                long_term = (
-                    after is not None
-                    and after.first_act_at is not None
-                    and after.first_act_at <= deadline
-                )
+            known = [r.pk for r in ordered[: index + 1]]
+            for row, long_term, fans in _pair_groups(
+                known, release, following, deadline, by_source=group is not None
+            ):
                 short_term = row is not None and row.release_week_act
                 key = group(row) if group else ""
-                tallies[(key, "")].add(long_term, short_term)
+                tallies[(key, "")].add(long_term, short_term, fans)
                 for action, _, member, _ in ACTIONS:
                     if member(row):
-                        tallies[(key, action)].add(long_term, short_term)
+                        tallies[(key, action)].add(long_term, short_term, fans)
     return tallies, pairs, open_pairs
 
 

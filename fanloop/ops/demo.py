@@ -27,6 +27,7 @@ from fanloop.ops.demo_audience import (
     seed_crowd,
     seed_platforms,
 )
+from fanloop.ops.demo_history import seed_history
 from fanloop.ops.seed import DEMO_EMAIL, DEMO_PASSWORD, DemoData, seed_demo
 
 # The demo's flow waits and library checks, scaled so days pass in minutes: library checks
@@ -106,6 +107,13 @@ def run_demo(argv: list[str]) -> int:
     print("fanloop demo: preparing the database …", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
     data = seed_demo(delay_minutes=max(1, args.release_delay_minutes))
+    started = time.monotonic()
+    if seed_history(data.artist, data.released):
+        print(
+            f"fanloop demo: {data.artist.name}'s last four releases of history seeded in "
+            f"{time.monotonic() - started:.1f} s",
+            flush=True,
+        )
     site = f"http://127.0.0.1:{args.port}"
 
     exe = Path(sys.executable).parent / "fanloop"

@@ -99,7 +99,7 @@ def seed_demo(now: dt.datetime | None = None, delay_minutes: int = 3) -> DemoDat
             "apple_music_id": "1500000001",
         },
     )
-    upcoming = _release(
+    upcoming = seed_release(
         artist,
         slug="midnight-signal",
         title="Midnight Signal",
@@ -109,7 +109,7 @@ def seed_demo(now: dt.datetime | None = None, delay_minutes: int = 3) -> DemoDat
         colors=((91, 43, 224), (12, 10, 40)),
         tracks=[("Midnight Signal", "QZDA72600001")],
     )
-    released = _release(
+    released = seed_release(
         artist,
         slug="first-light",
         title="First Light",
@@ -126,7 +126,7 @@ def seed_demo(now: dt.datetime | None = None, delay_minutes: int = 3) -> DemoDat
     )
     upcoming.in_app_presave_url = DEMO_COUNTDOWN_PAGE
     upcoming.save(update_fields=["in_app_presave_url"])
-    release_day = _release(
+    release_day = seed_release(
         artist,
         slug="countdown",
         title="Countdown",
@@ -164,7 +164,7 @@ def _seed_open_door(user: User, now: dt.datetime) -> tuple[Workspace, Artist, Re
     artist, _ = Artist.objects.get_or_create(
         slug="open-door", defaults={"workspace": workspace, "name": "Open Door"}
     )
-    upcoming = _release(
+    upcoming = seed_release(
         artist,
         slug="wide-open",
         title="Wide Open",
@@ -177,7 +177,7 @@ def _seed_open_door(user: User, now: dt.datetime) -> tuple[Workspace, Artist, Re
     return workspace, artist, upcoming
 
 
-def _release(
+def seed_release(
     artist: Artist,
     *,
     slug: str,

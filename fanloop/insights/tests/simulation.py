@@ -106,8 +106,8 @@ class _Run:
         self.source: dict[int, int] = {}  # fan → index in SOURCES
         self.serial = 0
 
-    def presave(self, release: Release, fan_key: str, counts: Counts) -> Fan:
-        """A visit (page view and the button's click) and the pre-save it leads to."""
+    def visit(self, release: Release, counts: Counts) -> presaves.Attribution:
+        """A visit (page view and the button's click) that leads to a pre-save."""
         self.serial += 1
         ip = f"10.{self.serial // 65536}.{self.serial // 256 % 256}.{self.serial % 256}"
         utm, host = SOURCES[self.rng.randrange(len(SOURCES))]
@@ -118,23 +118,41 @@ class _Run:
         view = _hit(release, EventKind.PAGE_VIEW, ip, ua, country, query, referrer)
         ingest.record(view)
         ingest.record(_hit(release, EventKind.CLICK, ip, ua, country, "", "", "spotify"))
-        attribution = presaves.Attribution(
-            utm_source=utm, utm_medium="social" if utm else "", referrer_host=host,
-            country=country, visitor_id=view.fields["visitor_id"],
-        )  # fmt: skip
-        recorded = presaves.record_platform_presave(
-            release,
-            self.app,
-            Profile(user_id=fan_key, display_name=fan_key, country=country or None),
-            Tokens(access_token=f"AT-{fan_key}", refresh_token=f"RT-{fan_key}"),
-            page=release.public_path,
-            attribution=attribution,
-        )
         counts.visits += 1
         counts.clicks += 1
         counts.presaves += 1
         counts.by_source[utm or host or "(direct)"] += 1
+        return presaves.Attribution(
+            utm_source=utm, utm_medium="social" if utm else "", referrer_host=host,
+            country=country, visitor_id=view.fields["visitor_id"],
+        )  # fmt: skip
+
+    def presave(self, release: Release, fan_key: str, counts: Counts) -> Fan:
+        """A visit and the pre-save it leads to, through the platform's pre-save service."""
+        attribution = self.visit(release, counts)
+        recorded = presaves.record_platform_presave(
+            release,
+            self.app,
+            Profile(user_id=fan_key, display_name=fan_key, country=attribution.country or None),
+            Tokens(access_token=f"AT-{fan_key}", refresh_token=f"RT-{fan_key}"),
+            page=release.public_path,
+            attribution=attribution,
+        )
         return recorded.fan
+
+    def presave_in_bulk(
+        self, release: Release, acting: list[tuple[Fan | None, str]], counts: Counts
+    ) -> list[Fan]:
+        """Each fan's visit, then all the pre-saves through the bulk pre-save service; new
+        fans are created in one insert (no platform connection: nothing is delivered)."""
+        new = Fan.objects.bulk_create(
+            Fan(workspace=self.workspace, display_name=key) for fan, key in acting if fan is None
+        )
+        fresh = iter(new)
+        fans = [fan if fan is not None else next(fresh) for fan, _ in acting]
+        entries = [(fan, self.visit(release, counts)) for fan in fans]
+        presaves.record_presaves_in_bulk(release, "spotify", entries)
+        return fans
 
     def visitor_only(self, release: Release, counts: Counts) -> None:
         self.serial += 1
@@ -157,9 +175,18 @@ def _at(day: dt.date, days: int = 0) -> time_machine.travel:
 
 
 def simulate(
-    workspace: Workspace, app: PlatformApp, new_fans: list[int], visitors_only: int, seed: int
+    workspace: Workspace,
+    app: PlatformApp,
+    new_fans: list[int],
+    visitors_only: int,
+    seed: int,
+    *,
+    bulk: bool = False,
 ) -> Simulation:
-    """``new_fans[i]`` new fans act on release i; ``visitors_only`` anonymous visits each."""
+    """``new_fans[i]`` new fans act on release i; ``visitors_only`` anonymous visits each.
+    With ``bulk`` the pre-saves go through ``record_presaves_in_bulk`` (one transaction per
+    release) instead of one ``record_platform_presave`` per fan; the same seed draws the
+    same audience either way."""
     rng = random.Random(seed)
     run = _Run(workspace, app, rng)
     with _at(FIRST_RELEASE, -120):
@@ -193,8 +220,11 @@ def simulate(
         now_profiles: dict[int, str] = dict.fromkeys(previous, NONE)
         day = release.release_date
         with _at(day, -10):
-            for fan, key, profile in acting:
-                stored = run.presave(release, key, c)
+            if bulk:
+                stored_fans = run.presave_in_bulk(release, [(f, k) for f, k, _ in acting], c)
+            else:
+                stored_fans = [run.presave(release, key, c) for _, key, _ in acting]
+            for (fan, key, profile), stored in zip(acting, stored_fans, strict=True):
                 fans[stored.pk], keys[stored.pk] = stored, key
                 now_profiles[stored.pk] = profile
                 assert fan is None or fan.pk == stored.pk
