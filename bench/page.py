@@ -394,9 +394,9 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             result["cpu_us"] = (server.cpu_seconds() - cpu) / max(result["requests"], 1) * 1e6
             return result
 
-        if args.realistic:  # each address thrice: most pages get rendered in both workers
+        if args.realistic:  # each address six times: nearly every page rendered in both workers
             with ThreadPoolExecutor(4) as pool:
-                list(pool.map(lambda path: _fetch(base + path), page_paths * 3))
+                list(pool.map(lambda path: _fetch(base + path), page_paths * 6))
         for kind in ("static", "page"):  # warm up caches and connections
             load(kind, 2)
         results: dict[str, list[dict[str, float]]] = {"static": [], "page": []}
