@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck test-sqlite test-postgres bench install clean
+.PHONY: demo test lint typecheck test-sqlite test-postgres bench screenshots install clean
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "fanloop needs Python 3.11")'
@@ -44,6 +44,16 @@ BENCHES := $(sort $(filter-out bench/_%,$(wildcard bench/*.py)))
 
 bench: $(STAMP)
 	@set -e; for bench in $(BENCHES); do echo "== $$bench"; $(BIN)/python $$bench; done
+
+# The browser tests whose screenshots the README shows, saving them into docs/screenshots/
+# (other runs save them in a temporary folder).
+SCREENSHOT_TESTS := fanloop/campaigns/tests/test_page_look_in_a_browser.py \
+	fanloop/catalog/tests/test_page_forms_in_a_browser.py \
+	fanloop/flows/tests/test_editor_keyboard_in_a_browser.py \
+	fanloop/fulfillment/tests/test_home_in_a_browser.py
+
+screenshots: $(STAMP)
+	FANLOOP_SCREENSHOTS=1 FANLOOP_TEST_WORKERS=0 ./scripts/test.sh sqlite $(SCREENSHOT_TESTS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -280,6 +280,21 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+# The README's screenshots, refreshed only when asked (``make screenshots``).
+SCREENSHOTS = Path(__file__).resolve().parent / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where browser tests save the screenshots shown in the README: ``docs/screenshots``
+    with ``FANLOOP_SCREENSHOTS=1``, else a temporary folder (the screenshots are still
+    taken, so that code runs, but a test run leaves the tree clean)."""
+    if os.environ.get("FANLOOP_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
+
+
 # --- durable workflows -----------------------------------------------------
 @pytest.fixture
 def dbos_runtime(transactional_db: None, tmp_path: Path) -> Iterator[None]:

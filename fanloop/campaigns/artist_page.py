@@ -3,9 +3,11 @@
 It shows the next release with its pre-save buttons (and the forever-save and follow
 boxes), the latest release with its listen links, the back catalogue, and the email
 signup. It is built from the release pages' own parts (``pages.page_context``) and kept
-to the same bars: inline assets only, no cookie, the same size budget, cached per process
-(a rendered page per content stamp and visitor state) and by browsers and CDNs for at most
-``pages.PAGE_CACHE_SECONDS``, never past the next release's switch.
+to the same bars: inline assets only, no cookie, the same size budget, served from memory
+by ``middleware.py`` like them (a rendered page per content stamp and visitor state,
+the artist and releases read again at most once per ``pages.REVALIDATE_SECONDS``) and
+cached by browsers and CDNs for at most ``pages.PAGE_CACHE_SECONDS``, never past the next
+release's switch.
 """
 
 from __future__ import annotations
@@ -89,6 +91,15 @@ def known_artist(slug: str) -> KnownArtist | None:
             _known.clear()
         _known[slug] = known
     return known
+
+
+def recall(path: str) -> KnownArtist | None:
+    """The artist page at ``path`` if this process has served it (for the middleware), read
+    again when due as ``known_artist`` does; None for any other address."""
+    slug = path[1:]
+    if slug not in _known:  # also every address with more than one segment
+        return None
+    return known_artist(slug)
 
 
 def forget(artist_id: int | None) -> None:

@@ -1,12 +1,13 @@
-"""Serves public release pages that this process already knows, before the session,
-CSRF, auth and messages middleware and URL routing, the way whitenoise serves files.
+"""Serves public release pages and artist pages that this process already knows, before
+the session, CSRF, auth and messages middleware and URL routing, the way whitenoise serves
+files.
 
 Why: measured with ``bench/page.py`` (2 workers, SQLite), the full Django stack
 plus one ORM lookup per view costs about 30 times what whitenoise spends on a
 static file, and a trivial view behind the full middleware stack still costs
 more than twice as much. Anonymous page views need none of it, so this serves
-them from memory; a release is re-read from the database at most once per
-``pages.REVALIDATE_SECONDS`` per process (and at once after a save in this
+them from memory; what a page shows is checked against the database at most once per
+``pages.REVALIDATE_SECONDS`` per process (and forgotten at once after a save in this
 process), so every edit shows within a second, far inside the HTTP max-age.
 """
 
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 
-from fanloop.campaigns import pages
+from fanloop.campaigns import artist_page, pages
 
 
 class PublicPageMiddleware:
@@ -40,10 +41,15 @@ class PublicPageMiddleware:
                 or "preview" not in request.GET
             )
         ):
-            known = pages.recall(request.path_info)
+            path = request.path_info
+            known = pages.recall(path)
             if known is not None:
                 self._check_host(request)
                 return pages.public_response(request, known, timezone.now())
+            artist = artist_page.recall(path)
+            if artist is not None:
+                self._check_host(request)
+                return artist_page.response(request, artist, timezone.now())
         return self.get_response(request)
 
     def _check_host(self, request: HttpRequest) -> None:

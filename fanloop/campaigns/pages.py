@@ -22,6 +22,8 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Model
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -32,7 +34,7 @@ from django.utils.text import Truncator
 
 from fanloop.analytics.ingest import record_page_view, request_country
 from fanloop.catalog.accent import DEFAULT_ACCENT, text_on
-from fanloop.catalog.models import Release, ReleaseMode, Theme
+from fanloop.catalog.models import Artist, Release, ReleaseMode, Theme
 from fanloop.catalog.release_urls import (
     BY_KEY,
     PRESAVE_PLATFORMS,
@@ -226,22 +228,30 @@ def presave_offers(release: Release) -> Offers:
     list from one who is not before the consent screen, so its button leads to the email
     path ("email"); with accounts listed, a "tester list" connect button stands beside it
     ("testers")."""
-    from fanloop.platforms.services import active_app, app_has_room
+    return workspace_offers([release.artist.workspace_id])[release.artist.workspace_id]
 
-    workspace = release.artist.workspace
-    offers: list[tuple[str, str]] = []
-    for platform in PRESAVE_PLATFORMS:
-        app = active_app(workspace, platform.key)
-        if app is None:
-            offer = "unavailable"
-        elif not app_has_room(app):
-            offer = "cap"
-        elif app.serves_allow_list_only:
-            offer = "testers" if app.allowed_emails else "email"
-        else:
-            offer = "ok"
-        offers.append((platform.key, offer))
-    return tuple(offers)
+
+def workspace_offers(workspace_ids: list[int]) -> dict[int, Offers]:
+    """``presave_offers`` of the releases of each workspace, in one query for them all."""
+    from fanloop.platforms.services import active_apps
+
+    apps = active_apps(workspace_ids)
+    out: dict[int, Offers] = {}
+    for workspace_id in workspace_ids:
+        offers: list[tuple[str, str]] = []
+        for platform in PRESAVE_PLATFORMS:
+            app, has_room = apps.get((workspace_id, platform.key), (None, False))
+            if app is None:
+                offer = "unavailable"
+            elif not has_room:
+                offer = "cap"
+            elif app.serves_allow_list_only:
+                offer = "testers" if app.allowed_emails else "email"
+            else:
+                offer = "ok"
+            offers.append((platform.key, offer))
+        out[workspace_id] = tuple(offers)
+    return out
 
 
 @dataclass(frozen=True)
@@ -515,15 +525,17 @@ def public_page(
 # --- what this process knows about each public address -----------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class KnownPage:
     """A published release as last read from the database for one public address."""
 
     release: Release
     stamp: str
-    checked_at: float  # time.time() of that read
+    checked_at: float  # time.time() of the last read that found it unchanged
     instants: dict[str, dt.datetime] = field(default_factory=dict)  # market → release instant
     offers: Offers | None = None  # pre-save offers read with the release (None: read on render)
+    stored: tuple[Any, ...] = ()  # ``stored_values`` of the release when it was read
+    served_at: float = 0.0  # time.time() of its last visit from memory
 
     def instant_for(self, market: str) -> dt.datetime:
         instant = self.instants.get(market)
@@ -533,12 +545,21 @@ class KnownPage:
 
 
 _known: dict[str, KnownPage] = {}
+_revalidating = threading.Lock()
+# A page not visited for this long is forgotten at the next check rather than re-read: the
+# checks then cost what the pages visited lately cost, whatever the catalogue's size.
+IDLE_SECONDS = 300.0
+# Releases re-read per query when revalidating (SQLite's bound on query parameters).
+REVALIDATE_CHUNK = 900
 
 
 def remember(path: str, release: Release) -> KnownPage:
     # The caps are read with the release, so a freed slot shows within REVALIDATE_SECONDS.
     offers = presave_offers(release)
-    known = KnownPage(release, content_stamp(release, offers), time.time(), offers=offers)
+    stored = stored_values([release.pk]).get(release.pk, ())
+    now = time.time()
+    stamp = content_stamp(release, offers)
+    known = KnownPage(release, stamp, now, offers=offers, stored=stored, served_at=now)
     if len(_known) >= KNOWN_PAGES:  # crude bound: start again rather than grow forever
         _known.clear()
     _known[path] = known
@@ -546,11 +567,114 @@ def remember(path: str, release: Release) -> KnownPage:
 
 
 def recall(path: str) -> KnownPage | None:
-    """The release at ``path`` if it was read less than ``REVALIDATE_SECONDS`` ago."""
+    """The release at ``path`` as this process knows it, checked against the database at
+    most once per ``REVALIDATE_SECONDS`` (None: unknown or changed, the view reads it).
+
+    One check covers every page known (``revalidate``), made by the request that finds its
+    page due; requests for other pages meanwhile get this process's copy. Checking page by
+    page instead sent each page through the whole Django stack once a second: with a
+    thousand pages that was most requests (``bench/page.py --realistic``).
+    """
     known = _known.get(path)
-    if known is None or time.time() - known.checked_at >= REVALIDATE_SECONDS:
+    if known is None:
         return None
+    now = time.time()
+    if now - known.checked_at < REVALIDATE_SECONDS:
+        known.served_at = now
+        return known
+    if not _revalidating.acquire(blocking=False):
+        return known  # another request is checking every page: this copy meanwhile
+    try:
+        revalidate()
+    finally:
+        _revalidating.release()
+    known = _known.get(path)
+    if known is not None:
+        known.served_at = now
     return known
+
+
+def revalidate() -> None:
+    """Check the release of every page this process knows: a page whose stored values and
+    pre-save offers are unchanged is trusted for another ``REVALIDATE_SECONDS``; any other
+    is forgotten (its next visit reads it through the view), and so is a page not visited
+    for ``IDLE_SECONDS``, without a query."""
+    now = time.time()
+    entries = {}
+    for path, known in list(_known.items()):
+        if now - known.served_at < IDLE_SECONDS:
+            entries[path] = known
+        else:
+            _known.pop(path, None)
+    stored = stored_values(sorted({known.release.pk for known in entries.values()}))
+    offers = workspace_offers(sorted({values[0] for values in stored.values()}))
+    for path, known in entries.items():
+        values = stored.get(known.release.pk)
+        if values is not None and values == known.stored and offers[values[0]] == known.offers:
+            known.checked_at = now
+        else:
+            _known.pop(path, None)
+
+
+def stored_values(release_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+    """Per release: its workspace id, the stored values its page shows (``RELEASE_FIELDS``,
+    then its artist's ``ARTIST_FIELDS``) as the database returns them, and its pre-save
+    count when shown (else None). Equal tuples, equal pages (given the same offers).
+
+    Read without the ORM (one plain query per ``REVALIDATE_CHUNK`` releases): turning a
+    thousand rows into Python values took most of a revalidation's 150 ms.
+    """
+    if not release_ids:
+        return {}
+    sql, shown = _stored_values_sql()
+    out: dict[int, tuple[Any, ...]] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(release_ids), REVALIDATE_CHUNK):
+            chunk = release_ids[start : start + REVALIDATE_CHUNK]
+            cursor.execute(sql.format(", ".join(["%s"] * len(chunk))), chunk)
+            out.update({row[0]: row[1:] for row in cursor.fetchall()})
+    counts = _presave_counts([pk for pk, values in out.items() if values[shown]])
+    return {
+        pk: (*values, counts.get(pk, 0) if values[shown] else None) for pk, values in out.items()
+    }
+
+
+@functools.cache
+def _stored_values_sql() -> tuple[str, int]:
+    """The query of ``stored_values`` (``{}``: the id placeholders) and where the
+    ``show_presave_count`` flag sits in its rows, after the id."""
+    table = connection.ops.quote_name
+    columns = [f"a.{_column(Artist, 'workspace')}"]
+    columns += [f"r.{_column(Release, name)}" for name in RELEASE_FIELDS]
+    columns += [f"a.{_column(Artist, name)}" for name in ARTIST_FIELDS]
+    rid = _column(Release, "id")
+    tables = (
+        f"{table(Release._meta.db_table)} r JOIN {table(Artist._meta.db_table)} a "
+        f"ON a.{_column(Artist, 'id')} = r.{_column(Release, 'artist')}"
+    )
+    # Names from the models' own metadata; the ids go as parameters.
+    sql = f"SELECT r.{rid}, {', '.join(columns)} FROM {tables} WHERE r.{rid} IN ({{}})"  # noqa: S608
+    return sql, 1 + RELEASE_FIELDS.index("show_presave_count")
+
+
+def _column(model: type[Model], name: str) -> str:
+    column = model._meta.get_field(name).column  # type: ignore[union-attr]
+    assert isinstance(column, str)
+    return connection.ops.quote_name(column)
+
+
+def _presave_counts(release_ids: list[int]) -> dict[int, int]:
+    """``presave_count`` of many releases, in one query per ``REVALIDATE_CHUNK``."""
+    counts: dict[int, int] = {}
+    for start in range(0, len(release_ids), REVALIDATE_CHUNK):
+        chunk = release_ids[start : start + REVALIDATE_CHUNK]
+        rows = (
+            PreSave.objects.filter(release_id__in=chunk)
+            .values("release_id")
+            .annotate(n=Count("fan", distinct=True))
+        )
+        counts.update({row["release_id"]: row["n"] for row in rows})
+    return counts
 
 
 def forget(release_id: int | None = None, artist_id: int | None = None) -> None:

@@ -405,10 +405,32 @@ def active_app(workspace: Workspace, platform: str) -> PlatformApp | None:
             PlatformApp.objects.filter(workspace=workspace, platform=platform, active=True)
         ).order_by("created", "pk")
     )
+    return _first_with_room(apps)
+
+
+def active_apps(workspace_ids: list[int]) -> dict[tuple[int, str], tuple[PlatformApp, bool]]:
+    """``active_app`` of every platform of many workspaces, in one query: (workspace id,
+    platform) → (the app, whether it has room, as ``app_has_room`` would say)."""
+    grouped: dict[tuple[int, str], list[PlatformApp]] = {}
+    apps = _with_counts(PlatformApp.objects.filter(workspace_id__in=workspace_ids, active=True))
+    for app in apps.order_by("created", "pk"):
+        grouped.setdefault((app.workspace_id, app.platform), []).append(app)
+    chosen = {key: _first_with_room(apps) for key, apps in grouped.items()}
+    return {key: (app, _has_room(app)) for key, app in chosen.items() if app is not None}
+
+
+def _first_with_room(apps: list[PlatformApp]) -> PlatformApp | None:
+    """Of active apps annotated by ``_with_counts`` (oldest first): see ``active_app``."""
     for app in apps:
-        if app.user_cap is None or app.n_active + app.n_reconnect < app.user_cap:  # type: ignore[attr-defined]
+        if _has_room(app):
             return app
     return apps[0] if apps else None
+
+
+def _has_room(app: PlatformApp) -> bool:
+    """``app_has_room`` of an active app annotated by ``_with_counts``, without a query."""
+    taken: int = app.n_active + app.n_reconnect  # type: ignore[attr-defined]
+    return app.user_cap is None or taken < app.user_cap
 
 
 def quota_summary(workspace: Workspace) -> list[AppQuota]:

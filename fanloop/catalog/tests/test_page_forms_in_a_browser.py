@@ -18,11 +18,15 @@ from fanloop.lib.tests.browser_forms import submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
-
 
 def test_an_editor_sets_the_page_look_links_and_counter_in_a_browser(
-    browser, live_server, settings, editor: User, workspace: Workspace, tmp_path: Path
+    browser,
+    live_server,
+    settings,
+    editor: User,
+    workspace: Workspace,
+    tmp_path: Path,
+    screenshot_dir: Path,
 ) -> None:
     settings.SITE_URL = live_server.url
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -70,6 +74,5 @@ def test_an_editor_sets_the_page_look_links_and_counter_in_a_browser(
     assert Release.objects.get(pk=release.pk).show_presave_count
     expect(page.locator(".qr svg")).to_be_visible()
     assert page.locator(".share-images img").first.evaluate("i => i.naturalWidth") == 1080
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "share-tools-desktop.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "share-tools-desktop.png"), full_page=True)
     context.close()

@@ -3,7 +3,8 @@ keys; no mouse click), at phone and desktop widths: a 6-step flow built with htm
 change type, move, remove, live summaries), saved, and its stored definition checked; and
 one add / move / remove round with JavaScript off (every action a submit button).
 
-Screenshots go to docs/screenshots/ (referenced from the README).
+Screenshots go to ``screenshot_dir`` (docs/screenshots/ with ``make screenshots``;
+referenced from the README).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from fanloop.flows.models import Flow
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 # Tab presses allowed to reach one element (the page has fewer focusable elements).
 MAX_TABS = 150
 # Arrow presses allowed to reach one option of a select.
@@ -91,14 +91,19 @@ def _add(page: Any, label: str) -> None:
     _idle(page)
 
 
-def _shoot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+def _shoot(page: Any, folder: Path, name: str) -> None:
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 def test_a_six_step_flow_is_built_with_the_keyboard_only(
-    browser: Any, live_server: Any, owner: User, workspace: Workspace, templates: Any, size: str
+    browser: Any,
+    live_server: Any,
+    owner: User,
+    workspace: Workspace,
+    templates: Any,
+    screenshot_dir: Path,
+    size: str,
 ) -> None:
     page = _log_in(browser, live_server.url, owner, size)
     page.goto(f"{live_server.url}/w/{workspace.slug}/flows/new/")
@@ -161,7 +166,7 @@ def test_a_six_step_flow_is_built_with_the_keyboard_only(
     assert _focused(page, "button[value='up:3']")
     assert page.inner_text("#step-h-4") == "Step 4 · Add tag"
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    _shoot(page, f"flow-editor-{size}")
+    _shoot(page, screenshot_dir, f"flow-editor-{size}")
 
     _tab_to(page, "input[name=name]", back=True)
     with page.expect_navigation():
@@ -188,7 +193,12 @@ def test_a_six_step_flow_is_built_with_the_keyboard_only(
 
 
 def test_add_move_remove_without_javascript(
-    browser: Any, live_server: Any, owner: User, workspace: Workspace, templates: Any
+    browser: Any,
+    live_server: Any,
+    owner: User,
+    workspace: Workspace,
+    templates: Any,
+    screenshot_dir: Path,
 ) -> None:
     page = _log_in(browser, live_server.url, owner, "phone", js=False)
     page.goto(f"{live_server.url}/w/{workspace.slug}/flows/new/")
@@ -210,7 +220,7 @@ def test_add_move_remove_without_javascript(
         page.keyboard.press("Enter")
     assert page.locator("fieldset.step").count() == 1
     assert page.input_value("input[name=name]") == "Plain form"
-    _shoot(page, "flow-editor-no-js-phone")
+    _shoot(page, screenshot_dir, "flow-editor-no-js-phone")
     _tab_to(page, "input[name=name]", back=True)
     with page.expect_navigation():
         page.keyboard.press("Enter")

@@ -2,7 +2,8 @@
 empty workspace to a published, shared page (every form submitted in the browser, the
 database checked after each), and the home with numbers and what needs attention.
 
-Screenshots go to docs/screenshots/ (referenced from the README).
+Screenshots go to ``screenshot_dir`` (docs/screenshots/ with ``make screenshots``;
+referenced from the README).
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ FAN_BROWSER = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
 )
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 
 
 def _cover(tmp_path: Path) -> Path:
@@ -60,9 +60,8 @@ def _log_in(browser: Any, base: str, user: User, size: str) -> Any:
     return page
 
 
-def _shoot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+def _shoot(page: Any, folder: Path, name: str) -> None:
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def _no_sideways_scroll(page: Any) -> None:
@@ -71,7 +70,14 @@ def _no_sideways_scroll(page: Any) -> None:
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 def test_the_checklist_leads_an_empty_workspace_to_a_shared_page(
-    browser, live_server, settings, owner: User, workspace: Workspace, tmp_path: Path, size: str
+    browser,
+    live_server,
+    settings,
+    owner: User,
+    workspace: Workspace,
+    tmp_path: Path,
+    screenshot_dir: Path,
+    size: str,
 ) -> None:
     settings.SITE_URL = live_server.url
     settings.DATA_DIR = tmp_path / "data"
@@ -82,7 +88,7 @@ def test_the_checklist_leads_an_empty_workspace_to_a_shared_page(
     checklist = page.locator("#setup")
     expect(checklist).to_contain_text("0 of 5 done")
     _no_sideways_scroll(page)
-    _shoot(page, f"home-new-workspace-{size}")
+    _shoot(page, screenshot_dir, f"home-new-workspace-{size}")
 
     # 1. The artist.
     page.get_by_role("link", name="Add an artist").click()
@@ -106,7 +112,7 @@ def test_the_checklist_leads_an_empty_workspace_to_a_shared_page(
     summary = page.locator("#error-summary")
     expect(summary).to_contain_text("UPC / EAN:")
     if size == "phone":
-        _shoot(page, "release-form-error-phone")
+        _shoot(page, screenshot_dir, "release-form-error-phone")
     summary.get_by_role("link", name="UPC / EAN").click()
     expect(page.get_by_label("UPC / EAN")).to_be_focused()
     kept = page.locator(".kept-upload img")
@@ -135,7 +141,7 @@ def test_the_checklist_leads_an_empty_workspace_to_a_shared_page(
     page.get_by_role("link", name="Midnight Signal").click()
     expect(page.locator("#missing-apps")).to_contain_text("Spotify, Apple Music")
     if size == "desktop":
-        _shoot(page, "release-publish-warning-desktop")
+        _shoot(page, screenshot_dir, "release-publish-warning-desktop")
     submit(page, page.get_by_role("button", name="Publish"))
     expect(page.locator(".messages")).to_contain_text("is not open yet")
     release.refresh_from_db()
@@ -204,7 +210,13 @@ def _seed(workspace: Workspace) -> None:
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 def test_the_home_tells_the_story_with_data(
-    browser, live_server, settings, owner: User, workspace: Workspace, size: str
+    browser,
+    live_server,
+    settings,
+    owner: User,
+    workspace: Workspace,
+    screenshot_dir: Path,
+    size: str,
 ) -> None:
     settings.SITE_URL = live_server.url
     _seed(workspace)
@@ -224,5 +236,5 @@ def test_the_home_tells_the_story_with_data(
     expect(attention).to_contain_text("in development mode")
     expect(page.locator("#setup")).to_have_count(0)
     _no_sideways_scroll(page)
-    _shoot(page, f"home-{size}")
+    _shoot(page, screenshot_dir, f"home-{size}")
     page.context.close()
