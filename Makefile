@@ -50,7 +50,8 @@ bench: $(STAMP)
 SCREENSHOT_TESTS := fanloop/campaigns/tests/test_page_look_in_a_browser.py \
 	fanloop/catalog/tests/test_page_forms_in_a_browser.py \
 	fanloop/flows/tests/test_editor_keyboard_in_a_browser.py \
-	fanloop/fulfillment/tests/test_home_in_a_browser.py
+	fanloop/fulfillment/tests/test_home_in_a_browser.py \
+	fanloop/insights/tests/test_pages_in_a_browser.py
 
 screenshots: $(STAMP)
 	FANLOOP_SCREENSHOTS=1 FANLOOP_TEST_WORKERS=0 ./scripts/test.sh sqlite $(SCREENSHOT_TESTS)

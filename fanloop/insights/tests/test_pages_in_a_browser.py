@@ -2,7 +2,8 @@
 releases of history and "First Light") shows the numbers the database holds: the funnel, the
 leverage table, release over release, the forecast and both reports.
 
-Screenshots go to docs/screenshots/ (referenced from the README's insights section).
+Screenshots go to ``screenshot_dir`` (docs/screenshots/ with ``make screenshots``; the README's
+insights section shows them).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from fanloop.ops.seed import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 
 
 # Elements that reach past the window's right edge (the page would scroll sideways), outside
@@ -32,11 +32,10 @@ WIDE = """[...document.querySelectorAll('body *')].filter(e => !e.closest('.tabl
   .map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 5)"""
 
 
-def _shoot(page: Any, name: str) -> None:
+def _shoot(page: Any, folder: Path, name: str) -> None:
     assert page.evaluate(WIDE) == [], name
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, name
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def _cell(page: Any, selector: str, n: int = 0) -> str:
@@ -45,7 +44,7 @@ def _cell(page: Any, selector: str, n: int = 0) -> str:
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 def test_every_insights_page_shows_the_demo_history(
-    browser: Any, live_server: Any, settings: Any, size: str
+    browser: Any, live_server: Any, settings: Any, size: str, screenshot_dir: Path
 ) -> None:
     settings.SITE_URL = live_server.url
     data = seed_demo()
@@ -67,31 +66,31 @@ def test_every_insights_page_shows_the_demo_history(
 
     page.goto(f"{base}/releases/{wire.pk}/funnel/?by=source")
     assert _cell(page, ".stages tr[data-stage='presaves'] td") == presaves[wire.pk]
-    _shoot(page, f"insights-funnel-{size}")
+    _shoot(page, screenshot_dir, f"insights-funnel-{size}")
 
     page.goto(f"{base}/insights/leverage/?artist={artist}")
     assert _cell(page, "#impact tr[data-action='followed'] td") == str(followed.n)
     assert _cell(page, "#impact tr[data-action='followed'] td", 2).startswith(f"{followed.k} (")
-    _shoot(page, f"insights-leverage-{size}")
+    _shoot(page, screenshot_dir, f"insights-leverage-{size}")
 
     page.goto(f"{base}/insights/artists/{artist}/audience/")
     row = page.locator("#releases tr", has_text="Northern Wire")
     assert str(row.locator("td").last.inner_text()).strip() == presaves[wire.pk]
     followers = str(row.locator("td").nth(1).inner_text()).strip()
     assert followers not in ("", "\N{EN DASH}")
-    _shoot(page, f"insights-audience-{size}")
+    _shoot(page, screenshot_dir, f"insights-audience-{size}")
 
     page.goto(f"{base}/insights/artists/{artist}/forecast/")
     assert page.locator("#forecast tbody tr").count() == 3
     assert page.locator("#rates", has_text="measured on this artist's releases").count() == 1
-    _shoot(page, f"insights-forecast-{size}")
+    _shoot(page, screenshot_dir, f"insights-forecast-{size}")
 
     page.goto(f"{base}/releases/{data.released.pk}/report/")
     assert _cell(page, ".stages tr[data-stage='presaves'] td") == presaves[data.released.pk]
     assert _cell(page, "#impact tr[data-action='followed'] td") == str(followed.n)
-    _shoot(page, f"insights-release-report-{size}")
+    _shoot(page, screenshot_dir, f"insights-release-report-{size}")
 
     page.goto(f"{base}/insights/artists/{artist}/report/")
     assert _cell(page, "#impact tr[data-action='followed'] td") == str(followed.n)
-    _shoot(page, f"insights-artist-report-{size}")
+    _shoot(page, screenshot_dir, f"insights-artist-report-{size}")
     context.close()
