@@ -314,6 +314,9 @@ def dbos_runtime(transactional_db: None, tmp_path: Path) -> Iterator[None]:
             "system_database_url": f"sqlite:///{tmp_path / 'dbos.sqlite3'}",
             "executor_id": "test-worker",
             "log_level": "WARNING",
+            # DBOS.destroy waits for the SQLite notification poller's sleep: 1 s by
+            # default, a second of every such test; polling more often only answers sooner.
+            "notification_listener_polling_interval_sec": 0.1,
         }
     )
     DBOS.launch()

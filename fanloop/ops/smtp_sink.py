@@ -7,7 +7,7 @@ every recipient with a given reply (``451 …`` temporary, ``550 …`` permanent
 
 from __future__ import annotations
 
-import email
+import email.parser
 import email.policy
 import threading
 import time
@@ -47,8 +47,9 @@ class OutboxHandler:
         partial = self.outbox / f".{name}.part"
         partial.write_bytes(raw)
         partial.replace(self.outbox / name)
-        message = email.message_from_bytes(raw, policy=email.policy.default)
-        print(f"smtp-sink: to {', '.join(envelope.rcpt_tos)}: {message['subject']}", flush=True)
+        # The headers only: parsing the whole message took most of the sink's time.
+        headers = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
+        print(f"smtp-sink: to {', '.join(envelope.rcpt_tos)}: {headers['subject']}", flush=True)
         return "250 Message accepted for delivery"
 
 

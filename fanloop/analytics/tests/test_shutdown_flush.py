@@ -14,12 +14,11 @@ from pathlib import Path
 import httpx
 
 from fanloop.analytics.tests.factories import BROWSER_UA
+from fanloop.lib.tests.migrated import migrated_sqlite
 
 SEED = """
 import django
 django.setup()
-from django.core.management import call_command
-call_command("migrate", interactive=False, verbosity=0)
 from fanloop.accounts.models import User
 from fanloop.flows.workspaces import create_workspace
 from fanloop.analytics.tests.factories import make_artist, make_release
@@ -44,6 +43,7 @@ def test_it_flushes_page_views_on_sigterm(tmp_path: Path) -> None:
         # Far longer than the test: only the shutdown flush can write these.
         "FANLOOP_TUNING": "fanloop.analytics.buffer.BUFFER_SECONDS=300",
     }
+    migrated_sqlite(data / "fanloop.sqlite3")  # where the server finds it by default
     subprocess.run([sys.executable, "-c", SEED], env=env, check=True)
     server = subprocess.Popen(
         [sys.executable, "-m", "fanloop.cli", "serve", "--port", str(port), "--no-migrate"],

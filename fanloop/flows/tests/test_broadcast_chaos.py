@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from fanloop.flows import broadcasts
+from fanloop.lib.tests.migrated import migrated_sqlite
 from fanloop.lib.tuning import spec
 from fanloop.ops.smtp_sink import SmtpSink, start_sink
 
-from .test_email_chaos import CHAOS, PYTHON, _free_port, _query, _recipients, _wait
+from .test_email_chaos import CHAOS, _free_port, _query, _recipients, _wait
 
 FANS = 150
 KILLS = (30, 80)
@@ -69,8 +70,7 @@ def test_kill_9_during_a_broadcast_sends_nothing_twice_and_it_finishes(tmp_path:
     sink = start_sink(outbox, port=port)
     worker: subprocess.Popen[bytes] | None = None
     try:
-        subprocess.run([PYTHON, "-m", "fanloop.cli", "migrate", "-v0"], env=env,
-                       check=True, timeout=180)  # fmt: skip
+        migrated_sqlite(db)
         subprocess.run([*CHAOS, "seed-broadcast", str(FANS)], env=env, check=True, timeout=180)
         for threshold in KILLS:
             worker = _start_worker(env)

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from fanloop.lib.tests.migrated import migrated_sqlite
 from fanloop.lib.tuning import spec
 from fanloop.ops.smtp_sink import start_sink
 from fanloop.ops.supervisor import one_process_command
@@ -54,9 +55,7 @@ def test_a_crash_between_send_and_checkpoint_sends_once(tmp_path: Path) -> None:
     sink = start_sink(outbox, port=port)
     worker: subprocess.Popen[str] | None = None
     try:
-        subprocess.run(
-            [PYTHON, "-m", "fanloop.cli", "migrate", "-v0"], env=env, check=True, timeout=180
-        )
+        migrated_sqlite(db)
         subprocess.run(
             [PYTHON, "-m", "fanloop.flows.tests.crash_worker", "seed"],
             env=env,

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from fanloop.lib.tests.migrated import migrated_sqlite
 from fanloop.lib.tuning import spec
 from fanloop.messaging.tests.provider_standin import Provider, serve_provider
 from fanloop.ops.smtp_sink import SmtpSink, start_sink
@@ -95,8 +96,7 @@ class Setup:
         }
         self.sink: SmtpSink = start_sink(self.outbox, port=port)
         self.worker: subprocess.Popen[bytes] | None = None
-        subprocess.run([PYTHON, "-m", "fanloop.cli", "migrate", "-v0"], env=self.env,
-                       check=True, timeout=180)  # fmt: skip
+        migrated_sqlite(self.db)
         subprocess.run([*CHAOS, "seed", str(fans)], env=self.env, check=True, timeout=180)
 
     def start_worker(self) -> None:

@@ -33,6 +33,7 @@ import os
 import re
 from collections import Counter
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -218,14 +219,10 @@ def _deliver(now: dt.datetime) -> None:
     raise AssertionError("the delivery did not finish")
 
 
-def _inbox(sink: Sink, seen: set[str]) -> dict[str, list[EmailMessage]]:
+def _inbox(sink: Sink, seen: set[Path]) -> dict[str, list[EmailMessage]]:
     """New messages at the sink since the last call, by recipient."""
     out: dict[str, list[EmailMessage]] = {}
-    for message in sink.messages():
-        mid = str(message["Message-ID"])
-        if mid in seen:
-            continue
-        seen.add(mid)
+    for message in sink.new_messages(seen):
         out.setdefault(str(message["To"]), []).append(message)
     return out
 
@@ -255,7 +252,7 @@ def test_each_fan_gets_the_prompt_their_own_acts_call_for(
     album_key = f"spotify:album:{world['album']['ids']['spotify']}"
     # A fan's browser (link scanners and scripts do not count as clicks or opens).
     browser = Client(HTTP_USER_AGENT=FIREFOX)
-    seen: set[str] = set()
+    seen: set[Path] = set()
     with time_machine.travel(t0 - dt.timedelta(days=1)):
         audience = _presave_all(admin, world)
         catalog.publish_release(release)  # schedules the delivery

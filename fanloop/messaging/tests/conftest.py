@@ -117,8 +117,18 @@ class Sink:
         self._parsed: dict[Path, tuple[bytes, EmailMessage]] = {}
 
     def messages(self) -> list[EmailMessage]:
+        return self._read(sorted(self.folder.glob("*.eml")))
+
+    def new_messages(self, seen: set[Path]) -> list[EmailMessage]:
+        """The messages of the files not in ``seen`` (which gains them): each file is one
+        message the sink accepted, so a message sent twice comes back twice."""
+        paths = [path for path in sorted(self.folder.glob("*.eml")) if path not in seen]
+        seen.update(paths)
+        return self._read(paths)
+
+    def _read(self, paths: list[Path]) -> list[EmailMessage]:
         found = []
-        for path in sorted(self.folder.glob("*.eml")):
+        for path in paths:
             raw = path.read_bytes()
             seen = self._parsed.get(path)
             if seen is None or seen[0] != raw:

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from fanloop.lib.tests.migrated import migrated_sqlite
 from fanloop.ops.smtp_sink import start_sink
 from fanloop.ops.supervisor import one_process_command
 
@@ -48,7 +49,7 @@ def test_the_worker_sends_queued_account_emails(tmp_path: Path) -> None:
         "SITE_URL": "https://fans.example.org",
     }
     try:
-        subprocess.run([*FANLOOP, "migrate", "-v0"], env=env, check=True, timeout=120)
+        migrated_sqlite(data / "w.sqlite3")
         subprocess.run([*FANLOOP, "shell", "-c", QUEUE], env=env, check=True, timeout=60)
         worker = subprocess.Popen(
             one_process_command("mail-exec"),

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from fanloop.lib.tests.migrated import migrated_sqlite
 from fanloop.ops.supervisor import one_process_command
 
 FANLOOP = [sys.executable, "-m", "fanloop.cli"]
@@ -24,7 +25,7 @@ def _migrated(data: Path) -> dict[str, str]:
         "DBOS_SYSTEM_DATABASE_URL": f"sqlite:///{data / 'dbos.sqlite3'}",
         "FANLOOP_TUNING": "fanloop.ops.worker.HEARTBEAT_SECONDS=1",
     }
-    subprocess.run([*FANLOOP, "migrate", "-v0"], env=env, check=True, timeout=120)
+    migrated_sqlite(data / "w.sqlite3")
     return env
 
 
