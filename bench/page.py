@@ -68,14 +68,17 @@ from django.core.management import call_command
 from django.utils import timezone
 call_command("migrate", interactive=False, verbosity=0)
 from bench._common import seed_artist
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Release
 workspace, artist = seed_artist()
-Release.objects.create(
+release = Release.objects.create(
     artist=artist, title="First Light", slug="first-light", release_type="ep",
     description="Five songs written on night trains. " * 8,
     label_line="(P) 2030 Bench Records", release_date=timezone.now().date() + dt.timedelta(days=30),
-    release_time_zone="Europe/London", published=True, spotify_album_id="4aawyAB9vmqN3uQ7FjRGTy",
-    apple_music_album_id="1440857781", deezer_album_id="302127",
+    release_time_zone="Europe/London", published=True,
+)
+platform_ids.write_release_ids(
+    release, {"spotify": "4aawyAB9vmqN3uQ7FjRGTy", "applemusic": "1440857781", "deezer": "302127"}
 )
 """
 
