@@ -156,15 +156,16 @@ def seed_artist() -> tuple[Any, Any]:
     """(workspace, artist) every benchmark's data starts from: a member owning the workspace
     "Bench Records" and its artist "Bench Artist" (``/bench-artist/``) with a Spotify link."""
     from fanloop.accounts.models import User
+    from fanloop.catalog import platform_ids
     from fanloop.catalog.models import Artist
     from fanloop.flows.workspaces import create_workspace
 
     owner = User.objects.create_user("bench@example.org", "bench-password-123")
     workspace = create_workspace("Bench Records", owner)
-    artist = Artist.objects.create(
-        workspace=workspace, name="Bench Artist", slug="bench-artist",
-        spotify_url="https://open.spotify.com/artist/0benchArtist000000000001",
-    )  # fmt: skip
+    artist = Artist.objects.create(workspace=workspace, name="Bench Artist", slug="bench-artist")
+    spotify_id = "0benchArtist000000000001"
+    link = f"https://open.spotify.com/artist/{spotify_id}"
+    platform_ids.write_artist_ids(artist, {"spotify": (spotify_id, link)})
     return workspace, artist
 
 

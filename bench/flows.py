@@ -217,6 +217,7 @@ def seed_base() -> dict[str, Any]:
 
     from django.utils import timezone
 
+    from fanloop.catalog import platform_ids
     from fanloop.catalog.models import Release
     from fanloop.flows.models import Flow, FlowStatus, FlowVersion
     from fanloop.flows.steps import validate_steps
@@ -227,8 +228,10 @@ def seed_base() -> dict[str, Any]:
         artist=artist, title="First Light", slug="first-light", release_type="ep",
         release_date=timezone.now().date() - dt.timedelta(days=1),
         release_time_zone="Europe/London", published=True,
-        spotify_album_id="4aawyAB9vmqN3uQ7FjRGTy", deezer_album_id="302127",
     )  # fmt: skip
+    platform_ids.write_release_ids(
+        release, {"spotify": "4aawyAB9vmqN3uQ7FjRGTy", "deezer": "302127"}
+    )
     template = EmailTemplate.objects.create(
         workspace=workspace, artist=artist, name=TEMPLATE,
         subject="{{ release.title }} is out", text_body=TEXT_BODY,

@@ -92,14 +92,17 @@ from django.core.management import call_command
 from django.utils import timezone
 call_command("migrate", interactive=False, verbosity=0)
 from bench._common import seed_artist
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Release
 workspace, artist = seed_artist()
-Release.objects.create(
+release = Release.objects.create(
     artist=artist, title="First Light", slug="first-light", release_type="ep",
     description="Five songs written on night trains. " * 8,
     label_line="(P) 2030 Bench Records", release_date=timezone.now().date() + dt.timedelta(days=30),
-    release_time_zone="Europe/London", published=True, spotify_album_id="4aawyAB9vmqN3uQ7FjRGTy",
-    apple_music_album_id="1440857781", deezer_album_id="302127",
+    release_time_zone="Europe/London", published=True,
+)
+platform_ids.write_release_ids(
+    release, {"spotify": "4aawyAB9vmqN3uQ7FjRGTy", "applemusic": "1440857781", "deezer": "302127"}
 )
 """
 
@@ -125,14 +128,18 @@ for n in range({RELEASES}):
         label_line="(P) 2030 Bench Records",
         release_date=today + dt.timedelta(days=-1 - n if out else 1 + n),
         release_time_zone="Europe/London", published=True,
-        spotify_album_id="4aawyAB9vmqN3uQ7FjRGTy", apple_music_album_id="1440857781",
-        deezer_album_id="302127",
     ))
 # The release whose instant the run moves to a few seconds ahead (global mode, UTC).
 releases[0].slug = "{INSTANT_SLUG}"
 releases[0].release_mode = ReleaseMode.GLOBAL
 releases[0].release_time_zone = "UTC"
 Release.objects.bulk_create(releases)
+from fanloop.catalog.models import ReleasePlatformId
+ids = {{"spotify": "4aawyAB9vmqN3uQ7FjRGTy", "applemusic": "1440857781", "deezer": "302127"}}
+ReleasePlatformId.objects.bulk_create(
+    ReleasePlatformId(release=r, platform=key, external_id=value)
+    for r in releases for key, value in ids.items()
+)
 """
 
 

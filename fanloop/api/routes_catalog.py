@@ -40,7 +40,9 @@ def _artist(workspace: Workspace, pk: int) -> Artist:
 
 
 def _releases(workspace: Workspace) -> QuerySet[Release]:
-    return Release.objects.filter(artist__workspace=workspace).prefetch_related("tracks")
+    return Release.objects.filter(artist__workspace=workspace).prefetch_related(
+        "tracks", "platform_ids"
+    )
 
 
 def _release(workspace: Workspace, pk: int) -> Release:
@@ -57,7 +59,8 @@ def list_artists(
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
 ) -> dict[str, Any]:
     token = require(request, FAMILY, READ)
-    items, next_url = page(request, token.workspace.artists.all(), cursor, limit)
+    artists = token.workspace.artists.prefetch_related("platform_ids")
+    items, next_url = page(request, artists, cursor, limit)
     return {"items": items, "next": next_url}
 
 
@@ -80,9 +83,11 @@ def update_artist(request: HttpRequest, artist_id: int, body: ArtistPatch) -> Ar
     token = require(request, FAMILY, WRITE)
     artist = _artist(token.workspace, artist_id)
     fields: dict[str, Any] = {
-        key: value or "" for key, value in body.model_dump(exclude_unset=True).items()
+        key: value or ({} if key == "platform_links" else "")
+        for key, value in body.model_dump(exclude_unset=True).items()
     }
-    return services.update_artist(artist, **fields)
+    services.update_artist(artist, **fields)
+    return _artist(token.workspace, artist_id)
 
 
 # --- releases ----------------------------------------------------------------------

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from ninja import Field, Schema
+from pydantic import StringConstraints
+
+from fanloop.catalog import platform_ids
 
 T = TypeVar("T")
+
+PlatformKey = Annotated[str, StringConstraints(max_length=20)]
+# Pasted per platform (a key of GET /platforms): a share link, or for albums an id too.
+PastedPerPlatform = dict[PlatformKey, Annotated[str, StringConstraints(max_length=300)]]
+PLATFORM_KEYS_NOTE = f"Keys: {', '.join(platform_ids.keys())}."
 
 
 class ProblemOut(Schema):
@@ -22,29 +30,37 @@ class ArtistOut(Schema):
     id: int
     name: str
     slug: str
-    spotify_url: str
-    apple_music_url: str
-    deezer_url: str
-    spotify_id: str
-    apple_music_id: str
-    deezer_id: str
+    platform_ids: dict[str, str] = Field(description="The artist's id on each platform.")
+    platform_links: dict[str, str] = Field(description="The artist's page on each platform.")
     created: dt.datetime
+
+    @staticmethod
+    def resolve_platform_ids(obj: Any) -> dict[str, str]:
+        return platform_ids.artist_ids(obj)
+
+    @staticmethod
+    def resolve_platform_links(obj: Any) -> dict[str, str]:
+        return platform_ids.artist_links(obj)
 
 
 class ArtistIn(Schema):
     name: str = Field(max_length=120)
     slug: str = Field("", max_length=60, description="Empty: made from the name.")
-    spotify_url: str = Field("", max_length=300)
-    apple_music_url: str = Field("", max_length=300)
-    deezer_url: str = Field("", max_length=300)
+    platform_links: PastedPerPlatform = Field(
+        default_factory=dict,
+        max_length=20,
+        description=f"The artist's share link on each platform. {PLATFORM_KEYS_NOTE}",
+    )
 
 
 class ArtistPatch(Schema):
     name: str | None = Field(None, max_length=120)
     slug: str | None = Field(None, max_length=60)
-    spotify_url: str | None = Field(None, max_length=300)
-    apple_music_url: str | None = Field(None, max_length=300)
-    deezer_url: str | None = Field(None, max_length=300)
+    platform_links: PastedPerPlatform | None = Field(
+        None,
+        max_length=20,
+        description='Links to change ("" removes one); platforms left out keep theirs.',
+    )
 
 
 class TrackIO(Schema):
@@ -68,9 +84,7 @@ class ReleaseOut(Schema):
         description="HH:MM in release_time_zone (global mode; local mode is always 00:00)."
     )
     release_time_zone: str
-    spotify_album_id: str
-    apple_music_album_id: str
-    deezer_album_id: str
+    platform_ids: dict[str, str] = Field(description="The album's id on each platform.")
     consents_upfront: bool
     focus_track: int | None
     published: bool
@@ -82,6 +96,10 @@ class ReleaseOut(Schema):
     @staticmethod
     def resolve_release_time(obj: Any) -> str:
         return str(obj.release_time.strftime("%H:%M"))
+
+    @staticmethod
+    def resolve_platform_ids(obj: Any) -> dict[str, str]:
+        return platform_ids.release_ids(obj)
 
     @staticmethod
     def resolve_tracks(obj: Any) -> list[dict[str, Any]]:
@@ -106,9 +124,12 @@ class _ReleaseFields(Schema):
     release_mode: str | None = Field(None, max_length=10)
     release_time: str | None = Field(None, pattern=TIME_PATTERN, description="HH:MM, 24-hour.")
     release_time_zone: str | None = Field(None, max_length=64)
-    spotify_album_id: str | None = Field(None, max_length=300)
-    apple_music_album_id: str | None = Field(None, max_length=300)
-    deezer_album_id: str | None = Field(None, max_length=300)
+    platform_ids: PastedPerPlatform | None = Field(
+        None,
+        max_length=20,
+        description='Album ids or share links per platform ("" removes one); platforms '
+        f"left out keep theirs. {PLATFORM_KEYS_NOTE}",
+    )
     consents_upfront: bool | None = None
     focus_track: int | None = Field(None, ge=1, le=1000)
     tracks: list[TrackIO] | None = Field(None, max_length=100)

@@ -47,7 +47,7 @@ CATALOGUE_FIELDS = ("pk", "title", "slug", "release_type", "artwork", "release_d
 
 
 def find_artist(slug: str) -> Artist | None:
-    return Artist.objects.filter(slug=slug).first()
+    return Artist.objects.prefetch_related("platform_ids").filter(slug=slug).first()
 
 
 @dataclass
@@ -81,7 +81,9 @@ def known_artist(slug: str) -> KnownArtist | None:
         _known.pop(slug, None)
         return None
     releases = list(
-        Release.objects.filter(artist=artist, published=True).order_by("-release_date", "-pk")
+        Release.objects.filter(artist=artist, published=True)
+        .prefetch_related("platform_ids")  # read by the content stamps and listen links
+        .order_by("-release_date", "-pk")
     )
     for release in releases:
         release.artist = artist  # one artist row, shared

@@ -23,7 +23,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Model
+from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -33,8 +33,16 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from fanloop.analytics.ingest import record_page_view, request_country
+from fanloop.catalog import platform_ids
 from fanloop.catalog.accent import DEFAULT_ACCENT, text_on
-from fanloop.catalog.models import Artist, Release, ReleaseMode, Theme
+from fanloop.catalog.models import (
+    Artist,
+    ArtistPlatformId,
+    Release,
+    ReleaseMode,
+    ReleasePlatformId,
+    Theme,
+)
 from fanloop.catalog.release_urls import (
     BY_KEY,
     PRESAVE_PLATFORMS,
@@ -66,14 +74,13 @@ PAGE_CACHE_SECONDS = 60
 # Fields whose values appear on the page: any change makes a new cache key.
 RELEASE_FIELDS = (
     "title", "slug", "release_type", "artwork", "label_line", "description", "release_mode",
-    "release_date", "release_time", "release_time_zone", "spotify_album_id",
-    "apple_music_album_id", "deezer_album_id", "published", "updated", "consents_upfront",
+    "release_date", "release_time", "release_time_zone", "published", "updated",
+    "consents_upfront",
     "in_app_presave_url",
     "post_release_description", "theme", "accent_color", "artwork_accent", "show_presave_count",
 )  # fmt: skip
 ARTIST_FIELDS = (
-    "name", "slug", "image", "spotify_url", "apple_music_url", "deezer_url", "website_url",
-    "instagram_url", "tiktok_url", "youtube_url",
+    "name", "slug", "image", "website_url", "instagram_url", "tiktok_url", "youtube_url",
 )  # fmt: skip
 # What the page's pre-save buttons ask for: the save alone, as ``connect.Options()`` with no
 # consent ticked (a test holds the two together). Ticked consents add what they name.
@@ -82,15 +89,18 @@ PRESAVE_CAPABILITIES = frozenset({Capability.SAVE})
 
 def find_release(artist_slug: str, release_slug: str) -> Release | None:
     """The release at /<artist_slug>/<release_slug>, published or not, with its artist."""
-    return (
-        Release.objects.select_related("artist")
-        .filter(artist__slug=artist_slug, slug=release_slug)
-        .first()
-    )
+    return _with_ids().filter(artist__slug=artist_slug, slug=release_slug).first()
 
 
 def find_release_by_code(code: str) -> Release | None:
-    return Release.objects.select_related("artist").filter(short_code=code).first()
+    return _with_ids().filter(short_code=code).first()
+
+
+def _with_ids() -> QuerySet[Release]:
+    # The page's listen links and its content stamp read the platform ids.
+    return Release.objects.select_related("artist").prefetch_related(
+        "platform_ids", "artist__platform_ids"
+    )
 
 
 # --- mode and countdown -----------------------------------------------------
@@ -457,6 +467,8 @@ def content_stamp(release: Release, offers: Offers | None = None) -> str:
     """
     values = [str(getattr(release, name)) for name in RELEASE_FIELDS]
     values += [str(getattr(release.artist, name)) for name in ARTIST_FIELDS]
+    values += [f"{k}={v}" for k, v in sorted(platform_ids.release_ids(release).items())]
+    values += [f"{k}={v}" for k, v in sorted(platform_ids.artist_links(release.artist).items())]
     values += [settings.SITE_URL, settings.SITE_NAME]
     values.append(str(presave_count(release)))  # a shown counter changes the page
     # Which pre-save buttons show depends on the platform apps' caps (``presave_offers``).
@@ -634,9 +646,28 @@ def stored_values(release_ids: list[int]) -> dict[int, tuple[Any, ...]]:
             cursor.execute(sql.format(", ".join(["%s"] * len(chunk))), chunk)
             out.update({row[0]: row[1:] for row in cursor.fetchall()})
     counts = _presave_counts([pk for pk, values in out.items() if values[shown]])
+    ids = _platform_id_rows(list(out))
     return {
-        pk: (*values, counts.get(pk, 0) if values[shown] else None) for pk, values in out.items()
+        pk: (*values, counts.get(pk, 0) if values[shown] else None, ids.get(pk, ()))
+        for pk, values in out.items()
     }
+
+
+def _platform_id_rows(release_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+    """Per release: its platform ids and its artist's (links too), sorted; they are rows of
+    their own, so a stored id pasted elsewhere must show like a changed column."""
+    rows: dict[int, list[tuple[Any, ...]]] = {pk: [] for pk in release_ids}
+    for start in range(0, len(release_ids), REVALIDATE_CHUNK):
+        chunk = release_ids[start : start + REVALIDATE_CHUNK]
+        for release_id, platform, external_id in ReleasePlatformId.objects.filter(
+            release_id__in=chunk
+        ).values_list("release_id", "platform", "external_id"):
+            rows[release_id].append(("release", platform, external_id))
+        for release_id, platform, external_id, url in ArtistPlatformId.objects.filter(
+            artist__releases__in=chunk
+        ).values_list("artist__releases", "platform", "external_id", "url"):
+            rows[release_id].append(("artist", platform, external_id, url))
+    return {pk: tuple(sorted(found)) for pk, found in rows.items()}
 
 
 @functools.cache

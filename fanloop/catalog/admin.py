@@ -4,15 +4,28 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from fanloop.catalog.models import Artist, Release, Track
+from fanloop.catalog.models import Artist, ArtistPlatformId, Release, ReleasePlatformId, Track
+
+
+class ArtistPlatformIdInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = ArtistPlatformId
+    extra = 0
+    fields = ("platform", "external_id", "url")
+
+
+class ReleasePlatformIdInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = ReleasePlatformId
+    extra = 0
+    fields = ("platform", "external_id")
 
 
 @admin.register(Artist)
 class ArtistAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("name", "slug", "workspace", "spotify_id", "apple_music_id", "deezer_id")
+    list_display = ("name", "slug", "workspace")
     list_select_related = ("workspace",)
     search_fields = ("name", "slug", "workspace__name", "workspace__slug")
     raw_id_fields = ("workspace",)
+    inlines = (ArtistPlatformIdInline,)
 
 
 class TrackInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -30,7 +43,7 @@ class ReleaseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     date_hierarchy = "release_date"
     raw_id_fields = ("artist",)
     readonly_fields = ("short_code", "created", "updated")
-    inlines = (TrackInline,)
+    inlines = (TrackInline, ReleasePlatformIdInline)
 
 
 @admin.register(Track)

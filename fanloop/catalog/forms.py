@@ -6,15 +6,17 @@ check everything again (plus uniqueness and artwork), so they stay the authority
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.forms import formset_factory
+from django.forms import BoundField, formset_factory
 from django.utils.html import escape
 
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Artist, ReleaseMode, ReleaseType, Theme
 from fanloop.catalog.services import (
     SOCIAL_FIELDS,
@@ -23,7 +25,7 @@ from fanloop.catalog.services import (
     TrackInput,
     time_zones,
 )
-from fanloop.catalog.share_links import PlatformKey, parse_id_or_link, parse_link
+from fanloop.catalog.share_links import example
 from fanloop.catalog.validators import (
     ARTWORK_MIN_PX,
     ARTWORK_SIZE_PX,
@@ -85,27 +87,16 @@ class ArtistForm(forms.Form):
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
     )
-    spotify_url = forms.CharField(
-        label="Spotify artist link",
-        required=False,
-        max_length=300,
-        widget=_link_input("https://open.spotify.com/artist/…"),
-    )
-    apple_music_url = forms.CharField(
-        label="Apple Music artist link",
-        required=False,
-        max_length=300,
-        widget=_link_input("https://music.apple.com/us/artist/…"),
-    )
-    deezer_url = forms.CharField(
-        label="Deezer artist link",
-        required=False,
-        max_length=300,
-        widget=_link_input("https://www.deezer.com/artist/…"),
-    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for key, label in platform_ids.labels().items():
+            self.fields[platform_ids.artist_field(key)] = forms.CharField(
+                label=f"{label} artist link",
+                required=False,
+                max_length=300,
+                widget=_link_input(example(key, "artist") or "https://…"),
+            )
         for field, label in SOCIAL_FIELDS:
             self.fields[field] = forms.CharField(
                 label=f"{label} link",
@@ -120,30 +111,23 @@ class ArtistForm(forms.Form):
             + str(self.fields["slug"].help_text)
         )
 
+    def platform_fields(self) -> list[BoundField]:
+        return [self[platform_ids.artist_field(key)] for key in platform_ids.keys()]
+
     # Early checks so every mistake shows at once; the service checks again.
-    def clean_spotify_url(self) -> str:
-        return self._link("spotify_url", "spotify")
-
-    def clean_apple_music_url(self) -> str:
-        return self._link("apple_music_url", "applemusic")
-
-    def clean_deezer_url(self) -> str:
-        return self._link("deezer_url", "deezer")
-
-    def _link(self, field: str, platform: PlatformKey) -> str:
-        text: str = self.cleaned_data.get(field, "").strip()
-        if text:
-            parse_link(text, "artist", platform)
-        return text
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        _check_platform_fields(self, platform_ids.artist_field, platform_ids.parse_artist_link)
+        return data
 
     def service_fields(self) -> ArtistFields:
         data = self.cleaned_data
         fields: ArtistFields = {
             "name": data["name"],
             "slug": data["slug"],
-            "spotify_url": data["spotify_url"],
-            "apple_music_url": data["apple_music_url"],
-            "deezer_url": data["deezer_url"],
+            "platform_links": {
+                key: data[platform_ids.artist_field(key)] for key in platform_ids.keys()
+            },
             "website_url": data["website_url"],
             "instagram_url": data["instagram_url"],
             "tiktok_url": data["tiktok_url"],
@@ -155,14 +139,30 @@ class ArtistForm(forms.Form):
         return fields
 
 
+def _check_platform_fields(
+    form: forms.Form, field_name: Callable[[str], str], parse: Callable[[str, str], object]
+) -> None:
+    """Parse each platform's field with the catalog's rule, so a wrong link shows on it."""
+    for key in platform_ids.keys():
+        field = field_name(key)
+        if field not in form.cleaned_data:  # already refused (too long)
+            continue
+        text = str(form.cleaned_data[field]).strip()
+        form.cleaned_data[field] = text
+        if text:
+            try:
+                parse(key, text)
+            except ValidationError as error:
+                form.add_error(field, error)
+
+
 def artist_initial(artist: Artist) -> dict[str, Any]:
+    links = platform_ids.artist_links(artist)
     return {
         "name": artist.name,
         "slug": artist.slug,
         "image": artist.image or None,
-        "spotify_url": artist.spotify_url,
-        "apple_music_url": artist.apple_music_url,
-        "deezer_url": artist.deezer_url,
+        **{platform_ids.artist_field(key): links.get(key, "") for key in platform_ids.keys()},
         **{field: getattr(artist, field) for field, _ in SOCIAL_FIELDS},
     }
 
@@ -244,25 +244,6 @@ class ReleaseForm(forms.Form):
         help_text="Like #3366ff. Leave empty to take it from the artwork.",
         widget=forms.TextInput(attrs={"placeholder": "#3366ff", "autocomplete": "off"}),
     )
-    spotify_album_id = forms.CharField(
-        label="Spotify album link or id",
-        required=False,
-        max_length=300,
-        widget=_link_input("https://open.spotify.com/album/…"),
-    )
-    apple_music_album_id = forms.CharField(
-        label="Apple Music album link or id",
-        required=False,
-        max_length=300,
-        widget=_link_input("https://music.apple.com/us/album/…"),
-    )
-    deezer_album_id = forms.CharField(
-        label="Deezer album link or id",
-        required=False,
-        max_length=300,
-        widget=_link_input("https://www.deezer.com/album/…"),
-    )
-
     in_app_presave_url = forms.CharField(
         label=in_app_presave_field()[0],
         required=False,
@@ -297,6 +278,11 @@ class ReleaseForm(forms.Form):
         assert isinstance(zone_field, forms.ChoiceField)
         zone_field.choices = zone_choices()
         self.fields["artwork"].help_text = _image_help()
+        for key, label in platform_ids.labels().items():
+            self.fields[platform_ids.album_field(key)] = album_id_field(key, label)
+
+    def platform_fields(self) -> list[BoundField]:
+        return [self[platform_ids.album_field(key)] for key in platform_ids.keys()]
 
     # Early checks so every mistake shows at once, even when a track row is wrong too;
     # the service checks again (and checks what needs the database, like duplicates).
@@ -305,15 +291,6 @@ class ReleaseForm(forms.Form):
         if upc:
             validate_upc(upc)
         return upc
-
-    def clean_spotify_album_id(self) -> str:
-        return self._album("spotify_album_id", "spotify")
-
-    def clean_apple_music_album_id(self) -> str:
-        return self._album("apple_music_album_id", "applemusic")
-
-    def clean_deezer_album_id(self) -> str:
-        return self._album("deezer_album_id", "deezer")
 
     def clean_in_app_presave_url(self) -> str:
         text: str = self.cleaned_data.get("in_app_presave_url", "").strip()
@@ -324,14 +301,9 @@ class ReleaseForm(forms.Form):
                 raise ValidationError(str(error)) from None
         return text
 
-    def _album(self, field: str, platform: PlatformKey) -> str:
-        text: str = self.cleaned_data.get(field, "").strip()
-        if text:
-            parse_id_or_link(text, "album", platform)
-        return text
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        _check_platform_fields(self, platform_ids.album_field, platform_ids.parse_album)
         if data.get("release_mode") == ReleaseMode.GLOBAL and data.get("release_time") is None:
             if "release_time" not in self.errors:
                 self.add_error(
@@ -351,9 +323,9 @@ class ReleaseForm(forms.Form):
             "upc": data["upc"],
             "label_line": data["label_line"],
             "description": data["description"],
-            "spotify_album_id": data["spotify_album_id"],
-            "apple_music_album_id": data["apple_music_album_id"],
-            "deezer_album_id": data["deezer_album_id"],
+            "platform_ids": {
+                key: data[platform_ids.album_field(key)] for key in platform_ids.keys()
+            },
             "in_app_presave_url": data["in_app_presave_url"],
             "consents_upfront": bool(data.get("consents_upfront")),
             "focus_track": data.get("focus_track"),
@@ -368,6 +340,16 @@ class ReleaseForm(forms.Form):
         if changed:
             fields["artwork"] = artwork
         return fields
+
+
+def album_id_field(key: str, label: str) -> forms.CharField:
+    """The field where a member pastes a release's album (link or id) on platform ``key``."""
+    return forms.CharField(
+        label=f"{label} album link or id",
+        required=False,
+        max_length=300,
+        widget=_link_input(example(key, "album") or "https://…"),
+    )
 
 
 class TrackForm(forms.Form):

@@ -36,12 +36,7 @@ class Artist(models.Model):
     # Public URLs are /<artist-slug>/<release-slug>, so artist slugs are global.
     slug = models.SlugField(max_length=60, unique=True)
     image = models.ImageField(upload_to="artists/", blank=True)
-    spotify_url = models.URLField(max_length=300, blank=True)
-    apple_music_url = models.URLField(max_length=300, blank=True)
-    deezer_url = models.URLField(max_length=300, blank=True)
-    spotify_id = models.CharField(max_length=40, blank=True)
-    apple_music_id = models.CharField(max_length=40, blank=True)
-    deezer_id = models.CharField(max_length=40, blank=True)
+    # The artist's id and page on each platform: ``ArtistPlatformId`` rows.
     # Shown as links under the artist's name on their release pages.
     website_url = models.URLField("website", max_length=300, blank=True)
     instagram_url = models.URLField("Instagram", max_length=300, blank=True)
@@ -110,10 +105,8 @@ class Release(Timestamped):
     # whose market is unknown.
     release_time_zone = models.CharField(max_length=64, default="UTC")
 
-    # Filled by release detection or pasted by a member (manual override).
-    spotify_album_id = models.CharField(max_length=40, blank=True)
-    apple_music_album_id = models.CharField(max_length=40, blank=True)
-    deezer_album_id = models.CharField(max_length=40, blank=True)
+    # The album id on each platform (found by release detection or pasted by a member):
+    # ``ReleasePlatformId`` rows.
     # A platform's own in-app pre-save for this release (a Spotify Countdown Page), as the
     # artist pasted it, canonical; the page offers it beside the email path.
     in_app_presave_url = models.URLField(max_length=200, blank=True)
@@ -245,3 +238,48 @@ class ListenLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service}: {self.url}"
+
+
+class PlatformId(models.Model):
+    """An artist, release or track on one streaming platform (a key of the platforms
+    registry). Read and written through ``catalog.platform_ids``; no row: no id there."""
+
+    platform = models.CharField(max_length=20)
+    external_id = models.CharField(max_length=40)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.platform}: {self.external_id}"
+
+
+class ArtistPlatformId(PlatformId):
+    artist = models.ForeignKey(Artist, models.CASCADE, related_name="platform_ids")
+    # The artist's page there, canonical, as the member's pasted link was parsed.
+    url = models.URLField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["artist", "platform"], name="artist_id_per_platform")
+        ]
+
+
+class ReleasePlatformId(PlatformId):
+    release = models.ForeignKey(Release, models.CASCADE, related_name="platform_ids")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["release", "platform"], name="release_id_per_platform")
+        ]
+        # The forever-save check asks "is this album already a release of the artist?".
+        indexes = [models.Index(fields=["platform", "external_id"], name="release_id_lookup")]
+
+
+class TrackPlatformId(PlatformId):
+    track = models.ForeignKey(Track, models.CASCADE, related_name="platform_ids")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["track", "platform"], name="track_id_per_platform")
+        ]

@@ -11,7 +11,9 @@ from urllib.parse import quote, urlsplit
 
 from django.urls import reverse
 
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import ListenLink, Release
+from fanloop.catalog.share_links import canonical_url
 from fanloop.lib.urls import reverse_cached
 from fanloop.platforms import listen_services
 from fanloop.platforms.registry import platform_choices
@@ -21,29 +23,27 @@ from fanloop.platforms.registry import platform_choices
 class PagePlatform:
     key: str
     name: str
-    album_url: str  # format string taking the quoted album id
-    album_field: str  # Release field holding the album id
-    artist_url_field: str  # Artist field holding the artist's page on the platform
+    album_url: str  # format string taking the quoted album id ("": the catalog's link)
     hosts: frozenset[str]  # hosts an artist link may point to
 
 
 PLATFORMS: tuple[PagePlatform, ...] = (
     PagePlatform(
-        "spotify", "Spotify", "https://open.spotify.com/album/{}", "spotify_album_id",
-        "spotify_url", frozenset({"open.spotify.com"}),
+        "spotify", "Spotify", "https://open.spotify.com/album/{}",
+        frozenset({"open.spotify.com"}),
     ),
     PagePlatform(
-        "applemusic", "Apple Music", "https://music.apple.com/album/{}", "apple_music_album_id",
-        "apple_music_url", frozenset({"music.apple.com", "geo.music.apple.com"}),
+        "applemusic", "Apple Music", "https://music.apple.com/album/{}",
+        frozenset({"music.apple.com", "geo.music.apple.com"}),
     ),
     PagePlatform(
-        "deezer", "Deezer", "https://www.deezer.com/album/{}", "deezer_album_id",
-        "deezer_url", frozenset({"www.deezer.com", "deezer.com", "link.deezer.com"}),
+        "deezer", "Deezer", "https://www.deezer.com/album/{}",
+        frozenset({"www.deezer.com", "deezer.com", "link.deezer.com"}),
     ),
 )  # fmt: skip
-# The registry's other platforms: a pre-save button, no listen link from stored ids yet.
+# The registry's other platforms: a pre-save button, a listen link from a stored album id.
 PRESAVE_PLATFORMS: tuple[PagePlatform, ...] = PLATFORMS + tuple(
-    PagePlatform(key, label, "", "", "", frozenset())
+    PagePlatform(key, label, "", frozenset())
     for key, label in platform_choices()
     if key not in {p.key for p in PLATFORMS}
 )
@@ -58,15 +58,16 @@ class ListenTarget:
     name: str
 
 
-def _platform_url(release: Release, platform: PagePlatform) -> str | None:
-    """The album on ``platform`` by its stored id, else the artist's page there, else None
-    (a registry platform with no stored ids yet: only a pasted link)."""
-    if not platform.album_field:
-        return None
-    album_id = str(getattr(release, platform.album_field)).strip()
-    if album_id:
+def _platform_url(
+    platform: PagePlatform, album_ids: dict[str, str], artist_links: dict[str, str]
+) -> str | None:
+    """The album on ``platform`` by its stored id, else the artist's page there, else None."""
+    album_id = album_ids.get(platform.key, "").strip()
+    if album_id and platform.album_url:
         return platform.album_url.format(quote(album_id, safe=""))
-    artist_url = str(getattr(release.artist, platform.artist_url_field)).strip()
+    if album_id:
+        return canonical_url(platform.key, "album", album_id) or None
+    artist_url = artist_links.get(platform.key, "").strip()
     parts = urlsplit(artist_url)
     # A stored link to anywhere else (a typo, a phishing page) is not offered to fans.
     if parts.scheme == "https" and (parts.hostname or "") in platform.hosts:
@@ -77,8 +78,11 @@ def _platform_url(release: Release, platform: PagePlatform) -> str | None:
 def listen_targets(release: Release) -> list[tuple[ListenTarget, str]]:
     """(service, address) of every service the release can be heard on, in the services'
     order: a link a member pasted, else the album found by its id (release detection or
-    pasted id), else the artist's page on the platform. One query (the pasted links)."""
+    pasted id), else the artist's page on the platform. Three queries (the pasted links,
+    the release's and the artist's ids) unless the ids were prefetched."""
     pasted = {link.service: link for link in ListenLink.objects.filter(release=release)}
+    album_ids = platform_ids.release_ids(release)
+    artist_links = platform_ids.artist_links(release.artist)
     found: list[tuple[ListenTarget, str]] = []
     for service in listen_services.SERVICES:
         link = pasted.get(service.key)
@@ -91,7 +95,7 @@ def listen_targets(release: Release) -> list[tuple[ListenTarget, str]]:
             name = link.label if service.key == listen_services.CUSTOM else service.label
         else:
             platform = BY_KEY.get(service.key)
-            url = _platform_url(release, platform) if platform is not None else None
+            url = _platform_url(platform, album_ids, artist_links) if platform is not None else None
             name = platform.name if platform is not None else service.label
         if url is not None:
             found.append((ListenTarget(service.key, name or service.label), url))

@@ -22,7 +22,7 @@ from django.db.models import Model
 from django.utils.text import slugify
 
 from fanloop.accounts.models import Workspace
-from fanloop.catalog import share_links
+from fanloop.catalog import platform_ids
 from fanloop.catalog.accent import accent_of
 from fanloop.catalog.hooks import release_saved
 from fanloop.catalog.models import Artist, Release, ReleaseMode, ReleaseType, Theme, Track
@@ -41,18 +41,6 @@ ARTIST_SLUG_MAX = 60
 RELEASE_SLUG_MAX = 80
 MAX_TRACKS = 100
 
-# (platform key, URL field, id field) on Artist; (platform key, id field) on Release.
-ARTIST_PLATFORM_FIELDS: tuple[tuple[share_links.PlatformKey, str, str], ...] = (
-    ("spotify", "spotify_url", "spotify_id"),
-    ("applemusic", "apple_music_url", "apple_music_id"),
-    ("deezer", "deezer_url", "deezer_id"),
-)
-RELEASE_PLATFORM_FIELDS: tuple[tuple[share_links.PlatformKey, str], ...] = (
-    ("spotify", "spotify_album_id"),
-    ("applemusic", "apple_music_album_id"),
-    ("deezer", "deezer_album_id"),
-)
-
 
 class ArtistFields(TypedDict, total=False):
     """Fields of an artist; in updates, a missing key leaves the value unchanged."""
@@ -60,9 +48,9 @@ class ArtistFields(TypedDict, total=False):
     name: str
     slug: str  # empty: generated from the name
     image: IO[bytes] | None  # None removes the image
-    spotify_url: str  # pasted share links; empty clears the link and its id
-    apple_music_url: str
-    deezer_url: str
+    # Pasted artist links per platform (registry key); "" clears the link and its id, a
+    # platform left out keeps its link.
+    platform_links: Mapping[str, str]
     website_url: str  # https links shown on the artist's release pages; empty: none
     instagram_url: str
     tiktok_url: str
@@ -94,9 +82,9 @@ class ReleaseFields(TypedDict, total=False):
     release_date: dt.date
     release_time: dt.time  # global mode only; local mode is always midnight
     release_time_zone: str
-    spotify_album_id: str  # an id or a pasted album link
-    apple_music_album_id: str
-    deezer_album_id: str
+    # Album ids or pasted album links per platform (registry key); "" clears one, a
+    # platform left out keeps its id.
+    platform_ids: Mapping[str, str]
     in_app_presave_url: str  # a pasted Spotify Countdown Page link; empty clears it
     consents_upfront: bool
     focus_track: int | None  # a track position; None: no focus track
@@ -360,23 +348,22 @@ def _save_artist(artist: Artist, fields: Mapping[str, Any], *, creating: bool) -
     if creating or "slug" in fields:
         wanted = _text(fields.get("slug")).lower()
         artist.slug = _artist_slug(errors, artist, wanted, artist.name)
-    for platform, url_field, id_field in ARTIST_PLATFORM_FIELDS:
-        if url_field not in fields:
-            continue
-        text = _text(fields[url_field])
-        if not text:
-            setattr(artist, url_field, "")
-            setattr(artist, id_field, "")
-            continue
-        ref = errors.run(
-            url_field, functools.partial(share_links.parse_link, text, "artist", platform)
-        )
-        if ref is not None:
-            setattr(artist, url_field, ref.url)
-            setattr(artist, id_field, ref.id)
+    links: dict[str, tuple[str, str] | None] = {}
+    for key, text in dict(fields.get("platform_links") or {}).items():
+        try:
+            links[key] = platform_ids.parse_artist_link(key, _text(text))
+        except ValidationError as error:
+            errors.add(platform_ids.artist_field(key), error)
 
     _social_links(errors, artist, fields)
-    _save_with_image(errors, artist, fields, "image", "Artist image")
+    _save_with_image(
+        errors,
+        artist,
+        fields,
+        "image",
+        "Artist image",
+        after_save=lambda: platform_ids.write_artist_ids(artist, links),
+    )
     return artist
 
 
@@ -545,17 +532,16 @@ def _release_ids(errors: _Errors, release: Release, fields: Mapping[str, Any]) -
                         params={"upc": upc, "title": clash.title},
                     ),
                 )
-    for platform, id_field in RELEASE_PLATFORM_FIELDS:
-        if id_field not in fields:
-            continue
-        text = _text(fields[id_field])
-        if not text:
-            setattr(release, id_field, "")
-            continue
-        parse = functools.partial(share_links.parse_id_or_link, text, "album", platform)
-        ref = errors.run(id_field, parse)
-        if ref is not None:
-            setattr(release, id_field, ref.id)
+
+
+def _album_ids(errors: _Errors, fields: Mapping[str, Any]) -> dict[str, str | None]:
+    ids: dict[str, str | None] = {}
+    for key, text in dict(fields.get("platform_ids") or {}).items():
+        try:
+            ids[key] = platform_ids.parse_album(key, _text(text))
+        except ValidationError as error:
+            errors.add(platform_ids.album_field(key), error)
+    return ids
 
 
 def _save_release(
@@ -581,6 +567,7 @@ def _save_release(
     _in_app_presave(errors, release, fields)
     _release_timing(errors, release, fields)
     _release_ids(errors, release, fields)
+    album_ids = _album_ids(errors, fields)
     cleaned_tracks = None if tracks is None else _clean_tracks(errors, tracks)
     if "focus_track" in fields:
         _focus_track(errors, release, fields["focus_track"], cleaned_tracks, creating)
@@ -588,6 +575,7 @@ def _save_release(
     def write_tracks() -> None:
         if cleaned_tracks is not None:
             _write_tracks(release, cleaned_tracks)
+        platform_ids.write_release_ids(release, album_ids)
         release_saved.run(release)
 
     _save_with_image(errors, release, fields, "artwork", "Artwork", after_save=write_tracks)

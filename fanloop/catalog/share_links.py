@@ -13,7 +13,10 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 
-PlatformKey = Literal["spotify", "applemusic", "deezer"]
+from fanloop.platforms.registry import link_example, parse_platform_ref
+
+# A key of the platforms registry; the ones below are parsed here, others by their adapter.
+PlatformKey = str
 Kind = Literal["artist", "album"]
 
 PLATFORM_LABELS: dict[str, str] = {
@@ -226,6 +229,8 @@ def parse_link(text: str, kind: Kind, platform: PlatformKey | None = None) -> Pl
     text = (text or "").strip()
     if not text:
         raise _error("Paste a link.", "link_empty")
+    if platform is not None and platform not in PLATFORM_LABELS:
+        return _adapter_ref(text, kind, platform, bare=False)
     if text.lower().startswith("spotify:"):
         _check_platform("spotify", platform, kind)
         return _spotify_uri(text, kind)
@@ -239,14 +244,34 @@ def parse_link(text: str, kind: Kind, platform: PlatformKey | None = None) -> Pl
 def parse_id_or_link(text: str, kind: Kind, platform: PlatformKey) -> PlatformRef:
     """Like :func:`parse_link`, but a bare platform id is accepted too."""
     text = (text or "").strip()
+    if platform not in PLATFORM_LABELS:
+        return _adapter_ref(text, kind, platform, bare=True)
     bare = SPOTIFY_ID_RE if platform == "spotify" else DIGITS_RE
     if bare.match(text):
         return PlatformRef(platform, kind, text, canonical_url(platform, kind, text))
     return parse_link(text, kind, platform)
 
 
+def _adapter_ref(text: str, kind: Kind, platform: str, *, bare: bool) -> PlatformRef:
+    try:
+        platform_id, url = parse_platform_ref(platform, text, kind, bare=bare)
+    except ValueError as error:
+        raise _error(str(error), "link_invalid") from None
+    return PlatformRef(platform, kind, platform_id, url)
+
+
+def example(platform: str, kind: str) -> str:
+    """What a link to an ``kind`` on ``platform`` looks like, for placeholders."""
+    return EXAMPLES.get((platform, kind)) or link_example(platform, kind)
+
+
 def canonical_url(platform: str, kind: str, platform_id: str) -> str:
     """A link that opens ``platform_id`` without knowing its name or storefront."""
+    if platform not in PLATFORM_LABELS:
+        try:
+            return parse_platform_ref(platform, platform_id, kind, bare=True)[1]
+        except ValueError:
+            return ""
     if platform == "spotify":
         return f"https://open.spotify.com/{kind}/{platform_id}"
     if platform == "applemusic":

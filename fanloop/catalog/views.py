@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from fanloop.accounts.context_processors import workspace as workspace_context
 from fanloop.accounts.models import Membership, Role, Workspace
 from fanloop.accounts.permissions import workspace_view
-from fanloop.catalog import services, share, uploads
+from fanloop.catalog import platform_ids, services, share, uploads
 from fanloop.catalog.forms import (
     ArtistForm,
     ReleaseForm,
@@ -129,11 +129,17 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
 @workspace_view(Role.VIEWER)
 def artist_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     workspace = membership.workspace
-    artists = workspace.artists.annotate(release_count=Count("releases")).order_by("name", "pk")
+    artists = (
+        workspace.artists.annotate(release_count=Count("releases"))
+        .prefetch_related("platform_ids")
+        .order_by("name", "pk")
+    )
+    page = _page(request, artists)
+    rows = [(artist, platform_ids.artist_profiles(artist)) for artist in page]
     return render(
         request,
         "catalog/artist_list.html",
-        {"page": _page(request, artists), "can_edit": membership.can_edit},
+        {"page": page, "rows": rows, "can_edit": membership.can_edit},
     )
 
 
@@ -297,9 +303,10 @@ def _release_initial(release: Release) -> dict[str, Any]:
         "upc": release.upc,
         "label_line": release.label_line,
         "description": release.description,
-        "spotify_album_id": release.spotify_album_id,
-        "apple_music_album_id": release.apple_music_album_id,
-        "deezer_album_id": release.deezer_album_id,
+        **{
+            platform_ids.album_field(key): album_id
+            for key, album_id in platform_ids.release_ids(release).items()
+        },
         "in_app_presave_url": release.in_app_presave_url,
         "consents_upfront": release.consents_upfront,
         "focus_track": release.focus_track,
@@ -364,6 +371,7 @@ def release_detail(request: HttpRequest, membership: Membership, pk: int) -> Htt
     context = {
         "release": release,
         "tracks": release.tracks.all(),
+        "albums": platform_ids.release_albums(release),
         "can_edit": membership.can_edit,
         "timing": release.timing(),
         "first_instant": release.first_instant(),

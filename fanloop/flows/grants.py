@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from django.utils import timezone
 
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Release
 from fanloop.fans.models import ConnectionStatus, PlatformConnection
 from fanloop.fans.oauth_tokens import fresh_tokens
@@ -24,18 +25,6 @@ from fanloop.platforms.spotify import scopes_for
 from fanloop.platforms.tidal import scopes_for as tidal_scopes_for
 
 T = TypeVar("T")
-
-ALBUM_FIELDS = {
-    "spotify": "spotify_album_id",
-    "applemusic": "apple_music_album_id",
-    "deezer": "deezer_album_id",
-}
-# Per platform with follows, the artist's stored id column (None: detected ids only).
-ARTIST_FIELDS: dict[str, str | None] = {
-    "spotify": "spotify_id",
-    "deezer": "deezer_id",
-    "tidal": None,
-}
 
 
 def required_scopes(platform: str, capability: Capability) -> frozenset[str] | None:
@@ -76,8 +65,7 @@ def _state(release: Release, platform: str) -> ReleasePlatform | None:
 
 def album_ref(release: Release, platform: str) -> ItemRef | None:
     """The release's album on ``platform``: the member's id, else the detected one."""
-    field = ALBUM_FIELDS.get(platform)
-    album_id = str(getattr(release, field, "") or "").strip() if field else ""
+    album_id = platform_ids.release_id(release, platform).strip()
     if not album_id:
         state = _state(release, platform)
         album_id = state.album_id if state else ""
@@ -86,10 +74,9 @@ def album_ref(release: Release, platform: str) -> ItemRef | None:
 
 def artist_ref(release: Release, platform: str) -> ItemRef | None:
     """The release's artist on ``platform`` (for a follow): stored id, else the detected one."""
-    if platform not in ARTIST_FIELDS:  # Apple Music: no follow
+    if required_scopes(platform, Capability.FOLLOW) is None:  # Apple Music: no follow
         return None
-    field = ARTIST_FIELDS[platform]
-    artist_id = str(getattr(release.artist, field, "") or "").strip() if field else ""
+    artist_id = platform_ids.artist_id(release.artist, platform).strip()
     if not artist_id:
         state = _state(release, platform)
         ids = state.artist_ids if state else []

@@ -126,9 +126,11 @@ def _after(days: int) -> dt.timedelta:
 def _due_releases(now: dt.datetime, days: int) -> Iterable[Release]:
     newest = (now - _after(days) + MARKET_SPREAD).date()
     oldest = (now - _after(days) - LATE_LIMIT - MARKET_SPREAD).date()
-    return Release.objects.filter(
-        published=True, release_date__gte=oldest, release_date__lte=newest
-    ).select_related("artist")
+    return (
+        Release.objects.filter(published=True, release_date__gte=oldest, release_date__lte=newest)
+        .select_related("artist")
+        .prefetch_related("platform_ids", "artist__platform_ids")
+    )
 
 
 def _release_checks(release: Release, checkpoint: str, days: int, now: dt.datetime) -> list[Check]:

@@ -39,13 +39,13 @@ from django.utils import timezone
 
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
 from fanloop.analytics.models import Actor, FanEventKind
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Release
 from fanloop.fans.models import ConnectionStatus, PlatformConnection
 from fanloop.fans.oauth_tokens import REFRESH_MARGIN_S, fresh_tokens, mark_needs_reconnect
 from fanloop.fulfillment.audience import can_follow
 from fanloop.fulfillment.models import Delivery, DeliveryState, ReleasePlatform
 from fanloop.fulfillment.pacer import Permits, Sleep, backoff_s
-from fanloop.fulfillment.services import ARTIST_ID_FIELDS
 from fanloop.lib.db import recheck_connection
 from fanloop.platforms.base import ItemRef, Platform, Tokens
 from fanloop.platforms.errors import (
@@ -112,8 +112,8 @@ def items_for(delivery: Delivery, state: ReleasePlatform, scopes: frozenset[str]
     if delivery.follow and can_follow(delivery.platform, scopes):
         artist_ids = [str(a) for a in state.artist_ids]
         if not artist_ids:
-            field_name = ARTIST_ID_FIELDS.get(delivery.platform, "")
-            own = getattr(delivery.release.artist, field_name, "") if field_name else ""
+            # Prefetched with the release (``Fans._target``): no query per fan.
+            own = platform_ids.artist_id(delivery.release.artist, delivery.platform)
             artist_ids = [own] if own else []
         items += [ItemRef("artist", a) for a in artist_ids]
     return items
@@ -306,7 +306,11 @@ class BatchRunner:
     def _target(self, delivery: Delivery) -> Target:
         target = self.targets.get(delivery.release_id)
         if target is None:
-            release = Release.objects.select_related("artist").get(pk=delivery.release_id)
+            release = (
+                Release.objects.select_related("artist")
+                .prefetch_related("artist__platform_ids")
+                .get(pk=delivery.release_id)
+            )
             state = ReleasePlatform.objects.filter(
                 release_id=delivery.release_id, platform=delivery.platform
             ).first()

@@ -20,6 +20,7 @@ from django.utils.text import slugify
 
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
 from fanloop.analytics.models import Actor, FanEventKind
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Artist, Release, ReleaseMode, ReleaseType
 from fanloop.fans import consents
 from fanloop.fans.models import ConsentKind, PlatformConnection
@@ -32,12 +33,7 @@ from fanloop.fulfillment.models import (
     WaveStatus,
 )
 from fanloop.fulfillment.pacer import Permits, pause
-from fanloop.fulfillment.services import (
-    ARTIST_ID_FIELDS,
-    DEFAULT_MARKET,
-    RELEASE_ID_FIELDS,
-    lookup_app,
-)
+from fanloop.fulfillment.services import DEFAULT_MARKET, lookup_app
 from fanloop.platforms.base import AlbumInfo
 from fanloop.platforms.errors import PlatformError, RateLimited
 from fanloop.platforms.registry import get_platform
@@ -57,8 +53,10 @@ def forever_artists() -> list[Artist]:
     artist_ids = set(active.filter(artist__isnull=False).values_list("artist_id", flat=True))
     workspaces = set(active.filter(artist__isnull=True).values_list("fan__workspace_id", flat=True))
     return list(
-        Artist.objects.filter(pk__in=artist_ids)
-        | Artist.objects.filter(workspace_id__in=workspaces)
+        (
+            Artist.objects.filter(pk__in=artist_ids)
+            | Artist.objects.filter(workspace_id__in=workspaces)
+        ).prefetch_related("platform_ids")
     )
 
 
@@ -70,8 +68,9 @@ def check_artists(now: dt.datetime | None = None) -> int:
         fans = active_consents(ConsentKind.FOREVER_SAVE, artist)
         if not fans:
             continue
-        for platform, field in ARTIST_ID_FIELDS.items():
-            platform_artist_id = getattr(artist, field)
+        ids = platform_ids.artist_ids(artist)
+        for platform in platform_ids.keys():
+            platform_artist_id = ids.get(platform, "")
             if not platform_artist_id:
                 continue
             if not PlatformConnection.objects.filter(fan_id__in=fans, platform=platform).exists():
@@ -111,8 +110,7 @@ def _known(artist: Artist, platform: str, album: AlbumInfo) -> bool:
         release__artist=artist, platform=platform, album_id=album.album_id
     ).exists():
         return True
-    field = RELEASE_ID_FIELDS[platform]
-    if Release.objects.filter(artist=artist, **{field: album.album_id}).exists():
+    if platform_ids.releases_with_id(platform, album.album_id).filter(artist=artist).exists():
         return True
     upc = catalog_upc(album.upc)
     if not upc:
@@ -157,8 +155,8 @@ def adopt(artist: Artist, album: AlbumInfo, platform_artist_id: str, now: dt.dat
         release_time=dt.time(0, 0),
         release_time_zone="UTC",
         published=False,
-        **{RELEASE_ID_FIELDS[album.platform]: album.album_id[:40]},
     )
+    platform_ids.write_release_ids(release, {album.platform: album.album_id})
     state = ReleasePlatform.objects.create(
         release=release,
         platform=album.platform,

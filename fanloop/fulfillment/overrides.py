@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Release
-from fanloop.catalog.share_links import PlatformKey, PlatformRef, parse_id_or_link
+from fanloop.catalog.share_links import PlatformRef, parse_id_or_link
 from fanloop.fulfillment.models import (
     Delivery,
     DeliveryState,
@@ -21,7 +22,6 @@ from fanloop.fulfillment.models import (
     ReleasePlatform,
     WaveStatus,
 )
-from fanloop.fulfillment.progress import RELEASE_ALBUM_FIELDS
 
 # Waves that were waiting for the release to be found; a pasted album ends the wait.
 WAITING_WAVES = (WaveStatus.SCHEDULED, WaveStatus.DETECTING, WaveStatus.NOT_FOUND)
@@ -33,10 +33,9 @@ def parse_album(platform: str, text: str) -> PlatformRef:
 
     Raises ``ValidationError`` meant for the member (wrong platform, artist link, garbage).
     """
-    if platform not in RELEASE_ALBUM_FIELDS:
+    if platform not in platform_ids.keys():
         raise ValidationError("Unknown platform.", code="platform_unknown")
-    key: PlatformKey = platform  # type: ignore[assignment]  # checked just above
-    return parse_id_or_link(text, "album", key)
+    return parse_id_or_link(text, "album", platform)
 
 
 def set_album_manually(
@@ -74,10 +73,9 @@ def set_album_manually(
             last_poll_message=MANUAL_MESSAGE,
             updated=now,
         )
-        field = RELEASE_ALBUM_FIELDS[platform]
-        if getattr(release, field) != ref.id:
-            setattr(release, field, ref.id)
-            release.save(update_fields=[field, "updated"])  # signals refresh the public page
+        if platform_ids.release_id(release, platform) != ref.id:
+            platform_ids.write_release_ids(release, {platform: ref.id})
+            release.save(update_fields=["updated"])  # signals refresh the public page
     return state
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from fanloop.accounts.models import Membership
-from fanloop.catalog.share_links import EXAMPLES
+from fanloop.catalog.share_links import example
 from fanloop.fulfillment.progress import deliveries_of_fan, release_progress
 
 FAN_DELIVERY_LIMIT = 50
@@ -45,7 +45,7 @@ def release_delivery(context: Mapping[str, Any], release: Any) -> SafeString:
         {
             "release": release,
             "progress": progress,
-            "rows": [(row, EXAMPLES[(row.platform, "album")]) for row in progress.platforms],
+            "rows": [(row, example(row.platform, "album")) for row in progress.platforms],
             "can_edit": can_edit,
             "workspace": workspace,
             "progress_url": reverse("fulfillment:progress", kwargs=kwargs),

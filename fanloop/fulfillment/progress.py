@@ -38,12 +38,6 @@ MIN_RATE_SPAN = dt.timedelta(seconds=10)
 POLL_AHEAD = dt.timedelta(minutes=15)
 ACTIVE_WAVES = (WaveStatus.DETECTING, WaveStatus.DELIVERING)
 PROBLEM_STATES = (DeliveryState.FAILED, DeliveryState.NEEDS_RECONNECT)
-# Fields of ``Release`` that hold each platform's album id.
-RELEASE_ALBUM_FIELDS: dict[str, str] = {
-    "spotify": "spotify_album_id",
-    "applemusic": "apple_music_album_id",
-    "deezer": "deezer_album_id",
-}
 
 
 def platform_label(platform: str) -> str:

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
 from fanloop.analytics.models import Actor, FanEventKind
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan, PlatformConnection, PreSave
 from fanloop.fulfillment import audience, wave_hooks
@@ -51,12 +52,6 @@ from fanloop.platforms.registry import PLATFORMS, get_platform
 log = logging.getLogger(__name__)
 
 DEFAULT_MARKET = "US"  # lookups for market "" (unknown country, global releases)
-RELEASE_ID_FIELDS = {
-    "spotify": "spotify_album_id",
-    "applemusic": "apple_music_album_id",
-    "deezer": "deezer_album_id",
-}
-ARTIST_ID_FIELDS = {"spotify": "spotify_id", "deezer": "deezer_id", "applemusic": "apple_music_id"}
 POLL_BASE_S = 1.0  # after the instant: 1 s, 2 s, 4 s, ... (jittered)
 POLL_CAP_S = 600.0
 POLLS_PER_TICK = 5
@@ -219,11 +214,7 @@ def mark_live(state: ReleasePlatform, ref: ReleaseRef, source: str, now: dt.date
         )
     )
     if updated:
-        field = RELEASE_ID_FIELDS.get(state.platform)
-        if field:
-            Release.objects.filter(pk=state.release_id, **{field: ""}).update(
-                **{field: ref.album_id[:40]}
-            )
+        platform_ids.remember_release_id(state.release_id, state.platform, ref.album_id)
     state.refresh_from_db()
 
 

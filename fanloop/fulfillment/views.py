@@ -19,13 +19,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fanloop.accounts.models import Membership, Role, Workspace
 from fanloop.accounts.permissions import workspace_view
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Release
-from fanloop.catalog.share_links import EXAMPLES
+from fanloop.catalog.share_links import example
 from fanloop.fulfillment import overrides
 from fanloop.fulfillment.models import DeliveryState
 from fanloop.fulfillment.progress import (
     PROBLEM_STATES,
-    RELEASE_ALBUM_FIELDS,
     platform_label,
     problem_deliveries,
     release_progress,
@@ -46,7 +46,7 @@ class AlbumForm(forms.Form):
         field = self.fields["album"]
         field.label = f"{platform_label(platform)} album link or id"
         field.widget.attrs.update(
-            {"placeholder": EXAMPLES[(platform, "album")], "autocomplete": "off"}
+            {"placeholder": example(platform, "album"), "autocomplete": "off"}
         )
         field.error_messages["required"] = "Paste the album's link."
 
@@ -115,7 +115,7 @@ def retry(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse
     workspace = membership.workspace
     release = _release_or_404(workspace, pk)
     platform = request.POST.get("platform", "")
-    if platform and platform not in RELEASE_ALBUM_FIELDS:
+    if platform and platform not in platform_ids.keys():
         messages.error(request, "Unknown platform: nothing was retried.")
         return redirect("fulfillment:progress", ws=workspace.slug, pk=pk)
     count = overrides.retry_failed(release, platform)
@@ -133,7 +133,7 @@ def album_override(
 ) -> HttpResponse:
     """Paste the album link when release-day detection cannot find the release."""
     workspace = membership.workspace
-    if platform not in RELEASE_ALBUM_FIELDS:
+    if platform not in platform_ids.keys():
         raise Http404("No such platform.")
     release = _release_or_404(workspace, pk)
     form = AlbumForm(request.POST or None, platform=platform)

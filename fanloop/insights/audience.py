@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from fanloop.catalog.models import Artist
+from fanloop.catalog import platform_ids
+from fanloop.catalog.models import Artist, ArtistPlatformId
 from fanloop.fulfillment.pacer import Permits, pause
-from fanloop.fulfillment.services import ARTIST_ID_FIELDS, lookup_app
+from fanloop.fulfillment.services import lookup_app
 from fanloop.insights.models import AudiencePoint
 from fanloop.platforms.base import AppCredentials
 from fanloop.platforms.errors import PlatformError, RateLimited
@@ -228,7 +229,7 @@ def snapshot_artist(artist: Artist, now: dt.datetime) -> SnapshotResult:
     result = SnapshotResult()
     day = timezone.localdate(now)
     for platform, needs_app, _ in follower_count_platforms():
-        platform_artist_id = getattr(artist, ARTIST_ID_FIELDS.get(platform, ""), "")
+        platform_artist_id = platform_ids.artist_id(artist, platform)
         if not platform_artist_id:
             continue
         app = lookup_app(artist.workspace_id, platform)
@@ -262,7 +263,8 @@ def snapshot_artist(artist: Artist, now: dt.datetime) -> SnapshotResult:
 def snapshot_artists(artist_ids: list[int], now: dt.datetime | None = None) -> SnapshotResult:
     now = now or timezone.now()
     total = SnapshotResult()
-    for artist in Artist.objects.filter(pk__in=artist_ids).order_by("pk"):
+    artists = Artist.objects.filter(pk__in=artist_ids).prefetch_related("platform_ids")
+    for artist in artists.order_by("pk"):
         one = snapshot_artist(artist, now)
         total.taken += one.taken
         total.not_exposed += one.not_exposed
@@ -272,13 +274,14 @@ def snapshot_artists(artist_ids: list[int], now: dt.datetime | None = None) -> S
 
 def snapshot_candidates() -> list[int]:
     """Artists with an id on a platform that may expose follower counts."""
-    fields = [
-        ARTIST_ID_FIELDS[key] for key, _, _ in follower_count_platforms() if key in ARTIST_ID_FIELDS
-    ]
-    found: set[int] = set()
-    for name in fields:
-        found.update(Artist.objects.exclude(**{name: ""}).values_list("pk", flat=True))
-    return sorted(found)
+    keys = [key for key, _, _ in follower_count_platforms()]
+    return sorted(
+        set(
+            ArtistPlatformId.objects.filter(platform__in=keys)
+            .exclude(external_id="")
+            .values_list("artist_id", flat=True)
+        )
+    )
 
 
 # --- reading -------------------------------------------------------------------------------

@@ -20,10 +20,21 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from fanloop.accounts.models import Membership, Role, User, Workspace
+from fanloop.catalog import platform_ids
 from fanloop.catalog.hooks import release_saved
-from fanloop.catalog.models import Artist, Release, ReleaseMode, ReleaseType, Track
+from fanloop.catalog.models import (
+    Artist,
+    Release,
+    ReleaseMode,
+    ReleasePlatformId,
+    ReleaseType,
+    Track,
+)
 from fanloop.flows.defaults import create_default_flow
 from fanloop.fulfillment.models import Delivery, ReleasePlatform
+from fanloop.platforms.applemusic import AppleMusic
+from fanloop.platforms.deezer import Deezer
+from fanloop.platforms.spotify import Spotify
 
 DEMO_EMAIL = "demo@fanloop.local"
 DEMO_PASSWORD = "fanloop-demo"
@@ -86,19 +97,24 @@ def seed_demo(now: dt.datetime | None = None, delay_minutes: int = 3) -> DemoDat
     Membership.objects.update_or_create(
         workspace=workspace, user=user, defaults={"role": Role.OWNER}
     )
-    artist, _ = Artist.objects.get_or_create(
-        slug="nova-lights",
-        defaults={
-            "workspace": workspace,
-            "name": "Nova Lights",
-            "spotify_url": "https://open.spotify.com/artist/0demoNovaLights00000001",
-            "spotify_id": "0demoNovaLights00000001",
-            "deezer_url": "https://www.deezer.com/artist/900001",
-            "deezer_id": "900001",
-            "apple_music_url": "https://music.apple.com/us/artist/nova-lights/1500000001",
-            "apple_music_id": "1500000001",
-        },
+    artist, created = Artist.objects.get_or_create(
+        slug="nova-lights", defaults={"workspace": workspace, "name": "Nova Lights"}
     )
+    if created:
+        platform_ids.write_artist_ids(
+            artist,
+            {
+                Spotify.key: (
+                    "0demoNovaLights00000001",
+                    "https://open.spotify.com/artist/0demoNovaLights00000001",
+                ),
+                Deezer.key: ("900001", "https://www.deezer.com/artist/900001"),
+                AppleMusic.key: (
+                    "1500000001",
+                    "https://music.apple.com/us/artist/nova-lights/1500000001",
+                ),
+            },
+        )
     upcoming = seed_release(
         artist,
         slug="midnight-signal",
@@ -119,9 +135,9 @@ def seed_demo(now: dt.datetime | None = None, delay_minutes: int = 3) -> DemoDat
         colors=((255, 140, 66), (120, 20, 60)),
         tracks=[("First Light", "QZDA72600002"), ("Afterglow", "QZDA72600003")],
         album_ids={
-            "spotify_album_id": "0demoFirstLightAlbum001",
-            "deezer_album_id": "800001",
-            "apple_music_album_id": "1600000001",
+            Spotify.key: "0demoFirstLightAlbum001",
+            Deezer.key: "800001",
+            AppleMusic.key: "1600000001",
         },
     )
     upcoming.in_app_presave_url = DEMO_COUNTDOWN_PAGE
@@ -199,7 +215,7 @@ def seed_release(
         # Last run's detection and deliveries would show a finished release day.
         Delivery.objects.filter(release=release).delete()
         ReleasePlatform.objects.filter(release=release).delete()
-        release.spotify_album_id = release.apple_music_album_id = release.deezer_album_id = ""
+        ReleasePlatformId.objects.filter(release=release).delete()
     release.release_type = release_type
     release.upc = upc
     release.release_date = release_date
@@ -212,9 +228,8 @@ def seed_release(
     release.label_line = f"℗ 2026 {artist.workspace.name}"
     release.description = f"{title} by {artist.name}. Pre-save it now and it lands in your library."
     release.published = True
-    for field, value in (album_ids or {}).items():
-        setattr(release, field, value)
     release.save()
+    platform_ids.write_release_ids(release, album_ids or {})
     release_saved.run(release)  # as catalog's release services do: delivery gets scheduled
     for position, (track_title, isrc) in enumerate(tracks, start=1):
         Track.objects.update_or_create(

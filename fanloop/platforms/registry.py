@@ -54,6 +54,28 @@ IN_APP_PRESAVE: dict[str, Callable[[str], str]] = {"spotify": spotify.countdown_
 REDIRECT_RULES: dict[str, Callable[[str], str]] = {"spotify": spotify.redirect_uri_refusal}
 
 
+# Platforms whose ids and links are parsed by their adapter module: (parser, examples).
+# The parser takes (pasted text, kind, bare ids accepted) and returns (id, canonical link)
+# or raises ValueError; the others' are in ``catalog.share_links``.
+ID_PARSERS: dict[str, tuple[Callable[..., tuple[str, str]], dict[str, str]]] = {
+    "tidal": (tidal.parse_ref, tidal.LINK_EXAMPLES),
+}
+
+
+def parse_platform_ref(key: str, text: str, kind: str, *, bare: bool) -> tuple[str, str]:
+    """(id, canonical link) of ``text`` pasted for an ``kind`` on ``key``; ValueError."""
+    entry = ID_PARSERS.get(key)
+    if entry is None:
+        raise ValueError(f"Links of {key} cannot be read here.")
+    return entry[0](text, kind, bare=bare)
+
+
+def link_example(key: str, kind: str) -> str:
+    """What a link to an ``kind`` on ``key`` looks like ("" when not known here)."""
+    entry = ID_PARSERS.get(key)
+    return entry[1].get(kind, "") if entry else ""
+
+
 def _deezer_followers(adapter: Platform, artist_id: str) -> int | None:
     assert isinstance(adapter, Deezer)
     return adapter.artist_followers(artist_id)

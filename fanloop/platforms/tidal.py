@@ -112,6 +112,28 @@ def parse_link(value: str) -> tuple[str, str]:
     return found.group(1), found.group(2)
 
 
+ID = re.compile(r"^[0-9]{1,20}$")
+KIND_WORDS = {"album": "an album", "artist": "an artist", "track": "a track"}
+LINK_EXAMPLES = {"artist": "https://tidal.com/artist/…", "album": "https://tidal.com/album/…"}
+
+
+def parse_ref(value: str, kind: str, *, bare: bool) -> tuple[str, str]:
+    """(id, canonical link) of a pasted TIDAL link of ``kind`` (or, when ``bare``, a bare
+    id); ValueError says what is wrong."""
+    text = value.strip()
+    if bare and ID.match(text):
+        return text, listen_link(kind, text)
+    if "://" not in text:
+        text = f"https://{text}"  # people paste "tidal.com/…" without a scheme
+    found_kind, found_id = parse_link(text)
+    if found_kind != kind:
+        raise ValueError(
+            f"This TIDAL link is for {KIND_WORDS[found_kind]}, but this field needs "
+            f"{KIND_WORDS[kind]} link ({LINK_EXAMPLES.get(kind, listen_link(kind, '…'))})."
+        )
+    return found_id, listen_link(kind, found_id)
+
+
 class Tidal(HttpAdapter):
     key = "tidal"
     label = "TIDAL"

@@ -32,4 +32,4 @@ def artist(workspace: Workspace) -> Artist:
 
 @pytest.fixture
 def release(artist: Artist) -> Release:
-    return make_release(artist, spotify_album_id="4aawyAB9vmqN3uQ7FjRGTy", deezer_album_id="302127")
+    return make_release(artist, album_ids={"spotify": "4aawyAB9vmqN3uQ7FjRGTy", "deezer": "302127"})

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from fanloop.accounts.models import Workspace
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Artist, Release
 
 RELEASE_DAY = dt.date(2030, 3, 15)
@@ -25,7 +26,10 @@ def make_artist(workspace: Workspace, **fields: Any) -> Artist:
     return Artist.objects.create(workspace=workspace, **values)
 
 
-def make_release(artist: Artist, **fields: Any) -> Release:
+def make_release(
+    artist: Artist, *, album_ids: dict[str, str] | None = None, **fields: Any
+) -> Release:
+    """A published release; ``album_ids``: platform -> the album's id there."""
     values: dict[str, Any] = {
         "title": "Midnight Signal",
         "slug": "midnight-signal",
@@ -35,4 +39,6 @@ def make_release(artist: Artist, **fields: Any) -> Release:
         "short_code": "abc1234",
     }
     values.update(fields)
-    return Release.objects.create(artist=artist, **values)
+    release = Release.objects.create(artist=artist, **values)
+    platform_ids.write_release_ids(release, album_ids or {})
+    return release

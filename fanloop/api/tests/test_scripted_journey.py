@@ -60,7 +60,7 @@ def test_a_member_scripts_a_release_campaign(
         hook_secret = hook.json()["secret"]
         artist = api.post(
             "/artists",
-            json={"name": "The Lanterns", "spotify_url": ""},
+            json={"name": "The Lanterns", "platform_links": {"spotify": ""}},
             headers={"Idempotency-Key": "artist-1"},
         )
         assert artist.status_code == 201, artist.text

@@ -32,7 +32,7 @@ def catalogue(artist: Artist) -> dict[str, Release]:
         "latest": make_release(
             artist, title="Latest Album", slug="latest-album", short_code="lat0001",
             release_date=dt.date(2030, 3, 1), release_type="album",
-            spotify_album_id="4aawyAB9vmqN3uQ7FjRGTy",
+            album_ids={"spotify": "4aawyAB9vmqN3uQ7FjRGTy"},
         ),
         "next": make_release(
             artist, title="Next Single", slug="next-single", short_code="nxt0001",

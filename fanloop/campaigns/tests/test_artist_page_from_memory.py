@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from fanloop.analytics.tests.factories import make_release
+from fanloop.catalog import platform_ids
 from fanloop.catalog.listen_links import set_listen_links
 from fanloop.catalog.models import Artist, Release
 
@@ -25,13 +26,14 @@ def catalogue(artist: Artist) -> dict[str, Release]:
     made = {
         "latest": make_release(
             artist, title="Latest Album", slug="latest-album", short_code="lat0001",
-            release_date=dt.date(2030, 3, 1), spotify_album_id="4aawyAB9vmqN3uQ7FjRGTy",
+            release_date=dt.date(2030, 3, 1),
         ),
         "next": make_release(
             artist, title="Next Single", slug="next-single", short_code="nxt0001",
             release_date=dt.date(2030, 4, 11),
         ),
     }  # fmt: skip
+    platform_ids.write_release_ids(made["latest"], {"spotify": "4aawyAB9vmqN3uQ7FjRGTy"})
     return made
 
 

@@ -38,7 +38,7 @@ def test_a_fan_signs_up_for_the_next_releases_after_release(
     make_release(
         make_artist(workspace),
         release_date=(timezone.now() - dt.timedelta(days=2)).date(),
-        spotify_album_id="4aawyAB9vmqN3uQ7FjRGTy",
+        album_ids={"spotify": "4aawyAB9vmqN3uQ7FjRGTy"},
     )
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()

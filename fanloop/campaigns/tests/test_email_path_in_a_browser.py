@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from emulator.testing import AdminClient
 from fanloop.analytics import buffer
 from fanloop.analytics.models import Event, FanEvent, FanEventKind
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Consent, ConsentKind, Fan, PreSave
 from fanloop.flows import engine
@@ -141,7 +142,9 @@ def test_a_fan_off_the_allow_list_presaves_by_email_and_opens_it_in_spotify(
     assert listen.endswith("/nova-lights/midnight-signal/listen/spotify")
     hop = phone.request.get(listen, max_redirects=0, headers={"User-Agent": PHONE_UA})
     assert hop.status == 302
-    assert hop.headers["location"] == f"https://open.spotify.com/album/{release.spotify_album_id}"
+    assert hop.headers["location"] == (
+        f"https://open.spotify.com/album/{platform_ids.release_id(release, 'spotify')}"
+    )
     phone.close()
     clicks = FanEvent.objects.filter(fan=fan, kind=FanEventKind.EMAIL_CLICKED)
     assert clicks.count() == 1

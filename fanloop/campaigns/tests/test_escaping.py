@@ -26,7 +26,7 @@ def _hostile_release(workspace: Workspace) -> Release:
         slug="song",
         description=f"Line one\n{SCRIPT}\n<img src=x onerror=alert(1)>",
         label_line=f"(P) {SCRIPT}",
-        spotify_album_id="abc",
+        album_ids={"spotify": "abc"},
     )
 
 

@@ -39,8 +39,7 @@ def released(workspace) -> Release:
     out = make_release(
         artist,
         release_date=(timezone.now() - dt.timedelta(days=3)).date(),
-        spotify_album_id="4aawyAB9vmqN3uQ7FjRGTy",
-        deezer_album_id="302127",
+        album_ids={"spotify": "4aawyAB9vmqN3uQ7FjRGTy", "deezer": "302127"},
     )
     set_listen_links(out, PASTED)
     make_release(

@@ -7,6 +7,7 @@ from django.test import Client
 from fanloop.analytics import buffer
 from fanloop.analytics.models import Event
 from fanloop.analytics.tests.factories import BROWSER_UA
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Release
 
 
@@ -23,7 +24,7 @@ def test_it_records_the_click_and_redirects_to_the_album(release: Release) -> No
 
 
 def test_it_builds_each_platforms_album_address(release: Release) -> None:
-    release.apple_music_album_id = "1440857781"
+    platform_ids.write_release_ids(release, {"applemusic": "1440857781"})
     release.save()
     client = Client()
     assert client.get("/nova-lights/midnight-signal/listen/applemusic")["Location"] == (
@@ -34,9 +35,17 @@ def test_it_builds_each_platforms_album_address(release: Release) -> None:
     )
 
 
+def test_it_builds_the_tidal_album_address_from_its_stored_id(release: Release) -> None:
+    platform_ids.write_release_ids(release, {"tidal": "77646168"})
+    release.save()
+    response = Client().get("/nova-lights/midnight-signal/listen/tidal")
+    assert response["Location"] == "https://tidal.com/album/77646168"
+
+
 def test_it_falls_back_to_the_artist_page_on_the_platform(release: Release) -> None:
     artist = release.artist
-    artist.apple_music_url = "https://music.apple.com/us/artist/nova-lights/1500000001"
+    link = "https://music.apple.com/us/artist/nova-lights/1500000001"
+    platform_ids.write_artist_ids(artist, {"applemusic": ("1500000001", link)})
     artist.save()
     response = Client().get("/nova-lights/midnight-signal/listen/applemusic")
     assert response["Location"] == "https://music.apple.com/us/artist/nova-lights/1500000001"
@@ -44,7 +53,9 @@ def test_it_falls_back_to_the_artist_page_on_the_platform(release: Release) -> N
 
 def test_it_refuses_an_artist_link_to_another_site(release: Release) -> None:
     artist = release.artist
-    artist.apple_music_url = "https://evil.example.com/music.apple.com"
+    # Stored before the rules, bypassing them: the page still does not lead there.
+    link = "https://evil.example.com/music.apple.com"
+    platform_ids.write_artist_ids(artist, {"applemusic": ("1500000001", link)})
     artist.save()
     assert Client().get("/nova-lights/midnight-signal/listen/applemusic").status_code == 404
 
@@ -57,7 +68,7 @@ def test_it_cannot_be_pointed_elsewhere_by_the_request(release: Release) -> None
 
 
 def test_it_quotes_stored_ids(release: Release) -> None:
-    release.spotify_album_id = "../../evil?x=1"
+    platform_ids.write_release_ids(release, {"spotify": "../../evil?x=1"})
     release.save()
     location = Client().get("/nova-lights/midnight-signal/listen/spotify")["Location"]
     assert location == "https://open.spotify.com/album/..%2F..%2Fevil%3Fx%3D1"

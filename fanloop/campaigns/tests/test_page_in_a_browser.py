@@ -20,7 +20,7 @@ def upcoming(workspace):
         artist,
         release_date=(timezone.now() + dt.timedelta(days=3)).date(),
         description="Five songs written on night trains.",
-        spotify_album_id="4aawyAB9vmqN3uQ7FjRGTy",
+        album_ids={"spotify": "4aawyAB9vmqN3uQ7FjRGTy"},
     )
 
 
@@ -68,7 +68,7 @@ def test_it_counts_down_then_turns_live_by_itself(
         release_date=soon.date(),
         release_time=soon.time().replace(microsecond=0),
         release_time_zone="UTC",
-        spotify_album_id="4aawyAB9vmqN3uQ7FjRGTy",
+        album_ids={"spotify": "4aawyAB9vmqN3uQ7FjRGTy"},
     )
     page = browser.new_page()
     page.goto(f"{live_server.url}/nova-lights/midnight-signal")

@@ -42,7 +42,7 @@ def _release(workspace: Workspace) -> Release:
         workspace,
         name="Nova Lights",
         image=upload("nova.png"),
-        spotify_url="https://open.spotify.com/artist/0OdUWJ0sBjDrqHygGUXeCF",
+        platform_links={"spotify": "https://open.spotify.com/artist/0OdUWJ0sBjDrqHygGUXeCF"},
         website_url="https://novalights.example",
         instagram_url="https://instagram.com/novalights",
         tiktok_url="https://www.tiktok.com/@novalights",
@@ -59,9 +59,11 @@ def _release(workspace: Workspace) -> Release:
             "release_time_zone": "Europe/London",
             "description": "Pre-save it now: it lands in your library on release night.",
             "post_release_description": "Out now. Thank you for listening.",
-            "spotify_album_id": "4aawyAB9vmqN3uQ7FjRGTy",
-            "apple_music_album_id": "1440857781",
-            "deezer_album_id": "302127",
+            "platform_ids": {
+                "spotify": "4aawyAB9vmqN3uQ7FjRGTy",
+                "applemusic": "1440857781",
+                "deezer": "302127",
+            },
         },
     )
     return publish_release(release)

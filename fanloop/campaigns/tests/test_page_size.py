@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Release
 from fanloop.catalog.release_urls import PLATFORMS, PRESAVE_PLATFORMS
 
@@ -28,7 +29,7 @@ def test_it_fits_the_size_budget_at_its_largest(release: Release, moment: dt.dat
     ) * 20
     release.label_line = "L" * 200
     release.accent_color = "#123456"
-    release.apple_music_album_id = "1440857781"
+    platform_ids.write_release_ids(release, {"applemusic": "1440857781"})
     release.artwork.name = "artwork/" + "a" * 80 + ".jpg"
     release.save()
     artist = release.artist

@@ -7,7 +7,7 @@ import datetime as dt
 import time_machine
 from django.test import Client
 
-from fanloop.catalog.models import Release
+from fanloop.catalog.models import Release, ReleasePlatformId
 
 BEFORE = dt.datetime(2030, 3, 12, 9, 0, tzinfo=dt.UTC)  # release: 2030-03-15 00:00 London
 AFTER = dt.datetime(2030, 3, 15, 0, 0, 1, tzinfo=dt.UTC)
@@ -51,7 +51,7 @@ def test_it_shows_listen_links_after_release(release: Release) -> None:
 
 
 def test_it_says_so_when_no_listen_link_is_known_yet(release: Release) -> None:
-    Release.objects.filter(pk=release.pk).update(spotify_album_id="", deezer_album_id="")
+    ReleasePlatformId.objects.filter(release=release).delete()
     with time_machine.travel(AFTER, tick=False):
         html = Client().get("/nova-lights/midnight-signal").content.decode()
     assert "Listen links are on their way" in html

@@ -46,7 +46,7 @@ def upload(name: str = "cover.png", data: bytes | None = None, content_type: str
 
 @pytest.fixture
 def artist(workspace: Workspace) -> Artist:
-    return create_artist(workspace, name="Alice Band", spotify_url=SPOTIFY_ARTIST)
+    return create_artist(workspace, name="Alice Band", platform_links={"spotify": SPOTIFY_ARTIST})
 
 
 @pytest.fixture

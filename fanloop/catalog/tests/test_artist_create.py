@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from fanloop.accounts.models import Workspace
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Artist
 from fanloop.catalog.tests.conftest import upload
 
@@ -23,21 +24,25 @@ def test_it_creates_an_artist_with_links_and_image(request, client_name, workspa
             "name": "Les Étoiles",
             "slug": "",
             "image": upload("photo.webp"),
-            "spotify_url": "https://open.spotify.com/intl-fr/artist/0OdUWJ0sBjDrqHygGUXeCF?si=x",
-            "apple_music_url": "https://music.apple.com/fr/artist/les-etoiles/260404013",
-            "deezer_url": "https://www.deezer.com/fr/artist/27",
+            "spotify_artist_link": "https://open.spotify.com/intl-fr/artist/0OdUWJ0sBjDrqHygGUXeCF?si=x",
+            "applemusic_artist_link": "https://music.apple.com/fr/artist/les-etoiles/260404013",
+            "deezer_artist_link": "https://www.deezer.com/fr/artist/27",
+            "tidal_artist_link": "https://listen.tidal.com/artist/7804?u",
         },
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("catalog:artist_list", kwargs={"ws": workspace.slug})
     artist = Artist.objects.get()
     assert (artist.workspace, artist.name, artist.slug) == (workspace, "Les Étoiles", "les-etoiles")
-    assert (artist.spotify_id, artist.apple_music_id, artist.deezer_id) == (
-        "0OdUWJ0sBjDrqHygGUXeCF",
-        "260404013",
-        "27",
-    )
-    assert artist.spotify_url == "https://open.spotify.com/artist/0OdUWJ0sBjDrqHygGUXeCF"
+    assert platform_ids.artist_ids(artist) == {
+        "spotify": "0OdUWJ0sBjDrqHygGUXeCF",
+        "applemusic": "260404013",
+        "deezer": "27",
+        "tidal": "7804",
+    }
+    links = platform_ids.artist_links(artist)
+    assert links["spotify"] == "https://open.spotify.com/artist/0OdUWJ0sBjDrqHygGUXeCF"
+    assert links["tidal"] == "https://tidal.com/artist/7804"
     assert artist.image.name.startswith("artists/") and artist.image.name.endswith(".jpg")
 
 
@@ -56,7 +61,10 @@ def test_it_requires_a_name(owner_client, workspace):
 def test_it_explains_a_wrong_link_and_saves_nothing(owner_client, workspace):
     response = owner_client.post(
         _url(workspace),
-        {"name": "Alice", "spotify_url": "https://open.spotify.com/album/4aawyAB9vmqN3uQ7FjRGTy"},
+        {
+            "name": "Alice",
+            "spotify_artist_link": "https://open.spotify.com/album/4aawyAB9vmqN3uQ7FjRGTy",
+        },
     )
     assert response.status_code == 400
     assert "This Spotify link is for an album, but this field needs an artist link" in (
@@ -81,12 +89,14 @@ def test_it_reports_every_bad_link_at_once(owner_client, workspace):
         _url(workspace),
         {
             "name": "Alice",
-            "spotify_url": "https://spotify.link/abc",
-            "apple_music_url": "https://music.apple.com/us/album/x/1",
-            "deezer_url": "https://example.com/artist/1",
+            "spotify_artist_link": "https://spotify.link/abc",
+            "applemusic_artist_link": "https://music.apple.com/us/album/x/1",
+            "deezer_artist_link": "https://example.com/artist/1",
+            "tidal_artist_link": "https://tidal.com/album/1",
         },
     )
     content = response.content.decode()
+    assert "This TIDAL link is for an album, but this field needs an artist link" in content
     assert "Short Spotify links cannot be read" in content
     assert "This Apple Music link is for an album, but this field needs an artist link" in content
     assert (

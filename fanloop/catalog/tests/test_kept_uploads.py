@@ -82,11 +82,11 @@ def test_a_broken_image_is_not_kept(owner_client, artist):
 def test_the_artist_image_is_kept_too(owner_client, workspace):
     url = reverse("catalog:artist_create", kwargs={"ws": workspace.slug})
     response = owner_client.post(
-        url, {"name": "Nova", "spotify_url": "https://example.com/x", "image": upload()}
+        url, {"name": "Nova", "spotify_artist_link": "https://example.com/x", "image": upload()}
     )
     assert response.status_code == 400
     token = _token(response.text, "image")
-    assert '<a href="#id_spotify_url">' in response.text
+    assert '<a href="#id_spotify_artist_link">' in response.text
     assert owner_client.post(url, {"name": "Nova", "image_kept": token}).status_code == 302
     assert Artist.objects.get(name="Nova").image.name
 

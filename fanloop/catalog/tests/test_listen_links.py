@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from fanloop.catalog import platform_ids
 from fanloop.catalog.listen_links import set_listen_links
 from fanloop.catalog.models import ListenLink, Release
 
@@ -90,7 +91,7 @@ def test_viewers_read_the_links_but_cannot_change_them(viewer_client, release) -
 
 
 def test_it_shows_links_found_automatically(owner_client, release) -> None:
-    Release.objects.filter(pk=release.pk).update(deezer_album_id="302127")
+    platform_ids.write_release_ids(release, {"deezer": "302127"})
     html = owner_client.get(_url(release)).content.decode()
     assert "https://www.deezer.com/album/302127" in html and "found automatically" in html
 

@@ -1,6 +1,6 @@
 """The new dashboard forms in Chromium, the database checked after each: the release page's
-look and words (theme, accent, text after release), the artist's links, the link builder
-and the public pre-save counter on the share page."""
+look and words (theme, accent, text after release), the artist's links and platform ids
+(TIDAL's too), the link builder and the public pre-save counter on the share page."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from fanloop.accounts.models import User, Workspace
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Artist, Release
 from fanloop.catalog.services import create_artist, create_release
 from fanloop.lib.tests.browser_forms import submit
@@ -43,23 +44,36 @@ def test_an_editor_sets_the_page_look_links_and_counter_in_a_browser(
     submit(page, page.locator("main button[type=submit]"))
 
     page.goto(f"{base}/artists/{artist.pk}/edit/")
+    page.get_by_label("TIDAL artist link").fill("https://listen.tidal.com/artist/3346")
+    page.get_by_label("Spotify artist link").fill("open.spotify.com/artist/0OdUWJ0sBjDrqHygGUXeCF")
     page.get_by_label("Instagram link").fill("https://instagram.com/novalights")
     page.get_by_label("Website link").fill("novalights.example")  # no https: refused
     assert submit(page, page.get_by_role("button", name="Save artist")).status == 400
     page.locator("#error-summary").get_by_role("link", name="Website link").click()
     expect(page.get_by_label("Website link")).to_be_focused()
     expect(page.get_by_label("Instagram link")).to_have_value("https://instagram.com/novalights")
+    expect(page.get_by_label("TIDAL artist link")).to_have_value(
+        "https://listen.tidal.com/artist/3346"
+    )
     page.get_by_label("Website link").fill("https://novalights.example")
     submit(page, page.get_by_role("button", name="Save artist"))
     artist = Artist.objects.get(pk=artist.pk)
     assert artist.website_url == "https://novalights.example"
     assert artist.instagram_url == "https://instagram.com/novalights"
+    assert platform_ids.artist_ids(artist) == {"spotify": "0OdUWJ0sBjDrqHygGUXeCF", "tidal": "3346"}
+    assert platform_ids.artist_links(artist)["tidal"] == "https://tidal.com/artist/3346"
+    page.goto(f"{base}/artists/")
+    expect(page.get_by_role("link", name="TIDAL")).to_have_attribute(
+        "href", "https://tidal.com/artist/3346"
+    )
 
     page.goto(f"{base}/releases/{release.pk}/edit/")
     page.get_by_label("Text after release").fill("Out now. Thank you!")
     page.get_by_label("Light").check()
     page.get_by_label("Accent colour").fill("#3366FF")
+    page.get_by_label("TIDAL album link or id").fill("77646168")
     submit(page, page.get_by_role("button", name="Save release"))
+    assert platform_ids.release_ids(Release.objects.get(pk=release.pk)) == {"tidal": "77646168"}
     release = Release.objects.get(pk=release.pk)
     assert release.post_release_description == "Out now. Thank you!"
     assert (release.theme, release.accent_color) == ("light", "#3366ff")

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from fanloop.accounts.models import Workspace
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Artist, Release, ReleaseMode
 from fanloop.catalog.tests.conftest import VALID_EAN, upload
 
@@ -30,9 +31,10 @@ def form_data(artist: Artist, **overrides: Any) -> dict[str, Any]:
         "upc": "400 6381 33393 1",
         "label_line": "℗ 2026 Alice Band",
         "description": "Four songs for the road.",
-        "spotify_album_id": "",
-        "apple_music_album_id": "",
-        "deezer_album_id": "",
+        "spotify_album": "",
+        "applemusic_album": "",
+        "deezer_album": "",
+        "tidal_album": "",
         "tracks-TOTAL_FORMS": "5",
         "tracks-INITIAL_FORMS": "0",
         "tracks-MIN_NUM_FORMS": "0",
@@ -76,17 +78,19 @@ def test_it_creates_a_global_instant_release(owner_client, artist):
         release_mode="global",
         release_time="09:30",
         release_time_zone="America/Los_Angeles",
-        spotify_album_id="https://open.spotify.com/album/4aawyAB9vmqN3uQ7FjRGTy?si=1",
-        deezer_album_id="302127",
+        spotify_album="https://open.spotify.com/album/4aawyAB9vmqN3uQ7FjRGTy?si=1",
+        deezer_album="302127",
+        tidal_album="https://tidal.com/browse/album/77646168",
     )
     assert owner_client.post(_url(artist.workspace), data).status_code == 302
     release = Release.objects.get()
     assert release.release_time == dt.time(9, 30)
     assert release.release_time_zone == "America/Los_Angeles"
-    assert (release.spotify_album_id, release.deezer_album_id) == (
-        "4aawyAB9vmqN3uQ7FjRGTy",
-        "302127",
-    )
+    assert platform_ids.release_ids(release) == {
+        "spotify": "4aawyAB9vmqN3uQ7FjRGTy",
+        "deezer": "302127",
+        "tidal": "77646168",
+    }
 
 
 def test_it_preselects_the_artist_from_the_query(owner_client, artist):

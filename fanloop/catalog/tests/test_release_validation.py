@@ -119,11 +119,27 @@ def test_it_refuses_an_unknown_time_zone(artist):
 
 def test_it_refuses_bad_album_links(artist):
     errors = _errors(
-        lambda: _create(artist, {"spotify_album_id": "https://www.deezer.com/album/1"})
+        lambda: _create(
+            artist,
+            {
+                "platform_ids": {
+                    "spotify": "https://www.deezer.com/album/1",
+                    "tidal": "https://tidal.com/track/1",
+                }
+            },
+        )
     )
-    assert errors["spotify_album_id"][0].startswith(
+    assert errors["spotify_album"][0].startswith(
         "This link is from Deezer; this field needs a link from Spotify"
     )
+    assert errors["tidal_album"][0].startswith(
+        "This TIDAL link is for a track, but this field needs an album link"
+    )
+
+
+def test_it_refuses_an_unknown_platform(artist):
+    errors = _errors(lambda: _create(artist, {"platform_ids": {"napster": "1"}}))
+    assert errors["napster_album"] == ["Unknown platform."]
 
 
 def test_it_reports_every_problem_at_once(artist):
@@ -156,7 +172,7 @@ def test_the_form_reports_upc_link_and_isrc_errors_together(owner_client, artist
     data = form_data(
         artist,
         upc="036000291455",
-        deezer_album_id="https://deezer.page.link/abc",
+        deezer_album="https://deezer.page.link/abc",
         **{"tracks-0-isrc": "US-123"},
     )
     response = owner_client.post(

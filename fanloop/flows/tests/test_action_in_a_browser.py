@@ -10,6 +10,7 @@ import pytest
 
 from emulator.testing import AdminClient
 from fanloop.analytics.models import FanEvent, FanEventKind
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan
 from fanloop.lib.tests.browser_forms import (
@@ -71,8 +72,7 @@ def test_a_fan_on_apple_music_only_is_told_the_truth_about_follow_and_save(
     platform_settings.SITE_URL = live_server.url
     register_apps(admin, workspace, live_server.url)
     seed_album(admin, release)
-    release.apple_music_album_id = "1440857781"
-    release.save(update_fields=["apple_music_album_id"])
+    platform_ids.write_release_ids(release, {"applemusic": "1440857781"})
     identity.upsert_fan_for_connection(
         workspace,
         apple_app(workspace),

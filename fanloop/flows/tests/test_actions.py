@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from emulator.testing import AdminClient, answer_consent
 from fanloop.analytics.models import FanEvent, FanEventKind
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Consent, ConsentKind, Fan, PlatformConnection, PreSave
 from fanloop.messaging.action_links import action_token
@@ -224,8 +225,8 @@ def test_a_release_not_out_yet_gets_a_friendly_page(
     client: Client, admin: AdminClient, apps: Any, fan: Fan, release: Release
 ) -> None:
     release.release_date = release.release_date + dt.timedelta(days=30)
-    release.spotify_album_id = "x"
     release.save()
+    platform_ids.write_release_ids(release, {"spotify": "x"})
     connect_spotify(admin, fan, apps["spotify"])
     response = client.post(page(fan, release, "save"), {"platform": "spotify"})
     assert response.status_code == 200
@@ -311,8 +312,7 @@ def test_the_save_page_offers_every_platform_the_fan_has_apple_music_included(
     from fanloop.platforms.base import Profile, Tokens
     from fanloop.platforms.tests.app_factories import apple_app
 
-    release.apple_music_album_id = "1440857781"
-    release.save(update_fields=["apple_music_album_id"])
+    platform_ids.write_release_ids(release, {"applemusic": "1440857781"})
     connect_spotify(admin, fan, apps["spotify"])
     identity.upsert_fan_for_connection(
         fan.workspace,
@@ -366,8 +366,7 @@ def test_the_save_page_says_why_apple_music_is_not_offered(
 ) -> None:
     from fanloop.platforms.tests.app_factories import apple_app
 
-    release.apple_music_album_id = "1440857781"
-    release.save(update_fields=["apple_music_album_id"])
+    platform_ids.write_release_ids(release, {"applemusic": "1440857781"})
     connect_spotify(admin, fan, apps["spotify"])
     before = client.get(page(fan, release, "save")).content.decode()
     assert "Apple Music" not in before  # the artist has no Apple Music app: nothing to explain
@@ -389,8 +388,7 @@ def test_a_fan_connected_to_apple_music_saves_there_through_its_library_api(
     from fanloop.platforms.base import Profile, Tokens
 
     album_id = ids["apple_album"]
-    release.apple_music_album_id = album_id
-    release.save(update_fields=["apple_music_album_id"])
+    platform_ids.write_release_ids(release, {"applemusic": album_id})
     app = apple_app(admin, fan.workspace, mode="extended", user_cap=None)
     identity.upsert_fan_for_connection(
         fan.workspace,

@@ -17,6 +17,7 @@ import pytest
 from emulator.testing import AdminClient
 from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import FanEvent, FanEventKind
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Release
 from fanloop.fans import consent_log
 from fanloop.fans.models import Fan, PreSave
@@ -78,8 +79,8 @@ def test_api_save_and_follow_act_only_with_consent_and_scope(
         title="Second",
         slug="second",
         release_date=release.release_date,
-        spotify_album_id=release.spotify_album_id,
     )
+    platform_ids.write_release_ids(second, platform_ids.release_ids(release))
     PreSave.objects.create(release=second, fan=fan, platform="spotify")
     consent_log.record_consent(fan, "follow", True, page="test", artist=release.artist)
     event(fan, FanEventKind.RELEASE_LIVE, release=second)

@@ -122,9 +122,10 @@ def test_email_steps_cost_reads_per_chunk_and_three_writes_per_message_and_send_
     assert queries(6, 0) - queries(2, 100) == 4 * 3  # one chunk either way
     monkeypatch.setattr(messaging, "SEND_CHUNK", 2)
     # Per chunk: the consents, suppressions, workspaces' sending rules, the platforms the
-    # release's email pre-savers chose (their link leads the email) and the release's
-    # listen links (pasted ones win) read, and the rows inserted: 6; 3 chunks vs 1.
-    assert queries(6, 200) - queries(2, 300) == 4 * 3 + 2 * 6
+    # release's email pre-savers chose (their link leads the email), the release's listen
+    # links (pasted ones win), its album ids and its artist's platform links read, and the
+    # rows inserted: 8; 3 chunks vs 1.
+    assert queries(6, 200) - queries(2, 300) == 4 * 3 + 2 * 8
     assert len(mail.outbox) == 16
     assert OutboundMessage.objects.filter(status=MessageStatus.SENT).count() == 16
 

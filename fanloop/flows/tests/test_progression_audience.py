@@ -142,7 +142,9 @@ def world(
         workspace,
         name="The Quiet Loops",
         slug="the-quiet-loops",
-        spotify_url=f"https://open.spotify.com/artist/{seeded['artists'][0]['ids']['spotify']}",
+        platform_links={
+            "spotify": f"https://open.spotify.com/artist/{seeded['artists'][0]['ids']['spotify']}"
+        },
     )
     release = catalog.create_release(
         artist,

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from emulator.testing import AdminClient
 from fanloop.accounts.models import Workspace
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans import identity
 from fanloop.fans.models import Fan, PlatformConnection
@@ -153,10 +154,12 @@ def seed_album(admin: AdminClient, release: Release) -> dict[str, str]:
     )
     album = seeded["albums"][0]["ids"]
     artist = seeded["artists"][0]["ids"]
-    release.spotify_album_id, release.deezer_album_id = album["spotify"], album["deezer"]
-    release.save(update_fields=["spotify_album_id", "deezer_album_id"])
-    release.artist.spotify_id, release.artist.deezer_id = artist["spotify"], artist["deezer"]
-    release.artist.save(update_fields=["spotify_id", "deezer_id"])
+    platform_ids.write_release_ids(
+        release, {"spotify": album["spotify"], "deezer": album["deezer"]}
+    )
+    platform_ids.write_artist_ids(
+        release.artist, {key: (artist[key], "") for key in ("spotify", "deezer")}
+    )
     return {
         "spotify_album": album["spotify"],
         "spotify_artist": artist["spotify"],

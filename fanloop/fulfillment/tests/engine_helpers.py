@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from emulator.testing import AdminClient
 from fanloop.accounts.models import Workspace
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Artist, Release, ReleaseMode
 from fanloop.catalog.services import publish_release
 from fanloop.fans.models import Consent, ConsentKind, Fan, PlatformConnection, PreSave
@@ -109,8 +110,9 @@ def scenario(
         workspace=workspace,
         name="The Band",
         slug=f"the-band-{workspace.pk}",
-        spotify_id=str(ids["artists"][0]["ids"]["spotify"]),
     )
+    spotify_artist = str(ids["artists"][0]["ids"]["spotify"])
+    platform_ids.write_artist_ids(artist, {"spotify": (spotify_artist, "")})
     release = Release.objects.create(
         artist=artist,
         title="Loop LP",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from emulator.testing import AdminClient
 from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import FanEvent, FanEventKind
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Release
 from fanloop.fulfillment import audience, forever, services
 from fanloop.fulfillment.models import (
@@ -50,7 +51,7 @@ def test_a_new_album_reaches_forever_save_fans(
 
     assert forever.check_artists() == 1
     assert forever.check_artists() == 0  # known now
-    release = Release.objects.get(spotify_album_id=surprise_id)
+    release = platform_ids.releases_with_id("spotify", surprise_id).get()
     assert not release.published and release.title == "Surprise"
     assert release.upc == "0602445799991"
     state = ReleasePlatform.objects.get(release=release)

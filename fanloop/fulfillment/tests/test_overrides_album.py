@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from fanloop.catalog.models import Release
+from fanloop.catalog import platform_ids
 from fanloop.fulfillment.models import DetectionSource, DetectionStatus, ReleasePlatform, WaveStatus
 from fanloop.fulfillment.overrides import MANUAL_MESSAGE, set_album_manually
 
@@ -27,7 +27,7 @@ def test_it_creates_the_platform_state_when_the_engine_has_not(release):
     assert saved.album_id == SPOTIFY_ALBUM
     assert saved.url == f"https://open.spotify.com/album/{SPOTIFY_ALBUM}"
     assert saved.detected_at == now
-    assert Release.objects.get(pk=release.pk).spotify_album_id == SPOTIFY_ALBUM
+    assert platform_ids.release_ids(release) == {"spotify": SPOTIFY_ALBUM}
 
 
 def test_it_starts_the_waves_whose_instant_has_passed(release):
@@ -65,7 +65,7 @@ def test_it_touches_only_the_given_platform(release):
     deezer_wave.refresh_from_db()
     deezer.refresh_from_db()
     assert deezer_wave.status == WaveStatus.DETECTING and deezer.status == DetectionStatus.DETECTING
-    assert Release.objects.get(pk=release.pk).deezer_album_id == ""
+    assert platform_ids.release_id(release, "deezer") == ""
 
 
 def test_it_changes_nothing_for_a_wrong_link(release):
@@ -74,4 +74,15 @@ def test_it_changes_nothing_for_a_wrong_link(release):
         set_album_manually(release, "spotify", "https://www.deezer.com/album/302127")
     spotify.refresh_from_db()
     assert spotify.status == DetectionStatus.NOT_FOUND and spotify.album_id == ""
-    assert Release.objects.get(pk=release.pk).spotify_album_id == ""
+    assert platform_ids.release_id(release, "spotify") == ""
+
+
+def test_a_tidal_album_is_pasted_like_any_other(release):
+    result = set_album_manually(release, "tidal", "https://tidal.com/browse/album/77646168")
+    assert (result.platform, result.album_id, result.source) == (
+        "tidal",
+        "77646168",
+        DetectionSource.MANUAL,
+    )
+    assert result.url == "https://tidal.com/album/77646168"
+    assert platform_ids.release_id(release, "tidal") == "77646168"

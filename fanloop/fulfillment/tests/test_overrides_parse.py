@@ -50,4 +50,12 @@ def test_it_refuses_what_is_not_an_album_of_the_platform(platform, text, words):
 
 def test_it_refuses_an_unknown_platform():
     with pytest.raises(ValidationError):
-        parse_album("tidal", "https://tidal.com/album/1")
+        parse_album("napster", "https://napster.com/album/1")
+
+
+def test_it_reads_a_tidal_album_link_or_id():
+    assert parse_album("tidal", "https://listen.tidal.com/album/77646168/").id == "77646168"
+    ref = parse_album("tidal", "77646168")
+    assert (ref.id, ref.url) == ("77646168", "https://tidal.com/album/77646168")
+    with pytest.raises(ValidationError):
+        parse_album("tidal", "https://open.spotify.com/album/4aawyAB9vmqN3uQ7FjRGTy")

@@ -104,7 +104,7 @@ def test_retry_of_one_platform(editor_client, release):
     editor_client.post(_url(release, "retry"), {"platform": "deezer"})
     assert Delivery.objects.get(platform="deezer").state == DeliveryState.PENDING
     assert Delivery.objects.get(platform="spotify").state == DeliveryState.FAILED
-    response = editor_client.post(_url(release, "retry"), {"platform": "tidal"}, follow=True)
+    response = editor_client.post(_url(release, "retry"), {"platform": "napster"}, follow=True)
     assert "Unknown platform" in response.text
     assert Delivery.objects.get(platform="spotify").state == DeliveryState.FAILED
 

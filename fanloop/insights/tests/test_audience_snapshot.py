@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from emulator.testing import AdminClient
 from fanloop.accounts.models import Workspace
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Artist
 from fanloop.catalog.services import create_artist
 from fanloop.insights import audience
@@ -31,8 +32,7 @@ def seeded_artist(admin: AdminClient, workspace: Workspace, followers: int) -> A
     )
     ids = seeded["artists"][0]["ids"]
     artist = create_artist(workspace, name="The Emulators")
-    Artist.objects.filter(pk=artist.pk).update(spotify_id=ids["spotify"], deezer_id=ids["deezer"])
-    artist.refresh_from_db()
+    platform_ids.write_artist_ids(artist, {key: (ids[key], "") for key in ("spotify", "deezer")})
     return artist
 
 

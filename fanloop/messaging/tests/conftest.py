@@ -19,6 +19,7 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from fanloop.accounts.models import User, Workspace
+from fanloop.catalog import platform_ids
 from fanloop.catalog.models import Artist, Release
 from fanloop.catalog.services import create_artist, create_release
 from fanloop.fans import consent_log
@@ -63,7 +64,7 @@ def release(artist: Artist) -> Release:
         {"title": "First Light", "release_date": timezone.localdate() - dt.timedelta(days=1)},
         [],
     )
-    release.spotify_album_id = "4aawyAB9vmqN3uQ7FjRGTy"
+    platform_ids.write_release_ids(release, {"spotify": "4aawyAB9vmqN3uQ7FjRGTy"})
     release.published = True
     release.save()
     return release

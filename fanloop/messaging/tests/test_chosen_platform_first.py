@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from fanloop.catalog import platform_ids
 from fanloop.fans.models import PreSave
 from fanloop.fans.presaves import record_presave
 from fanloop.messaging.sending import send_email
@@ -20,7 +21,7 @@ def _labels(text: str) -> list[str]:
 
 
 def test_the_chosen_platform_comes_first(smtp_sink, workspace, template, release) -> None:
-    release.deezer_album_id = "302127"
+    platform_ids.write_release_ids(release, {"deezer": "302127"})
     release.save()
     chose = subscribed_fan(workspace, "deezer-fan@fans.example")
     record_presave(chose, release, PreSave.EMAIL_ONLY, chosen_platform="deezer")
