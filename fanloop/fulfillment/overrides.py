@@ -35,7 +35,7 @@ def parse_album(platform: str, text: str) -> PlatformRef:
     """
     if platform not in RELEASE_ALBUM_FIELDS:
         raise ValidationError("Unknown platform.", code="platform_unknown")
-    key: PlatformKey = platform  # type: ignore[assignment]  # checked just above
+    key: PlatformKey = platform  # checked just above
     return parse_id_or_link(text, "album", key)
 
 
