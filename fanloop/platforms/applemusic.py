@@ -53,8 +53,10 @@ from fanloop.platforms.errors import (
 )
 from fanloop.platforms.http import json_object, raise_for_common, transport_errors
 from fanloop.platforms.info import (
+    LISTEN_ID,
     LinkNoId,
     LinkWrongKind,
+    ListenService,
     Mark,
     PlatformInfo,
     ShareLinks,
@@ -379,5 +381,11 @@ INFO = PlatformInfo(
         bare_id=SHARE_ID,
         parse=parse_share_path,
         canonical=share_link,
+    ),
+    listen=ListenService(
+        KEY,
+        LABEL,
+        ("music.apple.com", "geo.music.apple.com"),
+        (rf"/(?:[a-z]{{2}}/)?(?:album|song|artist)(?:/[^/]+)?/{LISTEN_ID}",),
     ),
 )

@@ -42,9 +42,11 @@ from fanloop.platforms.errors import (
 )
 from fanloop.platforms.http import json_body, raise_for_common, transport_errors
 from fanloop.platforms.info import (
+    LISTEN_ID,
     FollowerCounts,
     LinkNoId,
     LinkWrongKind,
+    ListenService,
     Mark,
     PlatformInfo,
     ShareLinks,
@@ -384,6 +386,12 @@ INFO = PlatformInfo(
         bare_id=SHARE_ID,
         parse=parse_share_path,
         canonical=share_link,
+    ),
+    listen=ListenService(
+        KEY,
+        LABEL,
+        ("www.deezer.com", "deezer.com", "link.deezer.com"),
+        (r"/(?:[a-z]{2}/)?(?:album|track|artist)/\d+", rf"/s/{LISTEN_ID}"),
     ),
     follower_counts=FollowerCounts(
         _followers, False, "Deezer: the artist's public fan count (nb_fan)."

@@ -63,6 +63,27 @@ class ShareLinks:
     uri_scheme: str = ""  # "<scheme>:<kind>:<id>" URIs the platform's apps copy, if any
 
 
+# An id segment of a listen link's path.
+LISTEN_ID = r"[A-Za-z0-9_.\-]+"
+
+
+@dataclass(frozen=True)
+class ListenService:
+    """A service a release page links to, and the pasted links it accepts."""
+
+    key: str
+    label: str
+    hosts: tuple[str, ...]  # exact host names (lower case); empty: see ``host_pattern``
+    paths: tuple[str, ...]  # regular expressions a path must match entirely
+    host_pattern: str = ""  # a regular expression for hosts with a variable part
+    keep_query: tuple[str, ...] = ()  # query parameters that are part of the address
+
+    def accepts_host(self, host: str) -> bool:
+        if host in self.hosts:
+            return True
+        return bool(self.host_pattern) and re.fullmatch(self.host_pattern, host) is not None
+
+
 @dataclass(frozen=True)
 class InAppPresave:
     """A link the artist pastes through which the platform's own app pre-saves."""
@@ -106,6 +127,7 @@ class PlatformInfo:
     # The token answer names no scopes: consent is all or nothing, so it holds what was asked.
     grants_unnamed: bool = False
     share_links: ShareLinks | None = None
+    listen: ListenService | None = None  # the listen links a member may paste
     # Accounts a development-mode app may list (None: such apps serve anyone).
     allow_list: int | None = None
     redirect_uri_refusal: Callable[[str], str] | None = None  # why a URI is refused, or ""

@@ -54,10 +54,12 @@ from fanloop.platforms.errors import (
 )
 from fanloop.platforms.http import json_body, json_object, raise_for_common, transport_errors
 from fanloop.platforms.info import (
+    LISTEN_ID,
     FollowerCounts,
     InAppPresave,
     LinkNoId,
     LinkWrongKind,
+    ListenService,
     Mark,
     PlatformInfo,
     ShareLinks,
@@ -626,6 +628,12 @@ INFO = PlatformInfo(
         parse=parse_share_path,
         canonical=share_link,
         uri_scheme="spotify",
+    ),
+    listen=ListenService(
+        KEY,
+        LABEL,
+        ("open.spotify.com",),
+        (rf"/(?:intl-[a-z]{{2}}/)?(?:album|track|artist)/{LISTEN_ID}",),
     ),
     allow_list=DEV_MODE_ACCOUNTS,
     redirect_uri_refusal=redirect_uri_refusal,

@@ -49,7 +49,7 @@ from fanloop.platforms.errors import (
     for_status,
 )
 from fanloop.platforms.http import json_object, raise_for_common, transport_errors
-from fanloop.platforms.info import Mark, PlatformInfo, SignIn, mark_svg
+from fanloop.platforms.info import ListenService, Mark, PlatformInfo, SignIn, mark_svg
 
 KEY = "tidal"
 LABEL = "TIDAL"
@@ -421,5 +421,11 @@ INFO = PlatformInfo(
     ),
     # No settings page address we could confirm: the portal names the platform only.
     settings_url="",
+    listen=ListenService(
+        KEY,
+        LABEL,
+        ("tidal.com", "listen.tidal.com"),
+        (r"/(?:browse/)?(?:album|track|artist)/\d+",),
+    ),
     authorize_origin=lambda emulator_url: urls(emulator_url)[0],
 )
