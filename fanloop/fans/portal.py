@@ -200,4 +200,9 @@ def delete(request: HttpRequest, fan: Fan, token: str) -> HttpResponse:
         return _delete_page(request, fan, token, error, status=400)
     sender = artists_of(fan)
     rights.delete_fan(fan)
-    return render(request, "fans/portal_deleted.html", {"sender": sender})
+    platforms = [_settings(key) for key in registry.keys()]
+    return render(
+        request,
+        "fans/portal_deleted.html",
+        {"sender": sender, "platforms": [p for p in platforms if p[1] or p[2]]},
+    )

@@ -83,8 +83,7 @@ SHARE_PATH_ID = re.compile(r"^(?:id)?([0-9]{1,20})$")
 STOREFRONT = re.compile(r"^[a-z]{2}$")
 # Apple offers no settings page on the web: where a fan removes an app's access.
 SETTINGS_HINT = (
-    "To remove it from your Apple account too: "
-    "On an iPhone or iPad: Settings → Privacy & Security → Media & Apple Music; "
+    "on an iPhone or iPad: Settings → Privacy & Security → Media & Apple Music; "
     "on a Mac: System Settings → Privacy & Security → Media & Apple Music."
 )
 
