@@ -19,13 +19,8 @@ from django.utils.safestring import SafeString
 
 from fanloop.analytics.models import DroppedHit, DropReason, Event, EventKind
 from fanloop.catalog.models import Release
+from fanloop.platforms.registry import label as platform_label
 
-PLATFORM_LABELS = {
-    "spotify": "Spotify",
-    "applemusic": "Apple Music",
-    "deezer": "Deezer",
-    "tidal": "TIDAL",
-}
 RECENT_DAYS = 7
 
 
@@ -72,7 +67,7 @@ def release_summary(release: Release) -> dict[str, Any]:
         "click_rows": [
             {
                 "platform": row["platform"],
-                "label": PLATFORM_LABELS.get(row["platform"], row["platform"]),
+                "label": platform_label(row["platform"]),
                 "count": row["n"],
                 "recent": row["recent"],
             }

@@ -43,7 +43,7 @@ from fanloop.flows.grants import (
 )
 from fanloop.lib.signing import InvalidLink
 from fanloop.messaging.action_links import Action, read_action_token
-from fanloop.platforms import errors
+from fanloop.platforms import errors, registry
 from fanloop.platforms.base import Capability, ItemRef
 from fanloop.platforms.services import active_app, app_has_room
 
@@ -62,7 +62,7 @@ KIND_OF_ACTION = {
     "save_track": FanEventKind.TRACK_SAVED,
     "follow": FanEventKind.FOLLOWED,
 }
-OAUTH_PLATFORMS = ("spotify", "deezer", "tidal")
+OAUTH_PLATFORMS = registry.oauth_keys()
 # What a follow consent given here records as its page: the address holds the fan's token,
 # and the consent log is shown on the dashboard.
 ACTION_PAGE = "/a/ (one-click follow page)"
@@ -226,7 +226,7 @@ def platform_choices(target: Target) -> list[tuple[str, str]]:
     workspace = target.release.artist.workspace
     sign_in = target.action != "follow" or not connected
     choices: list[tuple[str, str]] = []
-    for key in ("spotify", "applemusic", "deezer", "tidal"):
+    for key in registry.keys():
         if _item(target.release, key, target.action, target.track) is None:
             continue
         if key in connected:
@@ -238,27 +238,37 @@ def platform_choices(target: Target) -> list[tuple[str, str]]:
 
 
 def apple_music_note(target: Target, choices: list[tuple[str, str]]) -> str:
-    """Why Apple Music is not among the choices of a save, when the artist offers it: its
-    sign-in (MusicKit) runs in the browser on the artist's page, not from this page."""
-    if target.action == "follow" or any(key == "applemusic" for key, _ in choices):
+    """Why a platform the artist offers is not among the choices of a save when its sign-in
+    runs in the browser on the artist's page, not from this page (Apple's MusicKit)."""
+    if target.action == "follow":
         return ""
-    if _item(target.release, "applemusic", target.action, target.track) is None:
-        return ""
-    if active_app(target.release.artist.workspace, "applemusic") is None:
-        return ""
-    return (
-        "Apple Music is not offered here: it signs you in on the artist's page only. "
-        "Connect Apple Music there and this link can save to it too."
-    )
+    chosen = {key for key, _ in choices}
+    workspace = target.release.artist.workspace
+    for key in registry.keys():
+        if not registry.signs_in_on_page(key) or key in chosen:
+            continue
+        if _item(target.release, key, target.action, target.track) is None:
+            continue
+        if active_app(workspace, key) is None:
+            continue
+        label = registry.label(key)
+        return (
+            f"{label} is not offered here: it signs you in on the artist's page only. "
+            f"Connect {label} there and this link can save to it too."
+        )
+    return ""
 
 
 def _cannot_follow(target: Target) -> str:
     """What a fan with no connection that can follow is told."""
     name = target.release.artist.name
-    if "applemusic" in _connections(target):
+    unable = [
+        key for key in _connections(target) if key not in registry.keys_with(Capability.FOLLOW)
+    ]
+    if unable:
         return (
-            f"Apple Music has no way to follow an artist, so {name} cannot be followed "
-            "from your account. You can still listen from the artist's page."
+            f"{registry.label(unable[0])} has no way to follow an artist, so {name} cannot be "
+            "followed from your account. You can still listen from the artist's page."
         )
     return (
         f"{name} cannot be followed from this page right now. "

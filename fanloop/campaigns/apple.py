@@ -32,6 +32,7 @@ from fanloop.campaigns.notify import fan_page, notify_path, public_release
 from fanloop.catalog.models import Release
 from fanloop.catalog.release_urls import page_path
 from fanloop.platforms import errors
+from fanloop.platforms.applemusic import KEY as PLATFORM
 from fanloop.platforms.applemusic import AppleMusic
 from fanloop.platforms.base import Profile, Tokens
 from fanloop.platforms.models import PlatformApp
@@ -40,7 +41,6 @@ from fanloop.platforms.services import active_app, app_has_room
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "applemusic"
 STATE_SALT = "fanloop.apple-state"
 PENDING_KEY = "fanloop_apple_pending"
 MAX_PENDING = 5  # attempts kept per browser (a few tabs), bounded for the session

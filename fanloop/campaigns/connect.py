@@ -34,9 +34,8 @@ from fanloop.catalog.models import Release
 from fanloop.catalog.release_urls import BY_KEY, page_path
 from fanloop.fans import identity, presaves
 from fanloop.fans.models import ConsentKind, Fan
-from fanloop.platforms import errors
+from fanloop.platforms import errors, registry
 from fanloop.platforms.base import Capability, Pkce, Profile, Tokens
-from fanloop.platforms.deezer import perms_for
 from fanloop.platforms.models import PlatformApp
 from fanloop.platforms.registry import get_platform
 from fanloop.platforms.services import active_app, app_has_room
@@ -48,8 +47,8 @@ STATE_SALT = "fanloop.oauth-state"
 PENDING_KEY = "fanloop_oauth_pending"
 FAN_IDS_KEY = "fanloop_fan_ids"
 MAX_PENDING = 5  # attempts kept per browser: enough for a few tabs, bounded for the session
-# Apple Music goes through MusicKit JS.
-OAUTH_PLATFORMS = frozenset({"spotify", "deezer", "tidal"})
+# The platforms signed in through an OAuth redirect (Apple Music goes through MusicKit JS).
+OAUTH_PLATFORMS = registry.oauth_keys()
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
 DENIED_ERRORS = frozenset({"access_denied", "user_denied"})  # Spotify / Deezer wording
 # A pre-save's OAuth round trip (the signed, single-use ``state``) must finish within this.
@@ -455,10 +454,11 @@ def _complete(
         return _no_store(HttpResponseRedirect(notify_url(release, platform, "unavailable")))
     except errors.PlatformError:
         return _incomplete(request, release, retry, label)
-    if platform == "deezer" and not tokens.scopes:
-        # Deezer's token answer names no permissions; its consent is all or nothing, so
-        # the fan granted exactly what was asked for.
-        tokens.scopes = frozenset(perms_for(options.capabilities()))
+    info = registry.info(platform)
+    if info.grants_unnamed and not tokens.scopes:
+        # The token answer names no permissions (Deezer's); the consent is all or nothing,
+        # so the fan granted exactly what was asked for.
+        tokens.scopes = frozenset(info.scopes_for(options.capabilities()))
     try:
         profile = adapter.profile(tokens)
     except errors.PermissionDenied:

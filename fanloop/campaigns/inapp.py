@@ -29,6 +29,7 @@ from fanloop.catalog.models import Release
 from fanloop.catalog.release_urls import BY_KEY, page_path
 from fanloop.fans.identity import normalize_email
 from fanloop.lib.mail import send_templated, workspace_headers
+from fanloop.platforms.registry import signs_in_on_page
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def count(request: HttpRequest, release: Release, kind: str, platform: str = "")
 
 def presave_start(release: Release, platform: str) -> str:
     """Where the pre-save continues once the fan is in a real browser."""
-    if platform == "applemusic":
+    if signs_in_on_page(platform):  # Apple's MusicKit, on a page of its own
         return f"{reverse('campaigns:apple_connect')}?release={release.pk}"
     try:
         return f"{reverse('campaigns:oauth_start', args=[platform])}?release={release.pk}"

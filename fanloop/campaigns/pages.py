@@ -56,7 +56,7 @@ from fanloop.fans.consents import render as render_consent
 from fanloop.fans.models import ConsentKind, PreSave
 from fanloop.platforms.base import Capability
 from fanloop.platforms.marks import ask_line, button_css, mark
-from fanloop.platforms.registry import authorize_origins, in_app_presave_link
+from fanloop.platforms.registry import authorize_origins, in_app_presave_link, signs_in_on_page
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "campaigns"
 # How many rendered pages and public addresses each process keeps in memory.
@@ -290,7 +290,7 @@ def _presave_buttons(release: Release, offers: Offers) -> PresaveButtons:
             if offer == "testers":
                 out.testers.add(platform.key)
                 buttons.append((platform, link))
-        elif platform.key == "applemusic" and offer == "ok":
+        elif signs_in_on_page(platform.key) and offer == "ok":
             # Apple authorizes with MusicKit JS on its own page, not an OAuth redirect.
             buttons.append((platform, f"{reverse('campaigns:apple_connect')}?release={release.pk}"))
         else:

@@ -30,14 +30,10 @@ from fanloop.catalog.models import Release
 from fanloop.catalog.release_urls import BY_KEY, page_path
 from fanloop.fans import consent_log, consents, optin, rights
 from fanloop.fans.models import ConnectionStatus, ConsentKind, Fan, PlatformConnection, PreSave
+from fanloop.platforms.base import Capability
+from fanloop.platforms.registry import allows, keys_with
 
 HTML = "text/html; charset=utf-8"
-# The scope (Deezer: permission) that lets fanloop follow an artist for the fan.
-FOLLOW_SCOPE = {
-    "spotify": "user-follow-modify",
-    "deezer": "manage_library",
-    "tidal": "collection.write",
-}
 # Status lines after an opt-in; the query only picks one of these fixed sentences.
 DONE = {
     "follow": "Thanks — we'll follow {artist} for you.",
@@ -173,11 +169,10 @@ def _read_scope_reconnect(release: Release, fan: Fan) -> str:
     """The sign-in that adds library reads to the fan's connection, keeping the follow
     the fan allowed; empty when every connection can read already (or has no sign-in)."""
     from fanloop.flows.grants import has_capability
-    from fanloop.platforms.base import Capability
 
     state = consent_log.current_consents(fan, artist=release.artist)
     for connection in PlatformConnection.objects.filter(fan=fan).order_by("platform"):
-        if connection.platform in FOLLOW_SCOPE and not has_capability(
+        if connection.platform in keys_with(Capability.FOLLOW) and not has_capability(
             connection, Capability.VERIFY
         ):
             options = Options(
@@ -234,15 +229,14 @@ def _render(
         for name, connection in sorted(connections.items())
         if follow_on
         and not live
-        and name in FOLLOW_SCOPE
-        and FOLLOW_SCOPE[name] not in connection.scope_set
+        and name in keys_with(Capability.FOLLOW)
+        and not allows(name, Capability.FOLLOW, connection.scope_set)
     ]
     # Where fanloop can follow for the fan now: a connection holding the follow scope.
     follow_ready = [
         BY_KEY[name].name
         for name, connection in sorted(connections.items())
-        if name in FOLLOW_SCOPE
-        and FOLLOW_SCOPE[name] in connection.scope_set
+        if allows(name, Capability.FOLLOW, connection.scope_set)
         and connection.status == ConnectionStatus.ACTIVE
     ]
     status_line = DONE.get(done, "")

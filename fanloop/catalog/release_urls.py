@@ -16,7 +16,7 @@ from fanloop.catalog.models import ListenLink, Release
 from fanloop.catalog.share_links import canonical_url
 from fanloop.lib.urls import reverse_cached
 from fanloop.platforms import listen_services
-from fanloop.platforms.registry import platform_choices
+from fanloop.platforms.registry import INFOS, platform_choices
 
 
 @dataclass(frozen=True)
@@ -27,20 +27,18 @@ class PagePlatform:
     hosts: frozenset[str]  # hosts an artist link may point to
 
 
-PLATFORMS: tuple[PagePlatform, ...] = (
+# The platforms whose links the catalog reads (``INFO.share_links``): an album's page from
+# its stored id, the hosts of their links.
+PLATFORMS: tuple[PagePlatform, ...] = tuple(
     PagePlatform(
-        "spotify", "Spotify", "https://open.spotify.com/album/{}",
-        frozenset({"open.spotify.com"}),
-    ),
-    PagePlatform(
-        "applemusic", "Apple Music", "https://music.apple.com/album/{}",
-        frozenset({"music.apple.com", "geo.music.apple.com"}),
-    ),
-    PagePlatform(
-        "deezer", "Deezer", "https://www.deezer.com/album/{}",
-        frozenset({"www.deezer.com", "deezer.com", "link.deezer.com"}),
-    ),
-)  # fmt: skip
+        info.key,
+        info.label,
+        info.share_links.canonical("album", "{}"),
+        info.share_links.hosts | frozenset(info.share_links.short_hosts),
+    )
+    for info in INFOS.values()
+    if info.share_links
+)
 # The registry's other platforms: a pre-save button, a listen link from a stored album id.
 PRESAVE_PLATFORMS: tuple[PagePlatform, ...] = PLATFORMS + tuple(
     PagePlatform(key, label, "", frozenset())

@@ -1,4 +1,5 @@
-"""Turn share links pasted from Spotify, Apple Music and Deezer into platform ids.
+"""Turn share links pasted from the platforms' share menus into platform ids (each adapter
+declares its hosts and path shapes in ``INFO.share_links``).
 
 Parsing is offline and strict: a wrong platform, a wrong kind (album link in an
 artist field) or a short link that needs a network round trip gets a clear error.
@@ -6,32 +7,30 @@ artist field) or a short link that needs a network round trip gets a clear error
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 
-from fanloop.platforms.registry import link_example, parse_platform_ref
+from fanloop.platforms.info import LinkNoId, LinkWrongKind, ShareLinks
+from fanloop.platforms.registry import INFOS, link_example, parse_platform_ref
 
-# A key of the platforms registry; the ones below are parsed here, others by their adapter.
+# A key of the platforms registry: those whose INFO has ``share_links`` are parsed here,
+# the others by their adapter (``registry.parse_platform_ref``).
 PlatformKey = str
 Kind = Literal["artist", "album"]
 
-PLATFORM_LABELS: dict[str, str] = {
-    "spotify": "Spotify",
-    "applemusic": "Apple Music",
-    "deezer": "Deezer",
+# The platforms whose share links are read, and how (each adapter's ``INFO.share_links``).
+SHARED: dict[str, ShareLinks] = {
+    key: entry.share_links for key, entry in INFOS.items() if entry.share_links
 }
+PLATFORM_LABELS: dict[str, str] = {key: INFOS[key].label for key in SHARED}
 # What a link of each platform looks like, for error messages.
 EXAMPLES: dict[tuple[str, str], str] = {
-    ("spotify", "artist"): "https://open.spotify.com/artist/…",
-    ("spotify", "album"): "https://open.spotify.com/album/…",
-    ("applemusic", "artist"): "https://music.apple.com/us/artist/…/123456789",
-    ("applemusic", "album"): "https://music.apple.com/us/album/…/123456789",
-    ("deezer", "artist"): "https://www.deezer.com/artist/123456",
-    ("deezer", "album"): "https://www.deezer.com/album/123456",
+    (key, kind): example
+    for key, links in SHARED.items()
+    for kind, example in links.examples.items()
 }
 # Words the platforms use in paths, as a person would say them in an error message.
 KIND_WORDS: dict[str, str] = {
@@ -50,30 +49,10 @@ KIND_WORDS: dict[str, str] = {
     "curator": "a curator",
 }
 
-SPOTIFY_ID_RE = re.compile(r"^[0-9A-Za-z]{22}$")
-DIGITS_RE = re.compile(r"^[0-9]{1,20}$")
-APPLE_ID_RE = re.compile(r"^(?:id)?([0-9]{1,20})$")
-STOREFRONT_RE = re.compile(r"^[a-z]{2}$")
-SPOTIFY_LOCALE_RE = re.compile(r"^intl-[a-z]{2}(?:[-_][a-z]{2,4})?$", re.IGNORECASE)
-DEEZER_LANG_RE = re.compile(r"^[a-z]{2}(?:-[a-z]{2})?$", re.IGNORECASE)
-
-HOSTS: dict[str, str] = {
-    "open.spotify.com": "spotify",
-    "play.spotify.com": "spotify",
-    "music.apple.com": "applemusic",
-    "geo.music.apple.com": "applemusic",
-    "embed.music.apple.com": "applemusic",
-    "itunes.apple.com": "applemusic",
-    "deezer.com": "deezer",
-    "www.deezer.com": "deezer",
-}
+HOSTS: dict[str, str] = {host: key for key, links in SHARED.items() for host in links.hosts}
 # Short links redirect to the real page; resolving them needs the network.
 SHORT_HOSTS: dict[str, tuple[str, str]] = {
-    "spotify.link": ("spotify", "open.spotify.com"),
-    "spotify.app.link": ("spotify", "open.spotify.com"),
-    "deezer.page.link": ("deezer", "deezer.com"),
-    "dzr.page.link": ("deezer", "deezer.com"),
-    "link.deezer.com": ("deezer", "deezer.com"),
+    short: (key, full) for key, links in SHARED.items() for short, full in links.short_hosts.items()
 }
 
 
@@ -118,63 +97,37 @@ def _segments(path: str) -> list[str]:
     return [s for s in path.split("/") if s]
 
 
-def _spotify(segments: list[str], kind: str) -> PlatformRef:
-    if segments and segments[0].lower() == "embed":
-        segments = segments[1:]
-    if segments and SPOTIFY_LOCALE_RE.match(segments[0]):
-        segments = segments[1:]
-    if not segments:
-        raise _no_id("spotify", kind)
-    found = segments[0].lower()
-    if found != kind:
-        raise _wrong_kind("spotify", found, kind)
-    if len(segments) < 2 or not SPOTIFY_ID_RE.match(segments[1]):
-        raise _no_id("spotify", kind)
-    spotify_id = segments[1]
-    return PlatformRef("spotify", kind, spotify_id, f"https://open.spotify.com/{kind}/{spotify_id}")
+def _parse(platform: str, segments: list[str], kind: str) -> PlatformRef:
+    try:
+        found_id, url = SHARED[platform].parse(segments, kind)
+    except LinkWrongKind as error:
+        raise _wrong_kind(platform, error.found, kind) from None
+    except LinkNoId:
+        raise _no_id(platform, kind) from None
+    return PlatformRef(platform, kind, found_id, url)
 
 
-def _spotify_uri(text: str, kind: str) -> PlatformRef:
+def _uri(platform: str, text: str, kind: str) -> PlatformRef:
+    """A ``<scheme>:<kind>:<id>`` URI, as the platform's apps copy it."""
     parts = text.split(":")
     if len(parts) != 3:
-        raise _no_id("spotify", kind)
+        raise _no_id(platform, kind)
     found = parts[1].lower()
     if found != kind:
-        raise _wrong_kind("spotify", found, kind)
-    return _spotify([found, parts[2]], kind)
+        raise _wrong_kind(platform, found, kind)
+    return _parse(platform, [found, parts[2]], kind)
 
 
-def _apple(segments: list[str], kind: str) -> PlatformRef:
-    storefront = "us"
-    if segments and STOREFRONT_RE.match(segments[0]):
-        storefront = segments.pop(0)
-    if not segments:
-        raise _no_id("applemusic", kind)
-    found = segments[0].lower()
-    if found != kind:
-        raise _wrong_kind("applemusic", found, kind)
-    # /album/<name>/<id> or /album/<id>; old iTunes links write the id as id123.
-    match = APPLE_ID_RE.match(segments[-1]) if len(segments) >= 2 else None
-    if match is None:
-        raise _no_id("applemusic", kind)
-    apple_id = match.group(1)
-    name = segments[1] if len(segments) == 3 else ""
-    path = f"{storefront}/{kind}/{name}/{apple_id}" if name else f"{storefront}/{kind}/{apple_id}"
-    # The ?i= parameter selects a track inside an album page: the album is what we want.
-    return PlatformRef("applemusic", kind, apple_id, f"https://music.apple.com/{path}")
+def _uri_platform(text: str) -> str | None:
+    lowered = text.lower()
+    for key, links in SHARED.items():
+        if links.uri_scheme and lowered.startswith(f"{links.uri_scheme}:"):
+            return key
+    return None
 
 
-def _deezer(segments: list[str], kind: str) -> PlatformRef:
-    if segments and DEEZER_LANG_RE.match(segments[0]) and segments[0].lower() not in KIND_WORDS:
-        segments = segments[1:]
-    if not segments:
-        raise _no_id("deezer", kind)
-    found = segments[0].lower()
-    if found != kind:
-        raise _wrong_kind("deezer", found, kind)
-    if len(segments) < 2 or not DIGITS_RE.match(segments[1]):
-        raise _no_id("deezer", kind)
-    return PlatformRef("deezer", kind, segments[1], f"https://www.deezer.com/{kind}/{segments[1]}")
+def _one_of(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
 
 
 def _host_and_path(text: str) -> tuple[str, str]:
@@ -202,8 +155,9 @@ def _platform_for_host(host: str) -> str:
         )
     if host not in HOSTS:
         raise _error(
-            "This is not a Spotify, Apple Music or Deezer link (got %(host)s).",
+            "This is not a %(platforms)s link (got %(host)s).",
             "link_unknown_host",
+            platforms=_one_of(list(PLATFORM_LABELS.values())),
             host=host[:80],
         )
     return HOSTS[host]
@@ -229,25 +183,24 @@ def parse_link(text: str, kind: Kind, platform: PlatformKey | None = None) -> Pl
     text = (text or "").strip()
     if not text:
         raise _error("Paste a link.", "link_empty")
-    if platform is not None and platform not in PLATFORM_LABELS:
+    if platform is not None and platform not in SHARED:
         return _adapter_ref(text, kind, platform, bare=False)
-    if text.lower().startswith("spotify:"):
-        _check_platform("spotify", platform, kind)
-        return _spotify_uri(text, kind)
+    by_uri = _uri_platform(text)
+    if by_uri is not None:
+        _check_platform(by_uri, platform, kind)
+        return _uri(by_uri, text, kind)
     host, path = _host_and_path(text)
     found = _platform_for_host(host)
     _check_platform(found, platform, kind)
-    parser = {"spotify": _spotify, "applemusic": _apple, "deezer": _deezer}[found]
-    return parser(_segments(path), kind)
+    return _parse(found, _segments(path), kind)
 
 
 def parse_id_or_link(text: str, kind: Kind, platform: PlatformKey) -> PlatformRef:
     """Like :func:`parse_link`, but a bare platform id is accepted too."""
     text = (text or "").strip()
-    if platform not in PLATFORM_LABELS:
+    if platform not in SHARED:
         return _adapter_ref(text, kind, platform, bare=True)
-    bare = SPOTIFY_ID_RE if platform == "spotify" else DIGITS_RE
-    if bare.match(text):
+    if SHARED[platform].bare_id.match(text):
         return PlatformRef(platform, kind, text, canonical_url(platform, kind, text))
     return parse_link(text, kind, platform)
 
@@ -267,13 +220,9 @@ def example(platform: str, kind: str) -> str:
 
 def canonical_url(platform: str, kind: str, platform_id: str) -> str:
     """A link that opens ``platform_id`` without knowing its name or storefront."""
-    if platform not in PLATFORM_LABELS:
+    if platform not in SHARED:
         try:
             return parse_platform_ref(platform, platform_id, kind, bare=True)[1]
         except ValueError:
             return ""
-    if platform == "spotify":
-        return f"https://open.spotify.com/{kind}/{platform_id}"
-    if platform == "applemusic":
-        return f"https://music.apple.com/us/{kind}/{platform_id}"
-    return f"https://www.deezer.com/{kind}/{platform_id}"
+    return SHARED[platform].canonical(kind, platform_id)

@@ -16,9 +16,7 @@ from fanloop.catalog.models import Artist, Release
 from fanloop.lib.crypto import EncryptedTextField
 from fanloop.lib.timestamps import Timestamped
 from fanloop.platforms.models import PlatformApp
-
-# Spotify refresh tokens expire 6 months after the original authorization.
-REFRESH_TOKEN_LIFETIME = dt.timedelta(days=182)
+from fanloop.platforms.registry import refresh_token_lifetimes
 
 
 class Fan(Timestamped):
@@ -85,9 +83,10 @@ class PlatformConnection(Timestamped):
         return frozenset(self.scopes.split())
 
     def refresh_token_expires_at(self) -> dt.datetime | None:
-        if self.platform != "spotify":
-            return None
-        return self.authorized_at + REFRESH_TOKEN_LIFETIME
+        """When the refresh token stops working, on a platform where it expires on a
+        schedule (Spotify's: six months after the authorization)."""
+        lifetime = refresh_token_lifetimes().get(self.platform)
+        return None if lifetime is None else self.authorized_at + lifetime
 
 
 class ConsentKind(models.TextChoices):

@@ -10,25 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from fanloop.catalog.models import Release
-from fanloop.fans.models import (
-    REFRESH_TOKEN_LIFETIME,
-    ConnectionStatus,
-    PlatformConnection,
-)
+from fanloop.fans.models import ConnectionStatus, PlatformConnection
 from fanloop.platforms.base import Tokens
 from fanloop.platforms.errors import AccessRevoked
-from fanloop.platforms.registry import get_platform
+from fanloop.platforms.registry import get_platform, refresh_token_lifetimes
 
 log = logging.getLogger(__name__)
 
 # Refresh a little before expiry: a call started with a token that dies mid-way fails.
 REFRESH_MARGIN_S = 300
-# Platforms whose refresh tokens expire on a fixed schedule (see REFRESH_TOKEN_LIFETIME).
-EXPIRING_PLATFORMS = ("spotify",)
 
 
 def tokens_of(connection: PlatformConnection) -> Tokens:
@@ -115,18 +109,25 @@ def _copy_tokens(source: PlatformConnection, target: PlatformConnection) -> None
 
 
 def refresh_deadline(release: Release) -> dt.datetime:
-    """Connections authorized before this instant lose their refresh token before release."""
-    return release.first_instant() - REFRESH_TOKEN_LIFETIME
+    """Connections authorized before this instant lose their refresh token before release
+    (on the platform whose refresh tokens live the shortest)."""
+    return release.first_instant() - min(
+        refresh_token_lifetimes().values(), default=dt.timedelta(0)
+    )
 
 
 def expiring_connections(release: Release) -> QuerySet[PlatformConnection]:
-    """Active Spotify connections of this release's pre-savers whose refresh token expires
-    before the release's first instant: ask these fans to reconnect before release day."""
+    """Active connections of this release's pre-savers whose refresh token expires (on a
+    schedule: Spotify's) before the release's first instant: ask these fans to reconnect
+    before release day."""
+    first = release.first_instant()
+    expiring = Q(pk__in=[])
+    for platform, lifetime in refresh_token_lifetimes().items():
+        expiring |= Q(platform=platform, authorized_at__lt=first - lifetime)
     return (
         PlatformConnection.objects.filter(
-            platform__in=EXPIRING_PLATFORMS,
+            expiring,
             status=ConnectionStatus.ACTIVE,
-            authorized_at__lt=refresh_deadline(release),
             fan__presaves__release=release,
             fan__presaves__platform=F("platform"),
         )

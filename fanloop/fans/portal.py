@@ -24,20 +24,10 @@ from fanloop.fans import consent_log, identity, rights
 from fanloop.fans.models import Consent, ConsentKind, Fan, PlatformConnection, PreSave
 from fanloop.fans.presaves import presaves_of
 from fanloop.lib.signing import InvalidLink
+from fanloop.platforms import registry
 
 # What consent rows written from here record as their page: the token must not be logged.
 PORTAL_PAGE = "/me/ (self-service portal)"
-# Where a fan removes fanloop's access at each platform (none offers a revoke API).
-PLATFORM_SETTINGS = {
-    "spotify": ("Spotify", "https://www.spotify.com/account/apps/"),
-    "deezer": ("Deezer", "https://www.deezer.com/account/apps"),
-    "applemusic": ("Apple Music", ""),
-    "tidal": ("TIDAL", ""),  # no settings page address we could confirm: the label only
-}
-APPLE_SETTINGS_HINT = (
-    "On an iPhone or iPad: Settings → Privacy & Security → Media & Apple Music; "
-    "on a Mac: System Settings → Privacy & Security → Media & Apple Music."
-)
 NOTICES = {
     "disconnected": "The account is disconnected and its access tokens are deleted.",
     "revoked": "Your consent is withdrawn.",
@@ -45,6 +35,16 @@ NOTICES = {
 }
 
 PortalView = Callable[..., HttpResponseBase]
+
+
+def _settings(platform: str) -> tuple[str, str, str]:
+    """(name, settings page, words saying where) of where a fan removes fanloop's access at
+    a platform (none offers a revoke API)."""
+    try:
+        entry = registry.info(platform)
+    except registry.UnknownPlatform:
+        return platform, "", ""
+    return entry.label, entry.settings_url, entry.settings_hint
 
 
 def _private(response: HttpResponseBase) -> HttpResponseBase:
@@ -119,12 +119,9 @@ def home(request: HttpRequest, fan: Fan, token: str) -> HttpResponse:
             "fan": fan,
             "sender": artists_of(fan),
             "token": token,
-            "connections": [
-                (c, *PLATFORM_SETTINGS.get(c.platform, (c.platform, ""))) for c in connections
-            ],
+            "connections": [(c, *_settings(c.platform)) for c in connections],
             "states": consent_log.consent_states(fan),
             "presaves": presaves,
-            "apple_hint": APPLE_SETTINGS_HINT,
             "notice": NOTICES.get(request.GET.get("done", ""), ""),
         },
     )
@@ -203,4 +200,9 @@ def delete(request: HttpRequest, fan: Fan, token: str) -> HttpResponse:
         return _delete_page(request, fan, token, error, status=400)
     sender = artists_of(fan)
     rights.delete_fan(fan)
-    return render(request, "fans/portal_deleted.html", {"sender": sender})
+    platforms = [_settings(key) for key in registry.keys()]
+    return render(
+        request,
+        "fans/portal_deleted.html",
+        {"sender": sender, "platforms": [p for p in platforms if p[1] or p[2]]},
+    )

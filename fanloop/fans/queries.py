@@ -25,7 +25,7 @@ from fanloop.fans.models import (
     PlatformConnection,
     PreSave,
 )
-from fanloop.platforms.registry import PLATFORMS
+from fanloop.platforms.registry import PLATFORMS, chart_colors
 
 EXPORT_CHUNK = 500
 # Longest stretch of empty days the daily table fills in; beyond it only days with data show.
@@ -36,6 +36,8 @@ PRESAVE_COLUMNS: tuple[tuple[str, str], ...] = (
     (PreSave.EMAIL_ONLY, "Email (notify me)"),
 )
 PLATFORM_LABELS = dict(PRESAVE_COLUMNS)
+# Each column's colour in the dashboard's chart: the platform's own, grey for email.
+COLUMN_COLORS: dict[str, str] = {**chart_colors(), PreSave.EMAIL_ONLY: "#8a8a8a"}
 
 
 def latest_consents() -> QuerySet[Consent]:

@@ -230,7 +230,8 @@ def presaves(request: HttpRequest, membership: Membership) -> HttpResponse:
     }
     if release is not None:
         series = queries.presave_series(release)
-        context.update(series=series, chart=charts.stacked_bars(series.columns, series.rows))
+        chart = charts.stacked_bars(series.columns, series.rows, queries.COLUMN_COLORS)
+        context.update(series=series, chart=chart)
     return render(request, "fans/presaves.html", context)
 
 

@@ -30,6 +30,8 @@ from fanloop.fans.models import Fan, PlatformConnection, PreSave
 from fanloop.flows import scoring, segments
 from fanloop.flows.models import FanTag, Flow, Journey, Segment
 from fanloop.fulfillment.models import ReleasePlatform
+from fanloop.platforms.base import Capability
+from fanloop.platforms.registry import keys_with
 
 SAVE_CHECKS = (
     FanEventKind.SAVE_VERIFIED,
@@ -40,10 +42,10 @@ SAVE_CHECKS = (
 FOLLOW_EVENTS = (FanEventKind.FOLLOW_VERIFIED, FanEventKind.FOLLOWED)
 # The release's presence in the fan's library: saves (anyone's) and what checks found.
 LIBRARY_EVENTS = (FanEventKind.SAVED, *SAVE_CHECKS)
-# What each capability needs of a platform (Apple Music has no follow).
+# The platforms able to do each value of the condition (Apple Music has no follow).
 CAPABLE_PLATFORMS = {
-    "save": ("spotify", "deezer", "applemusic", "tidal"),
-    "follow": ("spotify", "deezer", "tidal"),
+    "save": keys_with(Capability.SAVE),
+    "follow": keys_with(Capability.FOLLOW),
 }
 _TOP = re.compile(r"^top\s*(\d{1,3})\s*%?$", re.IGNORECASE)
 

@@ -1,8 +1,8 @@
 """What a stored platform connection may do, and the platform ids a release's actions use.
 
 A capability is granted when the connection holds every scope its platform asks for it
-(Spotify's ``scopes_for``, Deezer's ``perms_for``). Apple Music's user token is all or
-nothing: it can save and read the library, and Apple has no follow.
+(each adapter's ``INFO.scopes_for``); a platform without the capability (Apple has no
+follow) never grants it.
 """
 
 from __future__ import annotations
@@ -17,27 +17,17 @@ from fanloop.catalog.models import Release
 from fanloop.fans.models import ConnectionStatus, PlatformConnection
 from fanloop.fans.oauth_tokens import fresh_tokens
 from fanloop.fulfillment.models import ReleasePlatform
+from fanloop.platforms import registry
 from fanloop.platforms.base import Capability, ItemRef, Platform, Tokens
-from fanloop.platforms.deezer import perms_for
 from fanloop.platforms.errors import TokenExpired
 from fanloop.platforms.registry import get_platform
-from fanloop.platforms.spotify import scopes_for
-from fanloop.platforms.tidal import scopes_for as tidal_scopes_for
 
 T = TypeVar("T")
 
 
 def required_scopes(platform: str, capability: Capability) -> frozenset[str] | None:
     """Scopes ``capability`` needs on ``platform``; None when the platform cannot do it."""
-    if platform == "spotify":
-        return frozenset(scopes_for(frozenset({capability})))
-    if platform == "deezer":
-        return frozenset(perms_for(frozenset({capability})))
-    if platform == "tidal":
-        return frozenset(tidal_scopes_for(frozenset({capability})))
-    if platform == "applemusic":
-        return None if capability == Capability.FOLLOW else frozenset()
-    return None
+    return registry.required_scopes(platform, capability)
 
 
 def has_capability(connection: PlatformConnection, capability: Capability) -> bool:

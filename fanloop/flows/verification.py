@@ -53,7 +53,7 @@ from fanloop.flows.grants import album_ref, artist_ref, call_with_tokens, has_ca
 from fanloop.fulfillment.models import ReleasePlatform
 from fanloop.fulfillment.pacer import Permits
 from fanloop.lib import durable
-from fanloop.platforms import errors
+from fanloop.platforms import errors, registry
 from fanloop.platforms.base import Capability, ItemRef, Platform, Tokens
 
 log = logging.getLogger(__name__)
@@ -104,11 +104,7 @@ class Report:
 
 
 def can_read_follows(connection: PlatformConnection) -> bool:
-    if connection.platform == "spotify":
-        return "user-follow-read" in connection.scope_set
-    if connection.platform == "tidal":
-        return "collection.read" in connection.scope_set
-    return connection.platform == "deezer"
+    return registry.can_read(connection.platform, "artist", connection.scope_set)
 
 
 def _latest_consents(fan_ids: Iterable[int], kind: str, release: Release) -> set[int]:

@@ -18,14 +18,10 @@ from fanloop.fans import consents
 from fanloop.fans.models import ConsentKind, PlatformConnection, PreSave
 from fanloop.fulfillment.models import DeliverySource
 from fanloop.lib.markets import MARKET_TIME_ZONES
+from fanloop.platforms import registry
+from fanloop.platforms.base import Capability
 
 EMAIL = PreSave.EMAIL_ONLY  # pseudo platform: RELEASE_LIVE events only, no deliveries
-# Scopes a follow needs, per platform (Apple Music has no follow).
-FOLLOW_SCOPES = {
-    "spotify": "user-follow-modify",
-    "deezer": "manage_library",
-    "tidal": "collection.write",
-}
 
 
 @dataclass(frozen=True)
@@ -58,8 +54,8 @@ def active_consents(
 
 
 def can_follow(platform: str, scopes: frozenset[str]) -> bool:
-    scope = FOLLOW_SCOPES.get(platform)
-    return scope is not None and scope in scopes
+    """A grant of ``scopes`` on ``platform`` lets fanloop follow (Apple Music has no follow)."""
+    return registry.allows(platform, Capability.FOLLOW, scopes)
 
 
 def recipients(release: Release, platform: str) -> list[Recipient]:

@@ -21,13 +21,7 @@ GAP = 1.0
 # Row height of a horizontal bar chart, and the room its labels take on the left.
 ROW_HEIGHT = 28
 LABEL_WIDTH = 220
-COLORS = {
-    "spotify": "#1db954",
-    "applemusic": "#fa243c",
-    "deezer": "#a238ff",
-    "email": "#8a8a8a",
-}
-OTHER_COLOR = "#5b2be0"
+OTHER_COLOR = "#5b2be0"  # a column whose colour the caller does not give
 
 
 @dataclass(frozen=True)
@@ -53,10 +47,6 @@ class Chart:
     label_width: int = 0
 
 
-def color_of(key: str) -> str:
-    return COLORS.get(key, OTHER_COLOR)
-
-
 class DayCounts(Protocol):
     """A day's counts per column key (e.g. ``fans.queries.DailyRow``)."""
 
@@ -68,9 +58,17 @@ class DayCounts(Protocol):
 
 
 def stacked_bars(
-    columns: Sequence[tuple[str, str]], rows: Sequence[DayCounts], what: str = "Pre-saves"
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[DayCounts],
+    colors: Mapping[str, str],
+    what: str = "Pre-saves",
 ) -> Chart:
-    """One stacked bar per day, ``columns`` (key, label) bottom-up in the table's order."""
+    """One stacked bar per day, ``columns`` (key, label) bottom-up in the table's order, each
+    in its colour from ``colors`` (the platforms' own, say)."""
+
+    def color_of(key: str) -> str:
+        return colors.get(key, OTHER_COLOR)
+
     legend = [(label, color_of(key)) for key, label in columns]
     peak = max((sum(row.counts.values()) for row in rows), default=0)
     total = sum(sum(row.counts.values()) for row in rows)

@@ -30,8 +30,12 @@ from fanloop.catalog.models import Release, ReleaseMode
 from fanloop.fans import consent_log, identity, optin, presaves
 from fanloop.ops.seed import DemoData
 from fanloop.platforms import services as platform_services
+from fanloop.platforms.applemusic import KEY as APPLE_MUSIC
 from fanloop.platforms.base import Profile, Tokens
+from fanloop.platforms.deezer import KEY as DEEZER
 from fanloop.platforms.models import PlatformApp
+from fanloop.platforms.spotify import KEY as SPOTIFY
+from fanloop.platforms.tidal import KEY as TIDAL
 
 log = logging.getLogger("fanloop.demo")
 
@@ -68,24 +72,24 @@ class DemoFan:
 
 
 AUDIENCE = [
-    DemoFan("spotify", "ana", "ana@fans.example", "DE", "instagram"),
-    DemoFan("spotify", "ben", "ben@fans.example", "US", "tiktok"),
-    DemoFan("spotify", "chloe", "chloe@fans.example", "FR", "newsletter"),
-    DemoFan("spotify", "dev", "dev@fans.example", "IN", "instagram"),
-    DemoFan("deezer", "emma", "emma@fans.example", "FR", "tiktok"),
-    DemoFan("deezer", "felix", "felix@fans.example", "BR", "newsletter"),
-    DemoFan("tidal", "190000101", "gia@fans.example", "NO", "instagram"),
-    DemoFan("tidal", "190000102", "hugo@fans.example", "US", "newsletter"),
+    DemoFan(SPOTIFY, "ana", "ana@fans.example", "DE", "instagram"),
+    DemoFan(SPOTIFY, "ben", "ben@fans.example", "US", "tiktok"),
+    DemoFan(SPOTIFY, "chloe", "chloe@fans.example", "FR", "newsletter"),
+    DemoFan(SPOTIFY, "dev", "dev@fans.example", "IN", "instagram"),
+    DemoFan(DEEZER, "emma", "emma@fans.example", "FR", "tiktok"),
+    DemoFan(DEEZER, "felix", "felix@fans.example", "BR", "newsletter"),
+    DemoFan(TIDAL, "190000101", "gia@fans.example", "NO", "instagram"),
+    DemoFan(TIDAL, "190000102", "hugo@fans.example", "US", "newsletter"),
 ]
 # Fans the person running the demo can log in as at the emulator (any password).
 SPARE_FANS = [
-    DemoFan("spotify", "you", "you@fans.example", "GB", ""),
-    DemoFan("deezer", "you-too", "you-too@fans.example", "GB", ""),
-    DemoFan("tidal", "190000199", "you-tidal@fans.example", "GB", ""),
+    DemoFan(SPOTIFY, "you", "you@fans.example", "GB", ""),
+    DemoFan(DEEZER, "you-too", "you-too@fans.example", "GB", ""),
+    DemoFan(TIDAL, "190000199", "you-tidal@fans.example", "GB", ""),
     DemoFan("apple", "you-apple", "you-apple@fans.example", "US", ""),
 ]
 # The development-mode app's allow-list, at the emulator and mirrored in fanloop.
-SPOTIFY_TESTERS = tuple(f.email for f in [*AUDIENCE, *SPARE_FANS] if f.platform == "spotify")
+SPOTIFY_TESTERS = tuple(f.email for f in [*AUDIENCE, *SPARE_FANS] if f.platform == SPOTIFY)
 
 
 def seed_platforms(emulator_url: str, site_url: str, data: DemoData) -> None:
@@ -95,37 +99,37 @@ def seed_platforms(emulator_url: str, site_url: str, data: DemoData) -> None:
         known = {(a["platform"], a["client_id"]) for a in admin.list_apps()}
         callback = f"{site_url}/connect/{{}}/callback"
         admin.app(
-            platform="spotify",
+            platform=SPOTIFY,
             client_id=SPOTIFY_CLIENT_ID,
             client_secret=SPOTIFY_SECRET,
             name="fanloop demo",
-            redirect_uris=[callback.format("spotify")],
+            redirect_uris=[callback.format(SPOTIFY)],
             mode="development",
             # Development mode serves only allow-listed accounts (five at most): the
             # scripted Spotify fans and the one the person running the demo logs in as.
             users=list(SPOTIFY_TESTERS),
         )
         admin.app(
-            platform="spotify",
+            platform=SPOTIFY,
             client_id=OPEN_SPOTIFY_CLIENT_ID,
             client_secret=OPEN_SPOTIFY_SECRET,
             name="Open Door",
-            redirect_uris=[callback.format("spotify")],
+            redirect_uris=[callback.format(SPOTIFY)],
             mode="extended",
         )
         admin.app(
-            platform="deezer",
+            platform=DEEZER,
             client_id=DEEZER_APP_ID,
             client_secret=DEEZER_SECRET,
             name="fanloop demo",
-            redirect_uris=[callback.format("deezer")],
+            redirect_uris=[callback.format(DEEZER)],
         )
         admin.app(
-            platform="tidal",
+            platform=TIDAL,
             client_id=TIDAL_CLIENT_ID,
             client_secret=TIDAL_SECRET,
             name="fanloop demo",
-            redirect_uris=[callback.format("tidal")],
+            redirect_uris=[callback.format(TIDAL)],
         )
         apple_key = ""
         if ("apple", APPLE_KEY_ID) not in known:
@@ -179,10 +183,10 @@ def _register_fanloop_apps(data: DemoData, apple_private_key: str) -> None:
     existing = set(
         PlatformApp.objects.filter(workspace=data.workspace).values_list("platform", flat=True)
     )
-    if "spotify" not in existing:
+    if SPOTIFY not in existing:
         platform_services.create_app(
             data.workspace,
-            "spotify",
+            SPOTIFY,
             name="Demo Spotify app",
             client_id=SPOTIFY_CLIENT_ID,
             client_secret=SPOTIFY_SECRET,
@@ -192,32 +196,32 @@ def _register_fanloop_apps(data: DemoData, apple_private_key: str) -> None:
     if not PlatformApp.objects.filter(workspace=data.open_workspace).exists():
         platform_services.create_app(
             data.open_workspace,
-            "spotify",
+            SPOTIFY,
             name="Open Door Spotify app",
             client_id=OPEN_SPOTIFY_CLIENT_ID,
             client_secret=OPEN_SPOTIFY_SECRET,
             mode="extended",
         )
-    if "deezer" not in existing:
+    if DEEZER not in existing:
         platform_services.create_app(
             data.workspace,
-            "deezer",
+            DEEZER,
             name="Demo Deezer app",
             client_id=DEEZER_APP_ID,
             client_secret=DEEZER_SECRET,
         )
-    if "tidal" not in existing:
+    if TIDAL not in existing:
         platform_services.create_app(
             data.workspace,
-            "tidal",
+            TIDAL,
             name="Demo TIDAL app",
             client_id=TIDAL_CLIENT_ID,
             client_secret=TIDAL_SECRET,
         )
-    if "applemusic" not in existing and apple_private_key:
+    if APPLE_MUSIC not in existing and apple_private_key:
         platform_services.create_app(
             data.workspace,
-            "applemusic",
+            APPLE_MUSIC,
             name="Demo Apple Music key",
             team_id=APPLE_TEAM_ID,
             key_id=APPLE_KEY_ID,
@@ -259,7 +263,7 @@ def crowd(size: int) -> list[DemoFan]:
     """``size`` scripted fans, two in three on Spotify, the others on Deezer."""
     return [
         DemoFan(
-            "deezer" if i % 3 == 2 else "spotify",
+            DEEZER if i % 3 == 2 else SPOTIFY,
             f"crowd-{i:04d}",
             f"crowd{i:04d}@fans.example",
             CROWD_COUNTRIES[i % len(CROWD_COUNTRIES)],
@@ -270,15 +274,15 @@ def crowd(size: int) -> list[DemoFan]:
 
 
 def _token_request(fan: DemoFan) -> dict[str, str]:
-    if fan.platform == "spotify":
+    if fan.platform == SPOTIFY:
         return {
-            "platform": "spotify",
+            "platform": SPOTIFY,
             "user_id": fan.user_id,
             "client_id": CROWD_SPOTIFY_CLIENT_ID,
             "scopes": CROWD_SPOTIFY_SCOPES,
         }
     return {
-        "platform": "deezer",
+        "platform": DEEZER,
         "user_id": fan.user_id,
         "client_id": DEEZER_APP_ID,
         "perms": CROWD_DEEZER_PERMS,
@@ -286,7 +290,7 @@ def _token_request(fan: DemoFan) -> dict[str, str]:
 
 
 def _tokens(fan: DemoFan, answer: dict[str, Any], now: dt.datetime) -> Tokens:
-    if fan.platform == "spotify":
+    if fan.platform == SPOTIFY:
         return Tokens(
             access_token=str(answer["access_token"]),
             refresh_token=str(answer["refresh_token"]),
@@ -303,12 +307,12 @@ def _tokens(fan: DemoFan, answer: dict[str, Any], now: dt.datetime) -> Tokens:
 
 def _crowd_apps(data: DemoData) -> dict[str, PlatformApp]:
     spotify = PlatformApp.objects.filter(
-        workspace=data.workspace, platform="spotify", client_id=CROWD_SPOTIFY_CLIENT_ID
+        workspace=data.workspace, platform=SPOTIFY, client_id=CROWD_SPOTIFY_CLIENT_ID
     ).first()
     if spotify is None:
         spotify = platform_services.create_app(
             data.workspace,
-            "spotify",
+            SPOTIFY,
             name="Demo Spotify app (extended quota)",
             client_id=CROWD_SPOTIFY_CLIENT_ID,
             client_secret=CROWD_SPOTIFY_SECRET,
@@ -317,9 +321,9 @@ def _crowd_apps(data: DemoData) -> dict[str, PlatformApp]:
             budget_per_30s=CROWD_SPOTIFY_BUDGET,
         )
     deezer = PlatformApp.objects.get(
-        workspace=data.workspace, platform="deezer", client_id=DEEZER_APP_ID
+        workspace=data.workspace, platform=DEEZER, client_id=DEEZER_APP_ID
     )
-    return {"spotify": spotify, "deezer": deezer}
+    return {SPOTIFY: spotify, DEEZER: deezer}
 
 
 def _store(
@@ -383,7 +387,7 @@ def seed_crowd(emulator_url: str, site_url: str, data: DemoData, size: int) -> d
     admin = AdminClient(emulator_url)
     try:
         admin.app(
-            platform="spotify",
+            platform=SPOTIFY,
             client_id=CROWD_SPOTIFY_CLIENT_ID,
             client_secret=CROWD_SPOTIFY_SECRET,
             name="fanloop demo (extended quota)",

@@ -24,6 +24,8 @@ from fanloop.fans.models import Fan
 from fanloop.fans.presaves import Attribution, record_presaves_in_bulk
 from fanloop.insights import audience, rollup
 from fanloop.ops.seed import seed_release
+from fanloop.platforms.deezer import Deezer
+from fanloop.platforms.spotify import Spotify
 
 # (slug, title, days before today, colours, new fans): the three releases before
 # "First Light", which is the fourth of the history.
@@ -48,7 +50,7 @@ COME_BACK = {
 }
 SOURCES = (("instagram", "instagram.com"), ("tiktok", ""), ("", "news.example.org"), ("", ""))
 COUNTRIES = ("DE", "FR", "GB", "US")
-PLATFORMS = ("spotify", "spotify", "spotify", "deezer")
+PLATFORMS = (Spotify.key, Spotify.key, Spotify.key, Deezer.key)
 SEED = 18
 
 
@@ -142,7 +144,7 @@ def _events(
         yield NewFanEvent(
             workspace_id=fan.workspace_id, fan_id=fan.pk, kind=kind, actor=actor,
             key=f"demo-history:{release.pk}:{fan.pk}:{tag}", artist_id=release.artist_id,
-            release_id=release.pk, platform="spotify",
+            release_id=release.pk, platform=Spotify.key,
         )  # fmt: skip
 
 

@@ -17,12 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 import threading
 import time
 from typing import Any
 
 import httpx
 import jwt
+from django.conf import settings
 
 from fanloop.platforms.adapter import HttpAdapter
 from fanloop.platforms.base import (
@@ -32,6 +34,7 @@ from fanloop.platforms.base import (
     ConnectionCheck,
     ItemRef,
     Pkce,
+    Platform,
     Profile,
     ReleaseRef,
     Tokens,
@@ -49,7 +52,20 @@ from fanloop.platforms.errors import (
     for_status,
 )
 from fanloop.platforms.http import json_object, raise_for_common, transport_errors
+from fanloop.platforms.info import (
+    LISTEN_ID,
+    LinkNoId,
+    LinkWrongKind,
+    ListenService,
+    Mark,
+    PlatformInfo,
+    ShareLinks,
+    SignIn,
+    mark_svg,
+)
 
+KEY = "applemusic"
+LABEL = "Apple Music"
 # Apple allows up to six months; a short life limits a leaked token (it is sent to browsers).
 DEVELOPER_TOKEN_TTL_S = 12 * 3600
 DEVELOPER_TOKEN_MARGIN_S = 600  # sign a new one when less than this is left
@@ -60,14 +76,55 @@ ARTIST_ALBUM_PAGES = 10
 CHECK_STOREFRONT = "us"
 CHECK_ISRC = "USRC17607839"
 
+# Share links: https://music.apple.com/<storefront>/<kind>/[<name>/]<id>; old iTunes links
+# write the id as id123.
+SHARE_ID = re.compile(r"^[0-9]{1,20}$")
+SHARE_PATH_ID = re.compile(r"^(?:id)?([0-9]{1,20})$")
+STOREFRONT = re.compile(r"^[a-z]{2}$")
+# Apple offers no settings page on the web: where a fan removes an app's access.
+SETTINGS_HINT = (
+    "on an iPhone or iPad: Settings → Privacy & Security → Media & Apple Music; "
+    "on a Mac: System Settings → Privacy & Security → Media & Apple Music."
+)
+
+
+def share_link(kind: str, item_id: str) -> str:
+    return f"https://music.apple.com/us/{kind}/{item_id}"
+
+
+def parse_share_path(segments: list[str], kind: str) -> tuple[str, str]:
+    """(id, canonical link) of a share link's path segments (the ?i= parameter selects a
+    track inside an album page: the album is what is kept)."""
+    storefront = "us"
+    if segments and STOREFRONT.match(segments[0]):
+        storefront = segments.pop(0)
+    if not segments:
+        raise LinkNoId(kind)
+    found = segments[0].lower()
+    if found != kind:
+        raise LinkWrongKind(found)
+    match = SHARE_PATH_ID.match(segments[-1]) if len(segments) >= 2 else None
+    if match is None:
+        raise LinkNoId(kind)
+    apple_id = match.group(1)
+    name = segments[1] if len(segments) == 3 else ""
+    path = f"{storefront}/{kind}/{name}/{apple_id}" if name else f"{storefront}/{kind}/{apple_id}"
+    return apple_id, f"https://music.apple.com/{path}"
+
+
+def scopes_for(capabilities: frozenset[Capability]) -> list[str]:
+    """Apple's user token is all or nothing: there are no scopes to ask for."""
+    return []
+
+
 # Signed developer tokens per (team id, key id, key digest): (token, expires epoch).
 _developer_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
 _developer_tokens_lock = threading.Lock()
 
 
 class AppleMusic(HttpAdapter):
-    key = "applemusic"
-    label = "Apple Music"
+    key = KEY
+    label = LABEL
     read_scopes = {"album": None, "track": None}  # the Music-User-Token reads as it writes
 
     def __init__(
@@ -284,3 +341,50 @@ def _error_message(response: httpx.Response) -> str:
     errors = json_object(response).get("errors") or [{}]
     first = errors[0] if isinstance(errors[0], dict) else {}
     return str(first.get("detail") or first.get("title") or response.reason_phrase)
+
+
+def _build(app: AppCredentials, client: httpx.Client | None) -> Platform:
+    return AppleMusic(app, settings.APPLE_MUSIC_API_URL, client)
+
+
+INFO = PlatformInfo(
+    key=KEY,
+    label=LABEL,
+    build=_build,
+    capabilities=frozenset({Capability.SAVE, Capability.VERIFY}),  # Apple has no follow
+    scopes_for=scopes_for,
+    capability_scopes={},
+    read_scopes=AppleMusic.read_scopes,
+    sign_in=SignIn.ON_PAGE,
+    chart_color="#fa243c",
+    mark=Mark(
+        "#e0193a",
+        "#ffffff",
+        mark_svg(
+            '<path d="M9.5 17.5V6.8l9-1.8v10.3" fill="none" stroke="currentColor" '
+            'stroke-width="1.8" stroke-linejoin="round"/><ellipse cx="7.3" cy="17.6" rx="2.4" '
+            'ry="2" fill="currentColor"/><ellipse cx="16.3" cy="15.5" rx="2.4" ry="2" '
+            'fill="currentColor"/>'
+        ),
+    ),
+    settings_hint=SETTINGS_HINT,
+    share_links=ShareLinks(
+        hosts=frozenset(
+            {"music.apple.com", "geo.music.apple.com", "embed.music.apple.com", "itunes.apple.com"}
+        ),
+        short_hosts={},
+        examples={
+            "artist": "https://music.apple.com/us/artist/…/123456789",
+            "album": "https://music.apple.com/us/album/…/123456789",
+        },
+        bare_id=SHARE_ID,
+        parse=parse_share_path,
+        canonical=share_link,
+    ),
+    listen=ListenService(
+        KEY,
+        LABEL,
+        ("music.apple.com", "geo.music.apple.com"),
+        (rf"/(?:[a-z]{{2}}/)?(?:album|song|artist)(?:/[^/]+)?/{LISTEN_ID}",),
+    ),
+)

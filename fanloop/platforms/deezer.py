@@ -8,16 +8,22 @@ The token travels in the query string, so no URL ever goes into a message.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlencode
+
+import httpx
+from django.conf import settings
 
 from fanloop.platforms.adapter import OAuthHttpAdapter
 from fanloop.platforms.base import (
     AlbumInfo,
+    AppCredentials,
     Capability,
     ConnectionCheck,
     ItemRef,
     Pkce,
+    Platform,
     Profile,
     ReleaseRef,
     Tokens,
@@ -35,6 +41,21 @@ from fanloop.platforms.errors import (
     TransientError,
 )
 from fanloop.platforms.http import json_body, raise_for_common, transport_errors
+from fanloop.platforms.info import (
+    LISTEN_ID,
+    FollowerCounts,
+    LinkNoId,
+    LinkWrongKind,
+    ListenService,
+    Mark,
+    PlatformInfo,
+    ShareLinks,
+    SignIn,
+    mark_svg,
+)
+
+KEY = "deezer"
+LABEL = "Deezer"
 
 PERMS: dict[Capability, tuple[str, ...]] = {
     # offline_access: the token does not expire, so release day needs no refresh.
@@ -46,6 +67,29 @@ QUOTA_BACKOFF_S = 5.0  # Deezer's window is 5 s and it sends no Retry-After
 LIBRARY_PAGE = 100
 ARTIST_ALBUM_PAGES = 10
 CHECK_CODE = "fanloop-connection-check"  # never a valid code: only the app id and secret count
+
+
+# Share links: https://www.deezer.com/[<lang>/]<kind>/<digits>.
+SHARE_ID = re.compile(r"^[0-9]{1,20}$")
+SHARE_LANG = re.compile(r"^[a-z]{2}(?:-[a-z]{2})?$", re.IGNORECASE)
+
+
+def share_link(kind: str, item_id: str) -> str:
+    return f"https://www.deezer.com/{kind}/{item_id}"
+
+
+def parse_share_path(segments: list[str], kind: str) -> tuple[str, str]:
+    """(id, canonical link) of a share link's path segments."""
+    if segments and SHARE_LANG.match(segments[0]):
+        segments = segments[1:]
+    if not segments:
+        raise LinkNoId(kind)
+    found = segments[0].lower()
+    if found != kind:
+        raise LinkWrongKind(found)
+    if len(segments) < 2 or not SHARE_ID.match(segments[1]):
+        raise LinkNoId(kind)
+    return segments[1], share_link(kind, segments[1])
 
 
 def perms_for(capabilities: frozenset[Capability]) -> list[str]:
@@ -79,8 +123,8 @@ def raise_for_error_body(body: Any) -> None:
 
 
 class Deezer(OAuthHttpAdapter):
-    key = "deezer"
-    label = "Deezer"
+    key = KEY
+    label = LABEL
     read_scopes = {"album": None, "track": None, "artist": None}  # basic_access reads
 
     @property
@@ -297,3 +341,59 @@ def _connect_error(message: str) -> PlatformError:
     if _names_app(message):
         return PermissionDenied("Deezer refused the app id or secret")
     return AccessRevoked("Deezer refused the code: the fan must connect again")
+
+
+def _build(app: AppCredentials, client: httpx.Client | None) -> Platform:
+    return Deezer(app, settings.DEEZER_CONNECT_URL, settings.DEEZER_API_URL, client)
+
+
+def _followers(adapter: Platform, artist_id: str) -> int | None:
+    assert isinstance(adapter, Deezer)
+    return adapter.artist_followers(artist_id)
+
+
+INFO = PlatformInfo(
+    key=KEY,
+    label=LABEL,
+    build=_build,
+    capabilities=frozenset(Capability),
+    scopes_for=perms_for,
+    capability_scopes=PERMS,
+    read_scopes=Deezer.read_scopes,
+    sign_in=SignIn.OAUTH,
+    chart_color="#a238ff",
+    mark=Mark(
+        "#a238ff",
+        "#ffffff",
+        mark_svg(
+            '<path d="M2 15h4v4H2zM7 12h4v7H7zM12 9h4v10h-4zM17 5h4v14h-4z" fill="currentColor"/>'
+        ),
+    ),
+    settings_url="https://www.deezer.com/account/apps",
+    # The token answer names no permissions; the consent is all or nothing.
+    grants_unnamed=True,
+    share_links=ShareLinks(
+        hosts=frozenset({"deezer.com", "www.deezer.com"}),
+        short_hosts={
+            "deezer.page.link": "deezer.com",
+            "dzr.page.link": "deezer.com",
+            "link.deezer.com": "deezer.com",
+        },
+        examples={
+            "artist": "https://www.deezer.com/artist/123456",
+            "album": "https://www.deezer.com/album/123456",
+        },
+        bare_id=SHARE_ID,
+        parse=parse_share_path,
+        canonical=share_link,
+    ),
+    listen=ListenService(
+        KEY,
+        LABEL,
+        ("www.deezer.com", "deezer.com", "link.deezer.com"),
+        (r"/(?:[a-z]{2}/)?(?:album|track|artist)/\d+", rf"/s/{LISTEN_ID}"),
+    ),
+    follower_counts=FollowerCounts(
+        _followers, False, "Deezer: the artist's public fan count (nb_fan)."
+    ),
+)

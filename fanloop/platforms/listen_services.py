@@ -1,4 +1,6 @@
-"""The services a release page can send a fan to listen on, and the links a member may paste.
+"""The services a release page can send a fan to listen on, and the links a member may paste:
+the platforms' own (declared by each adapter as ``INFO.listen``) and the services fanloop
+has no adapter for.
 
 Each service names the hosts and path shapes of the links it accepts; a pasted link is
 accepted only over https, on one of those hosts, with one of those paths, and stored in the
@@ -29,54 +31,27 @@ and session ids are dropped). Accepted forms:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from fanloop.platforms.info import LISTEN_ID, ListenService
+from fanloop.platforms.registry import INFOS
 
 # A pasted link is stored in a URLField of this length.
 URL_MAX_LENGTH = 500
 # A custom link's button text ("Listen on <label>").
 LABEL_MAX_LENGTH = 40
 
-_ID = r"[A-Za-z0-9_.\-]+"
+_ID = LISTEN_ID
 _AMAZON_TLDS = (
     "com", "co.uk", "de", "fr", "it", "es", "ca", "com.au", "co.jp", "com.br", "com.mx", "in",
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class ListenService:
-    key: str
-    label: str
-    hosts: tuple[str, ...]  # exact host names (lower case); empty: see ``host_pattern``
-    paths: tuple[str, ...]  # regular expressions a path must match entirely
-    host_pattern: str = ""  # a regular expression for hosts with a variable part
-    keep_query: tuple[str, ...] = ()  # query parameters that are part of the address
-
-    def accepts_host(self, host: str) -> bool:
-        if host in self.hosts:
-            return True
-        return bool(self.host_pattern) and re.fullmatch(self.host_pattern, host) is not None
-
-
 CUSTOM = "custom"
 
+# The platforms' own first (each adapter's ``INFO.listen``), in the registry's order.
 SERVICES: tuple[ListenService, ...] = (
-    ListenService(
-        "spotify", "Spotify", ("open.spotify.com",),
-        (rf"/(?:intl-[a-z]{{2}}/)?(?:album|track|artist)/{_ID}",),
-    ),
-    ListenService(
-        "applemusic", "Apple Music", ("music.apple.com", "geo.music.apple.com"),
-        (rf"/(?:[a-z]{{2}}/)?(?:album|song|artist)(?:/[^/]+)?/{_ID}",),
-    ),
-    ListenService(
-        "deezer", "Deezer", ("www.deezer.com", "deezer.com", "link.deezer.com"),
-        (r"/(?:[a-z]{2}/)?(?:album|track|artist)/\d+", rf"/s/{_ID}"),
-    ),
-    ListenService(
-        "tidal", "TIDAL", ("tidal.com", "listen.tidal.com"),
-        (r"/(?:browse/)?(?:album|track|artist)/\d+",),
-    ),
+    *(entry.listen for entry in INFOS.values() if entry.listen),
     ListenService(
         "youtubemusic", "YouTube Music", ("music.youtube.com",),
         (r"/playlist", rf"/browse/{_ID}", r"/watch", rf"/channel/{_ID}"),

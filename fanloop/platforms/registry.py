@@ -1,4 +1,5 @@
-"""The one table of platforms: a new platform is one module plus one line here.
+"""The one table of platforms: a new platform is one module (with its ``INFO``) plus one line
+here. Other apps ask the functions below what a platform is and can do; none names one.
 
 Base URLs are read from settings when an adapter is built, so tests and the demo can point
 them at the emulator; adapters share one pooled httpx client unless given their own.
@@ -6,59 +7,27 @@ them at the emulator; adapters share one pooled httpx client unless given their 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import httpx
-from django.conf import settings
 
-from fanloop.platforms import spotify, tidal
-from fanloop.platforms.applemusic import AppleMusic
-from fanloop.platforms.base import AppCredentials, Platform
-from fanloop.platforms.deezer import Deezer
-from fanloop.platforms.spotify import Spotify
-from fanloop.platforms.tidal import Tidal, urls
+from fanloop.platforms import applemusic, deezer, spotify, tidal
+from fanloop.platforms.base import AppCredentials, Capability, Platform
+from fanloop.platforms.info import Factory, PlatformInfo, SignIn
 
-Factory = Callable[[AppCredentials, httpx.Client | None], Platform]
-
-
-def _spotify(app: AppCredentials, client: httpx.Client | None) -> Platform:
-    return Spotify(app, settings.SPOTIFY_ACCOUNTS_URL, settings.SPOTIFY_API_URL, client)
-
-
-def _applemusic(app: AppCredentials, client: httpx.Client | None) -> Platform:
-    return AppleMusic(app, settings.APPLE_MUSIC_API_URL, client)
-
-
-def _deezer(app: AppCredentials, client: httpx.Client | None) -> Platform:
-    return Deezer(app, settings.DEEZER_CONNECT_URL, settings.DEEZER_API_URL, client)
-
-
-def _tidal(app: AppCredentials, client: httpx.Client | None) -> Platform:
-    return Tidal(app, *urls(settings.PLATFORM_EMULATOR_URL), client)
-
-
-PLATFORMS: dict[str, tuple[str, Factory]] = {
-    "spotify": ("Spotify", _spotify),
-    "applemusic": ("Apple Music", _applemusic),
-    "deezer": ("Deezer", _deezer),
-    "tidal": ("TIDAL", _tidal),
+INFOS: dict[str, PlatformInfo] = {
+    i.key: i for i in (spotify.INFO, applemusic.INFO, deezer.INFO, tidal.INFO)
 }
-
-
-# Platforms whose development-mode apps serve only an allow-list of accounts: its size.
-ALLOW_LISTS: dict[str, int] = {"spotify": spotify.DEV_MODE_ACCOUNTS}
-# Platforms whose own app can pre-save (a link the artist pastes): its parser, which returns
-# the canonical link or raises ValueError.
-IN_APP_PRESAVE: dict[str, Callable[[str], str]] = {"spotify": spotify.countdown_page_link}
-# Platforms with rules for OAuth redirect URIs: why a URI would be refused ("" if not).
-REDIRECT_RULES: dict[str, Callable[[str], str]] = {"spotify": spotify.redirect_uri_refusal}
+# (label, factory) per platform key, in the registry's order.
+PLATFORMS: dict[str, tuple[str, Factory]] = {k: (i.label, i.build) for k, i in INFOS.items()}
 
 
 # Platforms whose ids and links are parsed by their adapter module: (parser, examples).
 # The parser takes (pasted text, kind, bare ids accepted) and returns (id, canonical link)
-# or raises ValueError; the others' are in ``catalog.share_links``.
+# or raises ValueError; the others' are read by ``catalog.share_links`` from their INFO.
 ID_PARSERS: dict[str, tuple[Callable[..., tuple[str, str]], dict[str, str]]] = {
-    "tidal": (tidal.parse_ref, tidal.LINK_EXAMPLES),
+    tidal.KEY: (tidal.parse_ref, tidal.LINK_EXAMPLES),
 }
 
 
@@ -76,70 +45,122 @@ def link_example(key: str, kind: str) -> str:
     return entry[1].get(kind, "") if entry else ""
 
 
-def _deezer_followers(adapter: Platform, artist_id: str) -> int | None:
-    assert isinstance(adapter, Deezer)
-    return adapter.artist_followers(artist_id)
+class UnknownPlatform(LookupError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"unknown platform: {key!r}")
+        self.key = key
 
 
-def _spotify_followers(adapter: Platform, artist_id: str) -> int | None:
-    assert isinstance(adapter, Spotify)
-    return adapter.artist_followers(artist_id)
+def info(key: str) -> PlatformInfo:
+    """What fanloop knows about platform ``key``; UnknownPlatform when there is none."""
+    try:
+        return INFOS[key]
+    except KeyError:
+        raise UnknownPlatform(key) from None
 
 
-# Platforms that may tell the app an artist's follower count: (reader, needs an app, note).
-# The reader answers None when the platform leaves the count out for this app.
-FOLLOWER_COUNTS: dict[str, tuple[Callable[[Platform, str], int | None], bool, str]] = {
-    "deezer": (_deezer_followers, False, "Deezer: the artist's public fan count (nb_fan)."),
-    "spotify": (
-        _spotify_followers,
-        True,
-        "Spotify: followers.total, only for extended-quota apps; in development mode "
-        "the field is not there, so no snapshot is taken.",
-    ),
-}
+def keys() -> tuple[str, ...]:
+    return tuple(INFOS)
 
 
-def follower_count_platforms() -> list[tuple[str, bool, str]]:
-    """(platform, needs an app, note) of each platform that may expose follower counts."""
-    return [(key, needs_app, note) for key, (_, needs_app, note) in FOLLOWER_COUNTS.items()]
+def label(key: str) -> str:
+    """The platform's name as people read it (the key itself for an unknown one)."""
+    entry = INFOS.get(key)
+    return entry.label if entry else key
+
+
+def keys_with(capability: Capability) -> tuple[str, ...]:
+    """The platforms where fanloop can do ``capability`` for a fan, in the registry's order."""
+    return tuple(k for k, i in INFOS.items() if capability in i.capabilities)
+
+
+def keys_signing_in(sign_in: SignIn) -> frozenset[str]:
+    """The platforms whose fans connect by ``sign_in`` (an OAuth redirect, or on the page)."""
+    return frozenset(k for k, i in INFOS.items() if i.sign_in == sign_in)
+
+
+def oauth_keys() -> frozenset[str]:
+    return keys_signing_in(SignIn.OAUTH)
+
+
+def signs_in_on_page(key: str) -> bool:
+    entry = INFOS.get(key)
+    return entry is not None and entry.sign_in == SignIn.ON_PAGE
+
+
+def required_scopes(key: str, capability: Capability) -> frozenset[str] | None:
+    """Scopes ``capability`` needs on ``key`` (as a connect asking for it alone would ask);
+    None when the platform cannot do it."""
+    entry = INFOS.get(key)
+    if entry is None or capability not in entry.capabilities:
+        return None
+    return frozenset(entry.scopes_for(frozenset({capability})))
+
+
+def allows(key: str, capability: Capability, scopes: frozenset[str]) -> bool:
+    """Whether a grant of ``scopes`` on ``key`` holds what ``capability`` itself needs (a
+    follow's own scope, say), whatever else a connect asking for it would add."""
+    entry = INFOS.get(key)
+    if entry is None or capability not in entry.capabilities:
+        return False
+    return set(entry.capability_scopes.get(capability, ())) <= scopes
+
+
+def can_read(key: str, kind: str, scopes: frozenset[str]) -> bool:
+    """Whether a grant of ``scopes`` lets fanloop read ``kind`` back (a follow: "artist")."""
+    entry = INFOS.get(key)
+    if entry is None or kind not in entry.read_scopes:
+        return False
+    needed = entry.read_scopes[kind]
+    return needed is None or needed in scopes
+
+
+def refresh_token_lifetimes() -> dict[str, dt.timedelta]:
+    """The platforms whose refresh tokens expire on a schedule: how long they live."""
+    return {k: i.refresh_token_lifetime for k, i in INFOS.items() if i.refresh_token_lifetime}
+
+
+def chart_colors() -> dict[str, str]:
+    return {k: i.chart_color for k, i in INFOS.items()}
 
 
 def artist_followers(key: str, app: AppCredentials, artist_id: str) -> int | None:
     """The artist's follower count on ``key`` as the app sees it; None where not exposed."""
-    entry = FOLLOWER_COUNTS.get(key)
-    if entry is None:
+    entry = INFOS.get(key)
+    if entry is None or entry.follower_counts is None:
         return None
-    return entry[0](get_platform(key, app), artist_id)
+    return entry.follower_counts.read(get_platform(key, app), artist_id)
+
+
+def follower_count_platforms() -> list[tuple[str, bool, str]]:
+    """(platform, needs an app, note) of each platform that may expose follower counts."""
+    return [
+        (k, i.follower_counts.needs_app, i.follower_counts.note)
+        for k, i in INFOS.items()
+        if i.follower_counts
+    ]
 
 
 def allow_list_size(key: str) -> int | None:
     """How many accounts a development-mode app of ``key`` may list; None: no allow-list."""
-    return ALLOW_LISTS.get(key)
+    entry = INFOS.get(key)
+    return entry.allow_list if entry else None
 
 
 def redirect_uri_refusal(key: str, uri: str) -> str:
     """Why platform ``key`` would refuse ``uri`` as its redirect URI ("" when accepted)."""
-    rule = REDIRECT_RULES.get(key)
+    entry = INFOS.get(key)
+    rule = entry.redirect_uri_refusal if entry else None
     return rule(uri) if rule else ""
-
-
-# (label, example, help) of the in-app pre-save link field, per platform that has one.
-IN_APP_PRESAVE_FIELD: dict[str, tuple[str, str, str]] = {
-    "spotify": (
-        spotify.COUNTDOWN_PAGE_LABEL,
-        spotify.COUNTDOWN_PAGE_EXAMPLE,
-        spotify.COUNTDOWN_PAGE_HELP,
-    )
-}
 
 
 def in_app_presave_field() -> tuple[str, str, str]:
     """(label, example, help) of the release form's in-app pre-save link field."""
-    fields = list(IN_APP_PRESAVE_FIELD.values())
+    fields = [i.in_app_presave for i in INFOS.values() if i.in_app_presave]
     return (
-        " or ".join(f[0] for f in fields),
-        " or ".join(f[1] for f in fields),
-        " ".join(f[2] for f in fields),
+        " or ".join(f.label for f in fields),
+        " or ".join(f.example for f in fields),
+        " ".join(f.help for f in fields),
     )
 
 
@@ -147,9 +168,11 @@ def in_app_presave_link(value: str) -> tuple[str, str]:
     """(platform key, canonical link) of a pasted in-app pre-save link (a Spotify Countdown
     Page); ValueError with the message of the first platform's rule when none accepts it."""
     first: ValueError | None = None
-    for key, parse in IN_APP_PRESAVE.items():
+    for key, entry in INFOS.items():
+        if entry.in_app_presave is None:
+            continue
         try:
-            return key, parse(value)
+            return key, entry.in_app_presave.parse(value)
         except ValueError as error:
             first = first or error
     raise first or ValueError("No platform offers in-app pre-saves.")
@@ -158,22 +181,12 @@ def in_app_presave_link(value: str) -> tuple[str, str]:
 def authorize_origins(emulator_url: str) -> list[str]:
     """The sign-in pages of platforms whose URLs are not settings of their own (TIDAL's),
     under ``emulator_url`` when set: public pages let forms lead there."""
-    return [tidal.urls(emulator_url)[0]]
-
-
-class UnknownPlatform(LookupError):
-    def __init__(self, key: str) -> None:
-        super().__init__(f"unknown platform: {key!r}")
-        self.key = key
+    return [i.authorize_origin(emulator_url) for i in INFOS.values() if i.authorize_origin]
 
 
 def get_platform(key: str, app: AppCredentials, client: httpx.Client | None = None) -> Platform:
-    try:
-        _, factory = PLATFORMS[key]
-    except KeyError:
-        raise UnknownPlatform(key) from None
-    return factory(app, client)
+    return info(key).build(app, client)
 
 
 def platform_choices() -> list[tuple[str, str]]:
-    return [(key, label) for key, (label, _) in PLATFORMS.items()]
+    return [(key, entry.label) for key, entry in INFOS.items()]

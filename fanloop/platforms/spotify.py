@@ -21,16 +21,19 @@ from urllib.parse import urlsplit
 import httpx
 from authlib.oauth2.base import OAuth2Error
 from authlib.oauth2.client import OAuth2Client
+from django.conf import settings
 
 from fanloop.platforms.adapter import OAuthHttpAdapter
 from fanloop.platforms.base import (
     AlbumInfo,
+    AppCredentials,
     AppMode,
     Capability,
     ConnectionCheck,
     ItemKind,
     ItemRef,
     Pkce,
+    Platform,
     Profile,
     ReleaseRef,
     Tokens,
@@ -50,7 +53,22 @@ from fanloop.platforms.errors import (
     for_status,
 )
 from fanloop.platforms.http import json_body, json_object, raise_for_common, transport_errors
+from fanloop.platforms.info import (
+    LISTEN_ID,
+    FollowerCounts,
+    InAppPresave,
+    LinkNoId,
+    LinkWrongKind,
+    ListenService,
+    Mark,
+    PlatformInfo,
+    ShareLinks,
+    SignIn,
+    mark_svg,
+)
 
+KEY = "spotify"
+LABEL = "Spotify"
 LIBRARY_BATCH = 40
 LEGACY_BATCH = 50
 SEARCH_LIMIT = 5  # development-mode apps may ask for at most 10
@@ -130,6 +148,40 @@ def countdown_page_link(value: str) -> str:
     return f"https://open.spotify.com/prerelease/{found.group(1)}"
 
 
+# The scopes each capability needs of a grant (a connect asks for these, see scopes_for).
+SCOPES: dict[Capability, tuple[str, ...]] = {
+    Capability.SAVE: ("user-library-modify",),
+    Capability.FOLLOW: ("user-follow-modify",),
+    Capability.VERIFY: ("user-library-read",),
+}
+# Refresh tokens stop working this long after the original authorization (6 months).
+REFRESH_TOKEN_LIFETIME = dt.timedelta(days=182)
+
+# Share links: https://open.spotify.com/[intl-xx/][embed/]<kind>/<22-character id>.
+SHARE_ID = re.compile(r"^[0-9A-Za-z]{22}$")
+SHARE_LOCALE = re.compile(r"^intl-[a-z]{2}(?:[-_][a-z]{2,4})?$", re.IGNORECASE)
+
+
+def share_link(kind: str, item_id: str) -> str:
+    return f"https://open.spotify.com/{kind}/{item_id}"
+
+
+def parse_share_path(segments: list[str], kind: str) -> tuple[str, str]:
+    """(id, canonical link) of a share link's path segments."""
+    if segments and segments[0].lower() == "embed":
+        segments = segments[1:]
+    if segments and SHARE_LOCALE.match(segments[0]):
+        segments = segments[1:]
+    if not segments:
+        raise LinkNoId(kind)
+    found = segments[0].lower()
+    if found != kind:
+        raise LinkWrongKind(found)
+    if len(segments) < 2 or not SHARE_ID.match(segments[1]):
+        raise LinkNoId(kind)
+    return segments[1], share_link(kind, segments[1])
+
+
 def scopes_for(capabilities: frozenset[Capability]) -> list[str]:
     """The narrowest Spotify scopes for what the fan agreed to, in a stable order.
 
@@ -153,8 +205,8 @@ def uri(item: ItemRef) -> str:
 
 
 class Spotify(OAuthHttpAdapter):
-    key = "spotify"
-    label = "Spotify"
+    key = KEY
+    label = LABEL
     read_scopes = {
         "album": "user-library-read",
         "track": "user-library-read",
@@ -533,3 +585,65 @@ def _error_message(response: httpx.Response) -> str:
     # Some refusals are bare text ("User not registered in the Developer Dashboard").
     text = response.text.strip() if "text/" in response.headers.get("content-type", "") else ""
     return text[:TEXT_ERROR_CHARS] or response.reason_phrase
+
+
+def _build(app: AppCredentials, client: httpx.Client | None) -> Platform:
+    return Spotify(app, settings.SPOTIFY_ACCOUNTS_URL, settings.SPOTIFY_API_URL, client)
+
+
+def _followers(adapter: Platform, artist_id: str) -> int | None:
+    assert isinstance(adapter, Spotify)
+    return adapter.artist_followers(artist_id)
+
+
+INFO = PlatformInfo(
+    key=KEY,
+    label=LABEL,
+    build=_build,
+    capabilities=frozenset(Capability),
+    scopes_for=scopes_for,
+    capability_scopes=SCOPES,
+    read_scopes=Spotify.read_scopes,
+    sign_in=SignIn.OAUTH,
+    chart_color="#1db954",
+    mark=Mark(
+        "#1ed760",
+        "#000000",
+        mark_svg(
+            '<circle cx="12" cy="12" r="11" fill="currentColor"/><path d="M6.5 9.3c3.8-1.1 '
+            "8.2-.7 11.2 1.1M7.2 12.6c3.1-.8 6.6-.5 9.2 1M7.9 15.8c2.4-.6 5-.4 7 .8"
+            '" fill="none" stroke="#1ed760" stroke-width="1.7" stroke-linecap="round"/>'
+        ),
+    ),
+    settings_url="https://www.spotify.com/account/apps/",
+    refresh_token_lifetime=REFRESH_TOKEN_LIFETIME,
+    share_links=ShareLinks(
+        hosts=frozenset({"open.spotify.com", "play.spotify.com"}),
+        short_hosts={"spotify.link": "open.spotify.com", "spotify.app.link": "open.spotify.com"},
+        examples={
+            "artist": "https://open.spotify.com/artist/…",
+            "album": "https://open.spotify.com/album/…",
+        },
+        bare_id=SHARE_ID,
+        parse=parse_share_path,
+        canonical=share_link,
+        uri_scheme="spotify",
+    ),
+    listen=ListenService(
+        KEY,
+        LABEL,
+        ("open.spotify.com",),
+        (rf"/(?:intl-[a-z]{{2}}/)?(?:album|track|artist)/{LISTEN_ID}",),
+    ),
+    allow_list=DEV_MODE_ACCOUNTS,
+    redirect_uri_refusal=redirect_uri_refusal,
+    in_app_presave=InAppPresave(
+        countdown_page_link, COUNTDOWN_PAGE_LABEL, COUNTDOWN_PAGE_EXAMPLE, COUNTDOWN_PAGE_HELP
+    ),
+    follower_counts=FollowerCounts(
+        _followers,
+        True,
+        "Spotify: followers.total, only for extended-quota apps; in development mode "
+        "the field is not there, so no snapshot is taken.",
+    ),
+)

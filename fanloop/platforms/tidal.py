@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from django.conf import settings
 
 from fanloop.platforms.adapter import HttpAdapter
 from fanloop.platforms.base import (
@@ -29,6 +30,7 @@ from fanloop.platforms.base import (
     ConnectionCheck,
     ItemRef,
     Pkce,
+    Platform,
     Profile,
     ReleaseRef,
     Tokens,
@@ -47,7 +49,10 @@ from fanloop.platforms.errors import (
     for_status,
 )
 from fanloop.platforms.http import json_object, raise_for_common, transport_errors
+from fanloop.platforms.info import ListenService, Mark, PlatformInfo, SignIn, mark_svg
 
+KEY = "tidal"
+LABEL = "TIDAL"
 LOGIN_URL = "https://login.tidal.com"
 AUTH_URL = "https://auth.tidal.com/v1/oauth2"
 API_URL = "https://openapi.tidal.com/v2"
@@ -135,8 +140,8 @@ def parse_ref(value: str, kind: str, *, bare: bool) -> tuple[str, str]:
 
 
 class Tidal(HttpAdapter):
-    key = "tidal"
-    label = "TIDAL"
+    key = KEY
+    label = LABEL
     read_scopes = {
         "album": "collection.read",
         "track": "collection.read",
@@ -412,3 +417,37 @@ def _token_error(error: str, status: int) -> PlatformError:
     if error == "invalid_client":
         return PermissionDenied("TIDAL refused the client id or secret", status=status)
     return BadRequest(f"TIDAL token endpoint: {error or 'refused'}", status=status)
+
+
+def _build(app: AppCredentials, client: httpx.Client | None) -> Platform:
+    return Tidal(app, *urls(settings.PLATFORM_EMULATOR_URL), client)
+
+
+INFO = PlatformInfo(
+    key=KEY,
+    label=LABEL,
+    build=_build,
+    capabilities=frozenset(Capability),
+    scopes_for=scopes_for,
+    capability_scopes=SCOPES,
+    read_scopes=Tidal.read_scopes,
+    sign_in=SignIn.OAUTH,
+    chart_color="#000000",
+    mark=Mark(
+        "#000000",
+        "#ffffff",
+        mark_svg(
+            '<path d="M4 9l3-3 3 3-3 3zM10 9l3-3 3 3-3 3zM16 9l3-3 3 3-3 3zM10 15l3-3 3 3-3 3z" '
+            'fill="currentColor"/>'
+        ),
+    ),
+    # No settings page address we could confirm: the portal names the platform only.
+    settings_url="",
+    listen=ListenService(
+        KEY,
+        LABEL,
+        ("tidal.com", "listen.tidal.com"),
+        (r"/(?:browse/)?(?:album|track|artist)/\d+",),
+    ),
+    authorize_origin=lambda emulator_url: urls(emulator_url)[0],
+)

@@ -28,7 +28,7 @@ def test_it_builds_each_platforms_album_address(release: Release) -> None:
     release.save()
     client = Client()
     assert client.get("/nova-lights/midnight-signal/listen/applemusic")["Location"] == (
-        "https://music.apple.com/album/1440857781"
+        "https://music.apple.com/us/album/1440857781"
     )
     assert client.get("/nova-lights/midnight-signal/listen/deezer")["Location"] == (
         "https://www.deezer.com/album/302127"

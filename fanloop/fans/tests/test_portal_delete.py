@@ -40,7 +40,12 @@ def test_it_deletes_everything(connected):
     url = _url(fan)
     response = Client().post(url, {"confirm": "yes"})
     assert response.status_code == 200
-    assert "Your data is deleted" in response.content.decode()
+    page = response.content.decode()
+    assert "Your data is deleted" in page
+    # Where to remove fanloop's access at each platform, as each adapter declares it.
+    assert 'href="https://www.spotify.com/account/apps/"' in page
+    assert 'href="https://www.deezer.com/account/apps"' in page
+    assert "Apple Music: on an iPhone or iPad" in page
     for model in (Fan, PlatformConnection, Consent, PreSave):
         assert not model.objects.exists(), model
     assert _rows_containing("fan@example.org") == []
