@@ -14,6 +14,7 @@ from types import FrameType
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.urls import get_resolver
 from django.utils import timezone
 
 from fanloop.ops.models import WorkerHeartbeat
@@ -136,6 +137,10 @@ def run_worker(executor_id: str | None = None) -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     watch_parent(stop)  # a supervisor's child stops with it
+    # The first link an email builds imports every view and the API (the URLconf): here,
+    # before work arrives, not in the first message of a broadcast (seconds on a loaded
+    # machine, bench/broadcast.py).
+    get_resolver().url_patterns  # noqa: B018 - evaluated for its import
     launch_dbos(executor_id)
     from fanloop.accounts import outbox
 
