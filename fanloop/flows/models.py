@@ -208,6 +208,8 @@ class Segment(Timestamped):
 
     ``track_entries``: the worker's sweep keeps ``SegmentMember`` up to date and records a
     ``joined_segment`` fan event for each fan entering it (the "entered segment" trigger).
+    ``counted`` at ``counted_at``: the last member count, shown by the segment list until it
+    is ``segments.COUNT_MAX_AGE`` old (``segments.stored_count``).
     """
 
     workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="segments")
@@ -215,6 +217,8 @@ class Segment(Timestamped):
     rules = models.JSONField(default=dict, blank=True)
     track_entries = models.BooleanField(default=False)
     swept_at = models.DateTimeField(null=True, blank=True)
+    counted = models.PositiveIntegerField(null=True, blank=True)
+    counted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name", "pk"]

@@ -8,6 +8,7 @@ editors and owners change segments (POST with CSRF only).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +20,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from fanloop.accounts.models import Membership, Role, Workspace
@@ -45,7 +47,14 @@ def segment_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     page = Paginator(Segment.objects.filter(workspace=workspace), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    rows = [{"segment": s, "count": segments.members(s).count()} for s in page]
+    rows = []
+    now = timezone.now()
+    for segment in page:  # counts younger than segments.COUNT_MAX_AGE are not redone
+        found, counted_at = segments.stored_count(segment, now)
+        just_now = now - counted_at < dt.timedelta(minutes=1)
+        rows.append(
+            {"segment": segment, "count": found, "counted_at": counted_at, "just_now": just_now}
+        )
     return render(
         request,
         "flows/segment_list.html",

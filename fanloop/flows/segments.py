@@ -59,6 +59,10 @@ MAX_SCORE = 1_000_000
 # Tracked segments are swept at most this often each (the worker's sweep runs every minute).
 SWEEP_INTERVAL = dt.timedelta(minutes=5)
 SWEEP_CHUNK = 1000  # entering fans inserted per statement
+# A stored member count older than this is counted again when the segment list shows it
+# (each count is a query over the workspace's fans). Not measured; chosen so the list
+# stays a few minutes behind at most.
+COUNT_MAX_AGE = dt.timedelta(minutes=5)
 
 # What a fan can do themself: the kinds an action condition may name.
 FAN_ACTIONS: dict[str, str] = {
@@ -278,6 +282,29 @@ def members(segment: Segment) -> QuerySet[Fan]:
     return Fan.objects.filter(condition(segment.rules, segment.workspace))
 
 
+def count(segment: Segment, now: dt.datetime | None = None) -> int:
+    """Count ``segment``'s members now and store the count (``counted``, ``counted_at``)."""
+    now = now or timezone.now()
+    found = members(segment).count()
+    _store_count(segment, found, now)
+    return found
+
+
+def _store_count(segment: Segment, found: int, now: dt.datetime) -> None:
+    Segment.objects.filter(pk=segment.pk).update(counted=found, counted_at=now)
+    segment.counted, segment.counted_at = found, now
+
+
+def stored_count(segment: Segment, now: dt.datetime | None = None) -> tuple[int, dt.datetime]:
+    """(members, when counted): the stored count while younger than ``COUNT_MAX_AGE``,
+    else a fresh one (stored)."""
+    now = now or timezone.now()
+    at = segment.counted_at
+    if segment.counted is not None and at is not None and now - COUNT_MAX_AGE < at <= now:
+        return segment.counted, at
+    return count(segment, now), now
+
+
 def preview(rules: dict[str, Any], workspace: Workspace) -> QuerySet[Fan]:
     """The fans matching not yet saved rules (the form's live count), newest first."""
     return Fan.objects.filter(condition(rules, workspace)).order_by("-created", "-pk")
@@ -377,6 +404,8 @@ def update_segment(
     if restart:
         SegmentMember.objects.filter(segment=segment).delete()
         segment.swept_at = None
+    if rules is not None:  # the stored count was of the old rules
+        segment.counted = segment.counted_at = None
     segment.save()
     return segment
 
@@ -445,7 +474,9 @@ def sweep(segment: Segment, now: dt.datetime | None = None) -> tuple[int, int]:
                     for fan_id in ids
                 )
         segment.swept_at = now
-        segment.save(update_fields=["swept_at"])
+        segment.counted = SegmentMember.objects.filter(segment=segment).count()
+        segment.counted_at = now
+        segment.save(update_fields=["swept_at", "counted", "counted_at"])
     return (0 if first else entered), left
 
 

@@ -43,7 +43,6 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection as database
-from django.db import transaction
 from django.db.models import IntegerField, Value
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -57,6 +56,7 @@ from fanloop.fans.consent_log import consent_is_active
 from fanloop.fans.identity import normalize_email
 from fanloop.fans.models import Consent, ConsentKind, Fan
 from fanloop.lib.bulk import insert_fields, insert_sql, prepared
+from fanloop.lib.db import write_turn
 from fanloop.messaging import backends, rendering, send_errors, tokens
 from fanloop.messaging.addresses import address_hashes
 from fanloop.messaging.models import (
@@ -349,9 +349,10 @@ def send_emails(
     connection: BaseEmailBackend | None = None,
     now: dt.datetime | None = None,
     outbox: Mapping[str, OutboundMessage] | None = None,
+    chunk: int | None = None,
 ) -> dict[str, SendOutcome]:
     """Send each request at most once for its key; the outcomes by key. See the module
-    docstring; ``SEND_CHUNK`` requests are decided, claimed and recorded together.
+    docstring; ``chunk`` (default ``SEND_CHUNK``) requests are decided and written together.
 
     ``outbox``: the outbox rows of the keys, read just before (a key missing from it had
     no row then), instead of a read per chunk. The rows' unique key and the conditional
@@ -362,7 +363,7 @@ def send_emails(
     if len({request.key for request in requests}) != len(requests):
         raise ValueError("each request needs a key of its own")
     now = now or timezone.now()
-    chunk = max(1, SEND_CHUNK)
+    chunk = max(1, chunk or SEND_CHUNK)
     outcomes: dict[str, SendOutcome] = {}
     backend = connection or get_connection()
     try:
@@ -534,7 +535,7 @@ def _write_decisions(
     lost: list[EmailRequest] = []
     new = [(request, _new_row(request, decision, now), decision)
            for request, message, decision in decided if message is None]  # fmt: skip
-    with transaction.atomic():
+    with write_turn():
         _insert_rows([message for _, message, _ in new])
         for request, message, decision in new:
             if message.pk is None:
@@ -622,7 +623,7 @@ def _deliver(
                 unrecorded.append(prepared)
                 continue
             resend = message.pk in again
-            with transaction.atomic():
+            with write_turn():
                 _record_results(unrecorded)
                 claimed = _claim(message, again=resend)
             outcomes.update((r.message.key, r.outcome()) for r in unrecorded)
@@ -637,7 +638,7 @@ def _deliver(
                 down = result.values["retry_at"]
                 _close_quietly(backend)  # a broken connection: the next call opens anew
     finally:
-        with transaction.atomic():
+        with write_turn():
             _record_results(unrecorded)
     outcomes.update((r.message.key, r.outcome()) for r in unrecorded)
     return outcomes
