@@ -24,7 +24,10 @@ from typing import Any
 
 import httpx
 import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from fanloop.platforms.adapter import HttpAdapter
 from fanloop.platforms.base import (
@@ -54,6 +57,10 @@ from fanloop.platforms.errors import (
 from fanloop.platforms.http import json_object, raise_for_common, transport_errors
 from fanloop.platforms.info import (
     LISTEN_ID,
+    PLAIN_HEADER,
+    AppSetup,
+    AudienceExport,
+    CredentialField,
     LinkNoId,
     LinkWrongKind,
     ListenService,
@@ -63,6 +70,7 @@ from fanloop.platforms.info import (
     SignIn,
     mark_svg,
 )
+from fanloop.platforms.validators import WHITESPACE_RE, IdFormat
 
 KEY = "applemusic"
 LABEL = "Apple Music"
@@ -343,6 +351,141 @@ def _error_message(response: httpx.Response) -> str:
     return str(first.get("detail") or first.get("title") or response.reason_phrase)
 
 
+# Apple team ids and key ids are 10 characters, upper-case letters and digits.
+APPLE_ID = re.compile(r"^[A-Z0-9]{10}$")
+TEAM_ID = IdFormat(
+    APPLE_ID,
+    "team id",
+    "Enter the team id.",
+    "An Apple team id is 10 characters, capital letters and digits.",
+    upper=True,
+)
+KEY_ID = IdFormat(
+    APPLE_ID,
+    "key id",
+    "Enter the key id.",
+    "An Apple key id is 10 characters, capital letters and digits.",
+    upper=True,
+)
+PRIVATE_KEY_MAX = 5000  # a P-256 .p8 is ~250 characters; anything this long is not one
+PEM_RE = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOTALL)
+ENCRYPTED_KEY = "This key is protected by a password; Apple's .p8 keys are not: use the .p8 as is."
+
+GET_A_P8 = (
+    "Download a MusicKit key (.p8 file) from Certificates, Identifiers & Profiles → Keys in "
+    "your Apple Developer account and paste its whole content."
+)
+
+
+def normalize_pem(value: str) -> str:
+    """The PEM block rebuilt with 64-character lines.
+
+    Keys pasted through chat tools or environment variables often lose their line breaks or
+    gain spaces and CRs; the base64 body survives, so it is re-wrapped rather than refused.
+    """
+    value = value.strip()
+    match = PEM_RE.search(value)
+    if match is None:
+        raise ValidationError(
+            "This is not a PEM private key: it must start with “-----BEGIN PRIVATE KEY-----”. "
+            + GET_A_P8
+        )
+    label, body = match.group(1), WHITESPACE_RE.sub("", match.group(2))
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return "\n".join([f"-----BEGIN {label}-----", *lines, f"-----END {label}-----"]) + "\n"
+
+
+def clean_private_key(value: str) -> str:
+    """An EC P-256 private key that signs an ES256 JWT, as Apple's .p8 files hold."""
+    if len(value) > PRIVATE_KEY_MAX:
+        raise ValidationError(
+            f"That is far too long for an Apple Music key (at most {PRIVATE_KEY_MAX} "
+            "characters): paste only the .p8 file's content."
+        )
+    if not value.strip():
+        raise ValidationError("Paste the private key (.p8). " + GET_A_P8)
+    pem = normalize_pem(value)
+    label = pem.split("-----")[1]
+    if "PUBLIC KEY" in label or "CERTIFICATE" in label:
+        raise ValidationError(
+            "This is a public key or certificate; fanloop needs the private key. " + GET_A_P8
+        )
+    # PKCS#8 says so in its label, traditional PEM in a Proc-Type header.
+    if "ENCRYPTED" in label or "Proc-Type:" in value:
+        raise ValidationError(ENCRYPTED_KEY)
+    try:
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+    except TypeError:  # cryptography's answer for a key that needs a password
+        raise ValidationError(ENCRYPTED_KEY) from None
+    except ValueError:
+        raise ValidationError(
+            "This private key cannot be read: it may be cut short or damaged. " + GET_A_P8
+        ) from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ValidationError(
+            "This is not an elliptic-curve key (it may be an RSA key). Apple Music needs an EC "
+            "P-256 key that signs ES256. " + GET_A_P8
+        )
+    if not isinstance(key.curve, ec.SECP256R1):
+        raise ValidationError(
+            f"This key uses the {key.curve.name} curve; Apple Music needs P-256 (ES256). "
+            + GET_A_P8
+        )
+    try:
+        jwt.encode({"iss": "check"}, pem, algorithm="ES256", headers={"kid": "check"})
+    except (ValueError, TypeError, jwt.PyJWTError):
+        raise ValidationError("This key cannot sign an ES256 token. " + GET_A_P8) from None
+    return pem
+
+
+APP_SETUP = AppSetup(
+    fields=(
+        CredentialField(
+            "team_id",
+            "Team ID",
+            "10 characters, top right of your Apple Developer account.",
+            TEAM_ID.clean,
+            max_length=40,
+        ),
+        CredentialField(
+            "key_id",
+            "Key ID",
+            "10 characters, shown with the MusicKit key you created.",
+            KEY_ID.clean,
+            max_length=40,
+        ),
+        CredentialField(
+            "private_key",
+            "…or paste the private key",
+            "From “-----BEGIN PRIVATE KEY-----” to “-----END PRIVATE KEY-----”.",
+            clean_private_key,
+            secret=True,
+            max_length=PRIVATE_KEY_MAX,
+            list_label="Private key",
+            file_label="Private key file (.p8)",
+            file_help=(
+                "Upload the .p8 file Apple let you download once, or paste its content below."
+            ),
+        ),
+    ),
+    steps=(
+        'In your <a href="https://developer.apple.com/account/resources/authkeys/list" '
+        'rel="noopener">Apple Developer account</a>, under Keys, create a key with '
+        "<em>Media Services (MusicKit)</em> enabled.",
+        "Download its <code>.p8</code> file (Apple lets you download it only once) and note "
+        "its <em>Key ID</em>.",
+        "Your <em>Team ID</em> is shown under Membership details.",
+    ),
+    note=(
+        "Fans authorize Apple Music in the page through MusicKit JS: there is no redirect URI "
+        "to register. fanloop signs short-lived developer tokens with this key."
+    ),
+    id_field="key_id",  # the key id names the app at Apple: it is the client id here
+    binding_field="team_id",
+    budget_per_30s=150,
+)
+
+
 def _build(app: AppCredentials, client: httpx.Client | None) -> Platform:
     return AppleMusic(app, settings.APPLE_MUSIC_API_URL, client)
 
@@ -386,5 +529,13 @@ INFO = PlatformInfo(
         LABEL,
         ("music.apple.com", "geo.music.apple.com"),
         (rf"/(?:[a-z]{{2}}/)?(?:album|song|artist)(?:/[^/]+)?/{LISTEN_ID}",),
+    ),
+    app_setup=APP_SETUP,
+    audience_exports=(
+        AudienceExport(
+            "apple_music_for_artists",
+            "Apple Music for Artists",
+            {**PLAIN_HEADER, "plays": "streams"},
+        ),
     ),
 )

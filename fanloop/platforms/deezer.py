@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -43,6 +44,10 @@ from fanloop.platforms.errors import (
 from fanloop.platforms.http import json_body, raise_for_common, transport_errors
 from fanloop.platforms.info import (
     LISTEN_ID,
+    PLAIN_HEADER,
+    AppSetup,
+    AudienceExport,
+    CredentialField,
     FollowerCounts,
     LinkNoId,
     LinkWrongKind,
@@ -52,7 +57,9 @@ from fanloop.platforms.info import (
     ShareLinks,
     SignIn,
     mark_svg,
+    read_followers,
 )
+from fanloop.platforms.validators import IdFormat, clean_secret
 
 KEY = "deezer"
 LABEL = "Deezer"
@@ -347,9 +354,41 @@ def _build(app: AppCredentials, client: httpx.Client | None) -> Platform:
     return Deezer(app, settings.DEEZER_CONNECT_URL, settings.DEEZER_API_URL, client)
 
 
-def _followers(adapter: Platform, artist_id: str) -> int | None:
-    assert isinstance(adapter, Deezer)
-    return adapter.artist_followers(artist_id)
+APP_ID = IdFormat(
+    re.compile(r"^[0-9]{1,20}$"),
+    "application id",
+    "Enter the application id.",
+    "A Deezer application id is a number (digits only, at most 20), as shown under "
+    "My Apps on developers.deezer.com.",
+)
+
+APP_SETUP = AppSetup(
+    fields=(
+        CredentialField(
+            "client_id",
+            "Application ID",
+            "The number shown under My Apps.",
+            APP_ID.clean,
+            max_length=40,
+        ),
+        CredentialField(
+            "client_secret",
+            "Secret Key",
+            "Shown next to the application id.",
+            partial(clean_secret, what="secret key"),
+            secret=True,
+            list_label="Secret",
+        ),
+    ),
+    steps=(
+        'Open <a href="https://developers.deezer.com/myapps" rel="noopener">My Apps on Deezer '
+        "for Developers</a>. Deezer has closed new app registration: this works for apps you "
+        "already have.",
+        "Set <em>Redirect URL after authentication</em> to the address below.",
+        "Copy the <em>Application ID</em> and the <em>Secret Key</em>.",
+    ),
+    budget_per_30s=250,
+)
 
 
 INFO = PlatformInfo(
@@ -394,6 +433,12 @@ INFO = PlatformInfo(
         (r"/(?:[a-z]{2}/)?(?:album|track|artist)/\d+", rf"/s/{LISTEN_ID}"),
     ),
     follower_counts=FollowerCounts(
-        _followers, False, "Deezer: the artist's public fan count (nb_fan)."
+        read_followers, False, "Deezer: the artist's public fan count (nb_fan)."
+    ),
+    app_setup=APP_SETUP,
+    audience_exports=(
+        AudienceExport(
+            "deezer_for_creators", "Deezer for Creators", {**PLAIN_HEADER, "fans": "followers"}
+        ),
     ),
 )

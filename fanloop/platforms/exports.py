@@ -12,8 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-METRICS = ("followers", "listeners", "streams")
-PLAIN_HEADER = {"date": "date", **{metric: metric for metric in METRICS}}
+from fanloop.platforms.info import METRICS, PLAIN_HEADER
+from fanloop.platforms.registry import audience_exports
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "METRICS",
+    "PLAIN_HEADER",
+    "ExportFormat",
+    "export_choices",
+    "snapshot_source",
+]
 
 
 @dataclass(frozen=True)
@@ -25,28 +34,10 @@ class ExportFormat:
     columns: dict[str, str]
 
 
+# Each platform's exports, declared in its adapter module's INFO.
 EXPORT_FORMATS: dict[str, ExportFormat] = {
-    fmt.key: fmt
-    for fmt in (
-        ExportFormat(
-            "spotify_for_artists",
-            "spotify",
-            "Spotify for Artists (audience timeline)",
-            {**PLAIN_HEADER},
-        ),
-        ExportFormat(
-            "apple_music_for_artists",
-            "applemusic",
-            "Apple Music for Artists",
-            {**PLAIN_HEADER, "plays": "streams"},
-        ),
-        ExportFormat(
-            "deezer_for_creators",
-            "deezer",
-            "Deezer for Creators",
-            {**PLAIN_HEADER, "fans": "followers"},
-        ),
-    )
+    key: ExportFormat(key, platform, export.label, dict(export.columns))
+    for key, (platform, export) in audience_exports().items()
 }
 
 

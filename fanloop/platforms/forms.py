@@ -1,4 +1,5 @@
-"""Forms for platform apps, one per platform: they read input, ``services`` validate and write.
+"""Forms for platform apps, one per platform (its fields from the adapter module's
+``AppSetup``): they read input, ``services`` validate and write.
 
 Secret fields are write-only: their widgets never render a value, not even the one just
 posted, so a secret never travels back to a browser.
@@ -13,14 +14,16 @@ from django.core.exceptions import ValidationError
 
 from fanloop.platforms import validators
 from fanloop.platforms.base import AppMode
-from fanloop.platforms.models import DEFAULT_BUDGET_PER_30S, DEVELOPMENT_USER_CAP, PlatformApp
-from fanloop.platforms.spotify import DEV_MODE_ACCOUNTS
+from fanloop.platforms.info import AppSetup, CredentialField, DevelopmentMode
+from fanloop.platforms.models import PlatformApp
+from fanloop.platforms.registry import INFOS, default_budget
 
 # Room for the allow-list's emails, one per line, with slack for spaces.
 ALLOWED_EMAILS_TEXT_MAX = 2000
 
 KEEP_SECRET = "•••• stored encrypted — leave empty to keep"
 P8_MAX_BYTES = 10 * 1024
+FILE_SUFFIX = "_file"  # a key's upload field: the key's field name and this
 SECRET_ATTRS = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"}
 ID_ATTRS = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"}
 
@@ -75,7 +78,7 @@ class AppForm(forms.Form):
         if app is not None:
             kwargs.setdefault("initial", self.initial_for(app))
         super().__init__(*args, **kwargs)
-        default = DEFAULT_BUDGET_PER_30S.get(self.platform, 100)
+        default = default_budget(self.platform)
         budget = self.fields["budget_per_30s"]
         budget.help_text = (
             f"How many calls the release-day engine may make with this app per rolling 30 "
@@ -102,172 +105,127 @@ class AppForm(forms.Form):
 
     def service_fields(self) -> dict[str, Any]:
         """The cleaned values for ``services.create_app`` / ``update_app``."""
-        fields = dict(self.cleaned_data)
-        fields.pop("private_key_file", None)
-        return fields
+        return {k: v for k, v in self.cleaned_data.items() if not k.endswith(FILE_SUFFIX)}
 
 
-class SpotifyAppForm(AppForm):
-    platform = "spotify"
-    secret_fields = ("client_secret",)
-
-    client_id = _id("Client ID", "32 characters, shown on your app's page in the dashboard.")
-    mode = forms.ChoiceField(
-        label="Mode",
-        choices=[
-            (AppMode.DEVELOPMENT.value, "Development mode (at most a few users)"),
-            (AppMode.EXTENDED.value, "Extended quota mode (no user cap)"),
-        ],
-        initial=AppMode.DEVELOPMENT.value,
-        widget=forms.RadioSelect,
-        help_text=(
-            "As shown in the Spotify Developer Dashboard. Extended quota needs Spotify's "
-            "approval (a registered business with at least 250k monthly active users)."
+def _development_fields(development: DevelopmentMode) -> dict[str, forms.Field]:
+    return {
+        "mode": forms.ChoiceField(
+            label="Mode",
+            choices=[
+                (AppMode.DEVELOPMENT.value, "Development mode (at most a few users)"),
+                (AppMode.EXTENDED.value, "Extended quota mode (no user cap)"),
+            ],
+            initial=AppMode.DEVELOPMENT.value,
+            widget=forms.RadioSelect,
+            help_text=development.mode_help,
         ),
-    )
-    user_cap = forms.IntegerField(
-        label="User cap",
-        required=False,
-        initial=DEVELOPMENT_USER_CAP,
-        help_text=(
-            f"How many fans the platform lets use this app. Development mode: "
-            f"{DEVELOPMENT_USER_CAP} since 2026. Extended mode: leave empty for no cap."
+        "allowed_emails": forms.CharField(
+            label="Accounts allowed in development mode",
+            required=False,
+            max_length=ALLOWED_EMAILS_TEXT_MAX,
+            widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off", "spellcheck": "false"}),
+            help_text=development.allow_list_help,
         ),
-    )
-
-    allowed_emails = forms.CharField(
-        label="Accounts allowed in development mode",
-        required=False,
-        max_length=ALLOWED_EMAILS_TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off", "spellcheck": "false"}),
-        help_text=(
-            f"The emails you added under User Management in the Spotify Developer Dashboard, "
-            f"one per line (at most {DEV_MODE_ACCOUNTS}, yours included). Only they can "
-            "connect; every other fan is offered the email reminder."
+        "user_cap": forms.IntegerField(
+            label="User cap",
+            required=False,
+            initial=development.user_cap,
+            help_text=(
+                f"How many fans the platform lets use this app. Development mode: "
+                f"{development.user_cap} since 2026. Extended mode: leave empty for no cap."
+            ),
         ),
-    )
-
-    field_order = [
-        "name",
-        "client_id",
-        "client_secret",
-        "mode",
-        "allowed_emails",
-        "user_cap",
-        "budget_per_30s",
-    ]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["client_secret"] = _secret(
-            "Client secret", "Click “View client secret” on your app's page.", self.editing
-        )
-        self.order_fields(self.field_order)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        mode, cap = cleaned.get("mode"), cleaned.get("user_cap")
-        # An empty cap means the development default; in extended mode, the development
-        # default left untouched in the form means the owner did not mean a cap.
-        if mode == AppMode.DEVELOPMENT and cap is None:
-            cleaned["user_cap"] = DEVELOPMENT_USER_CAP
-        elif (
-            mode == AppMode.EXTENDED
-            and cap == DEVELOPMENT_USER_CAP
-            and "user_cap" not in self.changed_data
-        ):
-            cleaned["user_cap"] = None
-        return cleaned
+    }
 
 
-class DeezerAppForm(AppForm):
-    platform = "deezer"
-    secret_fields = ("client_secret",)
-
-    client_id = _id("Application ID", "The number shown under My Apps.", max_length=40)
-
-    field_order = ["name", "client_id", "client_secret", "budget_per_30s"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["client_secret"] = _secret(
-            "Secret Key", "Shown next to the application id.", self.editing
-        )
-        self.order_fields(self.field_order)
-
-
-class TidalAppForm(AppForm):
-    platform = "tidal"
-    secret_fields = ("client_secret",)
-
-    client_id = _id("Client ID", "Shown on your app's page in the TIDAL developer dashboard.")
-
-    field_order = ["name", "client_id", "client_secret", "budget_per_30s"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["client_secret"] = _secret(
-            "Client secret", "Shown next to the client id (catalog lookups use it).", self.editing
-        )
-        self.order_fields(self.field_order)
-
-
-class AppleMusicAppForm(AppForm):
-    platform = "applemusic"
-    secret_fields = ("private_key",)
-
-    team_id = _id("Team ID", "10 characters, top right of your Apple Developer account.", 40)
-    key_id = _id("Key ID", "10 characters, shown with the MusicKit key you created.", 40)
-    private_key_file = forms.FileField(
-        label="Private key file (.p8)",
-        required=False,
-        help_text="Upload the .p8 file Apple let you download once, or paste its content below.",
-    )
-
-    field_order = ["name", "team_id", "key_id", "private_key_file", "private_key"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["private_key"] = forms.CharField(
-            label="…or paste the private key",
+def _credential_fields(spec: CredentialField, editing: bool) -> dict[str, forms.Field]:
+    if not spec.secret:
+        return {spec.name: _id(spec.label, spec.help, spec.max_length)}
+    if not spec.file_label:
+        return {spec.name: _secret(spec.label, spec.help, editing)}
+    return {
+        f"{spec.name}{FILE_SUFFIX}": forms.FileField(
+            label=spec.file_label, required=False, help_text=spec.file_help
+        ),
+        spec.name: forms.CharField(
+            label=spec.label,
             required=False,
             strip=False,
-            max_length=validators.PRIVATE_KEY_MAX,
+            max_length=spec.max_length,
             widget=SecretTextarea(attrs={**SECRET_ATTRS, "rows": 6}),
-            help_text=(
-                KEEP_SECRET
-                if self.editing
-                else "From “-----BEGIN PRIVATE KEY-----” to “-----END PRIVATE KEY-----”."
-            ),
-        )
-        self.order_fields(self.field_order)
+            help_text=KEEP_SECRET if editing else spec.help,
+        ),
+    }
 
-    def clean_private_key_file(self) -> str:
-        upload = self.cleaned_data.get("private_key_file")
-        if not upload:
-            return ""
-        if upload.size > P8_MAX_BYTES:
-            raise ValidationError("This file is far too large for a .p8 key: pick the .p8 file.")
-        try:
-            return str(upload.read().decode("utf-8"))
-        except UnicodeDecodeError:
-            raise ValidationError("This file is not a .p8 key (it is not text).") from None
+
+class PlatformAppForm(AppForm):
+    """A platform's app form, its fields read from the adapter module's ``AppSetup``."""
+
+    setup: AppSetup
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        name, budget = self.fields.pop("name"), self.fields.pop("budget_per_30s")
+        fields: dict[str, forms.Field] = {"name": name}
+        for spec in self.setup.fields:
+            fields.update(_credential_fields(spec, self.editing))
+        if self.setup.development is not None:
+            fields.update(_development_fields(self.setup.development))
+        fields["budget_per_30s"] = budget
+        self.fields = fields
+        self.secret_fields = tuple(spec.name for spec in self.setup.fields if spec.secret)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        from_file = cleaned.get("private_key_file")
-        if from_file:
-            if (cleaned.get("private_key") or "").strip():
-                self.add_error("private_key", "Upload the file or paste the key, not both.")
-            cleaned["private_key"] = from_file
+        for spec in self.setup.fields:
+            upload = f"{spec.name}{FILE_SUFFIX}"
+            if upload in self.fields:
+                self._take_upload(cleaned, spec.name, upload)
+        development = self.setup.development
+        if development is not None:
+            mode, cap = cleaned.get("mode"), cleaned.get("user_cap")
+            # An empty cap means the development default; in extended mode, the development
+            # default left untouched in the form means the owner did not mean a cap.
+            if mode == AppMode.DEVELOPMENT and cap is None:
+                cleaned["user_cap"] = development.user_cap
+            elif (
+                mode == AppMode.EXTENDED
+                and cap == development.user_cap
+                and "user_cap" not in self.changed_data
+            ):
+                cleaned["user_cap"] = None
         return cleaned
+
+    def _take_upload(self, cleaned: dict[str, Any], name: str, upload_field: str) -> None:
+        """A key uploaded as a file stands for the pasted one (giving both is an error)."""
+        upload = cleaned.get(upload_field)
+        if not upload:
+            cleaned[upload_field] = ""
+            return
+        if upload.size > P8_MAX_BYTES:
+            self.add_error(
+                upload_field, "This file is far too large for a .p8 key: pick the .p8 file."
+            )
+            return
+        try:
+            text = str(upload.read().decode("utf-8"))
+        except UnicodeDecodeError:
+            self.add_error(upload_field, "This file is not a .p8 key (it is not text).")
+            return
+        if (cleaned.get(name) or "").strip():
+            self.add_error(name, "Upload the file or paste the key, not both.")
+        cleaned[name] = text
+
+
+def _form_class(key: str, setup: AppSetup) -> type[AppForm]:
+    return type(f"{key.title()}AppForm", (PlatformAppForm,), {"platform": key, "setup": setup})
 
 
 FORMS: dict[str, type[AppForm]] = {
-    "spotify": SpotifyAppForm,
-    "applemusic": AppleMusicAppForm,
-    "deezer": DeezerAppForm,
-    "tidal": TidalAppForm,
+    key: _form_class(key, entry.app_setup)
+    for key, entry in INFOS.items()
+    if entry.app_setup is not None
 }
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol, runtime_checkable
 
 import httpx
 
@@ -104,6 +105,70 @@ class FollowerCounts:
 
 
 @dataclass(frozen=True)
+class CredentialField:
+    """A credential the owner pastes into a platform app (a ``PlatformApp`` column)."""
+
+    name: str  # the column: client_id, client_secret, team_id, key_id or private_key
+    label: str  # the form's label
+    help: str  # the form's help text for a new app
+    clean: Callable[[str], str]  # the cleaned value, or ValidationError
+    secret: bool = False  # write-only: never shown, kept when left empty on edit
+    max_length: int = 200  # the form field's limit (services check the real format)
+    list_label: str = ""  # the app list's name for it ("" : ``label``)
+    # A key pasted whole (multi-line): a file upload with this label beside the text area.
+    file_label: str = ""
+    file_help: str = ""
+
+
+@dataclass(frozen=True)
+class DevelopmentMode:
+    """Apps start in a development mode that serves a few users (a user cap) until the
+    platform grants extended quota."""
+
+    user_cap: int  # users a development-mode app may serve
+    mode_help: str  # where the owner sees the app's mode, and what extended quota needs
+    allow_list_help: str  # where the owner lists the accounts allowed in development mode
+
+
+@dataclass(frozen=True)
+class AppSetup:
+    """What a workspace registers with the platform to use it: its credentials and limits."""
+
+    fields: tuple[CredentialField, ...]
+    # Where to find the credentials: HTML list items (trusted text of the adapter module),
+    # then an HTML note ("" for none); ``{user_cap}`` is the development mode's cap.
+    steps: tuple[str, ...]
+    note: str = ""
+    id_field: str = "client_id"  # the field that names the app (stored as its client id too)
+    binding_field: str = "client_id"  # the field fans' grants are bound to
+    budget_per_30s: int = 150  # a conservative default call budget per rolling 30 s
+    development: DevelopmentMode | None = None
+
+
+@dataclass(frozen=True)
+class IdParser:
+    """Ids and links of the platform read by its adapter module (not ``share_links``)."""
+
+    # (pasted text, kind, bare ids accepted) -> (id, canonical link), or ValueError.
+    parse: Callable[..., tuple[str, str]]
+    examples: Mapping[str, str]  # kind -> what a link looks like
+
+
+METRICS = ("followers", "listeners", "streams")
+PLAIN_HEADER = {"date": "date", **{metric: metric for metric in METRICS}}
+
+
+@dataclass(frozen=True)
+class AudienceExport:
+    """An audience CSV the artist downloads from the platform's artist tool."""
+
+    key: str  # the stored source key
+    label: str
+    # Accepted header name (lower case) -> "date" or a metric.
+    columns: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class PlatformInfo:
     key: str
     label: str
@@ -135,6 +200,20 @@ class PlatformInfo:
     follower_counts: FollowerCounts | None = None
     # Sign-in pages not set in settings of their own: the page under an emulator URL.
     authorize_origin: Callable[[str], str] | None = None
+    app_setup: AppSetup | None = None  # None: workspaces register no app for it
+    id_parser: IdParser | None = None
+    audience_exports: tuple[AudienceExport, ...] = ()
+
+
+@runtime_checkable
+class CountsFollowers(Protocol):
+    def artist_followers(self, artist_id: str) -> int | None: ...
+
+
+def read_followers(adapter: Platform, artist_id: str) -> int | None:
+    """``FollowerCounts.read`` of an adapter that has ``artist_followers``."""
+    assert isinstance(adapter, CountsFollowers)
+    return adapter.artist_followers(artist_id)
 
 
 def mark_svg(body: str) -> str:

@@ -10,23 +10,24 @@ from django.utils import timezone
 from fanloop.accounts.models import Workspace
 from fanloop.lib.crypto import EncryptedTextField
 from fanloop.platforms.base import AppCredentials, AppMode
+from fanloop.platforms.registry import (
+    allow_list_size,
+    app_setup,
+    default_budget,
+    development_mode,
+    platform_choices,
+    redirect_uri_refusal,
+)
 
-# Spotify development mode: at most 5 users per app (Feb to Mar 2026).
-DEVELOPMENT_USER_CAP = 5
-# A conservative default request budget per rolling 30 s window, with headroom.
-DEFAULT_BUDGET_PER_30S = {"spotify": 150, "deezer": 250, "applemusic": 150, "tidal": 150}
+# The cap of an app row written without the services (they set the platform's own, from its
+# adapter module's development mode, or none).
+UNSET_USER_CAP = 5
 
 
 class PlatformApp(models.Model):
-    PLATFORM_CHOICES = [
-        ("spotify", "Spotify"),
-        ("applemusic", "Apple Music"),
-        ("deezer", "Deezer"),
-        ("tidal", "TIDAL"),
-    ]
-
     workspace = models.ForeignKey(Workspace, models.CASCADE, related_name="platform_apps")
-    platform = models.CharField(max_length=20, choices=PLATFORM_CHOICES)
+    # The registry's platforms (a callable: a new platform needs no migration).
+    platform = models.CharField(max_length=20, choices=platform_choices)
     name = models.CharField(max_length=100, blank=True)
     client_id = models.CharField("client / app id", max_length=200, blank=True)
     client_secret = EncryptedTextField(blank=True)
@@ -40,7 +41,7 @@ class PlatformApp(models.Model):
         default=AppMode.DEVELOPMENT,
     )
     # Users allowed by the platform for this app; None = no cap (extended mode).
-    user_cap = models.PositiveIntegerField(null=True, blank=True, default=DEVELOPMENT_USER_CAP)
+    user_cap = models.PositiveIntegerField(null=True, blank=True, default=UNSET_USER_CAP)
     # Development mode (platforms with an allow-list): the accounts the owner added by email
     # in the platform's dashboard, mirrored here; only they can connect through this app.
     allowed_emails = models.JSONField(default=list, blank=True)
@@ -76,14 +77,10 @@ class PlatformApp(models.Model):
     def serves_allow_list_only(self) -> bool:
         """A development-mode app of a platform that serves only its allow-listed accounts:
         fanloop cannot tell before the consent screen whether a visitor is on it."""
-        from fanloop.platforms.registry import allow_list_size
-
         return self.mode == AppMode.DEVELOPMENT and allow_list_size(self.platform) is not None
 
     def redirect_uri_refusal(self) -> str:
         """Why the platform would refuse this app's redirect URI ("" when it accepts it)."""
-        from fanloop.platforms.registry import redirect_uri_refusal
-
         uri = self.routed_redirect_uri()
         return redirect_uri_refusal(self.platform, uri) if uri else ""
 
@@ -108,4 +105,19 @@ class PlatformApp(models.Model):
         )
 
     def effective_budget(self) -> int:
-        return self.budget_per_30s or DEFAULT_BUDGET_PER_30S.get(self.platform, 100)
+        return self.budget_per_30s or default_budget(self.platform)
+
+    @property
+    def has_development_mode(self) -> bool:
+        """Whether the platform's apps have a development mode (and a user cap in it)."""
+        return development_mode(self.platform) is not None
+
+    @property
+    def shown_credentials(self) -> list[tuple[str, str | None]]:
+        """(label, value) of the app's credentials as the app list shows them; a secret's
+        value is None (never shown)."""
+        setup = app_setup(self.platform)
+        return [
+            (f.list_label or f.label, None if f.secret else str(getattr(self, f.name)))
+            for f in (setup.fields if setup else ())
+        ]

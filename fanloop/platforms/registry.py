@@ -8,13 +8,19 @@ them at the emulator; adapters share one pooled httpx client unless given their 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 import httpx
 
 from fanloop.platforms import applemusic, deezer, spotify, tidal
 from fanloop.platforms.base import AppCredentials, Capability, Platform
-from fanloop.platforms.info import Factory, PlatformInfo, SignIn
+from fanloop.platforms.info import (
+    AppSetup,
+    AudienceExport,
+    DevelopmentMode,
+    Factory,
+    PlatformInfo,
+    SignIn,
+)
 
 INFOS: dict[str, PlatformInfo] = {
     i.key: i for i in (spotify.INFO, applemusic.INFO, deezer.INFO, tidal.INFO)
@@ -22,27 +28,24 @@ INFOS: dict[str, PlatformInfo] = {
 # (label, factory) per platform key, in the registry's order.
 PLATFORMS: dict[str, tuple[str, Factory]] = {k: (i.label, i.build) for k, i in INFOS.items()}
 
-
-# Platforms whose ids and links are parsed by their adapter module: (parser, examples).
-# The parser takes (pasted text, kind, bare ids accepted) and returns (id, canonical link)
-# or raises ValueError; the others' are read by ``catalog.share_links`` from their INFO.
-ID_PARSERS: dict[str, tuple[Callable[..., tuple[str, str]], dict[str, str]]] = {
-    tidal.KEY: (tidal.parse_ref, tidal.LINK_EXAMPLES),
-}
+# A call budget per rolling 30 s for a platform that declares none.
+FALLBACK_BUDGET_PER_30S = 100
 
 
 def parse_platform_ref(key: str, text: str, kind: str, *, bare: bool) -> tuple[str, str]:
-    """(id, canonical link) of ``text`` pasted for an ``kind`` on ``key``; ValueError."""
-    entry = ID_PARSERS.get(key)
-    if entry is None:
+    """(id, canonical link) of ``text`` pasted for an ``kind`` on ``key``, by the adapter
+    module's own parser (the others' links are read by ``catalog.share_links`` from their
+    INFO's share links); ValueError."""
+    entry = INFOS.get(key)
+    if entry is None or entry.id_parser is None:
         raise ValueError(f"Links of {key} cannot be read here.")
-    return entry[0](text, kind, bare=bare)
+    return entry.id_parser.parse(text, kind, bare=bare)
 
 
 def link_example(key: str, kind: str) -> str:
     """What a link to an ``kind`` on ``key`` looks like ("" when not known here)."""
-    entry = ID_PARSERS.get(key)
-    return entry[1].get(kind, "") if entry else ""
+    entry = INFOS.get(key)
+    return entry.id_parser.examples.get(kind, "") if entry and entry.id_parser else ""
 
 
 class UnknownPlatform(LookupError):
@@ -81,6 +84,39 @@ def keys_signing_in(sign_in: SignIn) -> frozenset[str]:
 
 def oauth_keys() -> frozenset[str]:
     return keys_signing_in(SignIn.OAUTH)
+
+
+def redirect_keys() -> tuple[str, ...]:
+    """The platforms whose fans come back through fanloop's OAuth callback, in order."""
+    return tuple(k for k, i in INFOS.items() if i.sign_in == SignIn.OAUTH)
+
+
+def on_page_labels() -> tuple[str, ...]:
+    """Labels of the platforms whose fans authorize in the page (no redirect URI)."""
+    return tuple(i.label for i in INFOS.values() if i.sign_in == SignIn.ON_PAGE)
+
+
+def app_setup(key: str) -> AppSetup | None:
+    """What a workspace registers with ``key`` (None: unknown, or no app to register)."""
+    entry = INFOS.get(key)
+    return entry.app_setup if entry else None
+
+
+def default_budget(key: str) -> int:
+    """The call budget per rolling 30 s of an app of ``key`` that sets none."""
+    setup = app_setup(key)
+    return setup.budget_per_30s if setup else FALLBACK_BUDGET_PER_30S
+
+
+def development_mode(key: str) -> DevelopmentMode | None:
+    """``key``'s development mode (a user cap until extended quota), None when it has none."""
+    setup = app_setup(key)
+    return setup.development if setup else None
+
+
+def audience_exports() -> dict[str, tuple[str, AudienceExport]]:
+    """Every platform's audience CSV exports: source key -> (platform, export)."""
+    return {e.key: (k, e) for k, i in INFOS.items() for e in i.audience_exports}
 
 
 def signs_in_on_page(key: str) -> bool:

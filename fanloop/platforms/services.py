@@ -22,8 +22,14 @@ from fanloop.lib.crypto import DecryptionError
 from fanloop.platforms import validators
 from fanloop.platforms.base import AppMode, ConnectionCheck
 from fanloop.platforms.errors import PlatformError
-from fanloop.platforms.models import DEVELOPMENT_USER_CAP, PlatformApp
-from fanloop.platforms.registry import PLATFORMS, allow_list_size, get_platform
+from fanloop.platforms.models import PlatformApp
+from fanloop.platforms.registry import (
+    PLATFORMS,
+    allow_list_size,
+    app_setup,
+    development_mode,
+    get_platform,
+)
 
 PLATFORM_ORDER = list(PLATFORMS)
 CHECK_MESSAGE_MAX = PlatformApp._meta.get_field("last_check_message").max_length or 300
@@ -32,13 +38,6 @@ NEAR_CAP_SHARE = 0.8
 SECRET_FIELDS = ("client_secret", "private_key")
 # Fields whose change makes the last connection check meaningless.
 CREDENTIAL_FIELDS = ("client_id", "client_secret", "team_id", "key_id", "private_key")
-# A fan's grant is bound to these: changing them would silently break every connection.
-BINDING_FIELDS = {
-    "spotify": "client_id",
-    "deezer": "client_id",
-    "applemusic": "team_id",
-    "tidal": "client_id",
-}
 
 
 class PlatformAppError(Exception):
@@ -48,9 +47,9 @@ class PlatformAppError(Exception):
 class AppFields(TypedDict, total=False):
     """Fields of a platform app; in updates a missing key (or an empty secret) keeps the value.
 
-    Spotify and Deezer use ``client_id`` and ``client_secret``; Apple Music uses ``team_id``,
-    ``key_id`` and ``private_key`` (its ``client_id`` is set to the key id). ``mode`` and
-    ``user_cap`` apply to Spotify only: the others have no user cap.
+    Which credentials a platform takes is declared in its adapter module (``AppSetup``); when
+    another field names the app (a key id), ``client_id`` is set to it. ``mode`` and
+    ``user_cap`` apply only to platforms with a development mode: the others have no user cap.
     """
 
     name: str
@@ -138,36 +137,22 @@ def _clean_credentials(
         value = fields.get(field)
         return field in fields and not (secret and not value)
 
-    if platform == "applemusic":
-        for field, what in (("team_id", "team id"), ("key_id", "key id")):
-            if wanted(field):
-                value = str(fields.get(field, ""))
-                clean = partial(validators.clean_apple_id, what=what)
-                _check(errors, cleaned, field, clean, value)
-        if wanted("private_key", secret=True):
-            value = str(fields.get("private_key", ""))
-            _check(errors, cleaned, "private_key", validators.clean_apple_private_key, value)
-        if "key_id" in cleaned:  # the key id names the app at Apple: it is the client id here
-            cleaned["client_id"] = cleaned["key_id"]
-        return cleaned
-    clean_id = {
-        "spotify": validators.clean_spotify_client_id,
-        "tidal": validators.clean_tidal_client_id,
-    }.get(platform, validators.clean_deezer_app_id)
-    what = "secret key" if platform == "deezer" else "client secret"
-    if wanted("client_id"):
-        _check(errors, cleaned, "client_id", clean_id, str(fields.get("client_id", "")))
-    if wanted("client_secret", secret=True):
-        value = str(fields.get("client_secret", ""))
-        _check(errors, cleaned, "client_secret", partial(validators.clean_secret, what=what), value)
+    setup = app_setup(platform)
+    for spec in setup.fields if setup else ():
+        if wanted(spec.name, secret=spec.secret):
+            _check(errors, cleaned, spec.name, spec.clean, str(fields.get(spec.name, "")))
+    id_field = _id_field(platform)
+    if id_field != "client_id" and id_field in cleaned:
+        cleaned["client_id"] = cleaned[id_field]  # the field naming the app is its client id
     return cleaned
 
 
 def _clean_mode(
     platform: str, fields: AppFields, app: PlatformApp | None, errors: dict[str, list[str]]
 ) -> dict[str, Any]:
-    if platform != "spotify":
-        # Apple Music and Deezer have no development mode and no user cap.
+    development = development_mode(platform)
+    if development is None:
+        # No development mode: no user cap either.
         return {"mode": AppMode.EXTENDED.value, "user_cap": None} if app is None else {}
     cleaned: dict[str, Any] = {}
     mode = fields.get("mode", app.mode if app else AppMode.DEVELOPMENT.value)
@@ -180,10 +165,10 @@ def _clean_mode(
     elif app is not None and app.mode == mode:
         return cleaned
     else:
-        cap = DEVELOPMENT_USER_CAP if mode == AppMode.DEVELOPMENT else None
+        cap = development.user_cap if mode == AppMode.DEVELOPMENT else None
     if cap is None and mode == AppMode.DEVELOPMENT:
         errors.setdefault("user_cap", []).append(
-            f"Development-mode apps have a user cap ({DEVELOPMENT_USER_CAP} users since 2026): "
+            f"Development-mode apps have a user cap ({development.user_cap} users since 2026): "
             "enter it."
         )
         return cleaned
@@ -222,7 +207,9 @@ def _clean(
 
 
 def _id_field(platform: str) -> str:
-    return "key_id" if platform == "applemusic" else "client_id"
+    """The credential that names an app of ``platform`` (its duplicates are reported there)."""
+    setup = app_setup(platform)
+    return setup.id_field if setup else "client_id"
 
 
 def _check_duplicate(
@@ -241,7 +228,7 @@ def _check_duplicate(
 
 
 def _duplicate_message(twin: PlatformApp) -> str:
-    what = "key id" if twin.platform == "applemusic" else "client id"
+    what = _id_field(twin.platform).replace("_", " ")
     return (
         f"Another {twin.get_platform_display()} app of this workspace has this {what} "
         f"(“{twin.title}”): edit that one instead."
@@ -249,7 +236,8 @@ def _duplicate_message(twin: PlatformApp) -> str:
 
 
 def _check_binding(app: PlatformApp, cleaned: dict[str, Any], errors: dict[str, list[str]]) -> None:
-    field = BINDING_FIELDS[app.platform]
+    setup = app_setup(app.platform)
+    field = setup.binding_field if setup else "client_id"
     if field not in cleaned or cleaned[field] == getattr(app, field):
         return
     count = app.connections.count()

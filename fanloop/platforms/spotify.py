@@ -15,6 +15,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,6 +56,11 @@ from fanloop.platforms.errors import (
 from fanloop.platforms.http import json_body, json_object, raise_for_common, transport_errors
 from fanloop.platforms.info import (
     LISTEN_ID,
+    PLAIN_HEADER,
+    AppSetup,
+    AudienceExport,
+    CredentialField,
+    DevelopmentMode,
     FollowerCounts,
     InAppPresave,
     LinkNoId,
@@ -65,7 +71,9 @@ from fanloop.platforms.info import (
     ShareLinks,
     SignIn,
     mark_svg,
+    read_followers,
 )
+from fanloop.platforms.validators import IdFormat, clean_secret
 
 KEY = "spotify"
 LABEL = "Spotify"
@@ -591,9 +599,61 @@ def _build(app: AppCredentials, client: httpx.Client | None) -> Platform:
     return Spotify(app, settings.SPOTIFY_ACCOUNTS_URL, settings.SPOTIFY_API_URL, client)
 
 
-def _followers(adapter: Platform, artist_id: str) -> int | None:
-    assert isinstance(adapter, Spotify)
-    return adapter.artist_followers(artist_id)
+# Spotify shows client ids as 32 lowercase hex characters in its Developer Dashboard.
+CLIENT_ID = IdFormat(
+    re.compile(r"^[0-9a-f]{32}$"),
+    "client id",
+    "Enter the app's client id.",
+    "A Spotify client id is 32 characters, digits 0 to 9 and letters a to f, as shown on "
+    "your app's page in the Spotify Developer Dashboard.",
+)
+# Users a development-mode app serves (February to March 2026).
+DEV_MODE_USER_CAP = 5
+
+APP_SETUP = AppSetup(
+    fields=(
+        CredentialField(
+            "client_id",
+            "Client ID",
+            "32 characters, shown on your app's page in the dashboard.",
+            CLIENT_ID.clean,
+        ),
+        CredentialField(
+            "client_secret",
+            "Client secret",
+            "Click “View client secret” on your app's page.",
+            partial(clean_secret, what="client secret"),
+            secret=True,
+            list_label="Secret",
+        ),
+    ),
+    steps=(
+        'Open the <a href="https://developer.spotify.com/dashboard" rel="noopener">Spotify '
+        "Developer Dashboard</a> and create an app (or open yours); tick “Web API”.",
+        "Under <em>Redirect URIs</em>, add the address below, exactly.",
+        "Copy the <em>Client ID</em>, then click “View client secret” and copy the "
+        "<em>Client secret</em>.",
+    ),
+    note=(
+        "New apps start in development mode: since 2026 Spotify allows them {user_cap} users. "
+        "fanloop counts the fans connected through each app and, once it is full, offers new "
+        "fans an email reminder on release day instead of a login that would fail. Add several "
+        "apps to take more fans."
+    ),
+    budget_per_30s=150,
+    development=DevelopmentMode(
+        user_cap=DEV_MODE_USER_CAP,
+        mode_help=(
+            "As shown in the Spotify Developer Dashboard. Extended quota needs Spotify's "
+            "approval (a registered business with at least 250k monthly active users)."
+        ),
+        allow_list_help=(
+            "The emails you added under User Management in the Spotify Developer Dashboard, "
+            f"one per line (at most {DEV_MODE_ACCOUNTS}, yours included). Only they can "
+            "connect; every other fan is offered the email reminder."
+        ),
+    ),
+)
 
 
 INFO = PlatformInfo(
@@ -641,9 +701,15 @@ INFO = PlatformInfo(
         countdown_page_link, COUNTDOWN_PAGE_LABEL, COUNTDOWN_PAGE_EXAMPLE, COUNTDOWN_PAGE_HELP
     ),
     follower_counts=FollowerCounts(
-        _followers,
+        read_followers,
         True,
         "Spotify: followers.total, only for extended-quota apps; in development mode "
         "the field is not there, so no snapshot is taken.",
+    ),
+    app_setup=APP_SETUP,
+    audience_exports=(
+        AudienceExport(
+            "spotify_for_artists", "Spotify for Artists (audience timeline)", {**PLAIN_HEADER}
+        ),
     ),
 )

@@ -16,6 +16,7 @@ import re
 import threading
 import time
 import uuid
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -49,7 +50,17 @@ from fanloop.platforms.errors import (
     for_status,
 )
 from fanloop.platforms.http import json_object, raise_for_common, transport_errors
-from fanloop.platforms.info import ListenService, Mark, PlatformInfo, SignIn, mark_svg
+from fanloop.platforms.info import (
+    AppSetup,
+    CredentialField,
+    IdParser,
+    ListenService,
+    Mark,
+    PlatformInfo,
+    SignIn,
+    mark_svg,
+)
+from fanloop.platforms.validators import IdFormat, clean_secret
 
 KEY = "tidal"
 LABEL = "TIDAL"
@@ -419,6 +430,41 @@ def _token_error(error: str, status: int) -> PlatformError:
     return BadRequest(f"TIDAL token endpoint: {error or 'refused'}", status=status)
 
 
+# TIDAL client ids are short strings of letters and digits (the dashboard shows e.g. 16).
+CLIENT_ID = IdFormat(
+    re.compile(r"^[A-Za-z0-9]{8,64}$"),
+    "client id",
+    "Enter the app's client id.",
+    "A TIDAL client id is 8 to 64 letters and digits, as shown on your app's page in "
+    "the TIDAL developer dashboard.",
+)
+
+APP_SETUP = AppSetup(
+    fields=(
+        CredentialField(
+            "client_id",
+            "Client ID",
+            "Shown on your app's page in the TIDAL developer dashboard.",
+            CLIENT_ID.clean,
+        ),
+        CredentialField(
+            "client_secret",
+            "Client secret",
+            "Shown next to the client id (catalog lookups use it).",
+            partial(clean_secret, what="client secret"),
+            secret=True,
+            list_label="Secret",
+        ),
+    ),
+    steps=(
+        "Open your app's page in the TIDAL developer dashboard (or create an app there).",
+        "Add the address below to its redirect URIs, exactly.",
+        "Copy the <em>Client ID</em> and the <em>Client secret</em>.",
+    ),
+    budget_per_30s=150,
+)
+
+
 def _build(app: AppCredentials, client: httpx.Client | None) -> Platform:
     return Tidal(app, *urls(settings.PLATFORM_EMULATOR_URL), client)
 
@@ -450,4 +496,6 @@ INFO = PlatformInfo(
         (r"/(?:browse/)?(?:album|track|artist)/\d+",),
     ),
     authorize_origin=lambda emulator_url: urls(emulator_url)[0],
+    app_setup=APP_SETUP,
+    id_parser=IdParser(parse_ref, LINK_EXAMPLES),
 )

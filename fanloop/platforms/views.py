@@ -14,18 +14,17 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from fanloop.accounts.models import Membership, Role, Workspace
 from fanloop.accounts.permissions import workspace_view
 from fanloop.platforms import services
 from fanloop.platforms.forms import FORMS, AppForm, attach_errors
-from fanloop.platforms.models import DEVELOPMENT_USER_CAP, PlatformApp
-from fanloop.platforms.registry import PLATFORMS
+from fanloop.platforms.models import PlatformApp
+from fanloop.platforms.registry import PLATFORMS, app_setup, on_page_labels, redirect_keys
 
 PAGE_SIZE = 25
-# Platforms whose fans authorize through our OAuth callback (Apple uses MusicKit JS).
-REDIRECT_PLATFORMS = ("spotify", "deezer", "tidal")
 
 
 def _app_or_404(workspace: Workspace, pk: int) -> PlatformApp:
@@ -36,14 +35,14 @@ def _app_or_404(workspace: Workspace, pk: int) -> PlatformApp:
 
 def _redirect_uris() -> dict[str, str | None]:
     """Per platform, the redirect URI to register (None while capture is not installed)."""
-    return {p: PlatformApp(platform=p).routed_redirect_uri() for p in REDIRECT_PLATFORMS}
+    return {p: PlatformApp(platform=p).routed_redirect_uri() for p in redirect_keys()}
 
 
 def _redirect_rows() -> list[dict[str, str | None]]:
     """Per platform: its label, the redirect URI to register, and why the platform would
     refuse it ("" when it accepts it), so the owner sees it before any fan does."""
     rows: list[dict[str, str | None]] = []
-    for platform in REDIRECT_PLATFORMS:
+    for platform in redirect_keys():
         app = PlatformApp(platform=platform)
         uri = app.routed_redirect_uri()
         refusal = app.redirect_uri_refusal() if uri else ""
@@ -51,6 +50,19 @@ def _redirect_rows() -> list[dict[str, str | None]]:
             {"platform": platform, "label": PLATFORMS[platform][0], "uri": uri, "refusal": refusal}
         )
     return rows
+
+
+def _setup_steps(platform: str) -> dict[str, Any]:
+    """Where to find the credentials: the adapter module's steps and note (its own trusted
+    HTML, with the development mode's user cap filled in)."""
+    setup = app_setup(platform)
+    if setup is None:
+        return {"setup_steps": [], "setup_note": ""}
+    cap = setup.development.user_cap if setup.development else None
+    return {
+        "setup_steps": [mark_safe(step) for step in setup.steps],
+        "setup_note": mark_safe(setup.note.format(user_cap=cap)),
+    }
 
 
 def _back_to_list(app: PlatformApp) -> HttpResponseRedirect:
@@ -66,9 +78,9 @@ def app_list(request: HttpRequest, membership: Membership) -> HttpResponse:
         "page": Paginator(quotas, PAGE_SIZE).get_page(request.GET.get("page")),
         "platforms": services.platform_summary(quotas),
         "redirect_rows": _redirect_rows(),
+        "signs_in_on_page": " and ".join(on_page_labels()),
         "is_owner": membership.can(Role.OWNER),
         "can_check": membership.can(Role.EDITOR),
-        "development_cap": DEVELOPMENT_USER_CAP,
     }
     return render(request, "platforms/app_list.html", context)
 
@@ -83,8 +95,8 @@ def _render_form(
         "label": PLATFORMS[platform][0],
         "redirect_uri": _redirect_uris().get(platform),
         "redirect_refusal": PlatformApp(platform=platform).redirect_uri_refusal(),
-        "uses_redirect": platform in REDIRECT_PLATFORMS,
-        "development_cap": DEVELOPMENT_USER_CAP,
+        "uses_redirect": platform in redirect_keys(),
+        **_setup_steps(platform),
     }
     if app is not None:
         context["quota"] = next(
