@@ -75,6 +75,14 @@ def track_ids(track: Track) -> dict[str, str]:
     return {row.platform: row.external_id for row in track.platform_ids.all()}
 
 
+def track_id_at(release: Release, key: str, position: int) -> str:
+    """The id on ``key`` of the release's track at ``position`` ("" when none is stored)."""
+    found = TrackPlatformId.objects.filter(
+        track__release=release, track__position=position, platform=key
+    ).values_list("external_id", flat=True)
+    return found.first() or ""
+
+
 def artist_profiles(artist: Artist) -> list[tuple[str, str]]:
     """(platform label, artist page) of each platform with a pasted link, registry order."""
     links = artist_links(artist)
@@ -178,14 +186,27 @@ def set_track_ids(track: Track, ids: Mapping[str, str]) -> None:
 def remember_release_id(release_id: int, key: str, external_id: str) -> bool:
     """Keep the album found on ``key`` unless the release already has one there (a member's
     id wins); True when stored."""
+    return _remember(ReleasePlatformId, {"release_id": release_id}, key, external_id)
+
+
+def remember_track_id(track_id: int, key: str, external_id: str) -> bool:
+    """Keep the track found on ``key`` (by its ISRC) unless the track already has an id there
+    (a member's, or one found before, wins); True when stored."""
+    return _remember(TrackPlatformId, {"track_id": track_id}, key, external_id)
+
+
+def _remember(
+    model: type[ReleasePlatformId] | type[TrackPlatformId],
+    owner: dict[str, int],
+    key: str,
+    external_id: str,
+) -> bool:
     if not external_id:
         return False
     try:
         with transaction.atomic():
-            _, created = ReleasePlatformId.objects.get_or_create(
-                release_id=release_id,
-                platform=key,
-                defaults={"external_id": external_id[:ID_MAX]},
+            _, created = model.objects.get_or_create(
+                **owner, platform=key, defaults={"external_id": external_id[:ID_MAX]}
             )
     except IntegrityError:  # another worker stored one first: that one stays
         return False

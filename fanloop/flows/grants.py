@@ -75,8 +75,12 @@ def artist_ref(release: Release, platform: str) -> ItemRef | None:
 
 
 def track_ref(release: Release, platform: str, position: int) -> ItemRef | None:
-    """The release's track at ``position`` (1-based, album order) on ``platform``, from the
-    track ids release detection found there."""
+    """The release's track at ``position`` (1-based, album order) on ``platform``: the id
+    stored for that track (found by its ISRC), else the album's track ids release detection
+    found there."""
+    stored = platform_ids.track_id_at(release, platform, position)
+    if stored:
+        return ItemRef("track", stored)
     state = _state(release, platform)
     ids = state.track_ids if state else []
     if not 0 < position <= len(ids):

@@ -184,12 +184,16 @@ def lookup(release: Release, platform: str, market: str) -> ReleaseRef | None:
         if release.upc:
             permits.take(2)
             return adapter.lookup_release(release.upc, market)
-        isrc = release.tracks.exclude(isrc="").values_list("isrc", flat=True).first()
-        if not isrc:
+        first = release.tracks.exclude(isrc="").only("pk", "isrc").first()
+        if first is None:
             raise LookupError("the release has no UPC and no ISRC: paste the album link")
         permits.take(1)
-        track = adapter.lookup_track(isrc, market)
-        if track is None or not track.album_id:
+        track = adapter.lookup_track(first.isrc, market)
+        if track is None:
+            return None
+        # The track's id there, for what needs it later (one-click track saves).
+        platform_ids.remember_track_id(first.pk, platform, track.track_id)
+        if not track.album_id:
             return None
         return ReleaseRef(platform=platform, album_id=track.album_id, url=track.url)
     except RateLimited as exc:
