@@ -62,12 +62,12 @@ from fanloop.platforms.info import (
     AudienceExport,
     CredentialField,
     LinkNoId,
-    LinkWrongKind,
     ListenService,
     Mark,
     PlatformInfo,
     ShareLinks,
     SignIn,
+    check_kind,
     mark_svg,
 )
 from fanloop.platforms.validators import WHITESPACE_RE, IdFormat
@@ -106,11 +106,7 @@ def parse_share_path(segments: list[str], kind: str) -> tuple[str, str]:
     storefront = "us"
     if segments and STOREFRONT.match(segments[0]):
         storefront = segments.pop(0)
-    if not segments:
-        raise LinkNoId(kind)
-    found = segments[0].lower()
-    if found != kind:
-        raise LinkWrongKind(found)
+    check_kind(segments, kind)
     match = SHARE_PATH_ID.match(segments[-1]) if len(segments) >= 2 else None
     if match is None:
         raise LinkNoId(kind)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -49,17 +48,16 @@ from fanloop.platforms.info import (
     AudienceExport,
     CredentialField,
     FollowerCounts,
-    LinkNoId,
-    LinkWrongKind,
     ListenService,
     Mark,
     PlatformInfo,
     ShareLinks,
-    SignIn,
+    client_secret,
+    kind_path_id,
     mark_svg,
     read_followers,
 )
-from fanloop.platforms.validators import IdFormat, clean_secret
+from fanloop.platforms.validators import IdFormat
 
 KEY = "deezer"
 LABEL = "Deezer"
@@ -89,14 +87,8 @@ def parse_share_path(segments: list[str], kind: str) -> tuple[str, str]:
     """(id, canonical link) of a share link's path segments."""
     if segments and SHARE_LANG.match(segments[0]):
         segments = segments[1:]
-    if not segments:
-        raise LinkNoId(kind)
-    found = segments[0].lower()
-    if found != kind:
-        raise LinkWrongKind(found)
-    if len(segments) < 2 or not SHARE_ID.match(segments[1]):
-        raise LinkNoId(kind)
-    return segments[1], share_link(kind, segments[1])
+    item_id = kind_path_id(segments, kind, SHARE_ID)
+    return item_id, share_link(kind, item_id)
 
 
 def perms_for(capabilities: frozenset[Capability]) -> list[str]:
@@ -371,14 +363,7 @@ APP_SETUP = AppSetup(
             APP_ID.clean,
             max_length=40,
         ),
-        CredentialField(
-            "client_secret",
-            "Secret Key",
-            "Shown next to the application id.",
-            partial(clean_secret, what="secret key"),
-            secret=True,
-            list_label="Secret",
-        ),
+        client_secret("Secret Key", "Shown next to the application id.", "secret key"),
     ),
     steps=(
         'Open <a href="https://developers.deezer.com/myapps" rel="noopener">My Apps on Deezer '
@@ -395,11 +380,9 @@ INFO = PlatformInfo(
     key=KEY,
     label=LABEL,
     build=_build,
-    capabilities=frozenset(Capability),
     scopes_for=perms_for,
     capability_scopes=PERMS,
     read_scopes=Deezer.read_scopes,
-    sign_in=SignIn.OAUTH,
     chart_color="#a238ff",
     mark=Mark(
         "#a238ff",

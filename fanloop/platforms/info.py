@@ -11,11 +11,13 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from typing import Protocol, runtime_checkable
 
 import httpx
 
 from fanloop.platforms.base import AppCredentials, Capability, Platform
+from fanloop.platforms.validators import clean_secret
 
 Factory = Callable[[AppCredentials, httpx.Client | None], Platform]
 
@@ -46,6 +48,23 @@ class LinkWrongKind(ValueError):
     def __init__(self, found: str) -> None:
         super().__init__(found)
         self.found = found
+
+
+def check_kind(segments: list[str], kind: str) -> None:
+    """Raise unless a share link's path segments (a prefix dropped) start with ``kind``."""
+    if not segments:
+        raise LinkNoId(kind)
+    found = segments[0].lower()
+    if found != kind:
+        raise LinkWrongKind(found)
+
+
+def kind_path_id(segments: list[str], kind: str, item_id: re.Pattern[str]) -> str:
+    """The id of share link path segments ``<kind>/<id>`` (a prefix dropped)."""
+    check_kind(segments, kind)
+    if len(segments) < 2 or not item_id.match(segments[1]):
+        raise LinkNoId(kind)
+    return segments[1]
 
 
 @dataclass(frozen=True)
@@ -120,6 +139,18 @@ class CredentialField:
     file_help: str = ""
 
 
+def client_secret(label: str, help_text: str, what: str) -> CredentialField:
+    """An app's client secret, pasted on one line (``what`` names it in messages)."""
+    return CredentialField(
+        "client_secret",
+        label,
+        help_text,
+        partial(clean_secret, what=what),
+        secret=True,
+        list_label="Secret",
+    )
+
+
 @dataclass(frozen=True)
 class DevelopmentMode:
     """Apps start in a development mode that serves a few users (a user cap) until the
@@ -173,16 +204,16 @@ class PlatformInfo:
     key: str
     label: str
     build: Factory  # the adapter, with base URLs from settings
-    capabilities: frozenset[Capability]  # what fanloop can do for a fan there
     # The narrowest scopes a connect asks for, for what the fan agreed to.
     scopes_for: Callable[[frozenset[Capability]], list[str]]
     # The scopes each capability needs of a grant, beyond what any grant holds.
     capability_scopes: Mapping[Capability, tuple[str, ...]]
     # Kinds the library can be read back for, and the scope that allows it (None: any grant).
     read_scopes: Mapping[str, str | None]
-    sign_in: SignIn
     chart_color: str  # the platform's colour in the dashboard's charts
     mark: Mark
+    capabilities: frozenset[Capability] = frozenset(Capability)  # what fanloop can do there
+    sign_in: SignIn = SignIn.OAUTH
     # Where a fan removes fanloop's access on the platform's site ("" when unknown), or
     # else the words saying where.
     settings_url: str = ""

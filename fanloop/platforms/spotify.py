@@ -15,7 +15,6 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -63,17 +62,16 @@ from fanloop.platforms.info import (
     DevelopmentMode,
     FollowerCounts,
     InAppPresave,
-    LinkNoId,
-    LinkWrongKind,
     ListenService,
     Mark,
     PlatformInfo,
     ShareLinks,
-    SignIn,
+    client_secret,
+    kind_path_id,
     mark_svg,
     read_followers,
 )
-from fanloop.platforms.validators import IdFormat, clean_secret
+from fanloop.platforms.validators import IdFormat
 
 KEY = "spotify"
 LABEL = "Spotify"
@@ -180,14 +178,8 @@ def parse_share_path(segments: list[str], kind: str) -> tuple[str, str]:
         segments = segments[1:]
     if segments and SHARE_LOCALE.match(segments[0]):
         segments = segments[1:]
-    if not segments:
-        raise LinkNoId(kind)
-    found = segments[0].lower()
-    if found != kind:
-        raise LinkWrongKind(found)
-    if len(segments) < 2 or not SHARE_ID.match(segments[1]):
-        raise LinkNoId(kind)
-    return segments[1], share_link(kind, segments[1])
+    item_id = kind_path_id(segments, kind, SHARE_ID)
+    return item_id, share_link(kind, item_id)
 
 
 def scopes_for(capabilities: frozenset[Capability]) -> list[str]:
@@ -618,13 +610,8 @@ APP_SETUP = AppSetup(
             "32 characters, shown on your app's page in the dashboard.",
             CLIENT_ID.clean,
         ),
-        CredentialField(
-            "client_secret",
-            "Client secret",
-            "Click “View client secret” on your app's page.",
-            partial(clean_secret, what="client secret"),
-            secret=True,
-            list_label="Secret",
+        client_secret(
+            "Client secret", "Click “View client secret” on your app's page.", "client secret"
         ),
     ),
     steps=(
@@ -660,11 +647,9 @@ INFO = PlatformInfo(
     key=KEY,
     label=LABEL,
     build=_build,
-    capabilities=frozenset(Capability),
     scopes_for=scopes_for,
     capability_scopes=SCOPES,
     read_scopes=Spotify.read_scopes,
-    sign_in=SignIn.OAUTH,
     chart_color="#1db954",
     mark=Mark(
         "#1ed760",

@@ -16,7 +16,6 @@ import re
 import threading
 import time
 import uuid
-from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -57,10 +56,10 @@ from fanloop.platforms.info import (
     ListenService,
     Mark,
     PlatformInfo,
-    SignIn,
+    client_secret,
     mark_svg,
 )
-from fanloop.platforms.validators import IdFormat, clean_secret
+from fanloop.platforms.validators import IdFormat
 
 KEY = "tidal"
 LABEL = "TIDAL"
@@ -447,13 +446,10 @@ APP_SETUP = AppSetup(
             "Shown on your app's page in the TIDAL developer dashboard.",
             CLIENT_ID.clean,
         ),
-        CredentialField(
-            "client_secret",
+        client_secret(
             "Client secret",
             "Shown next to the client id (catalog lookups use it).",
-            partial(clean_secret, what="client secret"),
-            secret=True,
-            list_label="Secret",
+            "client secret",
         ),
     ),
     steps=(
@@ -473,11 +469,9 @@ INFO = PlatformInfo(
     key=KEY,
     label=LABEL,
     build=_build,
-    capabilities=frozenset(Capability),
     scopes_for=scopes_for,
     capability_scopes=SCOPES,
     read_scopes=Tidal.read_scopes,
-    sign_in=SignIn.OAUTH,
     chart_color="#000000",
     mark=Mark(
         "#000000",
