@@ -156,26 +156,32 @@ def app_check(request: HttpRequest, membership: Membership, pk: int) -> HttpResp
     return _back_to_list(app)
 
 
+# What an owner is told after (de)activating an app.
+ACTIVE_MESSAGES = {
+    True: "“{title}” is active again: new fans can connect through it.",
+    False: "“{title}” is inactive: it takes no new fans; fans already connected through it keep "
+    "their pre-saves.",
+}
+
+
+def _set_active(
+    request: HttpRequest, membership: Membership, pk: int, active: bool
+) -> HttpResponse:
+    app = services.set_app_active(_app_or_404(membership.workspace, pk), active)
+    messages.success(request, ACTIVE_MESSAGES[active].format(title=app.title))
+    return _back_to_list(app)
+
+
 @workspace_view(Role.OWNER)
 @require_POST
 def app_activate(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    workspace = membership.workspace
-    app = services.set_app_active(_app_or_404(workspace, pk), True)
-    messages.success(request, f"“{app.title}” is active again: new fans can connect through it.")
-    return _back_to_list(app)
+    return _set_active(request, membership, pk, True)
 
 
 @workspace_view(Role.OWNER)
 @require_POST
 def app_deactivate(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    workspace = membership.workspace
-    app = services.set_app_active(_app_or_404(workspace, pk), False)
-    messages.success(
-        request,
-        f"“{app.title}” is inactive: it takes no new fans; fans already connected through it keep "
-        "their pre-saves.",
-    )
-    return _back_to_list(app)
+    return _set_active(request, membership, pk, False)
 
 
 @workspace_view(Role.OWNER)
