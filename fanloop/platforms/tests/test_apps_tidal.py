@@ -31,6 +31,13 @@ def test_it_creates_a_tidal_app(owner_client, workspace):
     assert app.credentials().client_id == TIDAL_ID
 
 
+def test_the_form_says_where_tidal_shows_the_credentials(owner_client, workspace):
+    page = owner_client.get(_url(workspace.slug)).content.decode()
+    assert "TIDAL developer dashboard" in page
+    assert "Apple Developer account" not in page and ".p8" not in page
+    assert 'enctype="multipart/form-data"' not in page  # nothing to upload
+
+
 def test_the_empty_page_offers_every_platform(owner_client, workspace):
     html = owner_client.get(f"/w/{workspace.slug}/platforms/").content.decode()
     for text in ("Add a Spotify app", "Add an Apple Music app", "Add a TIDAL app"):
