@@ -2,12 +2,12 @@
 
 Each fan known at release N engages with release N+1 with a probability that depends only
 on what the fan did on N (``PLANTED``); a fan who engages picks one of the act profiles for
-N+1, and new fans arrive at every release. Everything goes through the real services: page
-views and clicks through the event log's ingest pipeline and write-behind buffer, pre-saves
-through ``record_platform_presave`` (fan, connection, pre-save and event in one
-transaction), every other fact through the fan event log's services with the actor the
-real producer uses. The simulation keeps its own counts, which the funnel and the leverage
-table must equal exactly.
+N+1, and new fans arrive at every release. Page views and clicks go through the event
+log's ingest pipeline and write-behind buffer, pre-saves through the bulk pre-save service
+(one transaction per release), every other fact through the fan event log's batch service
+with the actor the real producer uses. The simulation keeps its own counts, which the
+funnel and the leverage table must equal exactly. ``emulated_audience.py`` plays the same
+audience one fan at a time through the producers themselves and the emulator.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from fanloop.catalog.models import Artist, Release
 from fanloop.catalog.services import create_artist, create_release
 from fanloop.fans import presaves
 from fanloop.fans.models import Fan
-from fanloop.platforms.base import Profile, Tokens
 from fanloop.platforms.models import PlatformApp
 
 # Profile of a fan on one release: what the fan did there (disjoint, one per fan).
@@ -127,19 +126,6 @@ class _Run:
             country=country, visitor_id=view.fields["visitor_id"],
         )  # fmt: skip
 
-    def presave(self, release: Release, fan_key: str, counts: Counts) -> Fan:
-        """A visit and the pre-save it leads to, through the platform's pre-save service."""
-        attribution = self.visit(release, counts)
-        recorded = presaves.record_platform_presave(
-            release,
-            self.app,
-            Profile(user_id=fan_key, display_name=fan_key, country=attribution.country or None),
-            Tokens(access_token=f"AT-{fan_key}", refresh_token=f"RT-{fan_key}"),
-            page=release.public_path,
-            attribution=attribution,
-        )
-        return recorded.fan
-
     def presave_in_bulk(
         self, release: Release, acting: list[tuple[Fan | None, str]], counts: Counts
     ) -> list[Fan]:
@@ -180,13 +166,8 @@ def simulate(
     new_fans: list[int],
     visitors_only: int,
     seed: int,
-    *,
-    bulk: bool = False,
 ) -> Simulation:
-    """``new_fans[i]`` new fans act on release i; ``visitors_only`` anonymous visits each.
-    With ``bulk`` the pre-saves go through ``record_presaves_in_bulk`` (one transaction per
-    release) instead of one ``record_platform_presave`` per fan; the same seed draws the
-    same audience either way."""
+    """``new_fans[i]`` new fans act on release i; ``visitors_only`` anonymous visits each."""
     rng = random.Random(seed)
     run = _Run(workspace, app, rng)
     with _at(FIRST_RELEASE, -120):
@@ -220,10 +201,7 @@ def simulate(
         now_profiles: dict[int, str] = dict.fromkeys(previous, NONE)
         day = release.release_date
         with _at(day, -10):
-            if bulk:
-                stored_fans = run.presave_in_bulk(release, [(f, k) for f, k, _ in acting], c)
-            else:
-                stored_fans = [run.presave(release, key, c) for _, key, _ in acting]
+            stored_fans = run.presave_in_bulk(release, [(f, k) for f, k, _ in acting], c)
             for (fan, key, profile), stored in zip(acting, stored_fans, strict=True):
                 fans[stored.pk], keys[stored.pk] = stored, key
                 now_profiles[stored.pk] = profile

@@ -6,9 +6,9 @@ simulation's own counts exactly (on SQLite and PostgreSQL).
 write-behind buffer, their pre-saves through the bulk pre-save service (one transaction per
 release), and everything they do after (deliveries, checks, saves, follows, email clicks)
 through the fan event log's batch service, as the real producers write it; the rollup then
-folds the events into the facts the funnel and the leverage table read. A smaller audience
-goes through the one-fan-at-a-time pre-save service (fan, platform connection, pre-save and
-event per fan) and must give the same kind of answer.
+folds the events into the facts the funnel and the leverage table read.
+``test_acceptance_emulator`` plays a smaller audience one fan at a time through the
+producers themselves and the emulator, checked by the same two functions.
 """
 
 from __future__ import annotations
@@ -24,26 +24,15 @@ VISITORS_ONLY = 1_000
 # in three misses at least one (1 - 0.95^7). The seed is fixed, so the test is
 # deterministic; this one's draws land all seven inside. The exact counts hold for any seed.
 SEED = 4
-# The one-fan-at-a-time path: 1,200 fans, cohorts of about 100 to 450.
-PER_FAN_NEW_FANS = [700, 300, 200]
-PER_FAN_SEED = 4
 
 
 def test_leverage_and_funnel_of_20000_simulated_fans(workspace, spotify_app):
     """One simulation (the slow part) checked both ways."""
-    simulated = sim.simulate(workspace, spotify_app, NEW_FANS, VISITORS_ONLY, SEED, bulk=True)
+    simulated = sim.simulate(workspace, spotify_app, NEW_FANS, VISITORS_ONLY, SEED)
     assert sum(NEW_FANS) == 20_000
     rollup.catch_up(settle_seconds=0)
     check_leverage(simulated)
     for index in range(len(NEW_FANS)):
-        check_funnel(simulated, index)
-
-
-def test_leverage_and_funnel_through_the_one_fan_presave(workspace, spotify_app):
-    simulated = sim.simulate(workspace, spotify_app, PER_FAN_NEW_FANS, 100, PER_FAN_SEED)
-    rollup.catch_up(settle_seconds=0)
-    check_leverage(simulated)
-    for index in range(len(PER_FAN_NEW_FANS)):
         check_funnel(simulated, index)
 
 
