@@ -114,6 +114,20 @@ def group_cpu_seconds(pgid: int) -> float:
     return sum(cpu_seconds(fields) for _pid, fields in proc_stats() if int(fields[2]) == pgid)
 
 
+def run_internal(
+    script: str | Path, env: Mapping[str, str], *argv: str, timeout: float
+) -> dict[str, Any]:
+    """Run ``<script> --internal ...`` (a benchmark's own Django part) in a subprocess from
+    the repository; its last line of stdout, a JSON object."""
+    out = subprocess.run(
+        [sys.executable, str(script), "--internal", *argv],
+        env=dict(env), cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{out.stdout}\n{out.stderr}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
 # --- databases --------------------------------------------------------------------------
 
 
@@ -150,6 +164,17 @@ def databases(
 
 
 # --- seeding (in a process where Django is set up) -------------------------------------
+
+
+def insert_rows(model: Any, objs: list[Any]) -> None:
+    """Insert rows with their ids set (``copy_rows``: COPY on PostgreSQL)."""
+    from django.db import connection
+
+    from fanloop.lib.bulk import copy_rows
+
+    fields = list(model._meta.concrete_fields)
+    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
+    copy_rows(model, [f.attname for f in fields], rows)
 
 
 def seed_artist() -> tuple[Any, Any]:

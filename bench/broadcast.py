@@ -38,7 +38,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import BIN, fanloop_process_env, print_result  # noqa: E402
+from bench._common import (  # noqa: E402
+    BIN,
+    fanloop_process_env,
+    insert_rows,
+    print_result,
+    run_internal,
+)
 from bench.flows import Sink, open_databases, run_dir, worker  # noqa: E402
 
 TEMPLATE_TEXT = (
@@ -56,28 +62,10 @@ def _say(message: str) -> None:
 
 
 def _internal(env: dict[str, str], *argv: str, timeout: float = 7200) -> dict[str, Any]:
-    """Run ``bench/broadcast.py --internal ...`` in a subprocess; its last JSON line."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--internal", *argv],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-    )  # fmt: skip
-    if out.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed:\n{out.stdout}\n{out.stderr}")
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return run_internal(__file__, env, *argv, timeout=timeout)
 
 
 # --- in a Django subprocess ------------------------------------------------------------
-
-
-def _insert(model: Any, objs: list[Any]) -> None:
-    """Insert rows with their ids set (``copy_rows``: COPY on PostgreSQL)."""
-    from django.db import connection
-
-    from fanloop.lib.bulk import copy_rows
-
-    fields = list(model._meta.concrete_fields)
-    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
-    copy_rows(model, [f.attname for f in fields], rows)
 
 
 def _reset_sequences(*models: Any) -> None:
@@ -138,9 +126,9 @@ def _fans(workspace: Any, count: int, prefix: str, *, everyone: bool) -> dict[st
                 )  # fmt: skip
                 event_id += 1
             fan_id += 1
-        _insert(Fan, fans)
-        _insert(Consent, rows)
-        _insert(FanEvent, events)
+        insert_rows(Fan, fans)
+        insert_rows(Consent, rows)
+        insert_rows(FanEvent, events)
     _reset_sequences(Fan, Consent, FanEvent)
     return {"fans": count, "seconds": round(time.perf_counter() - started, 1)}
 

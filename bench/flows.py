@@ -53,8 +53,10 @@ from bench._common import (  # noqa: E402
     databases,
     fanloop_process_env,
     free_port,
+    insert_rows,
     print_result,
     proc_stats,
+    run_internal,
     seed_artist,
     start_process,
     stop_process,
@@ -166,14 +168,7 @@ def _env(data_dir: Path, db: Database, extra: dict[str, str]) -> dict[str, str]:
 
 
 def _internal(env: dict[str, str], *argv: str, timeout: float = 3600) -> dict[str, Any]:
-    """Run ``bench/flows.py --internal ...`` in a subprocess; return its last JSON line."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--internal", *argv],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-    )  # fmt: skip
-    if out.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed:\n{out.stdout}\n{out.stderr}")
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return run_internal(__file__, env, *argv, timeout=timeout)
 
 
 # --- seeding (runs in a Django subprocess) ----------------------------------------
@@ -183,17 +178,6 @@ def _django() -> None:
     import django
 
     django.setup()
-
-
-def _fast_insert(model: Any, objs: list[Any]) -> None:
-    """Insert rows with their ids set (``copy_rows``: COPY on PostgreSQL)."""
-    from django.db import connection
-
-    from fanloop.lib.bulk import copy_rows
-
-    fields = list(model._meta.concrete_fields)
-    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
-    copy_rows(model, [f.attname for f in fields], rows)
 
 
 def _next_id(model: Any) -> int:
@@ -326,10 +310,10 @@ def seed_journeys(flow_name: str, count: int, email: bool) -> dict[str, Any]:
             for i in range(n if email else 0)
         ]
         with transaction.atomic():
-            _fast_insert(Fan, fans)
-            _fast_insert(Journey, journeys)
+            insert_rows(Fan, fans)
+            insert_rows(Journey, journeys)
             if consents:
-                _fast_insert(Consent, consents)
+                insert_rows(Consent, consents)
         fan_id, journey_id, consent_id = fan_id + n, journey_id + n, consent_id + len(consents)
     _reset_sequences(Fan, Journey, Consent)
     return {"created": count, "seconds": round(time.monotonic() - started, 1)}
