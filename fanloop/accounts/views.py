@@ -5,6 +5,7 @@ Views stay thin: they read forms, call ``services`` and turn ``AccountsError`` i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -422,22 +423,39 @@ def _open_invitation(workspace: Workspace, invitation_id: int) -> Invitation:
     )
 
 
-@require_POST
-@workspace_view(Role.OWNER)
-def resend_invitation(
-    request: HttpRequest, membership: Membership, invitation_id: int
+def _act_on_invitation(
+    request: HttpRequest,
+    membership: Membership,
+    invitation_id: int,
+    act: Callable[[Invitation], object],
+    done: str,
 ) -> HttpResponse:
+    """Run ``act`` (a service) on an open invitation of the workspace, say how it went
+    (``done`` with ``{email}``, or the refusal) and go back to the members page."""
     workspace = membership.workspace
     invitation = _open_invitation(workspace, invitation_id)
     try:
-        services.resend_invitation(invitation, by=_user(request))
+        act(invitation)
     except services.AccountsError as error:
         messages.error(request, str(error))
     except OSError as error:
         messages.error(request, f"The invitation email could not be sent ({error}). Try again.")
     else:
-        messages.success(request, f"Invitation sent again to {invitation.email}.")
+        messages.success(request, done.format(email=invitation.email))
     return _back_to_members(workspace)
+
+
+@require_POST
+@workspace_view(Role.OWNER)
+def resend_invitation(
+    request: HttpRequest, membership: Membership, invitation_id: int
+) -> HttpResponse:
+    def resend(invitation: Invitation) -> object:
+        return services.resend_invitation(invitation, by=_user(request))
+
+    return _act_on_invitation(
+        request, membership, invitation_id, resend, "Invitation sent again to {email}."
+    )
 
 
 @require_POST
@@ -445,15 +463,12 @@ def resend_invitation(
 def revoke_invitation(
     request: HttpRequest, membership: Membership, invitation_id: int
 ) -> HttpResponse:
-    workspace = membership.workspace
-    invitation = _open_invitation(workspace, invitation_id)
-    try:
-        services.revoke_invitation(invitation, by=_user(request))
-    except services.AccountsError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Invitation for {invitation.email} revoked.")
-    return _back_to_members(workspace)
+    def revoke(invitation: Invitation) -> object:
+        return services.revoke_invitation(invitation, by=_user(request))
+
+    return _act_on_invitation(
+        request, membership, invitation_id, revoke, "Invitation for {email} revoked."
+    )
 
 
 # --- accepting an invitation --------------------------------------------------
