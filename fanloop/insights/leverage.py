@@ -97,6 +97,12 @@ class Share:
     def interval(self) -> tuple[float, float] | None:
         return wilson(self.k, self.n)
 
+    def lift_over(self, baseline: Share) -> float | None:
+        """How many times the baseline's share this share is; None when either is unknown
+        or the baseline is 0."""
+        p, base = self.p, baseline.p
+        return p / base if p is not None and base else None
+
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:
     if n == 0:
@@ -119,8 +125,7 @@ class Row:
 
     @property
     def lift(self) -> float | None:
-        p, base = self.long_term.p, self.baseline.p
-        return p / base if p is not None and base else None
+        return self.long_term.lift_over(self.baseline)
 
     @property
     def role(self) -> str:
@@ -308,8 +313,7 @@ class SourceRow:
 
     @property
     def lift(self) -> float | None:
-        p, base = self.share.p, self.baseline.p
-        return p / base if p is not None and base else None
+        return self.share.lift_over(self.baseline)
 
 
 def by_source(artists: Iterable[Artist]) -> list[SourceRow]:
