@@ -427,15 +427,15 @@ def _act_on_invitation(
     request: HttpRequest,
     membership: Membership,
     invitation_id: int,
-    act: Callable[[Invitation], object],
+    act: Callable[[Invitation, User], object],
     done: str,
 ) -> HttpResponse:
-    """Run ``act`` (a service) on an open invitation of the workspace, say how it went
-    (``done`` with ``{email}``, or the refusal) and go back to the members page."""
+    """Run ``act`` (a service: invitation, by) on an open invitation of the workspace, say
+    how it went (``done`` with ``{email}``, or the refusal) and go back to the members page."""
     workspace = membership.workspace
     invitation = _open_invitation(workspace, invitation_id)
     try:
-        act(invitation)
+        act(invitation, _user(request))
     except services.AccountsError as error:
         messages.error(request, str(error))
     except OSError as error:
@@ -450,12 +450,8 @@ def _act_on_invitation(
 def resend_invitation(
     request: HttpRequest, membership: Membership, invitation_id: int
 ) -> HttpResponse:
-    def resend(invitation: Invitation) -> object:
-        return services.resend_invitation(invitation, by=_user(request))
-
-    return _act_on_invitation(
-        request, membership, invitation_id, resend, "Invitation sent again to {email}."
-    )
+    done = "Invitation sent again to {email}."
+    return _act_on_invitation(request, membership, invitation_id, services.resend_invitation, done)
 
 
 @require_POST
@@ -463,12 +459,8 @@ def resend_invitation(
 def revoke_invitation(
     request: HttpRequest, membership: Membership, invitation_id: int
 ) -> HttpResponse:
-    def revoke(invitation: Invitation) -> object:
-        return services.revoke_invitation(invitation, by=_user(request))
-
-    return _act_on_invitation(
-        request, membership, invitation_id, revoke, "Invitation for {email} revoked."
-    )
+    done = "Invitation for {email} revoked."
+    return _act_on_invitation(request, membership, invitation_id, services.revoke_invitation, done)
 
 
 # --- accepting an invitation --------------------------------------------------
