@@ -194,6 +194,40 @@ def seed_artist() -> tuple[Any, Any]:
     return workspace, artist
 
 
+# --- the SMTP sink's reference (in a process where Django is set up) -------------------
+
+
+def send_to_sink(port: int, count: int, batch: int, sample: Mapping[str, str]) -> dict[str, Any]:
+    """The sink alone: ``count`` messages like ``sample`` (``subject``, ``text`` and ``html``
+    bodies, ``unsubscribe``: the List-Unsubscribe value, so the same size), built and sent
+    through Django's SMTP backend to the sink on ``port``, one connection per ``batch``."""
+    from django.core.mail import EmailMultiAlternatives, get_connection
+
+    started = time.perf_counter()
+    for first in range(0, count, batch):
+        messages = []
+        for i in range(first, min(count, first + batch)):
+            message = EmailMultiAlternatives(
+                sample["subject"],
+                sample["text"],
+                None,
+                [f"ref{i}@example.org"],
+                headers={
+                    "List-Unsubscribe": sample["unsubscribe"],
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                },
+            )
+            message.attach_alternative(sample["html"], "text/html")
+            messages.append(message)
+        connection = get_connection(
+            "django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=port
+        )
+        with connection:
+            sent = connection.send_messages(messages)
+        assert sent == len(messages), f"sink refused {len(messages) - (sent or 0)} messages"
+    return {"sent": count, "seconds": time.perf_counter() - started}
+
+
 # --- load generators --------------------------------------------------------------------
 
 

@@ -44,6 +44,7 @@ from bench._common import (  # noqa: E402
     insert_rows,
     print_result,
     run_internal,
+    send_to_sink,
 )
 from bench.flows import Sink, open_databases, run_dir, worker  # noqa: E402
 
@@ -183,8 +184,6 @@ def outcome(broadcast_id: int) -> dict[str, Any]:
 def reference_send(port: int, count: int) -> dict[str, Any]:
     """The sink alone: ``count`` messages like the broadcast's (its template rendered for
     one of its fans as the pipeline renders it), one connection per batch."""
-    from django.core.mail import EmailMultiAlternatives, get_connection
-
     from fanloop.fans.models import Fan
     from fanloop.flows.broadcasts import BATCH_SIZE
     from fanloop.messaging import rendering
@@ -198,24 +197,13 @@ def reference_send(port: int, count: int) -> dict[str, Any]:
         fan, artist=template.artist, release=None, message_pk=message_pk
     )
     rendered = rendering.render_message(template, context, track_message_pk=message_pk)
-    started = time.perf_counter()
-    for first in range(0, count, BATCH_SIZE):
-        messages = []
-        for i in range(first, min(count, first + BATCH_SIZE)):
-            message = EmailMultiAlternatives(
-                rendered.subject, rendered.text, None, [f"ref{i}@example.org"],
-                headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-                         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-            )  # fmt: skip
-            message.attach_alternative(rendered.html, "text/html")
-            messages.append(message)
-        connection = get_connection(
-            "django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=port
-        )
-        with connection:
-            sent = connection.send_messages(messages)
-        assert sent == len(messages), f"sink refused {len(messages) - (sent or 0)} messages"
-    return {"sent": count, "seconds": time.perf_counter() - started}
+    sample = {
+        "subject": rendered.subject,
+        "text": rendered.text,
+        "html": rendered.html,
+        "unsubscribe": f"<{context['unsubscribe_url']}>",
+    }
+    return send_to_sink(port, count, BATCH_SIZE, sample)
 
 
 def count_segment(count: int) -> dict[str, Any]:

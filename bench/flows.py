@@ -58,6 +58,7 @@ from bench._common import (  # noqa: E402
     proc_stats,
     run_internal,
     seed_artist,
+    send_to_sink,
     start_process,
     stop_process,
 )
@@ -374,32 +375,7 @@ def reference_send(port: int, count: int, batch: int) -> dict[str, Any]:
     """The sink alone: ``count`` messages like the engine's (``sample_message``: the same
     subject, text + HTML bodies and headers, so the same size), built and sent through
     Django's SMTP backend, one connection per batch of ``batch``."""
-    from django.core.mail import EmailMultiAlternatives, get_connection
-
-    sample = sample_message()
-    started = time.perf_counter()
-    for first in range(0, count, batch):
-        messages = []
-        for i in range(first, min(count, first + batch)):
-            message = EmailMultiAlternatives(
-                sample["subject"],
-                sample["text"],
-                None,
-                [f"ref{i}@example.org"],
-                headers={
-                    "List-Unsubscribe": sample["unsubscribe"],
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                },
-            )
-            message.attach_alternative(sample["html"], "text/html")
-            messages.append(message)
-        connection = get_connection(
-            "django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=port
-        )
-        with connection:
-            sent = connection.send_messages(messages)
-        assert sent == len(messages), f"sink refused {len(messages) - (sent or 0)} messages"
-    return {"sent": count, "seconds": time.perf_counter() - started}
+    return send_to_sink(port, count, batch, sample_message())
 
 
 def internal(argv: list[str]) -> None:
