@@ -114,6 +114,20 @@ def group_cpu_seconds(pgid: int) -> float:
     return sum(cpu_seconds(fields) for _pid, fields in proc_stats() if int(fields[2]) == pgid)
 
 
+def run_internal(
+    script: str | Path, env: Mapping[str, str], *argv: str, timeout: float
+) -> dict[str, Any]:
+    """Run ``<script> --internal ...`` (a benchmark's own Django part) in a subprocess from
+    the repository; its last line of stdout, a JSON object."""
+    out = subprocess.run(
+        [sys.executable, str(script), "--internal", *argv],
+        env=dict(env), cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{out.stdout}\n{out.stderr}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
 # --- databases --------------------------------------------------------------------------
 
 
@@ -152,6 +166,17 @@ def databases(
 # --- seeding (in a process where Django is set up) -------------------------------------
 
 
+def insert_rows(model: Any, objs: list[Any]) -> None:
+    """Insert rows with their ids set (``copy_rows``: COPY on PostgreSQL)."""
+    from django.db import connection
+
+    from fanloop.lib.bulk import copy_rows
+
+    fields = list(model._meta.concrete_fields)
+    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
+    copy_rows(model, [f.attname for f in fields], rows)
+
+
 def seed_artist() -> tuple[Any, Any]:
     """(workspace, artist) every benchmark's data starts from: a member owning the workspace
     "Bench Records" and its artist "Bench Artist" (``/bench-artist/``) with a Spotify link."""
@@ -167,6 +192,40 @@ def seed_artist() -> tuple[Any, Any]:
     link = f"https://open.spotify.com/artist/{spotify_id}"
     platform_ids.write_artist_ids(artist, {"spotify": (spotify_id, link)})
     return workspace, artist
+
+
+# --- the SMTP sink's reference (in a process where Django is set up) -------------------
+
+
+def send_to_sink(port: int, count: int, batch: int, sample: Mapping[str, str]) -> dict[str, Any]:
+    """The sink alone: ``count`` messages like ``sample`` (``subject``, ``text`` and ``html``
+    bodies, ``unsubscribe``: the List-Unsubscribe value, so the same size), built and sent
+    through Django's SMTP backend to the sink on ``port``, one connection per ``batch``."""
+    from django.core.mail import EmailMultiAlternatives, get_connection
+
+    started = time.perf_counter()
+    for first in range(0, count, batch):
+        messages = []
+        for i in range(first, min(count, first + batch)):
+            message = EmailMultiAlternatives(
+                sample["subject"],
+                sample["text"],
+                None,
+                [f"ref{i}@example.org"],
+                headers={
+                    "List-Unsubscribe": sample["unsubscribe"],
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                },
+            )
+            message.attach_alternative(sample["html"], "text/html")
+            messages.append(message)
+        connection = get_connection(
+            "django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=port
+        )
+        with connection:
+            sent = connection.send_messages(messages)
+        assert sent == len(messages), f"sink refused {len(messages) - (sent or 0)} messages"
+    return {"sent": count, "seconds": time.perf_counter() - started}
 
 
 # --- load generators --------------------------------------------------------------------

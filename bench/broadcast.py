@@ -38,7 +38,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import BIN, fanloop_process_env, print_result  # noqa: E402
+from bench._common import (  # noqa: E402
+    BIN,
+    fanloop_process_env,
+    insert_rows,
+    print_result,
+    run_internal,
+    send_to_sink,
+)
 from bench.flows import Sink, open_databases, run_dir, worker  # noqa: E402
 
 TEMPLATE_TEXT = (
@@ -56,28 +63,10 @@ def _say(message: str) -> None:
 
 
 def _internal(env: dict[str, str], *argv: str, timeout: float = 7200) -> dict[str, Any]:
-    """Run ``bench/broadcast.py --internal ...`` in a subprocess; its last JSON line."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--internal", *argv],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-    )  # fmt: skip
-    if out.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed:\n{out.stdout}\n{out.stderr}")
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return run_internal(__file__, env, *argv, timeout=timeout)
 
 
 # --- in a Django subprocess ------------------------------------------------------------
-
-
-def _insert(model: Any, objs: list[Any]) -> None:
-    """Insert rows with their ids set (``copy_rows``: COPY on PostgreSQL)."""
-    from django.db import connection
-
-    from fanloop.lib.bulk import copy_rows
-
-    fields = list(model._meta.concrete_fields)
-    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
-    copy_rows(model, [f.attname for f in fields], rows)
 
 
 def _reset_sequences(*models: Any) -> None:
@@ -138,9 +127,9 @@ def _fans(workspace: Any, count: int, prefix: str, *, everyone: bool) -> dict[st
                 )  # fmt: skip
                 event_id += 1
             fan_id += 1
-        _insert(Fan, fans)
-        _insert(Consent, rows)
-        _insert(FanEvent, events)
+        insert_rows(Fan, fans)
+        insert_rows(Consent, rows)
+        insert_rows(FanEvent, events)
     _reset_sequences(Fan, Consent, FanEvent)
     return {"fans": count, "seconds": round(time.perf_counter() - started, 1)}
 
@@ -195,8 +184,6 @@ def outcome(broadcast_id: int) -> dict[str, Any]:
 def reference_send(port: int, count: int) -> dict[str, Any]:
     """The sink alone: ``count`` messages like the broadcast's (its template rendered for
     one of its fans as the pipeline renders it), one connection per batch."""
-    from django.core.mail import EmailMultiAlternatives, get_connection
-
     from fanloop.fans.models import Fan
     from fanloop.flows.broadcasts import BATCH_SIZE
     from fanloop.messaging import rendering
@@ -210,24 +197,13 @@ def reference_send(port: int, count: int) -> dict[str, Any]:
         fan, artist=template.artist, release=None, message_pk=message_pk
     )
     rendered = rendering.render_message(template, context, track_message_pk=message_pk)
-    started = time.perf_counter()
-    for first in range(0, count, BATCH_SIZE):
-        messages = []
-        for i in range(first, min(count, first + BATCH_SIZE)):
-            message = EmailMultiAlternatives(
-                rendered.subject, rendered.text, None, [f"ref{i}@example.org"],
-                headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-                         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-            )  # fmt: skip
-            message.attach_alternative(rendered.html, "text/html")
-            messages.append(message)
-        connection = get_connection(
-            "django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=port
-        )
-        with connection:
-            sent = connection.send_messages(messages)
-        assert sent == len(messages), f"sink refused {len(messages) - (sent or 0)} messages"
-    return {"sent": count, "seconds": time.perf_counter() - started}
+    sample = {
+        "subject": rendered.subject,
+        "text": rendered.text,
+        "html": rendered.html,
+        "unsubscribe": f"<{context['unsubscribe_url']}>",
+    }
+    return send_to_sink(port, count, BATCH_SIZE, sample)
 
 
 def count_segment(count: int) -> dict[str, Any]:

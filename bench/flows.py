@@ -53,9 +53,12 @@ from bench._common import (  # noqa: E402
     databases,
     fanloop_process_env,
     free_port,
+    insert_rows,
     print_result,
     proc_stats,
+    run_internal,
     seed_artist,
+    send_to_sink,
     start_process,
     stop_process,
 )
@@ -166,14 +169,7 @@ def _env(data_dir: Path, db: Database, extra: dict[str, str]) -> dict[str, str]:
 
 
 def _internal(env: dict[str, str], *argv: str, timeout: float = 3600) -> dict[str, Any]:
-    """Run ``bench/flows.py --internal ...`` in a subprocess; return its last JSON line."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--internal", *argv],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-    )  # fmt: skip
-    if out.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed:\n{out.stdout}\n{out.stderr}")
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return run_internal(__file__, env, *argv, timeout=timeout)
 
 
 # --- seeding (runs in a Django subprocess) ----------------------------------------
@@ -183,17 +179,6 @@ def _django() -> None:
     import django
 
     django.setup()
-
-
-def _fast_insert(model: Any, objs: list[Any]) -> None:
-    """Insert rows with their ids set (``copy_rows``: COPY on PostgreSQL)."""
-    from django.db import connection
-
-    from fanloop.lib.bulk import copy_rows
-
-    fields = list(model._meta.concrete_fields)
-    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
-    copy_rows(model, [f.attname for f in fields], rows)
 
 
 def _next_id(model: Any) -> int:
@@ -326,10 +311,10 @@ def seed_journeys(flow_name: str, count: int, email: bool) -> dict[str, Any]:
             for i in range(n if email else 0)
         ]
         with transaction.atomic():
-            _fast_insert(Fan, fans)
-            _fast_insert(Journey, journeys)
+            insert_rows(Fan, fans)
+            insert_rows(Journey, journeys)
             if consents:
-                _fast_insert(Consent, consents)
+                insert_rows(Consent, consents)
         fan_id, journey_id, consent_id = fan_id + n, journey_id + n, consent_id + len(consents)
     _reset_sequences(Fan, Journey, Consent)
     return {"created": count, "seconds": round(time.monotonic() - started, 1)}
@@ -390,32 +375,7 @@ def reference_send(port: int, count: int, batch: int) -> dict[str, Any]:
     """The sink alone: ``count`` messages like the engine's (``sample_message``: the same
     subject, text + HTML bodies and headers, so the same size), built and sent through
     Django's SMTP backend, one connection per batch of ``batch``."""
-    from django.core.mail import EmailMultiAlternatives, get_connection
-
-    sample = sample_message()
-    started = time.perf_counter()
-    for first in range(0, count, batch):
-        messages = []
-        for i in range(first, min(count, first + batch)):
-            message = EmailMultiAlternatives(
-                sample["subject"],
-                sample["text"],
-                None,
-                [f"ref{i}@example.org"],
-                headers={
-                    "List-Unsubscribe": sample["unsubscribe"],
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                },
-            )
-            message.attach_alternative(sample["html"], "text/html")
-            messages.append(message)
-        connection = get_connection(
-            "django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=port
-        )
-        with connection:
-            sent = connection.send_messages(messages)
-        assert sent == len(messages), f"sink refused {len(messages) - (sent or 0)} messages"
-    return {"sent": count, "seconds": time.perf_counter() - started}
+    return send_to_sink(port, count, batch, sample_message())
 
 
 def internal(argv: list[str]) -> None:

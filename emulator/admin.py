@@ -246,36 +246,27 @@ class Admin:
         user = state.user(platform, str(data.get("user_id", "")))
         if user is None:
             raise actions.ActionError("unknown user (platform, user_id)")
-        if platform == "spotify":
+        if platform in ("spotify", "tidal"):
+            known = SPOTIFY_SCOPES if platform == "spotify" else TIDAL_SCOPES
             scopes = _scopes(data.get("scopes"))
-            if scopes - SPOTIFY_SCOPES:
-                raise actions.ActionError(f"unknown scopes: {sorted(scopes - SPOTIFY_SCOPES)}")
-            grant = actions.issue_grant(state, app, user, scopes, pkce=bool(data.get("pkce")))
+            if scopes - known:
+                raise actions.ActionError(f"unknown scopes: {sorted(scopes - known)}")
+            pkce = bool(data.get("pkce")) if platform == "spotify" else True
+            grant = actions.issue_grant(state, app, user, scopes, pkce=pkce)
             ttl = data.get("expires_in", state.config.access_token_ttl_s)
             tok = actions.issue_access_token(state, grant, float(ttl))
-            return {
+            minted: dict[str, Any] = {
                 "access_token": tok.token,
                 "token_type": "Bearer",
                 "expires_in": int(ttl),
                 "refresh_token": grant.refresh_token,
                 "scope": " ".join(sorted(scopes)),
-                "refresh_expires_at": iso(grant.refresh_expires_at or 0),
             }
-        if platform == "tidal":
-            scopes = _scopes(data.get("scopes"))
-            if scopes - TIDAL_SCOPES:
-                raise actions.ActionError(f"unknown scopes: {sorted(scopes - TIDAL_SCOPES)}")
-            grant = actions.issue_grant(state, app, user, scopes, pkce=True)
-            ttl = data.get("expires_in", state.config.access_token_ttl_s)
-            tok = actions.issue_access_token(state, grant, float(ttl))
-            return {
-                "access_token": tok.token,
-                "token_type": "Bearer",
-                "expires_in": int(ttl),
-                "refresh_token": grant.refresh_token,
-                "scope": " ".join(sorted(scopes)),
-                "user_id": user.id,
-            }
+            if platform == "spotify":
+                minted["refresh_expires_at"] = iso(grant.refresh_expires_at or 0)
+            else:
+                minted["user_id"] = user.id
+            return minted
         if platform == "deezer":
             perms = _scopes(data.get("perms") or data.get("scopes") or "basic_access")
             if perms - DEEZER_PERMS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from .actions import login_session, session_user
+from .errors import accounts_error
 from .http import HttpError, Request, Response, Router, html_response, redirect, set_cookie
 from .ids import token as new_token
 from .pages import consent_page, error_page, login_page
@@ -154,3 +155,18 @@ class AuthorizePages:
         )
         self.state.codes[code.code] = code
         return code.code
+
+    def exchanged_code(self, app: App, form: dict[str, str]) -> AuthCode:
+        """The authorization code a token request (``form``) exchanges: this platform's, for
+        ``app``, unexpired and for the same redirect URI; else ``HttpError`` with the OAuth
+        ``invalid_grant`` answer. An expired code is forgotten."""
+        state = self.state
+        code = state.codes.get(form.get("code", ""))
+        if code is None or code.platform != self.platform or code.client_id != app.client_id:
+            raise HttpError(accounts_error("invalid_grant", "Invalid authorization code"))
+        if state.clock.now() >= code.expires_at:
+            del state.codes[code.code]
+            raise HttpError(accounts_error("invalid_grant", "Authorization code expired"))
+        if form.get("redirect_uri") != code.redirect_uri:
+            raise HttpError(accounts_error("invalid_grant", "Invalid redirect URI"))
+        return code

@@ -165,14 +165,7 @@ class SpotifyAccounts(AuthorizePages):
 
     def _exchange_code(self, app: App, authenticated: bool, form: dict[str, str]) -> Response:
         state = self.state
-        code = state.codes.get(form.get("code", ""))
-        if code is None or code.client_id != app.client_id:
-            return accounts_error("invalid_grant", "Invalid authorization code")
-        if state.clock.now() >= code.expires_at:
-            del state.codes[code.code]
-            return accounts_error("invalid_grant", "Authorization code expired")
-        if form.get("redirect_uri") != code.redirect_uri:
-            return accounts_error("invalid_grant", "Invalid redirect URI")
+        code = self.exchanged_code(app, form)
         if code.code_challenge:
             verifier = form.get("code_verifier")
             if not verifier:

@@ -131,6 +131,28 @@ def test_it_rejects_a_wrong_code_verifier_and_a_reused_code(admin, http, emulato
     }
 
 
+def test_it_forgets_an_expired_code(admin, http, emulator_url):
+    _setup(admin)
+    admin.clock(set="2026-01-01T00:00:00Z", freeze=True)
+    with httpx.Client() as browser:
+        code = consent(browser, _authorize(emulator_url), "fan@example.org")["code"][0]
+    base = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "client_id": "fanloop-client",
+        "code_verifier": VERIFIER,
+    }
+    admin.clock(advance=601)
+    r = _token(http, **base)
+    assert r.status_code == 400 and r.json() == {
+        "error": "invalid_grant",
+        "error_description": "Authorization code expired",
+    }
+    r = _token(http, **base)
+    assert r.status_code == 400 and r.json()["error_description"] == "Invalid authorization code"
+
+
 def test_it_rejects_a_wrong_client_secret(admin, http, emulator_url):
     _setup(admin)
     url = _authorize(emulator_url, code_challenge="", code_challenge_method="")

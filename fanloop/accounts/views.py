@@ -5,6 +5,7 @@ Views stay thin: they read forms, call ``services`` and turn ``AccountsError`` i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -422,22 +423,35 @@ def _open_invitation(workspace: Workspace, invitation_id: int) -> Invitation:
     )
 
 
-@require_POST
-@workspace_view(Role.OWNER)
-def resend_invitation(
-    request: HttpRequest, membership: Membership, invitation_id: int
+def _act_on_invitation(
+    request: HttpRequest,
+    membership: Membership,
+    invitation_id: int,
+    act: Callable[[Invitation, User], object],
+    done: str,
 ) -> HttpResponse:
+    """Run ``act`` (a service: invitation, by) on an open invitation of the workspace, say
+    how it went (``done`` with ``{email}``, or the refusal) and go back to the members page."""
     workspace = membership.workspace
     invitation = _open_invitation(workspace, invitation_id)
     try:
-        services.resend_invitation(invitation, by=_user(request))
+        act(invitation, _user(request))
     except services.AccountsError as error:
         messages.error(request, str(error))
     except OSError as error:
         messages.error(request, f"The invitation email could not be sent ({error}). Try again.")
     else:
-        messages.success(request, f"Invitation sent again to {invitation.email}.")
+        messages.success(request, done.format(email=invitation.email))
     return _back_to_members(workspace)
+
+
+@require_POST
+@workspace_view(Role.OWNER)
+def resend_invitation(
+    request: HttpRequest, membership: Membership, invitation_id: int
+) -> HttpResponse:
+    done = "Invitation sent again to {email}."
+    return _act_on_invitation(request, membership, invitation_id, services.resend_invitation, done)
 
 
 @require_POST
@@ -445,15 +459,8 @@ def resend_invitation(
 def revoke_invitation(
     request: HttpRequest, membership: Membership, invitation_id: int
 ) -> HttpResponse:
-    workspace = membership.workspace
-    invitation = _open_invitation(workspace, invitation_id)
-    try:
-        services.revoke_invitation(invitation, by=_user(request))
-    except services.AccountsError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Invitation for {invitation.email} revoked.")
-    return _back_to_members(workspace)
+    done = "Invitation for {email} revoked."
+    return _act_on_invitation(request, membership, invitation_id, services.revoke_invitation, done)
 
 
 # --- accepting an invitation --------------------------------------------------

@@ -22,10 +22,9 @@ from fanloop.api.api import api
 from fanloop.api.forms import TokenForm
 from fanloop.api.models import ApiToken
 from fanloop.api.problems import Problem
-from fanloop.lib import csp
+from fanloop.lib import csp, shown_once
 
-# The secret of a token just created waits in the session for the page the creation
-# redirects to, which takes it out: shown once, and a reload posts nothing again.
+# The session key of a token just created, shown once (lib/shown_once.py).
 NEW_TOKEN_KEY = "fanloop_api_new_token"
 
 
@@ -46,15 +45,14 @@ def token_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            request.session[NEW_TOKEN_KEY] = {
-                "workspace": workspace.pk,
-                "name": created.token.name,
-                "secret": created.secret,
-            }
+            shown_once.keep(
+                request,
+                NEW_TOKEN_KEY,
+                workspace.pk,
+                {"name": created.token.name, "secret": created.secret},
+            )
             return redirect("api:tokens", ws=workspace.slug)
-    shown = request.session.pop(NEW_TOKEN_KEY, None) if request.method == "GET" else None
-    if shown is not None and shown.get("workspace") != workspace.pk:
-        shown = None
+    shown = shown_once.take(request, NEW_TOKEN_KEY, workspace.pk)
     context = {
         "form": form,
         "created": shown,
@@ -62,10 +60,7 @@ def token_list(request: HttpRequest, membership: Membership) -> HttpResponse:
         "families": tokens.FAMILIES,
     }
     status = 400 if request.method == "POST" else 200
-    response = render(request, "api/tokens.html", context, status=status)
-    if shown is not None:
-        response["Cache-Control"] = "no-store"  # the page shows the secret, once
-    return response
+    return shown_once.render_page(request, "api/tokens.html", context, shown=shown, status=status)
 
 
 @workspace_view(Role.OWNER)

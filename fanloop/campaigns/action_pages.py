@@ -183,8 +183,7 @@ def _render(request: HttpRequest, name: str, context: dict[str, Any], status: in
     )
     response = HttpResponse(html, HTML, status=status)
     response["Content-Security-Policy"] = pages.page_csp()
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex"
+    pages.private(response)
     # The address carries the fan's signed token: no other site may see it in a Referer,
     # and the form still posts with its real Origin (no-referrer would send "null").
     response["Referrer-Policy"] = "same-origin"

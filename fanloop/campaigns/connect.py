@@ -140,12 +140,6 @@ def session_fan(request: HttpRequest, workspace_id: int) -> tuple[Fan | None, bo
 # --- responses -------------------------------------------------------------------------
 
 
-def _no_store(response: HttpResponseBase) -> HttpResponseBase:
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
 def problem(
     request: HttpRequest,
     title: str,
@@ -170,7 +164,7 @@ def problem(
     )
     response = HttpResponse(html, HTML, status=status)
     response["Content-Security-Policy"] = pages.page_csp()
-    return _no_store(response)
+    return pages.private(response)
 
 
 def _release_by_id(raw: object) -> Release | None:
@@ -259,21 +253,21 @@ def oauth_start(request: HttpRequest, platform: str) -> HttpResponseBase:
     if after and (platform not in OAUTH_PLATFORMS or not options.forever):
         # After release a connection serves the next releases (the forever save, and the
         # follow done with them); without it, or a sign-in to ask, there is nothing to do.
-        return _no_store(HttpResponseRedirect(page_path(release)))
+        return pages.private(HttpResponseRedirect(page_path(release)))
     if platform not in OAUTH_PLATFORMS:
         return _apple(request, release, options)
     if released and not after:
         # Out already: the page now offers listen links instead of pre-saves.
-        return _no_store(HttpResponseRedirect(page_path(release)))
+        return pages.private(HttpResponseRedirect(page_path(release)))
     app = active_app(release.artist.workspace, platform)
     if app is None:
-        return _no_store(HttpResponseRedirect(notify_url(release, platform, "unavailable")))
+        return pages.private(HttpResponseRedirect(notify_url(release, platform, "unavailable")))
     if not app_has_room(app):
-        return _no_store(HttpResponseRedirect(notify_url(release, platform, "cap")))
+        return pages.private(HttpResponseRedirect(notify_url(release, platform, "cap")))
     if app.serves_allow_list_only and not app.allowed_emails:
         # A development-mode app with nobody listed: every fan would pass the consent
         # screen only to be refused, so none is sent there (an old link, a typed address).
-        return _no_store(HttpResponseRedirect(notify_url(release, platform, "development")))
+        return pages.private(HttpResponseRedirect(notify_url(release, platform, "development")))
     attempt: dict[str, Any] = {
         "options": options.query(),
         "attribution": attribution_for(request, release),
@@ -335,13 +329,13 @@ def _to_platform(
     request.session[PENDING_KEY] = dict(newest)
     state = signing.dumps({"n": nonce, "r": release.pk, "p": app.platform}, salt=STATE_SALT)
     adapter = get_platform(app.platform, app.credentials())
-    return _no_store(HttpResponseRedirect(adapter.authorize_url(state, pkce, capabilities)))
+    return pages.private(HttpResponseRedirect(adapter.authorize_url(state, pkce, capabilities)))
 
 
 def _apple(request: HttpRequest, release: Release, options: Options) -> HttpResponseBase:
     """Apple Music has no OAuth redirect: it authorizes through MusicKit JS (part 2's page)."""
     query = urlencode({"release": str(release.pk), **options.query()})
-    return _no_store(HttpResponseRedirect(f"{reverse('campaigns:apple_connect')}?{query}"))
+    return pages.private(HttpResponseRedirect(f"{reverse('campaigns:apple_connect')}?{query}"))
 
 
 # --- callback ---------------------------------------------------------------------------
@@ -416,7 +410,7 @@ def oauth_callback(request: HttpRequest, platform: str) -> HttpResponseBase:
         else None
     )
     if app is None or app.workspace_id != release.artist.workspace_id:
-        return _no_store(HttpResponseRedirect(notify_url(release, platform, "unavailable")))
+        return pages.private(HttpResponseRedirect(notify_url(release, platform, "unavailable")))
     return _complete(request, release, app, attempt, options, code, retry)
 
 
@@ -451,7 +445,7 @@ def _complete(
     except errors.PermissionDenied:
         # The platform refused the app itself (credentials changed): nothing a fan can fix.
         log.warning("%s refused the credentials of platform app %s", label, app.pk)
-        return _no_store(HttpResponseRedirect(notify_url(release, platform, "unavailable")))
+        return pages.private(HttpResponseRedirect(notify_url(release, platform, "unavailable")))
     except errors.PlatformError:
         return _incomplete(request, release, retry, label)
     info = registry.info(platform)
@@ -465,7 +459,7 @@ def _complete(
         # A development-mode app refused the account (not on its allow-list, or over its
         # cap): offer the email reminder.
         reason = "development" if app.serves_allow_list_only else "cap"
-        return _no_store(HttpResponseRedirect(notify_url(release, platform, reason)))
+        return pages.private(HttpResponseRedirect(notify_url(release, platform, reason)))
     except (errors.TransientError, errors.RateLimited):
         return _trouble(request, release, retry, label)
     except errors.PlatformError:
@@ -475,13 +469,13 @@ def _complete(
     if then:
         given = Fan.objects.filter(pk=attempt["for_fan"].get("fan"), workspace=workspace).first()
         identity.upsert_fan_for_connection(workspace, app, profile, tokens, fan=given)
-        return _no_store(HttpResponseRedirect(then))
+        return pages.private(HttpResponseRedirect(then))
     if attempt.get("after"):
         return _store_optin(request, release, app, profile, tokens, options)
     attribution = attribution_from_attempt(attempt)
     fan, proven = store_presave(request, release, app, profile, tokens, attribution, options)
     remember_fan(request, fan, proven=proven)
-    return _no_store(HttpResponseRedirect(thanks_url(release)))
+    return pages.private(HttpResponseRedirect(thanks_url(release)))
 
 
 def _store_optin(

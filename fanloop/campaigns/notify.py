@@ -99,8 +99,7 @@ def fan_page(
         f"connect-src {connect_src}; img-src 'self' https: data:; form-action 'self'; "
         "base-uri 'none'; frame-ancestors 'none'"
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex"
+    pages.private(response)
     # The page addresses carry signed tokens and campaign tags: keep them to ourselves.
     response["Referrer-Policy"] = "same-origin"
     return response

@@ -767,3 +767,11 @@ def max_age(state: PageState) -> int:
     if state.live:
         return PAGE_CACHE_SECONDS
     return max(0, min(PAGE_CACHE_SECONDS, state.seconds_left))
+
+
+def private(response: HttpResponseBase) -> HttpResponseBase:
+    """A fan's own page or step (it shows or carries what is theirs): kept by no cache,
+    indexed by no search engine."""
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -103,7 +103,7 @@ def thanks(request: HttpRequest, artist_slug: str, release_slug: str) -> HttpRes
         return problem(request, "This page is not here", "This release is not public.", status=404)
     fan, proven, presaves = _fan_and_presaves(request, release)
     if fan is None or not presaves:
-        return _private(HttpResponseRedirect(page_path(release)))
+        return pages.private(HttpResponseRedirect(page_path(release)))
     if request.method == "POST":
         return _opt_in(request, release, fan, proven, presaves)
     done = str(request.GET.get("done", ""))
@@ -131,7 +131,7 @@ def _opt_in(
 
     if action == "portal":
         if proven or not fan.email:
-            return _private(HttpResponseRedirect(here))
+            return pages.private(HttpResponseRedirect(here))
         rights.send_portal_link(fan)
         return _done(release, "portal")
     if action not in (*OPT_INS, "email"):
@@ -161,7 +161,7 @@ def _opt_in(
         # and only where the fan's sign-in did not include it.
         second = _read_scope_reconnect(release, fan)
         if second:
-            return _private(HttpResponseRedirect(second))
+            return pages.private(HttpResponseRedirect(second))
     return _done(release, action)
 
 
@@ -187,13 +187,7 @@ def _done(release: Release, what: str) -> HttpResponseBase:
     # Post/redirect/get: a reload does not submit the choice twice.
     response = HttpResponseRedirect(f"{thanks_url(release)}?done={what}")
     response.status_code = 303
-    return _private(response)
-
-
-def _private(response: HttpResponseBase) -> HttpResponseBase:
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    return pages.private(response)
 
 
 def _render(
@@ -288,7 +282,7 @@ def _render(
     )
     response = HttpResponse(html, HTML, status=status)
     response["Content-Security-Policy"] = pages.page_csp()
-    return _private(response)
+    return pages.private(response)
 
 
 def _calendar_path(release: Release, market: str) -> str:

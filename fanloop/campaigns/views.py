@@ -54,12 +54,6 @@ def not_found(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _private(response: HttpResponseBase) -> HttpResponseBase:
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
 def _visible(request: HttpRequest, release: Release | None) -> tuple[Release | None, bool]:
     """The release if this visitor may see it, and whether they are a member."""
     if release is None:
@@ -93,7 +87,7 @@ def _preview(request: HttpRequest, release: Release, now: dt.datetime) -> HttpRe
         record_page_view(request, release, member=True, country=country, at=now)
     response = HttpResponse(pages.render_page(release, state, preview=True), HTML)
     response["Content-Security-Policy"] = pages.page_csp(pages.theme_css(release))
-    return _private(response)
+    return pages.private(response)
 
 
 @require_safe
@@ -115,7 +109,7 @@ def short_link(request: HttpRequest, code: str) -> HttpResponseBase:
     query = request.META.get("QUERY_STRING", "")
     response = HttpResponseRedirect(page_path(release) + (f"?{query}" if query else ""))
     if not release.published:
-        return _private(response)
+        return pages.private(response)
     response["Cache-Control"] = f"public, max-age={pages.PAGE_CACHE_SECONDS}"
     return response
 

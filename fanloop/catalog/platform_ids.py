@@ -8,6 +8,7 @@ Readers go through ``<owner>.platform_ids.all()``, so a list that prefetches
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -141,17 +142,29 @@ def write_artist_ids(artist: Artist, parsed: Mapping[str, tuple[str, str] | None
     _forget_prefetched(artist)
 
 
-@transaction.atomic
 def write_release_ids(release: Release, ids: Mapping[str, str | None]) -> None:
     """Store album ids of ``release`` (platform -> id); None or "" removes one."""
-    for key, external_id in ids.items():
-        if not external_id:
-            ReleasePlatformId.objects.filter(release=release, platform=key).delete()
-        else:
-            ReleasePlatformId.objects.update_or_create(
-                release=release, platform=key, defaults={"external_id": external_id[:ID_MAX]}
-            )
-    _forget_prefetched(release)
+    _write_ids(ReleasePlatformId, "release", release, ids)
+
+
+def _write_ids(
+    model: type[ReleasePlatformId] | type[TrackPlatformId],
+    owner_field: str,
+    owner: Release | Track,
+    ids: Mapping[str, str | None],
+) -> None:
+    """Store the ``owner``'s ids in ``model`` (platform -> id) in one transaction; None or
+    "" removes one."""
+    with transaction.atomic():
+        for key, external_id in ids.items():
+            lookup: dict[str, Any] = {owner_field: owner, "platform": key}
+            if not external_id:
+                model._default_manager.filter(**lookup).delete()
+            else:
+                model._default_manager.update_or_create(
+                    defaults={"external_id": external_id[:ID_MAX]}, **lookup
+                )
+    _forget_prefetched(owner)
 
 
 def set_release_ids(release: Release, texts: Mapping[str, str]) -> dict[str, str]:
@@ -172,15 +185,7 @@ def set_release_ids(release: Release, texts: Mapping[str, str]) -> dict[str, str
 
 def set_track_ids(track: Track, ids: Mapping[str, str]) -> None:
     """Store track ids (platform -> id; "" removes one) found on the platforms."""
-    with transaction.atomic():
-        for key, external_id in ids.items():
-            if not external_id:
-                TrackPlatformId.objects.filter(track=track, platform=key).delete()
-            else:
-                TrackPlatformId.objects.update_or_create(
-                    track=track, platform=key, defaults={"external_id": external_id[:ID_MAX]}
-                )
-    _forget_prefetched(track)
+    _write_ids(TrackPlatformId, "track", track, ids)
 
 
 def remember_release_id(release_id: int, key: str, external_id: str) -> bool:

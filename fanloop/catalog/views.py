@@ -143,21 +143,6 @@ def artist_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
-def _render_artist_form(
-    request: HttpRequest,
-    form: ArtistForm,
-    artist: Artist | None,
-    status: int = 200,
-    kept: dict[str, uploads.Kept] | None = None,
-) -> HttpResponse:
-    return render(
-        request,
-        "catalog/artist_form.html",
-        {"form": form, "artist": artist, "kept": kept or {}},
-        status=status,
-    )
-
-
 ARTIST_FILES = ["image"]
 RELEASE_FILES = ["artwork"]
 
@@ -171,46 +156,49 @@ def _files(
     return uploads.with_kept(workspace, request.POST, request.FILES, fields)
 
 
-@workspace_view(Role.EDITOR)
-def artist_create(request: HttpRequest, membership: Membership) -> HttpResponse:
-    workspace = membership.workspace
+def _artist_form_page(
+    request: HttpRequest, workspace: Workspace, artist: Artist | None
+) -> HttpResponse:
+    """The artist form: a new artist (``artist`` None) or an existing one's edit; on a valid
+    POST the artist is created or updated and the list shown."""
     files, kept = _files(request, workspace, ARTIST_FILES)
-    form = ArtistForm(request.POST or None, files)
+    initial = artist_initial(artist) if artist is not None else None
+    form = ArtistForm(request.POST or None, files, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            artist = services.create_artist(workspace, **form.service_fields())
+            if artist is None:
+                saved = services.create_artist(workspace, **form.service_fields())
+            else:
+                services.update_artist(artist, **form.service_fields())
+                saved = artist
         except ValidationError as error:
             split_errors(error, form)
+            if artist is not None:
+                artist.refresh_from_db()  # the page shows the saved artist, not the attempt
         else:
             uploads.discard(workspace, kept)
-            messages.success(request, f"Artist “{artist.name}” added.")
+            done = "added" if artist is None else "saved"
+            messages.success(request, f"Artist “{saved.name}” {done}.")
             return redirect("catalog:artist_list", ws=workspace.slug)
     if request.method == "POST":
         kept = uploads.keep_after_error(workspace, form, files, kept, ARTIST_FILES)
-    status = 400 if request.method == "POST" else 200
-    return _render_artist_form(request, form, None, status, kept)
+    return render(
+        request,
+        "catalog/artist_form.html",
+        {"form": form, "artist": artist, "kept": kept},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@workspace_view(Role.EDITOR)
+def artist_create(request: HttpRequest, membership: Membership) -> HttpResponse:
+    return _artist_form_page(request, membership.workspace, None)
 
 
 @workspace_view(Role.EDITOR)
 def artist_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    workspace = membership.workspace
-    artist = get_object_or_404(Artist, pk=pk, workspace=workspace)
-    files, kept = _files(request, workspace, ARTIST_FILES)
-    form = ArtistForm(request.POST or None, files, initial=artist_initial(artist))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_artist(artist, **form.service_fields())
-        except ValidationError as error:
-            split_errors(error, form)
-            artist.refresh_from_db()  # the page shows the saved artist, not the attempt
-        else:
-            uploads.discard(workspace, kept)
-            messages.success(request, f"Artist “{artist.name}” saved.")
-            return redirect("catalog:artist_list", ws=workspace.slug)
-    if request.method == "POST":
-        kept = uploads.keep_after_error(workspace, form, files, kept, ARTIST_FILES)
-    status = 400 if request.method == "POST" else 200
-    return _render_artist_form(request, form, artist, status, kept)
+    artist = get_object_or_404(Artist, pk=pk, workspace=membership.workspace)
+    return _artist_form_page(request, membership.workspace, artist)
 
 
 @workspace_view(Role.EDITOR)

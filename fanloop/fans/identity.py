@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from fanloop.analytics.models import FanEvent
@@ -21,6 +21,7 @@ from fanloop.fans.models import (
     PlatformConnection,
     PreSave,
 )
+from fanloop.lib.db import atomic_insert_race
 
 if TYPE_CHECKING:
     from fanloop.accounts.models import Workspace
@@ -105,16 +106,11 @@ def upsert_fan_for_connection(
     if fan is not None:
         same_workspace(fan, workspace.pk, "the given fan")
     address = _platform_email(email or profile.email)
-    for attempt in range(2):
-        try:
-            with transaction.atomic():
-                return _upsert_connection(workspace, app, profile, tokens, address, fan)
-        except IntegrityError:
-            # A concurrent callback for the same person stored it first: the second pass
-            # finds that row and updates it instead of creating a duplicate.
-            if attempt:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    # A concurrent callback for the same person may store it first: the second pass finds
+    # that row and updates it instead of creating a duplicate.
+    return atomic_insert_race(
+        lambda: _upsert_connection(workspace, app, profile, tokens, address, fan)
+    )
 
 
 def _upsert_connection(

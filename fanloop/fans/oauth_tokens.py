@@ -124,30 +124,32 @@ def expiring_connections(release: Release) -> QuerySet[PlatformConnection]:
     expiring = Q(pk__in=[])
     for platform, lifetime in refresh_token_lifetimes().items():
         expiring |= Q(platform=platform, authorized_at__lt=first - lifetime)
-    return (
-        PlatformConnection.objects.filter(
-            expiring,
-            status=ConnectionStatus.ACTIVE,
-            fan__presaves__release=release,
-            fan__presaves__platform=F("platform"),
-        )
-        .select_related("fan")
-        .distinct()
-        .order_by("authorized_at", "pk")
+    return _presave_connections(release, ConnectionStatus.ACTIVE, expiring).order_by(
+        "authorized_at", "pk"
     )
 
 
 def reconnect_needed_connections(release: Release) -> QuerySet[PlatformConnection]:
     """Connections of this release's pre-savers that already need a reconnect."""
+    return _presave_connections(release, ConnectionStatus.NEEDS_RECONNECT).order_by(
+        "-updated", "pk"
+    )
+
+
+def _presave_connections(
+    release: Release, status: str, *conditions: Q
+) -> QuerySet[PlatformConnection]:
+    """Connections in ``status`` (and ``conditions``) of fans who pre-saved ``release`` on
+    that connection's platform, each once, with its fan."""
     return (
         PlatformConnection.objects.filter(
-            status=ConnectionStatus.NEEDS_RECONNECT,
+            *conditions,
+            status=status,
             fan__presaves__release=release,
             fan__presaves__platform=F("platform"),
         )
         .select_related("fan")
         .distinct()
-        .order_by("-updated", "pk")
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from fanloop.analytics.fan_events import record_fan_event
@@ -22,6 +22,7 @@ from fanloop.fans.models import (
 )
 from fanloop.fans.presaves import Attribution, record_presave
 from fanloop.fans.rights import portal_url
+from fanloop.lib.db import atomic_insert_race
 from fanloop.lib.signing import InvalidLink
 
 if TYPE_CHECKING:
@@ -61,30 +62,29 @@ def subscribe_email(
         raise ValueError("the artist belongs to another workspace")
     if fan is not None:
         same_workspace(fan, workspace.pk, "the given fan")
-    for attempt in range(2):
-        try:
-            with transaction.atomic():
-                target = _email_target(workspace, address, fan, double_opt_in)
-                consent = record_consent(
-                    target,
-                    ConsentKind.EMAIL,
-                    True,
-                    page=page,
-                    artist=artist,
-                    confirmed=not double_opt_in,
-                )
-                if notify_me and release is not None:
-                    record_presave(
-                        target,
-                        release,
-                        PreSave.EMAIL_ONLY,
-                        attribution=attribution,
-                        chosen_platform=chosen_platform,
-                    )
-            break
-        except IntegrityError:
-            if attempt:  # a concurrent sign-up with this address won the insert: reuse it
-                raise
+
+    def record() -> tuple[Fan, Consent]:
+        target = _email_target(workspace, address, fan, double_opt_in)
+        consent = record_consent(
+            target,
+            ConsentKind.EMAIL,
+            True,
+            page=page,
+            artist=artist,
+            confirmed=not double_opt_in,
+        )
+        if notify_me and release is not None:
+            record_presave(
+                target,
+                release,
+                PreSave.EMAIL_ONLY,
+                attribution=attribution,
+                chosen_platform=chosen_platform,
+            )
+        return target, consent
+
+    # A concurrent sign-up with this address may win the insert: the second pass reuses it.
+    target, consent = atomic_insert_race(record)
     if double_opt_in:
         emails.send_email_confirmation(
             address,

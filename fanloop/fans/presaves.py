@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_event, record_fan_events
@@ -15,6 +15,7 @@ from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.fans.consent_log import record_consent
 from fanloop.fans.identity import clip, country_code, same_workspace, upsert_fan_for_connection
 from fanloop.fans.models import Consent, Fan, PlatformConnection, PreSave
+from fanloop.lib.db import atomic_insert_race
 from fanloop.lib.hooks import Hooks
 from fanloop.platforms.registry import PLATFORMS, UnknownPlatform
 
@@ -102,35 +103,32 @@ def record_presave(
     if connection is not None and (connection.fan_id != fan.pk or connection.platform != platform):
         raise ValueError("the connection is not this fan's connection to this platform")
     values = (attribution or Attribution()).cleaned()
-    for attempt in range(2):
+
+    def record() -> tuple[PreSave, bool]:
         existing = PreSave.objects.filter(release=release, fan=fan, platform=platform).first()
         if existing is not None:
             _update_presave(existing, connection, values, chosen_platform)
             return existing, False
-        try:
-            with transaction.atomic():
-                presave = PreSave.objects.create(
-                    release=release,
-                    fan=fan,
-                    platform=platform,
-                    connection=connection,
-                    chosen_platform=chosen_platform,
-                    **values,
-                )
-                record_fan_event(
-                    fan,
-                    FanEventKind.PRESAVED,
-                    key=f"presave:{presave.pk}",
-                    actor=Actor.FAN,
-                    release=release,
-                    platform=platform,
-                )
-                presave_created.run(presave)
-            return presave, True
-        except IntegrityError:
-            if attempt:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+        presave = PreSave.objects.create(
+            release=release,
+            fan=fan,
+            platform=platform,
+            connection=connection,
+            chosen_platform=chosen_platform,
+            **values,
+        )
+        record_fan_event(
+            fan,
+            FanEventKind.PRESAVED,
+            key=f"presave:{presave.pk}",
+            actor=Actor.FAN,
+            release=release,
+            platform=platform,
+        )
+        presave_created.run(presave)
+        return presave, True
+
+    return atomic_insert_race(record)
 
 
 def record_presaves_in_bulk(

@@ -20,7 +20,14 @@ from django.core.exceptions import ValidationError
 
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Artist, Release
-from fanloop.flows.steps import GOALS, ID_PREFIX, STEP_TYPES, TRIGGERS, VALUE_CHECKS, WAIT_EVENTS
+from fanloop.flows.steps import (
+    GOALS,
+    STEP_TYPES,
+    TRIGGERS,
+    VALUE_CHECKS,
+    WAIT_EVENTS,
+    assign_ids,
+)
 from fanloop.flows.wording import (
     VALUE_CHOICES,
     VALUE_FIELDS,
@@ -369,19 +376,7 @@ def raw_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
 def name_rows(rows: list[dict[str, Any]]) -> None:
     """Give rows without an id a readable one, as saving would ("wait1", "if2"), so that
     a condition can jump to a step added a moment ago."""
-    taken = {str(row.get("id")) for row in rows if row.get("id")}
-    counters: dict[str, int] = {}
-    for row in rows:
-        if row.get("id"):
-            continue
-        prefix = ID_PREFIX[row["type"]]
-        while True:
-            counters[prefix] = counters.get(prefix, 0) + 1
-            candidate = f"{prefix}{counters[prefix]}"
-            if candidate not in taken:
-                break
-        row["id"] = candidate
-        taken.add(candidate)
+    assign_ids(rows, has_id=lambda row: bool(row.get("id")))
 
 
 def row_step(row: Mapping[str, Any]) -> dict[str, Any]:

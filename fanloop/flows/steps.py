@@ -22,7 +22,7 @@ raises a ``ValidationError`` whose messages name the step ("Step 3: ...").
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -444,21 +444,27 @@ _NORMALIZERS = {
 }
 
 
-def _assign_ids(steps: list[dict[str, Any]]) -> None:
-    """Give steps without an id a readable one ("wait1", "email2") not used elsewhere."""
-    taken = {step["id"] for step in steps if "id" in step}
+def assign_ids(items: list[dict[str, Any]], *, has_id: Callable[[dict[str, Any]], bool]) -> None:
+    """Give each item (step or editor row) for which ``has_id`` is false an ``id`` from its
+    type's prefix and the first free number ("wait1", "if2"), used by no other item."""
+    taken = {str(item["id"]) for item in items if has_id(item)}
     counters: dict[str, int] = {}
-    for step in steps:
-        if "id" in step:
+    for item in items:
+        if has_id(item):
             continue
-        prefix = ID_PREFIX[step["type"]]
+        prefix = ID_PREFIX[item["type"]]
         while True:
             counters[prefix] = counters.get(prefix, 0) + 1
             candidate = f"{prefix}{counters[prefix]}"
             if candidate not in taken:
                 break
-        step["id"] = candidate
+        item["id"] = candidate
         taken.add(candidate)
+
+
+def _assign_ids(steps: list[dict[str, Any]]) -> None:
+    """Give steps without an id a readable one ("wait1", "email2") not used elsewhere."""
+    assign_ids(steps, has_id=lambda step: "id" in step)
     # Keep "id" first and "type" second for readable JSON.
     for index, step in enumerate(steps):
         steps[index] = {"id": step.pop("id"), "type": step.pop("type"), **step}

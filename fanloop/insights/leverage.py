@@ -97,6 +97,12 @@ class Share:
     def interval(self) -> tuple[float, float] | None:
         return wilson(self.k, self.n)
 
+    def lift_over(self, baseline: Share) -> float | None:
+        """How many times the baseline's share this share is; None when either is unknown
+        or the baseline is 0."""
+        p, base = self.p, baseline.p
+        return p / base if p is not None and base else None
+
 
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:
     if n == 0:
@@ -119,8 +125,7 @@ class Row:
 
     @property
     def lift(self) -> float | None:
-        p, base = self.long_term.p, self.baseline.p
-        return p / base if p is not None and base else None
+        return self.long_term.lift_over(self.baseline)
 
     @property
     def role(self) -> str:
@@ -308,8 +313,7 @@ class SourceRow:
 
     @property
     def lift(self) -> float | None:
-        p, base = self.share.p, self.baseline.p
-        return p / base if p is not None and base else None
+        return self.share.lift_over(self.baseline)
 
 
 def by_source(artists: Iterable[Artist]) -> list[SourceRow]:
@@ -350,28 +354,32 @@ CSV_HEADER = [
 
 
 def csv_rows(table: Table) -> list[list[str]]:
-    out = []
-    for row in table.rows:
-        interval = row.long_term.interval()
-        out.append(
-            [
-                row.label,
-                str(row.long_term.n),
-                str(row.long_term.k),
-                _fmt(row.long_term.p),
-                _fmt(interval[0] if interval else None),
-                _fmt(interval[1] if interval else None),
-                _fmt(row.baseline.p),
-                "" if row.lift is None else f"{row.lift:.2f}",
-                _fmt(row.short_term.p),
-                row.role,
-            ]
-        )
-    return out
+    return [
+        [
+            row.label,
+            *_share_cells(row.long_term),
+            _fmt(row.baseline.p),
+            _fmt_lift(row.lift),
+            _fmt(row.short_term.p),
+            row.role,
+        ]
+        for row in table.rows
+    ]
+
+
+def _share_cells(share: Share) -> list[str]:
+    """A share's CSV cells: fans, fans who acted, share, and its 95% interval."""
+    interval = share.interval()
+    low, high = interval if interval else (None, None)
+    return [str(share.n), str(share.k), _fmt(share.p), _fmt(low), _fmt(high)]
 
 
 def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.4f}"
+
+
+def _fmt_lift(lift: float | None) -> str:
+    return "" if lift is None else f"{lift:.2f}"
 
 
 SOURCE_CSV_HEADER = ["source", "fans", "acted on N+1 within 30 days", "share", "95% low",
@@ -379,21 +387,7 @@ SOURCE_CSV_HEADER = ["source", "fans", "acted on N+1 within 30 days", "share", "
 
 
 def source_csv_rows(rows: list[SourceRow]) -> list[list[str]]:
-    out = []
-    for row in rows:
-        interval = row.share.interval()
-        out.append(
-            [
-                row.source,
-                str(row.share.n),
-                str(row.share.k),
-                _fmt(row.share.p),
-                _fmt(interval[0] if interval else None),
-                _fmt(interval[1] if interval else None),
-                "" if row.lift is None else f"{row.lift:.2f}",
-            ]
-        )
-    return out
+    return [[row.source, *_share_cells(row.share), _fmt_lift(row.lift)] for row in rows]
 
 
 def as_dict(table: Table, artist: Artist | None) -> dict[str, object]:

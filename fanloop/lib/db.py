@@ -1,12 +1,16 @@
-"""Database connection helpers for long-running worker threads (no request cycle)."""
+"""Database helpers: connections of long-running worker threads (no request cycle), SQLite
+write turns and a write that may lose an insert race."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+
+T = TypeVar("T")
 
 # This process's short write transactions on SQLite, taken in turn (see ``write_turn``).
 _sqlite_writes = threading.Lock()
@@ -44,3 +48,17 @@ def write_turn(alias: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
         return
     with _sqlite_writes, transaction.atomic(using=alias):
         yield
+
+
+def atomic_insert_race(write: Callable[[], T]) -> T:
+    """``write()`` in a transaction (a savepoint inside one). When it loses an insert race
+    (``IntegrityError``: a concurrent request stored the same row first), it runs once more,
+    and that second pass finds the row the other stored; a second ``IntegrityError`` is
+    raised."""
+    try:
+        with transaction.atomic():
+            return write()
+    except IntegrityError:
+        pass
+    with transaction.atomic():
+        return write()

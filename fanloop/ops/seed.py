@@ -83,22 +83,31 @@ def release_day_instant(now: dt.datetime, delay_minutes: int) -> dt.datetime:
     return instant
 
 
+def _owned_artist(
+    user: User, workspace: tuple[str, str], artist: tuple[str, str]
+) -> tuple[Workspace, Artist, bool]:
+    """The workspace (slug, name) with its default flow, owned by ``user``, and its artist
+    (slug, name), each made unless there; whether the artist was made now."""
+    space, created = Workspace.objects.get_or_create(
+        slug=workspace[0], defaults={"name": workspace[1]}
+    )
+    if created:
+        create_default_flow(space)
+    Membership.objects.update_or_create(workspace=space, user=user, defaults={"role": Role.OWNER})
+    made, created = Artist.objects.get_or_create(
+        slug=artist[0], defaults={"workspace": space, "name": artist[1]}
+    )
+    return space, made, created
+
+
 @transaction.atomic
 def seed_demo(now: dt.datetime | None = None, delay_minutes: int = 3) -> DemoData:
     now = now or timezone.now()
     user = User.objects.filter(email=DEMO_EMAIL).first()
     if user is None:
         user = User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD, first_name="Demo")
-    workspace, created = Workspace.objects.get_or_create(
-        slug="demo-records", defaults={"name": "Demo Records"}
-    )
-    if created:
-        create_default_flow(workspace)
-    Membership.objects.update_or_create(
-        workspace=workspace, user=user, defaults={"role": Role.OWNER}
-    )
-    artist, created = Artist.objects.get_or_create(
-        slug="nova-lights", defaults={"workspace": workspace, "name": "Nova Lights"}
+    workspace, artist, created = _owned_artist(
+        user, ("demo-records", "Demo Records"), ("nova-lights", "Nova Lights")
     )
     if created:
         platform_ids.write_artist_ids(
@@ -169,16 +178,8 @@ def seed_demo(now: dt.datetime | None = None, delay_minutes: int = 3) -> DemoDat
 
 
 def _seed_open_door(user: User, now: dt.datetime) -> tuple[Workspace, Artist, Release]:
-    workspace, created = Workspace.objects.get_or_create(
-        slug="open-door-music", defaults={"name": "Open Door Music"}
-    )
-    if created:
-        create_default_flow(workspace)
-    Membership.objects.update_or_create(
-        workspace=workspace, user=user, defaults={"role": Role.OWNER}
-    )
-    artist, _ = Artist.objects.get_or_create(
-        slug="open-door", defaults={"workspace": workspace, "name": "Open Door"}
+    workspace, artist, _ = _owned_artist(
+        user, ("open-door-music", "Open Door Music"), ("open-door", "Open Door")
     )
     upcoming = seed_release(
         artist,

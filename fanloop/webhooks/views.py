@@ -13,13 +13,13 @@ from django.views.decorators.http import require_POST
 
 from fanloop.accounts.models import Membership, Role, Workspace
 from fanloop.accounts.permissions import workspace_view
+from fanloop.lib import shown_once
 from fanloop.webhooks import services
 from fanloop.webhooks.events import event_types
 from fanloop.webhooks.forms import SubscriptionForm
 from fanloop.webhooks.models import Subscription, WebhookDelivery
 
-# The secret just made waits in the session for the page the creation (or rotation)
-# redirects to, which takes it out: shown once, and a reload posts nothing again.
+# The session key of a signing secret just made or rotated, shown once (lib/shown_once.py).
 NEW_SECRET_KEY = "fanloop_webhook_new_secret"
 PAGE_SIZE = 50
 
@@ -61,10 +61,9 @@ def subscription_create(request: HttpRequest, membership: Membership) -> HttpRes
         except ValidationError as error:
             _errors_into(form, error)
         else:
-            request.session[NEW_SECRET_KEY] = {
-                "subscription": created.subscription.pk,
-                "secret": created.secret,
-            }
+            shown_once.keep(
+                request, NEW_SECRET_KEY, created.subscription.pk, {"secret": created.secret}
+            )
             return redirect("webhooks:detail", ws=workspace.slug, pk=created.subscription.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "webhooks/subscription_form.html", {"form": form}, status=status)
@@ -95,9 +94,7 @@ def subscription_detail(request: HttpRequest, membership: Membership, pk: int) -
         else:
             messages.success(request, "Webhook saved.")
             return redirect("webhooks:detail", ws=workspace.slug, pk=subscription.pk)
-    shown = request.session.pop(NEW_SECRET_KEY, None) if request.method == "GET" else None
-    if shown is not None and shown.get("subscription") != subscription.pk:
-        shown = None
+    shown = shown_once.take(request, NEW_SECRET_KEY, subscription.pk)
     deliveries = WebhookDelivery.objects.filter(subscription=subscription)
     page = Paginator(deliveries, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -109,10 +106,9 @@ def subscription_detail(request: HttpRequest, membership: Membership, pk: int) -
         "rotation_hours": int(services.ROTATION_WINDOW.total_seconds() // 3600),
     }
     status = 400 if request.method == "POST" else 200
-    response = render(request, "webhooks/subscription_detail.html", context, status=status)
-    if shown is not None:
-        response["Cache-Control"] = "no-store"  # the page shows the secret, once
-    return response
+    return shown_once.render_page(
+        request, "webhooks/subscription_detail.html", context, shown=shown, status=status
+    )
 
 
 @workspace_view(Role.OWNER)
@@ -121,7 +117,7 @@ def subscription_rotate(request: HttpRequest, membership: Membership, pk: int) -
     workspace = membership.workspace
     subscription = _subscription(workspace, pk)
     rotated = services.rotate_secret(subscription)
-    request.session[NEW_SECRET_KEY] = {"subscription": subscription.pk, "secret": rotated.secret}
+    shown_once.keep(request, NEW_SECRET_KEY, subscription.pk, {"secret": rotated.secret})
     return redirect("webhooks:detail", ws=workspace.slug, pk=subscription.pk)
 
 
