@@ -113,10 +113,10 @@ class Consent(models.Model):
     class Meta:
         indexes = [
             # The consent rule's lookups (``fans/consents.py``): a fan's rows of a kind, and
-            # whether a later one follows, answered from the index alone on PostgreSQL.
+            # whether a later one follows, answered from the index alone (the columns the
+            # rule tests are keys, not INCLUDE columns, which SQLite would ignore).
             models.Index(
-                fields=["fan", "kind", "id"],
-                include=["artist", "granted", "confirmed_at"],
+                fields=["fan", "kind", "id", "artist", "granted", "confirmed_at"],
                 name="consent_fan_kind_latest",
             )
         ]
