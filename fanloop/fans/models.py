@@ -111,7 +111,15 @@ class Consent(models.Model):
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["fan", "kind", "created"])]
+        indexes = [
+            # The consent rule's lookups (``fans/consents.py``): a fan's rows of a kind, and
+            # whether a later one follows, answered from the index alone (the columns the
+            # rule tests are keys, not INCLUDE columns, which SQLite would ignore).
+            models.Index(
+                fields=["fan", "kind", "id", "artist", "granted", "confirmed_at"],
+                name="consent_fan_kind_latest",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}={'yes' if self.granted else 'no'} for {self.fan}"
