@@ -65,40 +65,43 @@ def catch_up(now: dt.datetime | None = None) -> int:
 
 
 def _count(release_id: int, after: dt.date | None, last: dt.date) -> None:
-    """Count the days of one release after ``after`` (from the start when None) to ``last``."""
-    with transaction.atomic():
-        events = Event.objects.filter(
-            release_id=release_id, created__lt=midnight(last + dt.timedelta(days=1))
-        )
-        stale = DailyVisitors.objects.filter(release_id=release_id, day__lte=last)
-        if after is not None:
-            events = events.filter(created__gte=midnight(after + dt.timedelta(days=1)))
-            stale = stale.filter(day__gt=after)
-        rows: list[DailyVisitors] = []
-        for kind in KINDS:
-            for breakdown, columns in COLUMNS.items():
-                if breakdown == "platform" and kind == EventKind.PAGE_VIEW:
-                    continue  # a page view is of no platform: visits are not split by it
-                for found in (
-                    events.filter(kind=kind)
-                    .annotate(day=TruncDate("created", tzinfo=dt.UTC))
-                    .values_list("day", *columns)
-                    .annotate(n=Count("visitor_id", distinct=True))
-                    .order_by()
-                ):
-                    day, *values, n = found
-                    values += ["", ""]
-                    rows.append(
-                        DailyVisitors(
-                            release_id=release_id,
-                            day=day,
-                            kind=kind,
-                            breakdown=breakdown,
-                            value=values[0],
-                            host=values[1],
-                            visitors=n,
-                        )
+    """Count the days of one release after ``after`` (from the start when None) to ``last``.
+
+    Counted outside the write transaction: closed days no longer change, and on SQLite a
+    write transaction would keep the page events' writer waiting while the log is read."""
+    events = Event.objects.filter(
+        release_id=release_id, created__lt=midnight(last + dt.timedelta(days=1))
+    )
+    stale = DailyVisitors.objects.filter(release_id=release_id, day__lte=last)
+    if after is not None:
+        events = events.filter(created__gte=midnight(after + dt.timedelta(days=1)))
+        stale = stale.filter(day__gt=after)
+    rows: list[DailyVisitors] = []
+    for kind in KINDS:
+        for breakdown, columns in COLUMNS.items():
+            if breakdown == "platform" and kind == EventKind.PAGE_VIEW:
+                continue  # a page view is of no platform: visits are not split by it
+            for found in (
+                events.filter(kind=kind)
+                .annotate(day=TruncDate("created", tzinfo=dt.UTC))
+                .values_list("day", *columns)
+                .annotate(n=Count("visitor_id", distinct=True))
+                .order_by()
+            ):
+                day, *values, n = found
+                values += ["", ""]
+                rows.append(
+                    DailyVisitors(
+                        release_id=release_id,
+                        day=day,
+                        kind=kind,
+                        breakdown=breakdown,
+                        value=values[0],
+                        host=values[1],
+                        visitors=n,
                     )
+                )
+    with transaction.atomic():
         stale.delete()
         DailyVisitors.objects.bulk_create(rows, batch_size=500)
         DailyVisitorsMark.objects.update_or_create(
