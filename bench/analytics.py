@@ -1,8 +1,8 @@
-"""Benchmark: the insights pages and the rollup at volume (a skeleton: figures not yet taken).
+"""Benchmark: the insights pages and the rollup at volume (figures in the README).
 
-Seeds ``--page-events`` page events and ``--fan-events`` fan events (with their pre-saves)
-over ``--artists`` artists and ``--releases`` releases in a throwaway database (SQLite file
-or a fresh PostgreSQL database), then measures, in this process:
+Seeds page events and fan events (with their pre-saves) over artists and releases (the
+sizes of ``FULL``) in a throwaway database (SQLite file or a fresh PostgreSQL database),
+then measures, in this process:
 
 - ``funnel_p95_ms`` / ``leverage_p95_ms``: server time of the funnel and leverage pages
   (Django's test client, logged in, ``--requests`` each, facts caught up first);
@@ -13,10 +13,11 @@ or a fresh PostgreSQL database), then measures, in this process:
 - ``ingest_ratio``: page events accepted through the real write-behind buffer (``add_event``
   then ``flush``) ÷ a raw batched insert of the same rows into the same database, same run.
 
-Prints one JSON line last. The size of the performance goal is the default; ``--quick``
-is a smoke run of a few thousand rows that only shows the benchmark works.
+Prints one JSON line last. The size of the performance goal is the default; ``--scale``
+multiplies its event counts (not the artists or releases); ``--quick`` is a smoke run of a
+few thousand rows that only shows the benchmark works.
 
-    .venv/bin/python bench/analytics.py [--db sqlite|postgres] [--quick]
+    .venv/bin/python bench/analytics.py [--db sqlite|postgres] [--scale 0.1] [--quick]
 """
 
 from __future__ import annotations
