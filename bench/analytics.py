@@ -1,19 +1,23 @@
-"""Benchmark: the insights pages and the rollup at volume (a skeleton: figures not yet taken).
+"""Benchmark: the insights pages and the rollup at volume (figures in the README).
 
-Seeds ``--page-events`` page events and ``--fan-events`` fan events (with their pre-saves)
-over ``--artists`` artists and ``--releases`` releases in a throwaway database (SQLite file
-or a fresh PostgreSQL database), then measures, in this process:
+Seeds page events and fan events (with their pre-saves) over artists and releases (the
+sizes of ``FULL``) in a throwaway database (SQLite file or a fresh PostgreSQL database),
+then measures, in this process:
 
 - ``funnel_p95_ms`` / ``leverage_p95_ms``: server time of the funnel and leverage pages
   (Django's test client, logged in, ``--requests`` each, facts caught up first);
-- ``rollup_catchup_s``: folding ``--new-events`` fan events added after a full catch-up;
+- ``first_catchup_s``: the first catch-up after seeding: the facts of every fan event, the
+  stored leverage groups of every artist, the visitors of every closed day;
+- ``rollup_catchup_s``: the same for ``--new-events`` fan events added after it (what
+  the worker's rollup run does: facts, the leverage groups they changed, closed days);
 - ``ingest_ratio``: page events accepted through the real write-behind buffer (``add_event``
   then ``flush``) ÷ a raw batched insert of the same rows into the same database, same run.
 
-Prints one JSON line last. The size of the performance goal is the default; ``--quick``
-is a smoke run of a few thousand rows that only shows the benchmark works.
+Prints one JSON line last. The size of the performance goal is the default; ``--scale``
+multiplies its event counts (not the artists or releases); ``--quick`` is a smoke run of a
+few thousand rows that only shows the benchmark works.
 
-    .venv/bin/python bench/analytics.py [--db sqlite|postgres] [--quick]
+    .venv/bin/python bench/analytics.py [--db sqlite|postgres] [--scale 0.1] [--quick]
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ FULL = {"page_events": 10_000_000, "fan_events": 1_000_000, "artists": 20, "rele
 QUICK = {"page_events": 20_000, "fan_events": 5_000, "artists": 2, "releases": 6,
          "new_events": 2_000}  # fmt: skip
 CHUNK = 5_000  # rows per seeding transaction
+CAMPAIGN = dt.timedelta(days=60)
 
 
 def _p95(samples: list[float]) -> float:
@@ -68,15 +73,19 @@ def _seed(size: dict[str, int], rng: random.Random) -> tuple[Any, list[Any], lis
         )
         for i in range(size["releases"])
     ]
-    now = dt.datetime.now(tz=dt.UTC) - dt.timedelta(days=1)
+    # Each release's page events spread over the 60 days around its release date, inside
+    # the funnel's default range, so the funnel pages count every one of them.
+    midnight = dt.time(0, tzinfo=dt.UTC)
+    opening = [dt.datetime.combine(r.release_date, midnight) - CAMPAIGN / 2 for r in releases]
     for start in range(0, size["page_events"], CHUNK):
         rows = []
         for n in range(start, min(start + CHUNK, size["page_events"])):
             release = releases[n % len(releases)]
+            at = opening[n % len(releases)] + CAMPAIGN * ((n // len(releases)) % 997 / 997)
             rows.append(EventRow(
                 "page_view" if n % 3 else "click", workspace.pk, release.artist_id, release.pk,
                 "" if n % 3 else "spotify", f"{rng.getrandbits(64):016x}", "insta" if n % 5 else "",
-                "", "", "", "", "", "mobile" if n % 2 else "desktop", "DE", now,
+                "", "", "", "", "", "mobile" if n % 2 else "desktop", "DE", at,
             ))  # fmt: skip
         save_hits(rows, {})
     fans = Fan.objects.bulk_create(
@@ -145,25 +154,48 @@ def _ingest_ratio(workspace: Any, release: Any, rows_count: int, rng: random.Ran
     return raw / buffered if buffered else 0.0
 
 
+def _catch_up() -> None:
+    """What the worker's rollup run does: fold new fan events into the facts, recompute
+    the stored leverage groups they changed, count the visitors of closed days."""
+    from fanloop.insights import daily_visitors, leverage_results, rollup
+
+    rollup.catch_up(settle_seconds=0)
+    leverage_results.refresh_stale()
+    daily_visitors.catch_up()
+
+
+def _check_funnel(release: Any) -> None:
+    """The funnel counts every seeded page view (each of its own visitor)."""
+    from fanloop.analytics.models import Event, EventKind
+    from fanloop.insights import funnel
+
+    start, end = funnel.default_range(release)
+    visits = funnel.release_funnel(release, start, end).stages[0].count
+    seeded = Event.objects.filter(release=release, kind=EventKind.PAGE_VIEW).count()
+    assert visits == seeded, (visits, seeded)
+
+
 def run(size: dict[str, int], requests: int) -> dict[str, Any]:
     from django.core.management import call_command
     from django.test import Client
 
     from fanloop.accounts.models import User
     from fanloop.fans.models import Fan
-    from fanloop.insights import rollup
 
     rng = random.Random(7)
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     workspace, artists, releases = _seed(size, rng)
     seed_s = time.perf_counter() - started
-    rollup.catch_up(settle_seconds=0)
+    started = time.perf_counter()
+    _catch_up()
+    first_catchup_s = time.perf_counter() - started
     fans = list(Fan.objects.filter(workspace=workspace).order_by("pk"))
     _fan_events(workspace, fans, releases, size["new_events"], "new", rng)
     started = time.perf_counter()
-    rollup.catch_up(settle_seconds=0)
+    _catch_up()
     catchup_s = time.perf_counter() - started
+    _check_funnel(releases[0])
     client = Client()
     client.force_login(User.objects.get(email="bench@example.org"))
     funnel_ms, leverage_ms = [], []
@@ -184,6 +216,7 @@ def run(size: dict[str, int], requests: int) -> dict[str, Any]:
         "seed_s": round(seed_s, 2),
         "funnel_p95_ms": round(_p95(funnel_ms), 1),
         "leverage_p95_ms": round(_p95(leverage_ms), 1),
+        "first_catchup_s": round(first_catchup_s, 2),
         "rollup_catchup_s": round(catchup_s, 3),
         "new_events": size["new_events"],
         "ingest_ratio": round(ratio, 3),
@@ -195,9 +228,16 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument("--quick", action="store_true", help="a smoke run on a few rows")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiply the event counts (not artists, releases)"
+    )
     parser.add_argument("--requests", type=int, default=None, help="page requests of each kind")
     args = parser.parse_args()
-    size = QUICK if args.quick else FULL
+    base = QUICK if args.quick else FULL
+    size = {
+        key: value if key in ("artists", "releases") else max(1, round(value * args.scale))
+        for key, value in base.items()
+    }
     requests = args.requests or (10 if args.quick else 200)
     with tempfile.TemporaryDirectory(prefix="fanloop-bench-analytics-") as tmp:
         data_dir = Path(tmp)
@@ -212,7 +252,7 @@ def main() -> None:
 
             django.setup()
             result = run(size, requests)
-    print_result({"db": args.db, "quick": args.quick, **size, **result})
+    print_result({"db": args.db, "quick": args.quick, "scale": args.scale, **size, **result})
 
 
 if __name__ == "__main__":

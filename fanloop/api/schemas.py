@@ -380,6 +380,9 @@ class LeverageOut(Schema):
     interval: str
     baseline: LeverageCountOut
     rows: list[LeverageRowOut]
+    computed_at: str | None = Field(
+        description="When the stored groups the table is built from were computed (ISO 8601)."
+    )
     events_waiting: int = Field(description="Fan events not yet folded into the numbers.")
 
 

@@ -16,6 +16,6 @@ class InsightsConfig(AppConfig):
         from fanloop.flows.scoring import register_points
         from fanloop.insights import calibration, panels, rollup
 
-        register_part(FanData("insights", merge=rollup.merge_fans))
+        register_part(FanData("insights", merge=rollup.merge_fans, delete=rollup.forget_fan))
         register_points("insights", calibration.points_of)
         release_panels.register("insights", 25, panels.release_insights)

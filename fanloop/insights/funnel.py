@@ -3,7 +3,8 @@ and 30 days → tracks saved → email clicks → follows, in a date range, over
 down by source, country, device or platform.
 
 Visits and clicks come from the page event log (``analytics.Event``: cookie-less, a visitor
-id rotates daily, so a "visit" is one visitor on one day); every later stage from the facts
+id rotates daily, so a "visit" is one visitor on one day), for the days it has counted
+from ``daily_visitors``; every later stage from the facts
 table (``ReleaseFacts``), the fans who pre-saved in the range. A verified stage (kept at 7
 or 30 days) counts only the fans the library checks have looked at: "n of m verifiable".
 """
@@ -19,6 +20,7 @@ from django.db.models import Count, Q
 
 from fanloop.analytics.models import Event, EventKind
 from fanloop.catalog.models import Release
+from fanloop.insights import daily_visitors
 from fanloop.insights.models import Kept, ReleaseFacts
 
 BREAKDOWNS = {
@@ -121,6 +123,9 @@ def _fact_columns() -> dict[str, Count]:
     }
 
 
+# The page events the funnel counts: naming them lets the (release, kind, created) index
+# bound the scan to the range.
+_COUNTED_KINDS = (EventKind.PAGE_VIEW, EventKind.CLICK)
 _FACT_KEYS = {
     "source": ("utm_source", "referrer_host"),
     "country": ("country",),
@@ -145,7 +150,14 @@ def _value(breakdown: str, values: Iterable[str]) -> str:
 def release_funnel(release: Release, start: dt.date, end: dt.date, breakdown: str = "") -> Funnel:
     """The funnel of ``release`` from ``start`` to ``end`` (UTC days, both included)."""
     low, high = _bounds(start, end)
-    events = Event.objects.filter(release=release, created__gte=low, created__lt=high)
+    counted = daily_visitors.counted(
+        release.pk, start, end, breakdown if breakdown in _FACT_KEYS else None
+    )
+    # The days ``daily_visitors`` has counted come from there, the others from the log.
+    live_from = max(low, counted.live_from)
+    events = Event.objects.filter(
+        release=release, kind__in=_COUNTED_KINDS, created__gte=live_from, created__lt=high
+    )
     facts = ReleaseFacts.objects.filter(release=release, presaved_at__gte=low, presaved_at__lt=high)
     visits = Q(kind=EventKind.PAGE_VIEW)
     clicks = Q(kind=EventKind.CLICK)
@@ -153,12 +165,14 @@ def release_funnel(release: Release, start: dt.date, end: dt.date, breakdown: st
         visits=Count("visitor_id", filter=visits, distinct=True),
         clicks=Count("visitor_id", filter=clicks, distinct=True),
     )
+    page["visits"] += counted.totals.get(EventKind.PAGE_VIEW, 0)
+    page["clicks"] += counted.totals.get(EventKind.CLICK, 0)
     totals = facts.aggregate(**_fact_columns())
     by_platform = dict(facts.values_list("platform").annotate(n=Count("id")).order_by("platform"))
     stages = _stages(page, totals)
     funnel = Funnel(release, start, end, stages, by_platform, breakdown)
     if breakdown in _FACT_KEYS:
-        funnel.rows = _breakdown_rows(events, facts, breakdown)
+        funnel.rows = _breakdown_rows(events, facts, breakdown, counted.rows)
     return funnel
 
 
@@ -178,9 +192,16 @@ def _stages(page: dict[str, int], totals: dict[str, int]) -> list[Stage]:
 
 
 def _breakdown_rows(
-    events: object, facts: object, breakdown: str
+    events: object,
+    facts: object,
+    breakdown: str,
+    counted: list[tuple[str, tuple[str, ...], int]],
 ) -> list[tuple[str, dict[str, int]]]:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_row_keys(), 0))
+    for kind, values, n in counted:
+        counts[_value(breakdown, values)][
+            "visits" if kind == EventKind.PAGE_VIEW else "clicks"
+        ] += n
     event_keys = _EVENT_KEYS[breakdown]
     for kind, stage in ((EventKind.PAGE_VIEW, "visits"), (EventKind.CLICK, "clicks")):
         rows = (

@@ -20,16 +20,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import connection
 from django.utils import timezone
 
 from fanloop.accounts.models import Workspace
 from fanloop.catalog.models import Artist, Release
+from fanloop.insights import leverage_results
 from fanloop.insights.funnel import source_of
-from fanloop.insights.models import Kept, ReleaseFacts
+from fanloop.insights.models import Kept, LeverageGroup, ReleaseFacts
 
 Z95 = 1.96
-WINDOW = dt.timedelta(days=30)
+WINDOW = leverage_results.WINDOW
 WILSON_FORMULA = (
     "Wilson score interval, 95 % (z = 1.96): "
     "(p + z^2/2n +- z*sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n), p = k/n"
@@ -163,6 +163,8 @@ class Table:
     pairs: list[tuple[Release, Release]]
     # Pairs whose 30-day window after N+1's release has not closed yet.
     open_pairs: list[tuple[Release, Release]]
+    # When the stored groups the table is built from were computed (the oldest of them).
+    computed_at: dt.datetime | None = None
 
     @property
     def pair_titles(self) -> tuple[str, str] | None:
@@ -184,125 +186,83 @@ class _Tally:
         self.short += fans * int(short_term)
 
 
-def _releases(artist_ids: Iterable[int]) -> dict[int, list[Release]]:
-    by_artist: dict[int, list[Release]] = defaultdict(list)
-    for release in Release.objects.filter(artist_id__in=list(artist_ids)).order_by(
-        "release_date", "pk"
-    ):
-        by_artist[release.artist_id].append(release)
-    return by_artist
-
-
-# One grouped query per pair of releases (N, N+1): every fan known at N (a facts row on any
-# release up to N) once, with what the fan's row on N holds (``n``, absent for a fan known
-# only from before) and whether the fan acted on N+1 by the deadline (``a``). The groups
-# are few (the distinct combinations of the columns the cohorts read), so the table costs
-# one query per pair whatever the number of fans; the cohorts themselves stay the Python
-# predicates of ``ACTIONS``, applied to one representative row per group.
-_PAIR_SQL = """
-SELECT n.id IS NOT NULL, n.presaved_at IS NOT NULL, n.kept, n.tracks_saved > 0,
-       n.one_click_saves > 0, n.follows_by_fan > 0, n.email_clicks > 0,
-       n.first_act_at IS NOT NULL, n.release_week_act,
-       CASE WHEN a.first_act_at <= %s THEN 1 ELSE 0 END, {source}, COUNT(*)
-FROM (SELECT DISTINCT fan_id FROM {facts} WHERE release_id IN ({known})) k
-LEFT JOIN {facts} n ON n.fan_id = k.fan_id AND n.release_id = %s
-LEFT JOIN {facts} a ON a.fan_id = k.fan_id AND a.release_id = %s
-GROUP BY {group_by}
-"""
 _SOME_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # stands for "set" in a representative row
 
 
-def _pair_groups(
-    known: list[int], release: Release, following: Release, deadline: dt.datetime, by_source: bool
-) -> list[tuple[ReleaseFacts | None, bool, int]]:
-    """(representative row on N or None, acted on N+1 by the deadline, fans) per group."""
-    source = "n.utm_source, n.referrer_host" if by_source else "'', ''"
-    columns = 12 if by_source else 10
-    sql = _PAIR_SQL.format(
-        facts=connection.ops.quote_name(ReleaseFacts._meta.db_table),
-        known=", ".join(["%s"] * len(known)),
-        source=source,
-        group_by=", ".join(str(i) for i in range(1, columns + 1)),
-    )
-    params = [connection.ops.adapt_datetimefield_value(deadline), *known, release.pk,
-              following.pk]  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
-    groups = []
-    for found_row in found:
-        has_row, presaved, kept, tracks, one_click, follows, clicks, acted, week = found_row[:9]
-        after, utm, host, fans = found_row[9:]
-        row = None
-        if has_row:
-            row = ReleaseFacts(
-                presaved_at=_SOME_TIME if presaved else None, kept=kept,
-                tracks_saved=int(bool(tracks)), one_click_saves=int(bool(one_click)),
-                follows_by_fan=int(bool(follows)), email_clicks=int(bool(clicks)),
-                first_act_at=_SOME_TIME if acted else None, release_week_act=bool(week),
-                utm_source=utm or "", referrer_host=host or "",
-            )  # fmt: skip
-        groups.append((row, bool(after), int(fans)))
-    return groups
+def _representative(group: LeverageGroup) -> ReleaseFacts | None:
+    """A facts row holding what the group's fans' rows on N hold (None: no row on N); the
+    cohorts stay the Python predicates of ``ACTIONS``, applied to it."""
+    if not group.on_release:
+        return None
+    return ReleaseFacts(
+        presaved_at=_SOME_TIME if group.presaved else None, kept=group.kept,
+        tracks_saved=int(group.tracks), one_click_saves=int(group.one_click),
+        follows_by_fan=int(group.follows), email_clicks=int(group.email_clicks),
+        first_act_at=_SOME_TIME if group.acted else None,
+        release_week_act=group.release_week_act, utm_source=group.utm_source,
+        referrer_host=group.referrer_host,
+    )  # fmt: skip
+
+
+@dataclass
+class _Tallies:
+    counts: dict[tuple[str, str], _Tally]
+    pairs: list[tuple[Release, Release]]
+    open_pairs: list[tuple[Release, Release]]
+    computed_at: dt.datetime | None
 
 
 def _tallies(
     artists: Iterable[Artist], group: Callable[[ReleaseFacts | None], str] | None = None
-) -> tuple[
-    dict[tuple[str, str], _Tally], list[tuple[Release, Release]], list[tuple[Release, Release]]
-]:
-    """Counts per (group, action) and per (group, "") for the baseline."""
+) -> _Tallies:
+    """Counts per (group, action) and per (group, "") for the baseline, from the stored
+    groups of each pair of consecutive releases (``leverage_results``)."""
     tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
     pairs: list[tuple[Release, Release]] = []
     open_pairs: list[tuple[Release, Release]] = []
-    releases = _releases([a.pk for a in artists])
+    releases = leverage_results.releases_by_artist([a.pk for a in artists])
+    stored, computed_at = leverage_results.stored(releases)
     now = timezone.now()
     for ordered in releases.values():
         for index, release in enumerate(ordered[:-1]):
             following = ordered[index + 1]
             pairs.append((release, following))
-            deadline = following.first_instant() + WINDOW
-            if now < deadline:
+            if now < leverage_results.deadline(following):
                 open_pairs.append((release, following))
-            known = [r.pk for r in ordered[: index + 1]]
-            for row, long_term, fans in _pair_groups(
-                known, release, following, deadline, by_source=group is not None
-            ):
+            for stored_group in stored.get((release.pk, following.pk), []):
+                row = _representative(stored_group)
+                long_term, fans = stored_group.came_back, stored_group.fans
                 short_term = row is not None and row.release_week_act
                 key = group(row) if group else ""
                 tallies[(key, "")].add(long_term, short_term, fans)
                 for action, _, member, _ in ACTIONS:
                     if member(row):
                         tallies[(key, action)].add(long_term, short_term, fans)
-    return tallies, pairs, open_pairs
+    return _Tallies(tallies, pairs, open_pairs, computed_at)
 
 
-def _table(
-    title: str,
-    tallies: dict[tuple[str, str], _Tally],
-    group: str,
-    pairs: list[tuple[Release, Release]],
-    open_pairs: list[tuple[Release, Release]],
-) -> Table:
+def _table(title: str, counted: _Tallies, group: str) -> Table:
+    tallies = counted.counts
     base = tallies.get((group, ""), _Tally())
     baseline = Share(base.k, base.n)
     rows = []
     for action, label, _, phrase in ACTIONS:
         t = tallies.get((group, action), _Tally())
         rows.append(Row(action, label, Share(t.k, t.n), Share(t.short, t.n), baseline, phrase))
-    return Table(title, rows, baseline, Share(base.short, base.n), pairs, open_pairs)
+    return Table(
+        title, rows, baseline, Share(base.short, base.n), counted.pairs, counted.open_pairs,
+        counted.computed_at,
+    )  # fmt: skip
 
 
 def artist_table(artist: Artist) -> Table:
-    tallies, pairs, open_pairs = _tallies([artist])
-    return _table(artist.name, tallies, "", pairs, open_pairs)
+    return _table(artist.name, _tallies([artist]), "")
 
 
 def workspace_table(workspace: Workspace) -> Table:
     """Every artist of the workspace with at least two releases, pooled."""
     artists = list(Artist.objects.filter(workspace=workspace))
-    tallies, pairs, open_pairs = _tallies(artists)
-    return _table("All artists", tallies, "", pairs, open_pairs)
+    return _table("All artists", _tallies(artists), "")
 
 
 @dataclass(frozen=True)
@@ -324,7 +284,7 @@ def by_source(artists: Iterable[Artist]) -> list[SourceRow]:
             return ""
         return source_of(row.utm_source, row.referrer_host)
 
-    tallies, _, _ = _tallies(artists, source)
+    tallies = _tallies(artists, source).counts
     overall = _Tally()
     for (_, action), tally in tallies.items():
         if action == "":
@@ -395,6 +355,7 @@ def as_dict(table: Table, artist: Artist | None) -> dict[str, object]:
     return {
         "artist": artist.pk if artist else None,
         "interval": WILSON_FORMULA,
+        "computed_at": table.computed_at.isoformat() if table.computed_at else None,
         "baseline": {"k": table.baseline.k, "n": table.baseline.n},
         "rows": [
             {

@@ -114,3 +114,75 @@ class AudiencePoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric} of artist {self.artist_id} on {self.day} ({self.source})"
+
+
+class LeverageGroup(models.Model):
+    """One group of the leverage table's pair query, stored (``leverage_results.py``): for
+    an artist's consecutive releases N and N+1, the fans known at N who share what their
+    facts row on N holds, whether they acted on N+1 by its deadline, and their source on N."""
+
+    artist = models.ForeignKey(Artist, models.CASCADE, related_name="+")
+    release = models.ForeignKey(Release, models.CASCADE, related_name="+", db_index=False)
+    following = models.ForeignKey(Release, models.CASCADE, related_name="+", db_index=False)
+    on_release = models.BooleanField()  # the fan has a facts row on N
+    presaved = models.BooleanField()
+    kept = models.CharField(max_length=10, blank=True)
+    tracks = models.BooleanField()
+    one_click = models.BooleanField()
+    follows = models.BooleanField()
+    email_clicks = models.BooleanField()
+    acted = models.BooleanField()
+    release_week_act = models.BooleanField()
+    came_back = models.BooleanField()  # acted on N+1 within 30 days of its release
+    utm_source = models.CharField(max_length=100, blank=True)
+    referrer_host = models.CharField(max_length=255, blank=True)
+    fans = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.fans} fans of releases {self.release_id} → {self.following_id}"
+
+
+class LeverageState(models.Model):
+    """When an artist's stored leverage groups were computed, and whether they still hold:
+    ``changes`` counts the rollup's writes to the artist's facts, ``computed_changes`` is
+    its value when the groups were computed, ``releases`` the releases (order and release
+    instants) they were computed for."""
+
+    artist = models.OneToOneField(Artist, models.CASCADE, related_name="+")
+    changes = models.BigIntegerField(default=0)
+    computed_changes = models.BigIntegerField(default=-1)
+    releases = models.TextField(blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"leverage of artist {self.artist_id} as of {self.computed_at}"
+
+
+class DailyVisitors(models.Model):
+    """Distinct visitors of one release on one closed UTC day, for one kind of page event
+    and one value of a funnel breakdown (``daily_visitors.py``): ``breakdown`` "" is the
+    day's total, "source" has (UTM source, referrer host), the others one value."""
+
+    release = models.ForeignKey(Release, models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    kind = models.CharField(max_length=20)
+    breakdown = models.CharField(max_length=10, blank=True)
+    value = models.CharField(max_length=100, blank=True)
+    host = models.CharField(max_length=253, blank=True)
+    visitors = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["release", "day"], name="daily_visitors_release_day")]
+
+    def __str__(self) -> str:
+        return f"{self.visitors} visitors of release {self.release_id} on {self.day}"
+
+
+class DailyVisitorsMark(models.Model):
+    """The last day of a release whose page events ``DailyVisitors`` holds."""
+
+    release = models.OneToOneField(Release, models.CASCADE, related_name="+")
+    through = models.DateField()
+
+    def __str__(self) -> str:
+        return f"release {self.release_id} through {self.through}"

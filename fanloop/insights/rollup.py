@@ -32,6 +32,7 @@ from fanloop.analytics.models import Actor, Event, EventKind, FanEvent, FanEvent
 from fanloop.catalog.models import Release
 from fanloop.fans.models import Fan, PreSave
 from fanloop.flows.scoring import Weight, score_counts, weights_for
+from fanloop.insights import leverage_results
 from fanloop.insights.models import Kept, ReleaseFacts, RollupMark
 
 MARK = "release-facts"
@@ -137,6 +138,7 @@ def rebuild(*, settle_seconds: float = SETTLE_SECONDS) -> CatchUp:
     with transaction.atomic():
         ReleaseFacts.objects.all().delete()
         RollupMark.objects.filter(name=MARK).delete()
+        leverage_results.changed_everywhere()
     return catch_up(settle_seconds=settle_seconds)
 
 
@@ -183,6 +185,7 @@ def refresh(pairs: Iterable[Pair]) -> None:
                 if pair[1] in releases and (pair in events or pair in presaves)
             ]
         )
+        leverage_results.changed(r.artist_id for r in releases.values())
 
 
 _FACT_FIELDS = [f for f in ReleaseFacts._meta.concrete_fields if not f.primary_key]
@@ -304,10 +307,18 @@ def _facts(
 
 def merge_fans(into: Fan, other: Fan) -> None:
     """Fan rights: ``other``'s events now belong to ``into``; rebuild ``into``'s rows."""
-    ReleaseFacts.objects.filter(fan=other).delete()
+    facts = ReleaseFacts.objects.filter(fan=other)
+    leverage_results.changed(facts.values_list("artist_id", flat=True).distinct())
+    facts.delete()
     releases = set(
         FanEvent.objects.filter(fan=into, release__isnull=False).values_list(
             "release_id", flat=True
         )
     )
     refresh((into.pk, release) for release in releases)
+
+
+def forget_fan(fan: Fan) -> None:
+    """Fan rights: the fan's facts went with the fan; the workspace's stored leverage
+    groups counted them."""
+    leverage_results.changed_in_workspace(fan.workspace_id)

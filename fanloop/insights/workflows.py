@@ -1,5 +1,7 @@
 """The worker keeps the facts table caught up: a DBOS workflow on a cron schedule, one
-step per batch of the fan event log (``rollup.py``); and once a day it takes each artist's
+step per batch of the fan event log (``rollup.py``), then one that recomputes the stored
+leverage groups the new facts made out of date (``leverage_results.py``) and one that counts
+the visitors of the days that closed (``daily_visitors.py``); and once a day it takes each artist's
 follower count where a platform exposes it to the app (``audience.py``), one step per
 batch of artists."""
 
@@ -10,7 +12,7 @@ from typing import Any
 
 from dbos import DBOS, ScheduleInput
 
-from fanloop.insights import audience, rollup
+from fanloop.insights import audience, daily_visitors, leverage_results, rollup
 from fanloop.lib import durable
 
 SCHEDULE_NAME = "insights-rollup"
@@ -32,11 +34,27 @@ def rollup_step() -> int:
     return rollup.catch_up(max_batches=1).events
 
 
+@durable.step("insights_leverage_step")
+def leverage_step() -> int:
+    """The stored leverage groups the catch-up made out of date, recomputed; returns the
+    artists recomputed."""
+    return leverage_results.refresh_stale()
+
+
+@durable.step("insights_daily_visitors_step")
+def daily_visitors_step() -> int:
+    """The page events of the days that closed since the last run, counted; returns the
+    releases that had days to count."""
+    return daily_visitors.catch_up()
+
+
 @DBOS.workflow(name="insights_rollup")
 def insights_rollup(scheduled_at: dt.datetime, context: Any) -> None:
     for _ in range(BATCHES_PER_RUN):
         if rollup_step() == 0:
-            return
+            break
+    leverage_step()
+    daily_visitors_step()
 
 
 @durable.step("insights.audience_snapshot_step")

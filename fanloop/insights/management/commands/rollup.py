@@ -1,4 +1,5 @@
-"""``fanloop rollup [--rebuild]``: fold the fan event log into the facts table."""
+"""``fanloop rollup [--rebuild]``: fold the fan event log into the facts table, recompute
+the stored leverage groups that went out of date and count the visitors of closed days."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from fanloop.insights import rollup
+from fanloop.insights import daily_visitors, leverage_results, rollup
 
 
 class Command(BaseCommand):
@@ -26,4 +27,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{done.events} events folded, {done.pairs} fan-release rows rebuilt, "
             f"mark at event {done.mark}"
+        )
+        artists = leverage_results.refresh_stale()
+        releases = daily_visitors.catch_up()
+        self.stdout.write(
+            f"leverage of {artists} artists recomputed, visitors counted for {releases} releases"
         )
