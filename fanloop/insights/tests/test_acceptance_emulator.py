@@ -26,7 +26,7 @@ from .test_acceptance import check_funnel, check_leverage
 
 # 1,200 fans, cohorts of about 100 to 450 (the 20,000 of ``test_acceptance`` pin the
 # rates closer; this audience shows the producers and the emulator give the same answer).
-# FANLOOP_ACCEPTANCE_FANS scales it (e.g. 20000 for the full size, a run of minutes).
+# FANLOOP_ACCEPTANCE_FANS scales it (20000 for the full audience of test_acceptance: minutes).
 SIZE = int(os.environ.get("FANLOOP_ACCEPTANCE_FANS", "1200"))
 NEW_FANS = [SIZE * 7 // 12, SIZE // 4, SIZE - SIZE * 7 // 12 - SIZE // 4]
 VISITORS_ONLY = SIZE // 12
