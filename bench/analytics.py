@@ -42,6 +42,9 @@ QUICK = {"page_events": 20_000, "fan_events": 5_000, "artists": 2, "releases": 6
          "new_events": 2_000}  # fmt: skip
 CHUNK = 5_000  # rows per seeding transaction
 CAMPAIGN = dt.timedelta(days=60)
+# The columns of a fan event as record_fan_events writes them.
+COPIED_FAN_EVENT = ("workspace_id", "fan_id", "kind", "key", "artist_id", "release_id",
+                    "platform", "actor", "data", "created")  # fmt: skip
 
 
 def _p95(samples: list[float]) -> float:
@@ -50,13 +53,16 @@ def _p95(samples: list[float]) -> float:
 
 
 def _seed(size: dict[str, int], rng: random.Random) -> tuple[Any, list[Any], list[Any]]:
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from bench._common import seed_artist
+    from fanloop.analytics.models import Event
     from fanloop.analytics.services import EventRow, save_hits
     from fanloop.catalog.models import Artist, Release
     from fanloop.fans.models import Fan, PreSave
+    from fanloop.lib.bulk import copy_rows
 
+    copying = connection.vendor == "postgresql"
     workspace, first = seed_artist()
     artists = [first] + [
         Artist.objects.create(workspace=workspace, name=f"Artist {i}", slug=f"artist-{i}")
@@ -87,33 +93,72 @@ def _seed(size: dict[str, int], rng: random.Random) -> tuple[Any, list[Any], lis
                 "" if n % 3 else "spotify", f"{rng.getrandbits(64):016x}", "insta" if n % 5 else "",
                 "", "", "", "", "", "mobile" if n % 2 else "desktop", "DE", at,
             ))  # fmt: skip
-        save_hits(rows, {})
-    fans = Fan.objects.bulk_create(
+        if copying:
+            copy_rows(Event, EventRow._fields, rows)
+        else:
+            save_hits(rows, {})
+    fans = [
         Fan(workspace=workspace, email=f"fan{i}@bench.example")
         for i in range(max(1, size["fan_events"] // 5))
-    )
-    with transaction.atomic():
-        PreSave.objects.bulk_create(
-            (
-                PreSave(
-                    release=releases[i % len(releases)],
-                    fan=fan,
-                    platform="spotify",
-                    utm_source="insta",
-                )
-                for i, fan in enumerate(fans)
-            ),
-            batch_size=1000,
-        )
+    ]
+    if copying:
+        _copy_with_ids(Fan, fans)
+    else:
+        fans = Fan.objects.bulk_create(fans)
+    presaves = [
+        PreSave(release=releases[i % len(releases)], fan=fan, platform="spotify",
+                utm_source="insta")
+        for i, fan in enumerate(fans)
+    ]  # fmt: skip
+    if copying:
+        _copy_with_ids(PreSave, presaves)
+    else:
+        with transaction.atomic():
+            PreSave.objects.bulk_create(presaves, batch_size=1000)
     _fan_events(workspace, fans, releases, size["fan_events"], "seed", rng)
     return workspace, artists, releases
 
 
+def _copy_with_ids(model: Any, objs: list[Any]) -> None:
+    """``bulk_create`` through COPY: ``objs`` get the ids after the table's last, then the
+    table's id sequence moves past them."""
+    from django.core.management.color import no_style
+    from django.db import connection
+    from django.db.models import Max
+
+    from bench._common import insert_rows
+
+    first = (model.objects.aggregate(last=Max("id"))["last"] or 0) + 1
+    for n, obj in enumerate(objs):
+        obj.id = first + n
+    insert_rows(model, objs)
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [model]):
+            cursor.execute(sql)
+
+
 def _fan_events(workspace: Any, fans: list[Any], releases: list[Any], count: int, tag: str,
                 rng: random.Random) -> None:  # fmt: skip
+    from django.db import connection
+    from django.utils import timezone
+
     from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
+    from fanloop.analytics.models import FanEvent
+    from fanloop.lib.bulk import copy_rows
 
     kinds = ("presaved", "saved", "track_saved", "followed", "email_opened", "email_clicked")
+    if connection.vendor == "postgresql":
+        # The rows record_fan_events writes (no key is taken yet), through COPY.
+        data = connection.ops.adapt_json_value({}, None)
+        for start in range(0, count, CHUNK):
+            now = timezone.now()
+            copy_rows(FanEvent, COPIED_FAN_EVENT, [
+                (workspace.pk, fans[n % len(fans)].pk, kinds[n % len(kinds)], f"{tag}:{n}",
+                 releases[n % len(releases)].artist_id, releases[n % len(releases)].pk, "",
+                 "fan", data, now)
+                for n in range(start, min(start + CHUNK, count))
+            ])  # fmt: skip
+        return
     for start in range(0, count, CHUNK):
         record_fan_events(
             NewFanEvent(
