@@ -56,10 +56,8 @@ from fanloop.fulfillment import services as fulfillment
 from fanloop.fulfillment.models import Delivery, DeliveryState
 from fanloop.messaging import sending_rules
 from fanloop.messaging.tests.conftest import Sink, smtp_sink  # noqa: F401 - fixture
-from fanloop.platforms import services as platform_services
 from fanloop.platforms.base import Profile, Tokens
-from fanloop.platforms.models import PlatformApp
-from fanloop.platforms.tests.app_factories import SPOTIFY_ID, SPOTIFY_SECRET
+from fanloop.platforms.tests.app_factories import unlimited_spotify_app
 
 pytestmark = pytest.mark.django_db
 
@@ -120,24 +118,7 @@ def world(
             }
         ],
     )
-    admin.app(
-        platform="spotify",
-        client_id=SPOTIFY_ID,
-        client_secret=SPOTIFY_SECRET,
-        redirect_uris=["http://127.0.0.1:8000/connect/spotify/callback"],
-        mode="extended",
-    )
-    app = platform_services.create_app(
-        workspace,
-        "spotify",
-        name="Main",
-        client_id=SPOTIFY_ID,
-        client_secret=SPOTIFY_SECRET,
-        mode="extended",
-    )
-    # The emulated app has no rate limit: fanloop's own pacing need not wait for one.
-    PlatformApp.objects.filter(pk=app.pk).update(budget_per_30s=1_000_000)
-    app.refresh_from_db()
+    app = unlimited_spotify_app(admin, workspace)
     artist = catalog.create_artist(
         workspace,
         name="The Quiet Loops",

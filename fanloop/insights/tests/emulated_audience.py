@@ -57,10 +57,9 @@ from fanloop.fulfillment.models import Delivery, DeliveryState, MarketWave
 from fanloop.messaging import email_templates, sending
 from fanloop.messaging.action_links import Action
 from fanloop.messaging.models import EmailTemplate
-from fanloop.platforms import services as platform_services
 from fanloop.platforms.base import Profile, Tokens
 from fanloop.platforms.models import PlatformApp
-from fanloop.platforms.tests.app_factories import SPOTIFY_ID, SPOTIFY_SECRET
+from fanloop.platforms.tests.app_factories import SPOTIFY_ID, unlimited_spotify_app
 
 from .simulation import (
     ACT_PROFILES,
@@ -144,24 +143,7 @@ def _world(
         for i in range(releases)
     ]
     seeded = admin.catalog([{"key": "sky", "name": "Simulated Sky"}], albums)
-    admin.app(
-        platform="spotify",
-        client_id=SPOTIFY_ID,
-        client_secret=SPOTIFY_SECRET,
-        redirect_uris=["http://127.0.0.1:8000/connect/spotify/callback"],
-        mode="extended",
-    )
-    app = platform_services.create_app(
-        workspace,
-        "spotify",
-        name="Main",
-        client_id=SPOTIFY_ID,
-        client_secret=SPOTIFY_SECRET,
-        mode="extended",
-    )
-    # The emulated app has no rate limit: fanloop's own pacing need not wait for one.
-    PlatformApp.objects.filter(pk=app.pk).update(budget_per_30s=1_000_000)
-    app.refresh_from_db()
+    app = unlimited_spotify_app(admin, workspace)
     with time_machine.travel(
         dt.datetime.combine(FIRST_RELEASE, dt.time(12), tzinfo=dt.UTC) - dt.timedelta(days=120)
     ):

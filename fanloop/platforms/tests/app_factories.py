@@ -8,6 +8,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from emulator.testing import AdminClient
 from fanloop.accounts.models import Workspace
 from fanloop.fans.models import ConnectionStatus, Fan, PlatformConnection
 from fanloop.platforms import services
@@ -51,6 +52,29 @@ def spotify_app(workspace: Workspace, **fields: Any) -> PlatformApp:
         **fields,
     }
     return services.create_app(workspace, "spotify", **values)
+
+
+def unlimited_spotify_app(admin: AdminClient, workspace: Workspace) -> PlatformApp:
+    """An extended-quota Spotify app at the emulator (no rate limit) and its copy in
+    ``workspace``, whose call budget is as unlimited, so fanloop's pacing never waits."""
+    admin.app(
+        platform="spotify",
+        client_id=SPOTIFY_ID,
+        client_secret=SPOTIFY_SECRET,
+        redirect_uris=["http://127.0.0.1:8000/connect/spotify/callback"],
+        mode="extended",
+    )
+    app = services.create_app(
+        workspace,
+        "spotify",
+        name="Main",
+        client_id=SPOTIFY_ID,
+        client_secret=SPOTIFY_SECRET,
+        mode="extended",
+    )
+    PlatformApp.objects.filter(pk=app.pk).update(budget_per_30s=1_000_000)
+    app.refresh_from_db()
+    return app
 
 
 def deezer_app(workspace: Workspace, **fields: Any) -> PlatformApp:
