@@ -104,7 +104,7 @@ class Plan:
 
 @dataclass
 class Outside:
-    """What the emulator counted (its stats), and the fans it has the album for."""
+    """What the emulator counted (its stats): save operations, items saved twice, fan acts."""
 
     save_ops: int = 0
     duplicate_saves: int = 0
