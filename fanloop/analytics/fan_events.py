@@ -10,7 +10,7 @@ API step, a check, a sent email). There is no default: who acted is the writer's
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,28 +73,30 @@ def record_fan_event(
     return event, True
 
 
-_INSERT = (
+_COLUMNS = (
     "INSERT INTO analytics_fanevent (workspace_id, fan_id, kind, key, artist_id, release_id, "
-    "platform, actor, data, created) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-    "ON CONFLICT (key) DO NOTHING"
+    "platform, actor, data, created) VALUES "
 )
+_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+_CONFLICT = " ON CONFLICT (key) DO NOTHING"
+_INSERT = _COLUMNS + _ROW + _CONFLICT
 
 
-def record_fan_events(events: Iterable[NewFanEvent], *, at: dt.datetime | None = None) -> int:
-    """Bulk insert; rows whose key already exists are skipped. Returns rows offered.
-    ``at`` dates the events when they happened before now (an import, a history).
+def insert_statement(
+    events: Sequence[NewFanEvent], *, at: dt.datetime | None = None
+) -> tuple[str, list[Any]]:
+    """The one ``INSERT … ON CONFLICT (key) DO NOTHING`` of ``record_fan_events`` for
+    ``events`` (one or more), as SQL and parameters, for a caller that sends it as part of
+    a statement of its own (a data-modifying ``WITH`` on PostgreSQL)."""
+    rows = _rows(events, at)
+    sql = _COLUMNS + ", ".join([_ROW] * len(rows)) + _CONFLICT
+    return sql, [value for row in rows for value in row]
 
-    One ``INSERT … ON CONFLICT (key) DO NOTHING`` per 500 rows with values adapted once:
-    release day writes a few events per fan, and the ORM's per-field preparation of
-    ``bulk_create`` cost more than the delivery's own bookkeeping. Inside a caller's
-    transaction (a delivery's or an email's outcome, once per fan) no savepoint: two
-    statements more per outcome, and no caller goes on after a failed insert. One row goes
-    as a plain statement (``executemany`` on PostgreSQL enters pipeline mode, a round
-    trip of its own).
-    """
+
+def _rows(events: Iterable[NewFanEvent], at: dt.datetime | None) -> list[tuple[Any, ...]]:
     ops = connection.ops
     now = ops.adapt_datetimefield_value(at or timezone.now())
-    rows = [
+    return [
         (
             e.workspace_id,
             e.fan_id,
@@ -109,6 +111,21 @@ def record_fan_events(events: Iterable[NewFanEvent], *, at: dt.datetime | None =
         )
         for e in events
     ]
+
+
+def record_fan_events(events: Iterable[NewFanEvent], *, at: dt.datetime | None = None) -> int:
+    """Bulk insert; rows whose key already exists are skipped. Returns rows offered.
+    ``at`` dates the events when they happened before now (an import, a history).
+
+    One ``INSERT … ON CONFLICT (key) DO NOTHING`` per 500 rows with values adapted once:
+    release day writes a few events per fan, and the ORM's per-field preparation of
+    ``bulk_create`` cost more than the delivery's own bookkeeping. Inside a caller's
+    transaction (a delivery's or an email's outcome, once per fan) no savepoint: two
+    statements more per outcome, and no caller goes on after a failed insert. One row goes
+    as a plain statement (``executemany`` on PostgreSQL enters pipeline mode, a round
+    trip of its own).
+    """
+    rows = _rows(events, at)
     if not rows:
         return 0
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:

@@ -28,6 +28,7 @@ message leaves, or a crash would roll it back and the retry would send a second 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import random
 import uuid
@@ -48,7 +49,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from fanloop.accounts.models import Workspace
-from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
+from fanloop.analytics.fan_events import NewFanEvent, insert_statement, record_fan_events
 from fanloop.analytics.models import Actor, FanEventKind
 from fanloop.catalog.models import Artist, Release
 from fanloop.fans import consents
@@ -623,9 +624,7 @@ def _deliver(
                 unrecorded.append(prepared)
                 continue
             resend = message.pk in again
-            with write_turn():
-                _record_results(unrecorded)
-                claimed = _claim(message, again=resend)
+            claimed = _record_and_claim(unrecorded, message, again=resend)
             outcomes.update((r.message.key, r.outcome()) for r in unrecorded)
             unrecorded = []
             if not claimed:
@@ -638,10 +637,68 @@ def _deliver(
                 down = result.values["retry_at"]
                 _close_quietly(backend)  # a broken connection: the next call opens anew
     finally:
-        with write_turn():
-            _record_results(unrecorded)
+        _record_and_claim(unrecorded, None)
     outcomes.update((r.message.key, r.outcome()) for r in unrecorded)
     return outcomes
+
+
+def _record_and_claim(
+    results: list[_Result], message: OutboundMessage | None, *, again: bool = False
+) -> bool:
+    """Record ``results`` and claim ``message`` (when given) atomically; whether it was
+    claimed. On PostgreSQL one statement (``_one_statement``), a single round trip in
+    autocommit; elsewhere one transaction of ``_record_results`` and ``_claim``."""
+    if not results and message is None:
+        return False
+    if database.vendor == "postgresql":
+        return _one_statement(results, message, again=again)
+    with write_turn():
+        _record_results(results)
+        return _claim(message, again=again) if message is not None else False
+
+
+def _one_statement(results: list[_Result], message: OutboundMessage | None, *, again: bool) -> bool:
+    """``_record_results`` and ``_claim`` as one data-modifying ``WITH`` statement: each
+    result's UPDATE, the sent messages' fan events (one INSERT), then the claim. A single
+    statement is atomic on its own: committed whole (autocommit) or not at all, as the
+    transaction of BEGIN, UPDATE, INSERT, UPDATE, COMMIT it replaces (five round trips)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for n, result in enumerate(results):
+        names = tuple(result.values)
+        parts.append(f"r{n} AS ({_update_sql(names)} RETURNING 1)")
+        params += [_OUTBOX_BY_NAME[name].get_db_prep_save(result.values[name], database)
+                   for name in names] + [result.message.pk]  # fmt: skip
+    events = [result.event for result in results if result.event is not None]
+    if events:
+        sql, values = insert_statement(events)
+        parts.append(f"e AS ({sql} RETURNING 1)")
+        params += values
+    since = timezone.now()
+    if message is not None:
+        parts.append(f"c AS ({_CLAIM} RETURNING 1)")
+        status = MessageStatus.SENDING if again else MessageStatus.PENDING
+        params += [MessageStatus.SENDING.value, database.ops.adapt_datetimefield_value(since),
+                   message.pk, status.value]  # fmt: skip
+        tail = "SELECT count(*) FROM c"
+    else:
+        tail = "SELECT 0"
+    with database.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} {tail}", params)
+        row = cursor.fetchone()
+    claimed = bool(row and row[0])
+    if claimed and message is not None:
+        _assign(message, {"status": MessageStatus.SENDING, "sending_since": since})
+    return claimed
+
+
+@functools.cache
+def _update_sql(names: tuple[str, ...]) -> str:
+    """``UPDATE`` of an outbox row's fields ``names`` by id (its id the last parameter)."""
+    ops = database.ops
+    table = ops.quote_name(OutboundMessage._meta.db_table)
+    sets = ", ".join(f"{ops.quote_name(_OUTBOX_BY_NAME[n].column)} = %s" for n in names)
+    return f"UPDATE {table} SET {sets} WHERE id = %s"  # noqa: S608 - constant parts
 
 
 def _taken_elsewhere(message: OutboundMessage) -> SendOutcome:
@@ -753,13 +810,10 @@ def _record_results(results: list[_Result]) -> None:
     by_fields: dict[tuple[str, ...], list[_Result]] = defaultdict(list)
     for result in results:
         by_fields[tuple(result.values)].append(result)
-    ops = database.ops
-    table = ops.quote_name(OutboundMessage._meta.db_table)
     with database.cursor() as cursor:
         for names, group in by_fields.items():
             fields = [_OUTBOX_BY_NAME[name] for name in names]
-            sets = ", ".join(f"{ops.quote_name(field.column)} = %s" for field in fields)
-            sql = f"UPDATE {table} SET {sets} WHERE id = %s"  # noqa: S608 - constant parts
+            sql = _update_sql(names)
             params = [
                 [field.get_db_prep_save(result.values[field.name], database)
                  for field in fields] + [result.message.pk]
