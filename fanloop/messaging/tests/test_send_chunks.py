@@ -5,12 +5,17 @@ the chunk's own sends, and an error mid-chunk sends nothing twice."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import pytest
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection
+from psycopg import pq
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from fanloop.accounts.models import Workspace
@@ -78,6 +83,46 @@ def test_each_message_is_claimed_just_before_it_is_sent_the_one_before_recorded(
     assert {o.status for o in outcomes.values()} == {MessageStatus.SENT}
     assert set(_committed_statuses().values()) == {"sent"}
     assert FanEvent.objects.filter(kind="email_sent").count() == len(mail.outbox) == 5
+
+
+@contextmanager
+def _round_trips() -> Iterator[Callable[[], int]]:
+    """Count this connection's round trips to PostgreSQL (libpq's protocol trace: each
+    ends with the server's ReadyForQuery); the callable reads the count so far."""
+    connection.ensure_connection()
+    pgconn = connection.connection.pgconn
+    with tempfile.TemporaryFile("w+") as trace:
+        pgconn.trace(trace.fileno())
+        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+
+        def count() -> int:
+            trace.seek(0)
+            return sum("\tReadyForQuery\t" in line for line in trace)
+
+        try:
+            yield count
+        finally:
+            pgconn.untrace()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_message_costs_one_round_trip_between_sends(
+    hook, workspace, template, release
+):
+    # The outcome of the message before, its sent event and this message's claim go as
+    # one statement (a transaction of them would be five round trips: BEGIN, three
+    # statements, COMMIT); SQLite keeps the transaction (no network).
+    if connection.vendor != "postgresql":
+        pytest.skip("round trips are PostgreSQL's (DATABASE_URL)")
+    fans = _fans(workspace, 4)
+    with _round_trips() as count:
+        at_send: list[int] = []
+        hook.before = staticmethod(lambda message: at_send.append(count()))
+        outcomes = send_emails(_requests(fans, template, release))
+    assert [b - a for a, b in itertools.pairwise(at_send)] == [1, 1, 1]
+    assert {o.status for o in outcomes.values()} == {MessageStatus.SENT}
+    assert set(_committed_statuses().values()) == {"sent"}
+    assert FanEvent.objects.filter(kind="email_sent").count() == len(mail.outbox) == 4
 
 
 def test_each_message_of_a_chunk_gets_its_own_outcome(
