@@ -103,17 +103,20 @@ def _fans(workspace: Any, count: int, prefix: str, *, everyone: bool) -> dict[st
     version, wording = consents.render(ConsentKind.EMAIL, workspace.name)
     now = timezone.now()
     fan_id, consent_id, event_id = _next_id(Fan), _next_id(Consent), _next_id(FanEvent)
+    # What recording the consent writes on the fan (``consents.refresh_consented``).
+    email_consented = consents.encoded({ConsentKind.EMAIL})
     chunk = 20_000
     for first in range(0, count, chunk):
         fans, rows, events = [], [], []
         for n in range(first, min(count, first + chunk)):
             created = now - dt.timedelta(seconds=count - n)
+            consented = everyone or n % CONSENT_SHARE == 0
             fans.append(
                 Fan(id=fan_id, workspace=workspace, email=f"{prefix}{n}@example.org",
                     country="GB" if everyone or n % GB_SHARE == 0 else "FR", created=created,
-                    updated=created)
+                    updated=created, consented=email_consented if consented else "")
             )  # fmt: skip
-            if everyone or n % CONSENT_SHARE == 0:
+            if consented:
                 rows.append(
                     Consent(id=consent_id, fan_id=fan_id, kind=ConsentKind.EMAIL, granted=True,
                             wording_version=version, wording=wording, page="/bench",
