@@ -252,6 +252,7 @@ def seed_journeys(flow_name: str, count: int, email: bool) -> dict[str, Any]:
     from django.utils import timezone
 
     from fanloop.catalog.models import Release
+    from fanloop.fans import consents as consent_rule
     from fanloop.fans.models import Consent, ConsentKind, Fan
     from fanloop.flows.models import Flow, Journey, JourneyState
 
@@ -275,6 +276,7 @@ def seed_journeys(flow_name: str, count: int, email: bool) -> dict[str, Any]:
                 email=f"{prefix}{fan_id + i}@example.org" if email else "",
                 email_confirmed_at=now if email else None,
                 display_name=f"Fan {fan_id + i}",
+                consented=consent_rule.encoded({ConsentKind.EMAIL}) if email else "",
             )
             for i in range(n)
         ]

@@ -43,23 +43,29 @@ def record_consent(
     confirmed: bool = False,
 ) -> Consent:
     """Append one decision to the consent log with the exact wording shown, its version,
-    the page and the time. An email grant stays pending until confirmed (double opt-in)."""
+    the page and the time. An email grant stays pending until confirmed (double opt-in).
+    ``fan.consented`` is rewritten in the same transaction."""
     consent_kind = _kind(kind)
     if artist is not None:
         same_workspace(fan, artist.workspace_id, "the artist")
     version, text = consents.render(consent_kind, sender_name(fan, artist))
-    now = timezone.now()
-    consent = Consent.objects.create(
-        fan=fan,
-        kind=consent_kind,
-        granted=granted,
-        artist=artist,
-        wording_version=version,
-        wording=text,
-        page=clip(page, 300),
-        confirmed_at=now if (granted and confirmed and consent_kind == ConsentKind.EMAIL) else None,
-        created=now,
-    )
+    with transaction.atomic():
+        consents.lock_fan(fan.pk)
+        now = timezone.now()
+        consent = Consent.objects.create(
+            fan=fan,
+            kind=consent_kind,
+            granted=granted,
+            artist=artist,
+            wording_version=version,
+            wording=text,
+            page=clip(page, 300),
+            confirmed_at=(
+                now if (granted and confirmed and consent_kind == ConsentKind.EMAIL) else None
+            ),
+            created=now,
+        )
+        fan.consented = consents.refresh_consented([fan.pk])[fan.pk]
     if granted and consent_kind == ConsentKind.FOREVER_SAVE:
         record_fan_event(
             fan,

@@ -7,6 +7,7 @@ by adding a new version, never by editing one in place (old rows must stay expla
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
@@ -100,7 +101,8 @@ def decisions(artist: Artist | None) -> QuerySet[Consent]:
 
     Every "is this consent active?" in fanloop goes through this queryset: the per-fan
     check (``current``/``is_active``), the release-day audience, the email CSV, flow
-    conditions and actions, verification and the outbox's batch check.
+    conditions and actions, verification and the outbox's batch check. Segments read its
+    "any sender" answer as kept on the fan (``Fan.consented``, ``refresh_consented``).
     """
     rows = Consent.objects.filter(applies_to(artist))
     if artist is not None:
@@ -116,7 +118,7 @@ def active(kind: str, artist: Artist | None) -> QuerySet[Consent]:
     return decisions(artist).filter(kind=kind).filter(**{ACTIVE_FIELD: True})
 
 
-def scope_decisions() -> QuerySet[Consent]:
+def scope_decisions(model: type[Consent] = Consent) -> QuerySet[Consent]:
     """The deciding row of every scope a fan has decided in: per (fan, kind), the
     workspace-wide decision and each artist's decision (see ``decisions``).
 
@@ -125,18 +127,90 @@ def scope_decisions() -> QuerySet[Consent]:
     when no later workspace-wide row follows (and then, too, every artist without a later
     row of its own). For the dashboard's "any sender" lists.
     """
-    later = Consent.objects.filter(
+    later = model.objects.filter(
         Q(artist__isnull=True) | Q(artist_id=OuterRef("artist_id")),
         fan=OuterRef("fan"),
         kind=OuterRef("kind"),
         pk__gt=OuterRef("pk"),
     )
-    return _annotated(Consent.objects.filter(~Exists(later)))
+    return _annotated(model.objects.filter(~Exists(later)))
 
 
 def active_for_any_sender(kind: str) -> QuerySet[Consent]:
     """Rows by which a fan is active for ``kind`` for the workspace or at least one artist."""
     return scope_decisions().filter(kind=kind).filter(**{ACTIVE_FIELD: True})
+
+
+# --- the rule's "any sender" answer kept on the fan ---------------------------------------
+#
+# ``Fan.consented`` holds the kinds ``active_for_any_sender`` finds for the fan, so that a
+# query over a whole workspace (a segment's count) tests a column instead of searching the
+# log twice per fan. Every change to a fan's consent log calls ``refresh_consented`` in its
+# transaction, after locking the fan's row (``lock_fan``): two concurrent decisions for one
+# fan are written one after the other, the second reading the first.
+
+
+def consented(kind: str) -> Q:
+    """The fans (a ``Q`` over ``Fan``) active for ``kind`` for the workspace or at least one
+    artist: ``active_for_any_sender`` as kept in ``Fan.consented``."""
+    return Q(consented__contains=f" {kind} ")
+
+
+def encoded(kinds: set[str]) -> str:
+    """``Fan.consented`` for these active kinds (bulk seeding writes it with the rows)."""
+    ordered = [kind.value for kind in ConsentKind if kind.value in kinds]
+    return f" {' '.join(ordered)} " if ordered else ""
+
+
+def lock_fan(fan_id: int) -> None:
+    """Lock the fan's row until the transaction ends (before changing its consent log)."""
+    list(Fan.objects.select_for_update().filter(pk=fan_id).values_list("pk", flat=True))
+
+
+def refresh_consented(fan_ids: Iterable[int], chunk: int = 500) -> dict[int, str]:
+    """Rewrite ``Fan.consented`` of these fans from their consent log by the one rule;
+    their new values. Run it in the transaction that changed the log."""
+    ids = sorted(set(fan_ids))
+    values: dict[int, str] = {}
+    for first in range(0, len(ids), chunk):
+        values.update(_refresh(Consent, Fan, ids[first : first + chunk]))
+    return values
+
+
+def artist_deleting(sender: type[Artist], instance: Artist, **kwargs: object) -> None:
+    """Before an artist's deletion takes its consent rows with it: note whose they were."""
+    rows = Consent.objects.filter(artist_id=instance.pk).values_list("fan_id", flat=True)
+    instance._consented_fans = set(rows)  # type: ignore[attr-defined]
+
+
+def artist_deleted(sender: type[Artist], instance: Artist, **kwargs: object) -> None:
+    """After it (in the deletion's transaction): those fans' ``consented`` again."""
+    refresh_consented(getattr(instance, "_consented_fans", ()))
+
+
+def _refresh(consent_model: type[Consent], fan_model: type[Fan], ids: list[int]) -> dict[int, str]:
+    kinds: dict[int, set[str]] = {fan_id: set() for fan_id in ids}
+    rows = scope_decisions(consent_model).filter(fan_id__in=ids, **{ACTIVE_FIELD: True})
+    for fan_id, kind in rows.values_list("fan_id", "kind"):
+        kinds[fan_id].add(kind)
+    values = {fan_id: encoded(found) for fan_id, found in kinds.items()}
+    for fan_id, value in values.items():
+        fan_model.objects.filter(pk=fan_id).exclude(consented=value).update(consented=value)
+    return values
+
+
+def fill_consented(consent_model: type[Consent], fan_model: type[Fan], chunk: int = 1000) -> None:
+    """Compute ``Fan.consented`` of every fan with a consent row (the migration that added
+    the column passes its historical models)."""
+    ids = consent_model.objects.order_by("fan_id").values_list("fan_id", flat=True).distinct()
+    batch: list[int] = []
+    for fan_id in ids.iterator(chunk):
+        batch.append(fan_id)
+        if len(batch) >= chunk:
+            _refresh(consent_model, fan_model, batch)
+            batch = []
+    if batch:
+        _refresh(consent_model, fan_model, batch)
 
 
 def current(fan: Fan, artist: Artist | None = None) -> dict[str, Consent | None]:

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fanloop.analytics.models import FanEvent
-from fanloop.fans import fan_data
+from fanloop.fans import consents, fan_data
 from fanloop.fans.models import (
     ConnectionStatus,
     Consent,
@@ -201,6 +201,7 @@ def merge_fans(*, into: Fan, other: Fan) -> Fan:
     if into.workspace_id != other.workspace_id:
         raise ValueError("fans of different workspaces cannot be merged")
     with transaction.atomic():
+        consents.lock_fan(into.pk)
         mine = {c.platform: c for c in PlatformConnection.objects.filter(fan=into)}
         for connection in PlatformConnection.objects.filter(fan=other):
             current = mine.get(connection.platform)
@@ -222,6 +223,7 @@ def merge_fans(*, into: Fan, other: Fan) -> Fan:
             else:
                 PreSave.objects.filter(pk=presave.pk).update(fan=into)
         Consent.objects.filter(fan=other).update(fan=into)
+        into.consented = consents.refresh_consented([into.pk])[into.pk]
         FanEvent.objects.filter(fan=other).update(fan=into)
         for part in fan_data.parts():
             if part.merge is not None:

@@ -7,6 +7,7 @@ exact wording shown, its version, the page and the time; the latest row per kind
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -25,6 +26,13 @@ class Fan(Timestamped):
     email_confirmed_at = models.DateTimeField(null=True, blank=True)
     display_name = models.CharField(max_length=200, blank=True)
     country = models.CharField(max_length=2, blank=True)
+    # The consent kinds the fan is active for with the workspace or at least one of its
+    # artists, by the one rule (``fans/consents.py``), space-separated with a space on each
+    # side (" email verify "; "" for none): rewritten by ``consents.refresh_consented`` in
+    # the transaction of every change to the fan's consent log, read by segments.
+    consented = models.CharField(
+        max_length=100, blank=True, default="", db_default="", editable=False
+    )
 
     class Meta:
         constraints = [
@@ -38,6 +46,18 @@ class Fan(Timestamped):
 
     def __str__(self) -> str:
         return self.email or self.display_name or f"fan {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # ``consented`` is written by the consent log alone: a fan read before a consent
+        # was recorded must not write its old value back with a plain ``save()``.
+        plain = not (self._state.adding or args or kwargs.get("force_insert"))
+        if plain and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "consented"
+            ]
+        super().save(*args, **kwargs)
 
 
 class ConnectionStatus(models.TextChoices):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from fanloop.analytics.fan_events import record_fan_event
 from fanloop.analytics.models import Actor, FanEventKind
-from fanloop.fans import emails, links
+from fanloop.fans import consents, emails, links
 from fanloop.fans.consent_log import consent_states, record_consent, sender_name
 from fanloop.fans.identity import merge_fans, normalize_email, same_workspace
 from fanloop.fans.models import (
@@ -146,6 +146,7 @@ def confirm_email(token: str) -> Fan:
             if c.kind == ConsentKind.EMAIL and c.granted and c.confirmed_at is None
         ]
         Consent.objects.filter(pk__in=pending).update(confirmed_at=now)
+        fan.consented = consents.refresh_consented([fan.pk])[fan.pk]
         for pk in pending:
             record_fan_event(
                 fan, FanEventKind.EMAIL_SUBSCRIBED, key=f"consent:{pk}", actor=Actor.FAN

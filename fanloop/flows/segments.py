@@ -7,7 +7,8 @@ list matches any of its values (OR):
      "countries": ["GB", "IE"],         # the fan's country
      "sources": ["instagram"],          # a pre-save whose utm_source or referrer host is one
      "consents": ["email"],             # every kind listed active (the one consent rule,
-                                        #   for the workspace or any of its artists)
+                                        #   for the workspace or any of its artists, as
+                                        #   kept in Fan.consented)
      "score_min": 10,                   # engagement score (flows scoring) at least
      "score_top": 20,                   # top 20 % of the workspace's fans by score
      "tags": ["superfan"],              # tagged by a flow with one of them
@@ -45,7 +46,7 @@ from fanloop.accounts.models import Workspace
 from fanloop.analytics.fan_events import NewFanEvent, record_fan_events
 from fanloop.analytics.models import Actor, FanEvent, FanEventKind
 from fanloop.catalog.models import Artist, Release
-from fanloop.fans import queries
+from fanloop.fans import consents, queries
 from fanloop.fans.models import ConsentKind, Fan, PlatformConnection, PreSave
 from fanloop.flows import scoring
 from fanloop.flows.models import FanTag, FlowStatus, FlowVersion, Segment, SegmentMember
@@ -260,7 +261,7 @@ def condition(rules: dict[str, Any], workspace: Workspace) -> Q:
             source |= Q(utm_source__iexact=value) | Q(referrer_host__iexact=value)
         where &= Q(Exists(PreSave.objects.filter(source, fan=OuterRef("pk"))))
     for kind in rules.get("consents") or []:
-        where &= Q(Exists(queries.active_consents(kind).filter(fan=OuterRef("pk"))))
+        where &= consents.consented(kind)  # the one rule's answer kept on the fan
     bars = []
     if rules.get("score_min"):
         bars.append(int(rules["score_min"]))

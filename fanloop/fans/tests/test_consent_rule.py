@@ -2,7 +2,8 @@
 apply to that artist (its own and the workspace-wide ones) decides; email must also be
 confirmed; with no artist only workspace-wide rows apply. Every path that asks "is this
 consent active?" must give the same answer: the per-fan check, the SQL audience queries
-(release day, the email CSV, the fans list), verification and the outbox's batch check."""
+(release day, the email CSV, the fans list), verification, the outbox's batch check, and
+the answer kept on the fan that segments read."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from fanloop.catalog.models import Artist, Release
 from fanloop.catalog.services import create_artist
 from fanloop.fans import consent_log, consents, links, optin, queries
 from fanloop.fans.models import Consent, ConsentKind, Fan
-from fanloop.flows import verification
+from fanloop.flows import segments, verification
 from fanloop.fulfillment import audience, forever
 from fanloop.messaging.models import EmailTemplate
 from fanloop.messaging.sending import EmailRequest, _email_decisions, _Facts
@@ -287,6 +288,12 @@ def _check_every_path(
         any_sender = {f for f in fan_ids if any(_expected(logs[f], kind, i) for i, _ in scopes)}
         listed = queries.fan_list(workspace, queries.FanFilters(consent=kind))
         assert {fan.pk for fan in listed} == any_sender, kind
+        # The answer kept on the fan (``Fan.consented``) and the segments that read it.
+        kept = Fan.objects.filter(consents.consented(kind), pk__in=fan_ids)
+        assert set(kept.values_list("pk", flat=True)) == any_sender, kind
+        rules = segments.clean_rules({"consents": [kind]}, workspace)
+        in_segment = Fan.objects.filter(segments.condition(rules, workspace), pk__in=fan_ids)
+        assert set(in_segment.values_list("pk", flat=True)) == any_sender, kind
         if kind == ConsentKind.EMAIL:
             exported = {row[0] for row in queries.email_export_rows(workspace)}
             assert exported == {f.email for f in fans if f.pk in any_sender}
