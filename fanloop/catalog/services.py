@@ -24,7 +24,7 @@ from django.utils.text import slugify
 from fanloop.accounts.models import Workspace
 from fanloop.catalog import platform_ids
 from fanloop.catalog.accent import accent_of
-from fanloop.catalog.hooks import release_saved
+from fanloop.catalog.hooks import artist_deleting, release_saved
 from fanloop.catalog.models import Artist, Release, ReleaseMode, ReleaseType, Theme, Track
 from fanloop.catalog.validators import (
     normalize_isrc,
@@ -386,6 +386,7 @@ def _social_links(errors: _Errors, artist: Artist, fields: Mapping[str, Any]) ->
 def delete_artist(artist: Artist) -> None:
     """Delete an artist with all its releases (their pages disappear too)."""
     files = [artist.image.name, *(r.artwork.name for r in artist.releases.all())]
+    artist_deleting.run(artist)
     artist.delete()
     _delete_files_on_commit(files)
 

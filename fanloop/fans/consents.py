@@ -177,15 +177,17 @@ def refresh_consented(fan_ids: Iterable[int], chunk: int = 500) -> dict[int, str
     return values
 
 
-def artist_deleting(sender: type[Artist], instance: Artist, **kwargs: object) -> None:
-    """Before an artist's deletion takes its consent rows with it: note whose they were."""
-    rows = Consent.objects.filter(artist_id=instance.pk).values_list("fan_id", flat=True)
-    instance._consented_fans = set(rows)  # type: ignore[attr-defined]
-
-
-def artist_deleted(sender: type[Artist], instance: Artist, **kwargs: object) -> None:
-    """After it (in the deletion's transaction): those fans' ``consented`` again."""
-    refresh_consented(getattr(instance, "_consented_fans", ()))
+def artist_deleting(artist: Artist) -> None:
+    """Before an artist is deleted (``catalog.hooks.artist_deleting``, in the deletion's
+    transaction): delete its consent rows, which the deletion would cascade to, and rewrite
+    the ``consented`` of the fans they belonged to, their rows locked first."""
+    rows = Consent.objects.filter(artist_id=artist.pk)
+    fan_ids = sorted(set(rows.values_list("fan_id", flat=True)))
+    if not fan_ids:
+        return
+    list(Fan.objects.select_for_update().filter(pk__in=fan_ids).order_by("pk").values_list("pk"))
+    rows.delete()
+    refresh_consented(fan_ids)
 
 
 def _refresh(consent_model: type[Consent], fan_model: type[Fan], ids: list[int]) -> dict[int, str]:
