@@ -12,7 +12,7 @@ class FansConfig(AppConfig):
         from fanloop.fans import consents
 
         # An artist's deletion takes its consent rows: ``Fan.consented`` follows.
-        artist_deleting.register("fans: consent rows", consents.artist_deleting)
+        artist_deleting.register("fans.consented", consents.artist_deleting)
         # The home's parts query models: imported once the app registry is ready.
         from fanloop.catalog.home import home_parts
         from fanloop.fans.home import reconnect_attention

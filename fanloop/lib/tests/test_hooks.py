@@ -40,11 +40,12 @@ def test_no_fanloop_model_signal_receiver_but_the_page_cache() -> None:
     assert found, "the page-cache receivers are connected"
 
 
-def test_fulfillment_and_messaging_register_their_hooks() -> None:
-    from fanloop.catalog.hooks import release_saved
+def test_fulfillment_messaging_and_fans_register_their_hooks() -> None:
+    from fanloop.catalog.hooks import artist_deleting, release_saved
     from fanloop.fans.presaves import presave_created
     from fanloop.lib.mail import workspace_mail
 
     assert "fulfillment.schedule" in release_saved.names()
     assert "fulfillment.schedule" in presave_created.names()
     assert "messaging.mailbox" in workspace_mail.names()
+    assert "fans.consented" in artist_deleting.names()
