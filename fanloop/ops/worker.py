@@ -155,6 +155,9 @@ def run_worker(executor_id: str | None = None) -> None:
     warm_up()
     launch_dbos(executor_id)
     from fanloop.accounts import outbox
+    from fanloop.lib.heap import freeze_start_up
+
+    freeze_start_up()  # the views, workflows and DBOS loaded since Django's set-up
 
     # Sign-up and password reset emails, queued by requests that answered without waiting.
     threading.Thread(target=outbox.run, args=(stop,), name="account-emails", daemon=True).start()
