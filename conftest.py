@@ -315,7 +315,7 @@ def dbos_runtime(transactional_db: None, tmp_path: Path) -> Iterator[None]:
     from dbos import DBOS
 
     from fanloop.fulfillment.workflows import forget_queues
-    from fanloop.ops.worker import register_workflows
+    from fanloop.ops.worker import NOTIFICATION_POLL_SECONDS, register_workflows
 
     register_workflows()
     forget_queues()
@@ -325,9 +325,9 @@ def dbos_runtime(transactional_db: None, tmp_path: Path) -> Iterator[None]:
             "system_database_url": f"sqlite:///{tmp_path / 'dbos.sqlite3'}",
             "executor_id": "test-worker",
             "log_level": "WARNING",
-            # DBOS.destroy waits for the SQLite notification poller's sleep: 1 s by
-            # default, a second of every such test; polling more often only answers sooner.
-            "notification_listener_polling_interval_sec": 0.1,
+            # As a worker does (DBOS.destroy waits out the SQLite notification poller's
+            # sleep: 1 s by default, a second of every such test).
+            "notification_listener_polling_interval_sec": NOTIFICATION_POLL_SECONDS,
         }
     )
     DBOS.launch()

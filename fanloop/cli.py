@@ -23,6 +23,9 @@ def _django_setup() -> None:
     import django
 
     django.setup()
+    from fanloop.lib.heap import freeze_start_up
+
+    freeze_start_up()
 
 
 def serve(argv: list[str]) -> int:

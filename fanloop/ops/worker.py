@@ -28,6 +28,11 @@ HEARTBEAT_SECONDS = 5
 # A worker whose heartbeat is this many beats old is dead and another recovers its
 # workflows. More than one beat: a busy worker may be a beat late (see HEARTBEAT_SECONDS).
 DEAD_AFTER_BEATS = 3
+# How often DBOS's notification poller wakes on a SQLite system database (DBOS's default is
+# 1 s; PostgreSQL listens instead). ``DBOS.destroy`` waits out the poller's sleep, so a worker
+# on SQLite took up to a second longer to stop. fanloop sends no DBOS notifications: polling
+# more often costs an empty loop.
+NOTIFICATION_POLL_SECONDS = 0.1
 
 
 def default_executor_id() -> str:
@@ -91,6 +96,7 @@ def launch_dbos(executor_id: str) -> None:
             "system_database_url": settings.DBOS_SYSTEM_DATABASE_URL,
             "executor_id": executor_id,
             "log_level": "WARNING",
+            "notification_listener_polling_interval_sec": NOTIFICATION_POLL_SECONDS,
         }
     )
     DBOS.launch()
@@ -149,6 +155,9 @@ def run_worker(executor_id: str | None = None) -> None:
     warm_up()
     launch_dbos(executor_id)
     from fanloop.accounts import outbox
+    from fanloop.lib.heap import freeze_start_up
+
+    freeze_start_up()  # the views, workflows and DBOS loaded since Django's set-up
 
     # Sign-up and password reset emails, queued by requests that answered without waiting.
     threading.Thread(target=outbox.run, args=(stop,), name="account-emails", daemon=True).start()

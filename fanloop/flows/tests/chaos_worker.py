@@ -107,6 +107,9 @@ def main() -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fanloop.settings")
     django.setup()
+    from fanloop.lib.heap import freeze_start_up
+
+    freeze_start_up()  # as ``fanloop`` does: its exit does not walk the start-up heap
     command, *rest = sys.argv[1:]
     if command == "seed":
         print(json.dumps(seed(int(rest[0]))), flush=True)

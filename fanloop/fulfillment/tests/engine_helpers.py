@@ -18,6 +18,7 @@ from fanloop.catalog.models import Artist, Release, ReleaseMode
 from fanloop.catalog.services import publish_release
 from fanloop.fans.models import Consent, ConsentKind, Fan, PlatformConnection, PreSave
 from fanloop.platforms.models import PlatformApp
+from fanloop.platforms.validators import BUDGET_MAX
 
 SPOTIFY_ID = "0123456789abcdef0123456789abcdef"
 SPOTIFY_SECRET = "5ec2e75ec2e75ec2e75ec2e75ec2e7aa"
@@ -26,6 +27,13 @@ DEEZER_SECRET = "deezer-secret-value"
 REDIRECT = "http://127.0.0.1:8000/connect/spotify/callback"
 UPC = "0602445790012"  # 13 digits: what Release.upc holds
 READ_SCOPES = "user-library-modify user-library-read user-follow-modify user-follow-read"
+# A call budget the pacer never waits for (the most the app form accepts): for the tests
+# whose subject is not pacing. Spotify's default of 150 per 30 s spaces calls 0.2 s apart,
+# so a batch of 60 fans spends 12 s asleep in the pacer; the emulated app is unlimited.
+UNPACED_BUDGET = BUDGET_MAX
+# 600 calls per 30 s: 20 a second, four times Spotify's default, for the tests that act while
+# a delivery runs (a kill, a fan deleted): a delivery of dozens of fans still takes seconds.
+BRISK_BUDGET = 600
 
 
 @dataclass

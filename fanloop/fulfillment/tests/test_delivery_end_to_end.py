@@ -16,13 +16,13 @@ from fanloop.fulfillment.models import (
     WaveStatus,
 )
 
-from .engine_helpers import scenario, wait_for
+from .engine_helpers import UNPACED_BUDGET, scenario, wait_for
 
 
 def test_release_lands_in_every_presavers_library(
     engine: None, admin: AdminClient, workspace: Workspace
 ) -> None:
-    found = scenario(admin, workspace, fans=25, live_in_s=3)
+    found = scenario(admin, workspace, fans=25, live_in_s=3, budget=UNPACED_BUDGET)
     state = ReleasePlatform.objects.get(release=found.release, platform="spotify")
     assert MarketWave.objects.filter(state=state).count() == 1  # global: one instant
 

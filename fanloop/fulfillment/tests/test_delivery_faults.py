@@ -9,14 +9,14 @@ from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.fans.models import ConnectionStatus, PlatformConnection
 from fanloop.fulfillment.models import Delivery, DeliveryState, MarketWave, WaveStatus
 
-from .engine_helpers import scenario, wait_for
+from .engine_helpers import UNPACED_BUDGET, scenario, wait_for
 
 
 def test_fault_mix_delivers_everyone_not_revoked(
     engine: None, admin: AdminClient, workspace: Workspace
 ) -> None:
     fans = 120
-    found = scenario(admin, workspace, fans=fans, live_in_s=2)
+    found = scenario(admin, workspace, fans=fans, live_in_s=2, budget=UNPACED_BUDGET)
     admin.faults(
         seed=9,
         platforms=["spotify"],

@@ -27,7 +27,7 @@ from fanloop.fulfillment.deliver import BatchRunner, Outcome
 from fanloop.fulfillment.models import Delivery, DeliveryState
 from fanloop.platforms.base import ItemRef, Tokens
 
-from .engine_helpers import Scenario, scenario, wait_for
+from .engine_helpers import UNPACED_BUDGET, Scenario, scenario, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +40,15 @@ class Crash(BaseException):
 
 def claimed_batch(admin: AdminClient, workspace: Workspace, fans: int, scopes: str) -> Scenario:
     """A live release with ``fans`` pre-savers, all claimed by one batch (no worker runs)."""
-    found = scenario(admin, workspace, fans=fans, live_in_s=0, scopes=scopes, follow=False)
+    found = scenario(
+        admin,
+        workspace,
+        fans=fans,
+        live_in_s=0,
+        scopes=scopes,
+        follow=False,
+        budget=UNPACED_BUDGET,
+    )
     services.schedule_release(found.release)
     for _ in range(5):
         if services.tick(timezone.now()):

@@ -21,7 +21,7 @@ from fanloop.fulfillment.models import Delivery, DeliveryState
 from fanloop.lib.tuning import spec
 from fanloop.ops.supervisor import one_process_command
 
-from .engine_helpers import scenario, wait_for
+from .engine_helpers import BRISK_BUDGET, scenario, wait_for
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="the PostgreSQL variant lives in test_delivery_workers_pg"
@@ -68,7 +68,10 @@ def test_kill_9_during_delivery_loses_nothing_and_saves_once(
     admin: AdminClient, workspace: Workspace, emulator_url: str, tmp_path: Path
 ) -> None:
     fans = 60
-    found = scenario(admin, workspace, fans=fans, live_in_s=1)
+    # A budget of 20 calls a second: the 120 calls take some 6 s, not 25 s in the pacer at
+    # Spotify's default of 150 per 30 s, and each kill still lands mid-delivery (a poll and
+    # the random pause below cover a few fans, the kills are 15 fans apart).
+    found = scenario(admin, workspace, fans=fans, live_in_s=1, budget=BRISK_BUDGET)
     admin.faults(seed=3, latency_ms={"distribution": "uniform", "min": 20, "max": 60})
     env = worker_env(emulator_url, f"sqlite:///{tmp_path / 'dbos.sqlite3'}")
     log = tmp_path / "worker.log"
