@@ -73,11 +73,32 @@ def record_fan_event(
     return event, True
 
 
+# The columns of a fan event row as the bulk writes insert them (``event_values``).
+EVENT_COLUMNS = (
+    "workspace_id", "fan_id", "kind", "key", "artist_id", "release_id", "platform", "actor",
+    "data", "created",
+)  # fmt: skip
 _INSERT = (
-    "INSERT INTO analytics_fanevent (workspace_id, fan_id, kind, key, artist_id, release_id, "
-    "platform, actor, data, created) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-    "ON CONFLICT (key) DO NOTHING"
+    f"INSERT INTO analytics_fanevent ({', '.join(EVENT_COLUMNS)}) "  # noqa: S608 - constant names
+    f"VALUES ({', '.join(['%s'] * len(EVENT_COLUMNS))}) ON CONFLICT (key) DO NOTHING"
 )
+
+
+def event_values(event: NewFanEvent, created: Any) -> tuple[Any, ...]:
+    """``event``'s row in ``EVENT_COLUMNS`` order, adapted for the database (``created``:
+    the creation time, adapted already)."""
+    return (
+        event.workspace_id,
+        event.fan_id,
+        FanEventKind(event.kind).value,
+        event.key[:200],
+        event.artist_id,
+        event.release_id,
+        event.platform,
+        Actor(event.actor).value,
+        connection.ops.adapt_json_value(event.data, None),
+        created,
+    )
 
 
 def record_fan_events(events: Iterable[NewFanEvent], *, at: dt.datetime | None = None) -> int:
@@ -94,21 +115,7 @@ def record_fan_events(events: Iterable[NewFanEvent], *, at: dt.datetime | None =
     """
     ops = connection.ops
     now = ops.adapt_datetimefield_value(at or timezone.now())
-    rows = [
-        (
-            e.workspace_id,
-            e.fan_id,
-            FanEventKind(e.kind).value,
-            e.key[:200],
-            e.artist_id,
-            e.release_id,
-            e.platform,
-            Actor(e.actor).value,
-            ops.adapt_json_value(e.data, None),
-            now,
-        )
-        for e in events
-    ]
+    rows = [event_values(e, now) for e in events]
     if not rows:
         return 0
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
