@@ -73,13 +73,32 @@ def record_fan_event(
     return event, True
 
 
-_COLUMNS = (
-    "INSERT INTO analytics_fanevent (workspace_id, fan_id, kind, key, artist_id, release_id, "
-    "platform, actor, data, created) VALUES "
-)
-_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+# The columns of a fan event row as the bulk writes insert them (``event_values``).
+EVENT_COLUMNS = (
+    "workspace_id", "fan_id", "kind", "key", "artist_id", "release_id", "platform", "actor",
+    "data", "created",
+)  # fmt: skip
+_COLUMNS = f"INSERT INTO analytics_fanevent ({', '.join(EVENT_COLUMNS)}) VALUES "  # noqa: S608
+_ROW = f"({', '.join(['%s'] * len(EVENT_COLUMNS))})"
 _CONFLICT = " ON CONFLICT (key) DO NOTHING"
 _INSERT = _COLUMNS + _ROW + _CONFLICT
+
+
+def event_values(event: NewFanEvent, created: Any) -> tuple[Any, ...]:
+    """``event``'s row in ``EVENT_COLUMNS`` order, adapted for the database (``created``:
+    the creation time, adapted already)."""
+    return (
+        event.workspace_id,
+        event.fan_id,
+        FanEventKind(event.kind).value,
+        event.key[:200],
+        event.artist_id,
+        event.release_id,
+        event.platform,
+        Actor(event.actor).value,
+        connection.ops.adapt_json_value(event.data, None),
+        created,
+    )
 
 
 def insert_statement(
@@ -94,23 +113,8 @@ def insert_statement(
 
 
 def _rows(events: Iterable[NewFanEvent], at: dt.datetime | None) -> list[tuple[Any, ...]]:
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(at or timezone.now())
-    return [
-        (
-            e.workspace_id,
-            e.fan_id,
-            FanEventKind(e.kind).value,
-            e.key[:200],
-            e.artist_id,
-            e.release_id,
-            e.platform,
-            Actor(e.actor).value,
-            ops.adapt_json_value(e.data, None),
-            now,
-        )
-        for e in events
-    ]
+    now = connection.ops.adapt_datetimefield_value(at or timezone.now())
+    return [event_values(e, now) for e in events]
 
 
 def record_fan_events(events: Iterable[NewFanEvent], *, at: dt.datetime | None = None) -> int:

@@ -97,26 +97,38 @@ def catch_up(*, settle_seconds: float = SETTLE_SECONDS, max_batches: int | None 
 
 
 def _fold_batch(settle_seconds: float) -> tuple[int, int, bool]:
+    """One batch: read and compute outside any transaction, then write the rows and move
+    the mark in a short one, only if no other catch-up moved the mark meanwhile.
+
+    On SQLite a write transaction holds the database's one write lock: a batch that read
+    and computed inside it (about a second for 2,000 events) stalled every other writer,
+    release-day delivery included, for the whole minute's catch-up. The rows built from a
+    pair's events stay right when an event arrives between the read and the write: its id
+    is past the mark, so a later batch rebuilds the pair again."""
     cutoff = timezone.now() - dt.timedelta(seconds=settle_seconds)
+    start = mark().last_event_id
+    rows = list(
+        FanEvent.objects.filter(id__gt=start)
+        .order_by("id")
+        .values_list("id", "fan_id", "release_id", "created")[:BATCH]
+    )
+    settled = []
+    for row in rows:
+        if row[3] > cutoff:
+            break
+        settled.append(row)
+    if not settled:
+        return 0, 0, True
+    touched = {(fan_id, release_id) for _, fan_id, release_id, _ in settled if release_id}
+    rebuilt = _rebuild(touched)
     with transaction.atomic():
         # The row lock keeps two catch-ups (the worker's and a page's) from folding the
         # same batch at once on PostgreSQL; SQLite serialises writers anyway.
         RollupMark.objects.get_or_create(name=MARK)
         current = RollupMark.objects.select_for_update().get(name=MARK)
-        rows = list(
-            FanEvent.objects.filter(id__gt=current.last_event_id)
-            .order_by("id")
-            .values_list("id", "fan_id", "release_id", "created")[:BATCH]
-        )
-        settled = []
-        for row in rows:
-            if row[3] > cutoff:
-                break
-            settled.append(row)
-        if not settled:
-            return 0, 0, True
-        touched = {(fan_id, release_id) for _, fan_id, release_id, _ in settled if release_id}
-        refresh(touched)
+        if current.last_event_id != start:
+            return 0, 0, False  # folded by another catch-up meanwhile: go on from its mark
+        _store(rebuilt)
         current.last_event_id = settled[-1][0]
         current.save(update_fields=["last_event_id", "updated"])
     return len(settled), len(touched), len(settled) < len(rows) or len(rows) < BATCH
@@ -142,50 +154,75 @@ def rebuild(*, settle_seconds: float = SETTLE_SECONDS) -> CatchUp:
     return catch_up(settle_seconds=settle_seconds)
 
 
+@dataclass(frozen=True)
+class _Rebuilt:
+    """The rows of some (fan, release) pairs, built from their events and pre-saves."""
+
+    wanted: set[Pair]
+    rows: list[ReleaseFacts]
+    artist_ids: list[int]
+
+
 def refresh(pairs: Iterable[Pair]) -> None:
     """Rebuild the rows of ``pairs`` from their events and pre-saves (in the caller's
     transaction, or in one of its own)."""
     wanted = set(pairs)
     if not wanted:
         return
+    with transaction.atomic():
+        _store(_rebuild(wanted))
+
+
+def _rebuild(wanted: set[Pair]) -> _Rebuilt:
+    """The rows of ``wanted``, read and computed (no writes)."""
+    if not wanted:
+        return _Rebuilt(wanted, [], [])
     fan_ids = sorted({fan for fan, _ in wanted})
     release_ids = sorted({release for _, release in wanted})
-    with transaction.atomic():
-        _delete_pairs(wanted, fan_ids, release_ids)
-        events: dict[Pair, list[tuple[Any, ...]]] = defaultdict(list)
-        for row in (
-            FanEvent.objects.filter(fan_id__in=fan_ids, release_id__in=release_ids)
-            .order_by("created", "id")
-            .values_list(*_EVENT_FIELDS)
-        ):
-            pair = (row[1], row[2])
-            if pair in wanted:
-                events[pair].append(row)
-        presaves: dict[Pair, PreSave] = {}
-        for presave in PreSave.objects.filter(
-            fan_id__in=fan_ids, release_id__in=release_ids
-        ).order_by("-created", "-pk"):
-            presaves[(presave.fan_id, presave.release_id)] = presave  # the first one wins
-        releases = {
-            r.pk: r for r in Release.objects.filter(pk__in=release_ids).select_related("artist")
-        }
-        devices = _devices(presaves.values())
-        weights = {ws: weights_for(ws) for ws in {r.artist.workspace_id for r in releases.values()}}
-        _insert_facts(
-            [
-                _facts(
-                    pair,
-                    releases[pair[1]],
-                    events.get(pair, []),
-                    presaves.get(pair),
-                    devices,
-                    weights[releases[pair[1]].artist.workspace_id],
-                )
-                for pair in sorted(wanted)
-                if pair[1] in releases and (pair in events or pair in presaves)
-            ]
+    events: dict[Pair, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in (
+        FanEvent.objects.filter(fan_id__in=fan_ids, release_id__in=release_ids)
+        .order_by("created", "id")
+        .values_list(*_EVENT_FIELDS)
+    ):
+        pair = (row[1], row[2])
+        if pair in wanted:
+            events[pair].append(row)
+    presaves: dict[Pair, PreSave] = {}
+    for presave in PreSave.objects.filter(fan_id__in=fan_ids, release_id__in=release_ids).order_by(
+        "-created", "-pk"
+    ):
+        presaves[(presave.fan_id, presave.release_id)] = presave  # the first one wins
+    releases = {
+        r.pk: r for r in Release.objects.filter(pk__in=release_ids).select_related("artist")
+    }
+    devices = _devices(presaves.values())
+    weights = {ws: weights_for(ws) for ws in {r.artist.workspace_id for r in releases.values()}}
+    rows = [
+        _facts(
+            pair,
+            releases[pair[1]],
+            events.get(pair, []),
+            presaves.get(pair),
+            devices,
+            weights[releases[pair[1]].artist.workspace_id],
         )
-        leverage_results.changed(r.artist_id for r in releases.values())
+        for pair in sorted(wanted)
+        if pair[1] in releases and (pair in events or pair in presaves)
+    ]
+    return _Rebuilt(wanted, rows, [r.artist_id for r in releases.values()])
+
+
+def _store(rebuilt: _Rebuilt) -> None:
+    """Replace the rows of ``rebuilt``'s pairs (in the caller's transaction)."""
+    wanted = rebuilt.wanted
+    if not wanted:
+        return
+    fan_ids = sorted({fan for fan, _ in wanted})
+    release_ids = sorted({release for _, release in wanted})
+    _delete_pairs(wanted, fan_ids, release_ids)
+    _insert_facts(rebuilt.rows)
+    leverage_results.changed(rebuilt.artist_ids)
 
 
 _FACT_FIELDS = [f for f in ReleaseFacts._meta.concrete_fields if not f.primary_key]

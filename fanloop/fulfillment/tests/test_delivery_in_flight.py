@@ -17,11 +17,13 @@ import psycopg
 import pytest
 from django.db import connection, connections
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from emulator.testing import AdminClient
 from fanloop.accounts.models import Workspace
+from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.fulfillment import deliver, services
 from fanloop.fulfillment.deliver import BatchRunner, Outcome
 from fanloop.fulfillment.models import Delivery, DeliveryState
@@ -251,3 +253,27 @@ def test_a_connection_cut_between_two_fans_costs_no_repeat(
     assert Delivery.objects.filter(state=DeliveryState.DELIVERED).count() == 10
     assert admin.stats()["duplicate_saves"] == 0
     assert not Delivery.objects.filter(in_doubt=True).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_each_hand_in_is_one_statement_on_postgresql(
+    admin: AdminClient,
+    workspace: Workspace,
+    engine_settings: SettingsWrapper,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fan's outcome, its events and the next fan's in-flight mark go in one statement
+    (one round trip in autocommit), not an UPDATE each, an INSERT and a COMMIT."""
+    monkeypatch.setattr(deliver, "BATCH_THREADS", 1)  # the batch runs on this connection
+    found = claimed_batch(admin, workspace, 6, WRITE_ONLY)
+    table = Delivery._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        BatchRunner(found.app, batch_id()).run()
+    writes = [q["sql"] for q in queries if table in q["sql"] and "UPDATE" in q["sql"]]
+    assert len(writes) == 6 + 1  # the first mark, five outcome + mark, the last outcome
+    assert not [q for q in queries if q["sql"].startswith("INSERT INTO analytics_fanevent")]
+    assert Delivery.objects.filter(state=DeliveryState.DELIVERED, in_flight=False).count() == 6
+    assert set(Delivery.objects.values_list("attempts", flat=True)) == {1}
+    events = FanEvent.objects.filter(release=found.release)
+    assert events.filter(kind=FanEventKind.DELIVERY_SUCCEEDED).count() == 6
+    assert events.filter(kind=FanEventKind.SAVED, data__via="delivery").count() == 6

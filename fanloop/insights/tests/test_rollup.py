@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 from typing import Any
+from unittest import mock
 
 import time_machine
 from django.core.management import call_command
+from django.db import connection
 
 from fanloop.accounts.models import Workspace
 from fanloop.analytics.fan_events import record_fan_event
@@ -126,3 +128,44 @@ def test_a_merge_moves_the_facts_to_the_fan_kept(workspace):
     row = _row(kept, release)
     assert (row.follows_by_fan, row.presaved_at is not None) == (1, True)
     assert ReleaseFacts.objects.count() == 1
+
+
+def test_a_batch_reads_and_computes_outside_the_write_transaction(transactional_db, workspace):
+    """On SQLite a write transaction holds the one write lock: a batch computed inside it
+    stalled every other writer (release-day delivery) for the whole catch-up."""
+    release = _release(workspace)
+    fans = [Fan.objects.create(workspace=workspace, email=f"w{i}@example.org") for i in range(3)]
+    for fan in fans:
+        presaves.record_presave(fan, release, PreSave.EMAIL_ONLY)
+    seen: list[bool] = []
+    facts = rollup._facts
+
+    def spying(*args: Any, **kwargs: Any) -> ReleaseFacts:
+        seen.append(connection.in_atomic_block)
+        return facts(*args, **kwargs)
+
+    with mock.patch.object(rollup, "_facts", spying):
+        assert rollup.catch_up(settle_seconds=0).events == 3
+    assert seen == [False, False, False]
+    assert ReleaseFacts.objects.count() == 3
+
+
+def test_a_batch_another_catch_up_folded_meanwhile_is_dropped(workspace):
+    release = _release(workspace)
+    fan = Fan.objects.create(workspace=workspace, email="race@example.org")
+    presaves.record_presave(fan, release, PreSave.EMAIL_ONLY)
+    record_fan_event(fan, FanEventKind.FOLLOWED, key="r", actor=Actor.FAN, release=release)
+    rebuild = rollup._rebuild
+
+    def raced(wanted: set[rollup.Pair]) -> Any:
+        built = rebuild(wanted)
+        # Another catch-up (a page's) folds the same events while this one computes.
+        with mock.patch.object(rollup, "_rebuild", rebuild):
+            assert rollup.catch_up(settle_seconds=0).events == 2
+        return built
+
+    with mock.patch.object(rollup, "_rebuild", raced):
+        assert rollup.catch_up(settle_seconds=0, max_batches=1).events == 0
+    assert ReleaseFacts.objects.count() == 1
+    assert _row(fan, release).follows_by_fan == 1
+    assert rollup.catch_up(settle_seconds=0).events == 0
