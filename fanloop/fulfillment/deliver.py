@@ -524,6 +524,29 @@ class BatchRunner:
         for entry in entries:
             entry.kept = entry.mark is not None and entry.mark.pk in kept
 
+    def _outcome_update(
+        self, outcome: Outcome, pks: list[int], now: dt.datetime
+    ) -> tuple[str, list[Any]]:
+        """The ``UPDATE`` writing ``outcome`` on these deliveries while they are still this
+        batch's and SENDING, returning the ids it wrote; and its parameters."""
+        sets, params = _outcome_sets(outcome, now)
+        return self._guarded_update(", ".join(sets), params, pks)
+
+    def _marks_update(self, marks: list[int]) -> tuple[str, list[Any]]:
+        """The ``UPDATE`` marking these deliveries in flight (guarded like an outcome's)."""
+        return self._guarded_update("in_flight = %s, attempts = attempts + 1", [True], marks)
+
+    def _guarded_update(
+        self, sets: str, params: list[Any], pks: list[int]
+    ) -> tuple[str, list[Any]]:
+        table = connections[DEFAULT_DB_ALIAS].ops.quote_name(Delivery._meta.db_table)
+        where = (
+            f"id IN ({', '.join(['%s'] * len(pks))}) AND batch = %s "
+            f"AND state = '{DeliveryState.SENDING.value}'"
+        )
+        sql = f"UPDATE {table} SET {sets} WHERE {where} RETURNING id"  # noqa: S608 - constant parts
+        return sql, [*params, *pks, self.batch]
+
     def _apply(
         self,
         outcomes: list[tuple[Delivery, Outcome]],
@@ -536,10 +559,8 @@ class BatchRunner:
             o.in_doubt or o.repeat_calls for _d, o in outcomes
         ):
             return self._apply_in_one_statement(outcomes, groups, marks)
-        ops = conn.ops
         now = timezone.now()
-        table = ops.quote_name(Delivery._meta.db_table)
-        guard = f"AND batch = %s AND state = '{DeliveryState.SENDING.value}' RETURNING id"
+        table = conn.ops.quote_name(Delivery._meta.db_table)
         kept: set[int] = set()
         counts: Counter[str] = Counter()
         with transaction.atomic(), conn.cursor() as cursor:
@@ -547,10 +568,7 @@ class BatchRunner:
             for deliveries in groups.values():
                 pks = [d.pk for d in deliveries]
                 outcome = next(o for d, o in outcomes if d.pk == pks[0])
-                sets, params = _outcome_sets(outcome, now)
-                where = f"id IN ({', '.join(['%s'] * len(pks))}) {guard}"
-                sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {where}"  # noqa: S608 - constant parts
-                cursor.execute(sql, [*params, *pks, self.batch])
+                cursor.execute(*self._outcome_update(outcome, pks, now))
                 written = {int(row[0]) for row in cursor.fetchall()}
                 kept |= written
                 lost = [pk for pk in pks if pk not in written]
@@ -567,9 +585,7 @@ class BatchRunner:
                         if delivery.pk in written:
                             events.extend(delivery_events(delivery, outcome))
             if marks:
-                where = f"id IN ({', '.join(['%s'] * len(marks))}) {guard}"
-                sql = f"UPDATE {table} SET in_flight = %s, attempts = attempts + 1 WHERE {where}"  # noqa: S608 - constant parts
-                cursor.execute(sql, [True, *marks, self.batch])
+                cursor.execute(*self._marks_update(marks))
                 kept |= {int(row[0]) for row in cursor.fetchall()}
             if events:
                 record_fan_events(events)
@@ -591,8 +607,6 @@ class BatchRunner:
         conn = connections[DEFAULT_DB_ALIAS]
         ops = conn.ops
         now = timezone.now()
-        table = ops.quote_name(Delivery._meta.db_table)
-        guard = f"AND batch = %s AND state = '{DeliveryState.SENDING.value}' RETURNING id"
         ctes: list[str] = []
         params: list[Any] = []
         selects: list[str] = []
@@ -605,10 +619,9 @@ class BatchRunner:
         for n, deliveries in enumerate(groups.values()):
             pks = [d.pk for d in deliveries]
             outcome = next(o for d, o in outcomes if d.pk == pks[0])
-            sets, set_params = _outcome_sets(outcome, now)
-            where = f"id IN ({', '.join(['%s'] * len(pks))}) {guard}"
-            ctes.append(f"o{n} AS (UPDATE {table} SET {', '.join(sets)} WHERE {where})")  # noqa: S608 - constant parts
-            params += [*set_params, *pks, self.batch]
+            update, update_params = self._outcome_update(outcome, pks, now)
+            ctes.append(f"o{n} AS ({update})")
+            params += update_params
             selects.append(f"SELECT {n}, id FROM o{n}")  # noqa: S608 - constant parts
             states.append(outcome.state)
             if outcome.state != DeliveryState.PENDING:
@@ -618,11 +631,9 @@ class BatchRunner:
                         values.append(row)
                         value_params += [delivery.pk, *event_values(event, created)]
         if marks:
-            where = f"id IN ({', '.join(['%s'] * len(marks))}) {guard}"
-            ctes.append(
-                f"m AS (UPDATE {table} SET in_flight = %s, attempts = attempts + 1 WHERE {where})"  # noqa: S608 - constant parts
-            )
-            params += [True, *marks, self.batch]
+            update, update_params = self._marks_update(marks)
+            ctes.append(f"m AS ({update})")
+            params += update_params
             selects.append("SELECT -1, id FROM m")
         if values:
             columns = ", ".join(EVENT_COLUMNS)
