@@ -50,7 +50,7 @@ def record_consent(
         same_workspace(fan, artist.workspace_id, "the artist")
     version, text = consents.render(consent_kind, sender_name(fan, artist))
     with transaction.atomic():
-        consents.lock_fan(fan.pk)
+        consents.lock_fans([fan.pk])
         now = timezone.now()
         consent = Consent.objects.create(
             fan=fan,

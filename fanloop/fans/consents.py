@@ -146,7 +146,7 @@ def active_for_any_sender(kind: str) -> QuerySet[Consent]:
 # ``Fan.consented`` holds the kinds ``active_for_any_sender`` finds for the fan, so that a
 # query over a whole workspace (a segment's count) tests a column instead of searching the
 # log twice per fan. Every change to a fan's consent log calls ``refresh_consented`` in its
-# transaction, after locking the fan's row (``lock_fan``): two concurrent decisions for one
+# transaction, after locking the fan's row (``lock_fans``): two concurrent decisions for one
 # fan are written one after the other, the second reading the first.
 
 
@@ -162,9 +162,11 @@ def encoded(kinds: set[str]) -> str:
     return f" {' '.join(ordered)} " if ordered else ""
 
 
-def lock_fan(fan_id: int) -> None:
-    """Lock the fan's row until the transaction ends (before changing its consent log)."""
-    list(Fan.objects.select_for_update().filter(pk=fan_id).values_list("pk", flat=True))
+def lock_fans(fan_ids: Iterable[int]) -> None:
+    """Lock the fans' rows until the transaction ends (before changing their consent log),
+    in id order, so that two transactions locking overlapping sets do not deadlock."""
+    ids = sorted(set(fan_ids))
+    list(Fan.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
 
 
 def refresh_consented(fan_ids: Iterable[int], chunk: int = 500) -> dict[int, str]:
@@ -185,7 +187,7 @@ def artist_deleting(artist: Artist) -> None:
     fan_ids = sorted(set(rows.values_list("fan_id", flat=True)))
     if not fan_ids:
         return
-    list(Fan.objects.select_for_update().filter(pk__in=fan_ids).order_by("pk").values_list("pk"))
+    lock_fans(fan_ids)
     rows.delete()
     refresh_consented(fan_ids)
 

@@ -201,7 +201,7 @@ def merge_fans(*, into: Fan, other: Fan) -> Fan:
     if into.workspace_id != other.workspace_id:
         raise ValueError("fans of different workspaces cannot be merged")
     with transaction.atomic():
-        consents.lock_fan(into.pk)
+        consents.lock_fans([into.pk])
         mine = {c.platform: c for c in PlatformConnection.objects.filter(fan=into)}
         for connection in PlatformConnection.objects.filter(fan=other):
             current = mine.get(connection.platform)
