@@ -43,6 +43,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"record the duration of each module (and slow test) in {TEST_DURATIONS.name}",
     )
     parser.addoption(
+        "--every-test",
+        action="store_true",
+        help="on PostgreSQL, also run the tests that use no database (by default the SQLite "
+        "suite alone runs them)",
+    )
+    parser.addoption(
         "--db-run-name",
         default="",
         help="PostgreSQL only: test databases are named test_fanloop_<name>[_gw<N>], fresh per "
@@ -114,6 +120,39 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     TEST_DURATIONS.write_text(
         json.dumps({scope: round(seconds, 1) for scope, seconds in ordered}, indent=0) + "\n"
     )
+
+
+# --- a test that uses no database runs in the SQLite suite only ----------------
+# `make test` runs the suite on SQLite, then on PostgreSQL. A test that asks for no database
+# (no `django_db` mark, none of pytest-django's database fixtures: pytest-django refuses it
+# any query) gives the same answer on both: the emulator's tests, the settings and CLI
+# checks, and the tests that start fanloop processes on SQLite files of their own (the demo,
+# a worker killed mid-flow). On PostgreSQL they are deselected (`--every-test` keeps them):
+# 654 of 2,857 tests, about 136 of the 874 test seconds in scripts/test-durations.json.
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "live_server", "django_db_reset_sequences",
+     "django_db_serialized_rollback"}
+)  # fmt: skip
+
+
+def uses_the_database(item: pytest.Item) -> bool:
+    """Whether ``item`` asks pytest-django for a database (a mark or a fixture)."""
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    return not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from django.conf import settings
+
+    if config.getoption("every_test"):
+        return
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        return
+    once = [item for item in items if not uses_the_database(item)]
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = [item for item in items if uses_the_database(item)]
 
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
