@@ -70,7 +70,7 @@ def send(
     The request goes to the transport the client picks for its URL (a proxy of the
     environment included), with the client's headers and timeouts.
 
-    Measured with a pooled client against a local server (2 cores, load average 5): about
+    Measured with a pooled client against a local server (2 cores, load average 2 to 5): about
     490 µs of CPU a call instead of 830 µs through ``client.request``; release day makes
     one call per fan.
     """
