@@ -8,6 +8,10 @@ import httpx
 from fanloop.platforms.base import AppCredentials, ItemRef
 from fanloop.platforms.http import shared_client
 
+# URLs one adapter keeps built (``HttpAdapter.url``): a batch's library writes all go to one.
+# Not measured as a size; any batch needs one or two, catalog lookups a few more.
+URL_CACHE = 64
+
 
 class HttpAdapter:
     key: str
@@ -19,6 +23,23 @@ class HttpAdapter:
         self.app = app
         self.api_url = api_url.rstrip("/")
         self.http = client or shared_client()
+        self._urls: dict[tuple[str, tuple[tuple[str, str], ...]], httpx.URL] = {}
+
+    def url(self, path: str, params: dict[str, str] | None = None) -> httpx.URL:
+        """The URL of a call: the API's path (or an absolute URL, such as a page's "next")
+        with ``params`` added to its query. Kept per adapter (up to ``URL_CACHE``): release
+        day writes each fan's library through the same URL, which httpx takes ~20 µs to
+        build."""
+        key = (path, tuple(params.items()) if params else ())
+        url = self._urls.get(key)
+        if url is None:
+            full = path if path.startswith(("http://", "https://")) else f"{self.api_url}{path}"
+            url = httpx.URL(full)
+            if params:
+                url = url.copy_merge_params(params)
+            if len(self._urls) < URL_CACHE:
+                self._urls[key] = url
+        return url
 
     def readable(self, scopes: frozenset[str], items: list[ItemRef]) -> list[ItemRef]:
         """The items ``contains`` can read back with a grant of ``scopes``."""

@@ -52,7 +52,13 @@ from fanloop.platforms.errors import (
     TransientError,
     for_status,
 )
-from fanloop.platforms.http import json_body, json_object, raise_for_common, transport_errors
+from fanloop.platforms.http import (
+    json_body,
+    json_object,
+    raise_for_common,
+    send,
+    transport_errors,
+)
 from fanloop.platforms.info import (
     LISTEN_ID,
     PLAIN_HEADER,
@@ -379,10 +385,10 @@ class Spotify(OAuthHttpAdapter):
         tokens: Tokens,
         params: dict[str, str] | None = None,
     ) -> httpx.Response:
-        url = path if path.startswith(("http://", "https://")) else f"{self.api_url}{path}"
-        headers = {"Authorization": f"Bearer {tokens.access_token}"}
+        url = self.url(path, params)
+        headers = [("Authorization", f"Bearer {tokens.access_token}")]
         with transport_errors(self.label):
-            response = self.http.request(method, url, params=params, headers=headers)
+            response = send(self.http, method, url, headers)
         raise_for_common(response, self.label)
         status = response.status_code
         if status < 300:

@@ -140,7 +140,7 @@ def test_a_batch_reads_and_computes_outside_the_write_transaction(transactional_
     seen: list[bool] = []
     facts = rollup._facts
 
-    def spying(*args: Any, **kwargs: Any) -> ReleaseFacts:
+    def spying(*args: Any, **kwargs: Any) -> rollup.FactRow:
         seen.append(connection.in_atomic_block)
         return facts(*args, **kwargs)
 
