@@ -45,10 +45,11 @@ from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessa
 # already in the outbox cost a read, not a send). Not measured; the flow engine's batch.
 BATCH_SIZE = 100
 # Recipients per part of an audience, each part sent by its own workflow on the broadcasts
-# queue, taken by whichever worker process has room: small enough that a 10,000-fan
-# broadcast has parts for every process of a two-process worker to the end, large enough
-# that a part's bookkeeping (its workflow, its last look at what is left) is a fraction
-# of its sends (bench/broadcast.py --part send, 10,000 and 100,000 fans).
+# queue, taken by whichever worker process has room. Not compared with other sizes; chosen
+# so that a 10,000-fan broadcast has parts for both processes of a two-process worker to
+# the end (bench/broadcast.py --part send --fans 10000 sent steadily to the last message)
+# while a part's bookkeeping (its workflow, its last look at what is left) stays a
+# fraction of its 1,000 sends.
 PART_SIZE = 1000
 # Longest durable sleep between steps while every recipient left waits (quiet hours, the
 # mail server down): the workflow looks again at least this often.
@@ -336,13 +337,13 @@ def send_batch(
         return Batch(len(recipients), 0, 0.0, RETRIES)
     if down is None and open_rows.filter(_due(timezone.now())).exists():
         return Batch(len(recipients), left, 0.0, RETRIES)
-    first = down or (
+    earliest = down or (
         open_rows.filter(message__retry_at__isnull=False)
         .order_by("message__retry_at")
         .values_list("message__retry_at", flat=True)
         .first()
     )
-    wait = (first - timezone.now()).total_seconds() if first else MAX_SLEEP_S
+    wait = (earliest - timezone.now()).total_seconds() if earliest else MAX_SLEEP_S
     return Batch(len(recipients), left, max(0.5, min(wait, MAX_SLEEP_S)), RETRIES)
 
 

@@ -63,6 +63,8 @@ def test_kill_9_during_a_broadcast_sends_nothing_twice_and_it_finishes(tmp_path:
                 "fanloop.flows.engine.QUEUE_POLL_SECONDS": 0.2,
                 "fanloop.flows.engine.BROADCAST_QUEUE_POLL_SECONDS": 0.2,
                 "fanloop.flows.broadcasts.BATCH_SIZE": 25,
+                # Four parts, two sent at once by the one worker process at each kill.
+                "fanloop.flows.broadcasts.PART_SIZE": 40,
                 "fanloop.ops.worker.HEARTBEAT_SECONDS": 1,
             }
         ),
