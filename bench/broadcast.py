@@ -1,14 +1,20 @@
 """Benchmark: a broadcast on a real ``fanloop worker``, and a segment's count.
 
 Part 1, sending: N fans (100,000; 500 with ``--quick``) with a confirmed email consent in
-a segment, and a broadcast to it scheduled now; a counting SMTP sink (aiosmtpd in its own
-process, ``bench/flows.py``'s) accepts the messages. ``sent_per_s`` = N / seconds from
+a segment, and a broadcast to it scheduled now, sent by a real ``fanloop worker`` as an
+operator runs it: by default one process per usable core
+(``fanloop.ops.supervisor.worker_processes``; ``--processes`` sets it, the JSON says it as
+``processes``); a counting SMTP sink (aiosmtpd in its own process, ``bench/flows.py``'s)
+accepts the messages. ``sent_per_s`` = N / seconds from
 the moment the broadcast was scheduled to the sink's last acceptance (the broadcast tick,
 the audience snapshot and every send included). ``sink_per_s`` = N messages like the
 broadcast's (its template rendered for one of its fans: the same subject, bodies and
 headers) sent to the same sink, in the same run, by one process through Django's SMTP
 backend, one connection per ``broadcasts.BATCH_SIZE`` messages. ``ratio`` = sent_per_s /
 sink_per_s (goal >= 0.7). The sink counts duplicates; they must be 0.
+``worker_cpu_ms_per_message`` = the CPU (user + system, from /proc) the worker's processes
+spent from the schedule to the last acceptance, per message: less noisy than the rates on
+a loaded machine.
 
 Part 2, counting: M fans (1,000,000; 20,000 with ``--quick``) in another workspace, a
 share of them in GB, with a confirmed email consent and with a save of a release of
@@ -19,7 +25,7 @@ Throwaway data dir and databases (``bench/_common.databases``; PostgreSQL by def
 Servers run in their own process groups and are stopped on exit. Prints one JSON line last.
 
     .venv/bin/python bench/broadcast.py [--db postgres|sqlite] [--fans N] [--segment-fans M]
-                                        [--part all|send|count] [--quick]
+                                        [--part all|send|count] [--processes N] [--quick]
 
 ``--part send`` runs part 1 alone, ``--part count`` part 2 alone (no worker, no sink).
 """
@@ -43,12 +49,13 @@ sys.path.insert(0, str(ROOT))
 from bench._common import (  # noqa: E402
     BIN,
     fanloop_process_env,
+    group_cpu_seconds,
     insert_rows,
     print_result,
     run_internal,
     send_to_sink,
 )
-from bench.flows import Sink, open_databases, run_dir, worker  # noqa: E402
+from bench.flows import Sink, _processes, open_databases, run_dir, worker  # noqa: E402
 
 TEMPLATE_TEXT = (
     "Hi {{ fan.display_name|default:'there' }},\n\n"
@@ -304,8 +311,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         seeded = _internal(env, "seed", str(args.fans))
         _say(f"{args.db}: {args.fans:,} subscribed fans ({seeded['seconds']} s)")
 
-        with worker(env, tmp, "broadcast", 1):
+        processes = _processes(args, env)
+        _say(f"the worker runs {processes} processes")
+        with worker(env, tmp, "broadcast", processes) as proc:
             before = sink.stats()["accepted"]
+            cpu_before = group_cpu_seconds(proc.pid)
             scheduled = _internal(env, "schedule")
             deadline = time.monotonic() + args.timeout
             while sink.stats()["accepted"] - before < args.fans:
@@ -313,6 +323,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     raise SystemExit("the broadcast did not finish in time")
                 time.sleep(0.2)
             after = sink.stats()
+            worker_cpu = group_cpu_seconds(proc.pid) - cpu_before
             done = _internal(env, "outcome", str(scheduled["broadcast"]))
         seconds = after["last_at"] - scheduled["scheduled_at"]
         sent_per_s = args.fans / seconds
@@ -330,6 +341,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "db": args.db,
             "quick": args.quick,
             "fans": args.fans,
+            "processes": processes,
             "status": done["status"],
             "sent": done["sent"],
             "sink_accepted": after["accepted"] - before,
@@ -339,6 +351,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "sink_per_s": round(sink_per_s, 1),
             "ratio": round(ratio, 3),
             "ratio_met": ratio >= 0.7,
+            "worker_cpu_ms_per_message": round(worker_cpu * 1000 / args.fans, 2),
             "load_avg_1m": round(os.getloadavg()[0], 2),
             **counted,
             "segment_count_met": _count_met(args, counted),
@@ -384,6 +397,11 @@ def main() -> None:
     parser.add_argument(
         "--part", choices=["all", "send", "count"], default="all", help="run one part alone"
     )
+    parser.add_argument(
+        "--processes", type=int, default=None,
+        help="processes of the worker (fanloop worker --processes; default: the worker's own, "
+        "one per CPU core)",
+    )  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     parser.add_argument("--timeout", type=float, default=3600, help="longest sending phase")
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")

@@ -9,15 +9,17 @@ deferred: a broadcast is news of the moment.
 Life: DRAFT → SCHEDULED (``send_at``; now for "send now") → SENDING → SENT, or CANCELLED
 before it starts. Starting (``start_due``, run by the ``broadcasts.tick`` workflow) fixes
 the audience: the segment's members at that moment become ``BroadcastRecipient`` rows in
-the same transaction as the status change. ``SHARDS`` named DBOS workflows
-``broadcast.send`` (workflow ids ``broadcast-<id>`` for the first part, then
-``broadcast-<id>-<part>``) then send the audience's parts side by side (recipients by id
-modulo ``SHARDS``), ``BATCH_SIZE`` recipients per step (see ``send_batch``), until none
-of the part is left; the last part to finish marks the broadcast sent. A worker killed
-mid-step is recovered by DBOS and the step runs again: keys already in the outbox return
-their recorded outcome, so nothing is sent twice (a message handed to the mail server when
-the worker died is left in doubt, at most one per part being sent, as for flow email).
-``run`` does the same in the calling thread (tests, commands).
+the same transaction as the status change. The audience is then cut into parts of
+``PART_SIZE`` recipients by id (``parts``), each sent by a named DBOS workflow
+``broadcast.send`` (workflow id ``broadcast-<id>-<first recipient id>``) enqueued on the
+``broadcasts`` queue, which every worker process consumes (a few parts at once each): the
+parts spread over the processes as they free up. A part is sent ``BATCH_SIZE`` recipients
+per step (see ``send_batch``) until none of it is left; the last part to finish marks the
+broadcast sent. A worker killed mid-step is recovered by DBOS and the step runs again: keys
+already in the outbox return their recorded outcome, so nothing is sent twice (a message
+handed to the mail server when the worker died is left in doubt, at most one per part
+being sent, as for flow email). ``run`` does the same in the calling thread (tests,
+commands).
 """
 
 from __future__ import annotations
@@ -42,11 +44,13 @@ from fanloop.messaging.models import EmailTemplate, MessageStatus, OutboundMessa
 # Recipients sent per workflow step (one step's work is redone after a crash: keys
 # already in the outbox cost a read, not a send). Not measured; the flow engine's batch.
 BATCH_SIZE = 100
-# Parts of an audience sent side by side, each by its own workflow on the broadcasts queue
-# (as many run at once as the queue's concurrency allows). One part sent its batches one
-# after another at 85 messages/s against a mail server taking 990/s (bench/broadcast.py
-# --quick, loaded machine); four keep a worker's two processes busy.
-SHARDS = 4
+# Recipients per part of an audience, each part sent by its own workflow on the broadcasts
+# queue, taken by whichever worker process has room. Not compared with other sizes; chosen
+# so that a 10,000-fan broadcast has parts for both processes of a two-process worker to
+# the end (bench/broadcast.py --part send --fans 10000 sent steadily to the last message)
+# while a part's bookkeeping (its workflow, its last look at what is left) stays a
+# fraction of its 1,000 sends.
+PART_SIZE = 1000
 # Longest durable sleep between steps while every recipient left waits (quiet hours, the
 # mail server down): the workflow looks again at least this often.
 MAX_SLEEP_S = 60.0
@@ -241,10 +245,30 @@ MORE = -1  # ``Batch.left`` while the first pass has recipients after its cursor
 RETRIES = -1  # ``Batch.cursor`` once the first pass is over: retry the unsettled ones
 
 
+def parts(broadcast_id: int) -> list[tuple[int, int]]:
+    """The audience of a started broadcast cut into parts of ``PART_SIZE`` recipients:
+    (first, last) recipient ids of each, in id order; one part (0, 0), everyone, for an
+    empty audience (its workflow marks the broadcast sent)."""
+    ids = list(
+        BroadcastRecipient.objects.filter(broadcast_id=broadcast_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    size = max(1, PART_SIZE)
+    found = [(ids[n], ids[min(n + size, len(ids)) - 1]) for n in range(0, len(ids), size)]
+    return found or [(0, 0)]
+
+
 def _part(
-    rows: QuerySet[BroadcastRecipient], shard: int, shards: int
+    rows: QuerySet[BroadcastRecipient], shard: int, shards: int, first: int, last: int
 ) -> QuerySet[BroadcastRecipient]:
-    """The recipients of part ``shard`` of ``shards`` (by id), or all with one part."""
+    """The recipients with ids ``first`` to ``last`` (0: no bound), of part ``shard`` of
+    ``shards`` by id modulo (how a broadcast started before parts by id range was cut;
+    its workflows recover with it), or all."""
+    if first:
+        rows = rows.filter(pk__gte=first)
+    if last:
+        rows = rows.filter(pk__lte=last)
     if shards <= 1:
         return rows
     return rows.alias(part=Mod("pk", shards)).filter(part=shard)
@@ -256,10 +280,13 @@ def send_batch(
     cursor: int = 0,
     shard: int = 0,
     shards: int = 1,
+    first: int = 0,
+    last: int = 0,
 ) -> Batch:
-    """Send the next ``BATCH_SIZE`` recipients of part ``shard`` of ``shards`` of a
-    SENDING broadcast (outside a transaction: the pipeline commits each claim before the
-    message leaves).
+    """Send the next ``BATCH_SIZE`` recipients of the part with ids ``first`` to ``last``
+    (``parts``; 0: no bound) of a SENDING broadcast (outside a transaction: the pipeline
+    commits each claim before the message leaves). ``shard`` of ``shards``: a part by id
+    modulo, as broadcasts started before the parts by id range were cut.
 
     The first pass takes the recipients in id order after ``cursor`` (the last id the
     step before took), so each step reads only its own rows however large the audience.
@@ -279,7 +306,7 @@ def send_batch(
         )
         return Batch(0, 0, 0.0, RETRIES)
     template = broadcast.template
-    rows = _part(BroadcastRecipient.objects.filter(broadcast=broadcast), shard, shards)
+    rows = _part(BroadcastRecipient.objects.filter(broadcast=broadcast), shard, shards, first, last)
     picked = rows.filter(pk__gt=cursor) if cursor != RETRIES else rows.filter(_due(now))
     recipients = list(picked.select_related("fan", "fan__workspace").order_by("pk")[:BATCH_SIZE])
     down: dt.datetime | None = None
@@ -310,13 +337,13 @@ def send_batch(
         return Batch(len(recipients), 0, 0.0, RETRIES)
     if down is None and open_rows.filter(_due(timezone.now())).exists():
         return Batch(len(recipients), left, 0.0, RETRIES)
-    first = down or (
+    earliest = down or (
         open_rows.filter(message__retry_at__isnull=False)
         .order_by("message__retry_at")
         .values_list("message__retry_at", flat=True)
         .first()
     )
-    wait = (first - timezone.now()).total_seconds() if first else MAX_SLEEP_S
+    wait = (earliest - timezone.now()).total_seconds() if earliest else MAX_SLEEP_S
     return Batch(len(recipients), left, max(0.5, min(wait, MAX_SLEEP_S)), RETRIES)
 
 

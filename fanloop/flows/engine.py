@@ -17,8 +17,9 @@ a ``joined_segment`` event per fan who entered one (``segments.sweep_due``): the
 the next tick starts the flows triggered by it.
 
 ``broadcasts.tick`` (every ``BROADCAST_TICK_SECONDS``) starts the broadcasts whose time
-has come; each is sent by its own ``broadcast.send`` workflow on the ``broadcasts`` queue
-(see ``broadcasts``).
+has come; each part of their audiences is sent by a ``broadcast.send`` workflow on the
+``broadcasts`` queue, ``BROADCAST_CONCURRENCY`` parts at once per worker process (see
+``broadcasts``).
 
 ``flows.prune`` (hourly) deletes finished tick and batch workflows older than
 ``WORKFLOW_RETENTION_HOURS`` from DBOS's system database.
@@ -63,6 +64,14 @@ QUEUE_POLL_SECONDS = 0.2
 # is a few statements and a commit in DBOS's database, about a third of an idle worker's
 # CPU across its queues (py-spy, this machine); a broadcast starts at most this much later.
 BROADCAST_QUEUE_POLL_SECONDS = 0.5
+# Parts of broadcasts (``broadcasts.PART_SIZE`` recipients each) one worker process sends
+# at once; every process takes parts, so a worker of N processes sends N times this many.
+# A part's thread holds the interpreter while it builds and records a message and lets
+# it go while the database or the mail server answers. bench/broadcast.py --part send
+# --fans 10000 (two processes, load 3.4 to 6.3): 2 sent in 55.2 s and 70.0 s at 5.5 and
+# 6.3 ms of worker CPU per message, 4 in 104.9 s at 6.7 ms (more threads contending for
+# each interpreter).
+BROADCAST_CONCURRENCY = 2
 # Finished engine workflows (ticks, batches) are deleted from DBOS's database after this.
 # Not measured; chosen as one day of history for debugging (86,400 ticks at most).
 WORKFLOW_RETENTION_HOURS = 24
@@ -135,11 +144,18 @@ def start_broadcasts_step() -> list[int]:
     return broadcasts.start_due()
 
 
+@durable.step("broadcasts.parts")
+def broadcast_parts_step(broadcast_id: int) -> list[tuple[int, int]]:
+    return broadcasts.parts(broadcast_id)
+
+
 @durable.step("broadcast.send_batch")
 def broadcast_batch_step(
-    broadcast_id: int, cursor: int, shard: int = 0, shards: int = 1
+    broadcast_id: int, cursor: int, shard: int = 0, shards: int = 1, first: int = 0, last: int = 0
 ) -> tuple[int, int, float, int]:
-    batch = broadcasts.send_batch(broadcast_id, cursor=cursor, shard=shard, shards=shards)
+    batch = broadcasts.send_batch(
+        broadcast_id, cursor=cursor, shard=shard, shards=shards, first=first, last=last
+    )
     return batch.tried, batch.left, batch.wait_s, batch.cursor
 
 
@@ -149,13 +165,20 @@ def broadcast_finish_step(broadcast_id: int) -> bool:
 
 
 @DBOS.workflow(name="broadcast.send")
-def broadcast_send(broadcast_id: int, shard: int = 0, shards: int = 1) -> None:
-    """Send part ``shard`` of ``shards`` of a started broadcast batch by batch until every
-    recipient of the part is settled; durable sleeps while the ones left wait (quiet
-    hours, the mail server down). The last part to end marks the broadcast sent."""
+def broadcast_send(
+    broadcast_id: int, shard: int = 0, shards: int = 1, first: int = 0, last: int = 0
+) -> None:
+    """Send the part of a started broadcast with recipient ids ``first`` to ``last``
+    (``broadcasts.parts``) batch by batch until every recipient of the part is settled;
+    durable sleeps while the ones left wait (quiet hours, the mail server down). The last
+    part to end marks the broadcast sent. ``shard`` of ``shards``: a part by id modulo,
+    as the workflows of a broadcast started before parts by id range were enqueued (they
+    recover with the same arguments)."""
     cursor = 0
     while True:
-        _, left, wait_s, cursor = broadcast_batch_step(broadcast_id, cursor, shard, shards)
+        _, left, wait_s, cursor = broadcast_batch_step(
+            broadcast_id, cursor, shard, shards, first, last
+        )
         if left == 0:
             broadcast_finish_step(broadcast_id)
             return
@@ -165,14 +188,15 @@ def broadcast_send(broadcast_id: int, shard: int = 0, shards: int = 1) -> None:
 
 @DBOS.workflow(name="broadcasts.tick")
 def broadcasts_tick(scheduled_at: dt.datetime, context: Any) -> None:
-    """Start the broadcasts whose time has come, one ``broadcast.send`` workflow each
-    (its id ``broadcast-<id>``: started once however often this runs)."""
-    shards = max(1, broadcasts.SHARDS)
+    """Start the broadcasts whose time has come, one ``broadcast.send`` workflow per part
+    of each audience (its id ``broadcast-<id>-<first recipient id>``: enqueued once
+    however often this runs or is recovered)."""
     for broadcast_id in start_broadcasts_step():
-        for shard in range(shards):
-            part = f"broadcast-{broadcast_id}" + (f"-{shard}" if shard else "")
-            with SetWorkflowID(part):
-                DBOS.enqueue_workflow(BROADCAST_QUEUE, broadcast_send, broadcast_id, shard, shards)
+        for first, last in broadcast_parts_step(broadcast_id):
+            with SetWorkflowID(f"broadcast-{broadcast_id}-{first}"):
+                DBOS.enqueue_workflow(
+                    BROADCAST_QUEUE, broadcast_send, broadcast_id, 0, 1, first, last
+                )
 
 
 @DBOS.workflow(name="flows.prune")
@@ -198,7 +222,7 @@ def queues() -> list[durable.QueueSpec]:
         },
         {
             "name": BROADCAST_QUEUE,
-            "worker_concurrency": max(1, WORKER_CONCURRENCY),
+            "worker_concurrency": max(1, BROADCAST_CONCURRENCY),
             "polling_interval_sec": max(0.05, float(BROADCAST_QUEUE_POLL_SECONDS)),
         },
     ]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fanloop.flows import broadcasts
+from fanloop.flows import engine
 from fanloop.lib.tests.migrated import migrated_sqlite
 from fanloop.lib.tuning import spec
 from fanloop.ops.smtp_sink import SmtpSink, start_sink
@@ -63,6 +63,8 @@ def test_kill_9_during_a_broadcast_sends_nothing_twice_and_it_finishes(tmp_path:
                 "fanloop.flows.engine.QUEUE_POLL_SECONDS": 0.2,
                 "fanloop.flows.engine.BROADCAST_QUEUE_POLL_SECONDS": 0.2,
                 "fanloop.flows.broadcasts.BATCH_SIZE": 25,
+                # Four parts, two sent at once by the one worker process at each kill.
+                "fanloop.flows.broadcasts.PART_SIZE": 40,
                 "fanloop.ops.worker.HEARTBEAT_SECONDS": 1,
             }
         ),
@@ -93,11 +95,12 @@ def test_kill_9_during_a_broadcast_sends_nothing_twice_and_it_finishes(tmp_path:
             db, "SELECT \"to\" FROM messaging_outboundmessage WHERE status = 'uncertain'"
         )}  # fmt: skip
         # Nothing twice; every message recorded sent was received; at most one in doubt
-        # per part being sent at a kill (the one being handed over), and every fan
-        # accounted for.
+        # per part being sent at a kill (the one being handed over: the one worker process
+        # sends at most ``BROADCAST_CONCURRENCY`` parts at once), and every fan accounted
+        # for.
         assert set(received.values()) == {1}
         assert statuses <= {"sent", "uncertain"}
-        assert len(in_doubt) <= len(KILLS) * broadcasts.SHARDS
+        assert len(in_doubt) <= len(KILLS) * engine.BROADCAST_CONCURRENCY
         assert sent <= set(received)
         assert set(received) - sent <= in_doubt
         assert len(sent) + len(in_doubt) == FANS

@@ -249,6 +249,48 @@ def test_parts_of_the_audience_are_sent_apart_and_the_last_marks_it_sent(
     assert 0 < len(part_one) < 7
 
 
+def test_the_audience_is_cut_into_parts_by_id_each_sent_once_and_the_last_marks_it_sent(
+    smtp_sink: Sink, no_quiet_hours: None, workspace: Workspace, uk: Segment, template: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(broadcasts, "PART_SIZE", 3)
+    for n in range(7):
+        _fan(workspace, f"fan{n}@example.org")
+    broadcast = _broadcast(workspace, uk, template)
+    broadcasts.schedule_broadcast(broadcast)
+    broadcasts.start_due()
+    ids = list(
+        BroadcastRecipient.objects.filter(broadcast=broadcast)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    parts = broadcasts.parts(broadcast.pk)
+    assert parts == [(ids[0], ids[2]), (ids[3], ids[5]), (ids[6], ids[6])]
+    sent: list[list[str]] = []
+    for first, last in reversed(parts):  # in any order: the last one done marks it sent
+        assert broadcast_status(broadcast) == BroadcastStatus.SENDING
+        before = _to(smtp_sink)
+        batch = broadcasts.send_batch(broadcast.pk, first=first, last=last)
+        assert batch.left == 0  # its part settled: the others are not its business
+        sent.append(sorted(set(_to(smtp_sink)) - set(before)))
+        assert broadcasts.finish(broadcast.pk) == (first == parts[0][0])
+    assert [len(part) for part in sent] == [1, 3, 3]
+    assert broadcast_status(broadcast) == BroadcastStatus.SENT
+    assert _to(smtp_sink) == sorted(f"fan{n}@example.org" for n in range(7))  # each once
+
+
+def test_an_empty_audience_is_one_part_that_marks_it_sent(
+    workspace: Workspace, uk: Segment, template: Any
+) -> None:
+    broadcast = _broadcast(workspace, uk, template)
+    broadcasts.schedule_broadcast(broadcast)
+    broadcasts.start_due()
+    assert broadcasts.parts(broadcast.pk) == [(0, 0)]
+    assert broadcasts.send_batch(broadcast.pk, first=0, last=0).left == 0
+    assert broadcasts.finish(broadcast.pk)
+    assert broadcast_status(broadcast) == BroadcastStatus.SENT
+
+
 def broadcast_status(broadcast: Broadcast) -> str:
     return Broadcast.objects.get(pk=broadcast.pk).status
 

@@ -49,6 +49,7 @@ STEP_NAMES = {
     "webhooks.prune_log",
     "segments.sweep_due",
     "broadcasts.start_due",
+    "broadcasts.parts",
     "broadcast.send_batch",
     "broadcast.finish",
     "insights_rollup_step",
