@@ -114,6 +114,14 @@ def group_cpu_seconds(pgid: int) -> float:
     return sum(cpu_seconds(fields) for _pid, fields in proc_stats() if int(fields[2]) == pgid)
 
 
+def worker_process_count(requested: int | None, env: Mapping[str, str]) -> int:
+    """Processes a ``fanloop worker`` runs: ``requested`` (a bench's ``--processes``), else
+    the worker's own default for ``env`` (``WORKER_PROCESSES``; 0: one per usable core)."""
+    from fanloop.ops.supervisor import worker_processes
+
+    return worker_processes(requested, int(env.get("WORKER_PROCESSES") or 0))
+
+
 def run_internal(
     script: str | Path, env: Mapping[str, str], *argv: str, timeout: float
 ) -> dict[str, Any]:

@@ -54,8 +54,9 @@ from bench._common import (  # noqa: E402
     print_result,
     run_internal,
     send_to_sink,
+    worker_process_count,
 )
-from bench.flows import Sink, _processes, open_databases, run_dir, worker  # noqa: E402
+from bench.flows import Sink, open_databases, run_dir, worker  # noqa: E402
 
 TEMPLATE_TEXT = (
     "Hi {{ fan.display_name|default:'there' }},\n\n"
@@ -311,7 +312,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         seeded = _internal(env, "seed", str(args.fans))
         _say(f"{args.db}: {args.fans:,} subscribed fans ({seeded['seconds']} s)")
 
-        processes = _processes(args, env)
+        processes = worker_process_count(args.processes, env)
         _say(f"the worker runs {processes} processes")
         with worker(env, tmp, "broadcast", processes) as proc:
             before = sink.stats()["accepted"]

@@ -64,6 +64,7 @@ from bench._common import (  # noqa: E402
     print_result,
     proc_stats,
     stop_process,
+    worker_process_count,
 )
 from emulator.testing import AdminClient, run_emulator  # noqa: E402
 
@@ -705,9 +706,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, help="seconds per phase (default from N, L)")
     args = parser.parse_args(argv)
     if args.workers is None:  # what ``fanloop worker`` runs by default
-        from fanloop.ops.supervisor import worker_processes
-
-        args.workers = worker_processes(None, int(os.environ.get("WORKER_PROCESSES") or 0))
+        args.workers = worker_process_count(None, os.environ)
     if args.fans is None:
         args.fans = 2000 if args.quick else 100_000 if args.db == "postgres" else 20_000
     if args.limit is None:

@@ -61,6 +61,7 @@ from bench._common import (  # noqa: E402
     send_to_sink,
     start_process,
     stop_process,
+    worker_process_count,
 )
 
 SMALL = 1_000
@@ -489,13 +490,6 @@ def _group_status(pgid: int) -> dict[str, float]:
     return totals
 
 
-def _processes(args: argparse.Namespace, env: dict[str, str]) -> int:
-    """Processes each ``fanloop worker`` runs: ``--processes``, else the worker's default."""
-    from fanloop.ops.supervisor import worker_processes
-
-    return worker_processes(args.processes, int(env.get("WORKER_PROCESSES") or 0))
-
-
 @contextmanager
 def worker(
     env: dict[str, str], tmp: Path, name: str, processes: int
@@ -572,7 +566,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         subprocess.run([str(BIN / "fanloop"), "migrate", "-v", "0"], env=env, cwd=ROOT, check=True)
         _internal(env, "seed-base")
-        processes = _processes(args, env)
+        processes = worker_process_count(args.processes, env)
         _say(f"{args.db} database migrated; SMTP sink on port {sink.port}")
         _say(f"each worker runs {processes} processes")
 
