@@ -70,6 +70,19 @@ def _broadcast(workspace: Workspace, segment: Segment, template: EmailTemplate) 
     )
 
 
+def _started(
+    workspace: Workspace, segment: Segment, template: EmailTemplate, fans: int
+) -> Broadcast:
+    """A broadcast to ``fans`` consenting fans ``fan<n>@example.org``, started (its
+    audience fixed, nothing sent)."""
+    for n in range(fans):
+        _fan(workspace, f"fan{n}@example.org")
+    broadcast = _broadcast(workspace, segment, template)
+    broadcasts.schedule_broadcast(broadcast)
+    broadcasts.start_due()
+    return broadcast
+
+
 def _to(sink: Sink) -> list[str]:
     return sorted(str(message["To"]) for message in sink.messages())
 
@@ -211,11 +224,7 @@ def test_batches_walk_the_audience_by_cursor_then_retry(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.setattr(broadcasts, "BATCH_SIZE", 2)
-    for n in range(5):
-        _fan(workspace, f"fan{n}@example.org")
-    broadcast = _broadcast(workspace, uk, template)
-    broadcasts.schedule_broadcast(broadcast)
-    broadcasts.start_due()
+    broadcast = _started(workspace, uk, template, fans=5)
     steps = []
     cursor = 0
     while True:
@@ -231,11 +240,7 @@ def test_batches_walk_the_audience_by_cursor_then_retry(
 def test_parts_of_the_audience_are_sent_apart_and_the_last_marks_it_sent(
     smtp_sink: Sink, no_quiet_hours: None, workspace: Workspace, uk: Segment, template: Any,
 ) -> None:  # fmt: skip
-    for n in range(7):
-        _fan(workspace, f"fan{n}@example.org")
-    broadcast = _broadcast(workspace, uk, template)
-    broadcasts.schedule_broadcast(broadcast)
-    broadcasts.start_due()
+    broadcast = _started(workspace, uk, template, fans=7)
     first = broadcasts.send_batch(broadcast.pk, shard=0, shards=2)
     assert first.left == 0  # its part settled: the other part is not its business
     assert not broadcasts.finish(broadcast.pk)  # the other part is still to send
@@ -254,11 +259,7 @@ def test_the_audience_is_cut_into_parts_by_id_each_sent_once_and_the_last_marks_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.setattr(broadcasts, "PART_SIZE", 3)
-    for n in range(7):
-        _fan(workspace, f"fan{n}@example.org")
-    broadcast = _broadcast(workspace, uk, template)
-    broadcasts.schedule_broadcast(broadcast)
-    broadcasts.start_due()
+    broadcast = _started(workspace, uk, template, fans=7)
     ids = list(
         BroadcastRecipient.objects.filter(broadcast=broadcast)
         .order_by("pk")
