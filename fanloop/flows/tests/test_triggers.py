@@ -4,6 +4,8 @@ journey per flow, fan and release; the event cursor reads each event once."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from fanloop.accounts.models import Workspace
 from fanloop.analytics.models import FanEventKind
@@ -170,3 +172,19 @@ def test_a_save_or_follow_fanloop_made_starts_no_flow(
     event(fan, trigger, release=release)
     run()
     assert Journey.objects.filter(flow=flow, fan=fan).count() == 1
+
+
+def test_a_tick_with_no_new_event_writes_nothing(
+    workspace: Workspace, fan: Fan, release: Release
+) -> None:
+    make_flow(workspace, TAG)
+    event(fan, FanEventKind.PRESAVED, release=release)
+    assert intake.consume_events(owner="worker-a").events == 1
+
+    with CaptureQueriesContext(connection) as idle:
+        assert intake.consume_events(owner="worker-a").events == 0
+    writes = [q["sql"] for q in idle.captured_queries if not q["sql"].startswith("SELECT")]
+    assert writes == []
+
+    event(fan, FanEventKind.SAVED, release=release)
+    assert intake.consume_events(owner="worker-a").events == 1  # read after an idle tick
