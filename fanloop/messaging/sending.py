@@ -57,6 +57,7 @@ from fanloop.fans.consent_log import consent_is_active
 from fanloop.fans.identity import normalize_email
 from fanloop.fans.models import Consent, ConsentKind, Fan
 from fanloop.lib.bulk import insert_fields, insert_sql, prepared
+from fanloop.lib import mime
 from fanloop.lib.db import write_turn
 from fanloop.messaging import backends, rendering, send_errors, tokens
 from fanloop.messaging.addresses import address_hashes
@@ -712,8 +713,12 @@ def _taken_elsewhere(message: OutboundMessage) -> SendOutcome:
 
 @dataclass
 class _Prepared:
+    """A rendered message; ``on_wire``: its bytes, composed for a backend that sends as
+    Django's SMTP backend does (``lib.mime``), else None: the backend builds them."""
+
     email: EmailMultiAlternatives
     subject: str
+    on_wire: mime.Wire | None = None
 
 
 def _prepare(
@@ -751,7 +756,8 @@ def _prepare(
     email.metadata = {"fanloop_message": str(message.pk)}  # type: ignore[attr-defined]
     # Stable per outbox row and install (the Message-ID's digest), unlike the bare key.
     backends.set_idempotency_key(email, f"fanloop-{message.message_id.strip('<>')}")
-    return _Prepared(email, rendered.subject[:300])
+    on_wire = mime.wire(email) if mime.sends_as_django_smtp(backend) else None
+    return _Prepared(email, rendered.subject[:300], on_wire)
 
 
 def _hand_over(
@@ -767,7 +773,7 @@ def _hand_over(
     fan, subject = request.fan, prepared.subject
     try:
         backend.open()  # no-op when open; reopens after a temporary error closed it
-        prepared.email.send()
+        mime.send(prepared.email, backend, prepared.on_wire)
     except Exception as exc:
         detail = f"{type(exc).__name__}: {exc}"
         log.warning("email %s to fan %s not sent: %s", message.pk, fan.pk, detail[:300])
