@@ -150,3 +150,28 @@ def test_what_it_writes_reads_back_as_the_message() -> None:
     assert parsed["List-Unsubscribe"].strip() == UNSUBSCRIBE  # folded onto its own line
     assert parsed.get_body(("plain",)).get_content() == "Grüße\r\n"
     assert parsed.get_body(("html",)).get_content() == HTML.replace("\n", "\r\n")
+
+
+def test_only_a_backend_sending_as_djangos_smtp_backend_gets_the_bytes() -> None:
+    from django.core.mail.backends.locmem import EmailBackend as Locmem
+    from django.core.mail.backends.smtp import EmailBackend as Smtp
+
+    class OwnTls(Smtp):
+        def open(self) -> bool | None:
+            return super().open()
+
+    class OwnSending(Smtp):
+        def send_messages(self, email_messages: Any) -> int:
+            return super().send_messages(email_messages)
+
+    assert mime.sends_as_django_smtp(Smtp()) and mime.sends_as_django_smtp(OwnTls())
+    assert not mime.sends_as_django_smtp(OwnSending())
+    assert not mime.sends_as_django_smtp(Locmem())
+
+
+def test_without_bytes_the_backend_sends_the_message(mailoutbox: list[Any]) -> None:
+    from django.core.mail.backends.locmem import EmailBackend as Locmem
+
+    message = _email()
+    assert mime.send(message, Locmem(), None) == 1
+    assert [m.to for m in mailoutbox] == [message.to]
