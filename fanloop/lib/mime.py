@@ -91,11 +91,21 @@ def _text_part(subtype: str, text: str) -> bytes | None:
     """A ``SafeMIMEText`` part as the generator writes it (None: Django would encode it
     quoted-printable for a line over the limit)."""
     body = text.encode("utf-8")
-    if any(len(line) > RFC5322_EMAIL_LINE_LENGTH_LIMIT for line in body.splitlines()):
+    if len(body) > RFC5322_EMAIL_LINE_LENGTH_LIMIT and (
+        max(map(len, body.splitlines())) > RFC5322_EMAIL_LINE_LENGTH_LIMIT
+    ):
         return None
     cte = b"7bit" if body.isascii() else b"8bit"
     head = b'Content-Type: text/%s; charset="utf-8"\r\nMIME-Version: 1.0\r\n' % subtype.encode()
-    return head + b"Content-Transfer-Encoding: %s\r\n\r\n" % cte + NEWLINES.sub(b"\r\n", body)
+    return head + b"Content-Transfer-Encoding: %s\r\n\r\n" % cte + _crlf(body)
+
+
+def _crlf(body: bytes) -> bytes:
+    """Every line end as CRLF, as the generator writes them (a plain replace when the body
+    has only LF ends: a tenth of the regular expression's time on a 1.5 kB body)."""
+    if b"\r" in body:
+        return NEWLINES.sub(b"\r\n", body)
+    return body.replace(b"\n", b"\r\n")
 
 
 def _boundary(*parts: bytes) -> str:
@@ -145,9 +155,8 @@ def compose(email: EmailMultiAlternatives, *, boundary: str | None = None) -> by
         head.append(_header("Message-ID", make_msgid(domain=DNS_NAME)))
     head += [_header(name, str(value)) for name, value in email.extra_headers.items()]
     mark = b"--" + boundary.encode()
-    return b"".join(
-        [*head, b"\r\n", mark, b"\r\n", text, b"\r\n", mark, b"\r\n", html, b"\r\n", mark, b"--\r\n"]
-    )
+    body = [mark, b"\r\n", text, b"\r\n", mark, b"\r\n", html, b"\r\n", mark, b"--\r\n"]
+    return b"".join([*head, b"\r\n", *body])
 
 
 @dataclass(frozen=True)

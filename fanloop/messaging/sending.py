@@ -56,8 +56,8 @@ from fanloop.fans import consents
 from fanloop.fans.consent_log import consent_is_active
 from fanloop.fans.identity import normalize_email
 from fanloop.fans.models import Consent, ConsentKind, Fan
-from fanloop.lib.bulk import insert_fields, insert_sql, prepared
 from fanloop.lib import mime
+from fanloop.lib.bulk import insert_fields, insert_sql, prepared
 from fanloop.lib.db import write_turn
 from fanloop.messaging import backends, rendering, send_errors, tokens
 from fanloop.messaging.addresses import address_hashes

@@ -15,7 +15,9 @@ from django.core.mail.message import BadHeaderError, sanitize_address
 from fanloop.lib import mime
 
 BOUNDARY = "===============1234567890123456789=="
-UNSUBSCRIBE = "<http://testserver/u/.eJyrVkrLz1eyUkrKL1KqBQAgNQRd:1tX3aB:Zx-_9kQwErTyUiOpAsDfGhJkL/>"
+UNSUBSCRIBE = (
+    "<http://testserver/u/.eJyrVkrLz1eyUkrKL1KqBQAgNQRd:1tX3aB:Zx-_9kQwErTyUiOpAsDfGhJkL/>"
+)
 TEXT = "Hi Jo,\n\nFirst Light is out now.\nListen: http://testserver/e/c/abc\n\n--\nUnsubscribe"
 HTML = "<html><body><p>Hi Jo,</p>\n<p>First Light is out now.</p></body></html>\n"
 
@@ -62,10 +64,11 @@ CASES: dict[str, dict[str, Any]] = {
     "empty html": {"html": ""},
     "body without a final newline": {"body": "one line"},
     "line just at the limit": {"body": "a" * 998 + "\nb"},
+    "long body of short lines": {"body": "a line\n" * 300, "html": "<p>a line</p>\r\n" * 300},
     "mailto unsubscribe": {
         "headers": {
             "Message-ID": "<abc@fanloop.example>",
-            "List-Unsubscribe": f"{UNSUBSCRIBE}, <mailto:u@fanloop.example?subject=unsubscribe%20x>",
+            "List-Unsubscribe": f"{UNSUBSCRIBE}, <mailto:u@fanloop.example?subject=x%20y>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
     },
@@ -91,7 +94,10 @@ def test_it_writes_what_django_writes(changes: dict[str, Any]) -> None:
     assert composed == expected
 
 
-@pytest.mark.parametrize("address", ["jo@fans.example", "Jo.Fan+news@Fans.Example", "a.b-c_d@x-y.z"])
+PLAIN_ADDRESSES = ["jo@fans.example", "Jo.Fan+news@Fans.Example", "a.b-c_d@x-y.z"]
+
+
+@pytest.mark.parametrize("address", PLAIN_ADDRESSES)
 def test_a_plain_address_is_what_sanitize_address_makes_of_it(address: str) -> None:
     assert mime._recipient(address) == sanitize_address(address, "utf-8") == address
 
@@ -148,8 +154,9 @@ def test_what_it_writes_reads_back_as_the_message() -> None:
     parsed = email.message_from_bytes(composed, policy=email.policy.default)
     assert parsed["Subject"] == "Grüße ✨" and parsed["To"] == "jo@fans.example"
     assert parsed["List-Unsubscribe"].strip() == UNSUBSCRIBE  # folded onto its own line
-    assert parsed.get_body(("plain",)).get_content() == "Grüße\r\n"
-    assert parsed.get_body(("html",)).get_content() == HTML.replace("\n", "\r\n")
+    text, html = parsed.get_body(("plain",)), parsed.get_body(("html",))
+    assert text is not None and text.get_content() == "Grüße\r\n"
+    assert html is not None and html.get_content() == HTML.replace("\n", "\r\n")
 
 
 def test_only_a_backend_sending_as_djangos_smtp_backend_gets_the_bytes() -> None:
