@@ -7,7 +7,8 @@ per message, in order: an address, the suppression list, the email consent (conf
 under double opt-in), the dry run, quiet hours in the fan's time zone and the frequency
 cap. It then commits the chunk's outbox rows in one go — PENDING for those to send
 (inserted for a new key), the outcome for the others — and sends the messages one at a
-time through Django's email framework: each is claimed (SENDING) in the commit that
+time through Django's email framework (for Django's SMTP backend, the bytes composed
+by ``lib.mime``, as Django writes them): each is claimed (SENDING) in the commit that
 records the outcome of the one before (SENT with its EMAIL_SENT fan event, or FAILED),
 just before it is handed to the backend. The rows' unique ``key`` makes it at-most-once:
 the same key again returns the recorded outcome, and a row a crash left in SENDING is in
