@@ -60,11 +60,6 @@ CHECK_KINDS = {
     FanEventKind.SAVE_MISSING: Kept.REMOVED,
 }
 _EVENT_FIELDS = ("id", "fan_id", "release_id", "kind", "actor", "created")
-# The columns of a pre-save the facts copy (``_PreSaveRow``), read as plain rows.
-_PRESAVE_FIELDS = (
-    "fan_id", "release_id", "utm_source", "utm_medium", "utm_campaign", "referrer_host",
-    "country", "visitor_id", "platform", "created",
-)  # fmt: skip
 
 Pair = tuple[int, int]  # (fan id, release id)
 # One facts row: ``ReleaseFacts`` column (attribute name) → value, every column but the id.
@@ -85,6 +80,10 @@ class _PreSaveRow(NamedTuple):
     visitor_id: str
     platform: str
     created: dt.datetime
+
+
+# The columns of a pre-save the facts copy, read as plain rows in ``_PreSaveRow``'s order.
+_PRESAVE_FIELDS = _PreSaveRow._fields
 
 
 @dataclass(frozen=True)
