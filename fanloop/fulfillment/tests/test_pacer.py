@@ -79,6 +79,71 @@ def test_permits_reserve_what_is_coming_in_one_round_trip(app: PlatformApp) -> N
     assert RateGate.objects.get(app=app).calls == 10
 
 
+class Clock:
+    """The pacer's clock, moved by hand (and by its sleeps)."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(pacer, "time", clock)
+    return clock
+
+
+def test_the_late_allowance_is_the_headroom_left_after_one_burst(app: PlatformApp) -> None:
+    app.budget_per_30s = 4000  # 80 spare calls: a burst of 40, slots used up to 40 late
+    assert pacer.stale_s(app) == pytest.approx(40 * pacer.interval_s(app))
+    app.budget_per_30s = 8000  # 160 spare: a burst of 50, 110 late
+    assert pacer.stale_s(app) == pytest.approx(110 * pacer.interval_s(app))
+    # Never below the catch-up credit: a reservation that starts in the past is usable.
+    for budget in (150, 1000, 4000, 30_000, 1_000_000):
+        app.budget_per_30s = budget
+        assert pacer.stale_s(app) >= pacer.credit(app) * pacer.interval_s(app)
+        assert pacer.grain(app) * pacer.interval_s(app) + pacer.stale_s(app) <= (
+            (app.budget_per_30s - pacer.calls_per_window(app)) * pacer.interval_s(app) + 1e-9
+        )
+
+
+def test_slots_held_past_the_allowance_are_dropped_not_spent_late(
+    app: PlatformApp, clock: Clock
+) -> None:
+    """A worker stalled (a database lock, say) while holding slots: spending them now, on top
+    of the calls others made on time meanwhile, would overrun the platform's window."""
+    app.budget_per_30s = 4000
+    permits = pacer.Permits(app, sleep=clock.sleep)
+    permits.take(1, ahead=9)
+    assert permits.available == 9
+    clock.now += permits.stale_s / 2  # late, within the allowance: still spent
+    permits.take(1)
+    assert (permits.available, permits.dropped) == (8, 0)
+    clock.now += permits.stale_s  # the rest are now too late
+    permits.take(1)
+    assert permits.dropped == 8
+    assert permits.available == 0
+    gate = RateGate.objects.get(app=app)
+    assert gate.calls == 11  # one fresh slot reserved for the call
+
+
+def test_a_429_voids_the_slots_held(app: PlatformApp, clock: Clock) -> None:
+    app.budget_per_30s = 4000
+    permits = pacer.Permits(app, sleep=clock.sleep)
+    permits.take(1, ahead=9)
+    permits.rate_limited(2)
+    permits.take(1)  # a fresh slot, after the pause
+    gate = RateGate.objects.get(app=app)
+    assert gate.calls == 11
+    assert clock.now >= gate.paused_until
+
+
 def test_delivery_under_a_rolling_limit_keeps_pace_without_429s(
     engine: None, admin: AdminClient, workspace: Workspace, engine_settings: SettingsWrapper
 ) -> None:
