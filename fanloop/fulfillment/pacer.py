@@ -5,13 +5,8 @@ row: the gate keeps the "theoretical arrival time" (``tat``) of the next free sl
 ``30 s / (budget x (1 - headroom))`` apart, and a reservation of ``n`` calls starts at
 ``max(tat, now - credit, paused_until)`` and moves ``tat`` by ``n`` slots. The holder sleeps
 until its start, then makes its calls. Idle time banks at most ``credit`` (a quarter of the
-headroom). Slots never overlap, a call runs at most one reservation (``grain``) ahead of its
-slot, and a slot not used within ``stale_s`` of its instant is dropped unused: so any rolling
-30 s window sees at most ``budget x (1 - headroom)`` calls plus ``grain`` early and
-``stale_s`` late ones, together the headroom. (Without the drop, a worker stalled for a
-second, on a database lock say, spent its reserved slots late, on top of the calls made on
-time meanwhile: bench/delivery.py saw about 110 calls too many in one second of the
-emulator's window, then a 429 that paused every worker for a second or two.)
+headroom), so any rolling 30 s window sees at most ``budget x (1 - headroom)`` calls, plus
+one reservation's worth and the slots a late worker caught up on (together: the headroom).
 
 A ``RateLimited`` answer pauses the app for every worker (``paused_until``) and pushes
 ``tat`` past the pause. Reservations are taken a few calls at a time
@@ -27,7 +22,6 @@ import math
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 
 from django.db import transaction
@@ -59,14 +53,6 @@ def grain(app: PlatformApp) -> int:
     reservation never pushes a 30 s window past the budget (1 for small budgets)."""
     spare = app.effective_budget() - calls_per_window(app)
     return max(1, min(MAX_GRAIN, int(spare / 2)))
-
-
-def stale_s(app: PlatformApp) -> float:
-    """How late a reserved slot may still be used: the headroom left after one
-    reservation's burst (``grain``), never less than the catch-up ``credit``."""
-    spare = app.effective_budget() - calls_per_window(app)
-    slots = max(spare - grain(app), credit(app), 1)
-    return slots * interval_s(app)
 
 
 def credit(app: PlatformApp) -> int:
@@ -121,35 +107,20 @@ class Permits:
     """A batch's view of an app's gate: takes calls from a small local reservation.
 
     Shared by the batch's threads: a thread that needs more slots reserves them (and waits
-    for their start) while the others wait for it, so calls keep the gate's order. Each
-    held slot keeps its instant; one older than ``stale_s`` is dropped (``dropped``), never
-    spent late."""
+    for their start) while the others wait for it, so calls keep the gate's order."""
 
     def __init__(self, app: PlatformApp, sleep: Sleep = time.sleep) -> None:
         self.app = app
         self.sleep = sleep
         self.grain = grain(app)
-        self.step = interval_s(app)
-        self.stale_s = stale_s(app)
         self.available = 0
-        self.dropped = 0
-        # Held slots as [instant of the first, how many]: consecutive slots of one
-        # reservation each, oldest first.
-        self._slots: deque[list[float]] = deque()
-        self._voided = False  # a 429 voided the held slots (set without the lock)
         self._lock = threading.Lock()
 
     def take(self, calls: int = 1, ahead: int = 0) -> None:
         """Block until ``calls`` calls may be made now; ``ahead`` more are coming soon and
         may be reserved in the same round trip (at most ``grain`` in all)."""
         with self._lock:
-            while True:
-                if self._voided:
-                    self._voided = False
-                    self._clear()
-                self._drop_stale(time.time())
-                if self.available >= calls:
-                    break
+            while self.available < calls:
                 wanted = max(calls - self.available, min(calls + ahead, self.grain))
                 start = reserve(self.app, wanted)
                 wait = start - time.time()
@@ -157,46 +128,15 @@ class Permits:
                     self.sleep(wait)
                     # A 429 seen by another worker while we slept voids our slots.
                     if paused_until(self.app) > time.time():
-                        self._clear()
+                        self.available = 0
                         continue
-                self._slots.append([start, wanted])
                 self.available += wanted
-            self._spend(calls)
-
-    def _drop_stale(self, now: float) -> None:
-        """Drop the held slots whose instant is more than ``stale_s`` ago."""
-        limit = now - self.stale_s
-        while self._slots and self._slots[0][0] < limit:
-            first, count = self._slots[0]
-            stale = min(int(count), math.ceil((limit - first) / self.step))
-            self.dropped += stale
-            self.available -= stale
-            if stale == count:
-                self._slots.popleft()
-            else:
-                self._slots[0] = [first + stale * self.step, count - stale]
-
-    def _spend(self, calls: int) -> None:
-        self.available -= calls
-        while calls:
-            first, count = self._slots[0]
-            used = min(int(count), calls)
-            calls -= used
-            if used == count:
-                self._slots.popleft()
-            else:
-                self._slots[0] = [first + used * self.step, count - used]
-
-    def _clear(self) -> None:
-        self._slots.clear()
-        self.available = 0
+            self.available -= calls
 
     def rate_limited(self, retry_after: float) -> None:
         """A 429: pause the app everywhere, drop what we hold, wait out the pause."""
         until = pause(self.app, retry_after)
-        # Without the lock, which a thread may hold while it sleeps until its slots: the
-        # next ``take`` drops what is held and reserves after the pause.
-        self._voided = True
+        self.available = 0  # without the lock: a thread reserving now sees the pause
         self.sleep(max(0.0, until - time.time()) + random.uniform(0, 0.25))
 
 
