@@ -17,7 +17,9 @@ pauses cost, so late slots are still spent; the 429 is honoured like any other.
 A ``RateLimited`` answer pauses the app for every worker (``paused_until``) and pushes
 ``tat`` past the pause. Reservations are taken a few calls at a time
 (the calls a batch is about to make, at most half the headroom) so that a high budget does
-not cost one database write per call, and no reserved slot is left unused.
+not cost one database write per call. A reserved slot goes unused only when a 429 voids
+it (bench/delivery.py, reserved slots less API requests: none in the runs without a 429,
+105 to 254 in the four with 429s).
 
 Clocks: slots are wall-clock epoch seconds; workers on several machines need NTP.
 """
