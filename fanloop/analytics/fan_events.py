@@ -81,7 +81,6 @@ EVENT_COLUMNS = (
 _COLUMNS = f"INSERT INTO analytics_fanevent ({', '.join(EVENT_COLUMNS)}) VALUES "  # noqa: S608
 _ROW = f"({', '.join(['%s'] * len(EVENT_COLUMNS))})"
 _CONFLICT = " ON CONFLICT (key) DO NOTHING"
-_INSERT = _COLUMNS + _ROW + _CONFLICT
 
 
 def event_values(event: NewFanEvent, created: Any) -> tuple[Any, ...]:
@@ -107,7 +106,19 @@ def insert_statement(
     """The one ``INSERT … ON CONFLICT (key) DO NOTHING`` of ``record_fan_events`` for
     ``events`` (one or more), as SQL and parameters, for a caller that sends it as part of
     a statement of its own (a data-modifying ``WITH`` on PostgreSQL)."""
+    return _statement(_rows(events, at))
+
+
+def insert_statements(
+    events: Sequence[NewFanEvent], *, at: dt.datetime | None = None
+) -> list[tuple[str, list[Any]]]:
+    """The statements of ``record_fan_events`` (one per 500 rows), for a caller that builds
+    them before its transaction begins."""
     rows = _rows(events, at)
+    return [_statement(rows[start : start + 500]) for start in range(0, len(rows), 500)]
+
+
+def _statement(rows: Sequence[tuple[Any, ...]]) -> tuple[str, list[Any]]:
     sql = _COLUMNS + ", ".join([_ROW] * len(rows)) + _CONFLICT
     return sql, [value for row in rows for value in row]
 
@@ -121,21 +132,19 @@ def record_fan_events(events: Iterable[NewFanEvent], *, at: dt.datetime | None =
     """Bulk insert; rows whose key already exists are skipped. Returns rows offered.
     ``at`` dates the events when they happened before now (an import, a history).
 
-    One ``INSERT … ON CONFLICT (key) DO NOTHING`` per 500 rows with values adapted once:
-    release day writes a few events per fan, and the ORM's per-field preparation of
+    One ``INSERT … ON CONFLICT (key) DO NOTHING`` of up to 500 rows with values adapted
+    once: release day writes a few events per fan, and the ORM's per-field preparation of
     ``bulk_create`` cost more than the delivery's own bookkeeping. Inside a caller's
     transaction (a delivery's or an email's outcome, once per fan) no savepoint: two
-    statements more per outcome, and no caller goes on after a failed insert. One row goes
-    as a plain statement (``executemany`` on PostgreSQL enters pipeline mode, a round
-    trip of its own).
+    statements more per outcome, and no caller goes on after a failed insert. One
+    statement, not ``executemany``: SQLite steps (and gives the GIL away) once per row of
+    an ``executemany``, while the caller holds the database's write lock.
     """
-    rows = _rows(events, at)
-    if not rows:
+    events = list(events)
+    statements = insert_statements(events, at=at)  # bad values fail here, before writing
+    if not statements:
         return 0
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        if len(rows) == 1:
-            cursor.execute(_INSERT, rows[0])
-        else:
-            for start in range(0, len(rows), 500):
-                cursor.executemany(_INSERT, rows[start : start + 500])
-    return len(rows)
+        for statement in statements:
+            cursor.execute(*statement)
+    return len(events)

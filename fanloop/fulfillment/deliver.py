@@ -7,7 +7,8 @@ agreed to follow) in as few calls as the platform allows, then write the outcome
 events as soon as the call returns, guarded by the row's current state, so replaying a batch
 after a crash never writes twice. The marks and outcomes of the threads are group-committed
 (``Ledger``): one transaction for whatever they hand in meanwhile, never more than one row
-in flight per thread.
+in flight per thread. On PostgreSQL each batch has its ledger; on SQLite, which writes one
+transaction at a time, the batches of a process share one (``_write_planned``).
 
 A row found ``in_flight`` was being written when a worker died (or its call got no answer):
 when the fan allowed reads the platform is asked first (``contains``) and only what is
@@ -26,7 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import (
     DEFAULT_DB_ALIAS,
@@ -41,6 +42,7 @@ from fanloop.analytics.fan_events import (
     EVENT_COLUMNS,
     NewFanEvent,
     event_values,
+    insert_statements,
     record_fan_events,
 )
 from fanloop.analytics.models import Actor, FanEvent, FanEventKind
@@ -66,6 +68,7 @@ from fanloop.platforms.http import delivery_client
 from fanloop.platforms.models import PlatformApp
 from fanloop.platforms.registry import get_platform
 
+_T = TypeVar("_T")
 log = logging.getLogger(__name__)
 
 CHUNK = 25  # rows loaded per query while working through a batch
@@ -152,6 +155,7 @@ class _Entry:
 
     outcomes: list[tuple[Delivery, Outcome]]
     mark: Delivery | None
+    owner: BatchRunner | None = None  # who handed it in (a process's ledger has many)
     kept: bool = False
     done: bool = False
     error: BaseException | None = None
@@ -169,7 +173,7 @@ class _Entry:
 
 
 class Ledger:
-    """Group commit of one batch's bookkeeping.
+    """Group commit of one batch's bookkeeping (on SQLite: of every batch of the process).
 
     A thread hands in the outcome of the fan whose call just returned together with the
     fan it calls next, and waits until both are written: one of the waiting threads (the
@@ -190,9 +194,14 @@ class Ledger:
         self._pending: list[_Entry] = []
         self._leading = False
 
-    def commit(self, outcomes: list[tuple[Delivery, Outcome]], mark: Delivery | None) -> bool:
+    def commit(
+        self,
+        outcomes: list[tuple[Delivery, Outcome]],
+        mark: Delivery | None,
+        owner: BatchRunner | None = None,
+    ) -> bool:
         """Write ``outcomes`` and mark ``mark`` in flight; False: ``mark`` is not ours."""
-        entry = _Entry(outcomes, mark)
+        entry = _Entry(outcomes, mark, owner)
         with self._lock:
             self._pending.append(entry)
             lead = not self._leading
@@ -229,7 +238,8 @@ class BatchRunner:
 
     ``BATCH_THREADS`` threads call the platform side by side (one fan each, paced
     by the app's shared gate), so one slow or hung call holds up one thread, not the batch.
-    Their bookkeeping goes through the batch's ``Ledger``.
+    Their bookkeeping goes through a ``Ledger``: the batch's own on PostgreSQL, the
+    process's on SQLite.
     """
 
     def __init__(self, app: PlatformApp, batch: str, sleep: Sleep = time.sleep) -> None:
@@ -242,7 +252,11 @@ class BatchRunner:
         self.permits = Permits(app, sleep)
         self.targets: dict[int, Target] = {}
         self.counts: Counter[str] = Counter()
-        self.ledger = Ledger(self._write_entries)
+        self.ledger = (
+            _PROCESS_LEDGER
+            if connections[DEFAULT_DB_ALIAS].vendor == "sqlite"
+            else Ledger(self._write_entries)
+        )
         self._lock = threading.Lock()
         self._queue: list[Delivery] = []
         self._last_pk = 0
@@ -313,12 +327,12 @@ class BatchRunner:
                 if early is not None:
                     done.append((delivery, early))
                     continue
-                ours = self.ledger.commit(done, mark=delivery)
+                ours = self.ledger.commit(done, mark=delivery, owner=self)
                 done = []
                 if ours:
                     done.append((delivery, self._call(delivery)))
             if done:
-                self.ledger.commit(done, mark=None)
+                self.ledger.commit(done, mark=None, owner=self)
         finally:
             if close:
                 connections.close_all()  # this thread's own connections
@@ -496,56 +510,56 @@ class BatchRunner:
         rows still ours): this runs once per fan or so, and the ORM's query building cost
         more than the rest of a fan's bookkeeping.
         """
-        outcomes = [pair for entry in entries for pair in entry.outcomes]
-        marks = [entry.mark.pk for entry in entries if entry.mark is not None]
+        outcomes, groups, marks = _grouped(entries)
         if not outcomes and not marks:
             return
-        groups: dict[tuple[object, ...], list[Delivery]] = {}
-        for delivery, outcome in outcomes:
-            at = outcome.retry_at.timestamp() if outcome.retry_at else None
-            key = (
-                outcome.state,
-                outcome.reason,
-                "\n".join(outcome.items),
-                at,
-                outcome.in_doubt,
-                outcome.repeat_calls,
-            )
-            groups.setdefault(key, []).append(delivery)
-        try:
-            kept = self._apply(outcomes, groups, marks)
-        except (InterfaceError, OperationalError):
-            # A connection the server dropped (the transaction rolled back and Django
-            # closed it): once more on a new one. Rows written by a commit whose answer
-            # was lost are no longer SENDING and are skipped.
-            log.warning("batch %s: database connection lost, writing again", self.batch)
-            recheck_connection()
-            kept = self._apply(outcomes, groups, marks)
+        kept = _again_on_a_new_connection(lambda: self._apply(outcomes, groups, marks))
         for entry in entries:
             entry.kept = entry.mark is not None and entry.mark.pk in kept
 
+    def _plan(self, entries: list[_Entry]) -> _Plan:
+        """``_write_entries``'s statements for SQLite, built before the transaction begins
+        (``_write_planned``); each guarded ``UPDATE`` counts its rows, not returns them."""
+        outcomes, groups, marks = _grouped(entries)
+        now = timezone.now()
+        plan = _Plan(self, entries)
+        for deliveries in groups.values():
+            pks = [d.pk for d in deliveries]
+            outcome = next(o for d, o in outcomes if d.pk == pks[0])
+            update, params = self._outcome_update(outcome, pks, now, returning=False)
+            plan.updates.append((update, params, len(pks)))
+            plan.counts[outcome.state] += len(pks)
+            if outcome.state != DeliveryState.PENDING:
+                for delivery in deliveries:
+                    plan.events.extend(delivery_events(delivery, outcome))
+        if marks:
+            update, params = self._marks_update(marks, returning=False)
+            plan.updates.append((update, params, len(marks)))
+        return plan
+
     def _outcome_update(
-        self, outcome: Outcome, pks: list[int], now: dt.datetime
+        self, outcome: Outcome, pks: list[int], now: dt.datetime, returning: bool = True
     ) -> tuple[str, list[Any]]:
         """The ``UPDATE`` writing ``outcome`` on these deliveries while they are still this
-        batch's and SENDING, returning the ids it wrote; and its parameters."""
+        batch's and SENDING (``returning`` the ids it wrote); and its parameters."""
         sets, params = _outcome_sets(outcome, now)
-        return self._guarded_update(", ".join(sets), params, pks)
+        return self._guarded_update(", ".join(sets), params, pks, returning)
 
-    def _marks_update(self, marks: list[int]) -> tuple[str, list[Any]]:
+    def _marks_update(self, marks: list[int], returning: bool = True) -> tuple[str, list[Any]]:
         """The ``UPDATE`` marking these deliveries in flight (guarded like an outcome's)."""
-        return self._guarded_update("in_flight = %s, attempts = attempts + 1", [True], marks)
+        sets = "in_flight = %s, attempts = attempts + 1"
+        return self._guarded_update(sets, [True], marks, returning)
 
     def _guarded_update(
-        self, sets: str, params: list[Any], pks: list[int]
+        self, sets: str, params: list[Any], pks: list[int], returning: bool
     ) -> tuple[str, list[Any]]:
         table = connections[DEFAULT_DB_ALIAS].ops.quote_name(Delivery._meta.db_table)
         where = (
             f"id IN ({', '.join(['%s'] * len(pks))}) AND batch = %s "
             f"AND state = '{DeliveryState.SENDING.value}'"
         )
-        sql = f"UPDATE {table} SET {sets} WHERE {where} RETURNING id"  # noqa: S608 - constant parts
-        return sql, [*params, *pks, self.batch]
+        sql = f"UPDATE {table} SET {sets} WHERE {where}"  # noqa: S608 - constant parts
+        return sql + (" RETURNING id" if returning else ""), [*params, *pks, self.batch]
 
     def _apply(
         self,
@@ -657,6 +671,101 @@ class BatchRunner:
         with self._lock:
             self.counts.update(counts)
         return kept
+
+
+def _grouped(
+    entries: list[_Entry],
+) -> tuple[list[tuple[Delivery, Outcome]], dict[tuple[object, ...], list[Delivery]], list[int]]:
+    """The entries' outcomes, the same outcomes' deliveries together, and the marks."""
+    outcomes = [pair for entry in entries for pair in entry.outcomes]
+    marks = [entry.mark.pk for entry in entries if entry.mark is not None]
+    groups: dict[tuple[object, ...], list[Delivery]] = {}
+    for delivery, outcome in outcomes:
+        at = outcome.retry_at.timestamp() if outcome.retry_at else None
+        key = (
+            outcome.state,
+            outcome.reason,
+            "\n".join(outcome.items),
+            at,
+            outcome.in_doubt,
+            outcome.repeat_calls,
+        )
+        groups.setdefault(key, []).append(delivery)
+    return outcomes, groups, marks
+
+
+def _again_on_a_new_connection(write: Callable[[], _T]) -> _T:
+    """``write()``, once more on a new connection when the server dropped this one (the
+    transaction rolled back and Django closed it). Rows written by a commit whose answer
+    was lost are no longer SENDING and are skipped."""
+    try:
+        return write()
+    except (InterfaceError, OperationalError):
+        log.warning("delivery ledger: database connection lost, writing again")
+        recheck_connection()
+        return write()
+
+
+class _NotAllOurs(Exception):
+    """A guarded ``UPDATE`` counted fewer rows than it was given: one was not ours."""
+
+
+@dataclass
+class _Plan:
+    """One batch's share of a ledger write on SQLite (``BatchRunner._plan``)."""
+
+    owner: BatchRunner
+    entries: list[_Entry]
+    updates: list[tuple[str, list[Any], int]] = field(default_factory=list)
+    events: list[NewFanEvent] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def _write_planned(entries: list[_Entry]) -> None:
+    """The process's ledger on SQLite: every batch's entries in one transaction.
+
+    SQLite has one writer at a time, and a transaction holds the write lock from its first
+    statement to its commit. So the statements are built first (``BatchRunner._plan``), and
+    rows are counted, not read back: each step of a statement (each row read back too)
+    gives the GIL away, and with 16 threads a process, taking it back is what made the
+    lock's hold long. Writing the batches of a process together makes fewer, larger
+    transactions, and threads of the process queue on the ledger, not on SQLite's busy
+    handler (it sleeps 1 to 100 ms between tries). When a row was not ours (another run of
+    its batch wrote it first) all is rolled back and each batch writes on its own,
+    reading back which rows it still holds (``BatchRunner._write_entries``). A write that
+    fails fails every entry in it, whichever batch it came from: their steps are retried.
+    """
+    owners: dict[BatchRunner, list[_Entry]] = {}
+    for entry in entries:
+        assert entry.owner is not None, "a process's ledger is handed entries with owners"
+        owners.setdefault(entry.owner, []).append(entry)
+    plans = [owner._plan(its) for owner, its in owners.items()]
+    updates = [update for plan in plans for update in plan.updates]
+    inserts = insert_statements([event for plan in plans for event in plan.events])
+
+    def write() -> None:
+        with transaction.atomic(), connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            for sql, params, rows in updates:
+                cursor.execute(sql, params)
+                if cursor.rowcount != rows:
+                    raise _NotAllOurs
+            for sql, params in inserts:
+                cursor.execute(sql, params)
+
+    try:
+        _again_on_a_new_connection(write)
+    except _NotAllOurs:
+        for owner, its in owners.items():
+            owner._write_entries(its)
+        return
+    for plan in plans:
+        with plan.owner._lock:
+            plan.owner.counts.update(plan.counts)
+        for entry in plan.entries:
+            entry.kept = entry.mark is not None
+
+
+_PROCESS_LEDGER = Ledger(_write_planned)
 
 
 def _outcome_sets(outcome: Outcome, now: dt.datetime) -> tuple[list[str], list[Any]]:

@@ -40,8 +40,11 @@ class Crash(BaseException):
     """The worker dies: raised past every ``except Exception``."""
 
 
-def claimed_batch(admin: AdminClient, workspace: Workspace, fans: int, scopes: str) -> Scenario:
-    """A live release with ``fans`` pre-savers, all claimed by one batch (no worker runs)."""
+def claimed_batch(
+    admin: AdminClient, workspace: Workspace, fans: int, scopes: str, batches: int = 1
+) -> Scenario:
+    """A live release with ``fans`` pre-savers, all claimed by ``batches`` batches (no
+    worker runs)."""
     found = scenario(
         admin,
         workspace,
@@ -55,8 +58,8 @@ def claimed_batch(admin: AdminClient, workspace: Workspace, fans: int, scopes: s
     for _ in range(5):
         if services.tick(timezone.now()):
             break
-    batches = set(Delivery.objects.values_list("batch", flat=True))
-    assert len(batches) == 1 and "" not in batches, batches
+    claimed = set(Delivery.objects.values_list("batch", flat=True))
+    assert len(claimed) == batches and "" not in claimed, claimed
     assert Delivery.objects.filter(state=DeliveryState.SENDING).count() == fans
     return found
 
@@ -277,3 +280,84 @@ def test_each_hand_in_is_one_statement_on_postgresql(
     events = FanEvent.objects.filter(release=found.release)
     assert events.filter(kind=FanEventKind.DELIVERY_SUCCEEDED).count() == 6
     assert events.filter(kind=FanEventKind.SAVED, data__via="delivery").count() == 6
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
+def test_on_sqlite_the_batches_of_a_process_write_together(
+    admin: AdminClient,
+    workspace: Workspace,
+    engine_settings: SettingsWrapper,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SQLite writes one transaction at a time: the hand-ins of every batch of a process go
+    in one transaction, built before it begins, rows counted rather than read back, and
+    every event in one ``INSERT``."""
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    found = claimed_batch(admin, workspace, 4, WRITE_ONLY, batches=2)
+    first, second = (
+        BatchRunner(found.app, batch)
+        for batch in sorted(set(Delivery.objects.values_list("batch", flat=True)))
+    )
+    assert first.ledger is second.ledger
+    rows = {
+        runner: list(Delivery.objects.filter(batch=runner.batch).order_by("pk"))
+        for runner in (first, second)
+    }
+    statements: list[str] = []
+    connection.ensure_connection()
+    connection.connection.set_trace_callback(statements.append)
+    try:
+        # Each batch marks its first fan; then both outcomes and both next marks.
+        deliver._write_planned(
+            [deliver._Entry([], rows[runner][0], runner) for runner in (first, second)]
+        )
+        statements.clear()
+        delivered = Outcome(DeliveryState.DELIVERED, items=["spotify:album:x"])
+        entries = [
+            deliver._Entry([(rows[runner][0], delivered)], rows[runner][1], runner)
+            for runner in (first, second)
+        ]
+        deliver._write_planned(entries)
+    finally:
+        connection.connection.set_trace_callback(None)
+    begin = next(n for n, sql in enumerate(statements) if sql.startswith("BEGIN"))
+    kinds = [sql.split()[0] for sql in statements[begin:]]
+    assert kinds == ["BEGIN", "UPDATE", "UPDATE", "UPDATE", "UPDATE", "INSERT", "COMMIT"]
+    assert not [sql for sql in statements if "RETURNING" in sql]
+    assert all(entry.kept for entry in entries)
+    assert first.counts == second.counts == {DeliveryState.DELIVERED: 1}
+    assert Delivery.objects.filter(state=DeliveryState.DELIVERED).count() == 2
+    assert Delivery.objects.filter(state=DeliveryState.SENDING, in_flight=True).count() == 2
+    assert FanEvent.objects.filter(kind=FanEventKind.SAVED).count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
+def test_on_sqlite_a_row_not_ours_rolls_the_shared_write_back_and_each_batch_writes_alone(
+    admin: AdminClient,
+    workspace: Workspace,
+    engine_settings: SettingsWrapper,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    found = claimed_batch(admin, workspace, 4, WRITE_ONLY, batches=2)
+    first, second = (
+        BatchRunner(found.app, batch)
+        for batch in sorted(set(Delivery.objects.values_list("batch", flat=True)))
+    )
+    mine = Delivery.objects.filter(batch=first.batch).order_by("pk")[0]
+    taken, kept = Delivery.objects.filter(batch=second.batch).order_by("pk")
+    # Another run of the second batch wrote this fan's outcome first.
+    Delivery.objects.filter(pk=taken.pk).update(state=DeliveryState.FAILED)
+    entries = [
+        deliver._Entry([], mine, first),
+        deliver._Entry([(taken, Outcome(DeliveryState.DELIVERED))], kept, second),
+    ]
+    deliver._write_planned(entries)
+    assert [entry.kept for entry in entries] == [True, True]
+    assert Delivery.objects.get(pk=taken.pk).state == DeliveryState.FAILED
+    assert second.counts[DeliveryState.DELIVERED] == 0
+    assert set(Delivery.objects.filter(in_flight=True).values_list("pk", flat=True)) == {
+        mine.pk,
+        kept.pk,
+    }
+    assert not FanEvent.objects.filter(kind=FanEventKind.SAVED).exists()
