@@ -127,6 +127,10 @@ def items_for(delivery: Delivery, state: ReleasePlatform, scopes: frozenset[str]
     return items
 
 
+# Outcomes handed in, each with the deliveries it is written on (``_grouped``).
+_Groups = list[tuple[Outcome, list[Delivery]]]
+
+
 @dataclass
 class Target:
     """What one release needs on this platform: its state (ids) and the release (events)."""
@@ -510,22 +514,21 @@ class BatchRunner:
         rows still ours): this runs once per fan or so, and the ORM's query building cost
         more than the rest of a fan's bookkeeping.
         """
-        outcomes, groups, marks = _grouped(entries)
-        if not outcomes and not marks:
+        groups, marks = _grouped(entries)
+        if not groups and not marks:
             return
-        kept = _again_on_a_new_connection(lambda: self._apply(outcomes, groups, marks))
+        kept = _again_on_a_new_connection(lambda: self._apply(groups, marks))
         for entry in entries:
             entry.kept = entry.mark is not None and entry.mark.pk in kept
 
     def _plan(self, entries: list[_Entry]) -> _Plan:
         """``_write_entries``'s statements for SQLite, built before the transaction begins
         (``_write_planned``); each guarded ``UPDATE`` counts its rows, not returns them."""
-        outcomes, groups, marks = _grouped(entries)
+        groups, marks = _grouped(entries)
         now = timezone.now()
         plan = _Plan(self, entries)
-        for deliveries in groups.values():
+        for outcome, deliveries in groups:
             pks = [d.pk for d in deliveries]
-            outcome = next(o for d, o in outcomes if d.pk == pks[0])
             update, params = self._outcome_update(outcome, pks, now, returning=False)
             plan.updates.append((update, params, len(pks)))
             plan.counts[outcome.state] += len(pks)
@@ -561,27 +564,21 @@ class BatchRunner:
         sql = f"UPDATE {table} SET {sets} WHERE {where}"  # noqa: S608 - constant parts
         return sql + (" RETURNING id" if returning else ""), [*params, *pks, self.batch]
 
-    def _apply(
-        self,
-        outcomes: list[tuple[Delivery, Outcome]],
-        groups: dict[tuple[object, ...], list[Delivery]],
-        marks: list[int],
-    ) -> set[int]:
+    def _apply(self, groups: _Groups, marks: list[int]) -> set[int]:
         """The transaction of ``_write_entries``; returns the ids still ours."""
         conn = connections[DEFAULT_DB_ALIAS]
         if conn.vendor == "postgresql" and not any(
-            o.in_doubt or o.repeat_calls for _d, o in outcomes
+            o.in_doubt or o.repeat_calls for o, _ds in groups
         ):
-            return self._apply_in_one_statement(outcomes, groups, marks)
+            return self._apply_in_one_statement(groups, marks)
         now = timezone.now()
         table = conn.ops.quote_name(Delivery._meta.db_table)
         kept: set[int] = set()
         counts: Counter[str] = Counter()
         with transaction.atomic(), conn.cursor() as cursor:
             events: list[NewFanEvent] = []
-            for deliveries in groups.values():
+            for outcome, deliveries in groups:
                 pks = [d.pk for d in deliveries]
-                outcome = next(o for d, o in outcomes if d.pk == pks[0])
                 cursor.execute(*self._outcome_update(outcome, pks, now))
                 written = {int(row[0]) for row in cursor.fetchall()}
                 kept |= written
@@ -607,12 +604,7 @@ class BatchRunner:
             self.counts.update(counts)
         return kept
 
-    def _apply_in_one_statement(
-        self,
-        outcomes: list[tuple[Delivery, Outcome]],
-        groups: dict[tuple[object, ...], list[Delivery]],
-        marks: list[int],
-    ) -> set[int]:
+    def _apply_in_one_statement(self, groups: _Groups, marks: list[int]) -> set[int]:
         """``_apply`` on PostgreSQL as one statement (atomic by itself, one round trip in
         autocommit): each outcome group's guarded ``UPDATE`` and the marks' are CTEs, and
         the events are inserted for the rows those ``UPDATE``s returned only. Outcomes that
@@ -630,9 +622,8 @@ class BatchRunner:
         value_params: list[Any] = []
         created = ops.adapt_datetimefield_value(now)
         row = f"({', '.join(['%s'] * (len(EVENT_COLUMNS) + 1))})"
-        for n, deliveries in enumerate(groups.values()):
+        for n, (outcome, deliveries) in enumerate(groups):
             pks = [d.pk for d in deliveries]
-            outcome = next(o for d, o in outcomes if d.pk == pks[0])
             update, update_params = self._outcome_update(outcome, pks, now)
             ctes.append(f"o{n} AS ({update})")
             params += update_params
@@ -673,14 +664,12 @@ class BatchRunner:
         return kept
 
 
-def _grouped(
-    entries: list[_Entry],
-) -> tuple[list[tuple[Delivery, Outcome]], dict[tuple[object, ...], list[Delivery]], list[int]]:
-    """The entries' outcomes, the same outcomes' deliveries together, and the marks."""
-    outcomes = [pair for entry in entries for pair in entry.outcomes]
+def _grouped(entries: list[_Entry]) -> tuple[_Groups, list[int]]:
+    """The entries' outcomes, each with every delivery that has the same one (written by
+    one ``UPDATE``), and the marks."""
     marks = [entry.mark.pk for entry in entries if entry.mark is not None]
-    groups: dict[tuple[object, ...], list[Delivery]] = {}
-    for delivery, outcome in outcomes:
+    groups: dict[tuple[object, ...], tuple[Outcome, list[Delivery]]] = {}
+    for delivery, outcome in (pair for entry in entries for pair in entry.outcomes):
         at = outcome.retry_at.timestamp() if outcome.retry_at else None
         key = (
             outcome.state,
@@ -690,8 +679,8 @@ def _grouped(
             outcome.in_doubt,
             outcome.repeat_calls,
         )
-        groups.setdefault(key, []).append(delivery)
-    return outcomes, groups, marks
+        groups.setdefault(key, (outcome, []))[1].append(delivery)
+    return list(groups.values()), marks
 
 
 def _again_on_a_new_connection(write: Callable[[], _T]) -> _T:
