@@ -282,6 +282,16 @@ def test_each_hand_in_is_one_statement_on_postgresql(
     assert events.filter(kind=FanEventKind.SAVED, data__via="delivery").count() == 6
 
 
+def two_batches(
+    admin: AdminClient, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> tuple[BatchRunner, BatchRunner]:
+    """Runners of two claimed batches of two fans each (as two workflows of a process)."""
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    found = claimed_batch(admin, workspace, 4, WRITE_ONLY, batches=2)
+    first, second = sorted(set(Delivery.objects.values_list("batch", flat=True)))
+    return BatchRunner(found.app, first), BatchRunner(found.app, second)
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
 def test_on_sqlite_the_batches_of_a_process_write_together(
     admin: AdminClient,
@@ -292,12 +302,7 @@ def test_on_sqlite_the_batches_of_a_process_write_together(
     """SQLite writes one transaction at a time: the hand-ins of every batch of a process go
     in one transaction, built before it begins, rows counted rather than read back, and
     every event in one ``INSERT``."""
-    monkeypatch.setattr(services, "BATCH_SIZE", 2)
-    found = claimed_batch(admin, workspace, 4, WRITE_ONLY, batches=2)
-    first, second = (
-        BatchRunner(found.app, batch)
-        for batch in sorted(set(Delivery.objects.values_list("batch", flat=True)))
-    )
+    first, second = two_batches(admin, workspace, monkeypatch)
     assert first.ledger is second.ledger
     rows = {
         runner: list(Delivery.objects.filter(batch=runner.batch).order_by("pk"))
@@ -338,12 +343,7 @@ def test_on_sqlite_a_row_not_ours_rolls_the_shared_write_back_and_each_batch_wri
     engine_settings: SettingsWrapper,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(services, "BATCH_SIZE", 2)
-    found = claimed_batch(admin, workspace, 4, WRITE_ONLY, batches=2)
-    first, second = (
-        BatchRunner(found.app, batch)
-        for batch in sorted(set(Delivery.objects.values_list("batch", flat=True)))
-    )
+    first, second = two_batches(admin, workspace, monkeypatch)
     mine = Delivery.objects.filter(batch=first.batch).order_by("pk")[0]
     taken, kept = Delivery.objects.filter(batch=second.batch).order_by("pk")
     # Another run of the second batch wrote this fan's outcome first.
