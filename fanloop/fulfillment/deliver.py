@@ -517,7 +517,7 @@ class BatchRunner:
         groups, marks = _grouped(entries)
         if not groups and not marks:
             return
-        kept = _again_on_a_new_connection(lambda: self._apply(groups, marks))
+        kept = _again_on_a_new_connection(f"batch {self.batch}", lambda: self._apply(groups, marks))
         for entry in entries:
             entry.kept = entry.mark is not None and entry.mark.pk in kept
 
@@ -683,14 +683,14 @@ def _grouped(entries: list[_Entry]) -> tuple[_Groups, list[int]]:
     return list(groups.values()), marks
 
 
-def _again_on_a_new_connection(write: Callable[[], _T]) -> _T:
+def _again_on_a_new_connection(whose: str, write: Callable[[], _T]) -> _T:
     """``write()``, once more on a new connection when the server dropped this one (the
     transaction rolled back and Django closed it). Rows written by a commit whose answer
     was lost are no longer SENDING and are skipped."""
     try:
         return write()
     except (InterfaceError, OperationalError):
-        log.warning("delivery ledger: database connection lost, writing again")
+        log.warning("%s: database connection lost, writing again", whose)
         recheck_connection()
         return write()
 
@@ -742,7 +742,7 @@ def _write_planned(entries: list[_Entry]) -> None:
                 cursor.execute(sql, params)
 
     try:
-        _again_on_a_new_connection(write)
+        _again_on_a_new_connection("the process's ledger", write)
     except _NotAllOurs:
         for owner, its in owners.items():
             owner._write_entries(its)
