@@ -27,8 +27,10 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
+import httpx
 from django.db import (
     DEFAULT_DB_ALIAS,
     InterfaceError,
@@ -64,7 +66,7 @@ from fanloop.platforms.errors import (
     RateLimited,
     TokenExpired,
 )
-from fanloop.platforms.http import delivery_client
+from fanloop.platforms.http import delivery_clients
 from fanloop.platforms.models import PlatformApp
 from fanloop.platforms.registry import get_platform
 
@@ -241,7 +243,8 @@ class BatchRunner:
     """Works through the SENDING rows of one batch with one app's adapter and permits.
 
     ``BATCH_THREADS`` threads call the platform side by side (one fan each, paced
-    by the app's shared gate), so one slow or hung call holds up one thread, not the batch.
+    by the app's shared gate, each on an HTTP client of its own), so one slow or hung call
+    holds up one thread, not the batch.
     Their bookkeeping goes through a ``Ledger``: the batch's own on PostgreSQL, the
     process's on SQLite.
     """
@@ -250,8 +253,9 @@ class BatchRunner:
         self.app = app
         self.batch = batch
         self.sleep = sleep
-        self.platform: Platform = get_platform(
-            app.platform, app.credentials(), delivery_client(CALL_TIMEOUT_SECONDS)
+        # Each thread's adapter, over the client lent to that thread (``_work``).
+        self.adapter: Callable[[httpx.Client], Platform] = partial(
+            get_platform, app.platform, app.credentials()
         )
         self.permits = Permits(app, sleep)
         self.targets: dict[int, Target] = {}
@@ -323,18 +327,21 @@ class BatchRunner:
             return self._queue.pop(0)
 
     def _work(self, close: bool) -> None:
-        """One thread: call fan after fan, handing each outcome in as its call returns."""
+        """One thread: call fan after fan on a client of its own (``delivery_clients``),
+        handing each outcome in as its call returns."""
         done: list[tuple[Delivery, Outcome]] = []
         try:
-            while (delivery := self._next()) is not None:
-                early = self._without_call(delivery)
-                if early is not None:
-                    done.append((delivery, early))
-                    continue
-                ours = self.ledger.commit(done, mark=delivery, owner=self)
-                done = []
-                if ours:
-                    done.append((delivery, self._call(delivery)))
+            with delivery_clients(CALL_TIMEOUT_SECONDS).lend() as client:
+                platform = self.adapter(client)
+                while (delivery := self._next()) is not None:
+                    early = self._without_call(delivery)
+                    if early is not None:
+                        done.append((delivery, early))
+                        continue
+                    ours = self.ledger.commit(done, mark=delivery, owner=self)
+                    done = []
+                    if ours:
+                        done.append((delivery, self._call(platform, delivery)))
             if done:
                 self.ledger.commit(done, mark=None, owner=self)
         finally:
@@ -368,26 +375,31 @@ class BatchRunner:
             return Outcome(DeliveryState.NEEDS_RECONNECT, connection.status_reason[:300])
         return None
 
-    def _call(self, delivery: Delivery) -> Outcome:
+    def _call(self, platform: Platform, delivery: Delivery) -> Outcome:
         connection = delivery.connection
         state = self._target(delivery).state
         assert connection is not None and state is not None
         if connection.app_id == self.app.pk:
             connection.app = self.app  # no query per fan (refreshes need the app)
         delivery.attempts += 1
-        return self._attempt(delivery, connection, state)
+        return self._attempt(platform, delivery, connection, state)
 
     def _attempt(
-        self, delivery: Delivery, connection: PlatformConnection, state: ReleasePlatform
+        self,
+        platform: Platform,
+        delivery: Delivery,
+        connection: PlatformConnection,
+        state: ReleasePlatform,
     ) -> Outcome:
         tally = Tally()
-        outcome = self._attempt_write(delivery, connection, state, tally)
+        outcome = self._attempt_write(platform, delivery, connection, state, tally)
         outcome.repeat_calls = tally.repeat_calls
         outcome.in_doubt = tally.unverified
         return outcome
 
     def _attempt_write(
         self,
+        platform: Platform,
         delivery: Delivery,
         connection: PlatformConnection,
         state: ReleasePlatform,
@@ -406,7 +418,7 @@ class BatchRunner:
         limited = 0
         while True:
             try:
-                saved = self._write(tokens, connection.scope_set, items, doubt, tally)
+                saved = self._write(platform, tokens, connection.scope_set, items, doubt, tally)
                 return Outcome(
                     DeliveryState.DELIVERED,
                     items=[f"{i.kind}:{i.id}" for i in items],
@@ -462,6 +474,7 @@ class BatchRunner:
 
     def _write(
         self,
+        platform: Platform,
         tokens: Tokens,
         scopes: frozenset[str],
         items: list[ItemRef],
@@ -475,23 +488,23 @@ class BatchRunner:
         missing = items
         unchecked = items if doubt else []
         if doubt:
-            checkable = self.platform.readable(scopes, items)
+            checkable = platform.readable(scopes, items)
             if checkable:
-                cost = self.platform.read_calls(checkable)
+                cost = platform.read_calls(checkable)
                 self.permits.take(cost)
                 tally.repeat_calls += cost
-                flags = self.platform.contains(tokens, checkable)
+                flags = platform.contains(tokens, checkable)
                 present = {i for i, ok in zip(checkable, flags, strict=True) if ok}
                 missing = [i for i in items if i not in present]
                 unchecked = [i for i in items if i not in checkable]
         if not missing:
             return False
-        cost = self.platform.write_calls(missing)
+        cost = platform.write_calls(missing)
         self.permits.take(cost, ahead=self.remaining)
         if doubt:
             tally.repeat_calls += cost
             tally.unverified = tally.unverified or bool(unchecked)
-        self.platform.save(tokens, missing)
+        platform.save(tokens, missing)
         return True
 
     def _retry_later(self, delivery: Delivery, reason: str, count: bool = True) -> Outcome:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from django.db import connection, connections
@@ -27,7 +28,7 @@ from fanloop.analytics.models import FanEvent, FanEventKind
 from fanloop.fulfillment import deliver, services
 from fanloop.fulfillment.deliver import BatchRunner, Outcome
 from fanloop.fulfillment.models import Delivery, DeliveryState
-from fanloop.platforms.base import ItemRef, Tokens
+from fanloop.platforms.base import ItemRef, Platform, Tokens
 
 from .engine_helpers import UNPACED_BUDGET, Scenario, scenario, wait_for
 
@@ -67,19 +68,26 @@ def claimed_batch(
 def crash_after(runner: BatchRunner, saves: int) -> None:
     """After ``saves`` writes landed, every write that lands kills its thread's worker
     before it hears back (and the batch stops)."""
-    real: Callable[[Tokens, list[ItemRef]], None] = runner.platform.save
     lock = threading.Lock()
     landed = [0]
+    real_adapter = runner.adapter
 
-    def save(tokens: Tokens, items: list[ItemRef]) -> None:
-        real(tokens, items)
-        with lock:
-            landed[0] += 1
-            dead = landed[0] > saves
-        if dead:
-            raise Crash
+    def adapter(client: httpx.Client) -> Platform:
+        platform = real_adapter(client)
+        real: Callable[[Tokens, list[ItemRef]], None] = platform.save
 
-    runner.platform.save = save  # type: ignore[method-assign]
+        def save(tokens: Tokens, items: list[ItemRef]) -> None:
+            real(tokens, items)
+            with lock:
+                landed[0] += 1
+                dead = landed[0] > saves
+            if dead:
+                raise Crash
+
+        platform.save = save  # type: ignore[method-assign]
+        return platform
+
+    runner.adapter = adapter
 
 
 def album_saves(admin: AdminClient, found: Scenario) -> dict[str, int]:
@@ -198,6 +206,27 @@ def test_one_hung_call_does_not_hold_up_the_batch(
     assert Delivery.objects.filter(state=DeliveryState.DELIVERED).count() == 20
 
 
+def test_each_thread_of_a_batch_calls_on_a_client_of_its_own(
+    admin: AdminClient, workspace: Workspace, threads: int
+) -> None:
+    """One client shared by every thread made them queue on its connection pool's lock
+    (``http.ClientLender``)."""
+    found = claimed_batch(admin, workspace, 12, WRITE_ONLY)
+    clients: dict[str, int] = {}
+    runner = BatchRunner(found.app, batch_id())
+    real = runner.adapter
+
+    def adapter(client: httpx.Client) -> Platform:
+        clients[threading.current_thread().name] = id(client)
+        return real(client)
+
+    runner.adapter = adapter
+    runner.run()
+    assert len(clients) == threads == deliver.BATCH_THREADS
+    assert len(set(clients.values())) == threads  # no two threads share a client
+    assert Delivery.objects.filter(state=DeliveryState.DELIVERED).count() == 12
+
+
 def test_the_flag_stays_when_another_run_of_the_batch_wrote_the_outcome_first(
     admin: AdminClient, workspace: Workspace, threads: int
 ) -> None:
@@ -208,8 +237,8 @@ def test_the_flag_stays_when_another_run_of_the_batch_wrote_the_outcome_first(
     runner = BatchRunner(found.app, batch_id())
     real = runner._call
 
-    def call(delivery: Delivery) -> Outcome:
-        outcome = real(delivery)
+    def call(platform: Platform, delivery: Delivery) -> Outcome:
+        outcome = real(platform, delivery)
         if delivery.pk in doubtful:
             # A second run of the same batch (a worker taken over too early) wrote first.
             Delivery.objects.filter(pk=delivery.pk).update(
@@ -237,8 +266,8 @@ def test_a_connection_cut_between_two_fans_costs_no_repeat(
     real = runner._call
     cuts = [0]
 
-    def call(delivery: Delivery) -> Outcome:
-        outcome = real(delivery)
+    def call(platform: Platform, delivery: Delivery) -> Outcome:
+        outcome = real(platform, delivery)
         if cuts[0] < 2:  # the server drops the connection while the call is out
             cuts[0] += 1
             with connection.cursor() as cursor:
