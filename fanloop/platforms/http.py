@@ -50,11 +50,11 @@ class ClientLender:
     For threads that make call after call side by side (release day): each has a client of
     its own, so its connection is reused and nobody waits for anybody's pool. One client
     shared by every thread shares one httpcore pool (httpcore 1.0.9), which takes its lock
-    three times a request and walks every connection each time (the pool's known cost,
-    encode/httpcore#1035). With 16 delivery threads a process (py-spy, 20,000 fans),
-    threads spent 16 % of their time waiting for that lock. With a client each,
-    ``bench/delivery.py`` delivered 12 % more fans a second at 15 % less worker CPU a fan
-    (means of five runs, each paired with a run of the shared client).
+    three times a request and walks every connection each time (quadratic in the
+    connections: encode/httpcore#1035, not merged). With 16 delivery threads a process
+    (py-spy, 20,000 fans), threads spent 16 % of their time waiting for that lock. With a
+    client each, ``bench/delivery.py`` delivered 12 % more fans a second at 15 % less
+    worker CPU a fan (means of five runs, each paired with a run of the shared client).
     """
 
     def __init__(self, make: Callable[[], httpx.Client]) -> None:
@@ -77,7 +77,7 @@ class ClientLender:
                 self._idle.append(client)
 
     def close(self) -> None:
-        """Close the clients not lent out (a lent one is closed when next found closed)."""
+        """Close the clients not lent out now (one lent out is kept when given back)."""
         with self._lock:
             idle, self._idle = self._idle, []
         for client in idle:
