@@ -382,6 +382,12 @@ def inflight_limit() -> int:
     return batch_size() * max(1, WORKER_CONCURRENCY) * 2
 
 
+def delivering() -> bool:
+    """Whether a release-day delivery is calling the platforms now: some fan's row is
+    claimed by a batch (``SENDING``)."""
+    return Delivery.objects.filter(state=DeliveryState.SENDING).exists()
+
+
 def _due(now: dt.datetime) -> QuerySet[Delivery]:
     return Delivery.objects.filter(
         wave__status=WaveStatus.DELIVERING,

@@ -1,5 +1,6 @@
 """The worker keeps the facts table caught up: a DBOS workflow on a cron schedule, one
-step per batch of the fan event log (``rollup.py``), then one that recomputes the stored
+step per batch of the fan event log (``rollup.py``; one batch a run while a release-day
+delivery is sending), then one that recomputes the stored
 leverage groups the new facts made out of date (``leverage_results.py``) and one that counts
 the visitors of the days that closed (``daily_visitors.py``); and once a day it takes each artist's
 follower count where a platform exposes it to the app (``audience.py``), one step per
@@ -12,6 +13,7 @@ from typing import Any
 
 from dbos import DBOS, ScheduleInput
 
+from fanloop.fulfillment import services as fulfillment
 from fanloop.insights import audience, daily_visitors, leverage_results, rollup
 from fanloop.lib import durable
 
@@ -20,6 +22,14 @@ SCHEDULE_NAME = "insights-rollup"
 ROLLUP_SCHEDULE = "0 * * * * *"
 # Batches per run: bounded, so one run's work (and a recovered run's repeat) stays small.
 BATCHES_PER_RUN = 50
+# Batches per run while a release-day delivery is sending: the fold runs in the worker
+# processes whose threads call the platforms, and holds the GIL while it computes (about a
+# second per batch). A run that folded the ~40,000 events of a delivery's first minute at
+# once cut that delivery's rate from 880 to 410-460 fans/s for the next 10 s
+# (bench/delivery.py, 20,000 fans on 2 workers). One batch a minute keeps the
+# facts moving; the rest waits for the delivery to end, and a page catches up before it
+# reads.
+BATCHES_WHILE_DELIVERING = 1
 
 SNAPSHOT_SCHEDULE_NAME = "insights-audience-snapshot"
 # Cron (UTC, seconds first): daily at 04:10, a quiet hour for the platforms' APIs.
@@ -32,6 +42,12 @@ SNAPSHOT_BATCH = 25
 def rollup_step() -> int:
     """One batch of the fan event log folded into the facts; returns events folded."""
     return rollup.catch_up(max_batches=1).events
+
+
+@durable.step("insights_rollup_allowance_step")
+def allowance_step() -> int:
+    """How many batches this run may fold: fewer while a delivery is sending."""
+    return BATCHES_WHILE_DELIVERING if fulfillment.delivering() else BATCHES_PER_RUN
 
 
 @durable.step("insights_leverage_step")
@@ -50,7 +66,7 @@ def daily_visitors_step() -> int:
 
 @DBOS.workflow(name="insights_rollup")
 def insights_rollup(scheduled_at: dt.datetime, context: Any) -> None:
-    for _ in range(BATCHES_PER_RUN):
+    for _ in range(allowance_step()):
         if rollup_step() == 0:
             break
     leverage_step()

@@ -41,3 +41,43 @@ def test_the_scheduled_workflow_folds_new_events(dbos_runtime: None, workspace: 
     schedule = DBOS.get_schedule(SCHEDULE_NAME)
     assert schedule is not None
     assert schedule["workflow_name"].endswith("insights_rollup")
+
+
+def test_a_run_folds_one_batch_while_a_delivery_is_sending(
+    dbos_runtime: None, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Release-day delivery shares the worker processes with the rollup: while a batch
+    is sending, a run folds one batch and leaves the rest for the runs after it."""
+    from dbos import DBOS
+
+    from fanloop.analytics.models import FanEvent
+    from fanloop.fulfillment.models import Delivery, DeliveryState
+    from fanloop.insights import rollup
+    from fanloop.insights.workflows import insights_rollup
+
+    monkeypatch.setattr(rollup, "BATCH", 2)
+    artist = create_artist(workspace, name="Busy")
+    release = create_release(artist, {"title": "Day", "release_date": dt.date(2026, 5, 1)}, [])
+    fans = [Fan.objects.create(workspace=workspace, email=f"f{n}@example.org") for n in range(6)]
+    for fan in fans:
+        presaves.record_presave(fan, release, PreSave.EMAIL_ONLY)
+    events = list(FanEvent.objects.order_by("id").values_list("id", flat=True))
+    assert len(events) > 2 * rollup.BATCH
+    sending = Delivery.objects.create(
+        release=release, fan=fans[0], platform="spotify", state=DeliveryState.SENDING
+    )
+
+    def run() -> None:
+        with time_machine.travel(timezone.now() + dt.timedelta(minutes=1), tick=True):
+            DBOS.start_workflow(insights_rollup, timezone.now(), None).get_result()
+
+    run()
+    assert rollup.mark().last_event_id == events[rollup.BATCH - 1]
+    run()
+    assert rollup.mark().last_event_id == events[2 * rollup.BATCH - 1]
+
+    sending.state = DeliveryState.DELIVERED
+    sending.save(update_fields=["state"])
+    run()
+    assert rollup.mark().last_event_id == events[-1]
+    assert ReleaseFacts.objects.filter(release=release).count() == len(fans)
