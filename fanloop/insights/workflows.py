@@ -1,7 +1,7 @@
 """The worker keeps the facts table caught up: a DBOS workflow on a cron schedule, one
-step per batch of the fan event log (``rollup.py``; one batch a run while a release-day
-delivery is sending), then one that recomputes the stored
-leverage groups the new facts made out of date (``leverage_results.py``) and one that counts
+step per batch of the fan event log (``rollup.py``; a single batch while a release-day
+delivery is sending), then one that recomputes the stored leverage groups the new facts
+made out of date (``leverage_results.py``) and one that counts
 the visitors of the days that closed (``daily_visitors.py``); and once a day it takes each artist's
 follower count where a platform exposes it to the app (``audience.py``), one step per
 batch of artists."""

@@ -10,9 +10,12 @@ from django.db import connection
 from django.utils import timezone
 
 from fanloop.accounts.models import Workspace
+from fanloop.analytics.models import FanEvent
 from fanloop.catalog.services import create_artist, create_release
 from fanloop.fans import presaves
 from fanloop.fans.models import Fan, PreSave
+from fanloop.fulfillment.models import Delivery, DeliveryState
+from fanloop.insights import rollup
 from fanloop.insights.models import ReleaseFacts
 
 pytestmark = [
@@ -50,9 +53,6 @@ def test_a_run_folds_one_batch_while_a_delivery_is_sending(
     is sending, a run folds one batch and leaves the rest for the runs after it."""
     from dbos import DBOS
 
-    from fanloop.analytics.models import FanEvent
-    from fanloop.fulfillment.models import Delivery, DeliveryState
-    from fanloop.insights import rollup
     from fanloop.insights.workflows import insights_rollup
 
     monkeypatch.setattr(rollup, "BATCH", 2)
