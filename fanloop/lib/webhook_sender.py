@@ -33,6 +33,8 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from django.conf import settings
 
+from fanloop.lib.tls import client_context
+
 USER_AGENT = "fanloop-webhooks/1"
 # Timeout of one webhook call (retried on timeouts, 429 and 5xx). Not measured; chosen
 # like the delivery calls' timeout: far above a healthy endpoint's latency.
@@ -182,7 +184,12 @@ def post(url: str, body: bytes, headers: Mapping[str, str]) -> SendResult:
     timeout = httpx.Timeout(TIMEOUT_SECONDS)
     started = time.monotonic()
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+        with httpx.Client(
+            timeout=timeout,
+            follow_redirects=False,
+            trust_env=False,
+            verify=client_context(trust_env=False),
+        ) as client:
             response = client.post(
                 target, content=body, headers=sent_headers, extensions={"sni_hostname": host}
             )

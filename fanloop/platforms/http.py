@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from fanloop.lib.tls import client_context
 from fanloop.platforms.errors import RateLimited, TransientError
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=10.0, pool=10.0)
@@ -32,6 +33,7 @@ def make_client(
         limits=DEFAULT_LIMITS,
         transport=transport,
         headers={"User-Agent": USER_AGENT},
+        verify=client_context(),
     )
 
 
