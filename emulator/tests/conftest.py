@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from emulator.testing import AdminClient, run_emulator
+from emulator.testing import AdminClient, http_client, run_emulator
 
 REDIRECT = "http://127.0.0.1:9/callback"
 PAST = "2020-01-10"
@@ -31,8 +31,8 @@ def admin(emulator_url: str) -> Iterator[AdminClient]:
 
 @pytest.fixture
 def http(emulator_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=emulator_url, timeout=10) as client:
-        yield client
+    with http_client(base_url=emulator_url, timeout=10) as http:
+        yield http
 
 
 def seed_catalog(admin: AdminClient, **album_overrides: Any) -> dict[str, Any]:

@@ -25,7 +25,7 @@ import httpx
 from django.db import transaction
 from django.utils import timezone
 
-from emulator.testing import AdminClient, answer_consent
+from emulator.testing import AdminClient, answer_consent, http_client
 from fanloop.catalog.models import Release, ReleaseMode
 from fanloop.fans import consent_log, identity, optin, presaves
 from fanloop.ops.seed import DemoData
@@ -231,7 +231,7 @@ def _register_fanloop_apps(data: DemoData, apple_private_key: str) -> None:
 
 def presave_as(site_url: str, release_id: int, fan: DemoFan) -> str:
     """One fan's whole pre-save, like their browser would do it; returns where it ended."""
-    with httpx.Client(timeout=15) as browser:
+    with http_client(timeout=15) as browser:
         start = browser.get(
             f"{site_url}/connect/{fan.platform}/start",
             params={"release": release_id, "utm_source": fan.utm_source, "utm_medium": "social"},

@@ -17,7 +17,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from emulator.testing import AdminClient, answer_consent
+from emulator.testing import AdminClient, answer_consent, http_client
 from fanloop.catalog.models import Release
 from fanloop.platforms import services
 from fanloop.platforms.models import PlatformApp
@@ -108,5 +108,5 @@ def flow(
             workspace, "deezer", client_id=DEEZER_ID, client_secret=DEEZER_SECRET
         ),
     }
-    with httpx.Client(timeout=10) as browser:
+    with http_client(timeout=10) as browser:
         yield Flow(admin, release, apps, browser)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from emulator.testing import AdminClient, run_emulator
+from emulator.testing import AdminClient, http_client, run_emulator
 from fanloop.platforms import applemusic, spotify
 from fanloop.platforms.applemusic import AppleMusic
 from fanloop.platforms.base import AppCredentials, AppMode
@@ -67,8 +67,8 @@ def http() -> Iterator[httpx.Client]:
 @pytest.fixture
 def fan_browser(emulator_url: str) -> Iterator[httpx.Client]:
     """A fan's browser: keeps the emulator's login cookies, follows no redirects by itself."""
-    with httpx.Client(timeout=10) as client:
-        yield client
+    with http_client(timeout=10) as browser:
+        yield browser
 
 
 def _spotify(admin: AdminClient, http: httpx.Client, mode: AppMode, **app: Any) -> Spotify:
