@@ -189,6 +189,41 @@ def _flush_postgresql_by_delete() -> Iterator[None]:
         yield
 
 
+KEPT_BY_FLUSH = frozenset({"django_content_type", "auth_permission"})
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_keeps_what_migrate_made() -> Iterator[None]:
+    """The flush after a transactional test empties every table but the content types and
+    permissions, and leaves them as ``migrate`` made them instead of making them again:
+    Django's flush deletes both, then runs the ``post_migrate`` handlers (those two are the
+    only ones installed) to write them back. That took 11 of the SQLite suite's CPU
+    seconds (py-spy, whole suite). A test that writes these tables must clean up itself."""
+    from django.core.management.commands import flush
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    def sql_flush(
+        style: Any,
+        connection: BaseDatabaseWrapper,
+        reset_sequences: bool = True,
+        allow_cascade: bool = False,
+    ) -> list[str]:
+        tables = connection.introspection.django_table_names(
+            only_existing=True, include_views=False
+        )
+        return connection.ops.sql_flush(
+            style,
+            [table for table in tables if table not in KEPT_BY_FLUSH],
+            reset_sequences=reset_sequences,
+            allow_cascade=allow_cascade,
+        )
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(flush, "sql_flush", sql_flush)
+        patch.setattr(flush, "emit_post_migrate_signal", lambda *args, **kwargs: None)
+        yield
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _drop_postgresql_test_database_by_force() -> Iterator[None]:
     """A worker thread's connection still open at the end of a run (DBOS, a live server's
