@@ -5,6 +5,7 @@ The benchmarks themselves are run by hand (``make bench``), not here."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -24,6 +25,16 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def _ignores_sigterm(pid: int) -> bool:
+    """Whether ``pid`` has set SIGTERM to ignored (the ``SigIgn`` mask of its status)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    mask = next(line.split()[1] for line in status.splitlines() if line.startswith("SigIgn:"))
+    return bool(int(mask, 16) & 1 << (signal.SIGTERM - 1))
 
 
 def _group(pgid: int) -> list[int]:
@@ -55,7 +66,9 @@ def test_a_process_that_ignores_sigterm_is_killed_with_its_group(tmp_path: Path)
     stubborn = "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(60)"
     code = CHILD.format(code=stubborn, then=stubborn.replace("\n", "; "))
     proc = _common.start_process([sys.executable, "-c", code], os.environ)
-    _wait_for(lambda: len(_group(proc.pid)) == 2)
+    # Both ignore SIGTERM before it is sent (the group has two members from the fork on,
+    # before the parent has reached its own ``signal.signal``).
+    _wait_for(lambda: [_ignores_sigterm(pid) for pid in _group(proc.pid)] == [True, True])
     started = time.monotonic()
     _common.stop_process(proc, timeout=0.5)
     assert proc.returncode == -9
