@@ -250,10 +250,16 @@ def build_default_flow(
 ) -> Any:
     """Create the templates and the active default flow (the models are parameters so the
     data migration can pass its historical ones)."""
-    ids = {
-        key: template_model.objects.create(workspace_id=workspace_id, **values).pk
-        for key, values in DEFAULT_TEMPLATES.items()
-    }
+    # One INSERT for the templates (their ids come back from it on SQLite and PostgreSQL).
+    templates = template_model.objects.bulk_create(
+        [
+            template_model(workspace_id=workspace_id, **values)
+            for values in DEFAULT_TEMPLATES.values()
+        ]
+    )
+    ids = {key: template.pk for key, template in zip(DEFAULT_TEMPLATES, templates, strict=True)}
+    if not all(ids.values()):  # a database that cannot return them (neither of ours)
+        raise RuntimeError("the database returned no ids for the default templates")
     flow = flow_model.objects.create(
         workspace_id=workspace_id,
         name=DEFAULT_FLOW_NAME,
