@@ -29,14 +29,9 @@ if TYPE_CHECKING:
 # go out slowest first by their last measured duration (unmeasured ones count
 # UNMEASURED_SECONDS), the quick modules filling the gaps at the end. xdist's own loadfile
 # sends modules by test count, so the few one-test modules that take minutes came last and
-# ran alone while the other workers sat idle. Each database has its own figures: a test of
-# PostgreSQL alone (several workers sharing its queues) is skipped on SQLite in no time, and
-# with SQLite's figures its 43 s came last on PostgreSQL, one worker idle meanwhile.
-# `scripts/test.sh <sqlite|postgres> --record-durations` rewrites the database's file.
-TEST_DURATIONS = {
-    "sqlite": Path(__file__).resolve().parent / "scripts" / "test-durations.json",
-    "postgresql": Path(__file__).resolve().parent / "scripts" / "test-durations-postgresql.json",
-}
+# ran alone while the other workers sat idle. `scripts/test.sh ... --record-durations`
+# rewrites the file from that run.
+TEST_DURATIONS = Path(__file__).resolve().parent / "scripts" / "test-durations.json"
 SPLIT_SECONDS = 30.0
 UNMEASURED_SECONDS = 2.0
 
@@ -45,8 +40,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--record-durations",
         action="store_true",
-        help="record the duration of each module (and slow test) in the database's "
-        f"{' or '.join(path.name for path in TEST_DURATIONS.values())}",
+        help=f"record the duration of each module (and slow test) in {TEST_DURATIONS.name}",
     )
     parser.addoption(
         "--every-test",
@@ -78,18 +72,10 @@ def _module_of(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
-def _durations_file() -> Path:
-    """The figures of the database this run tests on."""
-    from django.db import connection
-
-    return TEST_DURATIONS.get(connection.vendor, TEST_DURATIONS["sqlite"])
-
-
 def _recorded_durations() -> dict[str, float]:
-    path = _durations_file()
-    if not path.exists():
+    if not TEST_DURATIONS.exists():
         return {}
-    return {str(key): float(value) for key, value in json.loads(path.read_text()).items()}
+    return {str(key): float(value) for key, value in json.loads(TEST_DURATIONS.read_text()).items()}
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -131,7 +117,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     for nodeid, seconds in _measured.items():
         durations[nodeid if seconds >= SPLIT_SECONDS else _module_of(nodeid)] += seconds
     ordered = sorted(durations.items(), key=lambda pair: (-pair[1], pair[0]))
-    _durations_file().write_text(
+    TEST_DURATIONS.write_text(
         json.dumps({scope: round(seconds, 1) for scope, seconds in ordered}, indent=0) + "\n"
     )
 
