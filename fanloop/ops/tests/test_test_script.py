@@ -36,12 +36,9 @@ def _tree(tmp_path: Path, failing: str = "(none)") -> Path:
     return tmp_path
 
 
-def _run(tree: Path) -> tuple[int, list[str]]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("CI", "FANLOOP_TEST_SIDE_BY_SIDE")
-    }
+def _run(tree: Path, side_by_side: bool = False) -> tuple[int, list[str]]:
+    env = {key: value for key, value in os.environ.items() if key != "CI"}
+    env["FANLOOP_TEST_SIDE_BY_SIDE"] = "1" if side_by_side else "0"
     done = subprocess.run(
         ["bash", "scripts/test.sh", "all"], cwd=tree, env=env, capture_output=True, timeout=60,
         check=False,
@@ -69,3 +66,10 @@ def test_a_failed_type_check_or_suite_fails_the_run(tmp_path: Path, failing: str
     code, calls = _run(_tree(tmp_path, failing))
     assert code != 0
     assert {"mypy", "pytest"} <= set(calls)
+
+
+@pytest.mark.parametrize("failing", ["ruff check", "deptry", "mypy", "pytest"])
+def test_side_by_side_a_failed_check_fails_the_run(tmp_path: Path, failing: str) -> None:
+    code, calls = _run(_tree(tmp_path, failing), side_by_side=True)
+    assert code != 0
+    assert failing.split()[0] in calls
